@@ -1,0 +1,155 @@
+// Business days (SPEC section 3): Monday to Friday in one IANA time zone, minus holidays.
+// "N business days from T" is the first instant at which N x 24 hours of time lying on
+// business days have passed since T. A local day shortened or lengthened by a daylight-saving
+// change counts for the hours it really has.
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+
+interface LocalDate {
+  year: number;
+  month: number; // 1-12
+  day: number;
+}
+
+export class BusinessCalendar {
+  readonly timeZone: string;
+  private readonly holidays: ReadonlySet<string>;
+  private readonly parts: Intl.DateTimeFormat;
+
+  constructor(timeZone: string, holidays: readonly string[] = []) {
+    this.parts = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    this.timeZone = timeZone;
+    for (const holiday of holidays) {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(holiday)) throw new RangeError(`holiday "${holiday}" is not YYYY-MM-DD`);
+    }
+    this.holidays = new Set(holidays);
+  }
+
+  /** The instant `days` business days after `from`. */
+  addBusinessDays(from: Date, days: number): Date {
+    let remaining = days * DAY_MS;
+    let cursor = from.getTime();
+    // A year of days without one business day means the holiday list is wrong, not that we wait.
+    for (let guard = 0; guard < 3700; guard += 1) {
+      const date = this.localDate(cursor);
+      const dayEnd = this.startOfLocalDay(nextDate(date));
+      if (this.isBusinessDate(date)) {
+        const available = dayEnd - cursor;
+        if (remaining <= available) return new Date(cursor + remaining);
+        remaining -= available;
+      }
+      cursor = dayEnd;
+    }
+    throw new RangeError('no business days found within ten years');
+  }
+
+  /** The instant `days` business days before `deadline` (for "deadline near" reminders). */
+  subtractBusinessDays(deadline: Date, days: number): Date {
+    let remaining = days * DAY_MS;
+    let cursor = deadline.getTime();
+    for (let guard = 0; guard < 3700; guard += 1) {
+      const date = this.localDate(cursor - 1);
+      const dayStart = this.startOfLocalDay(date);
+      if (this.isBusinessDate(date)) {
+        const available = cursor - dayStart;
+        if (remaining <= available) return new Date(cursor - remaining);
+        remaining -= available;
+      }
+      cursor = dayStart;
+    }
+    throw new RangeError('no business days found within ten years');
+  }
+
+  isBusinessDay(instant: Date): boolean {
+    return this.isBusinessDate(this.localDate(instant.getTime()));
+  }
+
+  /** The local calendar date of an instant, as YYYY-MM-DD. */
+  localDateString(instant: Date): string {
+    return formatDate(this.localDate(instant.getTime()));
+  }
+
+  private isBusinessDate(date: LocalDate): boolean {
+    const weekday = new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay();
+    return weekday !== 0 && weekday !== 6 && !this.holidays.has(formatDate(date));
+  }
+
+  private localDate(epochMs: number): LocalDate {
+    const fields = this.fields(epochMs);
+    return { year: fields.year, month: fields.month, day: fields.day };
+  }
+
+  private fields(epochMs: number) {
+    const values: Record<string, number> = {};
+    for (const part of this.parts.formatToParts(new Date(epochMs))) {
+      if (part.type !== 'literal') values[part.type] = Number(part.value);
+    }
+    return {
+      year: values.year ?? 0,
+      month: values.month ?? 1,
+      day: values.day ?? 1,
+      hour: values.hour ?? 0,
+      minute: values.minute ?? 0,
+      second: values.second ?? 0,
+    };
+  }
+
+  /** Milliseconds the zone is ahead of UTC at an instant. */
+  private offsetAt(epochMs: number): number {
+    const f = this.fields(epochMs);
+    const asUtc = Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second);
+    return asUtc - Math.floor(epochMs / 1000) * 1000;
+  }
+
+  /** The first instant whose local date is `date`. */
+  private startOfLocalDay(date: LocalDate): number {
+    const midnightUtc = Date.UTC(date.year, date.month - 1, date.day);
+    let guess = midnightUtc - this.offsetAt(midnightUtc);
+    guess = midnightUtc - this.offsetAt(guess);
+    // Where local midnight is skipped by a daylight-saving jump, the day starts at the jump.
+    if (formatDate(this.localDate(guess)) !== formatDate(date)) {
+      let low = guess;
+      let high = guess + 3 * HOUR_MS;
+      while (high - low > 1000) {
+        const mid = Math.floor((low + high) / 2);
+        if (compareDates(this.localDate(mid), date) < 0) low = mid;
+        else high = mid;
+      }
+      return high;
+    }
+    return guess;
+  }
+}
+
+function nextDate(date: LocalDate): LocalDate {
+  const next = new Date(Date.UTC(date.year, date.month - 1, date.day + 1));
+  return { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() };
+}
+
+function formatDate(date: LocalDate): string {
+  return `${String(date.year).padStart(4, '0')}-${String(date.month).padStart(2, '0')}-${String(date.day).padStart(2, '0')}`;
+}
+
+function compareDates(a: LocalDate, b: LocalDate): number {
+  return formatDate(a).localeCompare(formatDate(b));
+}
+
+/** A time zone name the runtime knows (checked once, at configuration). */
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,35 @@
+import type { Claim } from './model.js';
+
+// Facts derived from a claim that both the service and the store's index need.
+
+/**
+ * The partner-of-record keys a claim competes on: customer tenant and workload for OSU-M365,
+ * the subscription for OSA and OSU-BizApps (SPEC section 2).
+ */
+export function recordKeysOf(claim: Pick<Claim, 'details'>): string[] {
+  const { program, customerTenantId, subscriptionId, workloads } = claim.details;
+  if (!program) return [];
+  if (program === 'OSU-M365') {
+    if (!customerTenantId) return [];
+    return (workloads ?? []).map((workload) => `m365:${customerTenantId.toLowerCase()}:${workload}`);
+  }
+  return subscriptionId ? [`subscription:${subscriptionId.toLowerCase()}`] : [];
+}
+
+/** Active: anything but a draft or a rejection that can no longer be disputed. */
+export function isActive(claim: Claim): boolean {
+  if (claim.status === 'Draft') return false;
+  if (claim.status === 'Rejected') return !claim.rejection?.final && !claim.disputeWindowClosed;
+  return true;
+}
+
+/** The earliest timer still to fire, in epoch milliseconds. */
+export function nextTimerDue(claim: Claim): number | undefined {
+  let earliest: number | undefined;
+  for (const timer of claim.timers) {
+    if (timer.firedAt) continue;
+    const due = Date.parse(timer.dueAt);
+    if (earliest === undefined || due < earliest) earliest = due;
+  }
+  return earliest;
+}

@@ -1,0 +1,70 @@
+// One catalogue of domain errors. The code is stable: it reaches logs, invoke responses and
+// localized messages; `params` carries what a message needs.
+
+export const ERROR_CODES = [
+  'not-found',
+  'not-allowed',
+  'wrong-tenant',
+  'own-organisation',
+  'invalid-transition',
+  'stale-version',
+  'duplicate-claim',
+  'validation',
+  'incomplete',
+  'window-closed',
+  'dispute-used',
+  'storage',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** A field that failed validation, with a code a message catalogue can translate. */
+export interface FieldIssue {
+  field: string;
+  problem:
+    | 'required'
+    | 'invalid'
+    | 'not-in-catalogue'
+    | 'not-for-program'
+    | 'unknown-partner-id'
+    | 'not-editable'
+    | 'too-long'
+    | 'unknown-field';
+}
+
+export type ErrorParams = Record<string, string | number | boolean | readonly string[] | readonly FieldIssue[]>;
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  'not-found': 404,
+  'not-allowed': 403,
+  'wrong-tenant': 403,
+  'own-organisation': 403,
+  'invalid-transition': 409,
+  'stale-version': 409,
+  'duplicate-claim': 409,
+  validation: 400,
+  incomplete: 400,
+  'window-closed': 409,
+  'dispute-used': 409,
+  storage: 500,
+};
+
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly params: ErrorParams;
+
+  constructor(code: ErrorCode, params: ErrorParams = {}) {
+    super(`${code}${Object.keys(params).length ? ` ${JSON.stringify(params)}` : ''}`);
+    this.name = 'DomainError';
+    this.code = code;
+    this.params = params;
+  }
+
+  /** The HTTP status an invoke response should carry for this error. */
+  get httpStatus(): number {
+    return HTTP_STATUS[this.code];
+  }
+}
+
+export function isDomainError(error: unknown, code?: ErrorCode): error is DomainError {
+  return error instanceof DomainError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { isValidTimeZone } from './businessCalendar.js';
+import type { DeadlineName, Status } from './model.js';
+
+// Every timer and rule of the lifecycle in one object (SPEC section 3), chosen by configuration.
+
+export interface TimerRule {
+  /** Length, in the unit below. */
+  length: number;
+  unit: 'business-days' | 'calendar-days';
+  /** Reminders before the deadline, in the same unit; each fires once. */
+  nearOffsets: readonly number[];
+}
+
+export interface Policy {
+  name: PolicyName;
+  timeZone: string;
+  holidays: readonly string[];
+  timers: Record<DeadlineName, TimerRule>;
+  /** Statuses in which a partner may edit a claim other than a draft. */
+  editableStatuses: readonly Status[];
+  /** How many disputes one claim may have. */
+  maxDisputes: number;
+  /** Whether a partner may end an approved association (ends as Rejected, final). */
+  allowDisassociation: boolean;
+  /** PoE files: what a claim accepts. */
+  poe: { maxBytes: number; maxFiles: number; extensions: readonly string[] };
+}
+
+export const POLICY_NAMES = ['seed-2020', 'partner-center-2023'] as const;
+export type PolicyName = (typeof POLICY_NAMES)[number];
+
+const fiveBusinessDays: TimerRule = { length: 5, unit: 'business-days', nearOffsets: [1] };
+
+const POE_RULES: Policy['poe'] = {
+  maxBytes: 10 * 1024 * 1024,
+  maxFiles: 20,
+  extensions: ['pdf', 'docx', 'xlsx', 'pptx', 'png', 'jpg', 'jpeg', 'eml', 'msg'],
+};
+
+/** The seed articles (2020): five business days for everything but the 30-day dispute window. */
+const SEED_2020: Omit<Policy, 'timeZone' | 'holidays'> = {
+  name: 'seed-2020',
+  timers: {
+    reviewStart: fiveBusinessDays,
+    reviewDecision: fiveBusinessDays,
+    partnerResponse: fiveBusinessDays,
+    consentWindow: { length: 5, unit: 'business-days', nearOffsets: [] },
+    disputeWindow: { length: 30, unit: 'calendar-days', nearOffsets: [7, 1] },
+    disputeDecision: fiveBusinessDays,
+  },
+  editableStatuses: ['Submitted', 'PartnerActionRequired'],
+  maxDisputes: 1,
+  allowDisassociation: false,
+  poe: POE_RULES,
+};
+
+/** The later Partner Center articles: 14-day review and response, edits only when asked. */
+const PARTNER_CENTER_2023: Omit<Policy, 'timeZone' | 'holidays'> = {
+  ...SEED_2020,
+  name: 'partner-center-2023',
+  timers: {
+    ...SEED_2020.timers,
+    reviewStart: { length: 14, unit: 'business-days', nearOffsets: [1] },
+    reviewDecision: { length: 14, unit: 'business-days', nearOffsets: [1] },
+    partnerResponse: { length: 14, unit: 'business-days', nearOffsets: [1] },
+  },
+  editableStatuses: ['PartnerActionRequired'],
+  maxDisputes: 1,
+  allowDisassociation: true,
+};
+
+const PRESETS: Record<PolicyName, Omit<Policy, 'timeZone' | 'holidays'>> = {
+  'seed-2020': SEED_2020,
+  'partner-center-2023': PARTNER_CENTER_2023,
+};
+
+export const PolicyOptionsSchema = z.object({
+  name: z.enum(POLICY_NAMES).default('seed-2020'),
+  timeZone: z
+    .string()
+    .default('UTC')
+    .refine(isValidTimeZone, { message: 'not an IANA time zone name (e.g. Europe/Madrid)' }),
+  holidays: z.array(z.iso.date()).default([]),
+});
+export type PolicyOptions = z.input<typeof PolicyOptionsSchema>;
+
+export function createPolicy(options: PolicyOptions = {}): Policy {
+  const { name, timeZone, holidays } = PolicyOptionsSchema.parse(options);
+  return { ...PRESETS[name], timeZone, holidays };
+}

@@ -1,0 +1,64 @@
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Adapter } from 'lowdb';
+
+// A lowdb adapter that writes a JSON file so that a crash at any instant leaves either the old
+// or the new content: write a temporary file, fsync it, rename it over the target, fsync the
+// folder. lowdb's own JSONFile renames but never fsyncs, so an acknowledged write could be lost.
+
+let temporaryCounter = 0;
+
+export class DurableJsonFile<T> implements Adapter<T> {
+  constructor(
+    private readonly path: string,
+    private readonly parse: (value: unknown) => T = (value) => value as T,
+  ) {}
+
+  async read(): Promise<T | null> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    return this.parse(JSON.parse(text));
+  }
+
+  async write(data: T): Promise<void> {
+    await writeFileDurably(this.path, JSON.stringify(data));
+  }
+}
+
+export async function writeFileDurably(path: string, text: string): Promise<void> {
+  temporaryCounter += 1;
+  const temporary = `${path}.${process.pid}.${temporaryCounter}.tmp`;
+  const file = await open(temporary, 'w');
+  try {
+    await file.writeFile(text, 'utf8');
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  try {
+    await rename(temporary, path);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+  await syncFolder(dirname(path));
+}
+
+export async function removeFileDurably(path: string): Promise<void> {
+  await unlink(path);
+  await syncFolder(dirname(path));
+}
+
+async function syncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,202 @@
+import { mkdir, readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Low } from 'lowdb';
+import { DomainError } from '../errors.js';
+import { ClaimDocumentSchema, type ClaimDocument, type Status } from '../model.js';
+import { ClaimIndex } from './claimIndex.js';
+import type { ClaimRepository, ClaimSummary, DocumentMutation, DueTimer } from './claimRepository.js';
+import { DurableJsonFile, removeFileDurably } from './durableJsonFile.js';
+import { KeyedMutex } from './keyedMutex.js';
+
+// The embedded store: one lowdb document per claim under DATA_DIR/claims, so the cost of an
+// update does not grow with the number of claims. A claim and the alerts its change caused live
+// in the same document and are written together, atomically.
+
+const ID_FILE = /^CPOR-\d{4}-\d{6,}\.json$/;
+const TEMPORARY_FILE = /\.tmp$/;
+
+export interface LowdbClaimRepositoryOptions {
+  dataDir: string;
+  /** Documents kept parsed in memory; the index always holds every claim. */
+  cacheSize?: number;
+}
+
+export class LowdbClaimRepository implements ClaimRepository {
+  private readonly claimsDir: string;
+  private readonly sequence: Low<Record<string, number>>;
+  private readonly index = new ClaimIndex();
+  private readonly cache = new Map<string, ClaimDocument>();
+  private readonly cacheSize: number;
+  private readonly locks = new KeyedMutex();
+  /** The highest sequence number of the stored ids, per year. */
+  private readonly highestOnDisk = new Map<string, number>();
+  private opened = false;
+
+  constructor(options: LowdbClaimRepositoryOptions) {
+    this.claimsDir = join(options.dataDir, 'claims');
+    this.cacheSize = options.cacheSize ?? 2000;
+    this.sequence = new Low(new DurableJsonFile<Record<string, number>>(join(options.dataDir, 'sequence.json')), {});
+  }
+
+  async open(): Promise<void> {
+    await mkdir(this.claimsDir, { recursive: true });
+    await this.sequence.read();
+    const names = await readdir(this.claimsDir);
+    // A temporary file is a write that never got renamed, so it was never acknowledged.
+    await Promise.all(names.filter((name) => TEMPORARY_FILE.test(name)).map((name) => unlink(join(this.claimsDir, name))));
+    const claimFiles = names.filter((name) => ID_FILE.test(name));
+    const batch = 64;
+    for (let start = 0; start < claimFiles.length; start += batch) {
+      const documents = await Promise.all(claimFiles.slice(start, start + batch).map((name) => this.readFile(name)));
+      for (const document of documents) {
+        this.index.put(document);
+        const [, year = '', sequence = '0'] = document.claim.id.split('-');
+        this.highestOnDisk.set(year, Math.max(this.highestOnDisk.get(year) ?? 0, Number(sequence)));
+      }
+    }
+    this.opened = true;
+  }
+
+  async close(): Promise<void> {
+    await this.locks.idle();
+  }
+
+  async allocateId(at: Date): Promise<string> {
+    return this.locks.run('sequence.json', async () => {
+      const year = String(at.getUTCFullYear());
+      const counters = this.sequence.data;
+      const stored = counters[year] ?? 0;
+      // Never below an id already on disk, even if the counter file was restored from an old copy.
+      const next = Math.max(stored, this.highestOnDisk.get(year) ?? 0) + 1;
+      this.sequence.data = { ...counters, [year]: next };
+      await this.sequence.write();
+      return `CPOR-${year}-${String(next).padStart(6, '0')}`;
+    });
+  }
+
+  async get(id: string): Promise<ClaimDocument | undefined> {
+    if (!this.index.get(id)) return undefined;
+    return structuredClone(await this.load(id));
+  }
+
+  async insert(document: ClaimDocument): Promise<void> {
+    const id = document.claim.id;
+    await this.locks.run(id, async () => {
+      if (this.index.get(id)) throw new DomainError('invalid-transition', { claimId: id });
+      await this.write(document);
+    });
+  }
+
+  async update<T>(id: string, mutation: DocumentMutation<T>): Promise<T> {
+    this.assertOpen();
+    return this.locks.run(id, async () => {
+      if (!this.index.get(id)) throw new DomainError('not-found', { claimId: id });
+      const current = structuredClone(await this.load(id));
+      const { next, result } = mutation(current);
+      if (next === 'delete') {
+        await removeFileDurably(this.pathOf(id));
+        this.index.remove(id);
+        this.cache.delete(id);
+      } else if (next !== 'unchanged') {
+        if (next.claim.id !== id) throw new Error(`a mutation of ${id} returned ${next.claim.id}`);
+        await this.write(next);
+      }
+      return result;
+    });
+  }
+
+  async save(document: ClaimDocument, expectedVersion: number): Promise<void> {
+    await this.update(document.claim.id, (current) => {
+      if (current.claim.version !== expectedVersion) {
+        throw new DomainError('stale-version', { claimId: document.claim.id, version: current.claim.version });
+      }
+      return { next: document, result: undefined };
+    });
+  }
+
+  summary(id: string): ClaimSummary | undefined {
+    return this.index.get(id);
+  }
+
+  idsForOrganisation(partnerTenantId: string): string[] {
+    return this.index.idsForOrganisation(partnerTenantId);
+  }
+
+  idsInStatuses(statuses: readonly Status[]): string[] {
+    return this.index.idsInStatuses(statuses);
+  }
+
+  activeIdsForKey(recordKey: string): string[] {
+    return this.index.activeIdsForKey(recordKey);
+  }
+
+  idsForCustomerTenant(customerTenantId: string): string[] {
+    return this.index.idsForCustomerTenant(customerTenantId);
+  }
+
+  nextDue(): DueTimer | undefined {
+    return this.index.nextDue();
+  }
+
+  idsWithPendingAlerts(): string[] {
+    return this.index.idsWithPendingAlerts();
+  }
+
+  count(): number {
+    return this.index.size;
+  }
+
+  private async write(document: ClaimDocument): Promise<void> {
+    const db = new Low<ClaimDocument>(new DurableJsonFile(this.pathOf(document.claim.id)), document);
+    await db.write();
+    this.index.put(document);
+    this.remember(document);
+  }
+
+  private async load(id: string): Promise<ClaimDocument> {
+    const cached = this.cache.get(id);
+    if (cached) {
+      // Refresh its place in the least-recently-used order.
+      this.cache.delete(id);
+      this.cache.set(id, cached);
+      return cached;
+    }
+    const document = await this.readFile(`${id}.json`);
+    this.remember(document);
+    return document;
+  }
+
+  private async readFile(name: string): Promise<ClaimDocument> {
+    const path = join(this.claimsDir, name);
+    const db = new Low<ClaimDocument | null>(new DurableJsonFile<ClaimDocument | null>(path, (value) => parseStored(path, value)), null);
+    await db.read();
+    if (!db.data) throw new DomainError('not-found', { file: path });
+    return db.data;
+  }
+
+  private remember(document: ClaimDocument): void {
+    this.cache.delete(document.claim.id);
+    this.cache.set(document.claim.id, document);
+    if (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+  }
+
+  private pathOf(id: string): string {
+    return join(this.claimsDir, `${id}.json`);
+  }
+
+  private assertOpen(): void {
+    if (!this.opened) throw new Error('the claim store is not open');
+  }
+}
+
+function parseStored(path: string, value: unknown): ClaimDocument {
+  const parsed = ClaimDocumentSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`stored claim ${path} is invalid at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`);
+  }
+  return parsed.data;
+}
