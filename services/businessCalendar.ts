@@ -30,13 +30,14 @@ export class BusinessCalendar {
     });
     this.timeZone = timeZone;
     for (const holiday of holidays) {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(holiday)) throw new RangeError(`holiday "${holiday}" is not YYYY-MM-DD`);
+      if (!isCalendarDate(holiday)) throw new RangeError(`holiday "${holiday}" is not a YYYY-MM-DD date`);
     }
     this.holidays = new Set(holidays);
   }
 
   /** The instant `days` business days after `from`. */
   addBusinessDays(from: Date, days: number): Date {
+    assertDayCount(days);
     let remaining = days * DAY_MS;
     let cursor = from.getTime();
     // A year of days without one business day means the holiday list is wrong, not that we wait.
@@ -55,6 +56,7 @@ export class BusinessCalendar {
 
   /** The instant `days` business days before `deadline` (for "deadline near" reminders). */
   subtractBusinessDays(deadline: Date, days: number): Date {
+    assertDayCount(days);
     let remaining = days * DAY_MS;
     let cursor = deadline.getTime();
     for (let guard = 0; guard < 3700; guard += 1) {
@@ -120,7 +122,7 @@ export class BusinessCalendar {
     if (formatDate(this.localDate(guess)) !== formatDate(date)) {
       let low = guess;
       let high = guess + 3 * HOUR_MS;
-      while (high - low > 1000) {
+      while (high - low > 1) {
         const mid = Math.floor((low + high) / 2);
         if (compareDates(this.localDate(mid), date) < 0) low = mid;
         else high = mid;
@@ -129,6 +131,17 @@ export class BusinessCalendar {
     }
     return guess;
   }
+}
+
+function assertDayCount(days: number): void {
+  if (!Number.isFinite(days) || days < 0) throw new RangeError(`a number of business days must be 0 or more, not ${days}`);
+}
+
+function isCalendarDate(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return false;
+  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+  return date.toISOString().slice(0, 10) === text;
 }
 
 function nextDate(date: LocalDate): LocalDate {

@@ -28,7 +28,10 @@ export interface FieldIssue {
     | 'unknown-partner-id'
     | 'not-editable'
     | 'too-long'
-    | 'unknown-field';
+    | 'unknown-field'
+    | 'file-type'
+    | 'file-too-large'
+    | 'too-many-files';
 }
 
 export type ErrorParams = Record<string, string | number | boolean | readonly string[] | readonly FieldIssue[]>;

@@ -71,6 +71,8 @@ export const CustomerContactSchema = ContactSchema.extend({ title: text(120) });
 /** The fields a partner fills in. Every one is optional while the claim is a draft. */
 export const ClaimDetailsSchema = z.object({
   program: z.enum(PROGRAMS).optional(),
+  /** Derived from the program by the service; never taken from input. */
+  solutionArea: z.enum(SOLUTION_AREAS).optional(),
   activity: z.enum(ACTIVITIES).optional(),
   partnerId: PartnerIdSchema.optional(),
   customerDomain: DomainSchema.optional(),
