@@ -527,7 +527,7 @@ export class ClaimService {
     if (row.rejection) {
       const reason = row.rejection.reason ?? change.reason;
       if (!reason) throw new Error(`row ${row.action} rejects without a reason`);
-      claim.rejection = { reason, comment: change.comment, at, final: row.rejection.final };
+      claim.rejection = { reason, at, final: row.rejection.final, ...(change.comment ? { comment: change.comment } : {}) };
       changes.push({ field: 'rejection', to: { reason, final: row.rejection.final } });
     }
     if (row.action === 'submit') claim.submittedAt = at;
@@ -544,7 +544,7 @@ export class ClaimService {
       seq: claim.history.length + 1,
       at,
       actorId: context.actorId,
-      actorTenantId: context.actorTenantId,
+      ...(context.actorTenantId ? { actorTenantId: context.actorTenantId } : {}),
       role: context.role,
       action: row.action,
       fromStatus,
@@ -708,7 +708,7 @@ export class ClaimService {
       id: randomUUID(),
       at: this.clock.now().toISOString(),
       authorId: actor.userId,
-      authorName: actor.displayName,
+      ...(actor.displayName ? { authorName: actor.displayName } : {}),
       side,
       text,
     });
