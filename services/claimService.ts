@@ -521,7 +521,7 @@ export class ClaimService {
       changes.push({ field: 'status', from: fromStatus, to: row.to });
     }
     if (row.consentPhase && row.consentPhase !== claim.consentPhase) {
-      changes.push({ field: 'consentPhase', from: claim.consentPhase, to: row.consentPhase });
+      changes.push({ field: 'consentPhase', ...(claim.consentPhase ? { from: claim.consentPhase } : {}), to: row.consentPhase });
       claim.consentPhase = row.consentPhase;
     }
     if (row.rejection) {
@@ -733,7 +733,11 @@ function diffDetails(before: ClaimDetails, after: ClaimDetails): FieldChange[] {
   const changes: FieldChange[] = [];
   for (const field of fields) {
     if (JSON.stringify(before[field]) !== JSON.stringify(after[field])) {
-      changes.push({ field, from: before[field], to: after[field] });
+      changes.push({
+        field,
+        ...(before[field] !== undefined ? { from: before[field] } : {}),
+        ...(after[field] !== undefined ? { to: after[field] } : {}),
+      });
     }
   }
   return changes;
