@@ -31,6 +31,7 @@ import { DomainError } from './errors.js';
 import { rowFor, rowsFor, type Action, type GuardName, type TransitionRow } from './lifecycle.js';
 import {
   PoeInputSchema,
+  type Alert,
   type Claim,
   type ClaimDetails,
   type ClaimDocument,
@@ -80,6 +81,11 @@ interface Change {
   reasons?: string[];
   /** Appended to every alert this change records. */
   alertExtra?: Record<string, unknown>;
+}
+
+export interface DeliveryOutcome {
+  state: 'sent' | 'pending' | 'dead';
+  error?: string;
 }
 
 export interface TimerFiring {
@@ -328,6 +334,39 @@ export class ClaimService {
     }
   }
 
+  // ---- the outbox, for the delivery worker ------------------------------------------------
+
+  /** Alerts waiting to be delivered, oldest first. */
+  async pendingAlerts(limit = 100): Promise<Alert[]> {
+    const alerts: Alert[] = [];
+    for (const claimId of this.repository.idsWithPendingAlerts()) {
+      const document = await this.repository.get(claimId);
+      if (document) alerts.push(...document.outbox.filter((alert) => alert.state === 'pending'));
+    }
+    // Stable sort: alerts of one change keep the order the lifecycle row gives them.
+    return alerts.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.claimId.localeCompare(b.claimId)).slice(0, limit);
+  }
+
+  /**
+   * Records what became of one delivery attempt. `sent` is final: a later report for the same
+   * alert changes nothing, so a retry racing a success can never resurrect it.
+   */
+  async recordDelivery(claimId: string, alertId: string, outcome: DeliveryOutcome): Promise<Alert | undefined> {
+    return this.repository.update(claimId, (document) => {
+      const alert = document.outbox.find((candidate) => candidate.id === alertId);
+      if (!alert || alert.state !== 'pending') return { next: 'unchanged', result: alert };
+      const updated: Alert = {
+        ...alert,
+        attempts: alert.attempts + 1,
+        state: outcome.state,
+        ...(outcome.state === 'sent' ? { sentAt: this.clock.now().toISOString() } : {}),
+        ...(outcome.error ? { lastError: outcome.error.slice(0, 500) } : {}),
+      };
+      const outbox = document.outbox.map((candidate) => (candidate.id === alertId ? updated : candidate));
+      return { next: { ...document, outbox }, result: updated };
+    });
+  }
+
   // ---- queries --------------------------------------------------------------------------
 
   async get(actor: Actor, claimId: string): Promise<Claim> {
@@ -525,7 +564,8 @@ export class ClaimService {
       claim.consentPhase = row.consentPhase;
     }
     if (row.rejection) {
-      const reason = row.rejection.reason ?? change.reason;
+      // Upholding a dispute keeps the reason of the rejection that was disputed.
+      const reason = row.rejection.reason ?? change.reason ?? claim.rejection?.reason;
       if (!reason) throw new Error(`row ${row.action} rejects without a reason`);
       claim.rejection = { reason, at, final: row.rejection.final, ...(change.comment ? { comment: change.comment } : {}) };
       changes.push({ field: 'rejection', to: { reason, final: row.rejection.final } });

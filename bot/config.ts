@@ -1,0 +1,81 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { isValidTimeZone } from '../services/businessCalendar.js';
+import { POLICY_NAMES } from '../services/policy.js';
+import { SUPPORTED_LOCALES } from '../cards/i18n/i18n.js';
+
+// Configuration comes from the environment, checked once at start; each bad value is named with
+// what was expected, and the bot does not start.
+
+const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const optionalText = z.preprocess(emptyToUndefined, z.string().trim().optional());
+const integer = (fallback: number, min: number, max: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
+
+const EnvironmentSchema = z
+  .object({
+    NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'production', 'test']).default('development')),
+    PORT: integer(3978, 1, 65535),
+    HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
+    DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
+    MicrosoftAppId: optionalText,
+    MicrosoftAppPassword: optionalText,
+    MicrosoftAppType: z.preprocess(emptyToUndefined, z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant')),
+    MicrosoftAppTenantId: optionalText,
+    CPOR_POLICY: z.preprocess(emptyToUndefined, z.enum(POLICY_NAMES).default('seed-2020')),
+    CPOR_TIME_ZONE: z.preprocess(
+      emptyToUndefined,
+      z.string().default('UTC').refine(isValidTimeZone, 'an IANA time zone name such as Europe/Madrid'),
+    ),
+    CPOR_HOLIDAYS: z.preprocess(
+      (value) => (typeof value === 'string' && value.trim() ? value.split(',').map((day) => day.trim()) : []),
+      z.array(z.iso.date('each holiday as YYYY-MM-DD, separated by commas')),
+    ),
+    DEFAULT_LOCALE: z.preprocess(emptyToUndefined, z.enum(SUPPORTED_LOCALES).default('en')),
+    MAX_BODY_BYTES: integer(256 * 1024, 1024, 10 * 1024 * 1024),
+    PUBLIC_BASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
+  })
+  .superRefine((env, context) => {
+    if (env.MicrosoftAppId && !env.MicrosoftAppPassword && env.MicrosoftAppType !== 'UserAssignedMSI') {
+      context.addIssue({ code: 'custom', path: ['MicrosoftAppPassword'], message: 'required when MicrosoftAppId is set' });
+    }
+    if (env.MicrosoftAppType === 'SingleTenant' && !env.MicrosoftAppTenantId) {
+      context.addIssue({ code: 'custom', path: ['MicrosoftAppTenantId'], message: 'required for a SingleTenant app' });
+    }
+    if (env.NODE_ENV === 'production' && !env.MicrosoftAppId) {
+      context.addIssue({
+        code: 'custom',
+        path: ['MicrosoftAppId'],
+        message: 'required with NODE_ENV=production: the bot will not run unauthenticated in production',
+      });
+    }
+  });
+
+export type Environment = z.infer<typeof EnvironmentSchema>;
+
+export interface BotConfig extends Environment {
+  dataDir: string;
+  /** No app id: requests are not authenticated (local use only). */
+  authenticationDisabled: boolean;
+}
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration is not valid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): BotConfig {
+  const parsed = EnvironmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    throw new ConfigurationError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? '?');
+        const value = environment[name];
+        return `${name}${value === undefined ? '' : `="${value}"`}: ${issue.message}`;
+      }),
+    );
+  }
+  return { ...parsed.data, dataDir: resolve(parsed.data.DATA_DIR), authenticationDisabled: !parsed.data.MicrosoftAppId };
+}

@@ -1,0 +1,33 @@
+import { DomainError, type FieldIssue } from '../../services/errors.js';
+import type { Translator } from './i18n.js';
+
+// Turns a domain error into a sentence in the reader's language. Unknown errors get a generic
+// message: the details belong in the log, not in front of the user.
+
+export function describeError(translator: Translator, error: unknown): string {
+  if (!(error instanceof DomainError)) return translator.t('errors.unexpected');
+  const { code, params } = error;
+  if (code === 'validation' || code === 'incomplete') {
+    const issues = (params.issues as readonly FieldIssue[] | undefined) ?? [];
+    return translator.t(`errors.${code}`, { issues: describeIssues(translator, issues) });
+  }
+  if (code === 'window-closed' && (params.window === 'consent' || params.window === 'dispute')) {
+    return translator.t(`errors.window-closed-${params.window}`);
+  }
+  const values: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (typeof value === 'string' || typeof value === 'number') values[name] = value;
+  }
+  if (typeof params.status === 'string') values.status = translator.t(`claims.status.${params.status}`);
+  return translator.t(`errors.${code}`, values);
+}
+
+export function describeIssues(translator: Translator, issues: readonly FieldIssue[]): string {
+  return translator.formatList(
+    issues.map((issue) => {
+      const root = issue.field.split('.')[0] ?? issue.field;
+      const field = translator.has(`fields.${root}`) ? translator.t(`fields.${root}`) : issue.field;
+      return translator.t(`fields.problems.${issue.problem}`, { field });
+    }),
+  );
+}

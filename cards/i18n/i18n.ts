@@ -1,0 +1,100 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// One catalogue per locale: every JSON file under locales/<locale>/ is a namespace of it, so
+// `dialogs.json` holds the keys `dialogs.*`. Loaded once, at start.
+
+export const SUPPORTED_LOCALES = ['en', 'es', 'pt-BR', 'it', 'sv'] as const;
+export type Locale = (typeof SUPPORTED_LOCALES)[number];
+export const DEFAULT_LOCALE: Locale = 'en';
+
+export type MessageParams = Record<string, string | number>;
+type Catalogue = ReadonlyMap<string, string>;
+
+const LOCALES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'locales');
+
+function loadCatalogue(locale: Locale): Catalogue {
+  const folder = join(LOCALES_DIR, locale);
+  const entries = new Map<string, string>();
+  for (const file of readdirSync(folder).filter((name) => name.endsWith('.json')).sort()) {
+    const namespace = file.slice(0, -'.json'.length);
+    const messages = JSON.parse(readFileSync(join(folder, file), 'utf8')) as Record<string, unknown>;
+    flatten(`${namespace}.`, messages, entries);
+  }
+  return entries;
+}
+
+function flatten(prefix: string, value: Record<string, unknown>, into: Map<string, string>): void {
+  for (const [key, entry] of Object.entries(value)) {
+    if (typeof entry === 'string') into.set(`${prefix}${key}`, entry);
+    else if (entry && typeof entry === 'object') flatten(`${prefix}${key}.`, entry as Record<string, unknown>, into);
+    else throw new Error(`message ${prefix}${key} is neither text nor a group`);
+  }
+}
+
+const catalogues = new Map<Locale, Catalogue>(SUPPORTED_LOCALES.map((locale) => [locale, loadCatalogue(locale)]));
+
+/** Every key of a locale's catalogue (for the test that all five have the same keys). */
+export function catalogueKeys(locale: Locale): string[] {
+  return [...catalogues.get(locale)!.keys()].sort();
+}
+
+/** The best supported locale for a Teams locale such as `es-ES`, `pt-BR`, `sv-SE` or `fr-FR`. */
+export function resolveLocale(requested: string | undefined): Locale {
+  if (!requested) return DEFAULT_LOCALE;
+  const normalized = requested.replace('_', '-').toLowerCase();
+  const exact = SUPPORTED_LOCALES.find((locale) => locale.toLowerCase() === normalized);
+  if (exact) return exact;
+  const language = normalized.split('-')[0];
+  // Portuguese speakers get Brazilian Portuguese, the only Portuguese catalogue.
+  return SUPPORTED_LOCALES.find((locale) => locale.toLowerCase().split('-')[0] === language) ?? DEFAULT_LOCALE;
+}
+
+export class Translator {
+  readonly locale: Locale;
+  private readonly catalogue: Catalogue;
+  private readonly fallback: Catalogue;
+
+  constructor(locale: Locale) {
+    this.locale = locale;
+    this.catalogue = catalogues.get(locale)!;
+    this.fallback = catalogues.get(DEFAULT_LOCALE)!;
+  }
+
+  /** The message for `key` with `{name}` placeholders filled; a missing key is a bug, so it throws. */
+  t(key: string, params: MessageParams = {}): string {
+    const template = this.catalogue.get(key) ?? this.fallback.get(key);
+    if (template === undefined) throw new Error(`no message "${key}"`);
+    return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+      params[name] === undefined ? whole : String(params[name]),
+    );
+  }
+
+  has(key: string): boolean {
+    return this.catalogue.has(key) || this.fallback.has(key);
+  }
+
+  /** An instant in the reader's language and time zone, e.g. "27 Nov 2026, 15:00 UTC". */
+  formatInstant(iso: string, timeZone = 'UTC'): string {
+    return new Intl.DateTimeFormat(this.locale, {
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZone,
+      timeZoneName: 'short',
+    }).format(new Date(iso));
+  }
+
+  formatList(items: readonly string[]): string {
+    return new Intl.ListFormat(this.locale, { type: 'conjunction' }).format(items);
+  }
+}
+
+const translators = new Map<Locale, Translator>(SUPPORTED_LOCALES.map((locale) => [locale, new Translator(locale)]));
+
+export function translatorFor(requested: string | undefined): Translator {
+  return translators.get(resolveLocale(requested))!;
+}

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { claimAt, createHarness, m365Details, type Harness } from '../support/serviceHarness.js';
+
+// The outbox as the delivery worker sees it: pending alerts oldest first, and delivery reports
+// that make `sent` final.
+
+describe('outbox', () => {
+  let harness: Harness;
+  beforeEach(async () => {
+    harness = await createHarness();
+  });
+  afterEach(async () => harness.cleanup());
+
+  it('lists pending alerts across claims, oldest first, and survives a restart', async () => {
+    const first = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Teams'] }));
+    harness.clock.advance(1000);
+    const second = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Viva'] }));
+    const pending = await harness.service.pendingAlerts();
+    assert.deepEqual(
+      pending.map((alert) => [alert.claimId, alert.kind]),
+      [
+        [first.id, 'claim-submitted'],
+        [first.id, 'submission-receipt'],
+        [second.id, 'claim-submitted'],
+        [second.id, 'submission-receipt'],
+      ],
+    );
+    harness = await harness.restart();
+    assert.equal((await harness.service.pendingAlerts()).length, 4);
+    assert.equal((await harness.service.pendingAlerts(1)).length, 1);
+  });
+
+  it('a sent alert stays sent; a failed attempt is counted; a dead one leaves the queue', async () => {
+    const claim = await claimAt(harness, 'Submitted');
+    const [receiptForReviewers, receipt] = await harness.service.pendingAlerts();
+    const failed = await harness.service.recordDelivery(claim.id, receiptForReviewers!.id, { state: 'pending', error: '503' });
+    assert.deepEqual([failed?.state, failed?.attempts, failed?.lastError], ['pending', 1, '503']);
+    const sent = await harness.service.recordDelivery(claim.id, receiptForReviewers!.id, { state: 'sent' });
+    assert.equal(sent?.state, 'sent');
+    assert.equal(sent?.attempts, 2);
+    const late = await harness.service.recordDelivery(claim.id, receiptForReviewers!.id, { state: 'dead', error: 'x' });
+    assert.equal(late?.state, 'sent');
+    await harness.service.recordDelivery(claim.id, receipt!.id, { state: 'dead', error: '403 ConversationBlockedByUser' });
+    assert.deepEqual(await harness.service.pendingAlerts(), []);
+    assert.deepEqual(harness.repository.idsWithPendingAlerts(), []);
+    // Recording a delivery is not a change of the claim: cards showing it stay current.
+    const reread = (await harness.repository.get(claim.id))!.claim;
+    assert.equal(reread.version, claim.version);
+  });
+});
