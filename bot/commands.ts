@@ -1,0 +1,79 @@
+import { SUPPORTED_LOCALES, Translator } from '../cards/i18n/i18n.js';
+
+// Text commands. Every verb has aliases in every language, and any language's alias works for
+// anyone: a Spanish speaker with an English Teams client can still type "nueva notificación".
+
+export const VERBS = [
+  'new-claim',
+  'my-claims',
+  'claim',
+  'edit',
+  'respond',
+  'comment',
+  'withdraw',
+  'dispute',
+  'history',
+  'queue',
+  'help',
+  'cancel',
+  'back',
+  'grant',
+  'revoke',
+  'roles',
+  'reviewer-channel',
+] as const;
+export type Verb = (typeof VERBS)[number];
+
+export interface ParsedCommand {
+  verb: Verb;
+  claimId?: string;
+  /** What followed the verb (and the claim id), as typed. */
+  rest: string;
+}
+
+const CLAIM_ID = /\bCPOR-\d{4}-\d{6,}\b/i;
+
+/** Folded for matching: lower case, no accents, single spaces. */
+function fold(text: string): string {
+  return text.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+interface Alias {
+  folded: string;
+  verb: Verb;
+}
+
+const ALIASES: Alias[] = SUPPORTED_LOCALES.flatMap((locale) => {
+  const translator = new Translator(locale);
+  return VERBS.flatMap((verb) =>
+    translator
+      .t(`commands.aliases.${verb}`)
+      .split('|')
+      .map((alias) => ({ folded: fold(alias), verb })),
+  );
+}).sort((a, b) => b.folded.length - a.folded.length);
+
+/** Removes the `<at>Bot</at>` mention Teams puts in channel messages. */
+export function withoutMentions(text: string): string {
+  return text.replace(/<at>[^<]*<\/at>/gi, ' ').replace(/&nbsp;/g, ' ').trim();
+}
+
+export function parseCommand(text: string | undefined): ParsedCommand | undefined {
+  if (!text) return undefined;
+  const typed = withoutMentions(text);
+  const folded = fold(typed);
+  const alias = ALIASES.find(
+    (candidate) => folded === candidate.folded || folded.startsWith(`${candidate.folded} `),
+  );
+  if (!alias) return undefined;
+  // Folding keeps one character per typed character except collapsed spaces; re-split the words.
+  const words = typed.replace(/\s+/g, ' ').trim().split(' ');
+  let rest = words.slice(alias.folded.split(' ').length).join(' ');
+  let claimId: string | undefined;
+  const match = CLAIM_ID.exec(rest);
+  if (match && rest.trimStart().toUpperCase().startsWith(match[0].toUpperCase())) {
+    claimId = match[0].toUpperCase();
+    rest = rest.trimStart().slice(match[0].length).trim();
+  }
+  return { verb: alias.verb, rest, ...(claimId ? { claimId } : {}) };
+}

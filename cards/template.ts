@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ACData from 'adaptivecards-templating';
+
+// A card template is a JSON file under cards/templates (or a sub-folder), parsed once when the
+// module that owns it loads, and expanded per card with typed data.
+
+export type AdaptiveCard = { type: 'AdaptiveCard'; version: string } & Record<string, unknown>;
+
+const TEMPLATES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'templates');
+
+export class CardTemplate<Data extends object> {
+  private readonly template: ACData.Template;
+
+  /** `name` is the file's path under cards/templates without `.json`, e.g. `claim` or `forms/createClaim`. */
+  constructor(readonly name: string) {
+    const json: unknown = JSON.parse(readFileSync(join(TEMPLATES_DIR, `${name}.json`), 'utf8'));
+    this.template = new ACData.Template(json);
+  }
+
+  expand(data: Data): AdaptiveCard {
+    const card = this.template.expand({ $root: data }) as AdaptiveCard;
+    if (card?.type !== 'AdaptiveCard') throw new Error(`template ${this.name} did not expand to an Adaptive Card`);
+    return card;
+  }
+}
+
+export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
+
+export function toAttachment(card: AdaptiveCard): { contentType: string; content: AdaptiveCard } {
+  return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card };
+}
