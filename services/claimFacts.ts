@@ -4,7 +4,7 @@ import type { Claim } from './model.js';
 
 /**
  * The partner-of-record keys a claim competes on: customer tenant and workload for OSU-M365,
- * the subscription for OSA and OSU-BizApps (SPEC section 2).
+ * the subscription for OSA and OSU-BizApps (SPEC section 2), per program.
  */
 export function recordKeysOf(claim: Pick<Claim, 'details'>): string[] {
   const { program, customerTenantId, subscriptionId, workloads } = claim.details;
@@ -13,7 +13,8 @@ export function recordKeysOf(claim: Pick<Claim, 'details'>): string[] {
     if (!customerTenantId) return [];
     return (workloads ?? []).map((workload) => `m365:${customerTenantId.toLowerCase()}:${workload}`);
   }
-  return subscriptionId ? [`subscription:${subscriptionId.toLowerCase()}`] : [];
+  // Each program has its own partner of record: advisory (OSA) and usage (OSU-BizApps) may differ.
+  return subscriptionId ? [`${program}:subscription:${subscriptionId.toLowerCase()}`] : [];
 }
 
 /** Active: anything but a draft or a rejection that can no longer be disputed. */

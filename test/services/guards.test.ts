@@ -191,6 +191,13 @@ describe('lifecycle guards', function () {
       await assertUnchanged(harness, before);
     });
 
+    it('OSA and OSU-BizApps on the same subscription are separate partner-of-record keys', async () => {
+      const harness = await newHarness();
+      await claimAt(harness, 'Submitted', bizAppsDetails());
+      const advisory = await claimAt(harness, 'Submitted', bizAppsDetails({ program: 'OSA', activity: 'Presales' }));
+      assert.equal(advisory.status, 'Submitted');
+    });
+
     it('the same tenant with another workload is no duplicate', async () => {
       const harness = await newHarness();
       await claimAt(harness, 'Submitted', m365Details({ workloads: ['Teams'] }));
