@@ -69,7 +69,7 @@ export class ClaimIndex {
   }
 
   idsInStatuses(statuses: readonly Status[]): string[] {
-    return statuses.flatMap((status) => [...(this.byStatus.get(status) ?? [])]);
+    return [...new Set(statuses)].flatMap((status) => [...(this.byStatus.get(status) ?? [])]);
   }
 
   activeIdsForKey(key: string): string[] {

@@ -22,7 +22,13 @@ export class DurableJsonFile<T> implements Adapter<T> {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
     }
-    return this.parse(JSON.parse(text));
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new Error(`${this.path} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    }
+    return this.parse(value);
   }
 
   async write(data: T): Promise<void> {

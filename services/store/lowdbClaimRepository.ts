@@ -22,6 +22,7 @@ export interface LowdbClaimRepositoryOptions {
 }
 
 export class LowdbClaimRepository implements ClaimRepository {
+  private readonly dataDir: string;
   private readonly claimsDir: string;
   private readonly sequence: Low<Record<string, number>>;
   private readonly index = new ClaimIndex();
@@ -33,6 +34,7 @@ export class LowdbClaimRepository implements ClaimRepository {
   private opened = false;
 
   constructor(options: LowdbClaimRepositoryOptions) {
+    this.dataDir = options.dataDir;
     this.claimsDir = join(options.dataDir, 'claims');
     this.cacheSize = options.cacheSize ?? 2000;
     this.sequence = new Low(new DurableJsonFile<Record<string, number>>(join(options.dataDir, 'sequence.json')), {});
@@ -40,10 +42,11 @@ export class LowdbClaimRepository implements ClaimRepository {
 
   async open(): Promise<void> {
     await mkdir(this.claimsDir, { recursive: true });
+    // A temporary file is a write that never got renamed, so it was never acknowledged.
+    await removeTemporaryFiles(this.dataDir);
+    await removeTemporaryFiles(this.claimsDir);
     await this.sequence.read();
     const names = await readdir(this.claimsDir);
-    // A temporary file is a write that never got renamed, so it was never acknowledged.
-    await Promise.all(names.filter((name) => TEMPORARY_FILE.test(name)).map((name) => unlink(join(this.claimsDir, name))));
     const claimFiles = names.filter((name) => ID_FILE.test(name));
     const batch = 64;
     for (let start = 0; start < claimFiles.length; start += batch) {
@@ -76,10 +79,12 @@ export class LowdbClaimRepository implements ClaimRepository {
 
   async get(id: string): Promise<ClaimDocument | undefined> {
     if (!this.index.get(id)) return undefined;
-    return structuredClone(await this.load(id));
+    // Under the claim's lock, so a read of the file cannot race a write and cache the old one.
+    return this.locks.run(id, async () => structuredClone(await this.load(id)));
   }
 
   async insert(document: ClaimDocument): Promise<void> {
+    this.assertOpen();
     const id = document.claim.id;
     await this.locks.run(id, async () => {
       if (this.index.get(id)) throw new DomainError('invalid-transition', { claimId: id });
@@ -147,10 +152,13 @@ export class LowdbClaimRepository implements ClaimRepository {
   }
 
   private async write(document: ClaimDocument): Promise<void> {
-    const db = new Low<ClaimDocument>(new DurableJsonFile(this.pathOf(document.claim.id)), document);
+    // Checked before it reaches disk: a document the schema refuses would stop the next start.
+    const stored = parseStored(this.pathOf(document.claim.id), structuredClone(document));
+    const db = new Low<ClaimDocument>(new DurableJsonFile(this.pathOf(document.claim.id)), stored);
     await db.write();
-    this.index.put(document);
-    this.remember(document);
+    this.index.put(stored);
+    // The cache keeps its own copy, so a caller changing its object cannot change the store.
+    this.remember(stored);
   }
 
   private async load(id: string): Promise<ClaimDocument> {
@@ -190,6 +198,11 @@ export class LowdbClaimRepository implements ClaimRepository {
   private assertOpen(): void {
     if (!this.opened) throw new Error('the claim store is not open');
   }
+}
+
+async function removeTemporaryFiles(folder: string): Promise<void> {
+  const names = await readdir(folder);
+  await Promise.all(names.filter((name) => TEMPORARY_FILE.test(name)).map((name) => unlink(join(folder, name))));
 }
 
 function parseStored(path: string, value: unknown): ClaimDocument {

@@ -1,0 +1,653 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { access, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { isDomainError, type ErrorCode } from '../../services/errors.js';
+import { recordKeysOf } from '../../services/claimFacts.js';
+import type { ClaimDetails, ClaimDocument } from '../../services/model.js';
+import { LowdbClaimRepository } from '../../services/store/lowdbClaimRepository.js';
+import {
+  CUSTOMER_TENANT,
+  FIXTURE_NOW,
+  PARTNER_TENANT_A,
+  PARTNER_TENANT_B,
+  SUBSCRIPTION_ID,
+  claimId,
+  makeAlert,
+  makeClaimDocument,
+  makeHistoryEntry,
+  makeTimer,
+  removeAllTempDataDirs,
+  tempDataDir,
+  type TempDataDir,
+} from '../support/claimFixtures.js';
+
+// The embedded claim store against real files in a temporary folder: no mocks.
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const WRITER_CHILD = fileURLToPath(new URL('../support/storeWriterChild.ts', import.meta.url));
+
+// Derived, not spelled out: the key format belongs to claimFacts, the store only indexes it.
+const M365_TEAMS_KEY = onlyKey({ program: 'OSU-M365', customerTenantId: CUSTOMER_TENANT, workloads: ['Teams'] });
+const M365_EXCHANGE_KEY = onlyKey({ program: 'OSU-M365', customerTenantId: CUSTOMER_TENANT, workloads: ['Exchange'] });
+const SUBSCRIPTION_KEY = onlyKey({ program: 'OSA', subscriptionId: SUBSCRIPTION_ID });
+
+function onlyKey(details: ClaimDetails): string {
+  const keys = recordKeysOf({ details });
+  assert.equal(keys.length, 1);
+  return keys[0]!;
+}
+
+function withCode(code: ErrorCode) {
+  return (error: unknown): boolean => {
+    assert.ok(isDomainError(error, code), `expected DomainError ${code}, got ${String(error)}`);
+    return true;
+  };
+}
+
+/** A mutation that bumps the version and returns the new one. */
+function bump(current: ClaimDocument): { next: ClaimDocument; result: number } {
+  current.claim.version += 1;
+  return { next: current, result: current.claim.version };
+}
+
+const sorted = (ids: string[]): string[] => [...ids].sort();
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+describe('LowdbClaimRepository (real files)', () => {
+  let dir: TempDataDir;
+  let repo: LowdbClaimRepository;
+
+  const claimFile = (id: string): string => join(dir.path, 'claims', `${id}.json`);
+
+  async function reopen(): Promise<LowdbClaimRepository> {
+    await repo.close();
+    repo = new LowdbClaimRepository({ dataDir: dir.path });
+    await repo.open();
+    return repo;
+  }
+
+  beforeEach(async () => {
+    dir = await tempDataDir();
+    repo = new LowdbClaimRepository({ dataDir: dir.path });
+    await repo.open();
+  });
+
+  afterEach(async () => {
+    await repo.close();
+    await dir.remove();
+  });
+
+  after(removeAllTempDataDirs);
+
+  describe('insert and get', () => {
+    it('round-trips a document through its file', async () => {
+      const document = makeClaimDocument({
+        id: claimId(1),
+        timers: [makeTimer('2026-03-05T09:00:00.000Z')],
+        history: [makeHistoryEntry(1, { action: 'submit', fromStatus: 'Draft', toStatus: 'Submitted' })],
+      });
+      document.outbox.push(makeAlert(document.claim));
+      await repo.insert(document);
+
+      assert.deepEqual(await repo.get(claimId(1)), document);
+      assert.deepEqual(JSON.parse(await readFile(claimFile(claimId(1)), 'utf8')), document);
+      assert.equal(repo.count(), 1);
+      assert.equal(await repo.get(claimId(2)), undefined);
+    });
+
+    it('returns a copy from get: changing it does not change the store', async () => {
+      await repo.insert(makeClaimDocument({ id: claimId(1) }));
+      const copy = await repo.get(claimId(1));
+      assert.ok(copy);
+      copy.claim.partnerName = 'Changed by the caller';
+      copy.claim.history.push(makeHistoryEntry(1));
+      copy.outbox.push(makeAlert(copy.claim));
+
+      const again = await repo.get(claimId(1));
+      assert.equal(again?.claim.partnerName, 'Contoso Partners Ltd');
+      assert.equal(again?.claim.history.length, 0);
+      assert.equal(again?.outbox.length, 0);
+      assert.deepEqual(repo.idsWithPendingAlerts(), []);
+    });
+
+    it('refuses a second insert with an existing id', async () => {
+      await repo.insert(makeClaimDocument({ id: claimId(1), partnerName: 'First' }));
+      await assert.rejects(repo.insert(makeClaimDocument({ id: claimId(1), partnerName: 'Second' })), withCode('invalid-transition'));
+      assert.equal((await repo.get(claimId(1)))?.claim.partnerName, 'First');
+    });
+
+    // The cache must hold its own copy of what was written.
+    it('does not keep a reference to the inserted object', async () => {
+      const document = makeClaimDocument({ id: claimId(1) });
+      await repo.insert(document);
+      document.claim.partnerName = 'Changed after insert';
+      assert.equal((await repo.get(claimId(1)))?.claim.partnerName, 'Contoso Partners Ltd');
+    });
+
+    // One bad write would make the next open() refuse to start, so writes are validated.
+    it('refuses to store a document that does not match the schema', async () => {
+      const document = makeClaimDocument({ id: claimId(1) });
+      (document.claim as { status: string }).status = 'NoSuchStatus';
+      await assert.rejects(repo.insert(document));
+      await reopen();
+      assert.equal(repo.count(), 0);
+    });
+  });
+
+  describe('restart', () => {
+    const A1 = claimId(1);
+    const A2 = claimId(2);
+    const B1 = claimId(3);
+    const B2 = claimId(4);
+
+    async function seed(): Promise<ClaimDocument[]> {
+      const a1 = makeClaimDocument({ id: A1, timers: [makeTimer('2026-03-05T09:00:00.000Z')] });
+      a1.outbox.push(makeAlert(a1.claim));
+      const a2 = makeClaimDocument({ id: A2, status: 'Draft', submittedAt: undefined });
+      const b1 = makeClaimDocument({
+        id: B1,
+        partnerTenantId: PARTNER_TENANT_B,
+        status: 'Approved',
+        consentPhase: 'window-open',
+        details: { program: 'OSA', activity: 'Presales', subscriptionId: SUBSCRIPTION_ID, workloads: ['Power BI'] },
+        timers: [
+          makeTimer('2026-03-01T09:00:00.000Z', { firedAt: '2026-03-01T09:00:01.000Z' }),
+          makeTimer('2026-03-04T09:00:00.000Z', { deadline: 'consentWindow' }),
+          makeTimer('2026-03-06T09:00:00.000Z', { deadline: 'consentWindow', kind: 'near', offset: 'P1D' }),
+        ],
+      });
+      const b2 = makeClaimDocument({
+        id: B2,
+        partnerTenantId: PARTNER_TENANT_B,
+        status: 'Rejected',
+        rejection: { reason: 'customer-declined', at: FIXTURE_NOW, final: true },
+      });
+      b2.outbox.push(makeAlert(b2.claim, { state: 'sent', attempts: 1, sentAt: FIXTURE_NOW }));
+      const documents = [a1, a2, b1, b2];
+      for (const document of documents) await repo.insert(document);
+      return documents;
+    }
+
+    function indexAnswers(store: LowdbClaimRepository) {
+      return {
+        count: store.count(),
+        organisationA: sorted(store.idsForOrganisation(PARTNER_TENANT_A)),
+        organisationB: sorted(store.idsForOrganisation(PARTNER_TENANT_B)),
+        submittedOrApproved: sorted(store.idsInStatuses(['Submitted', 'Approved'])),
+        rejected: store.idsInStatuses(['Rejected']),
+        teamsKey: store.activeIdsForKey(M365_TEAMS_KEY),
+        subscriptionKey: store.activeIdsForKey(SUBSCRIPTION_KEY),
+        customer: sorted(store.idsForCustomerTenant(CUSTOMER_TENANT.toUpperCase())),
+        nextDue: store.nextDue(),
+        pendingAlerts: store.idsWithPendingAlerts(),
+        summaryB1: store.summary(B1),
+      };
+    }
+
+    it('loads the same documents and index answers into a new instance', async () => {
+      const documents = await seed();
+      const before = indexAnswers(repo);
+      assert.deepEqual(
+        { ...before, summaryB1: undefined },
+        {
+          count: 4,
+          organisationA: [A1, A2],
+          organisationB: [B1, B2],
+          submittedOrApproved: [A1, B1],
+          rejected: [B2],
+          // A2 is a draft and B2 a final rejection: neither competes for a record key.
+          teamsKey: [A1],
+          subscriptionKey: [B1],
+          customer: [A1, A2, B2],
+          nextDue: { claimId: B1, dueAt: Date.parse('2026-03-04T09:00:00.000Z') },
+          pendingAlerts: [A1],
+          summaryB1: undefined,
+        },
+      );
+      assert.deepEqual(before.summaryB1?.recordKeys, [SUBSCRIPTION_KEY]);
+
+      await reopen();
+
+      assert.deepEqual(indexAnswers(repo), before);
+      for (const document of documents) assert.deepEqual(await repo.get(document.claim.id), document);
+    });
+
+    it('keeps updates and deletions across a restart', async () => {
+      await seed();
+      await repo.update(A1, (current) => {
+        current.claim.version += 1;
+        current.claim.status = 'InReview';
+        current.outbox = current.outbox.map((alert) => ({ ...alert, state: 'sent' as const, sentAt: FIXTURE_NOW }));
+        return { next: current, result: undefined };
+      });
+      await repo.update(B1, () => ({ next: 'delete', result: undefined }));
+      const before = indexAnswers(repo);
+
+      await reopen();
+
+      assert.deepEqual(indexAnswers(repo), before);
+      assert.equal(repo.count(), 3);
+      assert.deepEqual(repo.idsInStatuses(['InReview']), [A1]);
+      assert.deepEqual(repo.idsWithPendingAlerts(), []);
+      assert.deepEqual(repo.nextDue(), { claimId: A1, dueAt: Date.parse('2026-03-05T09:00:00.000Z') });
+      assert.equal(await repo.get(B1), undefined);
+      assert.equal((await repo.get(A1))?.claim.version, 2);
+    });
+  });
+
+  describe('allocateId', () => {
+    const at = new Date('2026-06-30T12:00:00.000Z');
+
+    it('hands out sequential ids per year', async () => {
+      assert.equal(await repo.allocateId(at), 'CPOR-2026-000001');
+      assert.equal(await repo.allocateId(at), 'CPOR-2026-000002');
+      assert.equal(await repo.allocateId(new Date('2027-01-01T00:00:00.000Z')), 'CPOR-2027-000001');
+      assert.equal(await repo.allocateId(at), 'CPOR-2026-000003');
+    });
+
+    it('gives concurrent callers distinct ids', async () => {
+      const ids = await Promise.all(Array.from({ length: 20 }, () => repo.allocateId(at)));
+      assert.deepEqual(sorted(ids), Array.from({ length: 20 }, (_, i) => claimId(i + 1)));
+    });
+
+    it('continues after a restart', async () => {
+      await repo.allocateId(at);
+      await repo.allocateId(at);
+      await reopen();
+      assert.equal(await repo.allocateId(at), 'CPOR-2026-000003');
+    });
+
+    it('never reuses the id of a deleted claim, even after a restart', async () => {
+      const first = await repo.allocateId(at);
+      await repo.insert(makeClaimDocument({ id: first }));
+      const second = await repo.allocateId(at);
+      await repo.insert(makeClaimDocument({ id: second }));
+      await repo.update(second, () => ({ next: 'delete', result: undefined }));
+      assert.equal(await exists(claimFile(second)), false);
+
+      await reopen();
+
+      assert.equal(second, 'CPOR-2026-000002');
+      assert.equal(await repo.allocateId(at), 'CPOR-2026-000003');
+    });
+
+    it('stays above the ids on disk when the counter file is lost', async () => {
+      await repo.insert(makeClaimDocument({ id: claimId(41) }));
+      await repo.close();
+      await rm(join(dir.path, 'sequence.json'), { force: true });
+      await reopen();
+      assert.equal(await repo.allocateId(at), 'CPOR-2026-000042');
+    });
+  });
+
+  describe('update', () => {
+    it('serializes concurrent updates of one claim', async () => {
+      const id = claimId(1);
+      await repo.insert(makeClaimDocument({ id }));
+      const results = await Promise.all(Array.from({ length: 50 }, () => repo.update(id, bump)));
+
+      // Run one at a time, in arrival order: each saw the previous one's write.
+      assert.deepEqual(results, Array.from({ length: 50 }, (_, i) => i + 2));
+      assert.equal((await repo.get(id))?.claim.version, 51);
+      await reopen();
+      assert.equal((await repo.get(id))?.claim.version, 51);
+    });
+
+    it('runs updates of different claims independently', async () => {
+      const ids = [claimId(1), claimId(2), claimId(3)];
+      for (const id of ids) await repo.insert(makeClaimDocument({ id }));
+      await Promise.all(ids.flatMap((id) => Array.from({ length: 10 }, () => repo.update(id, bump))));
+      await reopen();
+      for (const id of ids) assert.equal((await repo.get(id))?.claim.version, 11);
+    });
+
+    it('writes nothing when the mutation answers unchanged', async () => {
+      const id = claimId(1);
+      await repo.insert(makeClaimDocument({ id }));
+      const before = await stat(claimFile(id));
+      const text = await readFile(claimFile(id), 'utf8');
+
+      const result = await repo.update(id, (current) => {
+        current.claim.partnerName = 'Not to be stored';
+        return { next: 'unchanged', result: 'looked' };
+      });
+
+      assert.equal(result, 'looked');
+      const after = await stat(claimFile(id));
+      assert.equal(after.ino, before.ino, 'the file was replaced');
+      assert.equal(after.mtimeMs, before.mtimeMs);
+      assert.equal(await readFile(claimFile(id), 'utf8'), text);
+      assert.equal((await repo.get(id))?.claim.partnerName, 'Contoso Partners Ltd');
+      assert.deepEqual(await readdir(join(dir.path, 'claims')), [`${id}.json`]);
+    });
+
+    it('removes the file and every index entry on delete', async () => {
+      const keep = makeClaimDocument({ id: claimId(1), timers: [makeTimer('2026-03-09T09:00:00.000Z')] });
+      const gone = makeClaimDocument({ id: claimId(2), timers: [makeTimer('2026-03-03T09:00:00.000Z')] });
+      gone.outbox.push(makeAlert(gone.claim));
+      await repo.insert(keep);
+      await repo.insert(gone);
+      assert.equal(repo.nextDue()?.claimId, claimId(2));
+
+      const result = await repo.update(claimId(2), () => ({ next: 'delete', result: 'deleted' }));
+
+      assert.equal(result, 'deleted');
+      assert.equal(await exists(claimFile(claimId(2))), false);
+      assert.equal(await repo.get(claimId(2)), undefined);
+      assert.equal(repo.summary(claimId(2)), undefined);
+      assert.equal(repo.count(), 1);
+      assert.deepEqual(repo.idsForOrganisation(PARTNER_TENANT_A), [claimId(1)]);
+      assert.deepEqual(repo.idsInStatuses(['Submitted']), [claimId(1)]);
+      assert.deepEqual(repo.activeIdsForKey(M365_TEAMS_KEY), [claimId(1)]);
+      assert.deepEqual(repo.idsForCustomerTenant(CUSTOMER_TENANT), [claimId(1)]);
+      assert.deepEqual(repo.idsWithPendingAlerts(), []);
+      assert.deepEqual(repo.nextDue(), { claimId: claimId(1), dueAt: Date.parse('2026-03-09T09:00:00.000Z') });
+      await assert.rejects(repo.update(claimId(2), bump), withCode('not-found'));
+    });
+
+    it('rejects an unknown id with not-found', async () => {
+      await assert.rejects(repo.update(claimId(99), bump), withCode('not-found'));
+    });
+
+    it('stores nothing when the mutation throws, and goes on serving the claim', async () => {
+      const id = claimId(1);
+      await repo.insert(makeClaimDocument({ id }));
+      await assert.rejects(
+        repo.update(id, (current) => {
+          current.claim.version = 7;
+          throw new Error('mutation failed');
+        }),
+        /mutation failed/,
+      );
+      assert.equal((await repo.get(id))?.claim.version, 1);
+      assert.equal(await repo.update(id, bump), 2);
+    });
+
+    it('refuses a mutation that changes the claim id', async () => {
+      await repo.insert(makeClaimDocument({ id: claimId(1) }));
+      await assert.rejects(
+        repo.update(claimId(1), (current) => ({ next: { ...current, claim: { ...current.claim, id: claimId(2) } }, result: undefined })),
+      );
+      assert.equal(repo.count(), 1);
+      assert.equal(await exists(claimFile(claimId(2))), false);
+    });
+
+    it('keeps the index in step with updates', async () => {
+      const id = claimId(1);
+      await repo.insert(makeClaimDocument({ id, status: 'Draft', submittedAt: undefined }));
+      assert.deepEqual(repo.activeIdsForKey(M365_TEAMS_KEY), []);
+      await repo.update(id, (current) => {
+        current.claim.version += 1;
+        current.claim.status = 'Submitted';
+        current.claim.details.workloads = ['Teams'];
+        current.outbox.push(makeAlert(current.claim));
+        return { next: current, result: undefined };
+      });
+      assert.deepEqual(repo.activeIdsForKey(M365_TEAMS_KEY), [id]);
+      assert.deepEqual(repo.activeIdsForKey(M365_EXCHANGE_KEY), []);
+      assert.deepEqual(repo.idsInStatuses(['Draft']), []);
+      assert.deepEqual(repo.idsInStatuses(['Submitted']), [id]);
+      assert.deepEqual(repo.idsWithPendingAlerts(), [id]);
+    });
+  });
+
+  describe('save', () => {
+    it('lets exactly one of two writers with the same expected version win', async () => {
+      const id = claimId(1);
+      await repo.insert(makeClaimDocument({ id }));
+      const first = await repo.get(id);
+      const second = await repo.get(id);
+      assert.ok(first && second);
+      for (const [document, name] of [
+        [first, 'Writer One'],
+        [second, 'Writer Two'],
+      ] as const) {
+        document.claim.version = 2;
+        document.claim.partnerName = name;
+      }
+
+      const outcomes = await Promise.allSettled([repo.save(first, 1), repo.save(second, 1)]);
+
+      const won = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+      const lost = outcomes.filter((outcome) => outcome.status === 'rejected');
+      assert.equal(won.length, 1);
+      assert.equal(lost.length, 1);
+      assert.ok(isDomainError(lost[0]?.reason, 'stale-version'), String(lost[0]?.reason));
+      const winner = outcomes[0]?.status === 'fulfilled' ? first : second;
+
+      assert.deepEqual(await repo.get(id), winner);
+      await reopen();
+      assert.deepEqual(await repo.get(id), winner);
+    });
+
+    it('rejects a save against an old version and an unknown claim', async () => {
+      const id = claimId(1);
+      await repo.insert(makeClaimDocument({ id }));
+      await repo.update(id, bump);
+      const stale = makeClaimDocument({ id, version: 2, partnerName: 'Stale' });
+      await assert.rejects(repo.save(stale, 1), withCode('stale-version'));
+      await assert.rejects(repo.save(makeClaimDocument({ id: claimId(2) }), 1), withCode('not-found'));
+      assert.equal((await repo.get(id))?.claim.partnerName, 'Contoso Partners Ltd');
+    });
+  });
+
+  describe('nextDue', () => {
+    const due = (claim: number, at: string) => ({ claimId: claimId(claim), dueAt: Date.parse(at) });
+
+    async function setTimers(claim: number, change: (timers: ClaimDocument['claim']['timers']) => void): Promise<void> {
+      await repo.update(claimId(claim), (current) => {
+        current.claim.version += 1;
+        change(current.claim.timers);
+        return { next: current, result: undefined };
+      });
+    }
+
+    it('is the earliest unfired timer across claims, and follows updates', async () => {
+      assert.equal(repo.nextDue(), undefined);
+      await repo.insert(makeClaimDocument({ id: claimId(1), timers: [makeTimer('2026-03-10T10:00:00.000Z')] }));
+      await repo.insert(
+        makeClaimDocument({
+          id: claimId(2),
+          timers: [
+            makeTimer('2026-03-10T07:00:00.000Z', { firedAt: '2026-03-10T07:00:00.000Z' }),
+            makeTimer('2026-03-10T12:00:00.000Z', { deadline: 'reviewDecision' }),
+            makeTimer('2026-03-10T08:00:00.000Z'),
+          ],
+        }),
+      );
+      await repo.insert(makeClaimDocument({ id: claimId(3) }));
+      // The 07:00 timer has fired, so claim 2 is due at 08:00.
+      assert.deepEqual(repo.nextDue(), due(2, '2026-03-10T08:00:00.000Z'));
+
+      await setTimers(2, (timers) => {
+        timers[2]!.firedAt = '2026-03-10T08:00:00.000Z';
+      });
+      assert.deepEqual(repo.nextDue(), due(1, '2026-03-10T10:00:00.000Z'));
+
+      await setTimers(3, (timers) => timers.push(makeTimer('2026-03-10T09:00:00.000Z')));
+      assert.deepEqual(repo.nextDue(), due(3, '2026-03-10T09:00:00.000Z'));
+
+      await setTimers(1, (timers) => {
+        timers[0]!.dueAt = '2026-03-10T06:00:00.000Z';
+      });
+      assert.deepEqual(repo.nextDue(), due(1, '2026-03-10T06:00:00.000Z'));
+
+      await repo.update(claimId(1), () => ({ next: 'delete', result: undefined }));
+      assert.deepEqual(repo.nextDue(), due(3, '2026-03-10T09:00:00.000Z'));
+
+      await setTimers(3, (timers) => {
+        timers[0]!.firedAt = '2026-03-10T09:00:00.000Z';
+      });
+      assert.deepEqual(repo.nextDue(), due(2, '2026-03-10T12:00:00.000Z'));
+
+      await reopen();
+      assert.deepEqual(repo.nextDue(), due(2, '2026-03-10T12:00:00.000Z'));
+
+      await setTimers(2, (timers) => {
+        timers[1]!.firedAt = '2026-03-10T12:00:00.000Z';
+      });
+      assert.equal(repo.nextDue(), undefined);
+    });
+
+    it('orders timers due at the same instant by claim id', async () => {
+      const at = '2026-03-10T10:00:00.000Z';
+      for (const n of [3, 1, 2]) await repo.insert(makeClaimDocument({ id: claimId(n), timers: [makeTimer(at)] }));
+      assert.deepEqual(repo.nextDue(), due(1, at));
+      await setTimers(1, (timers) => {
+        timers[0]!.firedAt = at;
+      });
+      assert.deepEqual(repo.nextDue(), due(2, at));
+    });
+  });
+
+  describe('open', () => {
+    it('removes leftover temporary files and keeps the documents', async () => {
+      const document = makeClaimDocument({ id: claimId(1) });
+      await repo.insert(document);
+      await repo.close();
+      const claimsDir = join(dir.path, 'claims');
+      await writeFile(join(claimsDir, `${claimId(1)}.json.4242.7.tmp`), '{"claim": {"id": "half written');
+      await writeFile(join(claimsDir, `${claimId(2)}.json.4242.8.tmp`), '');
+
+      await reopen();
+
+      assert.deepEqual(await readdir(claimsDir), [`${claimId(1)}.json`]);
+      assert.equal(repo.count(), 1);
+      assert.deepEqual(await repo.get(claimId(1)), document);
+    });
+
+    // A crash during allocateId leaves sequence.json.<pid>.<n>.tmp in DATA_DIR.
+    it('removes a leftover temporary file of the id counter', async () => {
+      await repo.allocateId(new Date(FIXTURE_NOW));
+      await repo.close();
+      await writeFile(join(dir.path, 'sequence.json.4242.1.tmp'), '{"2026": 5');
+      await reopen();
+      assert.deepEqual(await readdir(dir.path), ['claims', 'sequence.json']);
+    });
+
+    it('refuses to start when a claim file does not match the schema, naming the file', async () => {
+      await repo.insert(makeClaimDocument({ id: claimId(1) }));
+      const bad = makeClaimDocument({ id: claimId(9) });
+      await writeFile(claimFile(claimId(9)), JSON.stringify({ ...bad, claim: { ...bad.claim, status: 'Lost' } }));
+
+      const fresh = new LowdbClaimRepository({ dataDir: dir.path });
+      await assert.rejects(fresh.open(), (error: Error) => {
+        assert.match(error.message, /CPOR-2026-000009\.json/);
+        assert.match(error.message, /status/);
+        return true;
+      });
+    });
+
+    it('refuses to start when a claim file is not JSON', async () => {
+      await writeFile(claimFile(claimId(9)), '{"claim": {"id": "CPOR-2026-0000');
+      await assert.rejects(new LowdbClaimRepository({ dataDir: dir.path }).open());
+    });
+
+    // An operator must be able to find the broken file among thousands of claim files.
+    it('names the file that is not JSON', async () => {
+      await writeFile(claimFile(claimId(9)), '{"claim": {"id": "CPOR-2026-0000');
+      await assert.rejects(new LowdbClaimRepository({ dataDir: dir.path }).open(), /CPOR-2026-000009\.json/);
+    });
+
+    it('ignores files that are not claim documents', async () => {
+      await writeFile(join(dir.path, 'claims', 'README.txt'), 'not a claim');
+      await writeFile(join(dir.path, 'claims', 'notes.json'), '{}');
+      await reopen();
+      assert.equal(repo.count(), 0);
+    });
+  });
+
+  describe('crash safety', () => {
+    const ACKS_BEFORE_KILL = 200;
+
+    interface ChildRun {
+      acked: Map<string, number>;
+      ackCount: number;
+      signal: NodeJS.Signals | null;
+      code: number | null;
+      stderr: string;
+    }
+
+    /** Runs the writer child on `dataDir` and SIGKILLs it once it acknowledged enough writes. */
+    function runWriterUntilKilled(dataDir: string, timeoutMs: number): Promise<ChildRun> {
+      return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', WRITER_CHILD, dataDir], {
+          cwd: REPO_ROOT,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const run: ChildRun = { acked: new Map(), ackCount: 0, signal: null, code: null, stderr: '' };
+        let killed = false;
+        const kill = () => {
+          if (!killed) {
+            killed = true;
+            child.kill('SIGKILL');
+          }
+        };
+        const timer = setTimeout(kill, timeoutMs);
+        child.stderr.setEncoding('utf8');
+        child.stderr.on('data', (chunk: string) => {
+          run.stderr += chunk;
+        });
+        createInterface({ input: child.stdout }).on('line', (line) => {
+          const match = /^ack (\S+) (\d+)$/.exec(line);
+          if (!match || killed) return;
+          const [, id = '', version = '0'] = match;
+          run.ackCount += 1;
+          run.acked.set(id, Math.max(run.acked.get(id) ?? 0, Number(version)));
+          if (run.ackCount >= ACKS_BEFORE_KILL) kill();
+        });
+        child.on('error', (error) => {
+          clearTimeout(timer);
+          reject(error);
+        });
+        child.on('exit', (code, signal) => {
+          clearTimeout(timer);
+          run.code = code;
+          run.signal = signal;
+          resolve(run);
+        });
+      });
+    }
+
+    it('keeps every acknowledged write when the writer is killed mid-stream', async function () {
+      this.timeout(40_000);
+      const run = await runWriterUntilKilled(dir.path, 30_000);
+
+      assert.equal(run.signal, 'SIGKILL', `the writer ended by itself (code ${run.code}): ${run.stderr}`);
+      assert.ok(run.ackCount >= ACKS_BEFORE_KILL, `only ${run.ackCount} acks before the timeout: ${run.stderr}`);
+
+      const store = new LowdbClaimRepository({ dataDir: dir.path });
+      await store.open();
+      try {
+        assert.deepEqual(
+          (await readdir(join(dir.path, 'claims'))).filter((name) => name.endsWith('.tmp')),
+          [],
+          'temporary files left after open',
+        );
+        assert.ok(store.count() >= run.acked.size);
+        for (const [id, version] of run.acked) {
+          const stored = await store.get(id);
+          assert.ok(stored, `acknowledged claim ${id} is missing`);
+          assert.ok(stored.claim.version >= version, `${id} is at version ${stored.claim.version}, acknowledged ${version}`);
+          assert.equal(stored.claim.history.length, stored.claim.version - 1);
+          assert.equal(stored.outbox.length, stored.claim.version - 1);
+        }
+        // No id handed out before the crash comes back.
+        const highest = Math.max(...[...run.acked.keys()].map((id) => Number(id.split('-')[2])));
+        const next = await store.allocateId(new Date(FIXTURE_NOW));
+        assert.ok(Number(next.split('-')[2]) > highest, `${next} reuses an acknowledged id`);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+});
