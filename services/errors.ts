@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'incomplete',
   'window-closed',
   'dispute-used',
+  'directory-unavailable',
   'storage',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -48,6 +49,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   incomplete: 400,
   'window-closed': 409,
   'dispute-used': 409,
+  'directory-unavailable': 503,
   storage: 500,
 };
 

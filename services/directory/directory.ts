@@ -14,10 +14,16 @@ export interface DirectoryUser {
   organisation?: PartnerOrganisation;
 }
 
+/** What the bot may know of a user besides the ids, from Teams itself (never typed text). */
+export interface ResolveHints {
+  /** The email or UPN Teams reports for the member; matches roster records granted by email. */
+  email?: string;
+}
+
 export interface Directory {
   /**
    * Resolves a user. A user the directory doesn't know has no roles (they may still be a customer
    * by tenant). A directory that cannot answer throws, so no role is ever granted by a failure.
    */
-  resolve(userId: string, tenantId: string): Promise<DirectoryUser>;
+  resolve(userId: string, tenantId: string, hints?: ResolveHints): Promise<DirectoryUser>;
 }

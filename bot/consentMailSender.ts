@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { writeFileDurably } from '../services/store/durableJsonFile.js';
+
+// Where a consent mail goes: Microsoft Graph `sendMail` when Graph is configured, else an `.eml`
+// file under DATA_DIR/outbox-mail/ that a local user can open in any mail client.
+
+export interface MailMessage {
+  /** Stable for one claim and recipient: names the `.eml` file, so a retry overwrites it. */
+  id: string;
+  from: string;
+  to: { email: string; name?: string };
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface MailSender {
+  send(message: MailMessage): Promise<{ location: string }>;
+}
+
+export class ConsentMailError extends Error {
+  constructor(message: string, readonly statusCode?: number) {
+    super(message);
+    this.name = 'ConsentMailError';
+  }
+}
+
+export class GraphMailSender implements MailSender {
+  constructor(
+    private readonly client: Client,
+    /** The mailbox sending the notices (GRAPH_MAIL_SENDER); needs the Mail.Send application permission. */
+    private readonly sender: string,
+  ) {}
+
+  async send(message: MailMessage): Promise<{ location: string }> {
+    const path = `/users/${encodeURIComponent(this.sender)}/sendMail`;
+    try {
+      await this.client.api(path).post({
+        message: {
+          subject: message.subject,
+          body: { contentType: 'HTML', content: message.html },
+          toRecipients: [{ emailAddress: { address: message.to.email, ...(message.to.name ? { name: message.to.name } : {}) } }],
+        },
+        saveToSentItems: true,
+      });
+    } catch (error) {
+      const status = (error as { statusCode?: number }).statusCode;
+      throw new ConsentMailError(`sendMail failed: ${status ?? ''} ${(error as Error).message}`.trim(), status);
+    }
+    return { location: `graph:${this.sender}` };
+  }
+}
+
+export class EmlOutboxSender implements MailSender {
+  constructor(private readonly folder: string) {}
+
+  async send(message: MailMessage): Promise<{ location: string }> {
+    await mkdir(this.folder, { recursive: true });
+    const path = join(this.folder, `${message.id.replace(/[^A-Za-z0-9._-]/g, '_')}.eml`);
+    await writeFileDurably(path, toEml(message));
+    return { location: path };
+  }
+}
+
+/** A MIME message (RFC 5322 / 2045): multipart/alternative with text and HTML, UTF-8, base64. */
+export function toEml(message: MailMessage, date = new Date()): string {
+  const boundary = `cpor-${randomUUID()}`;
+  const to = message.to.name ? `${encodeWord(message.to.name)} <${headerSafe(message.to.email)}>` : headerSafe(message.to.email);
+  const part = (type: string, content: string) =>
+    [`--${boundary}`, `Content-Type: ${type}; charset=UTF-8`, 'Content-Transfer-Encoding: base64', '', wrapBase64(content), ''].join('\r\n');
+  return [
+    `From: ${headerSafe(message.from)}`,
+    `To: ${to}`,
+    `Subject: ${encodeWord(message.subject)}`,
+    `Date: ${date.toUTCString()}`,
+    `Message-ID: <${headerSafe(message.id)}.${date.getTime()}@cpor-claims-assistant>`,
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/alternative; boundary="${boundary}"`,
+    '',
+    part('text/plain', message.text),
+    part('text/html', message.html),
+    `--${boundary}--`,
+    '',
+  ].join('\r\n');
+}
+
+/** An RFC 2047 encoded word, so any language's subject survives 7-bit headers. */
+function encodeWord(text: string): string {
+  return `=?UTF-8?B?${Buffer.from(headerSafe(text), 'utf8').toString('base64')}?=`;
+}
+
+/** No line breaks in a header value: they would start a header of the attacker's choosing. */
+function headerSafe(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ');
+}
+
+function wrapBase64(text: string): string {
+  return (Buffer.from(text, 'utf8').toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
+}

@@ -1,0 +1,89 @@
+import type { TokenCredential } from '@azure/identity';
+import {
+  Client,
+  HTTPMessageHandler,
+  RetryHandler,
+  RetryHandlerOptions,
+  type Context,
+  type Middleware,
+} from '@microsoft/microsoft-graph-client';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+
+// A Microsoft Graph client for app-only calls: a bearer token from a TokenCredential, retries on
+// 429/503/504 honouring Retry-After (bounded), and a timeout on every attempt.
+
+export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+
+export interface GraphClientOptions {
+  /** e.g. https://graph.microsoft.com, or a local stand-in in tests. */
+  baseUrl: string;
+  /** ClientSecretCredential in production; any TokenCredential in tests. */
+  credential: TokenCredential;
+  timeoutMs: number;
+  maxRetries: number;
+  /** A Retry-After longer than this is not waited for: the call fails and the user retries. */
+  maxRetryAfterSeconds: number;
+}
+
+/**
+ * Adds the bearer token to every request. The SDK's AuthenticationHandler only authenticates
+ * https requests to hosts it knows, and this client only ever calls its configured base URL
+ * (https, or http on localhost for a stand-in), so the token goes on every request.
+ */
+class BearerTokenHandler implements Middleware {
+  private next: Middleware | undefined;
+
+  constructor(private readonly provider: TokenCredentialAuthenticationProvider) {}
+
+  async execute(context: Context): Promise<void> {
+    const token = await this.provider.getAccessToken();
+    const headers = new Headers(context.options?.headers as ConstructorParameters<typeof Headers>[0]);
+    headers.set('Authorization', `Bearer ${token}`);
+    context.options = { ...context.options, headers: Object.fromEntries(headers.entries()) };
+    await this.next!.execute(context);
+  }
+
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+}
+
+/** Aborts one attempt after `timeoutMs`; sits below the retry handler so each attempt gets its own. */
+class TimeoutHandler implements Middleware {
+  private next: Middleware | undefined;
+
+  constructor(private readonly timeoutMs: number) {}
+
+  async execute(context: Context): Promise<void> {
+    context.options = { ...context.options, signal: AbortSignal.timeout(this.timeoutMs) };
+    await this.next!.execute(context);
+  }
+
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+}
+
+export function retryAfterSeconds(response: Response): number | undefined {
+  const header = response.headers?.get('Retry-After');
+  if (header === null || header === undefined) return undefined;
+  const seconds = Number(header);
+  if (!Number.isNaN(seconds)) return seconds;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+}
+
+export function createGraphClient(options: GraphClientOptions): Client {
+  const provider = new TokenCredentialAuthenticationProvider(options.credential, { scopes: [GRAPH_SCOPE] });
+  const retryOptions = new RetryHandlerOptions(1, options.maxRetries, (_delay, _attempt, _request, _options, response) => {
+    const wait = retryAfterSeconds(response);
+    return wait === undefined || wait <= options.maxRetryAfterSeconds;
+  });
+  const chain: Middleware[] = [
+    new BearerTokenHandler(provider),
+    new RetryHandler(retryOptions),
+    new TimeoutHandler(options.timeoutMs),
+    new HTTPMessageHandler(),
+  ];
+  return Client.initWithMiddleware({ baseUrl: options.baseUrl, defaultVersion: 'v1.0', middleware: chain });
+}

@@ -1,0 +1,66 @@
+import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { Clock } from '../clock.js';
+import { CachingDirectory } from './cachingDirectory.js';
+import type { Directory } from './directory.js';
+import type { DirectoryConfig } from './directoryConfig.js';
+import { createGraphClient } from './graphClient.js';
+import { GraphDirectory } from './graphDirectory.js';
+import { RosterAdministration } from './rosterAdministration.js';
+import { RosterDirectory } from './rosterDirectory.js';
+import { applyBootstrap, parseBootstrap } from './rosterOperator.js';
+import { RosterStore } from './rosterStore.js';
+
+// Builds the directory the configuration asks for. Called once at start: a malformed roster
+// or bootstrap variable throws here (the message names the line or the variable), and the bot
+// does not start.
+
+export interface DirectoryServices {
+  directory: Directory;
+  roster: RosterStore;
+  administration: RosterAdministration;
+  /** Present when Graph is configured; the consent mail uses it for sendMail. */
+  graphClient?: Client;
+  kind: 'roster' | 'graph';
+}
+
+export async function openDirectory(
+  config: DirectoryConfig,
+  options: { credential?: TokenCredential; clock?: Clock } = {},
+): Promise<DirectoryServices> {
+  const roster = new RosterStore({
+    rosterFile: config.rosterFile,
+    auditFile: config.auditFile,
+    cacheTtlMs: config.cacheTtlMs,
+    clock: options.clock,
+  });
+  await roster.load();
+  await applyBootstrap(roster, parseBootstrap(config.bootstrapOrganisations, config.bootstrapAdmins));
+  const rosterDirectory = new RosterDirectory(roster);
+  const administration = new RosterAdministration(roster);
+  const graph = config.graph;
+  if (!graph) return { directory: rosterDirectory, roster, administration, kind: 'roster' };
+
+  const credential = options.credential ?? new ClientSecretCredential(graph.tenantId, graph.clientId, graph.clientSecret);
+  const graphClient = createGraphClient({
+    baseUrl: graph.baseUrl,
+    credential,
+    timeoutMs: graph.timeoutMs,
+    maxRetries: graph.maxRetries,
+    maxRetryAfterSeconds: graph.maxRetryAfterSeconds,
+  });
+  const graphDirectory = new GraphDirectory({
+    client: graphClient,
+    tenantId: graph.tenantId,
+    roleGroups: graph.roleGroups,
+    roster,
+    fallback: rosterDirectory,
+  });
+  return {
+    directory: new CachingDirectory(graphDirectory, config.cacheTtlMs, options.clock),
+    roster,
+    administration,
+    graphClient,
+    kind: 'graph',
+  };
+}

@@ -1,0 +1,33 @@
+import type { Directory, DirectoryUser, ResolveHints } from './directory.js';
+import { directoryUnavailable } from './directoryErrors.js';
+import { findUser, organisationOf } from './roster.js';
+import type { RosterStore } from './rosterStore.js';
+
+// The embedded directory (the default): roles and organisations from the roster file.
+
+export class RosterDirectory implements Directory {
+  constructor(private readonly store: RosterStore) {}
+
+  async resolve(userId: string, tenantId: string, hints: ResolveHints = {}): Promise<DirectoryUser> {
+    let roster;
+    try {
+      roster = await this.store.current();
+    } catch (error) {
+      // A roster broken after start-up (edited by hand) grants nothing until it is fixed.
+      throw directoryUnavailable((error as Error).message);
+    }
+    const user = findUser(roster, { tenantId, userId, email: hints.email });
+    const organisation = organisationOf(roster, tenantId);
+    const roles = user?.roles ?? [];
+    return {
+      userId,
+      tenantId,
+      roles,
+      ...(user?.displayName ? { displayName: user.displayName } : {}),
+      ...((user?.email ?? hints.email) ? { email: user?.email ?? hints.email } : {}),
+      // Attached whenever the tenant is a partner's (it grants nothing by itself), so a reviewer
+      // of a partner tenant is recognised as deciding their own organisation's claims.
+      ...(organisation ? { organisation } : {}),
+    };
+  }
+}

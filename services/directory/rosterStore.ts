@@ -1,0 +1,124 @@
+import { mkdir, open, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Role } from '../actor.js';
+import { systemClock, type Clock } from '../clock.js';
+import { writeFileDurably } from '../store/durableJsonFile.js';
+import { KeyedMutex } from '../store/keyedMutex.js';
+import { parseRoster, serializeRoster, type Roster } from './roster.js';
+
+// The roster file and its audit trail. Reads are cached for a short time, so edits made by the
+// CLI reach a running bot within the TTL; every change re-reads the file, is written durably
+// (temporary file, fsync, rename) and then appended to the audit file.
+
+export type AuditAction = 'add-organisation' | 'update-organisation' | 'grant' | 'revoke';
+
+/** One line of the append-only audit file: who did what to whom, when, and through what. */
+export interface AuditEntry {
+  at: string;
+  action: AuditAction;
+  by: { userId: string; tenantId?: string; roles?: Role[] };
+  source: 'chat' | 'cli' | 'bootstrap';
+  tenantId: string;
+  target?: { userId?: string; email?: string };
+  role?: Role;
+  organisation?: { name: string; partnerIds: string[] };
+}
+
+/** What a change returns: the next roster (or `unchanged`), its audit entries and a result. */
+export type RosterMutation<T> = (current: Roster) => {
+  next: Roster | 'unchanged';
+  audit: Omit<AuditEntry, 'at'>[];
+  result: T;
+};
+
+export interface RosterStoreOptions {
+  rosterFile: string;
+  auditFile: string;
+  cacheTtlMs?: number;
+  clock?: Clock;
+}
+
+export class RosterStore {
+  readonly rosterFile: string;
+  readonly auditFile: string;
+  private readonly cacheTtlMs: number;
+  private readonly clock: Clock;
+  private readonly writes = new KeyedMutex();
+  private cached: { roster: Roster; readAt: number } | undefined;
+
+  constructor(options: RosterStoreOptions) {
+    this.rosterFile = options.rosterFile;
+    this.auditFile = options.auditFile;
+    this.cacheTtlMs = options.cacheTtlMs ?? 60_000;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Reads and validates the file now; a malformed roster throws a RosterFormatError naming the line. */
+  async load(): Promise<Roster> {
+    let text: string;
+    try {
+      text = await readFile(this.rosterFile, 'utf8');
+    } catch (error) {
+      // No file yet is an empty roster: the first grant (bootstrap or CLI) creates it.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      text = '';
+    }
+    const roster = parseRoster(text, this.rosterFile);
+    this.cached = { roster, readAt: this.clock.now().getTime() };
+    return roster;
+  }
+
+  /** The roster, from the cache while it is younger than the TTL. */
+  async current(): Promise<Roster> {
+    const cached = this.cached;
+    if (cached && this.clock.now().getTime() - cached.readAt < this.cacheTtlMs) return cached.roster;
+    return this.load();
+  }
+
+  /** Runs one change on the freshly read roster; writes and audits it unless it is `unchanged`. */
+  async change<T>(mutation: RosterMutation<T>): Promise<T> {
+    return this.writes.run('roster', async () => {
+      const current = await this.load();
+      const { next, audit, result } = mutation(structuredClone(current));
+      if (next === 'unchanged') return result;
+      // Re-parse what is about to be written, so a change can never store a roster that would
+      // stop the next start-up.
+      const text = serializeRoster(next);
+      parseRoster(text, this.rosterFile);
+      await mkdir(dirname(this.rosterFile), { recursive: true });
+      await writeFileDurably(this.rosterFile, text);
+      this.cached = { roster: next, readAt: this.clock.now().getTime() };
+      const at = this.clock.now().toISOString();
+      await this.appendAudit(audit.map((entry) => ({ at, ...entry })));
+      return result;
+    });
+  }
+
+  /** The audit trail, oldest first. */
+  async auditTrail(): Promise<AuditEntry[]> {
+    let text: string;
+    try {
+      text = await readFile(this.auditFile, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    return text
+      .split('\n')
+      .filter((line) => line.trim())
+      .map((line) => JSON.parse(line) as AuditEntry);
+  }
+
+  private async appendAudit(entries: AuditEntry[]): Promise<void> {
+    if (!entries.length) return;
+    await mkdir(dirname(this.auditFile), { recursive: true });
+    // Append-only and fsynced: the trail must survive a crash right after the change.
+    const handle = await open(this.auditFile, 'a');
+    try {
+      await handle.writeFile(entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''), 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+}
