@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', 'test-output/'] },
+  { ignores: ['node_modules/', 'dist/', 'data/', 'test-output/', 'scripts/tmp/', 'appPackage/build/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,4 +1,4 @@
-import type { Activity } from 'botbuilder';
+import { TeamsInfo, type Activity, type TurnContext } from 'botbuilder';
 import type { Actor } from '../services/actor.js';
 import type { Directory } from '../services/directory/directory.js';
 
@@ -15,6 +15,8 @@ export interface TeamsIdentity {
 
 type TenantCarrier = { tenant?: { id?: string } };
 
+const EMAIL_CACHE_MS = 10 * 60 * 1000;
+
 export function identityOf(activity: Partial<Activity>): TeamsIdentity | undefined {
   const from = activity.from;
   const channelData = activity.channelData as TenantCarrier | undefined;
@@ -25,10 +27,17 @@ export function identityOf(activity: Partial<Activity>): TeamsIdentity | undefin
 }
 
 export class ActorResolver {
+  private readonly emails = new Map<string, { email: string | undefined; until: number }>();
+
   constructor(private readonly directory: Directory) {}
 
-  async resolve(identity: TeamsIdentity): Promise<Actor> {
-    const user = await this.directory.resolve(identity.userId, identity.tenantId);
+  /**
+   * With a turn context, the email Teams reports for the member is looked up (and cached), so
+   * roles an admin granted by email apply; without one, the AAD id alone decides.
+   */
+  async resolve(identity: TeamsIdentity, context?: TurnContext): Promise<Actor> {
+    const email = context ? await this.emailOf(identity, context) : undefined;
+    const user = await this.directory.resolve(identity.userId, identity.tenantId, email ? { email } : undefined);
     return {
       userId: identity.userId,
       tenantId: identity.tenantId,
@@ -36,5 +45,21 @@ export class ActorResolver {
       roles: user.roles,
       ...(user.organisation ? { organisation: user.organisation } : {}),
     };
+  }
+
+  private async emailOf(identity: TeamsIdentity, context: TurnContext): Promise<string | undefined> {
+    const key = `${identity.tenantId}:${identity.userId}`;
+    const cached = this.emails.get(key);
+    if (cached && cached.until > Date.now()) return cached.email;
+    let email: string | undefined;
+    try {
+      const member = await TeamsInfo.getMember(context, identity.teamsUserId);
+      email = member.email ?? member.userPrincipalName ?? undefined;
+    } catch {
+      // Outside Teams (or a connector without the roster API) there is no email: ids still work.
+      email = undefined;
+    }
+    this.emails.set(key, { email: email?.toLowerCase(), until: Date.now() + EMAIL_CACHE_MS });
+    return email?.toLowerCase();
   }
 }

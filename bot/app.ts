@@ -1,0 +1,221 @@
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
+import { renderAlert, renderClaimCard } from '../cards/index.js';
+import { translatorFor } from '../cards/i18n/i18n.js';
+import { DialogFlows } from '../dialogs/conversationFlows.js';
+import { PoeFiles } from '../dialogs/poeFiles.js';
+import { ClaimService } from '../services/claimService.js';
+import { systemClock, type Clock } from '../services/clock.js';
+import { openConsentLinks } from '../services/consent/openConsent.js';
+import type { Directory } from '../services/directory/directory.js';
+import { loadDirectoryConfig } from '../services/directory/directoryConfig.js';
+import { openDirectory } from '../services/directory/openDirectory.js';
+import type { Alert } from '../services/model.js';
+import { createPolicy } from '../services/policy.js';
+import { LowdbClaimRepository } from '../services/store/lowdbClaimRepository.js';
+import { ActorResolver } from './actorResolver.js';
+import { RosterChatCommands } from './adminCommands.js';
+import { CardActions } from './cardActions.js';
+import { ClaimsBot } from './claimsBot.js';
+import type { BotConfig } from './config.js';
+import { createConsentMailer } from './consentMail.js';
+import { consentFactsFromAlert } from './consentMailNotice.js';
+import { registerConsentRoutes } from './consentPage.js';
+import { CardCopies } from './proactive/cardCopies.js';
+import { ConversationReferenceStore } from './proactive/conversationReferences.js';
+import { proactiveHealth } from './proactive/health.js';
+import { alertStateFrom, OutboxDelivery } from './proactive/outboxDelivery.js';
+import { loadProactiveConfig } from './proactive/proactiveConfig.js';
+import { ProactiveHooks } from './proactive/proactiveHooks.js';
+import { toViewer } from './proactive/recipients.js';
+import { TickScheduler } from './proactive/scheduler.js';
+import { createServer, type BotServer } from './server.js';
+import { FileStorage } from './stateStorage.js';
+
+// The composition root: builds every part from configuration, wires them together, starts the
+// server, the scheduler and the delivery worker, and stops them in order.
+
+export type Log = (message: string, error?: unknown) => void;
+
+export interface AppOptions {
+  config: BotConfig;
+  /** The rest of the environment (directory, delivery settings), read by their own modules. */
+  environment?: NodeJS.ProcessEnv;
+  clock?: Clock;
+  log?: Log;
+  /** Tests: a directory standing in for the roster or Graph. */
+  directory?: Directory;
+  /** Tests: where PoE files may be downloaded from (production keeps Teams' and SharePoint's hosts). */
+  poeDownload?: { allowedHosts: readonly string[]; allowHttp: boolean };
+}
+
+export interface RunningApp {
+  url: string;
+  port: number;
+  claims: ClaimService;
+  repository: LowdbClaimRepository;
+  server: BotServer;
+  stop(): Promise<void>;
+}
+
+const DRAIN_TIMEOUT_MS = 10_000;
+
+export async function startApp(options: AppOptions): Promise<RunningApp> {
+  const { config } = options;
+  const environment = { ...(options.environment ?? process.env), DATA_DIR: config.dataDir };
+  const log: Log = options.log ?? ((message, error) => console.error(`[cpor] ${message}`, error ?? ''));
+  await mkdir(config.dataDir, { recursive: true });
+
+  const repository = new LowdbClaimRepository({ dataDir: config.dataDir });
+  await repository.open();
+  const policy = createPolicy({ name: config.CPOR_POLICY, timeZone: config.CPOR_TIME_ZONE, holidays: config.CPOR_HOLIDAYS });
+  const claims = new ClaimService({ repository, policy, clock: options.clock ?? systemClock });
+
+  const directoryConfig = loadDirectoryConfig(environment);
+  const directoryServices = await openDirectory(directoryConfig);
+  const actors = new ActorResolver(options.directory ?? directoryServices.directory);
+  const consentLinks = await openConsentLinks(directoryConfig);
+  const consentMailer = createConsentMailer({
+    config: directoryConfig,
+    tokens: consentLinks.tokens,
+    ...(directoryServices.graphClient ? { graphClient: directoryServices.graphClient } : {}),
+    defaultLocale: config.DEFAULT_LOCALE,
+    timeZone: policy.timeZone,
+  });
+
+  const adapter = new CloudAdapter(
+    new ConfigurationBotFrameworkAuthentication({
+      MicrosoftAppId: config.MicrosoftAppId ?? '',
+      MicrosoftAppPassword: config.MicrosoftAppPassword ?? '',
+      MicrosoftAppType: config.MicrosoftAppType,
+      MicrosoftAppTenantId: config.MicrosoftAppTenantId ?? '',
+    }),
+  );
+  adapter.onTurnError = async (context: TurnContext, error: unknown) => {
+    log('turn failed', error);
+    // An invoke gets its answer from the handler; only a message turn can be told here.
+    if (context.activity.type === 'message' && !context.responded) {
+      await context.sendActivity(translatorFor(context.activity.locale).t('errors.unexpected')).catch(() => undefined);
+    }
+  };
+
+  const delivery = loadProactiveConfig(environment);
+  const appId = config.MicrosoftAppId ?? '';
+  const references = await ConversationReferenceStore.open(config.dataDir, { defaultLocale: config.DEFAULT_LOCALE, log });
+  const cardCopies = await CardCopies.open({
+    dataDir: config.dataDir,
+    adapter,
+    appId,
+    references,
+    log,
+    renderClaimCard: (claim, recipient) => renderClaimCard(claim, toViewer(recipient)),
+  });
+  const outbox = await OutboxDelivery.open({
+    claims,
+    alertState: alertStateFrom(repository),
+    adapter,
+    appId,
+    references,
+    dataDir: config.dataDir,
+    settings: delivery.delivery,
+    cardCopies,
+    log,
+    renderAlert: (alert, recipient) => renderAlert(alert, toViewer(recipient)),
+    // A customer who never talked to the bot still gets the consent notice: by mail.
+    onUnreachable: async (alert: Alert) => {
+      if (alert.kind !== 'consent-notice') return 'not-handled';
+      await consentMailer.send(consentFactsFromAlert(alert));
+      return 'handled';
+    },
+  });
+  const scheduler = new TickScheduler({
+    claims,
+    intervalMs: delivery.tickIntervalMs,
+    onFired: () => outbox.kick(),
+    log,
+  });
+  const hooks = new ProactiveHooks({ references, cardCopies, onReachable: () => outbox.kick(), log });
+
+  const cardActions = new CardActions({
+    claims,
+    actors,
+    config: { defaultLocale: config.DEFAULT_LOCALE },
+    onClaimChanged: async (claim) => {
+      void cardCopies.updateClaimCards(claim);
+      outbox.kick();
+    },
+    log,
+  });
+  const flows = new DialogFlows({
+    claims,
+    storage: new FileStorage(config.dataDir),
+    poe: new PoeFiles({
+      dataDir: config.dataDir,
+      rules: policy.poe,
+      ...(options.poeDownload ?? {}),
+    }),
+    log,
+  });
+  const bot = new ClaimsBot({
+    claims,
+    actors,
+    flows,
+    cardActions,
+    admin: new RosterChatCommands(directoryServices.administration),
+    hooks,
+    defaultLocale: config.DEFAULT_LOCALE,
+    log,
+  });
+
+  const server = createServer({
+    adapter,
+    bot,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    // Whatever a turn changed may have recorded alerts: let the worker look now, not at its next poll.
+    afterTurn: () => outbox.kick(),
+    health: () => ({
+      authentication: config.authenticationDisabled ? 'disabled (local mode)' : 'enabled',
+      claims: repository.count(),
+      ...proactiveHealth(scheduler, outbox),
+    }),
+    routes: [
+      (http) =>
+        registerConsentRoutes(http, {
+          service: claims,
+          tokens: consentLinks.tokens,
+          usedTokens: consentLinks.usedTokens,
+          timeZone: policy.timeZone,
+          defaultLocale: config.DEFAULT_LOCALE,
+          secureCookies: directoryConfig.publicBaseUrl.startsWith('https:'),
+          log,
+        }),
+    ],
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const port = (server.server.address() as AddressInfo).port;
+  outbox.start();
+  await scheduler.start();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    claims,
+    repository,
+    server,
+    stop: () => {
+      stopping ??= (async () => {
+        await server.drain(DRAIN_TIMEOUT_MS);
+        await scheduler.stop();
+        await outbox.stop();
+        await repository.close();
+      })();
+      return stopping;
+    },
+  };
+}

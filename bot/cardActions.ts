@@ -1,0 +1,319 @@
+import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, TurnContext } from 'botbuilder';
+import { z } from 'zod';
+import { renderClaimCard, renderConsentNotice, type Viewer } from '../cards/index.js';
+import { describeError } from '../cards/i18n/errorMessages.js';
+import { commandText, type CommandVerb } from '../cards/format.js';
+import { ADAPTIVE_CARD_CONTENT_TYPE, toAttachment, type AdaptiveCard } from '../cards/template.js';
+import { authorize, belongsToPartner, isCustomerOf } from '../services/access.js';
+import type { Actor } from '../services/actor.js';
+import type { ClaimService } from '../services/claimService.js';
+import { DomainError, isDomainError, type FieldIssue } from '../services/errors.js';
+import { INFORMATION_REASONS, REVIEWER_REJECTION_REASONS, type Claim } from '../services/model.js';
+import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
+import { userContextOf, type UserContext } from './userContext.js';
+
+// Universal Actions (`adaptiveCard/action` invokes): one handler per verb, each with its own
+// strict schema for `action.data`, checked before the service is called. Card data carries only
+// the claim id and the version the card showed; the service refuses a stale version, and a stale
+// or repeated click gets the current card with a note instead of an error. An automatic refresh
+// only answers: it never sends or updates anything, or Teams would refresh in a loop.
+
+export interface CardActionsDeps {
+  claims: ClaimService;
+  actors: ActorResolver;
+  config: { defaultLocale: string };
+  /** Called after every successful change, so the caller can update the other copies of the card. */
+  onClaimChanged?: (claim: Claim) => Promise<void>;
+  /** Where failures that must not fail the action (card update, hook) are reported. */
+  log?: (message: string, error: unknown) => void;
+}
+
+const ERROR_CONTENT_TYPE = 'application/vnd.microsoft.error';
+
+// ---- what each verb accepts ------------------------------------------------------------------
+
+const claimId = z.string().regex(/^CPOR-\d{4}-\d{6,}$/);
+const version = z.number().int().positive();
+/** Inputs left empty arrive as "" (or not at all): both mean "no comment". */
+const optionalText = z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), z.string().trim().max(4000).optional());
+const requiredText = z.string().trim().min(1).max(4000);
+/** A multi-select Input.ChoiceSet sends "a,b"; the fallback path may send an array. */
+const multiSelect = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter(Boolean) : value),
+    z.array(z.enum(values)).min(1),
+  );
+
+/** The claim reference every verb carries, plus the verb itself on the Action.Submit fallback path. */
+const base = <V extends string>(verb: V) => ({ claimId, version, verb: z.literal(verb).optional() });
+
+export const VERB_SCHEMAS = {
+  refreshClaim: z.object(base('refreshClaim')).strict(),
+  startReview: z.object(base('startReview')).strict(),
+  requestInformation: z.object({ ...base('requestInformation'), infoReasons: multiSelect(INFORMATION_REASONS), infoComment: requiredText }).strict(),
+  approve: z.object({ ...base('approve'), approveComment: optionalText }).strict(),
+  reject: z.object({ ...base('reject'), rejectReason: z.enum(REVIEWER_REJECTION_REASONS), rejectComment: requiredText }).strict(),
+  decideDispute: z.object({ ...base('decideDispute'), disputeOutcome: z.enum(['overturn', 'uphold']), disputeComment: optionalText }).strict(),
+  submit: z.object(base('submit')).strict(),
+  resubmit: z.object({ ...base('resubmit'), resubmitComment: optionalText }).strict(),
+  comment: z.object({ ...base('comment'), commentText: requiredText }).strict(),
+  withdraw: z.object({ ...base('withdraw'), withdrawComment: optionalText }).strict(),
+  optOut: z.object({ ...base('optOut'), confirmed: z.literal(true).optional() }).strict(),
+  edit: z.object(base('edit')).strict(),
+  respond: z.object(base('respond')).strict(),
+  dispute: z.object(base('dispute')).strict(),
+} as const;
+export type CardVerb = keyof typeof VERB_SCHEMAS;
+type DataOf<V extends CardVerb> = z.infer<(typeof VERB_SCHEMAS)[V]>;
+
+/** Verbs that start a conversation (dialogs/): the card answers with the command to type. */
+const CONVERSATION_VERBS: Partial<Record<CardVerb, CommandVerb>> = { edit: 'edit', respond: 'respond', dispute: 'dispute' };
+
+/** One turn's caller: who they are, in which language and zone, and whether Teams clicked for them. */
+interface Turn {
+  context: TurnContext;
+  actor: Actor;
+  identity: TeamsIdentity;
+  user: UserContext;
+  automatic: boolean;
+}
+
+/** A verb's effect: the changed claim, or a card to answer with when nothing changed. */
+type Outcome = { changed: Claim; note?: string } | { card: AdaptiveCard };
+
+type Handler<V extends CardVerb> = (turn: Turn, data: DataOf<V>) => Promise<Outcome>;
+
+export class CardActions {
+  private readonly handlers: { [V in CardVerb]: Handler<V> };
+
+  constructor(private readonly deps: CardActionsDeps) {
+    const { claims } = deps;
+    this.handlers = {
+      refreshClaim: async (turn, data) => ({ card: this.cardFor(turn, await claims.get(turn.actor, data.claimId)) }),
+      startReview: async (turn, data) => ({ changed: await claims.startReview(turn.actor, data.claimId, data.version) }),
+      requestInformation: async (turn, data) => ({
+        changed: await claims.requestInformation(turn.actor, data.claimId, data.version, {
+          reasons: data.infoReasons,
+          comment: data.infoComment,
+        }),
+      }),
+      approve: async (turn, data) => ({
+        changed: await claims.approve(turn.actor, data.claimId, data.version, withComment(data.approveComment)),
+      }),
+      reject: async (turn, data) => ({
+        changed: await claims.reject(turn.actor, data.claimId, data.version, { reason: data.rejectReason, comment: data.rejectComment }),
+      }),
+      decideDispute: async (turn, data) => ({
+        changed: await claims.decideDispute(turn.actor, data.claimId, data.version, {
+          outcome: data.disputeOutcome,
+          ...withComment(data.disputeComment),
+        }),
+      }),
+      submit: async (turn, data) => ({ changed: await claims.submit(turn.actor, data.claimId, data.version) }),
+      resubmit: async (turn, data) => ({
+        changed: await claims.resubmit(turn.actor, data.claimId, data.version, withComment(data.resubmitComment)),
+      }),
+      comment: async (turn, data) => ({
+        changed: await claims.comment(turn.actor, data.claimId, data.version, { text: data.commentText }),
+        note: turn.user.translator.t('cards.note.commented'),
+      }),
+      withdraw: async (turn, data) => ({
+        changed: await claims.withdraw(turn.actor, data.claimId, data.version, withComment(data.withdrawComment)),
+      }),
+      optOut: (turn, data) => this.optOut(turn, data),
+      edit: (turn, data) => this.conversation(turn, 'edit', data),
+      respond: (turn, data) => this.conversation(turn, 'respond', data),
+      dispute: (turn, data) => this.conversation(turn, 'dispute', data),
+    };
+  }
+
+  async handle(context: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    const user = userContextOf(context.activity, this.deps.config.defaultLocale);
+    const verb = value?.action?.verb;
+    if (typeof verb !== 'string' || !isCardVerb(verb)) {
+      return errorResponse(user, new DomainError('validation', { issues: [{ field: 'verb', problem: 'invalid' }] }));
+    }
+    const parsed = VERB_SCHEMAS[verb].safeParse(value.action.data ?? {});
+    if (!parsed.success) {
+      const issues: FieldIssue[] = parsed.error.issues.map((issue) => ({
+        field: issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : String(issue.path[0] ?? 'input'),
+        problem: issue.code === 'unrecognized_keys' ? 'unknown-field' : issue.input === undefined ? 'required' : 'invalid',
+      }));
+      return errorResponse(user, new DomainError('validation', { issues }));
+    }
+    const identity = identityOf(context.activity);
+    if (!identity) return errorResponse(user, new DomainError('not-allowed', { action: verb }));
+
+    let turn: Turn;
+    try {
+      turn = { context, identity, user, actor: await this.deps.actors.resolve(identity), automatic: triggerOf(value, context) === 'automatic' };
+    } catch (error) {
+      this.report(`directory lookup failed for ${verb}`, error);
+      return errorResponse(user, error);
+    }
+    const data = parsed.data as { claimId: string; version: number };
+    try {
+      const outcome = await (this.handlers[verb] as Handler<CardVerb>)(turn, parsed.data);
+      if ('card' in outcome) return cardResponse(outcome.card);
+      return cardResponse(await this.afterChange(turn, outcome.changed, outcome.note));
+    } catch (error) {
+      return this.recover(turn, data, error);
+    }
+  }
+
+  // ---- verbs with more than one service call ----------------------------------------------
+
+  /** Two steps: the first click returns the confirmation, the second (`confirmed`) opts out. */
+  private async optOut(turn: Turn, data: DataOf<'optOut'>): Promise<Outcome> {
+    const { claims } = this.deps;
+    const claim = await claims.get(turn.actor, data.claimId);
+    // The service's own rule, so a partner or reviewer is refused at the first click too.
+    authorize('optOut', turn.actor, claim);
+    if (!data.confirmed) {
+      if (claim.version !== data.version) throw new DomainError('stale-version', { claimId: claim.id, version: claim.version });
+      if (!(claim.status === 'Approved' && claim.consentPhase === 'window-open')) {
+        throw new DomainError('window-closed', { claimId: claim.id, window: 'consent' });
+      }
+      return { card: renderConsentNotice(claim, this.viewer(turn, claim), { confirming: true, ...this.refreshFor(turn) }) };
+    }
+    const changed = await claims.optOut(turn.actor, data.claimId, data.version);
+    return { changed, note: turn.user.translator.t('cards.note.optedOut') };
+  }
+
+  /** Edit, respond and dispute continue in the chat: the card stays, a message says what to type. */
+  private async conversation(turn: Turn, verb: CardVerb, data: { claimId: string }): Promise<Outcome> {
+    const claim = await this.deps.claims.get(turn.actor, data.claimId);
+    if (!belongsToPartner(turn.actor, claim)) throw new DomainError('not-allowed', { claimId: claim.id, action: verb });
+    const command = commandText(this.viewer(turn, claim), CONVERSATION_VERBS[verb]!, claim.id);
+    const note = turn.user.translator.t('cards.note.continueInChat', { command });
+    if (!turn.automatic) await turn.context.sendActivity(note);
+    return { card: this.cardFor(turn, claim, note) };
+  }
+
+  // ---- outcomes -----------------------------------------------------------------------------
+
+  /** The updated card for the invoke response; the message the click came from gets it too. */
+  private async afterChange(turn: Turn, claim: Claim, note?: string): Promise<AdaptiveCard> {
+    const viewer = this.viewer(turn, claim);
+    const card =
+      viewer.role === 'customer'
+        ? renderConsentNotice(claim, viewer, { ...this.refreshFor(turn), ...(note ? { note } : {}) })
+        : renderClaimCard(claim, viewer, {
+            ...this.refreshFor(turn),
+            note: note ?? turn.user.translator.t('cards.note.done', { status: turn.user.translator.t(`claims.status.${claim.status}`) }),
+          });
+    const activity = turn.context.activity;
+    if (!turn.automatic && activity.replyToId) {
+      try {
+        await turn.context.updateActivity({
+          type: 'message',
+          id: activity.replyToId,
+          conversation: activity.conversation,
+          attachments: [toAttachment(card)],
+        });
+      } catch (error) {
+        this.report(`updating card ${activity.replyToId} of ${claim.id} failed`, error);
+      }
+    }
+    if (this.deps.onClaimChanged) {
+      try {
+        await this.deps.onClaimChanged(claim);
+      } catch (error) {
+        this.report(`onClaimChanged for ${claim.id} failed`, error);
+      }
+    }
+    return card;
+  }
+
+  /**
+   * A stale or repeated click changes nothing and shows the current card with a note; a customer
+   * too late for the window gets the read-only notice. Everything else is an error response.
+   */
+  private async recover(turn: Turn, data: { claimId: string; version: number }, error: unknown): Promise<AdaptiveCardInvokeResponse> {
+    if (isDomainError(error) && ['stale-version', 'invalid-transition', 'window-closed'].includes(error.code)) {
+      let current: Claim | undefined;
+      try {
+        current = await this.deps.claims.get(turn.actor, data.claimId);
+      } catch {
+        current = undefined;
+      }
+      const stale = current !== undefined && current.version !== data.version;
+      if (current && error.code === 'window-closed' && isCustomerOf(turn.actor, current)) {
+        return cardResponse(renderConsentNotice(current, this.viewer(turn, current), {
+            outcome: current.status === 'Rejected' && current.rejection?.reason === 'customer-declined' ? 'opted-out' : 'closed',
+            note: turn.user.translator.t('cards.note.windowClosed'),
+            ...this.refreshFor(turn),
+          }),);
+      }
+      if (current && stale) return cardResponse(this.cardFor(turn, current, turn.user.translator.t('cards.note.stale')));
+    }
+    if (!isDomainError(error)) this.report('card action failed', error);
+    return errorResponse(turn.user, error);
+  }
+
+  private cardFor(turn: Turn, claim: Claim, note?: string): AdaptiveCard {
+    return renderClaimCard(claim, this.viewer(turn, claim), { ...this.refreshFor(turn), ...(note ? { note } : {}) });
+  }
+
+  /** The answered card keeps refreshing for the person who clicked. */
+  private refreshFor(turn: Turn): { refreshUserIds: string[] } {
+    return { refreshUserIds: [turn.identity.teamsUserId] };
+  }
+
+  private viewer(turn: Turn, claim: Claim): Viewer {
+    const { actor } = turn;
+    const role: Viewer['role'] = actor.roles.includes('reviewer')
+      ? 'reviewer'
+      : belongsToPartner(actor, claim)
+        ? 'partner'
+        : isCustomerOf(actor, claim)
+          ? 'customer'
+          : 'observer';
+    return {
+      userId: actor.userId,
+      teamsUserId: turn.identity.teamsUserId,
+      role,
+      translator: turn.user.translator,
+      timeZone: turn.user.timeZone,
+    };
+  }
+
+  private report(message: string, error: unknown): void {
+    (this.deps.log ?? ((text, cause) => console.error(text, cause)))(message, error);
+  }
+}
+
+/**
+ * Teams sends `trigger` ("manual", or "automatic" for a refresh) in the invoke value, but
+ * botbuilder's ActivityHandler rebuilds the value without it: read the activity's own value too.
+ */
+function triggerOf(value: AdaptiveCardInvokeValue, context: TurnContext): string | undefined {
+  for (const source of [value, context.activity.value] as unknown[]) {
+    const trigger = (source as { trigger?: unknown } | undefined)?.trigger;
+    if (typeof trigger === 'string') return trigger;
+  }
+  return undefined;
+}
+
+function isCardVerb(verb: string): verb is CardVerb {
+  return Object.hasOwn(VERB_SCHEMAS, verb);
+}
+
+function withComment(comment: string | undefined): { comment?: string } {
+  return comment ? { comment } : {};
+}
+
+function cardResponse(card: AdaptiveCard): AdaptiveCardInvokeResponse {
+  return { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: card };
+}
+
+/** Universal Actions know 400 and 500 (and 401/412); 403 and 409 carry more meaning, so they stay. */
+function errorResponse(user: UserContext, error: unknown): AdaptiveCardInvokeResponse {
+  const status = isDomainError(error) ? (error.httpStatus === 404 ? 400 : error.httpStatus) : 500;
+  const code = isDomainError(error) ? error.code : 'unexpected';
+  return {
+    statusCode: status,
+    type: ERROR_CONTENT_TYPE,
+    value: { code, message: describeError(user.translator, error) } as unknown as AdaptiveCardInvokeResponse['value'],
+  };
+}

@@ -1,0 +1,284 @@
+import {
+  ActivityTypes,
+  CardFactory,
+  TeamsActivityHandler,
+  type AdaptiveCardInvokeResponse,
+  type AdaptiveCardInvokeValue,
+  type TurnContext,
+} from 'botbuilder';
+import {
+  renderClaimCard,
+  renderClaimList,
+  renderError,
+  renderHelp,
+  renderHistory,
+  renderReviewQueue,
+  renderWelcome,
+  type Viewer,
+} from '../cards/index.js';
+import { describeError } from '../cards/i18n/errorMessages.js';
+import type { AdaptiveCard } from '../cards/template.js';
+import { belongsToPartner, isCustomerOf } from '../services/access.js';
+import type { Actor } from '../services/actor.js';
+import type { ClaimService } from '../services/claimService.js';
+import { DomainError } from '../services/errors.js';
+import type { Claim } from '../services/model.js';
+import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
+import { parseCommand, type ParsedCommand } from './commands.js';
+import { userContextOf, type UserContext } from './userContext.js';
+
+// Routing: Teams activities become an actor and a command; results become cards. The bot holds
+// no claim logic: everything that changes a claim goes through the claim service.
+
+/** Multi-turn conversations (dialogs/), seen from the router. */
+export interface ConversationFlows {
+  /** Continues the dialog in progress, if any; true when it handled the turn. */
+  continueActive(context: TurnContext, actor: Actor, user: UserContext): Promise<boolean>;
+  begin(context: TurnContext, actor: Actor, user: UserContext, command: ParsedCommand): Promise<void>;
+  /** Ends the dialog in progress; true when there was one. */
+  cancel(context: TurnContext): Promise<boolean>;
+  /** Saves dialog state at the end of the turn. */
+  save(context: TurnContext): Promise<void>;
+}
+
+export interface CardActionHandler {
+  handle(context: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse>;
+}
+
+/** Commands a directory administrator types (grant, revoke, roles). */
+export interface AdminCommands {
+  handle(context: TurnContext, actor: Actor, user: UserContext, command: ParsedCommand): Promise<void>;
+}
+
+/** Hooks for proactive messaging: where to reach people, and card copies to keep current. */
+export interface ConversationHooks {
+  onActivity?(context: TurnContext, actor: Actor | undefined): Promise<void>;
+  onUninstall?(context: TurnContext): Promise<void>;
+  onReviewerChannel?(context: TurnContext, actor: Actor, user: UserContext): Promise<void>;
+  onCardSent?(context: TurnContext, claim: Claim, activityId: string | undefined): Promise<void>;
+}
+
+export interface ClaimsBotDependencies {
+  claims: ClaimService;
+  actors: ActorResolver;
+  flows: ConversationFlows;
+  cardActions: CardActionHandler;
+  admin?: AdminCommands;
+  hooks?: ConversationHooks;
+  defaultLocale: string;
+  log?: (message: string, error?: unknown) => void;
+}
+
+const FLOW_VERBS = new Set(['new-claim', 'edit', 'respond', 'dispute', 'withdraw']);
+
+export class ClaimsBot extends TeamsActivityHandler {
+  constructor(private readonly deps: ClaimsBotDependencies) {
+    super();
+  }
+
+  override async run(context: TurnContext): Promise<void> {
+    try {
+      await super.run(context);
+    } finally {
+      await this.deps.flows.save(context);
+    }
+  }
+
+  protected override async onMessageActivity(context: TurnContext): Promise<void> {
+    const user = userContextOf(context.activity, this.deps.defaultLocale);
+    const identity = identityOf(context.activity);
+    if (!identity) {
+      await this.reply(context, renderError(user.translator.t('bot.noIdentity'), this.viewer(user, undefined)));
+      return;
+    }
+    let actor: Actor;
+    try {
+      actor = await this.deps.actors.resolve(identity, context);
+    } catch (error) {
+      this.deps.log?.('directory lookup failed', error);
+      await this.reply(context, renderError(user.translator.t('bot.directoryUnavailable'), this.viewer(user, identity)));
+      return;
+    }
+    await this.deps.hooks?.onActivity?.(context, actor);
+
+    const submitted = context.activity.value as { verb?: unknown } | undefined;
+    const command = parseCommand(context.activity.text);
+    try {
+      if (command?.verb === 'cancel') {
+        const cancelled = await this.deps.flows.cancel(context);
+        await context.sendActivity(user.translator.t(cancelled ? 'bot.cancelled' : 'bot.nothingToCancel'));
+        return;
+      }
+      if (await this.deps.flows.continueActive(context, actor, user)) return;
+      if (submitted && typeof submitted.verb === 'string') {
+        await this.runSubmittedAction(context, submitted.verb, submitted);
+        return;
+      }
+      if (!command) {
+        await this.reply(context, renderHelp(this.viewer(user, identity, actor), actor.roles));
+        return;
+      }
+      await this.route(context, actor, identity, user, command);
+    } catch (error) {
+      if (!(error instanceof DomainError)) this.deps.log?.('turn failed', error);
+      await this.reply(context, renderError(describeError(user.translator, error), this.viewer(user, identity, actor)));
+    }
+  }
+
+  protected override async onAdaptiveCardInvoke(
+    context: TurnContext,
+    invokeValue: AdaptiveCardInvokeValue,
+  ): Promise<AdaptiveCardInvokeResponse> {
+    return this.deps.cardActions.handle(context, invokeValue);
+  }
+
+  protected override async onInstallationUpdateAddActivity(context: TurnContext): Promise<void> {
+    await this.welcome(context);
+  }
+
+  protected override async onInstallationUpdateRemoveActivity(context: TurnContext): Promise<void> {
+    await this.deps.hooks?.onUninstall?.(context);
+  }
+
+  protected override async onTeamsMembersAdded(context: TurnContext): Promise<void> {
+    const botId = context.activity.recipient?.id;
+    const added = context.activity.membersAdded ?? [];
+    // Greet once, when the bot itself joins; people joining a team later are not ours to greet.
+    if (added.some((member) => member.id === botId)) await this.welcome(context);
+  }
+
+  private async welcome(context: TurnContext): Promise<void> {
+    const user = userContextOf(context.activity, this.deps.defaultLocale);
+    const identity = identityOf(context.activity);
+    const actor = identity ? await this.deps.actors.resolve(identity, context).catch(() => undefined) : undefined;
+    await this.deps.hooks?.onActivity?.(context, actor);
+    await this.reply(context, renderWelcome(this.viewer(user, identity, actor), actor?.roles ?? []));
+  }
+
+  private async route(
+    context: TurnContext,
+    actor: Actor,
+    identity: TeamsIdentity,
+    user: UserContext,
+    command: ParsedCommand,
+  ): Promise<void> {
+    const { claims } = this.deps;
+    const { translator } = user;
+    const needsClaimId = ['claim', 'edit', 'respond', 'comment', 'withdraw', 'dispute', 'history'].includes(command.verb);
+    if (needsClaimId && !command.claimId) {
+      await context.sendActivity(translator.t('bot.needClaimId', { command: translator.t(`commands.aliases.${command.verb}`).split('|')[0]! }));
+      return;
+    }
+    if (FLOW_VERBS.has(command.verb)) {
+      await this.deps.flows.begin(context, actor, user, command);
+      return;
+    }
+    switch (command.verb) {
+      case 'help':
+      case 'back':
+        await this.reply(context, renderHelp(this.viewer(user, identity, actor), actor.roles));
+        return;
+      case 'my-claims': {
+        const result = await claims.listForPartner(actor, { limit: 20 });
+        await this.reply(context, renderClaimList(result, this.viewer(user, identity, actor)));
+        return;
+      }
+      case 'claim': {
+        const claim = await claims.get(actor, command.claimId!);
+        await this.sendClaimCard(context, claim, actor, identity, user);
+        return;
+      }
+      case 'history': {
+        const history = await claims.history(actor, command.claimId!);
+        const claim = await claims.get(actor, command.claimId!);
+        await this.reply(context, renderHistory(claim, history, this.viewer(user, identity, actor, claim)));
+        return;
+      }
+      case 'comment': {
+        if (!command.rest) {
+          await context.sendActivity(translator.t('bot.commentNeedsText'));
+          return;
+        }
+        const current = await claims.get(actor, command.claimId!);
+        const claim = await claims.comment(actor, current.id, current.version, { text: command.rest });
+        await this.sendClaimCard(context, claim, actor, identity, user, translator.t('bot.commentAdded'));
+        return;
+      }
+      case 'queue': {
+        const items = await claims.reviewQueue(actor, { limit: 25 });
+        await this.reply(context, renderReviewQueue(items, this.viewer(user, identity, actor)));
+        return;
+      }
+      case 'grant':
+      case 'revoke':
+      case 'roles':
+        if (!this.deps.admin) {
+          await context.sendActivity(translator.t('bot.adminUnavailable'));
+          return;
+        }
+        await this.deps.admin.handle(context, actor, user, command);
+        return;
+      case 'reviewer-channel':
+        if (!actor.roles.includes('reviewer')) throw new DomainError('not-allowed', { action: 'reviewer-channel' });
+        if (!this.deps.hooks?.onReviewerChannel) {
+          await context.sendActivity(translator.t('bot.adminUnavailable'));
+          return;
+        }
+        await this.deps.hooks.onReviewerChannel(context, actor, user);
+        return;
+      default:
+        await this.reply(context, renderHelp(this.viewer(user, identity, actor), actor.roles));
+    }
+  }
+
+  /** An Action.Submit fallback (clients without Universal Actions) runs the same verb handler. */
+  private async runSubmittedAction(context: TurnContext, verb: string, data: Record<string, unknown>): Promise<void> {
+    const response = await this.deps.cardActions.handle(context, {
+      action: { type: 'Action.Execute', verb, data, id: verb },
+      // No sign-in is involved in these actions; the fields exist only to satisfy the type.
+      authentication: undefined as never,
+      state: '',
+    });
+    const value = response.value as { message?: string } | AdaptiveCard | undefined;
+    if (response.type === 'application/vnd.microsoft.card.adaptive' && value) {
+      await context.sendActivity({ attachments: [CardFactory.adaptiveCard(value)] });
+    } else if (value && 'message' in value && typeof value.message === 'string') {
+      await context.sendActivity(value.message);
+    }
+  }
+
+  private async sendClaimCard(
+    context: TurnContext,
+    claim: Claim,
+    actor: Actor,
+    identity: TeamsIdentity,
+    user: UserContext,
+    note?: string,
+  ): Promise<void> {
+    const card = renderClaimCard(claim, this.viewer(user, identity, actor, claim), {
+      ...(note ? { note } : {}),
+      refreshUserIds: [identity.teamsUserId],
+    });
+    const response = await this.reply(context, card);
+    await this.deps.hooks?.onCardSent?.(context, claim, response);
+  }
+
+  private async reply(context: TurnContext, card: AdaptiveCard): Promise<string | undefined> {
+    const sent = await context.sendActivity({ type: ActivityTypes.Message, attachments: [CardFactory.adaptiveCard(card)] });
+    return sent?.id;
+  }
+
+  private viewer(user: UserContext, identity: TeamsIdentity | undefined, actor?: Actor, claim?: Claim): Viewer {
+    let role: Viewer['role'] = 'observer';
+    if (actor?.roles.includes('reviewer')) role = 'reviewer';
+    else if (actor && claim ? belongsToPartner(actor, claim) : actor?.organisation) role = 'partner';
+    else if (actor && claim && isCustomerOf(actor, claim)) role = 'customer';
+    return {
+      userId: identity?.userId ?? 'unknown',
+      ...(identity ? { teamsUserId: identity.teamsUserId } : {}),
+      role,
+      translator: user.translator,
+      timeZone: user.timeZone,
+    };
+  }
+}

@@ -1,0 +1,46 @@
+import { startApp } from './app.js';
+import { ConfigurationError, loadConfig } from './config.js';
+
+// Entry point: `npm start` (or `node --import tsx bot/index.ts`). Reads the environment, starts
+// the bot, and stops it cleanly on SIGTERM/SIGINT, letting the turn in flight finish.
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  if (config.authenticationDisabled) {
+    console.warn(
+      [
+        '',
+        '*** LOCAL MODE: no MicrosoftAppId is set, so requests to /api/messages are NOT authenticated. ***',
+        '*** Use this only on your own machine; set MicrosoftAppId/MicrosoftAppPassword to deploy.       ***',
+        '',
+      ].join('\n'),
+    );
+  }
+  const app = await startApp({ config });
+  console.log(`CPOR Claims Assistant listening on ${app.url}/api/messages (data in ${config.dataDir})`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: finishing the turns in flight, then stopping`);
+    await app.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,143 @@
+import { SlidingWindowLimiter, TEAMS_CONVERSATION_WINDOWS, type RateWindow } from './rateLimiter.js';
+import type { TimeSource } from './timeSource.js';
+
+// One queue per conversation, run one request at a time in order, each request passing the
+// conversation's limiter and the global one. A throttled or failing conversation waits on its
+// own; every other lane keeps flowing.
+
+export type LaneVerdict = { kind: 'done' } | { kind: 'retry'; afterMs: number };
+
+export interface LaneTask {
+  /** Makes one request; never throws. `retry` keeps the task at the head of its lane. */
+  run(): Promise<LaneVerdict>;
+}
+
+interface Lane {
+  queue: LaneTask[];
+  running: boolean;
+  blockedUntil: number;
+}
+
+export interface LaneOptions {
+  time: TimeSource;
+  globalRatePerSecond: number;
+  conversationWindows?: readonly RateWindow[];
+  log?: (message: string, error?: unknown) => void;
+}
+
+export class ConversationLanes {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly limiters = new Map<string, SlidingWindowLimiter>();
+  private readonly global: SlidingWindowLimiter;
+  private readonly running = new Set<Promise<void>>();
+  private readonly stopping = new AbortController();
+  private inFlight = 0;
+
+  constructor(private readonly options: LaneOptions) {
+    this.global = new SlidingWindowLimiter([{ limit: options.globalRatePerSecond, windowMs: 1000 }], options.time);
+  }
+
+  enqueue(conversationKey: string, task: LaneTask): void {
+    if (this.stopping.signal.aborted) return;
+    let lane = this.lanes.get(conversationKey);
+    if (!lane) {
+      lane = { queue: [], running: false, blockedUntil: 0 };
+      this.lanes.set(conversationKey, lane);
+    }
+    lane.queue.push(task);
+    if (!lane.running) this.startLane(conversationKey, lane);
+  }
+
+  /** Runs `request` under the global rate only (requests that belong to no conversation yet). */
+  async withGlobalSlot<T>(request: () => Promise<T>): Promise<T | undefined> {
+    const slot = await this.global.acquire(this.stopping.signal);
+    if (!slot) return undefined;
+    try {
+      return await request();
+    } finally {
+      slot.release();
+    }
+  }
+
+  /** The instant a throttled conversation may be tried again (0 when it is not waiting). */
+  blockedUntil(conversationKey: string): number {
+    return this.lanes.get(conversationKey)?.blockedUntil ?? 0;
+  }
+
+  stats(): { lanes: number; queued: number; inFlight: number } {
+    let queued = 0;
+    for (const lane of this.lanes.values()) queued += lane.queue.length;
+    return { lanes: this.lanes.size, queued, inFlight: this.inFlight };
+  }
+
+  /** Resolves once every lane is empty. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
+  }
+
+  /** Lets each request in flight finish, then stops; queued tasks are dropped (they stay pending). */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.idle();
+  }
+
+  private startLane(key: string, lane: Lane): void {
+    lane.running = true;
+    const run = this.drainLane(key, lane)
+      .catch((error: unknown) => this.options.log?.(`delivery lane ${key} failed`, error))
+      .finally(() => {
+        lane.running = false;
+        this.running.delete(run);
+        if (lane.queue.length === 0 && this.lanes.get(key) === lane) this.lanes.delete(key);
+        else if (!this.stopping.signal.aborted) this.startLane(key, lane);
+      });
+    this.running.add(run);
+  }
+
+  private async drainLane(key: string, lane: Lane): Promise<void> {
+    const { time } = this.options;
+    const signal = this.stopping.signal;
+    while (lane.queue.length > 0 && !signal.aborted) {
+      const wait = lane.blockedUntil - time.now();
+      if (wait > 0) {
+        await time.sleep(wait, signal);
+        continue;
+      }
+      const conversationSlot = await this.limiterFor(key).acquire(signal);
+      if (!conversationSlot) return;
+      const globalSlot = await this.global.acquire(signal);
+      if (!globalSlot) {
+        conversationSlot.release();
+        return;
+      }
+      const task = lane.queue[0]!;
+      let verdict: LaneVerdict;
+      this.inFlight += 1;
+      try {
+        verdict = await task.run();
+      } finally {
+        this.inFlight -= 1;
+        globalSlot.release();
+        conversationSlot.release();
+      }
+      if (verdict.kind === 'retry') lane.blockedUntil = Math.max(lane.blockedUntil, time.now() + verdict.afterMs);
+      else lane.queue.shift();
+    }
+  }
+
+  private limiterFor(key: string): SlidingWindowLimiter {
+    let limiter = this.limiters.get(key);
+    if (!limiter) {
+      if (this.limiters.size > 1000) this.forgetQuietLimiters();
+      limiter = new SlidingWindowLimiter(this.options.conversationWindows ?? TEAMS_CONVERSATION_WINDOWS, this.options.time);
+      this.limiters.set(key, limiter);
+    }
+    return limiter;
+  }
+
+  private forgetQuietLimiters(): void {
+    for (const [key, limiter] of this.limiters) {
+      if (!this.lanes.has(key) && limiter.size() === 0) this.limiters.delete(key);
+    }
+  }
+}

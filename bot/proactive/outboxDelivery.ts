@@ -1,0 +1,472 @@
+import { CardFactory, type ConversationParameters, type ConversationReference, type TurnContext } from 'botbuilder';
+import type { DeliveryOutcome } from '../../services/claimService.js';
+import type { Alert } from '../../services/model.js';
+import type { ClaimRepository } from '../../services/store/claimRepository.js';
+import type { CardCopies } from './cardCopies.js';
+import { backoffMs, classifyConnectorError, type ConnectorFailure } from './connectorErrors.js';
+import { disableSdkRetries } from './connectorRetries.js';
+import { conversationReferenceOf, type ConversationReferenceStore } from './conversationReferences.js';
+import { ConversationLanes, type LaneVerdict } from './conversationLanes.js';
+import { DeliveryJournal } from './deliveryJournal.js';
+import type { DeliverySettings } from './proactiveConfig.js';
+import type { RateWindow } from './rateLimiter.js';
+import { recipientOf, resolveRecipients, roleOf, type AlertRenderer, type Recipient } from './recipients.js';
+import { realTime, type TimeSource } from './timeSource.js';
+
+// The outbox worker: drains the alerts state changes recorded, renders each for each recipient
+// in their language, and posts it proactively, within Teams' rate limits. Delivery promise:
+//
+// - An alert is marked sent only after Teams accepted every copy that could be delivered (2xx).
+// - Never two copies: an in-process set of alerts being handled, a re-read of the alert before
+//   each send, and a durable journal (deliveryJournal.ts) written before and after each POST.
+//   A crash between Teams' 2xx and the journal's `sent` line (one fsync) is the only window in
+//   which the outcome is unknown; DELIVERY_AFTER_CRASH decides it: `skip` (default, at most
+//   once: dead-lettered as uncertain, never re-sent) or `resend` (at least once).
+// - 429 waits Retry-After, 412/5xx/network back off with jitter, both for that conversation only;
+//   403 blocked / 404 gone mark the reference dead and give up on that copy; attempts are
+//   counted on the alert (recordDelivery 'pending') and bounded; then a dead letter.
+
+export interface OutboxSource {
+  pendingAlerts(limit: number): Promise<Alert[]>;
+  recordDelivery(claimId: string, alertId: string, outcome: DeliveryOutcome): Promise<Alert | undefined>;
+}
+
+/** Reads one alert's current state, so a send can be skipped when it is no longer pending. */
+export type AlertStateReader = (claimId: string, alertId: string) => Promise<Alert['state'] | undefined>;
+
+export function alertStateFrom(repository: Pick<ClaimRepository, 'get'>): AlertStateReader {
+  return async (claimId, alertId) => (await repository.get(claimId))?.outbox.find((alert) => alert.id === alertId)?.state;
+}
+
+/** What the worker needs of botbuilder's CloudAdapter. */
+export interface ProactiveAdapter {
+  continueConversationAsync(
+    botAppId: string,
+    reference: Partial<ConversationReference>,
+    logic: (context: TurnContext) => Promise<void>,
+  ): Promise<void>;
+  createConversationAsync(
+    botAppId: string,
+    channelId: string,
+    serviceUrl: string,
+    audience: string | undefined,
+    conversationParameters: ConversationParameters,
+    logic: (context: TurnContext) => Promise<void>,
+  ): Promise<void>;
+}
+
+export type UnreachableOutcome = 'handled' | 'not-handled';
+
+export interface OutboxDeliveryOptions {
+  claims: OutboxSource;
+  alertState?: AlertStateReader;
+  adapter: ProactiveAdapter;
+  /** MicrosoftAppId; the empty string when running unauthenticated (local). */
+  appId: string;
+  references: ConversationReferenceStore;
+  dataDir: string;
+  renderAlert: AlertRenderer;
+  settings: DeliverySettings;
+  cardCopies?: CardCopies;
+  /** Another channel (e-mail) for an alert nobody can be reached for in Teams. */
+  onUnreachable?: (alert: Alert, reason: string) => Promise<UnreachableOutcome>;
+  time?: TimeSource;
+  random?: () => number;
+  conversationWindows?: readonly RateWindow[];
+  log?: (message: string, error?: unknown) => void;
+}
+
+export interface DeadLetter {
+  alertId: string;
+  claimId: string;
+  kind: Alert['kind'];
+  reason: string;
+  at: string;
+}
+
+export interface OutboxHealth {
+  pending: number;
+  inFlight: number;
+  throttledConversations: number;
+  deadLetters: number;
+  sentTotal: number;
+  uncertain: number;
+  lastDrainAt: string | undefined;
+  lastError: string | undefined;
+  recentDeadLetters: DeadLetter[];
+}
+
+type TargetState = 'pending' | 'sent' | 'failed';
+
+interface Target {
+  recipient: Recipient;
+  state: TargetState;
+  failure?: string;
+  /** The copy's outcome cannot be known (crash mid-send), so it is not tried again. */
+  uncertain?: boolean;
+}
+
+interface Job {
+  alert: Alert;
+  targets: Target[];
+  attempts: number;
+  finished: boolean;
+}
+
+const RECENT_DEAD_LETTERS = 20;
+
+export class OutboxDelivery {
+  private readonly lanes: ConversationLanes;
+  private readonly time: TimeSource;
+  private readonly random: () => number;
+  private readonly log: (message: string, error?: unknown) => void;
+  /** Alerts being delivered now, by alert id: never picked twice. */
+  private readonly held = new Map<string, Job>();
+  /** Alerts the fallback declined in this process; they wait for a reference to appear. */
+  private readonly declined = new Set<string>();
+  private pendingCount = 0;
+  private sentTotal = 0;
+  private deadTotal = 0;
+  private uncertainTotal = 0;
+  private readonly recentDead: DeadLetter[] = [];
+  private lastDrainAt: string | undefined;
+  private lastError: string | undefined;
+  private draining: Promise<void> | undefined;
+  private drainAgain = false;
+  private loop: Promise<void> | undefined;
+  private wake = new AbortController();
+  private stopped = false;
+
+  private constructor(
+    private readonly options: OutboxDeliveryOptions,
+    private readonly journal: DeliveryJournal,
+  ) {
+    this.time = options.time ?? realTime;
+    this.random = options.random ?? Math.random;
+    this.log = options.log ?? (() => undefined);
+    this.lanes = new ConversationLanes({
+      time: this.time,
+      globalRatePerSecond: options.settings.globalRatePerSecond,
+      ...(options.conversationWindows ? { conversationWindows: options.conversationWindows } : {}),
+      log: this.log,
+    });
+  }
+
+  static async open(options: OutboxDeliveryOptions): Promise<OutboxDelivery> {
+    const time = options.time ?? realTime;
+    const journal = await DeliveryJournal.open(options.dataDir, { retentionMs: options.settings.dedupeRetentionMs, now: () => time.now() });
+    return new OutboxDelivery(options, journal);
+  }
+
+  /** Starts the polling loop; the first drain runs at once (alerts left by a previous run). */
+  start(): void {
+    if (this.loop || this.stopped) return;
+    this.loop = this.run();
+  }
+
+  /** Asks for a drain now (after a state change or a tick that recorded alerts). */
+  kick(): void {
+    this.wake.abort();
+  }
+
+  /** Stops polling, lets requests in flight finish and be recorded, closes the journal. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake.abort();
+    await this.loop;
+    await this.draining;
+    await this.lanes.stop();
+    await this.journal.close();
+  }
+
+  /** One pass over the outbox; resolves once the alerts found are dispatched (not delivered). */
+  async drain(): Promise<void> {
+    if (this.draining) {
+      this.drainAgain = true;
+      return this.draining;
+    }
+    this.draining = (async () => {
+      do {
+        this.drainAgain = false;
+        await this.drainOnce();
+      } while (this.drainAgain && !this.stopped);
+    })().finally(() => (this.draining = undefined));
+    return this.draining;
+  }
+
+  /** Resolves when nothing is queued or in flight (for tests and shutdown). */
+  async idle(): Promise<void> {
+    await this.draining;
+    await this.lanes.idle();
+  }
+
+  health(): OutboxHealth {
+    const now = this.time.now();
+    const throttled = [...this.held.values()].flatMap((job) => job.targets).filter((target) => this.lanes.blockedUntil(target.recipient.conversationKey) > now);
+    return {
+      pending: this.pendingCount,
+      inFlight: this.lanes.stats().inFlight,
+      throttledConversations: new Set(throttled.map((target) => target.recipient.conversationKey)).size,
+      deadLetters: this.deadTotal,
+      sentTotal: this.sentTotal,
+      uncertain: this.uncertainTotal,
+      lastDrainAt: this.lastDrainAt,
+      lastError: this.lastError,
+      recentDeadLetters: [...this.recentDead],
+    };
+  }
+
+  // ---- the loop ---------------------------------------------------------------------------
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      await this.drain();
+      if (this.stopped) break;
+      await this.time.sleep(this.options.settings.pollIntervalMs, this.wake.signal);
+      if (this.wake.signal.aborted) this.wake = new AbortController();
+    }
+  }
+
+  private async drainOnce(): Promise<void> {
+    try {
+      const alerts = await this.options.claims.pendingAlerts(this.options.settings.batchSize + this.held.size);
+      this.pendingCount = alerts.length;
+      for (const alert of alerts) {
+        if (this.stopped) break;
+        if (this.held.has(alert.id)) continue;
+        await this.begin(alert);
+      }
+      this.lastDrainAt = new Date(this.time.now()).toISOString();
+      this.lastError = undefined;
+    } catch (error) {
+      this.lastError = error instanceof Error ? error.message : String(error);
+      this.log('outbox drain failed', error);
+    }
+  }
+
+  // ---- one alert --------------------------------------------------------------------------
+
+  private async begin(alert: Alert): Promise<void> {
+    if (this.journal.isDone(alert.dedupeKey)) {
+      // Delivered before (a crash lost the outbox write, or the same change was recorded twice).
+      await this.options.claims.recordDelivery(alert.claimId, alert.id, { state: 'sent', error: 'already delivered (dedupe key)' });
+      return;
+    }
+    let resolution = resolveRecipients(alert, this.options.references);
+    if (resolution.kind === 'create') {
+      const created = await this.createChat(resolution);
+      resolution =
+        created.kind === 'created'
+          ? { kind: 'targets', targets: [recipientOf(created.stored, roleOf(alert))] }
+          : { kind: 'unreachable', reason: created.reason };
+    }
+    if (resolution.kind === 'unreachable') {
+      await this.unreachable(alert, resolution.reason);
+      return;
+    }
+    const job: Job = { alert, targets: [], attempts: alert.attempts, finished: false };
+    for (const recipient of resolution.targets) {
+      const entry = this.journal.state(alert.dedupeKey, recipient.conversationKey);
+      const target: Target = { recipient, state: 'pending' };
+      if (entry?.state === 'sent') target.state = 'sent';
+      else if (entry?.state === 'sending' && this.options.settings.afterCrash === 'skip') {
+        target.state = 'failed';
+        target.uncertain = true;
+        target.failure = 'uncertain: the process stopped while this copy was being sent; not sent again (at most once)';
+      }
+      job.targets.push(target);
+    }
+    this.held.set(alert.id, job);
+    const open = job.targets.filter((target) => target.state === 'pending');
+    if (open.length === 0) {
+      await this.finish(job);
+      return;
+    }
+    for (const target of open) {
+      this.lanes.enqueue(target.recipient.conversationKey, { run: () => this.sendCopy(job, target) });
+    }
+  }
+
+  private async sendCopy(job: Job, target: Target): Promise<LaneVerdict> {
+    const { alert } = job;
+    try {
+      if (job.finished || target.state !== 'pending') return { kind: 'done' };
+      const stored = this.options.references.get(target.recipient.conversationKey);
+      if (!stored || stored.dead) {
+        target.state = 'failed';
+        target.failure = stored?.dead ? `conversation closed (${stored.dead.reason})` : 'conversation removed (uninstalled)';
+        await this.settle(job);
+        return { kind: 'done' };
+      }
+      if (this.options.alertState) {
+        const state = await this.options.alertState(alert.claimId, alert.id);
+        if (state !== 'pending') {
+          // Someone else recorded it (another worker, or the claim's document was replaced).
+          job.finished = true;
+          this.held.delete(alert.id);
+          return { kind: 'done' };
+        }
+      }
+      let card;
+      try {
+        card = this.options.renderAlert(alert, target.recipient);
+      } catch (error) {
+        target.state = 'failed';
+        target.failure = `the card could not be rendered: ${error instanceof Error ? error.message : String(error)}`;
+        await this.settle(job);
+        return { kind: 'done' };
+      }
+      await this.journal.record(alert.dedupeKey, target.recipient.conversationKey, 'sending');
+      let activityId: string | undefined;
+      try {
+        await this.options.adapter.continueConversationAsync(this.options.appId, conversationReferenceOf(stored), async (context) => {
+          disableSdkRetries(context);
+          const response = await context.sendActivity({ type: 'message', attachments: [CardFactory.adaptiveCard(card)] });
+          activityId = response?.id;
+        });
+      } catch (error) {
+        await this.journal.record(alert.dedupeKey, target.recipient.conversationKey, 'failed');
+        return await this.failed(job, target, classifyConnectorError(error, this.time.now()));
+      }
+      await this.journal.record(alert.dedupeKey, target.recipient.conversationKey, 'sent', activityId);
+      target.state = 'sent';
+      if (activityId && this.options.cardCopies) {
+        await this.options.cardCopies
+          .record(alert.claimId, { conversationKey: stored.key, activityId, recipient: target.recipient })
+          .catch((error: unknown) => this.log(`could not remember the card copy of ${alert.id}`, error));
+      }
+      await this.settle(job);
+      return { kind: 'done' };
+    } catch (error) {
+      // The journal or the store failed: the copy stays pending and is tried again later.
+      this.lastError = error instanceof Error ? error.message : String(error);
+      this.log(`delivery of alert ${alert.id} failed`, error);
+      return { kind: 'retry', afterMs: this.backoff(job.attempts + 1) };
+    }
+  }
+
+  private async failed(job: Job, target: Target, failure: ConnectorFailure): Promise<LaneVerdict> {
+    const { alert } = job;
+    if (failure.kind === 'conversation-gone') {
+      await this.options.references.markDead(target.recipient.conversationKey, failure.code);
+      target.state = 'failed';
+      target.failure = failure.detail;
+      await this.settle(job);
+      return { kind: 'done' };
+    }
+    if (failure.kind === 'rejected') {
+      target.state = 'failed';
+      target.failure = failure.detail;
+      await this.settle(job);
+      return { kind: 'done' };
+    }
+    job.attempts += 1;
+    if (job.attempts >= this.options.settings.maxAttempts) {
+      target.state = 'failed';
+      target.failure = `gave up after ${job.attempts} attempts; last: ${failure.detail}`;
+      await this.settle(job);
+      return { kind: 'done' };
+    }
+    // Counted on the alert, so the bound holds across restarts.
+    await this.options.claims.recordDelivery(alert.claimId, alert.id, { state: 'pending', error: failure.detail });
+    const afterMs =
+      failure.kind === 'throttled' && failure.retryAfterMs !== undefined ? failure.retryAfterMs : this.backoff(job.attempts);
+    return { kind: 'retry', afterMs };
+  }
+
+  /** Finishes the alert once every copy is sent or failed for good. */
+  private async settle(job: Job): Promise<void> {
+    if (job.finished || job.targets.some((target) => target.state === 'pending')) return;
+    await this.finish(job);
+  }
+
+  private async finish(job: Job): Promise<void> {
+    job.finished = true;
+    const { alert } = job;
+    try {
+      const failures = job.targets.filter((target) => target.state === 'failed');
+      const uncertain = failures.filter((target) => target.uncertain).length;
+      this.uncertainTotal += uncertain;
+      const summary = failures.map((target) => `${target.recipient.conversationKey}: ${target.failure ?? 'failed'}`).join('; ');
+      if (failures.length < job.targets.length) {
+        await this.journal.markDone(alert.dedupeKey);
+        await this.options.claims.recordDelivery(alert.claimId, alert.id, { state: 'sent', ...(summary ? { error: summary } : {}) });
+        this.sentTotal += 1;
+      } else if (uncertain > 0) {
+        // It may well have arrived: never hand it to another channel, and let an operator look.
+        await this.deadLetter(alert, summary);
+      } else {
+        await this.unreachable(alert, summary, true);
+      }
+    } finally {
+      this.held.delete(alert.id);
+    }
+  }
+
+  /** Nobody can be reached in Teams: the fallback, else wait, else (after the limit) dead letter. */
+  private async unreachable(alert: Alert, reason: string, final = false): Promise<void> {
+    const fallback = this.options.onUnreachable;
+    if (fallback && !this.declined.has(alert.id)) {
+      let outcome: UnreachableOutcome = 'not-handled';
+      try {
+        outcome = await fallback(alert, reason);
+      } catch (error) {
+        this.log(`the fallback for alert ${alert.id} failed`, error);
+      }
+      if (outcome === 'handled') {
+        await this.journal.markDone(alert.dedupeKey);
+        await this.options.claims.recordDelivery(alert.claimId, alert.id, { state: 'sent', error: `not in Teams (${reason}); delivered by the fallback` });
+        this.sentTotal += 1;
+        return;
+      }
+      this.declined.add(alert.id);
+    }
+    const age = this.time.now() - Date.parse(alert.createdAt);
+    if (final || age >= this.options.settings.undeliverableAfterMs) {
+      await this.deadLetter(alert, `undeliverable: ${reason}`);
+    }
+    // Otherwise it stays pending and is looked at again on the next drain.
+  }
+
+  private async deadLetter(alert: Alert, reason: string): Promise<void> {
+    await this.options.claims.recordDelivery(alert.claimId, alert.id, { state: 'dead', error: reason });
+    this.deadTotal += 1;
+    this.declined.delete(alert.id);
+    this.recentDead.unshift({ alertId: alert.id, claimId: alert.claimId, kind: alert.kind, reason, at: new Date(this.time.now()).toISOString() });
+    this.recentDead.length = Math.min(this.recentDead.length, RECENT_DEAD_LETTERS);
+    this.log(`alert ${alert.id} (${alert.kind}, ${alert.claimId}) dead-lettered: ${reason}`);
+  }
+
+  private async createChat(
+    resolution: Extract<ReturnType<typeof resolveRecipients>, { kind: 'create' }>,
+  ): Promise<{ kind: 'created'; stored: NonNullable<ReturnType<ConversationReferenceStore['get']>> } | { kind: 'failed'; reason: string }> {
+    const { tenantId, userId, endpoint } = resolution;
+    const parameters: ConversationParameters = {
+      isGroup: false,
+      bot: { id: endpoint.bot.id, name: endpoint.bot.name ?? '' },
+      // Teams accepts the user's MRI: the 29: id when the bot saw one, else 8:orgid:<AAD object id>.
+      members: [{ id: resolution.teamsUserId ?? `8:orgid:${userId}`, name: '', aadObjectId: userId }],
+      tenantId,
+      channelData: { tenant: { id: tenantId } },
+    };
+    let conversationId: string | undefined;
+    try {
+      await this.lanes.withGlobalSlot(() =>
+        this.options.adapter.createConversationAsync(this.options.appId, endpoint.channelId, endpoint.serviceUrl, undefined, parameters, async (context) => {
+          conversationId = context.activity.conversation?.id;
+        }),
+      );
+    } catch (error) {
+      const failure = classifyConnectorError(error, this.time.now());
+      return { kind: 'failed', reason: `could not open a chat with the user: ${failure.detail}` };
+    }
+    if (!conversationId) return { kind: 'failed', reason: 'could not open a chat with the user: no conversation id' };
+    const stored = await this.options.references.recordCreatedChat(tenantId, userId, endpoint, conversationId);
+    return { kind: 'created', stored };
+  }
+
+  private backoff(attempt: number): number {
+    const { backoffBaseMs, backoffMaxMs } = this.options.settings;
+    return backoffMs(attempt, backoffBaseMs, backoffMaxMs, this.random);
+  }
+}

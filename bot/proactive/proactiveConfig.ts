@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+// The delivery worker's and scheduler's settings, from the environment, checked once at start.
+// Each bad value is named with what was expected, as bot/config.ts does for the rest.
+
+const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const integer = (fallback: number, min: number, max: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
+
+const ProactiveEnvironmentSchema = z.object({
+  TICK_INTERVAL_SECONDS: integer(60, 1, 3600),
+  DELIVERY_GLOBAL_RATE: integer(50, 1, 1000),
+  DELIVERY_MAX_ATTEMPTS: integer(8, 1, 100),
+  UNDELIVERABLE_AFTER_HOURS: integer(72, 1, 24 * 90),
+  DELIVERY_POLL_SECONDS: integer(5, 1, 3600),
+  DELIVERY_BATCH_SIZE: integer(200, 1, 10_000),
+  DELIVERY_BACKOFF_BASE_MS: integer(1000, 1, 60_000),
+  DELIVERY_BACKOFF_MAX_SECONDS: integer(300, 1, 3600),
+  DELIVERY_AFTER_CRASH: z.preprocess(emptyToUndefined, z.enum(['skip', 'resend']).default('skip')),
+  DELIVERY_DEDUPE_RETENTION_DAYS: integer(45, 1, 3650),
+});
+
+export interface DeliverySettings {
+  globalRatePerSecond: number;
+  maxAttempts: number;
+  undeliverableAfterMs: number;
+  pollIntervalMs: number;
+  batchSize: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /**
+   * What a restart does with a send that was in flight when the process died (journal entry
+   * `sending`, no outcome): `skip` never sends it again (at most once: it is dead-lettered as
+   * uncertain), `resend` sends it again (at least once: the user may see it twice).
+   */
+  afterCrash: 'skip' | 'resend';
+  dedupeRetentionMs: number;
+}
+
+export interface ProactiveConfig {
+  tickIntervalMs: number;
+  delivery: DeliverySettings;
+}
+
+export class ProactiveConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Proactive messaging configuration is not valid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ProactiveConfigurationError';
+  }
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+
+export function loadProactiveConfig(environment: NodeJS.ProcessEnv = process.env): ProactiveConfig {
+  const parsed = ProactiveEnvironmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    throw new ProactiveConfigurationError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? '?');
+        const value = environment[name];
+        return `${name}${value === undefined ? '' : `="${value}"`}: ${issue.message}`;
+      }),
+    );
+  }
+  const env = parsed.data;
+  return {
+    tickIntervalMs: env.TICK_INTERVAL_SECONDS * 1000,
+    delivery: {
+      globalRatePerSecond: env.DELIVERY_GLOBAL_RATE,
+      maxAttempts: env.DELIVERY_MAX_ATTEMPTS,
+      undeliverableAfterMs: env.UNDELIVERABLE_AFTER_HOURS * HOUR_MS,
+      pollIntervalMs: env.DELIVERY_POLL_SECONDS * 1000,
+      batchSize: env.DELIVERY_BATCH_SIZE,
+      backoffBaseMs: env.DELIVERY_BACKOFF_BASE_MS,
+      backoffMaxMs: env.DELIVERY_BACKOFF_MAX_SECONDS * 1000,
+      afterCrash: env.DELIVERY_AFTER_CRASH,
+      dedupeRetentionMs: env.DELIVERY_DEDUPE_RETENTION_DAYS * 24 * HOUR_MS,
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import type { AdaptiveCard } from '../../cards/template.js';
+import { resolveLocale, translatorFor, type Locale, type Translator } from '../../cards/i18n/i18n.js';
+import type { Alert, Claim } from '../../services/model.js';
+import type { ConversationReferenceStore, StoredReference, TenantEndpoint } from './conversationReferences.js';
+
+// Who receives an alert (SPEC section 4), as conversations the bot can post to:
+// 'partner'   -> the claim creator's personal chat (or a chat the bot creates for them);
+// 'reviewers' -> the reviewer channel(s), else each known reviewer's personal chat;
+// 'customer'  -> the personal chats of users of the claim's customer tenant the bot has met.
+
+export type RecipientRole = 'partner' | 'reviewer' | 'customer';
+
+/** The reader of one copy of a card, from the stored reference: language, zone, identity. */
+export interface Recipient {
+  conversationKey: string;
+  role: RecipientRole;
+  /** AAD object id; absent for a channel. */
+  userId?: string;
+  teamsUserId?: string;
+  locale: Locale;
+  timeZone: string;
+  channel: boolean;
+}
+
+export type AlertRenderer = (alert: Alert, recipient: Recipient) => AdaptiveCard;
+export type ClaimCardRenderer = (claim: Claim, recipient: Recipient) => AdaptiveCard;
+
+/** The shape of cards/index.ts's Viewer, so the composition root can adapt a recipient to it. */
+export interface RecipientViewer {
+  userId: string;
+  teamsUserId?: string;
+  role: RecipientRole;
+  translator: Translator;
+  timeZone: string;
+}
+
+export function toViewer(recipient: Recipient): RecipientViewer {
+  return {
+    userId: recipient.userId ?? recipient.conversationKey,
+    ...(recipient.teamsUserId ? { teamsUserId: recipient.teamsUserId } : {}),
+    role: recipient.role,
+    translator: translatorFor(recipient.locale),
+    timeZone: recipient.timeZone,
+  };
+}
+
+export function recipientOf(stored: StoredReference, role: RecipientRole): Recipient {
+  return {
+    conversationKey: stored.key,
+    role,
+    ...(stored.userId ? { userId: stored.userId } : {}),
+    ...(stored.teamsUserId ? { teamsUserId: stored.teamsUserId } : {}),
+    locale: resolveLocale(stored.locale),
+    timeZone: stored.timeZone,
+    channel: stored.kind === 'channel',
+  };
+}
+
+export type Resolution =
+  | { kind: 'targets'; targets: Recipient[] }
+  | { kind: 'create'; tenantId: string; userId: string; teamsUserId?: string; endpoint: TenantEndpoint }
+  | { kind: 'unreachable'; reason: string };
+
+export function roleOf(alert: Alert): RecipientRole {
+  return alert.to === 'reviewers' ? 'reviewer' : alert.to;
+}
+
+export function resolveRecipients(alert: Alert, references: ConversationReferenceStore): Resolution {
+  const role = roleOf(alert);
+  const data = alert.data;
+  switch (alert.to) {
+    case 'partner': {
+      const tenantId = text(data.partnerTenantId);
+      const userId = text(data.createdBy);
+      if (!tenantId || !userId) return { kind: 'unreachable', reason: 'the alert names no partner user' };
+      const chat = references.personalChat(tenantId, userId);
+      if (chat) return { kind: 'targets', targets: [recipientOf(chat, role)] };
+      const known = references.anyPersonalChat(tenantId, userId);
+      if (known?.dead) return { kind: 'unreachable', reason: `the partner's chat is closed (${known.dead.reason})` };
+      const endpoint = references.endpointFor(tenantId);
+      if (!endpoint) return { kind: 'unreachable', reason: 'no conversation with the partner and no service URL for their tenant' };
+      return { kind: 'create', tenantId, userId, ...(known?.teamsUserId ? { teamsUserId: known.teamsUserId } : {}), endpoint };
+    }
+    case 'reviewers': {
+      const channels = references.reviewerChannels();
+      const chosen = channels.length > 0 ? channels : references.reviewerChats();
+      if (chosen.length === 0) return { kind: 'unreachable', reason: 'no reviewer channel and no reviewer chat known' };
+      return { kind: 'targets', targets: chosen.map((stored) => recipientOf(stored, role)) };
+    }
+    case 'customer': {
+      const tenantId = text(data.customerTenantId);
+      if (!tenantId) return { kind: 'unreachable', reason: 'the claim has no customer tenant' };
+      const chats = references.tenantChats(tenantId);
+      if (chats.length === 0) return { kind: 'unreachable', reason: 'no user of the customer tenant has talked to the bot' };
+      return { kind: 'targets', targets: chats.map((stored) => recipientOf(stored, role)) };
+    }
+  }
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}

@@ -1,0 +1,193 @@
+import { z } from 'zod';
+import {
+  DEADLINE_NAMES,
+  INFORMATION_REASONS,
+  REJECTION_REASONS,
+  STATUSES,
+  type Alert,
+  type AlertKind,
+} from '../services/model.js';
+import { renderConsentAlert, type ConsentSubject } from './consentCard.js';
+import { commandText, deadlineFacts, imBackData, instantFor, statusText, withoutNulls, type CommandVerb, type Fact } from './format.js';
+import { CardTemplate, type AdaptiveCard } from './template.js';
+import type { Viewer } from './viewer.js';
+
+// The proactive alerts of SPEC section 4. An alert carries a snapshot of the claim taken with the
+// change that caused it, so the card shows the claim as it was then without reading it again. The
+// consent notice to a customer is the consent card itself, with its Opt out action.
+
+export interface AlertCardData {
+  kindLabel: string;
+  title: string;
+  style: 'default' | 'good' | 'attention' | 'warning' | 'accent' | 'emphasis';
+  lines: string[];
+  facts: Fact[];
+  hint: string;
+  buttons: { title: string; command: ReturnType<typeof imBackData> }[];
+}
+
+/** What the renderer reads from `alert.data`; anything malformed is left out, never guessed. */
+const optional = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+export const AlertSnapshotSchema = z.object({
+  claimId: optional(z.string()),
+  status: optional(z.enum(STATUSES)),
+  consentPhase: optional(z.enum(['window-open', 'associated'])),
+  program: optional(z.string()),
+  partnerName: optional(z.string()),
+  partnerId: optional(z.string()),
+  customerDomain: optional(z.string()),
+  subscriptionId: optional(z.string()),
+  workloads: optional(z.array(z.string())),
+  deadlines: optional(z.record(z.string(), z.string())),
+  rejection: optional(z.object({ reason: z.enum(REJECTION_REASONS), comment: z.string().optional(), final: z.boolean().optional() })),
+  informationRequest: optional(z.object({ reasons: z.array(z.enum(INFORMATION_REASONS)), comment: z.string() })),
+  competingWith: optional(z.array(z.string())),
+  commentText: optional(z.string()),
+  commentBy: optional(z.string()),
+  deadline: optional(z.string()),
+  deadlineName: optional(z.enum(DEADLINE_NAMES)),
+});
+export type AlertSnapshot = z.infer<typeof AlertSnapshotSchema>;
+
+const template = new CardTemplate<AlertCardData>('alert');
+const MAX_COMMENT = 2000;
+
+const STYLE: Record<AlertKind, AlertCardData['style']> = {
+  'claim-submitted': 'accent',
+  'claim-resubmitted': 'accent',
+  'claim-disputed': 'warning',
+  'submission-receipt': 'emphasis',
+  'review-started': 'emphasis',
+  'information-requested': 'warning',
+  'deadline-near': 'warning',
+  'review-sla-near': 'warning',
+  'review-sla-overdue': 'attention',
+  approved: 'good',
+  'consent-notice': 'emphasis',
+  'customer-opted-out': 'attention',
+  'opt-out-confirmation': 'emphasis',
+  associated: 'good',
+  rejected: 'attention',
+  'new-comment': 'emphasis',
+};
+
+export function renderAlert(alert: Alert, viewer: Viewer): AdaptiveCard {
+  const snapshot = AlertSnapshotSchema.parse(alert.data);
+  if (alert.kind === 'consent-notice' || alert.kind === 'opt-out-confirmation') {
+    const subject = consentSubjectFrom(alert, snapshot);
+    if (alert.kind === 'consent-notice') return renderConsentAlert(alert, subject, viewer);
+    return renderConsentAlert(alert, subject, viewer, 'opted-out');
+  }
+  const { translator: t } = viewer;
+  const claimId = snapshot.claimId ?? alert.claimId;
+  const partner = snapshot.partnerName ?? '';
+  const params = { claimId, partner };
+  const lines: string[] = [t.t(`cards.alert.${alert.kind}.text`, { ...params, ...kindParams(alert, snapshot, viewer) })];
+  if (snapshot.competingWith?.length && alert.to === 'reviewers') {
+    lines.push(t.t('cards.claim.competing', { claims: t.formatList(snapshot.competingWith) }));
+  }
+  const buttons: AlertCardData['buttons'] = [];
+  const button = (verb: CommandVerb, label: string) =>
+    buttons.push({ title: t.t(`cards.action.${label}`), command: imBackData(commandText(viewer, verb, claimId)) });
+  let hint = '';
+  const next = NEXT_STEP[alert.kind];
+  if (next && alert.to === 'partner' && !(alert.kind === 'rejected' && snapshot.rejection?.final)) {
+    hint = t.t('cards.alert.nextStep', { command: commandText(viewer, next, claimId) });
+    button(next, next);
+  }
+  if (alert.to !== 'customer') button('claim', 'open');
+  const data: AlertCardData = {
+    kindLabel: t.t(`cards.alert.${alert.kind}.label`),
+    title: t.t(`cards.alert.${alert.kind}.title`, params),
+    style: STYLE[alert.kind],
+    lines,
+    facts: alertFacts(alert, snapshot, viewer),
+    hint,
+    buttons,
+  };
+  return withoutNulls(template.expand(data));
+}
+
+/** The text command that continues from an alert to the partner. */
+const NEXT_STEP: Partial<Record<AlertKind, CommandVerb>> = {
+  'information-requested': 'respond',
+  rejected: 'dispute',
+};
+
+function kindParams(alert: Alert, snapshot: AlertSnapshot, viewer: Viewer): Record<string, string> {
+  const { translator: t } = viewer;
+  const deadlines = snapshot.deadlines ?? {};
+  const at = (iso: string | undefined) => (iso ? instantFor(viewer, iso) : t.t('cards.common.unknown'));
+  switch (alert.kind) {
+    case 'information-requested': {
+      const request = snapshot.informationRequest;
+      return {
+        reasons: request ? t.formatList(request.reasons.map((reason) => t.t(`claims.informationReason.${reason}`))) : '',
+        comment: truncate(request?.comment ?? ''),
+        deadline: at(deadlines.partnerResponse),
+      };
+    }
+    case 'deadline-near':
+    case 'review-sla-near':
+    case 'review-sla-overdue': {
+      const name = snapshot.deadlineName;
+      return {
+        deadlineLabel: name ? t.t(`cards.deadline.${name}`) : t.t('cards.common.deadline'),
+        deadline: at(snapshot.deadline ?? (name ? deadlines[name] : undefined)),
+      };
+    }
+    case 'approved':
+      return { deadline: at(deadlines.consentWindow) };
+    case 'rejected': {
+      const rejection = snapshot.rejection;
+      const reason = rejection ? t.t(`claims.rejectionReason.${rejection.reason}`) : '';
+      const comment = rejection?.comment ? ` ${t.t('cards.alert.reviewerSaid', { comment: truncate(rejection.comment) })}` : '';
+      const after = rejection?.final
+        ? t.t('cards.alert.rejectedFinal')
+        : t.t('cards.alert.disputeUntil', { deadline: at(deadlines.disputeWindow) });
+      return { reason, comment, after };
+    }
+    case 'new-comment':
+      return { author: snapshot.commentBy ?? '', comment: truncate(snapshot.commentText ?? '') };
+    case 'submission-receipt':
+      return { status: snapshot.status ? statusText(viewer, snapshot.status, snapshot.consentPhase) : '' };
+    default:
+      return {};
+  }
+}
+
+function alertFacts(alert: Alert, snapshot: AlertSnapshot, viewer: Viewer): Fact[] {
+  const { translator: t } = viewer;
+  const facts: Fact[] = [];
+  if (snapshot.status) facts.push({ title: t.t('cards.fact.status'), value: statusText(viewer, snapshot.status, snapshot.consentPhase) });
+  if (snapshot.program) facts.push({ title: t.t('cards.fact.program'), value: snapshot.program });
+  if (snapshot.partnerName) {
+    facts.push({
+      title: t.t('cards.fact.partner'),
+      value: snapshot.partnerId
+        ? t.t('cards.common.partnerWithId', { name: snapshot.partnerName, partnerId: snapshot.partnerId })
+        : snapshot.partnerName,
+    });
+  }
+  if (snapshot.customerDomain) facts.push({ title: t.t('cards.fact.customer'), value: snapshot.customerDomain });
+  if (snapshot.subscriptionId) facts.push({ title: t.t('cards.fact.subscription'), value: snapshot.subscriptionId });
+  if (snapshot.workloads?.length) facts.push({ title: t.t('cards.fact.workloads'), value: t.formatList(snapshot.workloads) });
+  return [...facts, ...deadlineFacts(viewer, snapshot.deadlines ?? {})];
+}
+
+function consentSubjectFrom(alert: Alert, snapshot: AlertSnapshot): Omit<ConsentSubject, 'state' | 'version'> {
+  return {
+    claimId: snapshot.claimId ?? alert.claimId,
+    partnerName: snapshot.partnerName ?? '',
+    workloads: snapshot.workloads ?? [],
+    ...(snapshot.partnerId ? { partnerId: snapshot.partnerId } : {}),
+    ...(snapshot.program ? { program: snapshot.program } : {}),
+    ...(snapshot.customerDomain ? { customerDomain: snapshot.customerDomain } : {}),
+    ...(snapshot.subscriptionId ? { subscriptionId: snapshot.subscriptionId } : {}),
+    ...(snapshot.deadlines?.consentWindow ? { consentCloses: snapshot.deadlines.consentWindow } : {}),
+  };
+}
+
+function truncate(text: string): string {
+  return text.length > MAX_COMMENT ? `${text.slice(0, MAX_COMMENT)}…` : text;
+}

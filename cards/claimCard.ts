@@ -1,0 +1,250 @@
+import { rowFor, type Action, type Party } from '../services/lifecycle.js';
+import { INFORMATION_REASONS, REVIEWER_REJECTION_REASONS, type Claim } from '../services/model.js';
+import { renderConsentNotice } from './consentCard.js';
+import {
+  MAX_REFRESH_USER_IDS,
+  commandText,
+  deadlineFacts,
+  imBackData,
+  instantFor,
+  sizeText,
+  statusColor,
+  statusText,
+  submitData,
+  withoutNulls,
+  type ExecuteData,
+  type Fact,
+} from './format.js';
+import { CardTemplate, type AdaptiveCard } from './template.js';
+import type { Viewer } from './viewer.js';
+
+// The claim card: what the claim is, where it stands, its deadlines in the reader's zone, its
+// proof of execution and latest comments, and the actions the reader's role may take now. The
+// lifecycle table decides which actions show, so the card never offers what the service refuses
+// for the status; the service still checks everything when the action arrives.
+
+/** Verbs of the claim card's buttons (the invoke handler in bot/cardActions.ts has one each). */
+export const CLAIM_CARD_VERBS = [
+  'startReview',
+  'requestInformation',
+  'approve',
+  'reject',
+  'decideDispute',
+  'edit',
+  'submit',
+  'respond',
+  'resubmit',
+  'dispute',
+  'comment',
+  'withdraw',
+] as const;
+export type ClaimCardVerb = (typeof CLAIM_CARD_VERBS)[number];
+
+export interface ClaimCardData {
+  title: string;
+  statusLine: string;
+  statusColor: string;
+  note: string;
+  competing: string;
+  situation: string;
+  readOnly: string;
+  facts: Fact[];
+  deadlines: Fact[];
+  poe: string[];
+  comments: { heading: string; text: string }[];
+  headings: { deadlines: string; poe: string; comments: string };
+  labels: Record<string, string>;
+  informationReasons: Fact[];
+  rejectionReasons: Fact[];
+  execute: ExecuteData;
+  fallback: Record<ClaimCardVerb, Record<string, unknown>>;
+  historyCommand: ReturnType<typeof imBackData>;
+  refreshUserIds: string[];
+  show: Record<ClaimCardVerb | 'history' | 'refresh' | 'note' | 'competing' | 'situation' | 'deadlines' | 'comments' | 'readOnly', boolean>;
+}
+
+export interface ClaimCardOptions {
+  /** A short line on top, e.g. why the reader sees this version. */
+  note?: string;
+  /** Teams user ids that get their own role-specific card through `refresh` (at most 60). */
+  refreshUserIds?: string[];
+  /** Competing claims when the caller knows them (the review queue does). */
+  competingWith?: readonly string[];
+}
+
+const template = new CardTemplate<ClaimCardData>('claim');
+const LATEST_COMMENTS = 3;
+const LABELS = [
+  'refresh',
+  'startReview',
+  'requestInformation',
+  'approve',
+  'confirmApprove',
+  'approveHint',
+  'reject',
+  'confirmReject',
+  'decideDispute',
+  'overturn',
+  'uphold',
+  'outcome',
+  'outcomeRequired',
+  'edit',
+  'submit',
+  'respond',
+  'resubmit',
+  'resubmitHint',
+  'dispute',
+  'comment',
+  'commentText',
+  'withdraw',
+  'withdrawHint',
+  'confirmWithdraw',
+  'history',
+  'send',
+  'reasons',
+  'reasonsRequired',
+  'reason',
+  'reasonRequired',
+  'commentToPartner',
+  'commentRequired',
+  'optionalComment',
+] as const;
+
+/** The lifecycle action behind each card verb; `respond` is the conversation ending in `resubmit`. */
+const VERB_ACTION: Record<ClaimCardVerb, { action: Action; party: Party }> = {
+  startReview: { action: 'startReview', party: 'reviewer' },
+  requestInformation: { action: 'requestInformation', party: 'reviewer' },
+  approve: { action: 'approve', party: 'reviewer' },
+  reject: { action: 'reject', party: 'reviewer' },
+  decideDispute: { action: 'overturn', party: 'reviewer' },
+  edit: { action: 'edit', party: 'partner' },
+  submit: { action: 'submit', party: 'partner' },
+  respond: { action: 'resubmit', party: 'partner' },
+  resubmit: { action: 'resubmit', party: 'partner' },
+  dispute: { action: 'dispute', party: 'partner' },
+  comment: { action: 'comment', party: 'partner' },
+  withdraw: { action: 'withdraw', party: 'partner' },
+};
+
+/** Whether the reader's role may take `verb` on `claim` as it stands (the service checks again). */
+export function offers(claim: Claim, viewer: Viewer, verb: ClaimCardVerb, now = Date.now()): boolean {
+  if (viewer.role !== 'partner' && viewer.role !== 'reviewer') return false;
+  const { action, party } = VERB_ACTION[verb];
+  const row = rowFor(action, claim.status, claim.consentPhase);
+  if (!row) return false;
+  // Comments are open to both sides; every other verb belongs to one.
+  if (verb === 'comment') return row.parties.includes(viewer.role);
+  if (party !== viewer.role) return false;
+  // Responding is editing and resubmitting; Teams shows at most five buttons.
+  if (verb === 'edit' && rowFor('resubmit', claim.status, claim.consentPhase)) return false;
+  if (verb === 'dispute') {
+    const closes = claim.deadlines.disputeWindow;
+    return Boolean(claim.rejection && !claim.rejection.final && !claim.disputeWindowClosed && closes && Date.parse(closes) > now);
+  }
+  return true;
+}
+
+export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCardOptions = {}): AdaptiveCard {
+  if (viewer.role === 'customer') {
+    return renderConsentNotice(claim, viewer, { ...(options.refreshUserIds ? { refreshUserIds: options.refreshUserIds } : {}) });
+  }
+  const { translator: t } = viewer;
+  const execute: ExecuteData = { claimId: claim.id, version: claim.version };
+  const show = Object.fromEntries(CLAIM_CARD_VERBS.map((verb) => [verb, offers(claim, viewer, verb)])) as Record<ClaimCardVerb, boolean>;
+  const anyAction = CLAIM_CARD_VERBS.some((verb) => show[verb]);
+  const refreshUserIds = (options.refreshUserIds ?? []).slice(0, MAX_REFRESH_USER_IDS);
+  const competingWith = options.competingWith ?? [];
+  const comments = claim.comments.slice(-LATEST_COMMENTS).map((comment) => ({
+    heading: t.t('cards.claim.commentBy', {
+      author: comment.authorName ?? comment.authorId,
+      side: t.t(`cards.side.${comment.side}`),
+      at: instantFor(viewer, comment.at),
+    }),
+    text: comment.text,
+  }));
+  const poe = claim.poe.length
+    ? claim.poe.map((file) =>
+        t.t('cards.claim.poeItem', { name: file.name, size: sizeText(viewer, file.size), at: instantFor(viewer, file.uploadedAt) }),
+      )
+    : [t.t('cards.claim.noPoe')];
+  const data: ClaimCardData = {
+    title: t.t('cards.claim.title', { claimId: claim.id }),
+    statusLine: statusText(viewer, claim.status, claim.consentPhase),
+    statusColor: statusColor(claim.status),
+    note: options.note ?? '',
+    competing: competingWith.length ? t.t('cards.claim.competing', { claims: t.formatList(competingWith) }) : '',
+    situation: situationText(claim, viewer),
+    readOnly: t.t('cards.claim.readOnly'),
+    facts: claimFacts(claim, viewer),
+    deadlines: deadlineFacts(viewer, claim.deadlines),
+    poe,
+    comments,
+    headings: {
+      deadlines: t.t('cards.claim.deadlines'),
+      poe: t.t('cards.claim.poe'),
+      comments: t.t('cards.claim.comments'),
+    },
+    labels: Object.fromEntries(LABELS.map((key) => [key, t.t(`cards.action.${key}`)])),
+    informationReasons: INFORMATION_REASONS.map((value) => ({ title: t.t(`claims.informationReason.${value}`), value })),
+    rejectionReasons: REVIEWER_REJECTION_REASONS.map((value) => ({ title: t.t(`claims.rejectionReason.${value}`), value })),
+    execute,
+    fallback: Object.fromEntries(CLAIM_CARD_VERBS.map((verb) => [verb, submitData(verb, execute)])) as Record<
+      ClaimCardVerb,
+      Record<string, unknown>
+    >,
+    historyCommand: imBackData(commandText(viewer, 'history', claim.id)),
+    refreshUserIds,
+    show: {
+      ...show,
+      history: viewer.role === 'partner' || viewer.role === 'reviewer',
+      refresh: refreshUserIds.length > 0,
+      note: Boolean(options.note),
+      competing: competingWith.length > 0,
+      situation: situationText(claim, viewer) !== '',
+      deadlines: Object.keys(claim.deadlines).length > 0,
+      comments: comments.length > 0,
+      readOnly: !anyAction,
+    },
+  };
+  return withoutNulls(template.expand(data));
+}
+
+/** Program, partner, customer and scope, as every claim-shaped card shows them. */
+export function claimFacts(claim: Claim, viewer: Viewer): Fact[] {
+  const { translator: t } = viewer;
+  const { details } = claim;
+  const facts: Fact[] = [];
+  const add = (key: string, value: string | undefined) => {
+    if (value) facts.push({ title: t.t(`cards.fact.${key}`), value });
+  };
+  add('program', details.program);
+  add('activity', details.activity);
+  add(
+    'partner',
+    details.partnerId ? t.t('cards.common.partnerWithId', { name: claim.partnerName, partnerId: details.partnerId }) : claim.partnerName,
+  );
+  add('customer', details.customerDomain);
+  add('customerTenant', details.customerTenantId);
+  add('subscription', details.subscriptionId);
+  add('workloads', details.workloads?.length ? t.formatList(details.workloads) : undefined);
+  add('customerContact', details.customerContact ? `${details.customerContact.name} <${details.customerContact.email}>` : undefined);
+  add('partnerContact', details.partnerContact ? `${details.partnerContact.name} <${details.partnerContact.email}>` : undefined);
+  add('submitted', claim.submittedAt ? instantFor(viewer, claim.submittedAt) : undefined);
+  add('updated', instantFor(viewer, claim.updatedAt));
+  return facts;
+}
+
+/** What the partner was asked, or why the claim was rejected. */
+function situationText(claim: Claim, viewer: Viewer): string {
+  const { translator: t } = viewer;
+  if (claim.status === 'PartnerActionRequired' && claim.informationRequest) {
+    const reasons = t.formatList(claim.informationRequest.reasons.map((reason) => t.t(`claims.informationReason.${reason}`)));
+    return t.t('cards.claim.informationRequested', { reasons, comment: claim.informationRequest.comment });
+  }
+  if ((claim.status === 'Rejected' || claim.status === 'Disputed') && claim.rejection) {
+    const reason = t.t(`claims.rejectionReason.${claim.rejection.reason}`);
+    const text = t.t('cards.claim.rejected', { reason });
+    return claim.status === 'Rejected' && claim.rejection.final ? `${text} ${t.t('cards.claim.final')}` : text;
+  }
+  return '';
+}

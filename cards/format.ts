@@ -1,0 +1,114 @@
+import { DEADLINE_NAMES, type ConsentPhase, type Status } from '../services/model.js';
+import type { AdaptiveCard } from './template.js';
+import type { Viewer } from './viewer.js';
+
+// Values as a reader sees them: instants in their zone and language, durations, sizes, statuses,
+// and the text commands they can type. Shared by every card family.
+
+export interface Fact {
+  title: string;
+  value: string;
+}
+
+/** Refresh user ids: Teams takes at most 60. */
+export const MAX_REFRESH_USER_IDS = 60;
+
+export function instantFor(viewer: Viewer, iso: string): string {
+  return viewer.translator.formatInstant(iso, viewer.timeZone);
+}
+
+export function statusText(viewer: Viewer, status: Status, consentPhase?: ConsentPhase): string {
+  const label = viewer.translator.t(`claims.status.${status}`);
+  return status === 'Approved' && consentPhase
+    ? viewer.translator.t('cards.common.statusWithPhase', { status: label, phase: viewer.translator.t(`claims.consentPhase.${consentPhase}`) })
+    : label;
+}
+
+/** Adaptive Card colours for a status: green once approved, red once rejected. */
+export function statusColor(status: Status): 'Good' | 'Attention' | 'Warning' | 'Accent' | 'Default' {
+  if (status === 'Approved') return 'Good';
+  if (status === 'Rejected') return 'Attention';
+  if (status === 'PartnerActionRequired' || status === 'Disputed') return 'Warning';
+  if (status === 'Draft') return 'Default';
+  return 'Accent';
+}
+
+/** The deadlines a claim has, in lifecycle order, as facts in the reader's zone. */
+export function deadlineFacts(viewer: Viewer, deadlines: Partial<Record<string, string>>): Fact[] {
+  return DEADLINE_NAMES.flatMap((name) => {
+    const due = deadlines[name];
+    return due ? [{ title: viewer.translator.t(`cards.deadline.${name}`), value: instantFor(viewer, due) }] : [];
+  });
+}
+
+/** "3 days 4 hours" in the reader's language. */
+export function durationText(viewer: Viewer, milliseconds: number): string {
+  const totalHours = Math.max(0, Math.floor(milliseconds / 3_600_000));
+  const days = Math.floor(totalHours / 24);
+  const hours = totalHours % 24;
+  const unit = (value: number, name: 'day' | 'hour') =>
+    new Intl.NumberFormat(viewer.translator.locale, { style: 'unit', unit: name, unitDisplay: 'long' }).format(value);
+  return days > 0 ? `${unit(days, 'day')} ${unit(hours, 'hour')}` : unit(hours, 'hour');
+}
+
+export function sizeText(viewer: Viewer, bytes: number): string {
+  const kilobytes = bytes / 1024;
+  const [value, unit] = kilobytes >= 1024 ? [kilobytes / 1024, 'megabyte'] : [Math.max(1, kilobytes), 'kilobyte'];
+  return new Intl.NumberFormat(viewer.translator.locale, { style: 'unit', unit, maximumFractionDigits: 1 }).format(value);
+}
+
+/** The text commands (bot/commands.ts verbs) a card can mention or send. */
+export type CommandVerb =
+  | 'new-claim'
+  | 'my-claims'
+  | 'claim'
+  | 'edit'
+  | 'respond'
+  | 'comment'
+  | 'withdraw'
+  | 'dispute'
+  | 'history'
+  | 'queue'
+  | 'help'
+  | 'cancel'
+  | 'grant'
+  | 'revoke'
+  | 'roles'
+  | 'reviewer-channel';
+
+/** The reader's own alias of a command (the first in their catalogue), with its argument. */
+export function commandText(viewer: Viewer, verb: CommandVerb, argument?: string): string {
+  const alias = viewer.translator.t(`commands.aliases.${verb}`).split('|')[0]!.trim();
+  return argument ? `${alias} ${argument}` : alias;
+}
+
+/** `$when` on a property leaves `null` behind; a card has no use for nulls, so they go. */
+export function withoutNulls(card: AdaptiveCard): AdaptiveCard {
+  return prune(card) as AdaptiveCard;
+}
+
+function prune(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((item) => item !== null).map(prune);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, entry]) => entry !== null && entry !== undefined)
+        .map(([key, entry]) => [key, prune(entry)]),
+    );
+  }
+  return value;
+}
+
+/** Data an `Action.Execute` carries, and its `Action.Submit` fallback (which adds the verb). */
+export interface ExecuteData {
+  claimId: string;
+  version: number;
+}
+
+export function submitData(verb: string, data: ExecuteData, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...data, ...extra, verb };
+}
+
+export function imBackData(value: string): { msteams: { type: 'imBack'; value: string } } {
+  return { msteams: { type: 'imBack', value } };
+}

@@ -1,0 +1,113 @@
+import type { QueueItem } from '../services/claimService.js';
+import type { Claim, DeadlineName, Status } from '../services/model.js';
+import { commandText, durationText, imBackData, instantFor, statusColor, statusText, withoutNulls } from './format.js';
+import { CardTemplate, type AdaptiveCard } from './template.js';
+import type { Viewer } from './viewer.js';
+
+// Lists of claims: a partner's own claims and the reviewers' queue. Each row opens the claim card
+// through the `claim <id>` text command in the reader's language.
+
+const MAX_ROWS = 25;
+
+type ImBack = ReturnType<typeof imBackData>;
+
+export interface ClaimListData {
+  title: string;
+  summary: string;
+  claims: { claimId: string; status: string; statusColor: string; line: string; deadline: string; open: string; command: ImBack }[];
+  labels: { newClaim: string; help: string };
+  commands: { newClaim: ImBack; help: ImBack };
+  show: { newClaim: boolean };
+}
+
+export interface ReviewQueueData {
+  title: string;
+  summary: string;
+  items: {
+    claimId: string;
+    status: string;
+    style: 'attention' | 'default';
+    line: string;
+    age: string;
+    overdue: string;
+    competing: string;
+    ownOrganisation: string;
+    open: string;
+    command: ImBack;
+  }[];
+  labels: { refresh: string };
+  commands: { queue: ImBack };
+}
+
+const listTemplate = new CardTemplate<ClaimListData>('claimList');
+const queueTemplate = new CardTemplate<ReviewQueueData>('reviewQueue');
+
+/** The deadline that matters now for a claim in `status`. */
+const CURRENT_DEADLINE: Partial<Record<Status, DeadlineName>> = {
+  Submitted: 'reviewStart',
+  InReview: 'reviewDecision',
+  PartnerActionRequired: 'partnerResponse',
+  Approved: 'consentWindow',
+  Rejected: 'disputeWindow',
+  Disputed: 'disputeDecision',
+};
+
+function scopeLine(claim: Claim, viewer: Viewer): string {
+  const { details } = claim;
+  const parts = [details.program, details.customerDomain, details.workloads?.length ? viewer.translator.formatList(details.workloads) : undefined];
+  return parts.filter((part): part is string => Boolean(part)).join(' · ') || viewer.translator.t('cards.list.noDetails');
+}
+
+export function renderClaimList(result: { total: number; claims: Claim[] }, viewer: Viewer): AdaptiveCard {
+  const { translator: t } = viewer;
+  const shown = result.claims.slice(0, MAX_ROWS);
+  const data: ClaimListData = {
+    title: t.t('cards.list.title'),
+    summary: result.total === 0 ? t.t('cards.list.empty') : t.t('cards.list.summary', { shown: shown.length, total: result.total }),
+    claims: shown.map((claim) => {
+      const deadlineName = CURRENT_DEADLINE[claim.status];
+      const due = deadlineName ? claim.deadlines[deadlineName] : undefined;
+      return {
+        claimId: claim.id,
+        status: statusText(viewer, claim.status, claim.consentPhase),
+        statusColor: statusColor(claim.status),
+        line: scopeLine(claim, viewer),
+        deadline: deadlineName && due ? `${t.t(`cards.deadline.${deadlineName}`)}: ${instantFor(viewer, due)}` : '',
+        open: t.t('cards.action.open'),
+        command: imBackData(commandText(viewer, 'claim', claim.id)),
+      };
+    }),
+    labels: { newClaim: t.t('cards.action.newClaim'), help: t.t('cards.action.help') },
+    commands: { newClaim: imBackData(commandText(viewer, 'new-claim')), help: imBackData(commandText(viewer, 'help')) },
+    show: { newClaim: viewer.role === 'partner' },
+  };
+  return withoutNulls(listTemplate.expand(data));
+}
+
+export function renderReviewQueue(items: QueueItem[], viewer: Viewer): AdaptiveCard {
+  const { translator: t } = viewer;
+  // Oldest first, whatever order the caller passes.
+  const ordered = [...items].sort((a, b) => a.claim.statusSince.localeCompare(b.claim.statusSince) || a.claim.id.localeCompare(b.claim.id));
+  const shown = ordered.slice(0, MAX_ROWS);
+  const data: ReviewQueueData = {
+    title: t.t('cards.queue.title'),
+    summary: items.length === 0 ? t.t('cards.queue.empty') : t.t('cards.queue.summary', { shown: shown.length, total: items.length, overdue: items.filter((item) => item.overdue).length }),
+    items: shown.map((item) => ({
+      claimId: item.claim.id,
+      status: statusText(viewer, item.claim.status, item.claim.consentPhase),
+      style: item.overdue ? 'attention' : 'default',
+      line: `${item.claim.partnerName} · ${scopeLine(item.claim, viewer)}`,
+      age: item.slaDue
+        ? t.t('cards.queue.ageWithDue', { age: durationText(viewer, item.ageMs), due: instantFor(viewer, item.slaDue) })
+        : t.t('cards.queue.age', { age: durationText(viewer, item.ageMs) }),
+      overdue: item.overdue ? t.t('cards.queue.overdue') : '',
+      competing: item.competingWith.length ? t.t('cards.claim.competing', { claims: t.formatList(item.competingWith) }) : '',
+      ownOrganisation: item.ownOrganisation ? t.t('cards.queue.ownOrganisation') : '',
+      open: t.t('cards.action.open'),
+      command: imBackData(commandText(viewer, 'claim', item.claim.id)),
+    })),
+    labels: { refresh: t.t('cards.action.refresh') },
+    commands: { queue: imBackData(commandText(viewer, 'queue')) },
+  };
+  return withoutNulls(queueTemplate.expand(data));
+}

@@ -1,0 +1,118 @@
+import { ConversationState, type Storage, type TurnContext } from 'botbuilder';
+import { DialogSet, type DialogContext, type DialogState } from 'botbuilder-dialogs';
+import type { ConversationFlows } from '../bot/claimsBot.js';
+import type { ParsedCommand, Verb } from '../bot/commands.js';
+import type { UserContext } from '../bot/userContext.js';
+import type { Actor } from '../services/actor.js';
+import type { ClaimService } from '../services/claimService.js';
+import type { Policy } from '../services/policy.js';
+import { CREATE_CLAIM_DIALOG, CreateClaimDialog } from './createClaimDialog.js';
+import { discardHeld, DISPUTE_DIALOG, DisputeDialog } from './disputeDialog.js';
+import { EDIT_CLAIM_DIALOG, EditClaimDialog } from './editClaimDialog.js';
+import { FLOW_TURN_KEY, type FlowServices, type FlowState } from './flowContext.js';
+import { readSubmit } from './forms.js';
+import type { PoeFiles } from './poeFiles.js';
+import { RESPOND_DIALOG, RespondDialog } from './respondDialog.js';
+import { StepDialog } from './stepDialog.js';
+import { WITHDRAW_DIALOG, WithdrawDialog } from './withdrawDialog.js';
+import { connectorAuthorization } from './connectorAuthorization.js';
+
+// The router's view of the dialogs. The dialog stack lives in ConversationState on the bot's
+// Storage (the durable FileStorage in production), saved at the end of every turn, so a
+// conversation stopped half-way continues where it was after a restart.
+
+export interface DialogFlowsOptions {
+  claims: ClaimService;
+  storage: Storage;
+  poe: PoeFiles;
+  /** Defaults to the claim service's policy. */
+  policy?: Policy;
+  /** How pasted images on the connector are authorized; defaults to the turn's connector token. */
+  imageAuthorization?: (context: TurnContext) => Promise<string | undefined>;
+  log?: (message: string, error?: unknown) => void;
+}
+
+const DIALOG_FOR_VERB: Partial<Record<Verb, string>> = {
+  'new-claim': CREATE_CLAIM_DIALOG,
+  edit: EDIT_CLAIM_DIALOG,
+  respond: RESPOND_DIALOG,
+  dispute: DISPUTE_DIALOG,
+  withdraw: WITHDRAW_DIALOG,
+};
+
+const DIALOG_IDS = new Set(Object.values(DIALOG_FOR_VERB));
+
+export class DialogFlows implements ConversationFlows {
+  private readonly conversationState: ConversationState;
+  private readonly dialogs: DialogSet;
+  private readonly services: FlowServices;
+
+  constructor(options: DialogFlowsOptions) {
+    this.conversationState = new ConversationState(options.storage);
+    this.dialogs = new DialogSet(this.conversationState.createProperty<DialogState>('cporDialogState'));
+    this.services = {
+      claims: options.claims,
+      poe: options.poe,
+      policy: options.policy ?? options.claims.policy,
+      imageAuthorization: options.imageAuthorization ?? connectorAuthorization,
+      ...(options.log ? { log: options.log } : {}),
+    };
+    this.dialogs
+      .add(new CreateClaimDialog(this.services))
+      .add(new EditClaimDialog(this.services))
+      .add(new RespondDialog(this.services))
+      .add(new DisputeDialog(this.services))
+      .add(new WithdrawDialog(this.services));
+  }
+
+  async continueActive(context: TurnContext, actor: Actor, user: UserContext): Promise<boolean> {
+    const dc = await this.contextFor(context, actor, user);
+    const active = dc.activeDialog;
+    if (!active) {
+      // A click on one of our forms after its dialog ended (or was cancelled): say so, change nothing.
+      const submit = readSubmit(context.activity.value);
+      if (submit && DIALOG_IDS.has(submit.envelope.form)) {
+        await context.sendActivity(user.translator.t('dialogs.form.ended'));
+        return true;
+      }
+      return false;
+    }
+    const dialog = this.dialogs.find(active.id);
+    if (dialog instanceof StepDialog && dialog.yieldsTo(active.state as FlowState, context)) return false;
+    await dc.continueDialog();
+    return true;
+  }
+
+  async begin(context: TurnContext, actor: Actor, user: UserContext, command: ParsedCommand): Promise<void> {
+    const id = DIALOG_FOR_VERB[command.verb];
+    if (!id) throw new Error(`no dialog for the verb ${command.verb}`);
+    const dc = await this.contextFor(context, actor, user);
+    await this.endAll(dc);
+    await dc.beginDialog(id, command.claimId ? { claimId: command.claimId } : {});
+  }
+
+  async cancel(context: TurnContext): Promise<boolean> {
+    const dc = await this.dialogs.createContext(context);
+    if (!dc.activeDialog) return false;
+    await this.endAll(dc);
+    return true;
+  }
+
+  async save(context: TurnContext): Promise<void> {
+    await this.conversationState.saveChanges(context);
+  }
+
+  private async contextFor(context: TurnContext, actor: Actor, user: UserContext): Promise<DialogContext> {
+    context.turnState.set(FLOW_TURN_KEY, { actor, user });
+    return this.dialogs.createContext(context);
+  }
+
+  /** Ends every dialog; files a dispute was holding go with it (the claim never took them). */
+  private async endAll(dc: DialogContext): Promise<void> {
+    for (const instance of dc.stack) {
+      const held = (instance.state as Partial<FlowState>).pendingPoe ?? [];
+      if (held.length) await discardHeld(this.services, held.map((file) => file.storagePath));
+    }
+    await dc.cancelAllDialogs();
+  }
+}

@@ -1,0 +1,344 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  renderAlert,
+  renderClaimCard,
+  renderClaimList,
+  renderConsentNotice,
+  renderError,
+  renderHelp,
+  renderHistory,
+  renderMessage,
+  renderReviewQueue,
+  renderWelcome,
+  type AdaptiveCard,
+  type Viewer,
+} from '../../cards/index.js';
+import { catalogueKeys, SUPPORTED_LOCALES, translatorFor, type Locale } from '../../cards/i18n/i18n.js';
+import type { Role } from '../../services/actor.js';
+import { ALERT_KINDS, type Alert, type AlertAudience, type AlertKind, type Claim } from '../../services/model.js';
+import {
+  claimAt,
+  createHarness,
+  customer,
+  m365Details,
+  otherPartner,
+  partner,
+  reviewer,
+  type Harness,
+  type Stage,
+} from '../support/serviceHarness.js';
+import { validateAdaptiveCard } from './adaptiveCardValidator.js';
+
+// Every card the product can send, in every language, checked against Adaptive Cards 1.5 with the
+// adaptivecards library's parser, for size (Teams refuses cards over ~80 KB), for leftover
+// template expressions, and for templates free of English.
+
+const MAX_BYTES = 80 * 1024;
+const TEMPLATES_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../cards/templates');
+const ROLES = ['partner', 'reviewer', 'customer', 'observer'] as const;
+const STAGES: Stage[] = ['Draft', 'Submitted', 'InReview', 'PartnerActionRequired', 'Approved', 'Associated', 'Rejected', 'Disputed'];
+
+function viewerFor(locale: Locale, role: Viewer['role'] = 'partner'): Viewer {
+  return { userId: 'user-1', teamsUserId: '29:user-1', role, translator: translatorFor(locale), timeZone: 'Europe/Stockholm' };
+}
+
+function assertSendable(card: AdaptiveCard, label: string): void {
+  const problems = validateAdaptiveCard(card);
+  assert.deepEqual(problems, [], `${label}: not a valid Adaptive Card 1.5:\n${problems.join('\n')}`);
+  const json = JSON.stringify(card);
+  assert.ok(Buffer.byteLength(json) < MAX_BYTES, `${label}: ${Buffer.byteLength(json)} bytes`);
+  assert.ok(!json.includes('${'), `${label}: an unresolved template expression is left`);
+}
+
+/** Every object in a card, depth first. */
+function objectsOf(value: unknown): Record<string, unknown>[] {
+  if (Array.isArray(value)) return value.flatMap(objectsOf);
+  if (!value || typeof value !== 'object') return [];
+  const object = value as Record<string, unknown>;
+  return [object, ...Object.entries(object).filter(([key]) => key !== 'data').flatMap(([, entry]) => objectsOf(entry))];
+}
+
+/** The card's Action.Execute buttons (the refresh action is not a button). */
+function executeActions(card: AdaptiveCard): Record<string, unknown>[] {
+  return objectsOf({ ...card, refresh: undefined }).filter((object) => object.type === 'Action.Execute');
+}
+
+function verbsOf(card: AdaptiveCard): string[] {
+  return executeActions(card).map((action) => String(action.verb));
+}
+
+function textOf(card: AdaptiveCard): string {
+  return JSON.stringify(card);
+}
+
+describe('cards', function () {
+  let harness: Harness;
+  const claims = new Map<string, Claim>();
+  let alerts: Alert[] = [];
+
+  before(async function () {
+    harness = await createHarness();
+    for (const stage of STAGES) claims.set(stage, await claimAt(harness, stage, m365Details({ workloads: [stageWorkload(stage)] })));
+    const { service } = harness;
+    // A final rejection (withdrawn), a customer opt-out, and a claim with long comments.
+    const withdrawn = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Viva'] }));
+    claims.set('Withdrawn', await service.withdraw(partner(), withdrawn.id, withdrawn.version, { comment: 'Filed by mistake.' }));
+    const approved = await claimAt(harness, 'Approved', m365Details({ workloads: ['Defender'] }));
+    claims.set('OptedOut', await service.optOut(customer(), approved.id, approved.version));
+    let talkative = await claimAt(harness, 'InReview', m365Details({ workloads: ['Purview'] }));
+    for (const side of [partner(), reviewer(), partner(), reviewer()]) {
+      talkative = await service.comment(side, talkative.id, talkative.version, { text: `${side.userId} ${'long comment text '.repeat(220)}`.slice(0, 4000) });
+    }
+    claims.set('Talkative', talkative);
+    // Another organisation claims the same customer and workload: a competing claim.
+    const competing = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Teams'], partnerId: '7700001' }), otherPartner());
+    claims.set('Competing', competing);
+    const documents = await Promise.all([...claims.values()].map((claim) => harness.repository.get(claim.id)));
+    alerts = documents.flatMap((document) => document?.outbox ?? []);
+  });
+
+  after(async function () {
+    await harness.cleanup();
+  });
+
+  function stageWorkload(stage: Stage) {
+    const workloads = ['Teams', 'Exchange', 'SharePoint', 'Intune', 'Microsoft 365 Apps', 'Entra ID P1', 'Entra ID P2', 'Windows'] as const;
+    return workloads[STAGES.indexOf(stage)]!;
+  }
+
+  describe('templates', function () {
+    const USER_FACING = new Set(['text', 'title', 'label', 'errorMessage', 'placeholder', 'fallbackText', 'altText', 'speak']);
+    const templates = readdirSync(TEMPLATES_DIR, { recursive: true, encoding: 'utf8' })
+      .filter((name) => name.endsWith('.json') && !name.startsWith('forms'))
+      .map((name) => join(TEMPLATES_DIR, name));
+
+    it('hold no English (or any) literal text: user-facing strings are expressions only', function () {
+      assert.ok(templates.length >= 8);
+      for (const file of templates) {
+        const template: unknown = JSON.parse(readFileSync(file, 'utf8'));
+        for (const object of objectsOf(template)) {
+          for (const [key, value] of Object.entries(object)) {
+            if (!USER_FACING.has(key) || typeof value !== 'string') continue;
+            const literal = value.replace(/\$\{[^}]*\}/g, '');
+            assert.ok(!/\p{L}/u.test(literal), `${relative(TEMPLATES_DIR, file)}: "${key}": "${value}" has literal text`);
+          }
+        }
+      }
+    });
+
+    it('the cards catalogue has the same keys in every language, and is really translated', function () {
+      const english = catalogueKeys('en').filter((key) => key.startsWith('cards.'));
+      const en = translatorFor('en');
+      assert.ok(english.length > 150);
+      for (const locale of SUPPORTED_LOCALES) {
+        assert.deepEqual(catalogueKeys(locale).filter((key) => key.startsWith('cards.')), english, locale);
+        if (locale === 'en') continue;
+        const translator = translatorFor(locale);
+        const same = english.filter((key) => translator.t(key) === en.t(key));
+        // Placeholder-only strings ("{status}: {phase}") and names are the same everywhere.
+        assert.ok(same.length < english.length * 0.1, `${locale}: ${same.length} messages identical to English: ${same.join(', ')}`);
+      }
+    });
+  });
+
+  describe('the validator', function () {
+    it('catches what Teams would not show', function () {
+      const problems = validateAdaptiveCard({
+        type: 'AdaptiveCard',
+        version: '1.5',
+        body: [{ type: 'TextBlock', text: 'x', colour: 'Good' }, { type: 'TextBlock', text: 'y', size: 'Huge' }, { type: 'Input.Text', id: 'a' }, { type: 'Input.Text', id: 'a' }],
+        actions: [{ type: 'Action.Execute', verb: 'v', fallback: { type: 'Action.Launch' } }],
+      });
+      assert.ok(problems.some((problem) => problem.includes('"colour"')), problems.join('\n'));
+      assert.ok(problems.some((problem) => problem.includes('"Huge"')), problems.join('\n'));
+      assert.ok(problems.some((problem) => problem.includes('Duplicate Id')), problems.join('\n'));
+      assert.ok(problems.some((problem) => problem.includes('Action.Launch')), problems.join('\n'));
+      assert.ok(validateAdaptiveCard({ type: 'AdaptiveCard', version: '1.6', body: [] }).length > 0);
+    });
+  });
+
+  for (const locale of SUPPORTED_LOCALES) {
+    describe(`in ${locale}`, function () {
+      it('the claim card, for every status and every role', function () {
+        for (const [name, claim] of claims) {
+          for (const role of ROLES) {
+            const card = renderClaimCard(claim, viewerFor(locale, role), { refreshUserIds: ['29:user-1'], note: 'Note' });
+            assertSendable(card, `${name} as ${role}`);
+            for (const action of executeActions(card)) {
+              const data = action.data as Record<string, unknown>;
+              assert.equal(data.claimId, claim.id);
+              assert.equal(data.version, claim.version);
+              const fallback = action.fallback as { type: string; data: Record<string, unknown> } | undefined;
+              assert.equal(fallback?.type, 'Action.Submit', `${name}/${role}: ${String(action.verb)} has no Action.Submit fallback`);
+              assert.deepEqual(fallback.data, { ...data, verb: action.verb });
+            }
+          }
+        }
+      });
+
+      it('the review queue, the list of claims and the history', async function () {
+        const queue = await harness.service.reviewQueue(reviewer());
+        assert.ok(queue.length >= 3);
+        assertSendable(renderReviewQueue(queue, viewerFor(locale, 'reviewer')), 'queue');
+        assertSendable(renderReviewQueue([], viewerFor(locale, 'reviewer')), 'empty queue');
+        const list = await harness.service.listForPartner(partner(), { limit: 50 });
+        assertSendable(renderClaimList(list, viewerFor(locale)), 'list');
+        assertSendable(renderClaimList({ total: 0, claims: [] }, viewerFor(locale)), 'empty list');
+        for (const [name, claim] of claims) assertSendable(renderHistory(claim, claim.history, viewerFor(locale)), `history of ${name}`);
+      });
+
+      it('every alert kind, to its audience', function () {
+        for (const kind of ALERT_KINDS) {
+          for (const alert of alertsOf(kind)) {
+            const role = alert.to === 'reviewers' ? 'reviewer' : alert.to;
+            assertSendable(renderAlert(alert, viewerFor(locale, role)), `${kind} to ${alert.to}`);
+          }
+        }
+      });
+
+      it('the consent notice: open, confirming, opted out, closed', function () {
+        const approved = claims.get('Approved')!;
+        const viewer = viewerFor(locale, 'customer');
+        for (const options of [{}, { confirming: true }, { outcome: 'opted-out' as const }, { outcome: 'closed' as const }]) {
+          assertSendable(renderConsentNotice(approved, viewer, options), `consent ${JSON.stringify(options)}`);
+        }
+        assertSendable(renderConsentNotice(claims.get('OptedOut')!, viewer), 'consent after opt-out');
+        assertSendable(renderConsentNotice(claims.get('Associated')!, viewer), 'consent after the window');
+      });
+
+      it('messages, errors, welcome and help for every mix of roles', function () {
+        const viewer = viewerFor(locale);
+        assertSendable(renderMessage('Title', 'Text'), 'message');
+        assertSendable(renderMessage('', 'Text'), 'message without title');
+        assertSendable(renderError(viewer.translator.t('errors.not-found', { claimId: 'CPOR-2026-000001' }), viewer), 'error');
+        const mixes: Role[][] = [[], ['incentives-admin'], ['billing-admin'], ['reviewer'], ['incentives-user', 'reviewer']];
+        for (const roles of mixes) {
+          assertSendable(renderWelcome(viewer, roles), `welcome ${roles.join('+')}`);
+          assertSendable(renderHelp(viewer, roles), `help ${roles.join('+')}`);
+        }
+      });
+    });
+  }
+
+  /** The recorded alerts of `kind`, or, for kinds only timers and other journeys cause, one built from a snapshot. */
+  function alertsOf(kind: AlertKind): Alert[] {
+    const recorded = alerts.filter((alert) => alert.kind === kind);
+    if (recorded.length) return recorded;
+    const template = alerts.find((alert) => alert.kind === 'approved')!;
+    const rejected = claims.get('Rejected')!;
+    return [
+      {
+        ...template,
+        id: `synthetic-${kind}`,
+        kind,
+        to: AUDIENCE[kind],
+        data: {
+          ...template.data,
+          rejection: rejected.rejection,
+          informationRequest: claims.get('PartnerActionRequired')!.informationRequest,
+          competingWith: ['CPOR-2026-000099'],
+          commentText: 'Please check page 3.',
+          commentBy: 'Pat Partner',
+          deadlineName: kind === 'deadline-near' ? 'partnerResponse' : 'reviewDecision',
+          deadline: '2026-11-30T09:00:00.000Z',
+        },
+      },
+    ];
+  }
+});
+
+const AUDIENCE: Record<AlertKind, AlertAudience> = {
+  'claim-submitted': 'reviewers',
+  'claim-resubmitted': 'reviewers',
+  'claim-disputed': 'reviewers',
+  'submission-receipt': 'partner',
+  'review-started': 'partner',
+  'information-requested': 'partner',
+  'deadline-near': 'partner',
+  'review-sla-near': 'reviewers',
+  'review-sla-overdue': 'reviewers',
+  approved: 'partner',
+  'consent-notice': 'customer',
+  'customer-opted-out': 'partner',
+  'opt-out-confirmation': 'customer',
+  associated: 'partner',
+  rejected: 'partner',
+  'new-comment': 'reviewers',
+};
+
+describe('claim card content', function () {
+  let harness: Harness;
+  before(async function () {
+    harness = await createHarness();
+  });
+  after(async function () {
+    await harness.cleanup();
+  });
+
+  it('offers each role the actions the lifecycle allows now, and none to observers', async function () {
+    const en = (role: Viewer['role']) => viewerFor('en', role);
+    const submitted = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Teams'] }));
+    assert.deepEqual(verbsOf(renderClaimCard(submitted, en('reviewer'))).sort(), ['comment', 'startReview']);
+    assert.deepEqual(verbsOf(renderClaimCard(submitted, en('partner'))).sort(), ['comment', 'edit', 'withdraw']);
+    assert.deepEqual(verbsOf(renderClaimCard(submitted, en('observer'))), []);
+    const inReview = await harness.service.startReview(reviewer(), submitted.id, submitted.version);
+    assert.deepEqual(verbsOf(renderClaimCard(inReview, en('reviewer'))).sort(), ['approve', 'comment', 'reject', 'requestInformation']);
+    const requested = await harness.service.requestInformation(reviewer(), inReview.id, inReview.version, {
+      reasons: ['missing-products'],
+      comment: 'Which products?',
+    });
+    const partnerCard = renderClaimCard(requested, en('partner'));
+    assert.deepEqual(verbsOf(partnerCard).sort(), ['comment', 'respond', 'resubmit', 'withdraw']);
+    assert.match(textOf(partnerCard), /Missing products/);
+    assert.match(textOf(partnerCard), /Which products\?/);
+    const disputed = await claimAt(harness, 'Disputed', m365Details({ workloads: ['Intune'] }));
+    assert.deepEqual(verbsOf(renderClaimCard(disputed, en('reviewer'))).sort(), ['comment', 'decideDispute']);
+    const rejected = await claimAt(harness, 'Rejected', m365Details({ workloads: ['Viva'] }));
+    assert.ok(verbsOf(renderClaimCard(rejected, en('partner'))).includes('dispute'));
+  });
+
+  it('shows deadlines in the reader zone and language, and the refresh only for listed users (60 at most)', async function () {
+    const claim = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Exchange'] }));
+    const due = claim.deadlines.reviewStart!;
+    const viewer: Viewer = { ...viewerFor('sv', 'reviewer'), timeZone: 'America/New_York' };
+    const card = renderClaimCard(claim, viewer, { refreshUserIds: Array.from({ length: 70 }, (_, index) => `29:u${index}`) });
+    assert.match(textOf(card), new RegExp(viewer.translator.formatInstant(due, 'America/New_York').replace(/[()]/g, '.')));
+    assert.match(textOf(card), /Skickat/);
+    const refresh = card.refresh as { action: { verb: string; data: unknown }; userIds: string[] };
+    assert.equal(refresh.action.verb, 'refreshClaim');
+    assert.deepEqual(refresh.action.data, { claimId: claim.id, version: claim.version });
+    assert.equal(refresh.userIds.length, 60);
+    assert.equal(renderClaimCard(claim, viewer).refresh, undefined);
+  });
+
+  it('the consent notice says who, what, what they will see, no action needed, and until when', async function () {
+    const claim = await claimAt(harness, 'Approved', m365Details({ workloads: ['SharePoint'] }));
+    const card = renderConsentNotice(claim, viewerFor('es', 'customer'));
+    const text = textOf(card);
+    assert.match(text, /Contoso Partners \(PartnerID 4512345\)/);
+    assert.match(text, /SharePoint/);
+    assert.match(text, /No necesitas hacer nada/);
+    assert.match(text, /datos de uso/);
+    assert.deepEqual(verbsOf(card), ['optOut']);
+    const confirming = renderConsentNotice(claim, viewerFor('es', 'customer'), { confirming: true });
+    const confirm = executeActions(confirming).find((action) => action.verb === 'optOut')!;
+    assert.deepEqual(confirm.data, { claimId: claim.id, version: claim.version, confirmed: true });
+    assert.deepEqual(verbsOf(renderConsentNotice(claim, viewerFor('es', 'customer'), { outcome: 'opted-out' })), []);
+  });
+
+  it('the review queue lists oldest first with overdue, competing and own-organisation markers', async function () {
+    const first = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Windows'] }));
+    harness.clock.advance(3_600_000);
+    const second = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Windows'], partnerId: '7700001' }), otherPartner());
+    harness.clock.advance(8 * 24 * 3_600_000);
+    const items = await harness.service.reviewQueue(reviewer());
+    const card = renderReviewQueue([...items].reverse(), viewerFor('en', 'reviewer'));
+    const text = textOf(card);
+    assert.ok(text.indexOf(first.id) < text.indexOf(second.id), 'oldest first');
+    assert.match(text, /Overdue/);
+    assert.match(text, /Competing claim/);
+  });
+});

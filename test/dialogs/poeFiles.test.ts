@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createPolicy } from '../../services/policy.js';
+import { DEFAULT_POE_HOSTS, PoeFileError, PoeFiles, TEAMS_FILE_DOWNLOAD_INFO, type IncomingFile } from '../../dialogs/poeFiles.js';
+import { fileMessage, startFileHost, tempDir, type FileHost } from './support/dialogHarness.js';
+
+// Downloading PoE: only from allowed hosts (no request otherwise), only accepted types, never
+// more than the limit, stored atomically with its SHA-256.
+
+const rules = { ...createPolicy().poe, maxBytes: 200_000 };
+
+describe('PoE files', () => {
+  let host: FileHost;
+  let dir: { path: string; remove: () => Promise<void> };
+  let poe: PoeFiles;
+
+  beforeEach(async () => {
+    host = await startFileHost();
+    dir = await tempDir('cpor-poe-');
+    poe = new PoeFiles({ dataDir: dir.path, rules, allowedHosts: ['127.0.0.1'], allowHttp: true });
+  });
+  afterEach(async () => {
+    await host.close();
+    await dir.remove();
+  });
+
+  const only = (name: string, url: string): IncomingFile => {
+    const { files, refused } = poe.filesIn(fileMessage(name, url));
+    assert.deepEqual(refused, []);
+    return files[0]!;
+  };
+
+  it('downloads from the allowed stand-in host and stores the bytes with their SHA-256', async () => {
+    const bytes = Buffer.alloc(150_000, 7);
+    const stored = await poe.store(only('Report Q3.xlsx', host.put('r.xlsx', bytes, { chunked: true })), 'CPOR-2026-000001');
+    assert.equal(stored.size, bytes.length);
+    assert.equal(stored.sha256, createHash('sha256').update(bytes).digest('hex'));
+    assert.equal(stored.name, 'Report Q3.xlsx');
+    assert.equal(stored.contentType, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    assert.match(stored.storagePath, /^poe\/CPOR-2026-000001\/[0-9a-f-]{36}-Report_Q3\.xlsx$/);
+    assert.deepEqual(await readFile(join(dir.path, stored.storagePath)), bytes);
+    assert.deepEqual((await readdir(join(dir.path, 'poe', 'CPOR-2026-000001'))).filter((name) => name.endsWith('.part')), []);
+  });
+
+  it('refuses a host outside the allow-list without making a request', async () => {
+    const url = host.put('a.pdf', Buffer.from('%PDF')).replace('127.0.0.1', 'localhost');
+    const { files, refused } = poe.filesIn(fileMessage('a.pdf', url));
+    assert.deepEqual(files, []);
+    assert.equal(refused[0]?.problem, 'host-not-allowed');
+    await assert.rejects(poe.store({ name: 'a.pdf', extension: 'pdf', url, kind: 'teams-file' }, 'CPOR-2026-000001'), (error: PoeFileError) => error.problem === 'host-not-allowed');
+    assert.deepEqual(host.requests, []);
+  });
+
+  it('refuses a type outside the policy before any request, and a file with no extension', async () => {
+    for (const name of ['tool.exe', 'notes.txt', 'README']) {
+      const { files, refused } = poe.filesIn(fileMessage(name, host.put(name, Buffer.from('x'))));
+      assert.deepEqual(files, []);
+      assert.equal(refused[0]?.problem, 'file-type', name);
+    }
+    assert.deepEqual(host.requests, []);
+  });
+
+  it('refuses an oversized file by its Content-Length and, without one, stops reading at the limit', async () => {
+    const big = Buffer.alloc(rules.maxBytes + 1, 1);
+    await assert.rejects(poe.store(only('big.pdf', host.put('big.pdf', big)), 'C1'), (error: PoeFileError) => error.problem === 'file-too-large');
+    const huge = Buffer.alloc(rules.maxBytes * 5, 1);
+    await assert.rejects(poe.store(only('huge.pdf', host.put('huge.pdf', huge, { chunked: true })), 'C1'), (error: PoeFileError) => error.problem === 'file-too-large');
+    assert.deepEqual(await readdir(join(dir.path, 'poe', 'C1')).catch(() => []), [], 'no partial file is left behind');
+  });
+
+  it('a redirect to a host outside the allow-list is not followed', async () => {
+    const other = await startFileHost();
+    try {
+      const target = other.put('x.pdf', Buffer.from('%PDF')).replace('127.0.0.1', 'localhost');
+      const redirecting = new PoeFiles({
+        dataDir: dir.path,
+        rules,
+        allowedHosts: ['127.0.0.1'],
+        allowHttp: true,
+        fetch: async () => new Response(null, { status: 302, headers: { location: target } }),
+      });
+      const file = { name: 'x.pdf', extension: 'pdf', url: 'http://127.0.0.1/redirect', kind: 'teams-file' as const };
+      await assert.rejects(redirecting.store(file, 'C1'), (error: PoeFileError) => error.problem === 'host-not-allowed');
+      assert.deepEqual(other.requests, []);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('production defaults: https only, Teams and SharePoint hosts only', () => {
+    const strict = new PoeFiles({ dataDir: dir.path, rules });
+    assert.ok(DEFAULT_POE_HOSTS.includes('*.sharepoint.com'));
+    for (const url of [
+      'https://contoso-my.sharepoint.com/personal/pat/_layouts/15/download.aspx?UniqueId=1',
+      'https://contoso.sharepoint-df.com/x.pdf',
+      'https://smba.trafficmanager.net/amer/v3/attachments/0-eus-d3-abc/views/original',
+      'https://us-api.asm.skype.com/v1/objects/0-eus-d1-5360/views/imgpsh_fullsize',
+    ]) {
+      assert.ok(strict.isAllowedUrl(url), url);
+    }
+    for (const url of [
+      'http://contoso.sharepoint.com/x.pdf',
+      'https://sharepoint.com/x.pdf',
+      'https://contoso.sharepoint.com.evil.example/x.pdf',
+      'https://evilsharepoint.com/x.pdf',
+      'https://user:pw@contoso.sharepoint.com/x.pdf',
+      'https://127.0.0.1/x.pdf',
+      'file:///etc/passwd',
+      'not a url',
+    ]) {
+      assert.ok(!strict.isAllowedUrl(url), url);
+    }
+  });
+
+  it('reads pasted images (image/*) with a contentUrl as inline images', () => {
+    const { files, refused } = poe.filesIn({
+      attachments: [
+        { contentType: 'image/png', contentUrl: 'http://127.0.0.1/v3/attachments/abc/views/original' },
+        { contentType: 'image/gif', contentUrl: 'http://127.0.0.1/v3/attachments/def/views/original' },
+        { contentType: 'text/html', content: '<p>hello</p>' },
+      ],
+    });
+    assert.deepEqual(files, [{ name: 'image.png', extension: 'png', url: 'http://127.0.0.1/v3/attachments/abc/views/original', kind: 'inline-image' }]);
+    assert.deepEqual(refused.map((error) => error.problem), ['file-type']);
+    assert.ok(PoeFiles.hasFiles({ attachments: [{ contentType: TEAMS_FILE_DOWNLOAD_INFO }] }));
+    assert.ok(!PoeFiles.hasFiles({ attachments: [{ contentType: 'text/html' }] }));
+  });
+
+  it('sends the bot token to the connector for pasted images, never to SharePoint links', async () => {
+    const seen: Array<string | null> = [];
+    const recording = new PoeFiles({
+      dataDir: dir.path,
+      rules,
+      allowedHosts: ['127.0.0.1'],
+      allowHttp: true,
+      fetch: async (_url, init) => {
+        seen.push(new Headers(init?.headers).get('authorization'));
+        return new Response(Buffer.from('png-bytes'), { status: 200 });
+      },
+    });
+    await recording.store({ name: 'image.png', extension: 'png', url: 'http://127.0.0.1/i', kind: 'inline-image' }, 'C1', 'Bearer t');
+    await recording.store({ name: 'a.pdf', extension: 'pdf', url: 'http://127.0.0.1/f', kind: 'teams-file' }, 'C1', 'Bearer t');
+    assert.deepEqual(seen, ['Bearer t', null]);
+  });
+});

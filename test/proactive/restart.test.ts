@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import type { OutboxSource } from '../../bot/proactive/outboxDelivery.js';
+import { TickScheduler } from '../../bot/proactive/scheduler.js';
+import { ProactiveConnector } from '../support/proactiveConnector.js';
+import { PARTNER_TENANT, REVIEW_TENANT, claimAt, createHarness, partner, type Harness } from '../support/serviceHarness.js';
+import { deliverAll, deliveredKeys, meet, openWorker, testSettings, type Worker } from './proactiveFixtures.js';
+
+// Restarts and crashes. A "crash" here abandons a worker at a chosen point without stopping it
+// (nothing after that point runs, as with SIGKILL); the restart is a new store, service and
+// worker on the same DATA_DIR.
+
+const partnerChat = { tenantId: PARTNER_TENANT, userId: partner().userId, conversationId: 'a:partner' };
+const reviewerChat = { tenantId: REVIEW_TENANT, userId: 'reviewer-1', conversationId: 'a:reviewer', roles: ['reviewer' as const] };
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('proactive: restarts and crashes', () => {
+  let harness: Harness;
+  let connector: ProactiveConnector;
+  const workers: Worker[] = [];
+
+  beforeEach(async () => {
+    harness = await createHarness();
+    connector = await ProactiveConnector.start();
+  });
+
+  afterEach(async () => {
+    for (const worker of workers.splice(0)) await Promise.race([worker.outbox.stop(), new Promise((resolve) => setTimeout(resolve, 200))]);
+    await connector.close();
+    await harness.cleanup();
+  });
+
+  async function worker(options: Parameters<typeof openWorker>[1] = {}): Promise<Worker> {
+    const opened = await openWorker(harness, options);
+    workers.push(opened);
+    return opened;
+  }
+
+  it('alerts still pending when the process stopped go out after the restart, once each', async () => {
+    const first = await worker();
+    await meet(first.references, connector, partnerChat);
+    await meet(first.references, connector, reviewerChat);
+    await claimAt(harness, 'InReview');
+    await first.outbox.stop();
+
+    harness = await harness.restart();
+    const second = await worker();
+    await deliverAll(second, harness);
+    const keys = deliveredKeys(connector);
+    assert.equal(keys.size, 3, [...keys.keys()].join(', '));
+    assert.ok([...keys.values()].every((count) => count === 1));
+    assert.deepEqual(await harness.service.pendingAlerts(), []);
+  });
+
+  it('a crash after Teams accepted but before the outbox was updated sends no second copy', async () => {
+    let crashed = false;
+    const crashingSource: OutboxSource = {
+      pendingAlerts: (limit) => harness.service.pendingAlerts(limit),
+      recordDelivery: (claimId, alertId, outcome) => {
+        if (outcome.state !== 'sent') return harness.service.recordDelivery(claimId, alertId, outcome);
+        crashed = true;
+        return new Promise(() => undefined); // the process dies here
+      },
+    };
+    const first = await worker({ claims: crashingSource });
+    await meet(first.references, connector, partnerChat);
+    await meet(first.references, connector, reviewerChat);
+    await claimAt(harness, 'Submitted');
+    void first.outbox.drain();
+    await until(() => crashed, 'the crash point');
+    assert.equal((await harness.service.pendingAlerts()).length, 2, 'the outbox still says pending');
+
+    harness = await harness.restart();
+    const second = await worker();
+    await deliverAll(second, harness);
+    const keys = deliveredKeys(connector);
+    assert.ok([...keys.values()].every((count) => count === 1), JSON.stringify([...keys]));
+    assert.equal(connector.delivered(':submission-receipt:partner').length, 1);
+    assert.equal(connector.delivered(':claim-submitted:reviewers').length, 1);
+    assert.deepEqual(await harness.service.pendingAlerts(), []);
+  });
+
+  for (const afterCrash of ['skip', 'resend'] as const) {
+    it(`a crash while the POST is in flight: DELIVERY_AFTER_CRASH=${afterCrash}`, async () => {
+      connector.script('a:partner', { status: 200, hang: true });
+      const first = await worker();
+      await meet(first.references, connector, partnerChat);
+      await meet(first.references, connector, reviewerChat);
+      const claim = await claimAt(harness, 'Submitted');
+      void first.outbox.drain();
+      await until(() => connector.posts('a:partner').length === 1, 'the POST to reach Teams');
+
+      harness = await harness.restart();
+      const second = await worker({ settings: testSettings({ afterCrash }) });
+      await deliverAll(second, harness);
+      const receipt = (await harness.repository.get(claim.id))!.outbox.find((alert) => alert.kind === 'submission-receipt')!;
+      if (afterCrash === 'skip') {
+        assert.equal(connector.posts('a:partner').length, 1, 'at most once: never posted again');
+        assert.equal(receipt.state, 'dead');
+        assert.match(receipt.lastError ?? '', /uncertain/);
+        assert.equal(second.outbox.health().uncertain, 1);
+      } else {
+        assert.equal(connector.posts('a:partner').length, 2, 'at least once: posted again');
+        assert.equal(receipt.state, 'sent');
+      }
+      assert.equal(connector.delivered(':claim-submitted:reviewers').length, 1, 'the other conversation is unaffected');
+    });
+  }
+
+  it('down across a deadline: the start-up tick fires the timer and its alert goes out', async () => {
+    const first = await worker();
+    await meet(first.references, connector, partnerChat);
+    await meet(first.references, connector, reviewerChat);
+    const claim = await claimAt(harness, 'PartnerActionRequired');
+    await deliverAll(first, harness);
+    await first.outbox.stop();
+
+    harness.clock.set(new Date(Date.parse(claim.deadlines.partnerResponse!) + 3 * 3600_000));
+    harness = await harness.restart();
+    const second = await worker();
+    const scheduler = new TickScheduler({ claims: harness.service, intervalMs: 60_000, clock: harness.clock, onFired: () => second.outbox.kick() });
+    await scheduler.start();
+    await scheduler.stop();
+    assert.ok((scheduler.health().lastFired ?? 0) >= 1, 'the catch-up tick fired');
+    await deliverAll(second, harness);
+    assert.equal(connector.delivered(':rejected:partner').length, 1);
+    assert.equal((await harness.service.get(partner(), claim.id)).rejection?.reason, 'no-partner-response');
+  });
+});

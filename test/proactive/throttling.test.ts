@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { ProactiveConnector } from '../support/proactiveConnector.js';
+import {
+  PARTNER_TENANT,
+  REVIEW_TENANT,
+  claimAt,
+  createHarness,
+  partner,
+  type Harness,
+} from '../support/serviceHarness.js';
+import { deliverAll, meet, openWorker, personalActivity, testSettings, type Worker } from './proactiveFixtures.js';
+
+// Teams throttling and refusals, against the stand-in connector through a real CloudAdapter.
+
+describe('proactive: throttling, refusals, uninstall', () => {
+  let harness: Harness;
+  let connector: ProactiveConnector;
+  let worker: Worker;
+  const partnerChat = { tenantId: PARTNER_TENANT, userId: partner().userId, conversationId: 'a:partner' };
+  const reviewerChat = { tenantId: REVIEW_TENANT, userId: 'reviewer-1', conversationId: 'a:reviewer', roles: ['reviewer' as const] };
+
+  beforeEach(async () => {
+    harness = await createHarness();
+    connector = await ProactiveConnector.start();
+    worker = await openWorker(harness);
+    await meet(worker.references, connector, partnerChat);
+    await meet(worker.references, connector, reviewerChat);
+  });
+
+  afterEach(async () => {
+    await worker.outbox.stop();
+    await connector.close();
+    await harness.cleanup();
+  });
+
+  it('429 with Retry-After: 1, then 503, then 200: delivered once, not before Retry-After', async () => {
+    connector.script('a:partner', { status: 429, headers: { 'Retry-After': '1' } }, { status: 503 });
+    const claim = await claimAt(harness, 'Submitted');
+    await deliverAll(worker, harness);
+
+    const toPartner = connector.posts('a:partner');
+    assert.deepEqual(toPartner.map((request) => request.status), [429, 503, 200], 'one HTTP request per attempt: the SDK does not retry on its own');
+    assert.ok(toPartner[1]!.at - toPartner[0]!.at >= 1000, `retried ${toPartner[1]!.at - toPartner[0]!.at} ms after the 429`);
+    assert.equal(connector.delivered(':submission-receipt:partner').length, 1);
+    const receipt = (await harness.repository.get(claim.id))!.outbox.find((alert) => alert.kind === 'submission-receipt')!;
+    assert.equal(receipt.state, 'sent');
+    assert.equal(receipt.attempts, 3);
+    // The reviewers' conversation was never held up by the partner's throttling.
+    const toReviewers = connector.posts('a:reviewer');
+    assert.equal(toReviewers.length, 1);
+    assert.ok(toReviewers[0]!.at < toPartner[2]!.at);
+  });
+
+  it('403 ConversationBlockedByUser stops retrying, marks the reference dead, others keep flowing', async () => {
+    connector.script('a:reviewer', { status: 403, code: 'ConversationBlockedByUser' });
+    const claim = await claimAt(harness, 'InReview');
+    await deliverAll(worker, harness);
+
+    assert.equal(connector.posts('a:reviewer').length, 1, 'no retry after a 403 blocked');
+    assert.equal(worker.references.get(`${REVIEW_TENANT}|a:reviewer`)?.dead?.reason, 'ConversationBlockedByUser');
+    const outbox = (await harness.repository.get(claim.id))!.outbox;
+    const submitted = outbox.find((alert) => alert.kind === 'claim-submitted')!;
+    assert.equal(submitted.state, 'dead');
+    assert.match(submitted.lastError ?? '', /ConversationBlockedByUser/);
+    assert.equal(connector.delivered(':submission-receipt:partner').length, 1);
+    assert.equal(connector.delivered(':review-started:partner').length, 1);
+    assert.equal(worker.outbox.health().deadLetters, 1);
+
+    // The reviewer writes to the bot again: the chat is alive and the next alert arrives.
+    await worker.references.recordActivity(personalActivity(connector, reviewerChat), { userId: 'reviewer-1', roles: ['reviewer'] });
+    await harness.service.comment(partner(), claim.id, (await harness.service.get(partner(), claim.id)).version, { text: 'See page 3.' });
+    await deliverAll(worker, harness);
+    assert.equal(connector.delivered(':new-comment:reviewers').length, 1);
+  });
+
+  it('a 404 on one of two reviewer chats: the other gets it and the alert counts as sent', async () => {
+    await meet(worker.references, connector, { ...reviewerChat, userId: 'reviewer-2', conversationId: 'a:reviewer-2' });
+    connector.script('a:reviewer-2', { status: 404, code: 'ConversationNotFound' });
+    const claim = await claimAt(harness, 'Submitted');
+    await deliverAll(worker, harness);
+    const submitted = (await harness.repository.get(claim.id))!.outbox.find((alert) => alert.kind === 'claim-submitted')!;
+    assert.equal(submitted.state, 'sent');
+    assert.equal(connector.delivered(':claim-submitted:reviewers').length, 1);
+    assert.ok(worker.references.get(`${REVIEW_TENANT}|a:reviewer-2`)?.dead);
+  });
+
+  it('uninstall removes the reference (alerts wait); reinstall restores delivery', async () => {
+    await worker.references.removeForUninstall({ ...personalActivity(connector, partnerChat), type: 'installationUpdate', action: 'remove' });
+    assert.equal(worker.references.personalChat(PARTNER_TENANT, partner().userId), undefined);
+    const claim = await claimAt(harness, 'Submitted');
+    await deliverAll(worker, harness);
+    assert.equal(connector.posts('a:partner').length, 0);
+    const waiting = (await harness.service.pendingAlerts()).map((alert) => alert.kind);
+    assert.deepEqual(waiting, ['submission-receipt'], 'the partner alert waits; it is not dead yet');
+
+    await worker.references.recordActivity({ ...personalActivity(connector, partnerChat), type: 'installationUpdate', action: 'add' }, partner());
+    await deliverAll(worker, harness);
+    assert.equal(connector.delivered(':submission-receipt:partner').length, 1);
+    assert.equal((await harness.repository.get(claim.id))!.outbox.every((alert) => alert.state === 'sent'), true);
+  });
+
+  it('an alert nobody can be reached for goes to the fallback, else is dead-lettered after the limit', async () => {
+    await worker.outbox.stop();
+    const handed: string[] = [];
+    worker = await openWorker(harness, {
+      references: worker.references,
+      onUnreachable: async (alert) => {
+        handed.push(alert.kind);
+        return alert.to === 'customer' ? 'handled' : 'not-handled';
+      },
+    });
+    await worker.references.removeForUninstall(personalActivity(connector, reviewerChat));
+    const claim = await claimAt(harness, 'Approved');
+    await deliverAll(worker, harness);
+    const outbox = (await harness.repository.get(claim.id))!.outbox;
+    assert.equal(outbox.find((alert) => alert.kind === 'consent-notice')?.state, 'sent', 'the customer was reached by the fallback');
+    assert.equal(outbox.find((alert) => alert.kind === 'claim-submitted')?.state, 'pending', 'reviewers: waits within the limit');
+    assert.ok(handed.includes('consent-notice') && handed.includes('claim-submitted'));
+
+    // After UNDELIVERABLE_AFTER_HOURS it becomes a dead letter.
+    await worker.outbox.stop();
+    worker = await openWorker(harness, { references: worker.references, settings: testSettings({ undeliverableAfterMs: 0 }) });
+    await deliverAll(worker, harness);
+    const after = (await harness.repository.get(claim.id))!.outbox.find((alert) => alert.kind === 'claim-submitted')!;
+    assert.equal(after.state, 'dead');
+    assert.match(after.lastError ?? '', /undeliverable: no reviewer channel/);
+  });
+});

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import sinon from 'sinon';
+import { backoffMs, classifyConnectorError, retryAfterMs } from '../../bot/proactive/connectorErrors.js';
+import { loadProactiveConfig, ProactiveConfigurationError } from '../../bot/proactive/proactiveConfig.js';
+import { SlidingWindowLimiter } from '../../bot/proactive/rateLimiter.js';
+import { TickScheduler } from '../../bot/proactive/scheduler.js';
+import type { TimerFiring } from '../../services/claimService.js';
+import { VirtualTime } from './proactiveFixtures.js';
+
+const headers = (values: Record<string, string>) => ({ get: (name: string) => values[name.toLowerCase()] });
+
+describe('proactive: parts', () => {
+  describe('configuration', () => {
+    it('has the documented defaults', () => {
+      const config = loadProactiveConfig({});
+      assert.equal(config.tickIntervalMs, 60_000);
+      assert.equal(config.delivery.globalRatePerSecond, 50);
+      assert.equal(config.delivery.maxAttempts, 8);
+      assert.equal(config.delivery.undeliverableAfterMs, 72 * 3600_000);
+      assert.equal(config.delivery.afterCrash, 'skip');
+    });
+
+    it('names each bad value', () => {
+      assert.throws(
+        () => loadProactiveConfig({ TICK_INTERVAL_SECONDS: '0', DELIVERY_AFTER_CRASH: 'twice' }),
+        (error: unknown) =>
+          error instanceof ProactiveConfigurationError &&
+          error.problems.some((problem) => problem.startsWith('TICK_INTERVAL_SECONDS="0"')) &&
+          error.problems.some((problem) => problem.startsWith('DELIVERY_AFTER_CRASH="twice"')),
+      );
+    });
+  });
+
+  describe('connector errors', () => {
+    const rest = (status: number, code?: string, extra: Record<string, string> = {}) => ({
+      statusCode: status,
+      message: 'x',
+      response: { status, headers: headers(extra), bodyAsText: JSON.stringify({ error: { code: code ?? 'Other' } }) },
+    });
+
+    it('classifies Teams answers', () => {
+      assert.equal(classifyConnectorError(rest(403, 'ConversationBlockedByUser'), 0).kind, 'conversation-gone');
+      assert.equal(classifyConnectorError(rest(403, 'BotDisabledByAdmin'), 0).kind, 'conversation-gone');
+      assert.equal(classifyConnectorError(rest(403, 'SomethingElse'), 0).kind, 'rejected');
+      assert.equal(classifyConnectorError(rest(404, 'ConversationNotFound'), 0).kind, 'conversation-gone');
+      for (const status of [412, 502, 503, 504]) assert.equal(classifyConnectorError(rest(status), 0).kind, 'transient');
+      assert.equal(classifyConnectorError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }), 0).kind, 'transient');
+      assert.equal(classifyConnectorError(rest(400, 'BadArgument'), 0).kind, 'rejected');
+      const throttled = classifyConnectorError(rest(429, undefined, { 'retry-after': '2' }), 0);
+      assert.deepEqual([throttled.kind, throttled.kind === 'throttled' && throttled.retryAfterMs], ['throttled', 2000]);
+    });
+
+    it('reads Retry-After as seconds or a date', () => {
+      const now = Date.parse('2026-11-23T09:00:00Z');
+      assert.equal(retryAfterMs(headers({ 'retry-after': '1.5' }), now), 1500);
+      assert.equal(retryAfterMs(headers({ 'retry-after': 'Mon, 23 Nov 2026 09:00:05 GMT' }), now), 5000);
+      assert.equal(retryAfterMs(headers({}), now), undefined);
+    });
+
+    it('backs off exponentially with jitter, capped', () => {
+      assert.equal(backoffMs(1, 100, 10_000, () => 1), 100);
+      assert.equal(backoffMs(4, 100, 10_000, () => 1), 800);
+      assert.equal(backoffMs(4, 100, 10_000, () => 0), 400);
+      assert.equal(backoffMs(30, 100, 10_000, () => 1), 10_000);
+    });
+  });
+
+  describe('sliding-window limiter', () => {
+    it('counts a slot until it is released, and from its release instant', async () => {
+      const time = new VirtualTime(0);
+      const limiter = new SlidingWindowLimiter([{ limit: 2, windowMs: 1000 }], time);
+      const first = (await limiter.acquire())!;
+      const second = (await limiter.acquire())!;
+      assert.equal(limiter.waitMs(time.now()), Infinity, 'both in flight: only a release helps');
+      await time.sleep(300);
+      first.release();
+      assert.equal(limiter.waitMs(time.now()), 1000, 'the released slot leaves the window 1 s after its release');
+      second.release();
+      const third = limiter.acquire();
+      await third;
+      assert.equal(time.now(), 1300);
+    });
+  });
+
+  describe('scheduler', () => {
+    let timers: sinon.SinonFakeTimers;
+    beforeEach(() => (timers = sinon.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })));
+    afterEach(() => timers.restore());
+
+    it('ticks at start and every interval, one at a time, and reports errors', async () => {
+      const calls: Date[] = [];
+      let release: (() => void) | undefined;
+      let failNext = false;
+      const claims = {
+        tick: async (now: Date): Promise<TimerFiring[]> => {
+          calls.push(now);
+          if (failNext) throw new Error('store down');
+          if (calls.length === 2) await new Promise<void>((resolve) => (release = resolve));
+          return [{ claimId: 'CPOR-2026-000001', deadline: 'reviewStart', kind: 'due', dueAt: now.toISOString(), outcome: 'alerted' }];
+        },
+      };
+      const fired: number[] = [];
+      const scheduler = new TickScheduler({ claims, intervalMs: 60_000, onFired: (firings) => fired.push(firings.length) });
+      await scheduler.start();
+      assert.equal(calls.length, 1, 'catch-up tick at start');
+      timers.tick(60_000);
+      timers.tick(60_000); // the second tick is still running: skipped, not queued
+      assert.equal(calls.length, 2);
+      release!();
+      await scheduler.whenIdle();
+      assert.equal(scheduler.health().skipped, 1);
+      failNext = true;
+      timers.tick(60_000);
+      await scheduler.whenIdle();
+      assert.equal(scheduler.health().lastError, 'store down');
+      assert.deepEqual(fired, [1, 1]);
+      await scheduler.stop();
+      timers.tick(600_000);
+      assert.equal(calls.length, 3, 'no tick after stop');
+    });
+  });
+});
