@@ -31,8 +31,9 @@ describe('proactive: restarts and crashes', () => {
   });
 
   afterEach(async () => {
-    for (const worker of workers.splice(0)) await Promise.race([worker.outbox.stop(), new Promise((resolve) => setTimeout(resolve, 200))]);
+    // Closing the connector first ends any request a "crashed" worker left hanging.
     await connector.close();
+    for (const worker of workers.splice(0)) await Promise.race([worker.outbox.stop(), new Promise((resolve) => setTimeout(resolve, 1000))]);
     await harness.cleanup();
   });
 

@@ -127,7 +127,8 @@ export async function createHarness(
     },
     cleanup: async () => {
       await repository.close();
-      await rm(dataDir, { recursive: true, force: true });
+      // A worker abandoned by a crash test may still be finishing a write: retry until it has.
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     },
   };
   return harness;
