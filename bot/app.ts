@@ -153,6 +153,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     poe: new PoeFiles({
       dataDir: config.dataDir,
       rules: policy.poe,
+      ...(config.CPOR_POE_HOSTS ? { allowedHosts: config.CPOR_POE_HOSTS } : {}),
       ...(options.poeDownload ?? {}),
     }),
     log,

@@ -170,6 +170,12 @@ export class ClaimsBot extends TeamsActivityHandler {
       return;
     }
     if (FLOW_VERBS.has(command.verb)) {
+      // Dialogs and file uploads belong in the 1:1 chat, not in a team or group conversation.
+      const conversationType = context.activity.conversation?.conversationType;
+      if (conversationType && conversationType !== 'personal') {
+        await context.sendActivity(translator.t('bot.personalChatOnly'));
+        return;
+      }
       await this.deps.flows.begin(context, actor, user, command);
       return;
     }

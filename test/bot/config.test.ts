@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { ConfigurationError, loadConfig } from '../../bot/config.js';
+
+// Configuration is read once at start; every bad value is named with what was expected.
+
+function problemsOf(environment: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(environment);
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error.problems;
+    throw error;
+  }
+  assert.fail('the configuration was accepted');
+}
+
+describe('bot configuration', () => {
+  it('runs on embedded defaults with nothing set, unauthenticated', () => {
+    const config = loadConfig({});
+    assert.equal(config.PORT, 3978);
+    assert.equal(config.CPOR_POLICY, 'seed-2020');
+    assert.equal(config.CPOR_TIME_ZONE, 'UTC');
+    assert.deepEqual(config.CPOR_HOLIDAYS, []);
+    assert.equal(config.DEFAULT_LOCALE, 'en');
+    assert.equal(config.authenticationDisabled, true);
+    assert.match(config.dataDir, /data$/);
+  });
+
+  it('reads every setting', () => {
+    const config = loadConfig({
+      PORT: '4000',
+      DATA_DIR: '/tmp/cpor',
+      MicrosoftAppId: '00000000-0000-4000-8000-000000000001',
+      MicrosoftAppPassword: 'secret',
+      MicrosoftAppType: 'SingleTenant',
+      MicrosoftAppTenantId: '00000000-0000-4000-8000-000000000002',
+      CPOR_POLICY: 'partner-center-2023',
+      CPOR_TIME_ZONE: 'Europe/Madrid',
+      CPOR_HOLIDAYS: '2026-12-25, 2027-01-01',
+      DEFAULT_LOCALE: 'es',
+      CPOR_POE_HOSTS: '*.sharepoint.com,files.example.com',
+    });
+    assert.equal(config.PORT, 4000);
+    assert.equal(config.dataDir, '/tmp/cpor');
+    assert.equal(config.authenticationDisabled, false);
+    assert.deepEqual(config.CPOR_HOLIDAYS, ['2026-12-25', '2027-01-01']);
+    assert.deepEqual(config.CPOR_POE_HOSTS, ['*.sharepoint.com', 'files.example.com']);
+  });
+
+  it('names each bad value with what was expected', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      CPOR_POLICY: 'portal-2019',
+      CPOR_TIME_ZONE: 'Mars/Olympus',
+      CPOR_HOLIDAYS: '2026-02-30',
+      DEFAULT_LOCALE: 'fr',
+    });
+    for (const name of ['PORT="eighty"', 'CPOR_POLICY="portal-2019"', 'CPOR_TIME_ZONE="Mars/Olympus"', 'CPOR_HOLIDAYS', 'DEFAULT_LOCALE="fr"']) {
+      assert.ok(problems.some((problem) => problem.startsWith(name)), `${name} in ${problems.join(' | ')}`);
+    }
+    assert.ok(problems.find((problem) => problem.startsWith('CPOR_TIME_ZONE'))?.includes('IANA'));
+  });
+
+  it('refuses to run unauthenticated in production, and half-configured credentials', () => {
+    assert.ok(problemsOf({ NODE_ENV: 'production' }).some((problem) => problem.startsWith('MicrosoftAppId')));
+    assert.ok(problemsOf({ MicrosoftAppId: 'x' }).some((problem) => problem.startsWith('MicrosoftAppPassword')));
+    assert.ok(
+      problemsOf({ MicrosoftAppId: 'x', MicrosoftAppPassword: 'y', MicrosoftAppType: 'SingleTenant' }).some((problem) =>
+        problem.startsWith('MicrosoftAppTenantId'),
+      ),
+    );
+  });
+});
