@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { isValidTimeZone } from '../services/businessCalendar.js';
+import { parseEnvironment } from '../services/environment.js';
 import { POLICY_NAMES } from '../services/policy.js';
+
+export { ConfigurationError } from '../services/environment.js';
 import { SUPPORTED_LOCALES } from '../cards/i18n/i18n.js';
 
 // Configuration comes from the environment, checked once at start; each bad value is named with
@@ -63,23 +66,7 @@ export interface BotConfig extends Environment {
   authenticationDisabled: boolean;
 }
 
-export class ConfigurationError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Configuration is not valid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
-    this.name = 'ConfigurationError';
-  }
-}
-
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): BotConfig {
-  const parsed = EnvironmentSchema.safeParse(environment);
-  if (!parsed.success) {
-    throw new ConfigurationError(
-      parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? '?');
-        const value = environment[name];
-        return `${name}${value === undefined ? '' : `="${value}"`}: ${issue.message}`;
-      }),
-    );
-  }
-  return { ...parsed.data, dataDir: resolve(parsed.data.DATA_DIR), authenticationDisabled: !parsed.data.MicrosoftAppId };
+  const env = parseEnvironment(EnvironmentSchema, environment, 'Bot');
+  return { ...env, dataDir: resolve(env.DATA_DIR), authenticationDisabled: !env.MicrosoftAppId };
 }

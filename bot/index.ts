@@ -5,16 +5,7 @@ import { ConfigurationError, loadConfig } from './config.js';
 // the bot, and stops it cleanly on SIGTERM/SIGINT, letting the turn in flight finish.
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigurationError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfig();
   if (config.authenticationDisabled) {
     console.warn(
       [
@@ -42,5 +33,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
+  // A configuration mistake is the operator's to fix: say so with its own exit code.
+  process.exit(error instanceof ConfigurationError ? 2 : 1);
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEnvironment } from '../../services/environment.js';
 
 // The delivery worker's and scheduler's settings, from the environment, checked once at start.
 // Each bad value is named with what was expected, as bot/config.ts does for the rest.
@@ -42,27 +43,10 @@ export interface ProactiveConfig {
   delivery: DeliverySettings;
 }
 
-export class ProactiveConfigurationError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Proactive messaging configuration is not valid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
-    this.name = 'ProactiveConfigurationError';
-  }
-}
-
 const HOUR_MS = 60 * 60 * 1000;
 
 export function loadProactiveConfig(environment: NodeJS.ProcessEnv = process.env): ProactiveConfig {
-  const parsed = ProactiveEnvironmentSchema.safeParse(environment);
-  if (!parsed.success) {
-    throw new ProactiveConfigurationError(
-      parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? '?');
-        const value = environment[name];
-        return `${name}${value === undefined ? '' : `="${value}"`}: ${issue.message}`;
-      }),
-    );
-  }
-  const env = parsed.data;
+  const env = parseEnvironment(ProactiveEnvironmentSchema, environment, 'Proactive messaging');
   return {
     tickIntervalMs: env.TICK_INTERVAL_SECONDS * 1000,
     delivery: {

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseEnvironment } from '../environment.js';
 import { ROLES, type Role } from '../actor.js';
 
 // The directory's and the consent mail's configuration, read from the environment once at start
@@ -102,26 +103,8 @@ export interface DirectoryConfig {
   mailFrom: string;
 }
 
-export class DirectoryConfigurationError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Directory configuration is not valid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
-    this.name = 'DirectoryConfigurationError';
-  }
-}
-
 export function loadDirectoryConfig(environment: NodeJS.ProcessEnv = process.env): DirectoryConfig {
-  const parsed = DirectoryEnvironmentSchema.safeParse(environment);
-  if (!parsed.success) {
-    throw new DirectoryConfigurationError(
-      parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? '?');
-        // Secrets are never echoed back.
-        const value = /SECRET/.test(name) ? undefined : environment[name];
-        return `${name}${value === undefined ? '' : `="${value}"`}: ${issue.message}`;
-      }),
-    );
-  }
-  const env = parsed.data;
+  const env = parseEnvironment(DirectoryEnvironmentSchema, environment, 'Directory');
   const dataDir = resolve(env.DATA_DIR);
   const graph: GraphSettings | undefined =
     env.GRAPH_TENANT_ID && env.GRAPH_CLIENT_ID && env.GRAPH_CLIENT_SECRET

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { z } from 'zod';
 import { ConfigurationError, loadConfig } from '../../bot/config.js';
+import { parseEnvironment } from '../../services/environment.js';
 
 // Configuration is read once at start; every bad value is named with what was expected.
 
@@ -68,5 +70,17 @@ describe('bot configuration', () => {
         problem.startsWith('MicrosoftAppTenantId'),
       ),
     );
+  });
+
+  it('never echoes a secret back in a configuration error', () => {
+    const schema = z.object({ GRAPH_CLIENT_SECRET: z.string().min(32), MicrosoftAppPassword: z.string().min(8) });
+    try {
+      parseEnvironment(schema, { GRAPH_CLIENT_SECRET: 'short-secret', MicrosoftAppPassword: 'pw' }, 'Test');
+      assert.fail('accepted');
+    } catch (error) {
+      assert.ok(error instanceof ConfigurationError);
+      assert.equal(error.problems.length, 2);
+      assert.ok(!error.message.includes('short-secret') && !error.message.includes('"pw"'), error.message);
+    }
   });
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import { backoffMs, classifyConnectorError, retryAfterMs } from '../../bot/proactive/connectorErrors.js';
-import { loadProactiveConfig, ProactiveConfigurationError } from '../../bot/proactive/proactiveConfig.js';
+import { loadProactiveConfig } from '../../bot/proactive/proactiveConfig.js';
+import { ConfigurationError } from '../../services/environment.js';
 import { SlidingWindowLimiter } from '../../bot/proactive/rateLimiter.js';
 import { TickScheduler } from '../../bot/proactive/scheduler.js';
 import type { TimerFiring } from '../../services/claimService.js';
@@ -24,7 +25,7 @@ describe('proactive: parts', () => {
       assert.throws(
         () => loadProactiveConfig({ TICK_INTERVAL_SECONDS: '0', DELIVERY_AFTER_CRASH: 'twice' }),
         (error: unknown) =>
-          error instanceof ProactiveConfigurationError &&
+          error instanceof ConfigurationError &&
           error.problems.some((problem) => problem.startsWith('TICK_INTERVAL_SECONDS="0"')) &&
           error.problems.some((problem) => problem.startsWith('DELIVERY_AFTER_CRASH="twice"')),
       );
