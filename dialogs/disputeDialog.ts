@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { authorize } from '../services/access.js';
-import { rowFor } from '../services/lifecycle.js';
-import { formatInstant, formatSize, isWord } from './answers.js';
+import { formatInstant, formatSize } from './answers.js';
 import type { FlowServices } from './flowContext.js';
-import { choiceCard, formText, parseForm } from './forms.js';
-import { takeFiles } from './poeIntake.js';
-import { refuse, StepDialog, type Step, type StepContext, type StepResult } from './stepDialog.js';
+import { choiceCard, formText } from './forms.js';
+import { StepDialog, type Step, type StepContext, type StepResult } from './stepDialog.js';
+import { beginClaimAction, collectStep } from './claimActionSteps.js';
 
 // Dispute a rejection with a justification and/or new PoE. A rejected claim takes no PoE on its
 // own, so new files are stored and held until the dispute carries them in one command.
@@ -44,9 +42,15 @@ export async function discardHeld(services: FlowServices, paths: readonly string
   await Promise.all(paths.map((path) => services.poe.remove(path)));
 }
 
-const collectStep: Step = {
-  id: 'collect',
-  freeText: true,
+const disputeStep = collectStep({
+  messages: 'dispute',
+  noted: 'dialogs.dispute.justificationNoted',
+  files: 'hold',
+  form: DisputeForm,
+  action: 'dispute',
+  word: 'dispute',
+  textOf: (fields) => fields.justification,
+  run: dispute,
   async prompt(ctx) {
     const claim = await ctx.claim();
     const { t } = ctx;
@@ -73,39 +77,17 @@ const collectStep: Step = {
       }),
     ];
   },
-  async handle(ctx, entry) {
-    const { t } = ctx;
-    if (entry.kind === 'files') {
-      const intake = await takeFiles(ctx, 'hold');
-      return { kind: 'stay', say: [...intake.lines, t.t('dialogs.dispute.more')].join('\n\n') };
-    }
-    if (entry.kind === 'form') {
-      const parsed = parseForm(DisputeForm, entry.fields, t);
-      if (!parsed.ok) return { kind: 'retry', say: parsed.message };
-      if (entry.action !== 'dispute') return { kind: 'retry', say: t.t('dialogs.form.invalid') };
-      return dispute(ctx, parsed.data.justification);
-    }
-    if (isWord(t, entry.text, 'dispute')) return dispute(ctx, undefined);
-    const text = entry.text.trim();
-    if (!text) return { kind: 'retry', say: t.t('dialogs.dispute.nothingAdded') };
-    if (text.length > 4000) return { kind: 'retry', say: t.t('dialogs.common.tooLong', { max: 4000 }) };
-    ctx.state.pendingText = text;
-    return { kind: 'stay', say: t.t('dialogs.dispute.justificationNoted') };
-  },
-};
+});
 
 export class DisputeDialog extends StepDialog {
-  protected readonly steps: readonly Step[] = [collectStep];
+  protected readonly steps: readonly Step[] = [disputeStep];
 
   constructor(services: FlowServices) {
     super(DISPUTE_DIALOG, services);
   }
 
   protected async start(ctx: StepContext): Promise<StepResult> {
-    const claim = await ctx.claim();
-    authorize('dispute', ctx.turn.actor, claim);
-    if (!rowFor('dispute', claim.status)) refuse(claim, 'dispute');
-    ctx.state.version = claim.version;
+    await beginClaimAction(ctx, 'dispute');
     return { kind: 'next' };
   }
 }

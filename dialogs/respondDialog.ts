@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { authorize } from '../services/access.js';
-import { rowFor } from '../services/lifecycle.js';
-import { formatInstant, isWord } from './answers.js';
+import { formatInstant } from './answers.js';
 import type { FlowServices } from './flowContext.js';
-import { choiceCard, formText, parseForm } from './forms.js';
-import { takeFiles } from './poeIntake.js';
-import { refuse, StepDialog, type Step, type StepContext, type StepResult } from './stepDialog.js';
+import { choiceCard, formText } from './forms.js';
+import { StepDialog, type Step, type StepContext, type StepResult } from './stepDialog.js';
+import { beginClaimAction, collectStep } from './claimActionSteps.js';
 
 // Respond to a request for information: show the reviewer's reasons and comment, take new PoE
 // (attached at once) and/or a comment, then resubmit; the comment travels with the resubmission.
@@ -31,9 +29,15 @@ async function resubmit(ctx: StepContext, typed: string | undefined): Promise<St
   };
 }
 
-const collectStep: Step = {
-  id: 'collect',
-  freeText: true,
+const respondStep = collectStep({
+  messages: 'respond',
+  noted: 'dialogs.respond.commentNoted',
+  files: 'attach',
+  form: ResubmitForm,
+  action: 'resubmit',
+  word: 'resubmit',
+  textOf: (fields) => fields.comment,
+  run: resubmit,
   async prompt(ctx) {
     const claim = await ctx.claim();
     const { t } = ctx;
@@ -61,39 +65,17 @@ const collectStep: Step = {
       }),
     ];
   },
-  async handle(ctx, entry) {
-    const { t } = ctx;
-    if (entry.kind === 'files') {
-      const intake = await takeFiles(ctx, 'attach');
-      return { kind: 'stay', say: [...intake.lines, t.t('dialogs.respond.more')].join('\n\n') };
-    }
-    if (entry.kind === 'form') {
-      const parsed = parseForm(ResubmitForm, entry.fields, t);
-      if (!parsed.ok) return { kind: 'retry', say: parsed.message };
-      if (entry.action !== 'resubmit') return { kind: 'retry', say: t.t('dialogs.form.invalid') };
-      return resubmit(ctx, parsed.data.comment);
-    }
-    if (isWord(t, entry.text, 'resubmit')) return resubmit(ctx, undefined);
-    const text = entry.text.trim();
-    if (!text) return { kind: 'retry', say: t.t('dialogs.respond.nothingAdded') };
-    if (text.length > 4000) return { kind: 'retry', say: t.t('dialogs.common.tooLong', { max: 4000 }) };
-    ctx.state.pendingText = text;
-    return { kind: 'stay', say: t.t('dialogs.respond.commentNoted') };
-  },
-};
+});
 
 export class RespondDialog extends StepDialog {
-  protected readonly steps: readonly Step[] = [collectStep];
+  protected readonly steps: readonly Step[] = [respondStep];
 
   constructor(services: FlowServices) {
     super(RESPOND_DIALOG, services);
   }
 
   protected async start(ctx: StepContext): Promise<StepResult> {
-    const claim = await ctx.claim();
-    authorize('resubmit', ctx.turn.actor, claim);
-    if (!rowFor('resubmit', claim.status)) refuse(claim, 'resubmit');
-    ctx.state.version = claim.version;
+    await beginClaimAction(ctx, 'resubmit');
     return { kind: 'next' };
   }
 }

@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { authorize } from '../services/access.js';
-import { rowFor } from '../services/lifecycle.js';
 import { isWord } from './answers.js';
 import type { FlowServices } from './flowContext.js';
 import { choiceCard, formText, parseForm } from './forms.js';
-import { refuse, StepDialog, type Step, type StepContext, type StepResult } from './stepDialog.js';
+import { StepDialog, type Step, type StepContext, type StepResult } from './stepDialog.js';
+import { beginClaimAction } from './claimActionSteps.js';
 
 // Withdraw, after a confirmation: the claim ends as Rejected (Partner request) and cannot be
 // disputed, so the question says so and an optional reason goes into the history.
@@ -75,10 +74,7 @@ export class WithdrawDialog extends StepDialog {
   }
 
   protected async start(ctx: StepContext): Promise<StepResult> {
-    const claim = await ctx.claim();
-    authorize('withdraw', ctx.turn.actor, claim);
-    if (!rowFor('withdraw', claim.status)) refuse(claim, 'withdraw');
-    ctx.state.version = claim.version;
+    await beginClaimAction(ctx, 'withdraw');
     return { kind: 'next' };
   }
 }
