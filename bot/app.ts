@@ -135,16 +135,17 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     onFired: () => outbox.kick(),
     log,
   });
+  // Every committed change, from a card, a dialog or a timer, refreshes the cards already posted.
+  claims.onChange((claim) => {
+    cardCopies.updateClaimCards(claim).catch((error: unknown) => log(`updating the cards of ${claim.id}`, error));
+    outbox.kick();
+  });
   const hooks = new ProactiveHooks({ references, cardCopies, onReachable: () => outbox.kick(), log });
 
   const cardActions = new CardActions({
     claims,
     actors,
     config: { defaultLocale: config.DEFAULT_LOCALE },
-    onClaimChanged: async (claim) => {
-      void cardCopies.updateClaimCards(claim);
-      outbox.kick();
-    },
     log,
   });
   const flows = new DialogFlows({

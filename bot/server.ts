@@ -57,7 +57,17 @@ export function createServer(options: ServerOptions): BotServer {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const deadline = Date.now() + timeoutMs;
       while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
-      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())))]);
+      // Idle keep-alive connections would otherwise hold close() open until they time out.
+      server.server.closeIdleConnections();
+      // The timer must not outlive the race: left running it would hold the process for the rest
+      // of the timeout after every stop.
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
+      try {
+        await Promise.race([closed, timedOut]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }

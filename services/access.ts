@@ -36,6 +36,10 @@ export function authorize(action: Action, actor: Actor, claim: Claim): ActingRol
   }
   if (parties.has('customer')) {
     if (isCustomerOf(actor, claim)) return 'customer';
+    // The claim's own partner and the reviewers know the claim: the action simply isn't theirs.
+    if (actor.roles.includes('reviewer') || belongsToPartner(actor, claim)) {
+      throw new DomainError('not-allowed', { claimId: claim.id, action });
+    }
     throw new DomainError('wrong-tenant', { claimId: claim.id });
   }
   throw new DomainError('not-allowed', { claimId: claim.id, action });

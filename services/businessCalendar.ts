@@ -159,10 +159,16 @@ function compareDates(a: LocalDate, b: LocalDate): number {
 
 /** A time zone name the runtime knows (checked once, at configuration). */
 export function isValidTimeZone(timeZone: string): boolean {
+  // Asked on every turn (the client's zone); building a formatter to find out is costly, so
+  // zones found valid are remembered. Invalid ones are not: they come from clients, unbounded.
+  if (VALID_TIME_ZONES.has(timeZone)) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
+    VALID_TIME_ZONES.add(timeZone);
     return true;
   } catch {
     return false;
   }
 }
+
+const VALID_TIME_ZONES = new Set<string>();

@@ -83,6 +83,9 @@ interface Change {
   alertExtra?: Record<string, unknown>;
 }
 
+/** Told after every committed change of a claim (by a command or a timer), e.g. to refresh cards. */
+export type ClaimChangeListener = (claim: Claim) => void;
+
 export interface DeliveryOutcome {
   state: 'sent' | 'pending' | 'dead';
   error?: string;
@@ -114,12 +117,19 @@ export class ClaimService {
   /** Serializes changes that can make two claims compete for one key, so checks see each other. */
   private readonly recordKeyGate = new KeyedMutex();
   private tickInFlight: Promise<TimerFiring[]> | undefined;
+  private readonly listeners = new Set<ClaimChangeListener>();
 
   constructor(options: ClaimServiceOptions) {
     this.repository = options.repository;
     this.policy = options.policy;
     this.clock = options.clock ?? systemClock;
     this.calendar = new BusinessCalendar(options.policy.timeZone, options.policy.holidays);
+  }
+
+  /** Subscribes to committed changes; returns the unsubscribe function. */
+  onChange(listener: ClaimChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   // ---- commands -------------------------------------------------------------------------
@@ -165,6 +175,7 @@ export class ClaimService {
       changes: diffDetails({}, details),
     });
     await this.repository.insert({ claim, outbox: [] });
+    this.notify(claim);
     return claim;
   }
 
@@ -430,6 +441,12 @@ export class ClaimService {
   // ---- the transition machinery ---------------------------------------------------------
 
   private async transition(actor: Actor, claimId: string, version: number, change: Change): Promise<Claim> {
+    const claim = await this.commit(actor, claimId, version, change);
+    if (claim.status !== 'Draft' || change.action !== 'discard') this.notify(claim);
+    return claim;
+  }
+
+  private async commit(actor: Actor, claimId: string, version: number, change: Change): Promise<Claim> {
     const now = this.clock.now();
     return this.repository.update(claimId, (document) => {
       const current = document.claim;
@@ -634,7 +651,12 @@ export class ClaimService {
       if (marker === previous) throw new Error(`timer ${marker} did not fire`);
       previous = marker;
       const firing = await this.repository.update(next.claimId, (document) => this.fireEarliestTimer(document, now));
-      if (firing) fired.push(firing);
+      if (!firing) continue;
+      fired.push(firing);
+      if (firing.outcome === 'transitioned' || firing.outcome === 'closed') {
+        const changed = await this.repository.get(firing.claimId);
+        if (changed) this.notify(changed.claim);
+      }
     }
     return fired;
   }
@@ -696,6 +718,17 @@ export class ClaimService {
   }
 
   // ---- helpers --------------------------------------------------------------------------
+
+  /** A listener's failure is its own: the change is committed whatever it does. */
+  private notify(claim: Claim): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(structuredClone(claim));
+      } catch {
+        // Listeners report their own errors; nothing here can undo a committed change.
+      }
+    }
+  }
 
   private async load(claimId: string): Promise<ClaimDocument> {
     const document = await this.repository.get(claimId);

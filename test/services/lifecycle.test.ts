@@ -371,8 +371,9 @@ function allowedActors(scenario: Scenario): ActorCase[] {
 function refusedActors(scenario: Scenario): RefusedCase[] {
   const cases: RefusedCase[] = [];
   const customerAction = isCustomerAction(scenario);
-  // Whoever is not of the customer tenant is of the wrong tenant for an opt-out.
-  const lacking: ErrorCode = customerAction ? 'wrong-tenant' : 'not-allowed';
+  // The claim's own partner users and reviewers lack the role for an opt-out; only strangers to
+  // the claim are of the wrong tenant.
+  const lacking: ErrorCode = 'not-allowed';
   for (const role of PARTNER_ROLES) {
     if (scenario.roles.includes(role)) continue;
     cases.push({ label: `the partner's ${role}`, make: () => partner(role), role, code: lacking });
