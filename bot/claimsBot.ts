@@ -133,7 +133,11 @@ export class ClaimsBot extends TeamsActivityHandler {
   }
 
   protected override async onInstallationUpdateAddActivity(context: TurnContext): Promise<void> {
-    await this.welcome(context);
+    // Teams also sends "bot added" as a membersAdded update, which greets: here only remember
+    // where the installer can be reached.
+    const identity = identityOf(context.activity);
+    const actor = identity ? await this.deps.actors.resolve(identity, context).catch(() => undefined) : undefined;
+    await this.deps.hooks?.onActivity?.(context, actor);
   }
 
   protected override async onInstallationUpdateRemoveActivity(context: TurnContext): Promise<void> {

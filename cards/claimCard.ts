@@ -217,8 +217,8 @@ export function claimFacts(claim: Claim, viewer: Viewer): Fact[] {
   const add = (key: string, value: string | undefined) => {
     if (value) facts.push({ title: t.t(`cards.fact.${key}`), value });
   };
-  add('program', details.program);
-  add('activity', details.activity);
+  add('program', details.program && t.t(`claims.program.${details.program}`));
+  add('activity', details.activity && t.t(`claims.activity.${details.activity}`));
   add(
     'partner',
     details.partnerId ? t.t('cards.common.partnerWithId', { name: claim.partnerName, partnerId: details.partnerId }) : claim.partnerName,

@@ -54,8 +54,17 @@ export function durationText(viewer: Viewer, milliseconds: number): string {
 export function sizeText(viewer: Viewer, bytes: number): string {
   const kilobytes = bytes / 1024;
   const [value, unit] = kilobytes >= 1024 ? [kilobytes / 1024, 'megabyte'] : [Math.max(1, kilobytes), 'kilobyte'];
-  return new Intl.NumberFormat(viewer.translator.locale, { style: 'unit', unit, maximumFractionDigits: 1 }).format(value);
+  const key = `${viewer.translator.locale}|${unit}`;
+  let format = SIZE_FORMATS.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(viewer.translator.locale, { style: 'unit', unit, maximumFractionDigits: 1 });
+    SIZE_FORMATS.set(key, format);
+  }
+  return format.format(value);
 }
+
+/** One formatter per locale and unit: building one costs far more than using it (bench/README.md). */
+const SIZE_FORMATS = new Map<string, Intl.NumberFormat>();
 
 /** The text commands (bot/commands.ts verbs) a card can mention or send. */
 export type CommandVerb =

@@ -83,9 +83,11 @@ export class ConversationReferenceStore {
 
   /** On install and on every message: remember (or refresh) where this person is. */
   async recordActivity(activity: Partial<Activity>, actor: ReferenceActor | undefined): Promise<StoredReference | undefined> {
-    const base = this.baseOf(activity);
-    if (!base) return undefined;
-    const existing = this.byKey.get(base.key);
+    const fresh = this.baseOf(activity);
+    if (!fresh) return undefined;
+    const existing = this.byKey.get(fresh.key);
+    // An activity without a locale (an install event, say) says nothing about the user's language.
+    const base = !activity.locale && existing ? { ...fresh, locale: existing.locale } : fresh;
     if (base.kind === 'channel') {
       // Channels are only kept once a reviewer chose one; a message there refreshes it.
       if (!existing) return undefined;

@@ -55,6 +55,9 @@ export class Translator {
   readonly locale: Locale;
   private readonly catalogue: Catalogue;
   private readonly fallback: Catalogue;
+  /** Formatters by time zone; only zones Intl accepted get here, so it stays as small as the zone list. */
+  private readonly instantFormats = new Map<string, Intl.DateTimeFormat>();
+  private listFormat: Intl.ListFormat | undefined;
 
   constructor(locale: Locale) {
     this.locale = locale;
@@ -77,19 +80,26 @@ export class Translator {
 
   /** An instant in the reader's language and time zone, e.g. "27 Nov 2026, 15:00 UTC". */
   formatInstant(iso: string, timeZone = 'UTC'): string {
-    return new Intl.DateTimeFormat(this.locale, {
-      year: 'numeric',
-      month: 'short',
-      day: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-      timeZone,
-      timeZoneName: 'short',
-    }).format(new Date(iso));
+    // Building an Intl formatter costs far more than using one: keep one per zone (bench/README.md).
+    let format = this.instantFormats.get(timeZone);
+    if (!format) {
+      format = new Intl.DateTimeFormat(this.locale, {
+        year: 'numeric',
+        month: 'short',
+        day: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        timeZone,
+        timeZoneName: 'short',
+      });
+      this.instantFormats.set(timeZone, format);
+    }
+    return format.format(new Date(iso));
   }
 
   formatList(items: readonly string[]): string {
-    return new Intl.ListFormat(this.locale, { type: 'conjunction' }).format(items);
+    this.listFormat ??= new Intl.ListFormat(this.locale, { type: 'conjunction' });
+    return this.listFormat.format(items);
   }
 }
 

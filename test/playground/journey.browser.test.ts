@@ -1,0 +1,272 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type ConsoleMessage, type Locator } from 'playwright-core';
+import { loadConfig } from '../../bot/config.js';
+import { translatorFor, type Translator } from '../../cards/i18n/i18n.js';
+import {
+  DEMO_CUSTOMER,
+  DEMO_ORGANISATION,
+  DEMO_PEOPLE,
+  DEMO_ROLES,
+  poeActivity,
+  startDemo,
+  type DemoRole,
+  type RunningDemo,
+} from '../../scripts/start.js';
+import { startLocaleProxy, type LocaleProxy } from './localeProxy.js';
+import { inputsLabelled, PlaygroundTab, STEP_TIMEOUT_MS } from './playgroundTab.js';
+
+// The whole journey in the Microsoft 365 Agents Playground, in headless Chromium (Debian's
+// `chromium`, driven by playwright-core), on the demo `npm start` runs (scripts/start.ts): the bot
+// on a temporary DATA_DIR and one playground per person. Ana (partner admin) files a claim through
+// the dialog and submits it; Rita (reviewer, another tenant) starts the review and approves it from
+// the claim card's buttons and sees the card update; Ana's copy of the card updates; Carlos (the
+// customer) receives the consent notice. Then the same in Spanish. Screenshots go to
+// test-output/playground/. Any error card, failed activity or browser console error fails it.
+// A missing browser fails the test unless SKIP_BROWSER_TESTS=1.
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const OUTPUT = join(process.cwd(), 'test-output', 'playground');
+const CLAIM_ID = /CPOR-\d{4}-\d{6,}/;
+const ERROR_TITLE_LOCALES = ['en', 'es'] as const;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => done());
+  });
+  const address = server.address();
+  await new Promise<void>((done) => server.close(() => done()));
+  if (typeof address !== 'object' || address === null) throw new Error('no free port');
+  return address.port;
+}
+
+interface Run {
+  demo: RunningDemo;
+  proxy?: LocaleProxy;
+  dataDir: string;
+  context: BrowserContext;
+  profile: string;
+  tabs: Record<DemoRole, PlaygroundTab>;
+  problems: string[];
+  blocked: Set<string>;
+  /** What the bot logged (turn failures and the like). */
+  botLog: string[];
+}
+
+async function startRun(locale: 'en-US' | 'es-ES'): Promise<Run> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'cpor-journey-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    PORT: process.env.JOURNEY_BOT_PORT ?? String(await freePort()),
+  });
+  let proxy: LocaleProxy | undefined;
+  const botLog: string[] = [];
+  const demo = await startDemo({
+    config,
+    environment: { DATA_DIR: dataDir },
+    playground: true,
+    playgroundPorts: { partner: await freePort(), reviewer: await freePort(), customer: await freePort() },
+    startTimeoutMs: 30_000,
+    log: (message, error) => botLog.push(`${message} ${error instanceof Error ? error.stack : (error ?? '')}`),
+    endpoint: async (app) => {
+      const direct = `http://127.0.0.1:${app.port}/api/messages`;
+      if (locale === 'en-US') return direct;
+      proxy = await startLocaleProxy(direct, locale);
+      return proxy.endpoint;
+    },
+  });
+  const profile = await mkdtemp(join(tmpdir(), 'cpor-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1280, height: 1000 },
+    locale,
+  });
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const blocked = new Set<string>();
+  // Nothing leaves this machine: the playground's page asks a CDN for fonts and an animation
+  // worklet; those requests are aborted (and the console errors they cause are theirs, not ours).
+  await context.route('**/*', (route) => {
+    const { hostname } = new URL(route.request().url());
+    if (hostname === '127.0.0.1' || hostname === 'localhost') return route.continue();
+    blocked.add(route.request().url());
+    return route.abort();
+  });
+  const problems: string[] = [];
+  const onConsole = (who: string) => (message: ConsoleMessage) => {
+    if (message.type() !== 'error') return;
+    const source = message.location().url;
+    const text = message.text();
+    const fromBlocked = [...blocked].some((url) => source === url || text.includes(url));
+    if (!fromBlocked) problems.push(`${who} console error: ${text} (${source})`);
+  };
+  await mkdir(OUTPUT, { recursive: true });
+  // This run's screenshots replace the last run's.
+  for (const file of await readdir(OUTPUT)) if (file.startsWith(`${locale}-`)) await rm(join(OUTPUT, file), { force: true });
+  const tabs = {} as Record<DemoRole, PlaygroundTab>;
+  for (const role of DEMO_ROLES) {
+    const page = await context.newPage();
+    page.on('console', onConsole(role));
+    page.on('pageerror', (error) => problems.push(`${role} page error: ${error.message}`));
+    tabs[role] = new PlaygroundTab(page, `${locale}-${role}`, OUTPUT);
+  }
+  return { demo, dataDir, context, profile, tabs, problems, blocked, botLog, ...(proxy ? { proxy } : {}) };
+}
+
+async function stopRun(run: Run | undefined): Promise<void> {
+  if (!run) return;
+  await run.context.close().catch(() => undefined);
+  await run.demo.stop();
+  await run.proxy?.stop();
+  await rm(run.profile, { recursive: true, force: true });
+  await rm(run.dataDir, { recursive: true, force: true });
+}
+
+/** Waits until the card's status line (e.g. "Approved: customer consent window open") shows `status`. */
+async function waitForStatus(card: Locator, status: string, timeout = STEP_TIMEOUT_MS): Promise<void> {
+  await card.getByText(new RegExp(`^${status.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`)).first().waitFor({ state: 'visible', timeout });
+}
+
+/** The journey, in the language `locale` (the bot's replies and the words typed are in it). */
+async function journey(run: Run, t: Translator, locale: 'en-US' | 'es-ES'): Promise<void> {
+  const { partner, reviewer, customer } = run.tabs;
+  const errorTitles = ERROR_TITLE_LOCALES.map((language) => translatorFor(language).t('cards.error.title'));
+  const command = (verb: string) => t.t(`commands.aliases.${verb}`).split('|')[0]!;
+
+  // Everyone opens their chat: the playground installs the app and the bot greets each person
+  // (and learns where to reach them).
+  for (const role of DEMO_ROLES) {
+    await run.tabs[role].open(run.demo.playgrounds[role]!.url);
+    await run.tabs[role].waitForCard(t.t('cards.help.welcomeTitle'));
+  }
+  await partner.screenshot('welcome');
+
+  // Ana files a claim, step by step.
+  await partner.say(command('new-claim'));
+  let card = await partner.waitForCard(t.t('dialogs.program.title'));
+  await partner.screenshot('program');
+  await partner.press(card, t.t('dialogs.programs.OSU-M365'));
+
+  card = await partner.waitForCard(t.t('dialogs.customer.title'));
+  const created = await partner.waitForText(CLAIM_ID);
+  const claimId = CLAIM_ID.exec((await created.textContent()) ?? '')?.[0];
+  assert.ok(claimId, 'the draft has an id');
+  await partner.fill(card, t.t('dialogs.labels.customerDomain'), DEMO_CUSTOMER.domain);
+  await partner.fill(card, t.t('dialogs.labels.customerTenantId'), DEMO_CUSTOMER.tenantId);
+  await partner.screenshot('customer');
+  await partner.press(card, t.t('dialogs.common.continueButton'));
+
+  // The workloads card offers a multi-select; typing the names is the other way it takes.
+  await partner.waitForCard(t.t('dialogs.workloads.title'));
+  await partner.screenshot('workloads');
+  await partner.say('Teams');
+
+  card = await partner.waitForCard(t.t('dialogs.contacts.heading'));
+  // Two sections, customer contact then partner contact, with the same field labels.
+  const nameInputs = inputsLabelled(card, t.t('dialogs.contacts.name'));
+  const emailInputs = inputsLabelled(card, t.t('dialogs.contacts.email'));
+  await nameInputs.nth(0).fill('Dana Fabrikam');
+  await inputsLabelled(card, t.t('dialogs.contacts.title')).first().fill('IT Director');
+  await emailInputs.nth(0).fill('dana@fabrikam.example');
+  await nameInputs.nth(1).fill('Ana Partner');
+  await emailInputs.nth(1).fill('ana@contoso.example');
+  await partner.screenshot('contacts');
+  await partner.press(card, t.t('dialogs.common.continueButton'));
+
+  // Proof of execution: Teams would attach the file; the playground sends the same activity.
+  await partner.waitForCard(t.t('dialogs.poe.title'));
+  await partner.sendCustomActivity(poeActivity(DEMO_PEOPLE.partner, run.demo.playgrounds.partner!, run.demo.poe!.url, locale));
+  await partner.waitForText(t.t('dialogs.poe.more'));
+  await partner.screenshot('poe');
+  await partner.press(await partner.waitForCard(t.t('dialogs.poe.title')), t.t('dialogs.poe.doneButton'));
+
+  card = await partner.waitForCard(t.t('dialogs.summary.title', { claimId }));
+  await partner.screenshot('summary');
+  await partner.press(card, t.t('dialogs.summary.submitButton'));
+  await partner.waitForText(new RegExp(`${claimId}`));
+
+  // Ana sees the claim card.
+  await partner.say(`${command('claim')} ${claimId}`);
+  const partnerCard = await partner.newestCard(t.t('cards.claim.title', { claimId }));
+  await waitForStatus(partnerCard, t.t('claims.status.Submitted'));
+  await partner.screenshot('claim-submitted');
+
+  // Rita reviews: the claim card from her chat, Start review, then Approve.
+  await reviewer.say(`${command('claim')} ${claimId}`);
+  const reviewCard = await reviewer.newestCard(t.t('cards.claim.title', { claimId }));
+  await reviewer.screenshot('claim-to-review');
+  await reviewer.press(reviewCard, t.t('cards.action.startReview'));
+  await waitForStatus(reviewCard, t.t('claims.status.InReview'));
+  await reviewer.screenshot('in-review');
+  await reviewer.press(reviewCard, t.t('cards.action.approve'));
+  await reviewer.screenshot('approve-confirm');
+  await reviewer.press(reviewCard, t.t('cards.action.confirmApprove'));
+  await waitForStatus(reviewCard, t.t('claims.status.Approved'));
+  await reviewer.screenshot('approved');
+
+  // Ana's card is updated in place.
+  await waitForStatus(partnerCard, t.t('claims.status.Approved'), 20_000);
+  await partner.screenshot('claim-approved');
+
+  // Carlos gets the consent notice.
+  const notice = await customer.waitForCard(t.t('cards.consent.title', { partner: DEMO_ORGANISATION.name }), 20_000);
+  assert.ok(notice);
+  await customer.screenshot('consent-notice');
+
+  for (const role of DEMO_ROLES) {
+    await run.tabs[role].assertNoErrorCard(errorTitles);
+    assert.deepEqual(await run.tabs[role].failedRequests(), [], `${role}: every request between playground and bot succeeded`);
+  }
+  assert.deepEqual(run.problems, [], 'no console or page errors');
+  assert.deepEqual(run.botLog, [], 'the bot logged no failure');
+}
+
+describe('the journey in the Microsoft 365 Agents Playground (headless Chromium)', function () {
+  this.timeout(240_000);
+
+  before(function () {
+    if (!existsSync(CHROMIUM)) {
+      if (process.env.SKIP_BROWSER_TESTS === '1') this.skip();
+      throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium) or set SKIP_BROWSER_TESTS=1`);
+    }
+  });
+
+  for (const [locale, language] of [
+    ['en-US', 'en'],
+    ['es-ES', 'es'],
+  ] as const) {
+    it(`files, reviews and approves a claim, and the customer gets the consent notice (${locale})`, async () => {
+      let run: Run | undefined;
+      try {
+        run = await startRun(locale);
+        await journey(run, translatorFor(language), locale);
+        if (run.proxy) assert.ok(run.proxy.rewritten() > 0, 'the Spanish run went through the locale proxy');
+      } catch (error) {
+        if (run) {
+          for (const role of DEMO_ROLES) await run.tabs[role].screenshot('failure').catch(() => undefined);
+        }
+        throw error;
+      } finally {
+        await stopRun(run);
+      }
+    });
+  }
+});
