@@ -347,12 +347,24 @@ export class ClaimService {
 
   // ---- the outbox, for the delivery worker ------------------------------------------------
 
-  /** Alerts waiting to be delivered, oldest first. */
-  async pendingAlerts(limit = 100): Promise<Alert[]> {
+  /**
+   * Alerts waiting to be delivered, oldest first. `except` names alerts the caller already holds
+   * (by claim): a claim all of whose pending alerts are held is skipped without being read, so a
+   * large backlog for a throttled conversation costs nothing per pass.
+   */
+  async pendingAlerts(limit = 100, except: ReadonlyMap<string, ReadonlySet<string>> = new Map()): Promise<Alert[]> {
     const alerts: Alert[] = [];
+    let claimsRead = 0;
+    // Claims come oldest pending alert first, and each holds at least one alert not excepted, so
+    // the `limit` oldest alerts are all among the first `limit` claims read.
     for (const claimId of this.repository.idsWithPendingAlerts()) {
+      if (claimsRead >= limit) break;
+      const held = except.get(claimId);
+      if (held && held.size >= (this.repository.summary(claimId)?.pendingAlerts ?? 0)) continue;
       const document = await this.repository.get(claimId);
-      if (document) alerts.push(...document.outbox.filter((alert) => alert.state === 'pending'));
+      if (!document) continue;
+      claimsRead += 1;
+      alerts.push(...document.outbox.filter((alert) => alert.state === 'pending' && !held?.has(alert.id)));
     }
     // Stable sort: alerts of one change keep the order the lifecycle row gives them.
     return alerts.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.claimId.localeCompare(b.claimId)).slice(0, limit);

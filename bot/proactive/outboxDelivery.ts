@@ -27,7 +27,8 @@ import { realTime, type TimeSource } from './timeSource.js';
 //   counted on the alert (recordDelivery 'pending') and bounded; then a dead letter.
 
 export interface OutboxSource {
-  pendingAlerts(limit: number): Promise<Alert[]>;
+  /** `except`: alerts already held, by claim, which need not be read again. */
+  pendingAlerts(limit: number, except?: ReadonlyMap<string, ReadonlySet<string>>): Promise<Alert[]>;
   recordDelivery(claimId: string, alertId: string, outcome: DeliveryOutcome): Promise<Alert | undefined>;
 }
 
@@ -229,8 +230,14 @@ export class OutboxDelivery {
 
   private async drainOnce(): Promise<void> {
     try {
-      const alerts = await this.options.claims.pendingAlerts(this.options.settings.batchSize + this.held.size);
-      this.pendingCount = alerts.length;
+      // Alerts already held (queued behind a throttled conversation) are not read again.
+      const heldByClaim = new Map<string, Set<string>>();
+      for (const job of this.held.values()) {
+        const ids = heldByClaim.get(job.alert.claimId) ?? new Set<string>();
+        heldByClaim.set(job.alert.claimId, ids.add(job.alert.id));
+      }
+      const alerts = await this.options.claims.pendingAlerts(this.options.settings.batchSize, heldByClaim);
+      this.pendingCount = alerts.length + this.held.size;
       for (const alert of alerts) {
         if (this.stopped) break;
         if (this.held.has(alert.id)) continue;

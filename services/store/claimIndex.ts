@@ -1,6 +1,7 @@
 import { isActive, nextTimerDue, recordKeysOf } from '../claimFacts.js';
 import type { ClaimDocument, Status } from '../model.js';
 import type { ClaimSummary, DueTimer } from './claimRepository.js';
+import { OrderedIds } from './orderedIds.js';
 
 // The in-memory index over stored claims, rebuilt at start. Every lookup the service makes is a
 // map access; timers are kept ordered by due instant so a tick never scans.
@@ -11,9 +12,9 @@ export class ClaimIndex {
   private readonly byCustomer = new Map<string, Set<string>>();
   private readonly byStatus = new Map<Status, Set<string>>();
   private readonly activeByKey = new Map<string, Set<string>>();
-  private readonly withPendingAlerts = new Set<string>();
-  /** Sorted by dueAt, then id. */
-  private readonly timers: DueTimer[] = [];
+  /** Claims with alerts to deliver, by the age of their oldest one. */
+  private readonly withPendingAlerts = new OrderedIds();
+  private readonly timers = new OrderedIds();
 
   get size(): number {
     return this.summaries.size;
@@ -44,8 +45,9 @@ export class ClaimIndex {
     if (summary.customerTenantId) addTo(this.byCustomer, summary.customerTenantId.toLowerCase(), claim.id);
     addTo(this.byStatus, summary.status, claim.id);
     if (summary.active) for (const key of summary.recordKeys) addTo(this.activeByKey, key, claim.id);
-    if (summary.pendingAlerts > 0) this.withPendingAlerts.add(claim.id);
-    if (summary.nextDueAt !== undefined) this.insertTimer({ claimId: claim.id, dueAt: summary.nextDueAt });
+    const pending = outbox.filter((alert) => alert.state === 'pending').map((alert) => Date.parse(alert.createdAt));
+    this.withPendingAlerts.set(claim.id, pending.length > 0 ? Math.min(...pending) : undefined);
+    this.timers.set(claim.id, summary.nextDueAt);
   }
 
   remove(id: string): void {
@@ -57,7 +59,7 @@ export class ClaimIndex {
     removeFrom(this.byStatus, summary.status, id);
     for (const key of summary.recordKeys) removeFrom(this.activeByKey, key, id);
     this.withPendingAlerts.delete(id);
-    if (summary.nextDueAt !== undefined) this.removeTimer({ claimId: id, dueAt: summary.nextDueAt });
+    this.timers.delete(id);
   }
 
   idsForOrganisation(tenantId: string): string[] {
@@ -76,35 +78,19 @@ export class ClaimIndex {
     return [...(this.activeByKey.get(key) ?? [])];
   }
 
-  idsWithPendingAlerts(): string[] {
-    return [...this.withPendingAlerts];
+  /** Claims with alerts to deliver, the one holding the oldest alert first; at most `limit`. */
+  idsWithPendingAlerts(limit = Number.POSITIVE_INFINITY): string[] {
+    const ids: string[] = [];
+    for (const entry of this.withPendingAlerts.ordered()) {
+      if (ids.length >= limit) break;
+      ids.push(entry.claimId);
+    }
+    return ids;
   }
 
   nextDue(): DueTimer | undefined {
-    return this.timers[0];
-  }
-
-  private insertTimer(timer: DueTimer): void {
-    this.timers.splice(this.position(timer), 0, timer);
-  }
-
-  private removeTimer(timer: DueTimer): void {
-    const at = this.position(timer);
-    if (this.timers[at]?.claimId === timer.claimId) this.timers.splice(at, 1);
-  }
-
-  /** Binary search: the first position not ordered before `timer`. */
-  private position(timer: DueTimer): number {
-    let low = 0;
-    let high = this.timers.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      const other = this.timers[mid]!;
-      const before = other.dueAt < timer.dueAt || (other.dueAt === timer.dueAt && other.claimId < timer.claimId);
-      if (before) low = mid + 1;
-      else high = mid;
-    }
-    return low;
+    const first = this.timers.first();
+    return first && { claimId: first.claimId, dueAt: first.at };
   }
 }
 

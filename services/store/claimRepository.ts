@@ -54,6 +54,7 @@ export interface ClaimRepository {
   idsForCustomerTenant(customerTenantId: string): string[];
   /** The earliest timer still to fire across all claims. */
   nextDue(): DueTimer | undefined;
-  idsWithPendingAlerts(): string[];
+  /** Claims with alerts to deliver, the one holding the oldest alert first; at most `limit`. */
+  idsWithPendingAlerts(limit?: number): string[];
   count(): number;
 }

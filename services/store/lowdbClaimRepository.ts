@@ -143,8 +143,8 @@ export class LowdbClaimRepository implements ClaimRepository {
     return this.index.nextDue();
   }
 
-  idsWithPendingAlerts(): string[] {
-    return this.index.idsWithPendingAlerts();
+  idsWithPendingAlerts(limit?: number): string[] {
+    return this.index.idsWithPendingAlerts(limit);
   }
 
   count(): number {

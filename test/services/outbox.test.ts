@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { claimAt, createHarness, m365Details, type Harness } from '../support/serviceHarness.js';
+import { claimAt, createHarness, m365Details, reviewer, type Harness } from '../support/serviceHarness.js';
 
 // The outbox as the delivery worker sees it: pending alerts oldest first, and delivery reports
 // that make `sent` final.
@@ -47,4 +47,43 @@ describe('outbox', () => {
     const reread = (await harness.repository.get(claim.id))!.claim;
     assert.equal(reread.version, claim.version);
   });
+
+  it('the oldest alerts come first even when a claim with older alerts gets a new one', async () => {
+    const first = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Teams'] }));
+    harness.clock.advance(1000);
+    const second = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Viva'] }));
+    harness.clock.advance(1000);
+    await harness.service.comment(reviewer(), first.id, first.version, { text: 'A question.' });
+    const oldest = await harness.service.pendingAlerts(3);
+    assert.deepEqual(
+      oldest.map((alert) => [alert.claimId, alert.kind]),
+      [
+        [first.id, 'claim-submitted'],
+        [first.id, 'submission-receipt'],
+        [second.id, 'claim-submitted'],
+      ],
+    );
+    assert.deepEqual(harness.repository.idsWithPendingAlerts(1), [first.id]);
+  });
+
+  it('alerts the caller already holds are left out, and a claim whose every alert is held is not read', async () => {
+    const first = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Teams'] }));
+    harness.clock.advance(1000);
+    const second = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Viva'] }));
+    const [submitted, receipt] = await harness.service.pendingAlerts(2);
+    const read: string[] = [];
+    const get = harness.repository.get.bind(harness.repository);
+    harness.repository.get = async (id) => {
+      read.push(id);
+      return get(id);
+    };
+    const held = new Map([[first.id, new Set([submitted!.id, receipt!.id])]]);
+    const rest = await harness.service.pendingAlerts(1, held);
+    assert.deepEqual(rest.map((alert) => [alert.claimId, alert.kind]), [[second.id, 'claim-submitted']]);
+    assert.deepEqual(read, [second.id]);
+    const partlyHeld = await harness.service.pendingAlerts(10, new Map([[first.id, new Set([submitted!.id])]]));
+    assert.deepEqual(partlyHeld.map((alert) => alert.id).includes(submitted!.id), false);
+    assert.equal(partlyHeld.length, 3);
+  });
 });
+
