@@ -1,0 +1,240 @@
+import { mkdtemp } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { runCardBench, type CardBenchResult } from './cards.js';
+import { runStoreBench, type StoreBenchRow } from './storeUpdate.js';
+import { busyMsOf, profileInProcess, readProfiles, summarizeProfile } from './support/profileSummary.js';
+import { runTickBench, type TickRow } from './timers.js';
+import { runTurnBench, type ScenarioResult, type TurnBenchResult } from './turns.js';
+
+// `npm run bench`: every benchmark of issue 8 in one run, printed as one table (see bench/README.md).
+//
+//   BENCH_QUICK=1     1 s runs, one run per figure, store sizes up to 10,000: a smoke test, not figures
+//   BENCH_NO_100K=1   leave out the 100,000-claim store (about 45 s)
+//   BENCH_PROFILE=1   CPU-profile each product turn scenario (node --cpu-prof) and print what dominates
+//                     the profile of every missed target (in-process figures are profiled again)
+//   BENCH_ONLY=turns,store,cards   run only these sections
+
+const quick = process.env.BENCH_QUICK === '1';
+const profiling = process.env.BENCH_PROFILE === '1';
+const only = new Set((process.env.BENCH_ONLY ?? 'cards,turns,store').split(',').map((section) => section.trim()));
+const storeSizes = [1000, 10_000, ...(quick || process.env.BENCH_NO_100K === '1' ? [] : [100_000])];
+const tickSizes = new Set([10_000, 100_000]);
+const RUNS = quick ? 1 : 3;
+
+const log = (message: string) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}`);
+const started = performance.now();
+
+// ---- targets ------------------------------------------------------------------------------------
+
+type Direction = 'at-least' | 'at-most';
+
+interface Verdict {
+  met: boolean;
+  text: string;
+}
+
+function judge(value: number, limit: number, direction: Direction): Verdict {
+  if (Number.isNaN(value)) return { met: false, text: 'no figure' };
+  if (direction === 'at-least') {
+    const margin = value / limit - 1;
+    return margin >= 0
+      ? { met: true, text: `met, ${(margin * 100).toFixed(0)}% above` }
+      : { met: false, text: `MISSED, ${(-margin * 100).toFixed(0)}% short` };
+  }
+  return value <= limit
+    ? { met: true, text: `met, ${((1 - value / limit) * 100).toFixed(0)}% under` }
+    : { met: false, text: `MISSED, ${(value / limit).toFixed(2)}x the limit` };
+}
+
+// ---- the table ----------------------------------------------------------------------------------
+
+interface Row {
+  section: string;
+  figure: string;
+  value: string;
+  /** The echo floor's figure, for turns. */
+  floor?: string;
+  ratio?: string;
+  target?: string;
+  verdict?: Verdict;
+}
+
+const rows: Row[] = [];
+const misses: { what: string; profile?: () => Promise<string> }[] = [];
+
+function addTarget(row: Omit<Row, 'verdict'>, value: number, limit: number, direction: Direction, profile?: () => Promise<string>): void {
+  const verdict = judge(value, limit, direction);
+  rows.push({ ...row, verdict });
+  if (!verdict.met) misses.push({ what: `${row.section}: ${row.figure}: ${row.value} (${row.target ?? ''}; ${verdict.text})`, ...(profile ? { profile } : {}) });
+}
+
+function formatTable(table: readonly Row[]): string {
+  const header = ['section', 'figure', 'value', 'echo floor', 'ratio', 'target', 'verdict'];
+  const cells = table.map((row) => [row.section, row.figure, row.value, row.floor ?? '', row.ratio ?? '', row.target ?? '', row.verdict?.text ?? '']);
+  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((line) => line[column]!.length)));
+  const numeric = new Set([2, 3, 4]);
+  const format = (line: readonly string[]) =>
+    line.map((cell, column) => (numeric.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd();
+  return [format(header), format(widths.map((width) => '-'.repeat(width))), ...cells.map(format)].join('\n');
+}
+
+const ms = (value: number, digits = 2) => `${value.toFixed(digits)} ms`;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const perSecond = (value: number) => `${value.toFixed(0)}/s`;
+
+// ---- sections -----------------------------------------------------------------------------------
+
+async function cardSection(): Promise<void> {
+  log('cards: rendering the claim card');
+  const cards: CardBenchResult = await runCardBench({ runs: RUNS, cards: quick ? 300 : 2000 });
+  addTarget(
+    {
+      section: 'Cards',
+      figure: `claim card expansion (renderClaimCard, ${(cards.cardBytes / 1024).toFixed(1)} kB card)`,
+      value: `${cards.microsPerCard.toFixed(0)} µs`,
+      target: '< 200 µs',
+    },
+    cards.microsPerCard,
+    200,
+    'at-most',
+    async () => summarizeProfile((await profileInProcess(() => runCardBench({ runs: 1, cards: 2000 }))).profile, 12),
+  );
+}
+
+async function turnSection(): Promise<TurnBenchResult> {
+  const profileDir = profiling ? await mkdtemp(join(tmpdir(), 'cpor-bench-profiles-')) : undefined;
+  const result = await runTurnBench({
+    runs: RUNS,
+    runMs: quick ? 1000 : 5000,
+    warmupMs: quick ? 500 : 3000,
+    ...(profileDir ? { profileDir } : {}),
+    progress: log,
+  });
+  const echo = result.scenarios.find((scenario) => scenario.name === 'echo')!;
+  const profileOf = (scenario: ScenarioResult) =>
+    profileDir
+      ? async () => {
+          // --cpu-prof writes one profile per thread; the main thread is the one that was busy.
+          const profiles = await readProfiles(join(profileDir, scenario.name));
+          const main = profiles.sort((a, b) => busyMsOf(b.profile) - busyMsOf(a.profile))[0];
+          return main ? `${main.file}\n${summarizeProfile(main.profile, 12)}` : 'no profile written';
+        }
+      : undefined;
+  for (const scenario of result.scenarios) {
+    const isFloor = scenario.name === 'echo';
+    const targeted = scenario.name === 'claim' || scenario.name === 'approve';
+    const errors = scenario.errors ? ` (${scenario.errors} errors)` : '';
+    // Requests still unanswered when the open loop stopped waiting: the p99 is a lower bound.
+    const atLeast = scenario.unfinished ? '≥ ' : '';
+    const unfinished = scenario.unfinished ? ` (${scenario.unfinished} unanswered after 5 s)` : '';
+    const throughputRow = {
+      section: 'Turns',
+      figure: `${scenario.label}: throughput, concurrency 10${errors}`,
+      value: perSecond(scenario.throughput),
+      ...(isFloor ? {} : { floor: perSecond(echo.throughput), ratio: (scenario.throughput / echo.throughput).toFixed(2) }),
+    };
+    const ratio = scenario.throughput / echo.throughput;
+    if (targeted) addTarget({ ...throughputRow, target: '≥ 0.50 of echo' }, ratio, 0.5, 'at-least', profileOf(scenario));
+    else rows.push(throughputRow);
+    rows.push({
+      section: 'Turns',
+      figure: `${scenario.label}: p50 at 250/s`,
+      value: `${atLeast}${ms(scenario.p50Ms)}`,
+      ...(isFloor ? {} : { floor: ms(echo.p50Ms), ratio: (scenario.p50Ms / echo.p50Ms).toFixed(2) }),
+    });
+    const p99Row = {
+      section: 'Turns',
+      figure: `${scenario.label}: p99 at 250/s${unfinished}`,
+      value: `${atLeast}${ms(scenario.p99Ms)}`,
+      ...(isFloor ? {} : { floor: ms(echo.p99Ms), ratio: (scenario.p99Ms / echo.p99Ms).toFixed(2) }),
+    };
+    if (targeted) addTarget({ ...p99Row, target: '≤ 2.0x echo' }, scenario.p99Ms / echo.p99Ms, 2, 'at-most', profileOf(scenario));
+    else rows.push(p99Row);
+  }
+  return result;
+}
+
+async function storeSection(): Promise<void> {
+  const ticks = new Map<number, TickRow>();
+  const tickProfiles = new Map<number, string>();
+  const storeRows: StoreBenchRow[] = await runStoreBench(storeSizes, {
+    repeats: RUNS,
+    updates: quick ? 100 : 300,
+    progress: log,
+    onFilled: async (dataDir, n) => {
+      if (!tickSizes.has(n) && !(quick && n === 10_000)) return;
+      const row = await runTickBench(dataDir, n, { runs: RUNS, ticks: quick ? 200 : 2000, progress: log });
+      ticks.set(n, row);
+      log(`ticks ${n}: nothing due p99 ${row.idleP99Ms.toFixed(3)} ms; 1% due ${row.dueTickMs.toFixed(0)} ms for ${row.dueFired} timers`);
+      if (profiling && n === 100_000 && row.idleP99Ms >= 5) {
+        const { profile } = await profileInProcess(() => runTickBench(dataDir, n, { runs: 1, ticks: 2000 }));
+        tickProfiles.set(n, summarizeProfile(profile, 12));
+      }
+    },
+  });
+  for (const row of storeRows) {
+    const n = row.n.toLocaleString('en-US');
+    addTarget(
+      { section: 'Store', figure: `one claim update, ${n} claims stored: p99 (p50 ${ms(row.p50Ms)})`, value: ms(row.p99Ms), target: '< 10 ms' },
+      row.p99Ms,
+      10,
+      'at-most',
+    );
+    rows.push({ section: 'Store', figure: `one claim update, ${n} claims stored: updates per second (sequential)`, value: perSecond(row.updatesPerSecond) });
+    const load = { section: 'Store', figure: `load at start, ${n} claims (open: read every file, build the index)`, value: ms(row.loadMs, 0) };
+    if (row.n === 100_000) addTarget({ ...load, target: '< 10 s' }, row.loadMs, 10_000, 'at-most');
+    else rows.push(load);
+  }
+  for (const [n, row] of [...ticks].sort((a, b) => a[0] - b[0])) {
+    const size = n.toLocaleString('en-US');
+    const idle = { section: 'Timers', figure: `tick(now), ${size} claims, nothing due: p99 (p50 ${ms(row.idleP50Ms, 4)})`, value: ms(row.idleP99Ms, 4) };
+    if (n === 100_000) {
+      const profile = tickProfiles.get(n);
+      addTarget({ ...idle, target: '< 5 ms' }, row.idleP99Ms, 5, 'at-most', profile ? async () => profile : undefined);
+    } else rows.push(idle);
+    rows.push({
+      section: 'Timers',
+      figure: `tick(now), ${size} claims, 1% due (${row.dueFired} timers fired, ${ms(row.msPerFiring)} each)`,
+      value: ms(row.dueTickMs, 0),
+    });
+  }
+}
+
+function memoryRows(turns: TurnBenchResult): void {
+  const { echo, product } = turns.memory;
+  rows.push({ section: 'Memory', figure: 'RSS idle: echo floor', value: mb(echo.idleBytes) });
+  rows.push({ section: 'Memory', figure: 'RSS idle: product (median of its processes)', value: mb(product.idleBytes) });
+  rows.push({ section: 'Memory', figure: 'RSS under turn load: echo floor, peak (median)', value: `${mb(echo.loadPeakBytes)} (${mb(echo.loadMedianBytes)})` });
+  rows.push({ section: 'Memory', figure: 'RSS under turn load: product, peak (median)', value: `${mb(product.loadPeakBytes)} (${mb(product.loadMedianBytes)})` });
+}
+
+// ---- main ---------------------------------------------------------------------------------------
+
+let turns: TurnBenchResult | undefined;
+if (only.has('cards')) await cardSection();
+if (only.has('turns')) turns = await turnSection();
+if (only.has('store')) await storeSection();
+if (turns) memoryRows(turns);
+
+const order = ['Turns', 'Store', 'Timers', 'Cards', 'Memory'];
+rows.sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GB, node ${process.version}`;
+console.log(`CPOR Claims Assistant benchmarks (${quick ? 'QUICK: smoke test only' : `each figure the median of ${RUNS} runs`}; ${machine})\n`);
+console.log(formatTable(rows));
+if (turns?.notes.length) console.log(`\nnotes:\n${turns.notes.map((note) => `  - ${note}`).join('\n')}`);
+console.log(
+  misses.length
+    ? `\n${misses.length} target(s) missed:\n${misses.map((miss) => `  - ${miss.what}`).join('\n')}`
+    : '\nevery target met',
+);
+if (profiling) {
+  for (const miss of misses) {
+    if (!miss.profile) continue;
+    console.log(`\n== profile for: ${miss.what}\n${await miss.profile()}`);
+  }
+} else if (misses.length) {
+  console.log('(BENCH_PROFILE=1 npm run bench prints a CPU profile summary for each miss)');
+}
+log('done');

@@ -1,0 +1,67 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ServerMessage, ServerRequest } from './turnServer.js';
+
+// The parent's handle on a bot running in its own process (turnServer.ts).
+
+export interface BotProcess {
+  /** The messaging endpoint, http://127.0.0.1:<port>/api/messages. */
+  url: string;
+  pid: number;
+  /** The bot process's resident set size, in bytes. */
+  rss(): Promise<number>;
+  /** Alerts the product's outbox still has to deliver (always 0 for the echo bot). */
+  pendingAlerts(): Promise<number>;
+  /** Stops the bot the way bot/index.ts does on SIGTERM and waits for the process to end. */
+  stop(): Promise<void>;
+}
+
+const SERVER = fileURLToPath(new URL('./turnServer.ts', import.meta.url));
+
+export interface StartOptions {
+  /** Extra node flags for the bot process, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/x']. */
+  nodeFlags?: readonly string[];
+  /** Extra environment for the product (e.g. DELIVERY_GLOBAL_RATE), on top of the bench's own. */
+  environment?: Record<string, string>;
+}
+
+export async function startBotProcess(kind: 'echo' | 'product', dataDir?: string, options: StartOptions = {}): Promise<BotProcess> {
+  const child: ChildProcess = fork(SERVER, [kind, dataDir ?? '', JSON.stringify(options.environment ?? {})], {
+    // restify 11 reads process.binding('http_parser'): its deprecation warning is noise here.
+    execArgv: [...process.execArgv, '--no-deprecation', ...(options.nodeFlags ?? [])],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let nextId = 0;
+  const waiting = new Map<number, (value: number) => void>();
+
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${kind} bot exited with ${code} before it was ready`)));
+    child.on('message', (message: ServerMessage) => {
+      if (message.type === 'ready') resolve(message.url);
+      else if (message.type === 'failed') reject(new Error(`${kind} bot failed to start: ${message.message}`));
+      else {
+        waiting.get(message.id)?.(message.value);
+        waiting.delete(message.id);
+      }
+    });
+  });
+
+  const ask = (type: ServerRequest['type']): Promise<number> =>
+    new Promise((resolve) => {
+      nextId += 1;
+      waiting.set(nextId, resolve);
+      child.send({ id: nextId, type } satisfies ServerRequest);
+    });
+
+  return {
+    url,
+    pid: child.pid ?? 0,
+    rss: () => ask('rss'),
+    pendingAlerts: () => ask('pending'),
+    stop: async () => {
+      await ask('stop');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+// Two load shapes, both bounded in time: a closed loop at fixed concurrency (throughput) and an
+// open loop at a fixed, evenly spaced arrival rate (latency as users would see it under load).
+
+export type Request = () => Promise<void>;
+
+export interface ThroughputResult {
+  requests: number;
+  errors: number;
+  perSecond: number;
+}
+
+export interface LatencyResult {
+  requests: number;
+  errors: number;
+  /** Requests still unanswered when the open loop stopped waiting (see OpenLoopOptions.drainMs). */
+  unfinished?: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+
+/** POSTs JSON and resolves with the status code once the response has been read. */
+export function postJson(url: string, body: unknown): Promise<number> {
+  const payload = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': payload.length } },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
+
+/** POSTs JSON and resolves with the status code and the response body as text. */
+export function postJsonForText(url: string, body: unknown): Promise<{ status: number; text: string }> {
+  const payload = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': payload.length } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
+
+export async function closedLoop(send: Request, concurrency: number, durationMs: number): Promise<ThroughputResult> {
+  let requests = 0;
+  let errors = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (performance.now() - started < durationMs) {
+      try {
+        await send();
+        requests += 1;
+      } catch {
+        errors += 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  return { requests, errors, perSecond: requests / seconds };
+}
+
+export interface OpenLoopOptions {
+  /**
+   * After the last arrival, wait at most this long for the requests still in flight; each one
+   * left then counts with the latency it had reached (a lower bound), and in `unfinished`.
+   */
+  drainMs?: number;
+}
+
+export async function openLoop(send: Request, perSecond: number, durationMs: number, options: OpenLoopOptions = {}): Promise<LatencyResult> {
+  const interval = 1000 / perSecond;
+  const total = Math.floor((durationMs / 1000) * perSecond);
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const inFlight = new Map<number, number>();
+  const all: Promise<void>[] = [];
+  for (let index = 0; index < total; index += 1) {
+    const due = started + index * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    // Latency counts from the scheduled arrival, so a bot that falls behind is not flattered.
+    inFlight.set(index, due);
+    all.push(
+      send().then(
+        () => {
+          if (inFlight.delete(index)) latencies.push(performance.now() - due);
+        },
+        () => {
+          if (inFlight.delete(index)) errors += 1;
+        },
+      ),
+    );
+  }
+  const everything = Promise.all(all);
+  let unfinished = 0;
+  if (options.drainMs === undefined) await everything;
+  else {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([everything, new Promise((resolve) => (timer = setTimeout(resolve, options.drainMs)))]);
+    clearTimeout(timer);
+    const now = performance.now();
+    for (const due of inFlight.values()) latencies.push(now - due);
+    unfinished = inFlight.size;
+    inFlight.clear();
+  }
+  latencies.sort((a, b) => a - b);
+  return { requests: latencies.length, errors, unfinished, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) };
+}
+
+export function percentile(sorted: readonly number[], fraction: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
+}
+
+export function median(values: readonly number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 0.5);
+}

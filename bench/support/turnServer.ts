@@ -1,0 +1,89 @@
+import { createServer, type AddressInfo } from 'node:net';
+import { memoryUsage } from 'node:process';
+import { startApp, type RunningApp } from '../../bot/app.js';
+import { loadConfig } from '../../bot/config.js';
+import { startEchoBot } from '../echoBot.js';
+import { benchDirectory } from './benchActors.js';
+
+// The bot under test, in its own process (forked by botProcess.ts), so the load generator and
+// the stand-in connector do not share its event loop and its RSS is its own.
+//
+//   turnServer.ts echo                 the floor (bench/echoBot.ts)
+//   turnServer.ts product <DATA_DIR> [<extra environment as JSON>]
+//                                      the product, as bot/index.ts starts it (startApp), with a
+//                                      stand-in directory and no app id (local mode)
+//
+// Talks to the parent over IPC: sends { type: 'ready', url } once listening; answers
+// { type: 'rss' } and { type: 'pending' } (alerts waiting for delivery); { type: 'stop' } stops.
+
+export type ServerRequest = { id: number; type: 'rss' | 'pending' | 'stop' };
+export type ServerMessage =
+  | { type: 'ready'; url: string }
+  | { type: 'reply'; id: number; value: number }
+  | { type: 'failed'; message: string };
+
+const send = (message: ServerMessage): void => {
+  process.send?.(message);
+};
+
+interface Running {
+  url: string;
+  pending(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+let logged = 0;
+const log = (message: string, error?: unknown): void => {
+  logged += 1;
+  // The first few are worth seeing; a flood would only slow the bot being measured.
+  if (logged <= 5) console.error(`[bench bot] ${message}`, error instanceof Error ? error.message : (error ?? ''));
+};
+
+async function start(kind: string, dataDir: string | undefined, extra: Record<string, string>): Promise<Running> {
+  if (kind === 'echo') {
+    const echo = await startEchoBot();
+    return { url: echo.url, pending: async () => 0, stop: echo.close };
+  }
+  if (kind !== 'product' || !dataDir) throw new Error('usage: turnServer.ts echo | product <DATA_DIR>');
+  // The configuration wants a real port number: take one the system says is free.
+  const port = await freePort();
+  const environment: NodeJS.ProcessEnv = { NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ...extra };
+  const app: RunningApp = await startApp({ config: loadConfig(environment), environment, directory: benchDirectory, log });
+  return {
+    url: `${app.url}/api/messages`,
+    pending: async () => (await app.claims.pendingAlerts(100_000)).length,
+    stop: app.stop,
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+try {
+  const running = await start(process.argv[2] ?? '', process.argv[3] || undefined, JSON.parse(process.argv[4] ?? '{}') as Record<string, string>);
+  process.on('message', (message: ServerRequest) => {
+    void (async () => {
+      if (message.type === 'rss') send({ type: 'reply', id: message.id, value: memoryUsage.rss() });
+      else if (message.type === 'pending') send({ type: 'reply', id: message.id, value: await running.pending() });
+      else {
+        await running.stop();
+        if (logged > 5) console.error(`[bench bot] ${logged - 5} more log lines not shown`);
+        send({ type: 'reply', id: message.id, value: logged });
+        process.disconnect();
+      }
+    })();
+  });
+  send({ type: 'ready', url: running.url });
+} catch (error) {
+  send({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  process.exitCode = 1;
+  process.disconnect();
+}

@@ -1,0 +1,404 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Actor } from '../services/actor.js';
+import { benchPartner, benchReviewer } from './support/benchActors.js';
+import { startBotProcess, type BotProcess } from './support/botProcess.js';
+import { startConnectorSink, type ConnectorSink } from './support/connectorSink.js';
+import { closedLoop, median, openLoop, postJson, postJsonForText, type Request } from './support/load.js';
+import { seedInReviewClaims, type SeededClaims } from './support/seedClaims.js';
+
+// Turns over HTTP on loopback: the echo floor (bench/echoBot.ts) and the product (bot/app.ts's
+// startApp), each in its own process, against the same stand-in connector in this process.
+// Per scenario: a warm-up, then `runs` closed-loop runs at fixed concurrency (throughput) and
+// `runs` open-loop runs at a fixed, evenly spaced arrival rate (p50/p99 from the scheduled
+// arrival); each figure is the median of its runs.
+
+export type ScenarioName = 'echo' | 'claim' | 'approve' | 'approve-fast-outbox' | 'dialog';
+
+export interface ScenarioResult {
+  name: ScenarioName;
+  /** What one request is, for the table. */
+  label: string;
+  throughput: number;
+  throughputRuns: number[];
+  p50Ms: number;
+  p99Ms: number;
+  p50Runs: number[];
+  p99Runs: number[];
+  /** Timed requests across all runs, and those that failed (not 2xx, or not the expected answer). */
+  requests: number;
+  errors: number;
+  /** Open-loop requests still unanswered 5 s after the last arrival (counted at the latency reached: p99 is then a lower bound). */
+  unfinished: number;
+}
+
+export interface MemoryResult {
+  /** RSS after start (and, for the product, after loading the seeded claims), before any turn. */
+  idleBytes: number;
+  /** Highest and median RSS sampled every 250 ms during the timed runs. */
+  loadPeakBytes: number;
+  loadMedianBytes: number;
+}
+
+export interface TurnBenchResult {
+  scenarios: ScenarioResult[];
+  memory: { echo: MemoryResult; product: MemoryResult };
+  /** Things worth knowing about the run (outbox backlog, claims used, ...). */
+  notes: string[];
+  /** The product process's CPU profile, when one was asked for. */
+  profileDir?: string;
+}
+
+export interface TurnBenchOptions {
+  runs?: number;
+  runMs?: number;
+  warmupMs?: number;
+  concurrency?: number;
+  ratePerSecond?: number;
+  /** InReview claims seeded for `approve` (one per invoke) and `claim <id>`. */
+  seededClaims?: number;
+  /** Which product scenarios to run (all unless given). */
+  only?: readonly ScenarioName[];
+  /** Write a CPU profile of the product process into this folder. */
+  profileDir?: string;
+  progress?: (message: string) => void;
+}
+
+/** Claims `claim <id>` shows, in turn (more than the store's document cache would not be typical). */
+const SHOWN_CLAIMS = 200;
+/** Users (each in their own chat) warmed up before timing, so no timed turn is anyone's first. */
+const WARM_SLOTS = 48;
+const RSS_SAMPLE_MS = 250;
+/** How long an open-loop run waits for its last requests: a bot far below 250/s would otherwise take minutes. */
+const OPEN_LOOP_DRAIN_MS = 5000;
+
+const LABELS: Record<ScenarioName, string> = {
+  echo: 'echo floor (message, one text reply)',
+  claim: '`claim <id>` message (reply: claim card)',
+  approve: '`approve` invoke (claim changed, card re-rendered)',
+  'approve-fast-outbox': '`approve` invoke, outbox delivery at 1000/s (not a target)',
+  dialog: '`new claim` dialog step (reply: first step)',
+};
+
+export async function runTurnBench(options: TurnBenchOptions = {}): Promise<TurnBenchResult> {
+  const settings = {
+    runs: options.runs ?? 3,
+    runMs: options.runMs ?? 5000,
+    warmupMs: options.warmupMs ?? 1000,
+    concurrency: options.concurrency ?? 10,
+    ratePerSecond: options.ratePerSecond ?? 250,
+  };
+  const progress = options.progress ?? (() => undefined);
+  const wanted = new Set<ScenarioName>(options.only ?? ['claim', 'approve', 'approve-fast-outbox', 'dialog']);
+  const sink = await startConnectorSink();
+  const notes: string[] = [];
+  const scenarios: ScenarioResult[] = [];
+  try {
+    // ---- the floor ----
+    const echo = await startBotProcess('echo');
+    const echoMemory = new MemorySampler(echo);
+    const echoIdle = await settledRss(echo);
+    try {
+      const scenario = new Scenario('echo', echo, sink, (slot) => messageTurn(sink, echo.url, benchPartner(slot), `a:bench-echo-${slot}`, 'hello'));
+      await scenario.probe(expectTextReply('echo hello'));
+      scenarios.push(await scenario.measure(settings, echoMemory, progress));
+    } finally {
+      await echo.stop();
+    }
+
+    // ---- the product: each scenario in a fresh process on a fresh DATA_DIR ----
+    const productMemory: MemoryResult[] = [];
+    for (const name of (['claim', 'dialog', 'approve', 'approve-fast-outbox'] as const).filter((candidate) => wanted.has(candidate))) {
+      const dataDir = await mkdtemp(join(tmpdir(), `cpor-bench-${name}-`));
+      try {
+        const seedCount = name === 'dialog' ? 1 : name === 'claim' ? SHOWN_CLAIMS : (options.seededClaims ?? 12_000);
+        const seedStart = performance.now();
+        const seeded = await seedInReviewClaims(dataDir, seedCount);
+        progress(`turns: ${name}: seeded ${seedCount} InReview claims in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
+        const profileDir = options.profileDir ? join(options.profileDir, name) : undefined;
+        const product = await startBotProcess('product', dataDir, {
+          nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+          // The product's default is 50 alerts/s; this variant shows the invoke without a backlog.
+          ...(name === 'approve-fast-outbox' ? { environment: { DELIVERY_GLOBAL_RATE: '1000' } } : {}),
+        });
+        const memory = new MemorySampler(product);
+        const idle = await settledRss(product);
+        try {
+          const scenario = productScenario(name, product, sink, seeded, notes);
+          await scenario.probe(name.startsWith('approve') ? expectNothing : expectCardReply(name === 'claim' ? seeded.ids[0] : undefined));
+          scenarios.push(await scenario.measure(settings, memory, progress));
+          if (scenario.afterAll) await scenario.afterAll();
+        } finally {
+          await product.stop();
+        }
+        productMemory.push(memory.result(idle));
+      } finally {
+        await rm(dataDir, { recursive: true, force: true });
+      }
+    }
+    return {
+      scenarios,
+      memory: {
+        echo: echoMemory.result(echoIdle),
+        product: {
+          idleBytes: median(productMemory.map((memory) => memory.idleBytes)),
+          loadPeakBytes: Math.max(...productMemory.map((memory) => memory.loadPeakBytes)),
+          loadMedianBytes: median(productMemory.map((memory) => memory.loadMedianBytes)),
+        },
+      },
+      notes,
+      ...(options.profileDir ? { profileDir: options.profileDir } : {}),
+    };
+  } finally {
+    await sink.close();
+  }
+}
+
+function productScenario(name: Exclude<ScenarioName, 'echo'>, product: BotProcess, sink: ConnectorSink, seeded: SeededClaims, notes: string[]): Scenario {
+  if (name === 'claim') {
+    let next = 0;
+    return new Scenario('claim', product, sink, (slot) =>
+      messageTurn(sink, product.url, benchPartner(slot), `a:bench-claim-${slot}`, `claim ${seeded.ids[next++ % seeded.ids.length]!}`),
+    );
+  }
+  if (name === 'dialog') {
+    return new Scenario('dialog', product, sink, (slot) => messageTurn(sink, product.url, benchPartner(slot), `a:bench-dialog-${slot}`, 'new claim'));
+  }
+  const supply = new ClaimSupply(seeded, 0);
+  const scenario = new Scenario(name, product, sink, (slot) => approveInvoke(sink, product.url, benchReviewer(slot), supply.next(), seeded.version));
+  const backlog: number[] = [];
+  scenario.betweenRuns = async () => {
+    // Each approval records two alerts; delivery is rate-limited (DELIVERY_GLOBAL_RATE, 50/s by
+    // default), so a backlog builds up under this load. It is left to drain as it would.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    backlog.push(await product.pendingAlerts());
+  };
+  scenario.afterAll = async () => {
+    notes.push(`${name}: closed-loop runs ${scenario.lastThroughputs.map((value) => `${value.toFixed(0)}/s`).join(', ')} in order (the median is reported)`);
+    notes.push(`${name}: ${supply.used} claims approved (of ${seeded.ids.length} seeded; ${supply.failed} requests found none left)`);
+    notes.push(`${name}: alerts waiting for delivery after each run: ${backlog.join(', ')}`);
+  };
+  return scenario;
+}
+
+// ---- one scenario ----------------------------------------------------------------------------
+
+type Settings = { runs: number; runMs: number; warmupMs: number; concurrency: number; ratePerSecond: number };
+type Check = (replies: readonly { method: string; path: string; body: string }[], answer: string) => void;
+
+class Scenario {
+  betweenRuns: () => Promise<void> = async () => undefined;
+  afterAll: (() => Promise<void>) | undefined;
+  lastThroughputs: number[] = [];
+  private readonly free: number[] = [];
+  private slots = 0;
+
+  constructor(
+    readonly name: ScenarioName,
+    private readonly bot: BotProcess,
+    private readonly sink: ConnectorSink,
+    /** One request acting as the user of `slot`; resolves with the bot's HTTP answer body. */
+    private readonly send: (slot: number) => Promise<string>,
+  ) {}
+
+  /** A request from whichever user is not busy: a user never has two turns in flight. */
+  readonly request: Request = async () => {
+    const slot = this.free.pop() ?? this.slots++;
+    try {
+      await this.send(slot);
+    } finally {
+      this.free.push(slot);
+    }
+  };
+
+  /** One request with the sink recording, checked, so a broken scenario is never timed. */
+  async probe(check: Check): Promise<void> {
+    this.sink.capture(true);
+    const answer = await this.send(this.slots++);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    try {
+      check(this.sink.captured(), answer);
+    } catch (error) {
+      throw new Error(`${this.name}: the probe turn did not answer as expected: ${(error as Error).message}`, { cause: error });
+    } finally {
+      this.sink.capture(false);
+    }
+  }
+
+  async measure(settings: Settings, memory: MemorySampler, progress: (message: string) => void): Promise<ScenarioResult> {
+    // Every user the timed runs may need has had a turn already (chat recorded, email looked up).
+    await Promise.all(Array.from({ length: WARM_SLOTS - this.slots }, () => this.request()));
+    await closedLoop(this.request, settings.concurrency, settings.warmupMs);
+    await this.betweenRuns();
+
+    const throughputRuns: number[] = [];
+    const p50Runs: number[] = [];
+    const p99Runs: number[] = [];
+    let requests = 0;
+    let errors = 0;
+    let unfinished = 0;
+    for (let run = 0; run < settings.runs; run += 1) {
+      memory.start();
+      const closed = await closedLoop(this.request, settings.concurrency, settings.runMs);
+      memory.stop();
+      throughputRuns.push(closed.perSecond);
+      requests += closed.requests + closed.errors;
+      errors += closed.errors;
+      progress(`turns: ${this.name} closed loop ${run + 1}/${settings.runs}: ${closed.perSecond.toFixed(0)}/s (${closed.errors} errors)`);
+      await this.betweenRuns();
+    }
+    for (let run = 0; run < settings.runs; run += 1) {
+      memory.start();
+      const open = await openLoop(this.request, settings.ratePerSecond, settings.runMs, { drainMs: OPEN_LOOP_DRAIN_MS });
+      unfinished += open.unfinished ?? 0;
+      memory.stop();
+      p50Runs.push(open.p50Ms);
+      p99Runs.push(open.p99Ms);
+      requests += open.requests + open.errors;
+      errors += open.errors;
+      progress(
+        `turns: ${this.name} open loop ${run + 1}/${settings.runs}: p50 ${open.p50Ms.toFixed(2)} ms, p99 ${open.p99Ms.toFixed(2)} ms (${open.errors} errors, ${open.unfinished ?? 0} unfinished)`,
+      );
+      await this.betweenRuns();
+    }
+    this.lastThroughputs = throughputRuns;
+    return {
+      name: this.name,
+      label: LABELS[this.name],
+      throughput: median(throughputRuns),
+      throughputRuns,
+      p50Ms: median(p50Runs),
+      p99Ms: median(p99Runs),
+      p50Runs,
+      p99Runs,
+      requests,
+      errors,
+      unfinished,
+    };
+  }
+}
+
+// ---- requests -------------------------------------------------------------------------------
+
+/** A Teams activity from `user` in their personal chat, as the Bot Connector posts it. */
+function activity(sink: ConnectorSink, user: Actor, conversationId: string, type: string): Record<string, unknown> {
+  return {
+    type,
+    id: `bench-${Math.random().toString(36).slice(2)}`,
+    timestamp: new Date().toISOString(),
+    channelId: 'msteams',
+    serviceUrl: sink.url,
+    from: { id: `29:${user.userId}`, name: user.displayName ?? user.userId, aadObjectId: user.userId },
+    recipient: { id: '28:cpor-bot', name: 'CPOR Claims Assistant' },
+    conversation: { id: conversationId, conversationType: 'personal', tenantId: user.tenantId },
+    channelData: { tenant: { id: user.tenantId } },
+    locale: 'en-US',
+    entities: [{ type: 'clientInfo', locale: 'en-US', timezone: 'Europe/Madrid' }],
+  };
+}
+
+async function messageTurn(sink: ConnectorSink, url: string, user: Actor, conversationId: string, text: string): Promise<string> {
+  const status = await postJson(url, { ...activity(sink, user, conversationId, 'message'), text });
+  if (status < 200 || status >= 300) throw new Error(`HTTP ${status}`);
+  return '';
+}
+
+async function approveInvoke(sink: ConnectorSink, url: string, user: Actor, claimId: string, version: number): Promise<string> {
+  const { status, text } = await postJsonForText(url, {
+    ...activity(sink, user, `a:bench-approve-${user.userId}`, 'invoke'),
+    name: 'adaptiveCard/action',
+    // Teams sends the id of the message the card is in: the product updates that message too.
+    replyToId: `card-${claimId}`,
+    value: { action: { type: 'Action.Execute', id: 'approve', verb: 'approve', data: { claimId, version } }, trigger: 'manual' },
+  });
+  if (status !== 200) throw new Error(`HTTP ${status}: ${text.slice(0, 200)}`);
+  const answer = JSON.parse(text) as { statusCode?: number; type?: string; value?: unknown };
+  if (answer.statusCode !== 200 || answer.type !== 'application/vnd.microsoft.card.adaptive') {
+    throw new Error(`invoke answered ${answer.statusCode} ${answer.type}: ${text.slice(0, 200)}`);
+  }
+  return text;
+}
+
+/** Hands out each seeded claim once: an approve changes it for good. */
+class ClaimSupply {
+  used = 0;
+  failed = 0;
+  private position: number;
+
+  constructor(
+    private readonly seeded: SeededClaims,
+    from: number,
+  ) {
+    this.position = from;
+  }
+
+  next(): string {
+    const id = this.seeded.ids[this.position];
+    if (id === undefined) {
+      this.failed += 1;
+      throw new Error('no seeded claim left to approve');
+    }
+    this.position += 1;
+    this.used += 1;
+    return id;
+  }
+}
+
+// ---- checks on the probe's replies --------------------------------------------------------------
+
+const posts = (replies: readonly { method: string; body: string }[]) =>
+  replies.filter((reply) => reply.method === 'POST' && reply.body.includes('"type":"message"'));
+
+function expectTextReply(text: string): Check {
+  return (replies) => {
+    if (!posts(replies).some((reply) => reply.body.includes(`"text":"${text}"`))) throw new Error(`no reply "${text}"`);
+  };
+}
+
+function expectCardReply(mustContain?: string): Check {
+  return (replies) => {
+    const cards = posts(replies).filter((reply) => reply.body.includes('application/vnd.microsoft.card.adaptive'));
+    if (cards.length === 0) throw new Error(`no card among ${replies.length} requests: ${replies.map((reply) => reply.body.slice(0, 200)).join(' | ')}`);
+    if (mustContain && !cards.some((card) => card.body.includes(mustContain))) throw new Error(`no card shows ${mustContain}`);
+  };
+}
+
+/** The invoke request itself checks its answer; nothing more is required of the replies. */
+const expectNothing: Check = () => undefined;
+
+// ---- memory and the outbox ----------------------------------------------------------------------
+
+class MemorySampler {
+  private readonly samples: number[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly bot: BotProcess) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.bot.rss().then((rss) => this.samples.push(rss)), RSS_SAMPLE_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  result(idleBytes: number): MemoryResult {
+    return {
+      idleBytes,
+      loadPeakBytes: this.samples.length ? Math.max(...this.samples) : Number.NaN,
+      loadMedianBytes: median(this.samples),
+    };
+  }
+}
+
+/** RSS once start-up work (loading, first timers) has settled: the median of a few samples 250 ms apart. */
+async function settledRss(bot: BotProcess): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const samples: number[] = [];
+  for (let sample = 0; sample < 4; sample += 1) {
+    samples.push(await bot.rss());
+    await new Promise((resolve) => setTimeout(resolve, RSS_SAMPLE_MS));
+  }
+  return median(samples);
+}
