@@ -140,7 +140,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     cardCopies.updateClaimCards(claim).catch((error: unknown) => log(`updating the cards of ${claim.id}`, error));
     outbox.kick();
   });
-  const hooks = new ProactiveHooks({ references, cardCopies, onReachable: () => outbox.kick(), log });
+  const hooks = new ProactiveHooks({ references, cardCopies, onReachable: () => outbox.noteReachable(), log });
 
   const cardActions = new CardActions({
     claims,

@@ -123,6 +123,10 @@ export class OutboxDelivery {
   private readonly log: (message: string, error?: unknown) => void;
   /** Alerts being delivered now, by alert id: never picked twice. */
   private readonly held = new Map<string, Job>();
+  /** Alerts that found nobody to reach, left alone until a recheck. */
+  private readonly waiting = new Map<string, Alert>();
+  private recheckWaiting = true;
+  private lastWaitingCheck = 0;
   /** Alerts the fallback declined in this process; they wait for a reference to appear. */
   private readonly declined = new Set<string>();
   private pendingCount = 0;
@@ -170,6 +174,12 @@ export class OutboxDelivery {
     this.wake.abort();
   }
 
+  /** Someone became reachable: alerts waiting for a conversation are worth another look now. */
+  noteReachable(): void {
+    this.recheckWaiting = true;
+    this.wake.abort();
+  }
+
   /** Stops polling, lets requests in flight finish and be recorded, closes the journal. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -180,8 +190,12 @@ export class OutboxDelivery {
     await this.journal.close();
   }
 
-  /** One pass over the outbox; resolves once the alerts found are dispatched (not delivered). */
-  async drain(): Promise<void> {
+  /**
+   * One pass over the outbox; resolves once the alerts found are dispatched (not delivered).
+   * `recheckWaiting: false` leaves alerts that found nobody to reach alone (the kicked passes).
+   */
+  async drain(options: { recheckWaiting: boolean } = { recheckWaiting: true }): Promise<void> {
+    if (options.recheckWaiting) this.recheckWaiting = true;
     if (this.draining) {
       this.drainAgain = true;
       return this.draining;
@@ -221,7 +235,10 @@ export class OutboxDelivery {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      await this.drain();
+      // Waiting alerts are looked at again once per poll interval, not on every kick: re-reading
+      // a large backlog after every turn would starve the turns.
+      const due = this.time.now() - this.lastWaitingCheck >= this.options.settings.pollIntervalMs;
+      await this.drain({ recheckWaiting: due });
       if (this.stopped) break;
       await this.time.sleep(this.options.settings.pollIntervalMs, this.wake.signal);
       if (this.wake.signal.aborted) this.wake = new AbortController();
@@ -230,14 +247,20 @@ export class OutboxDelivery {
 
   private async drainOnce(): Promise<void> {
     try {
-      // Alerts already held (queued behind a throttled conversation) are not read again.
+      if (this.recheckWaiting) {
+        this.recheckWaiting = false;
+        this.lastWaitingCheck = this.time.now();
+        this.waiting.clear();
+      }
+      // Alerts already held (queued behind a throttled conversation) or waiting for someone to
+      // become reachable are not read again.
       const heldByClaim = new Map<string, Set<string>>();
-      for (const job of this.held.values()) {
-        const ids = heldByClaim.get(job.alert.claimId) ?? new Set<string>();
-        heldByClaim.set(job.alert.claimId, ids.add(job.alert.id));
+      for (const alert of [...[...this.held.values()].map((job) => job.alert), ...this.waiting.values()]) {
+        const ids = heldByClaim.get(alert.claimId) ?? new Set<string>();
+        heldByClaim.set(alert.claimId, ids.add(alert.id));
       }
       const alerts = await this.options.claims.pendingAlerts(this.options.settings.batchSize, heldByClaim);
-      this.pendingCount = alerts.length + this.held.size;
+      this.pendingCount = alerts.length + this.held.size + this.waiting.size;
       for (const alert of alerts) {
         if (this.stopped) break;
         if (this.held.has(alert.id)) continue;
@@ -431,8 +454,10 @@ export class OutboxDelivery {
     const age = this.time.now() - Date.parse(alert.createdAt);
     if (final || age >= this.options.settings.undeliverableAfterMs) {
       await this.deadLetter(alert, `undeliverable: ${reason}`);
+      return;
     }
-    // Otherwise it stays pending and is looked at again on the next drain.
+    // It stays pending: looked at again when someone becomes reachable or at the next poll.
+    this.waiting.set(alert.id, alert);
   }
 
   private async deadLetter(alert: Alert, reason: string): Promise<void> {

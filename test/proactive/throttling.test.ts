@@ -99,6 +99,27 @@ describe('proactive: throttling, refusals, uninstall', () => {
     assert.equal((await harness.repository.get(claim.id))!.outbox.every((alert) => alert.state === 'sent'), true);
   });
 
+  it('an alert waiting for someone is not re-read on every pass, only when someone becomes reachable', async () => {
+    await worker.references.removeForUninstall({ ...personalActivity(connector, partnerChat), type: 'installationUpdate', action: 'remove' });
+    const claim = await claimAt(harness, 'Submitted');
+    await deliverAll(worker, harness);
+    const read: string[] = [];
+    const get = harness.repository.get.bind(harness.repository);
+    harness.repository.get = async (id) => {
+      read.push(id);
+      return get(id);
+    };
+    await worker.outbox.drain({ recheckWaiting: false });
+    assert.deepEqual(read, [], 'a kicked pass leaves the waiting alert alone');
+
+    await worker.references.recordActivity({ ...personalActivity(connector, partnerChat), type: 'installationUpdate', action: 'add' }, partner());
+    worker.outbox.noteReachable();
+    await worker.outbox.drain({ recheckWaiting: false });
+    await worker.outbox.idle();
+    assert.ok(read.includes(claim.id));
+    assert.equal(connector.delivered(':submission-receipt:partner').length, 1);
+  });
+
   it('an alert nobody can be reached for goes to the fallback, else is dead-lettered after the limit', async () => {
     await worker.outbox.stop();
     const handed: string[] = [];
