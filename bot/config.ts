@@ -70,3 +70,16 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): BotCon
   const env = parseEnvironment(EnvironmentSchema, environment, 'Bot');
   return { ...env, dataDir: resolve(env.DATA_DIR), authenticationDisabled: !env.MicrosoftAppId };
 }
+
+/** Said loudly at start: without an app id anyone who can reach the port can talk as anyone. */
+export function warnIfUnauthenticated(config: BotConfig): void {
+  if (!config.authenticationDisabled) return;
+  console.warn(
+    [
+      '',
+      '*** LOCAL MODE: no MicrosoftAppId is set, so requests to /api/messages are NOT authenticated. ***',
+      '*** Use this only on your own machine; set MicrosoftAppId/MicrosoftAppPassword to deploy.       ***',
+      '',
+    ].join('\n'),
+  );
+}

@@ -1,21 +1,12 @@
 import { startApp } from './app.js';
-import { ConfigurationError, loadConfig } from './config.js';
+import { ConfigurationError, loadConfig, warnIfUnauthenticated } from './config.js';
 
 // Entry point: `npm start` (or `node --import tsx bot/index.ts`). Reads the environment, starts
 // the bot, and stops it cleanly on SIGTERM/SIGINT, letting the turn in flight finish.
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (config.authenticationDisabled) {
-    console.warn(
-      [
-        '',
-        '*** LOCAL MODE: no MicrosoftAppId is set, so requests to /api/messages are NOT authenticated. ***',
-        '*** Use this only on your own machine; set MicrosoftAppId/MicrosoftAppPassword to deploy.       ***',
-        '',
-      ].join('\n'),
-    );
-  }
+  warnIfUnauthenticated(config);
   const app = await startApp({ config });
   console.log(`CPOR Claims Assistant listening on ${app.url}/api/messages (data in ${config.dataDir})`);
 

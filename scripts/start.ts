@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApp, type Log, type RunningApp } from '../bot/app.js';
-import { ConfigurationError, loadConfig, type BotConfig } from '../bot/config.js';
+import { ConfigurationError, loadConfig, warnIfUnauthenticated, type BotConfig } from '../bot/config.js';
 import { DEFAULT_POE_HOSTS } from '../dialogs/poeFiles.js';
 
 // `npm start`: the bot on its embedded defaults (DATA_DIR ./data, the roster file as directory)
@@ -500,16 +500,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  if (config.authenticationDisabled) {
-    console.warn(
-      [
-        '',
-        '*** LOCAL MODE: no MicrosoftAppId is set, so requests to /api/messages are NOT authenticated. ***',
-        '*** Use this only on your own machine; set MicrosoftAppId/MicrosoftAppPassword to deploy.       ***',
-        '',
-      ].join('\n'),
-    );
-  }
+  warnIfUnauthenticated(config);
   const playground = playgroundWanted(process.env);
   const demo = await startDemo({ config, playground, playgroundPorts: ports });
   console.log(`CPOR Claims Assistant listening on ${demo.app.url}/api/messages (data in ${config.dataDir})`);

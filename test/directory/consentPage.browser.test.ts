@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { launchChromium, requireChromium } from '../support/chromium.js';
 import { claimAt, createHarness, reviewer, type Harness } from '../support/serviceHarness.js';
 import { startConsentPage, type ConsentPageServer } from './consentPageServer.js';
 
@@ -11,7 +10,6 @@ import { startConsentPage, type ConsentPageServer } from './consentPageServer.js
 // it renders on a phone-sized screen, and Opt out -> confirm rejects the claim. Screenshots go to
 // test-output/. A missing browser fails the test unless SKIP_BROWSER_TESTS=1.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUTPUT = join(process.cwd(), 'test-output');
 
 describe('consent page in headless Chromium', function () {
@@ -23,31 +21,15 @@ describe('consent page in headless Chromium', function () {
   const blocked: string[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env.SKIP_BROWSER_TESTS === '1') this.skip();
-      throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium) or set SKIP_BROWSER_TESTS=1`);
-    }
+    requireChromium(this);
     harness = await createHarness();
     page = await startConsentPage(harness);
-    profile = await mkdtemp(join(tmpdir(), 'cpor-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+    ({ context, profile } = await launchChromium({
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
       isMobile: true,
       hasTouch: true,
-    });
+    }));
     // Nothing leaves this machine.
     await context.route('**/*', (route) => {
       const { hostname } = new URL(route.request().url());

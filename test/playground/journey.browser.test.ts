@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type ConsoleMessage, type Locator } from 'playwright-core';
+import type { BrowserContext, ConsoleMessage, Locator } from 'playwright-core';
+import { launchChromium, requireChromium } from '../support/chromium.js';
 import { loadConfig } from '../../bot/config.js';
 import { translatorFor, type Translator } from '../../cards/i18n/i18n.js';
 import {
@@ -29,7 +29,6 @@ import { inputsLabelled, PlaygroundTab, STEP_TIMEOUT_MS } from './playgroundTab.
 // test-output/playground/. Any error card, failed activity or browser console error fails it.
 // A missing browser fails the test unless SKIP_BROWSER_TESTS=1.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUTPUT = join(process.cwd(), 'test-output', 'playground');
 const CLAIM_ID = /CPOR-\d{4}-\d{6,}/;
 const ERROR_TITLE_LOCALES = ['en', 'es'] as const;
@@ -83,20 +82,7 @@ async function startRun(locale: 'en-US' | 'es-ES'): Promise<Run> {
       return proxy.endpoint;
     },
   });
-  const profile = await mkdtemp(join(tmpdir(), 'cpor-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+  const { context, profile } = await launchChromium({
     viewport: { width: 1280, height: 1000 },
     locale,
   });
@@ -243,10 +229,7 @@ describe('the journey in the Microsoft 365 Agents Playground (headless Chromium)
   this.timeout(240_000);
 
   before(function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env.SKIP_BROWSER_TESTS === '1') this.skip();
-      throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium) or set SKIP_BROWSER_TESTS=1`);
-    }
+    requireChromium(this);
   });
 
   for (const [locale, language] of [

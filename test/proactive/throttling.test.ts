@@ -110,7 +110,7 @@ describe('proactive: throttling, refusals, uninstall', () => {
       return get(id);
     };
     await worker.outbox.drain({ recheckWaiting: false });
-    assert.deepEqual(read, [], 'a kicked pass leaves the waiting alert alone');
+    assert.equal(read.length, 0, 'a kicked pass leaves the waiting alert alone');
 
     await worker.references.recordActivity({ ...personalActivity(connector, partnerChat), type: 'installationUpdate', action: 'add' }, partner());
     worker.outbox.noteReachable();
