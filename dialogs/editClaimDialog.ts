@@ -4,18 +4,7 @@ import { rowFor } from '../services/lifecycle.js';
 import type { Claim } from '../services/model.js';
 import { z } from 'zod';
 import { isWord } from './answers.js';
-import {
-  activityStep,
-  claimFacts,
-  contactsStep,
-  customerStep,
-  partnerIdStep,
-  poeStep,
-  programStep,
-  subscriptionStep,
-  summaryStep,
-  workloadsStep,
-} from './claimSteps.js';
+import { activityStep, CLAIM_FIELD_STEPS, claimFacts, poeStep, summaryStep } from './claimSteps.js';
 import type { FlowServices } from './flowContext.js';
 import { choiceCard, parseForm } from './forms.js';
 import { refuse, StepDialog, type Step, type StepContext, type StepResult } from './stepDialog.js';
@@ -96,18 +85,7 @@ const menuStep: Step = {
 };
 
 export class EditClaimDialog extends StepDialog {
-  protected readonly steps: readonly Step[] = [
-    menuStep,
-    programStep,
-    activityStep,
-    partnerIdStep,
-    customerStep,
-    subscriptionStep,
-    workloadsStep,
-    contactsStep,
-    poeStep,
-    summaryStep,
-  ];
+  protected readonly steps: readonly Step[] = [menuStep, ...CLAIM_FIELD_STEPS, summaryStep];
 
   constructor(services: FlowServices) {
     super(EDIT_CLAIM_DIALOG, services);
