@@ -85,6 +85,20 @@ const row = (partial: Partial<TransitionRow> & Pick<TransitionRow, 'action' | 'f
   ...partial,
 });
 
+/** Approving, and overturning a rejection on dispute, have the same effects (SPEC: "as on approval"). */
+const APPROVAL = {
+  to: 'Approved',
+  parties: ['reviewer'],
+  roles: REVIEWERS,
+  guards: ['notOwnOrganisation'],
+  consentPhase: 'window-open',
+  startTimers: ['consentWindow'],
+  alerts: [
+    { kind: 'approved', to: 'partner' },
+    { kind: 'consent-notice', to: 'customer' },
+  ],
+} as const satisfies Partial<TransitionRow>;
+
 export const TRANSITIONS: readonly TransitionRow[] = [
   row({ action: 'edit', from: at('Draft'), to: 'same', parties: ['partner'], roles: EDITORS }),
   row({ action: 'addPoe', from: at('Draft'), to: 'same', parties: ['partner'], roles: EDITORS }),
@@ -141,16 +155,7 @@ export const TRANSITIONS: readonly TransitionRow[] = [
   row({
     action: 'approve',
     from: at('InReview'),
-    to: 'Approved',
-    parties: ['reviewer'],
-    roles: REVIEWERS,
-    guards: ['notOwnOrganisation'],
-    consentPhase: 'window-open',
-    startTimers: ['consentWindow'],
-    alerts: [
-      { kind: 'approved', to: 'partner' },
-      { kind: 'consent-notice', to: 'customer' },
-    ],
+    ...APPROVAL,
   }),
   row({
     action: 'reject',
@@ -237,16 +242,7 @@ export const TRANSITIONS: readonly TransitionRow[] = [
   row({
     action: 'overturn',
     from: at('Disputed'),
-    to: 'Approved',
-    parties: ['reviewer'],
-    roles: REVIEWERS,
-    guards: ['notOwnOrganisation'],
-    consentPhase: 'window-open',
-    startTimers: ['consentWindow'],
-    alerts: [
-      { kind: 'approved', to: 'partner' },
-      { kind: 'consent-notice', to: 'customer' },
-    ],
+    ...APPROVAL,
   }),
   row({
     action: 'uphold',
