@@ -24,24 +24,17 @@ export interface LatencyResult {
 export const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 
 /** POSTs JSON and resolves with the status code once the response has been read. */
-export function postJson(url: string, body: unknown): Promise<number> {
-  const payload = Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      url,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': payload.length } },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-      },
-    );
-    request.on('error', reject);
-    request.end(payload);
-  });
+export async function postJson(url: string, body: unknown): Promise<number> {
+  return (await sendJson(url, body, false)).status;
 }
 
 /** POSTs JSON and resolves with the status code and the response body as text. */
 export function postJsonForText(url: string, body: unknown): Promise<{ status: number; text: string }> {
+  return sendJson(url, body, true);
+}
+
+/** Without `keepBody` the response is drained unread, so the load generator stays cheap. */
+function sendJson(url: string, body: unknown, keepBody: boolean): Promise<{ status: number; text: string }> {
   const payload = Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const request = http.request(
@@ -49,7 +42,8 @@ export function postJsonForText(url: string, body: unknown): Promise<{ status: n
       { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': payload.length } },
       (response) => {
         const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        if (keepBody) response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        else response.resume();
         response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
       },
     );
