@@ -28,15 +28,16 @@ export async function typicalClaim(): Promise<Claim> {
   }
 }
 
-export function reviewerViewer(): Viewer {
-  return { userId: 'reviewer-1', teamsUserId: '29:reviewer-1', role: 'reviewer', translator: translatorFor('en-US'), timeZone: 'Europe/Madrid' };
+/** A reviewer reading the card at `now` (the claim's own time in the bench, never today's date). */
+export function reviewerViewer(now: Date): Viewer {
+  return { userId: 'reviewer-1', teamsUserId: '29:reviewer-1', role: 'reviewer', translator: translatorFor('en-US'), timeZone: 'Europe/Madrid', now };
 }
 
 export async function runCardBench(options: { runs?: number; cards?: number; warmup?: number } = {}): Promise<CardBenchResult> {
   const runs = options.runs ?? 3;
   const cards = options.cards ?? 2000;
   const claim = await typicalClaim();
-  const viewer = reviewerViewer();
+  const viewer = reviewerViewer(new Date(claim.updatedAt));
   const render = () => renderClaimCard(claim, viewer, { refreshUserIds: ['29:reviewer-1'] });
   let sink = 0;
   for (let i = 0; i < (options.warmup ?? 500); i += 1) sink += render().version.length;

@@ -4,6 +4,7 @@ import { createPolicy } from '../services/policy.js';
 import { LowdbClaimRepository } from '../services/store/lowdbClaimRepository.js';
 import { median, percentile } from './support/load.js';
 import { hasTimer, timerDueAt } from './storeUpdate.js';
+import { systemClock } from '../services/clock.js';
 
 // ClaimService.tick(now) on a store filled by storeUpdate.ts's fillStore (claim k's one timer is
 // due at 2026-01-01 + k minutes; every fifth claim, a draft, has none).
@@ -39,7 +40,7 @@ export async function runTickBench(dataDir: string, n: number, options: TickBenc
   const repository = new LowdbClaimRepository({ dataDir });
   await repository.open();
   try {
-    const claims = new ClaimService({ repository, policy: createPolicy({}) });
+    const claims = new ClaimService({ repository, policy: createPolicy({}), clock: systemClock });
     const before = new Date(timerDueAt(1) - DAY_MS);
 
     const p50s: number[] = [];

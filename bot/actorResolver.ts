@@ -1,5 +1,6 @@
 import { TeamsInfo, type Activity, type TurnContext } from 'botbuilder';
 import type { Actor } from '../services/actor.js';
+import type { Clock } from '../services/clock.js';
 import type { Directory } from '../services/directory/directory.js';
 
 // Who is acting, from the authenticated activity only (SPEC section 1): the AAD object id and
@@ -29,7 +30,10 @@ export function identityOf(activity: Partial<Activity>): TeamsIdentity | undefin
 export class ActorResolver {
   private readonly emails = new Map<string, { email: string | undefined; until: number }>();
 
-  constructor(private readonly directory: Directory) {}
+  constructor(
+    private readonly directory: Directory,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * With a turn context, the email Teams reports for the member is looked up (and cached), so
@@ -50,7 +54,7 @@ export class ActorResolver {
   private async emailOf(identity: TeamsIdentity, context: TurnContext): Promise<string | undefined> {
     const key = `${identity.tenantId}:${identity.userId}`;
     const cached = this.emails.get(key);
-    if (cached && cached.until > Date.now()) return cached.email;
+    if (cached && cached.until > this.clock.now().getTime()) return cached.email;
     let email: string | undefined;
     try {
       const member = await TeamsInfo.getMember(context, identity.teamsUserId);
@@ -59,7 +63,7 @@ export class ActorResolver {
       // Outside Teams (or a connector without the roster API) there is no email: ids still work.
       email = undefined;
     }
-    this.emails.set(key, { email: email?.toLowerCase(), until: Date.now() + EMAIL_CACHE_MS });
+    this.emails.set(key, { email: email?.toLowerCase(), until: this.clock.now().getTime() + EMAIL_CACHE_MS });
     return email?.toLowerCase();
   }
 }

@@ -70,11 +70,13 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const repository = new LowdbClaimRepository({ dataDir: config.dataDir });
   await repository.open();
   const policy = createPolicy({ name: config.CPOR_POLICY, timeZone: config.CPOR_TIME_ZONE, holidays: config.CPOR_HOLIDAYS });
-  const claims = new ClaimService({ repository, policy, clock: options.clock ?? systemClock });
+  // One clock for every part that reads time: the service, scheduler, delivery, links and caches.
+  const clock = options.clock ?? systemClock;
+  const claims = new ClaimService({ repository, policy, clock });
 
   const directoryConfig = loadDirectoryConfig(environment);
-  const directoryServices = await openDirectory(directoryConfig);
-  const actors = new ActorResolver(options.directory ?? directoryServices.directory);
+  const directoryServices = await openDirectory(directoryConfig, { clock });
+  const actors = new ActorResolver(options.directory ?? directoryServices.directory, clock);
   const consentLinks = await openConsentLinks(directoryConfig);
   const consentMailer = createConsentMailer({
     config: directoryConfig,
@@ -82,6 +84,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     ...(directoryServices.graphClient ? { graphClient: directoryServices.graphClient } : {}),
     defaultLocale: config.DEFAULT_LOCALE,
     timeZone: policy.timeZone,
+    clock,
   });
 
   const adapter = new CloudAdapter(
@@ -102,14 +105,15 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 
   const delivery = loadProactiveConfig(environment);
   const appId = config.MicrosoftAppId ?? '';
-  const references = await ConversationReferenceStore.open(config.dataDir, { defaultLocale: config.DEFAULT_LOCALE, log });
+  const references = await ConversationReferenceStore.open(config.dataDir, { clock, defaultLocale: config.DEFAULT_LOCALE, log });
   const cardCopies = await CardCopies.open({
     dataDir: config.dataDir,
     adapter,
     appId,
     references,
+    clock,
     log,
-    renderClaimCard: (claim, recipient) => renderClaimCard(claim, toViewer(recipient)),
+    renderClaimCard: (claim, recipient) => renderClaimCard(claim, toViewer(recipient, clock.now())),
   });
   const outbox = await OutboxDelivery.open({
     claims,
@@ -120,8 +124,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     dataDir: config.dataDir,
     settings: delivery.delivery,
     cardCopies,
+    clock,
     log,
-    renderAlert: (alert, recipient) => renderAlert(alert, toViewer(recipient)),
+    renderAlert: (alert, recipient) => renderAlert(alert, toViewer(recipient, clock.now())),
     // A customer who never talked to the bot still gets the consent notice: by mail.
     onUnreachable: async (alert: Alert) => {
       if (alert.kind !== 'consent-notice') return 'not-handled';
@@ -132,6 +137,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const scheduler = new TickScheduler({
     claims,
     intervalMs: delivery.tickIntervalMs,
+    clock,
     onFired: () => outbox.kick(),
     log,
   });
@@ -144,6 +150,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 
   const cardActions = new CardActions({
     claims,
+    clock,
     actors,
     config: { defaultLocale: config.DEFAULT_LOCALE },
     log,
@@ -161,6 +168,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   });
   const bot = new ClaimsBot({
     claims,
+    clock,
     actors,
     flows,
     cardActions,
@@ -187,6 +195,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           service: claims,
           tokens: consentLinks.tokens,
           usedTokens: consentLinks.usedTokens,
+          clock,
           timeZone: policy.timeZone,
           defaultLocale: config.DEFAULT_LOCALE,
           secureCookies: directoryConfig.publicBaseUrl.startsWith('https:'),

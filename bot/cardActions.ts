@@ -11,6 +11,7 @@ import { DomainError, isDomainError, type FieldIssue } from '../services/errors.
 import { INFORMATION_REASONS, REVIEWER_REJECTION_REASONS, type Claim } from '../services/model.js';
 import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
 import { userContextOf, type UserContext } from './userContext.js';
+import type { Clock } from '../services/clock.js';
 
 // Universal Actions (`adaptiveCard/action` invokes): one handler per verb, each with its own
 // strict schema for `action.data`, checked before the service is called. Card data carries only
@@ -20,6 +21,8 @@ import { userContextOf, type UserContext } from './userContext.js';
 
 export interface CardActionsDeps {
   claims: ClaimService;
+  /** The claim service's clock, for what the cards offer now. */
+  clock: Clock;
   actors: ActorResolver;
   config: { defaultLocale: string };
   /** Called after every successful change, so the caller can update the other copies of the card. */
@@ -275,6 +278,7 @@ export class CardActions {
       role,
       translator: turn.user.translator,
       timeZone: turn.user.timeZone,
+      now: this.deps.clock.now(),
     };
   }
 

@@ -26,6 +26,7 @@ import type { Claim } from '../services/model.js';
 import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
 import { parseCommand, type ParsedCommand } from './commands.js';
 import { userContextOf, type UserContext } from './userContext.js';
+import type { Clock } from '../services/clock.js';
 
 // Routing: Teams activities become an actor and a command; results become cards. The bot holds
 // no claim logic: everything that changes a claim goes through the claim service.
@@ -60,6 +61,8 @@ export interface ConversationHooks {
 
 export interface ClaimsBotDependencies {
   claims: ClaimService;
+  /** The claim service's clock, for what the cards offer now. */
+  clock: Clock;
   actors: ActorResolver;
   flows: ConversationFlows;
   cardActions: CardActionHandler;
@@ -289,6 +292,7 @@ export class ClaimsBot extends TeamsActivityHandler {
       role,
       translator: user.translator,
       timeZone: user.timeZone,
+      now: this.deps.clock.now(),
     };
   }
 }

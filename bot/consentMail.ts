@@ -5,6 +5,7 @@ import { contactKeyOf, type ConsentTokens } from '../services/consent/consentTok
 import type { DirectoryConfig } from '../services/directory/directoryConfig.js';
 import { escapeHtml, localeForRecipient, noticeParagraphs, type ConsentNoticeFacts } from './consentMailNotice.js';
 import { EmlOutboxSender, GraphMailSender, type MailSender } from './consentMailSender.js';
+import type { Clock } from '../services/clock.js';
 
 // Sends the consent notice by mail to customer contacts who have no Teams conversation with the
 // bot: a complete HTML body in the contact's language, with a signed link to the consent page
@@ -122,12 +123,13 @@ export function createConsentMailer(options: {
   graphClient?: Client;
   defaultLocale: Locale;
   timeZone: string;
+  clock: Clock;
 }): ConsentMailer {
   const { config, graphClient } = options;
   const sender: MailSender =
     graphClient && config.graph?.mailSender
       ? new GraphMailSender(graphClient, config.graph.mailSender)
-      : new EmlOutboxSender(join(config.dataDir, 'outbox-mail'));
+      : new EmlOutboxSender(join(config.dataDir, 'outbox-mail'), options.clock);
   return new ConsentMailer({
     tokens: options.tokens,
     sender,

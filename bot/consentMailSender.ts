@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { writeFileDurably } from '../services/store/durableJsonFile.js';
+import type { Clock } from '../services/clock.js';
 
 // Where a consent mail goes: Microsoft Graph `sendMail` when Graph is configured, else an `.eml`
 // file under DATA_DIR/outbox-mail/ that a local user can open in any mail client.
@@ -55,18 +56,21 @@ export class GraphMailSender implements MailSender {
 }
 
 export class EmlOutboxSender implements MailSender {
-  constructor(private readonly folder: string) {}
+  constructor(
+    private readonly folder: string,
+    private readonly clock: Clock,
+  ) {}
 
   async send(message: MailMessage): Promise<{ location: string }> {
     await mkdir(this.folder, { recursive: true });
     const path = join(this.folder, `${message.id.replace(/[^A-Za-z0-9._-]/g, '_')}.eml`);
-    await writeFileDurably(path, toEml(message));
+    await writeFileDurably(path, toEml(message, this.clock.now()));
     return { location: path };
   }
 }
 
 /** A MIME message (RFC 5322 / 2045): multipart/alternative with text and HTML, UTF-8, base64. */
-export function toEml(message: MailMessage, date = new Date()): string {
+export function toEml(message: MailMessage, date: Date): string {
   const boundary = `cpor-${randomUUID()}`;
   const to = message.to.name ? `${encodeWord(message.to.name)} <${headerSafe(message.to.email)}>` : headerSafe(message.to.email);
   const part = (type: string, content: string) =>

@@ -4,7 +4,7 @@ import type restify from 'restify';
 import { DEFAULT_LOCALE, resolveLocale, translatorFor, type Locale, type Translator } from '../cards/i18n/i18n.js';
 import type { Actor } from '../services/actor.js';
 import type { ClaimService } from '../services/claimService.js';
-import { systemClock, type Clock } from '../services/clock.js';
+import type { Clock } from '../services/clock.js';
 import type { ConsentToken, ConsentTokens } from '../services/consent/consentTokens.js';
 import { contactKeyOf } from '../services/consent/consentTokens.js';
 import type { UsedConsentTokens } from '../services/consent/usedConsentTokens.js';
@@ -27,7 +27,7 @@ export interface ConsentPageDeps {
   defaultLocale?: Locale;
   /** Mark the CSRF cookie `Secure`: set when the page is served over https. */
   secureCookies: boolean;
-  clock?: Clock;
+  clock: Clock;
   log?: (message: string, error?: unknown) => void;
 }
 
@@ -83,7 +83,7 @@ class ConsentPage {
   private readonly clock: Clock;
 
   constructor(private readonly deps: ConsentPageDeps) {
-    this.clock = deps.clock ?? systemClock;
+    this.clock = deps.clock;
   }
 
   async handle(req: restify.Request, res: ServerResponse, step: 'notice' | 'confirm' | 'opt-out', raw: string): Promise<void> {

@@ -127,7 +127,7 @@ const VERB_ACTION: Record<ClaimCardVerb, { action: Action; party: Party }> = {
 };
 
 /** Whether the reader's role may take `verb` on `claim` as it stands (the service checks again). */
-export function offers(claim: Claim, viewer: Viewer, verb: ClaimCardVerb, now = Date.now()): boolean {
+export function offers(claim: Claim, viewer: Viewer, verb: ClaimCardVerb): boolean {
   if (viewer.role !== 'partner' && viewer.role !== 'reviewer') return false;
   const { action, party } = VERB_ACTION[verb];
   const row = rowFor(action, claim.status, claim.consentPhase);
@@ -139,7 +139,7 @@ export function offers(claim: Claim, viewer: Viewer, verb: ClaimCardVerb, now = 
   if (verb === 'edit' && rowFor('resubmit', claim.status, claim.consentPhase)) return false;
   if (verb === 'dispute') {
     const closes = claim.deadlines.disputeWindow;
-    return Boolean(claim.rejection && !claim.rejection.final && !claim.disputeWindowClosed && closes && Date.parse(closes) > now);
+    return Boolean(claim.rejection && !claim.rejection.final && !claim.disputeWindowClosed && closes && Date.parse(closes) > viewer.now.getTime());
   }
   return true;
 }

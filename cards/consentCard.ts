@@ -91,7 +91,7 @@ export function renderConsentAlert(
   outcome?: ConsentOutcome,
 ): AdaptiveCard {
   const closes = subject.consentCloses;
-  const open = !closes || Date.parse(closes) > Date.now();
+  const open = !closes || Date.parse(closes) > viewer.now.getTime();
   const state: ConsentSubject['state'] = outcome ?? (open ? 'open' : 'closed');
   return renderConsentSubject({ ...subject, version: alert.claimVersion, state }, viewer, {});
 }

@@ -13,4 +13,6 @@ export interface Viewer {
   role: ViewerRole;
   translator: Translator;
   timeZone: string;
+  /** The instant the card is rendered for (the claim service's clock): what is still open. */
+  now: Date;
 }

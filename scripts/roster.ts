@@ -5,6 +5,7 @@ import { loadDirectoryConfig } from '../services/directory/directoryConfig.js';
 import { userLabel } from '../services/directory/roster.js';
 import { addOrganisation, operatorGrant, operatorRevoke, RosterOperatorError, type OperatorContext } from '../services/directory/rosterOperator.js';
 import { RosterStore } from '../services/directory/rosterStore.js';
+import { systemClock } from '../services/clock.js';
 
 // The operator's tool for the roster file (DATA_DIR/roster.jsonl, or ROSTER_FILE):
 //   npx tsx scripts/roster.ts add-organisation --tenant <guid> --name "Contoso Partners" --partner-ids 4512345,4512346
@@ -38,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
     strict: true,
   });
   const config = loadDirectoryConfig();
-  const store = new RosterStore({ rosterFile: config.rosterFile, auditFile: config.auditFile, cacheTtlMs: 0 });
+  const store = new RosterStore({ rosterFile: config.rosterFile, auditFile: config.auditFile, cacheTtlMs: 0, clock: systemClock });
   const context: OperatorContext = { by: `cli:${userInfo().username}`, source: 'cli' };
   const required = (name: keyof typeof values): string => {
     const value = values[name];

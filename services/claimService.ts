@@ -6,7 +6,7 @@ import { BusinessCalendar } from './businessCalendar.js';
 import { solutionAreaOf } from './catalogue.js';
 import { recordKeysOf } from './claimFacts.js';
 import { checkDetails, checkPoe, missingForSubmission, parseInput } from './claimValidation.js';
-import { systemClock, type Clock } from './clock.js';
+import type { Clock } from './clock.js';
 import {
   CommentInputSchema,
   CreateInputSchema,
@@ -68,7 +68,7 @@ const EDITOR_ROLES = new Set(rowsFor('submit').flatMap((row) => row.roles));
 export interface ClaimServiceOptions {
   repository: ClaimRepository;
   policy: Policy;
-  clock?: Clock;
+  clock: Clock;
 }
 
 /** What one command asks of the transition machinery. */
@@ -122,7 +122,7 @@ export class ClaimService {
   constructor(options: ClaimServiceOptions) {
     this.repository = options.repository;
     this.policy = options.policy;
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock;
     this.calendar = new BusinessCalendar(options.policy.timeZone, options.policy.holidays);
   }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CardFactory } from 'botbuilder';
 import { z } from 'zod';
 import { SUPPORTED_LOCALES } from '../../cards/i18n/i18n.js';
+import type { Clock } from '../../services/clock.js';
 import type { Claim } from '../../services/model.js';
 import { writeFileDurably } from '../../services/store/durableJsonFile.js';
 import { KeyedMutex } from '../../services/store/keyedMutex.js';
@@ -46,6 +47,7 @@ export interface CardCopiesOptions {
   appId: string;
   references: ConversationReferenceStore;
   renderClaimCard: ClaimCardRenderer;
+  clock: Clock;
   log?: (message: string, error?: unknown) => void;
 }
 
@@ -75,7 +77,7 @@ export class CardCopies {
       const copies = (await this.read(claimId)).filter(
         (existing) => !(existing.conversationKey === copy.conversationKey && existing.activityId === copy.activityId),
       );
-      copies.push({ ...copy, recordedAt: new Date().toISOString() });
+      copies.push({ ...copy, recordedAt: this.options.clock.now().toISOString() });
       await this.write(claimId, copies.slice(-MAX_COPIES_PER_CLAIM));
     });
   }
@@ -115,7 +117,7 @@ export class CardCopies {
         report.updated += 1;
         keep.push(copy);
       } catch (error) {
-        const failure = classifyConnectorError(error, Date.now());
+        const failure = classifyConnectorError(error, this.options.clock.now().getTime());
         if (failure.kind === 'conversation-gone' || failure.kind === 'rejected') {
           // The message or the chat is gone: nothing left to keep current.
           report.forgotten += 1;

@@ -1,5 +1,5 @@
 import { SlidingWindowLimiter, TEAMS_CONVERSATION_WINDOWS, type RateWindow } from './rateLimiter.js';
-import type { TimeSource } from './timeSource.js';
+import type { Clock } from '../../services/clock.js';
 
 // One queue per conversation, run one request at a time in order, each request passing the
 // conversation's limiter and the global one. A throttled or failing conversation waits on its
@@ -19,7 +19,7 @@ interface Lane {
 }
 
 export interface LaneOptions {
-  time: TimeSource;
+  clock: Clock;
   globalRatePerSecond: number;
   conversationWindows?: readonly RateWindow[];
   log?: (message: string, error?: unknown) => void;
@@ -34,7 +34,7 @@ export class ConversationLanes {
   private inFlight = 0;
 
   constructor(private readonly options: LaneOptions) {
-    this.global = new SlidingWindowLimiter([{ limit: options.globalRatePerSecond, windowMs: 1000 }], options.time);
+    this.global = new SlidingWindowLimiter([{ limit: options.globalRatePerSecond, windowMs: 1000 }], options.clock);
   }
 
   enqueue(conversationKey: string, task: LaneTask): void {
@@ -95,12 +95,12 @@ export class ConversationLanes {
   }
 
   private async drainLane(key: string, lane: Lane): Promise<void> {
-    const { time } = this.options;
+    const { clock } = this.options;
     const signal = this.stopping.signal;
     while (lane.queue.length > 0 && !signal.aborted) {
-      const wait = lane.blockedUntil - time.now();
+      const wait = lane.blockedUntil - clock.now().getTime();
       if (wait > 0) {
-        await time.sleep(wait, signal);
+        await clock.sleep(wait, signal);
         continue;
       }
       const conversationSlot = await this.limiterFor(key).acquire(signal);
@@ -120,7 +120,7 @@ export class ConversationLanes {
         globalSlot.release();
         conversationSlot.release();
       }
-      if (verdict.kind === 'retry') lane.blockedUntil = Math.max(lane.blockedUntil, time.now() + verdict.afterMs);
+      if (verdict.kind === 'retry') lane.blockedUntil = Math.max(lane.blockedUntil, clock.now().getTime() + verdict.afterMs);
       else lane.queue.shift();
     }
   }
@@ -129,7 +129,7 @@ export class ConversationLanes {
     let limiter = this.limiters.get(key);
     if (!limiter) {
       if (this.limiters.size > 1000) this.forgetQuietLimiters();
-      limiter = new SlidingWindowLimiter(this.options.conversationWindows ?? TEAMS_CONVERSATION_WINDOWS, this.options.time);
+      limiter = new SlidingWindowLimiter(this.options.conversationWindows ?? TEAMS_CONVERSATION_WINDOWS, this.options.clock);
       this.limiters.set(key, limiter);
     }
     return limiter;

@@ -7,6 +7,7 @@ import { RoleSchema, type Role } from '../../services/actor.js';
 import { removeFileDurably, writeFileDurably } from '../../services/store/durableJsonFile.js';
 import { KeyedMutex } from '../../services/store/keyedMutex.js';
 import { userContextOf } from '../userContext.js';
+import type { Clock } from '../../services/clock.js';
 
 // Where people can be reached: one conversation reference per personal chat (tenant + AAD user
 // id, with the roles, language and time zone seen on the user's last activity) and per reviewer
@@ -64,17 +65,18 @@ export class ConversationReferenceStore {
 
   private constructor(
     private readonly folder: string,
+    private readonly clock: Clock,
     private readonly defaultLocale: string,
     private readonly log: (message: string, error?: unknown) => void,
   ) {}
 
   static async open(
     dataDir: string,
-    options: { defaultLocale?: string; log?: (message: string, error?: unknown) => void } = {},
+    options: { clock: Clock; defaultLocale?: string; log?: (message: string, error?: unknown) => void },
   ): Promise<ConversationReferenceStore> {
     const folder = join(dataDir, 'conversations');
     await mkdir(folder, { recursive: true });
-    const store = new ConversationReferenceStore(folder, options.defaultLocale ?? 'en', options.log ?? (() => undefined));
+    const store = new ConversationReferenceStore(folder, options.clock, options.defaultLocale ?? 'en', options.log ?? (() => undefined));
     await store.load();
     return store;
   }
@@ -102,7 +104,7 @@ export class ConversationReferenceStore {
       ...(activity.from?.id ? { teamsUserId: activity.from.id } : {}),
       roles: actor ? [...actor.roles] : (existing?.roles ?? []),
       ...(organisationTenantId ? { organisationTenantId } : {}),
-      updatedAt: existing?.updatedAt ?? new Date().toISOString(),
+      updatedAt: existing?.updatedAt ?? this.clock.now().toISOString(),
     };
     return this.put(next, existing);
   }
@@ -114,8 +116,8 @@ export class ConversationReferenceStore {
     const next: StoredReference = {
       ...base,
       roles: [],
-      reviewerChannel: { setBy: actor.userId, at: new Date().toISOString() },
-      updatedAt: new Date().toISOString(),
+      reviewerChannel: { setBy: actor.userId, at: this.clock.now().toISOString() },
+      updatedAt: this.clock.now().toISOString(),
     };
     return this.put(next, this.byKey.get(base.key), true);
   }
@@ -136,7 +138,7 @@ export class ConversationReferenceStore {
   async markDead(key: string, reason: string): Promise<void> {
     const existing = this.byKey.get(key);
     if (!existing || existing.dead) return;
-    await this.put({ ...existing, dead: { at: new Date().toISOString(), reason } }, existing, true);
+    await this.put({ ...existing, dead: { at: this.clock.now().toISOString(), reason } }, existing, true);
   }
 
   /** A personal chat the bot created itself (createConversation) for a user it had not met. */
@@ -163,7 +165,7 @@ export class ConversationReferenceStore {
       ...(known.organisationTenantId ? { organisationTenantId: known.organisationTenantId } : {}),
       locale: this.defaultLocale,
       timeZone: 'UTC',
-      updatedAt: new Date().toISOString(),
+      updatedAt: this.clock.now().toISOString(),
     };
     return (await this.put(next, this.byKey.get(key), true)) ?? next;
   }
@@ -247,7 +249,7 @@ export class ConversationReferenceStore {
   private async put(next: StoredReference, existing: StoredReference | undefined, force = false): Promise<StoredReference> {
     const candidate: StoredReference = force ? next : withoutDead(next);
     if (existing && !force && sameContent(existing, candidate)) return existing;
-    const stored: StoredReference = { ...candidate, updatedAt: new Date().toISOString() };
+    const stored: StoredReference = { ...candidate, updatedAt: this.clock.now().toISOString() };
     this.byKey.set(stored.key, stored);
     await this.writes.run(stored.key, () => writeFileDurably(this.fileOf(stored.key), JSON.stringify(stored)));
     return stored;

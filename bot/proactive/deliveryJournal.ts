@@ -42,10 +42,10 @@ export class DeliveryJournal {
   ) {}
 
   /** Opens (or creates) `DATA_DIR/proactive/delivery-journal.jsonl` and compacts it. */
-  static async open(dataDir: string, options: { retentionMs: number; now?: () => number }): Promise<DeliveryJournal> {
+  static async open(dataDir: string, options: { retentionMs: number; now: () => number }): Promise<DeliveryJournal> {
     const path = join(dataDir, 'proactive', 'delivery-journal.jsonl');
     await mkdir(dirname(path), { recursive: true });
-    const journal = new DeliveryJournal(path, options.retentionMs, options.now ?? Date.now);
+    const journal = new DeliveryJournal(path, options.retentionMs, options.now);
     await journal.load();
     await journal.compact();
     return journal;

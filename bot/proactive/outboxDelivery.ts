@@ -1,5 +1,6 @@
 import { CardFactory, type ConversationParameters, type ConversationReference, type TurnContext } from 'botbuilder';
 import type { DeliveryOutcome } from '../../services/claimService.js';
+import type { Clock } from '../../services/clock.js';
 import type { Alert } from '../../services/model.js';
 import type { ClaimRepository } from '../../services/store/claimRepository.js';
 import type { CardCopies } from './cardCopies.js';
@@ -11,7 +12,6 @@ import { DeliveryJournal } from './deliveryJournal.js';
 import type { DeliverySettings } from './proactiveConfig.js';
 import type { RateWindow } from './rateLimiter.js';
 import { recipientOf, resolveRecipients, roleOf, type AlertRenderer, type Recipient } from './recipients.js';
-import { realTime, type TimeSource } from './timeSource.js';
 
 // The outbox worker: drains the alerts state changes recorded, renders each for each recipient
 // in their language, and posts it proactively, within Teams' rate limits. Delivery promise:
@@ -71,7 +71,8 @@ export interface OutboxDeliveryOptions {
   cardCopies?: CardCopies;
   /** Another channel (e-mail) for an alert nobody can be reached for in Teams. */
   onUnreachable?: (alert: Alert, reason: string) => Promise<UnreachableOutcome>;
-  time?: TimeSource;
+  /** The claim service's clock: alert ages, Retry-After and the rate windows are on it. */
+  clock: Clock;
   random?: () => number;
   conversationWindows?: readonly RateWindow[];
   log?: (message: string, error?: unknown) => void;
@@ -118,7 +119,7 @@ const RECENT_DEAD_LETTERS = 20;
 
 export class OutboxDelivery {
   private readonly lanes: ConversationLanes;
-  private readonly time: TimeSource;
+  private readonly clock: Clock;
   private readonly random: () => number;
   private readonly log: (message: string, error?: unknown) => void;
   /** Alerts being delivered now, by alert id: never picked twice. */
@@ -146,11 +147,11 @@ export class OutboxDelivery {
     private readonly options: OutboxDeliveryOptions,
     private readonly journal: DeliveryJournal,
   ) {
-    this.time = options.time ?? realTime;
+    this.clock = options.clock;
     this.random = options.random ?? Math.random;
     this.log = options.log ?? (() => undefined);
     this.lanes = new ConversationLanes({
-      time: this.time,
+      clock: this.clock,
       globalRatePerSecond: options.settings.globalRatePerSecond,
       ...(options.conversationWindows ? { conversationWindows: options.conversationWindows } : {}),
       log: this.log,
@@ -158,8 +159,8 @@ export class OutboxDelivery {
   }
 
   static async open(options: OutboxDeliveryOptions): Promise<OutboxDelivery> {
-    const time = options.time ?? realTime;
-    const journal = await DeliveryJournal.open(options.dataDir, { retentionMs: options.settings.dedupeRetentionMs, now: () => time.now() });
+    const { clock } = options;
+    const journal = await DeliveryJournal.open(options.dataDir, { retentionMs: options.settings.dedupeRetentionMs, now: () => clock.now().getTime() });
     return new OutboxDelivery(options, journal);
   }
 
@@ -216,7 +217,7 @@ export class OutboxDelivery {
   }
 
   health(): OutboxHealth {
-    const now = this.time.now();
+    const now = this.clock.now().getTime();
     const throttled = [...this.held.values()].flatMap((job) => job.targets).filter((target) => this.lanes.blockedUntil(target.recipient.conversationKey) > now);
     return {
       pending: this.pendingCount,
@@ -237,10 +238,10 @@ export class OutboxDelivery {
     while (!this.stopped) {
       // Waiting alerts are looked at again once per poll interval, not on every kick: re-reading
       // a large backlog after every turn would starve the turns.
-      const due = this.time.now() - this.lastWaitingCheck >= this.options.settings.pollIntervalMs;
+      const due = this.clock.now().getTime() - this.lastWaitingCheck >= this.options.settings.pollIntervalMs;
       await this.drain({ recheckWaiting: due });
       if (this.stopped) break;
-      await this.time.sleep(this.options.settings.pollIntervalMs, this.wake.signal);
+      await this.clock.sleep(this.options.settings.pollIntervalMs, this.wake.signal);
       if (this.wake.signal.aborted) this.wake = new AbortController();
     }
   }
@@ -249,7 +250,7 @@ export class OutboxDelivery {
     try {
       if (this.recheckWaiting) {
         this.recheckWaiting = false;
-        this.lastWaitingCheck = this.time.now();
+        this.lastWaitingCheck = this.clock.now().getTime();
         this.waiting.clear();
       }
       // Alerts already held (queued behind a throttled conversation) or waiting for someone to
@@ -266,7 +267,7 @@ export class OutboxDelivery {
         if (this.held.has(alert.id)) continue;
         await this.begin(alert);
       }
-      this.lastDrainAt = new Date(this.time.now()).toISOString();
+      this.lastDrainAt = this.clock.now().toISOString();
       this.lastError = undefined;
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : String(error);
@@ -356,7 +357,7 @@ export class OutboxDelivery {
         });
       } catch (error) {
         await this.journal.record(alert.dedupeKey, target.recipient.conversationKey, 'failed');
-        return await this.failed(job, target, classifyConnectorError(error, this.time.now()));
+        return await this.failed(job, target, classifyConnectorError(error, this.clock.now().getTime()));
       }
       await this.journal.record(alert.dedupeKey, target.recipient.conversationKey, 'sent', activityId);
       target.state = 'sent';
@@ -451,7 +452,7 @@ export class OutboxDelivery {
       }
       this.declined.add(alert.id);
     }
-    const age = this.time.now() - Date.parse(alert.createdAt);
+    const age = this.clock.now().getTime() - Date.parse(alert.createdAt);
     if (final || age >= this.options.settings.undeliverableAfterMs) {
       await this.deadLetter(alert, `undeliverable: ${reason}`);
       return;
@@ -464,7 +465,7 @@ export class OutboxDelivery {
     await this.options.claims.recordDelivery(alert.claimId, alert.id, { state: 'dead', error: reason });
     this.deadTotal += 1;
     this.declined.delete(alert.id);
-    this.recentDead.unshift({ alertId: alert.id, claimId: alert.claimId, kind: alert.kind, reason, at: new Date(this.time.now()).toISOString() });
+    this.recentDead.unshift({ alertId: alert.id, claimId: alert.claimId, kind: alert.kind, reason, at: this.clock.now().toISOString() });
     this.recentDead.length = Math.min(this.recentDead.length, RECENT_DEAD_LETTERS);
     this.log(`alert ${alert.id} (${alert.kind}, ${alert.claimId}) dead-lettered: ${reason}`);
   }
@@ -489,7 +490,7 @@ export class OutboxDelivery {
         }),
       );
     } catch (error) {
-      const failure = classifyConnectorError(error, this.time.now());
+      const failure = classifyConnectorError(error, this.clock.now().getTime());
       return { kind: 'failed', reason: `could not open a chat with the user: ${failure.detail}` };
     }
     if (!conversationId) return { kind: 'failed', reason: 'could not open a chat with the user: no conversation id' };

@@ -1,4 +1,4 @@
-import type { TimeSource } from './timeSource.js';
+import type { Clock } from '../../services/clock.js';
 
 // Sliding-window rate limits (Teams: 7 per 1 s, 8 per 2 s, 60 per 30 s per conversation; a
 // global rate per bot). A slot is counted from the moment it is granted until `release`, and
@@ -38,7 +38,7 @@ export class SlidingWindowLimiter {
 
   constructor(
     private readonly windows: readonly RateWindow[],
-    private readonly time: TimeSource,
+    private readonly clock: Clock,
   ) {
     if (windows.length === 0) throw new Error('a limiter needs at least one window');
     this.longestWindowMs = Math.max(...windows.map((window) => window.windowMs));
@@ -48,7 +48,7 @@ export class SlidingWindowLimiter {
   async acquire(signal?: AbortSignal): Promise<RateSlot | undefined> {
     for (;;) {
       if (signal?.aborted) return undefined;
-      const wait = this.waitMs(this.time.now());
+      const wait = this.waitMs(this.clock.now().getTime());
       if (wait === 0) return this.grant();
       await this.waitForChange(wait, signal);
     }
@@ -76,7 +76,7 @@ export class SlidingWindowLimiter {
 
   /** Entries in flight or inside the longest window (for tests and health). */
   size(): number {
-    this.prune(this.time.now());
+    this.prune(this.clock.now().getTime());
     return this.entries.length;
   }
 
@@ -88,7 +88,7 @@ export class SlidingWindowLimiter {
       release: () => {
         if (released) return;
         released = true;
-        entry.completedAt = this.time.now();
+        entry.completedAt = this.clock.now().getTime();
         const waiters = this.releaseWaiters;
         this.releaseWaiters = [];
         for (const wake of waiters) wake();
@@ -100,7 +100,7 @@ export class SlidingWindowLimiter {
     const stop = new AbortController();
     const onAbort = () => stop.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    const sleeping = this.time.sleep(Number.isFinite(wait) ? wait : IN_FLIGHT_RECHECK_MS, stop.signal);
+    const sleeping = this.clock.sleep(Number.isFinite(wait) ? wait : IN_FLIGHT_RECHECK_MS, stop.signal);
     // Only a slot in flight can free room before the timer does; otherwise the timer alone decides.
     const inFlight = this.entries.some((entry) => entry.completedAt === undefined);
     const released = inFlight ? new Promise<void>((resolve) => this.releaseWaiters.push(resolve)) : sleeping;

@@ -32,15 +32,17 @@ export interface RecipientViewer {
   role: RecipientRole;
   translator: Translator;
   timeZone: string;
+  now: Date;
 }
 
-export function toViewer(recipient: Recipient): RecipientViewer {
+export function toViewer(recipient: Recipient, now: Date): RecipientViewer {
   return {
     userId: recipient.userId ?? recipient.conversationKey,
     ...(recipient.teamsUserId ? { teamsUserId: recipient.teamsUserId } : {}),
     role: recipient.role,
     translator: translatorFor(recipient.locale),
     timeZone: recipient.timeZone,
+    now,
   };
 }
 

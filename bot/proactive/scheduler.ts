@@ -1,5 +1,5 @@
 import type { TimerFiring } from '../../services/claimService.js';
-import { systemClock, type Clock } from '../../services/clock.js';
+import type { Clock } from '../../services/clock.js';
 
 // Calls the claim service's tick(now) once at start-up (timers that fell due while the bot was
 // down fire now: catch-up) and then every interval. One tick at a time: a timer that fires while
@@ -22,7 +22,7 @@ export interface SchedulerHealth {
 export interface TickSchedulerOptions {
   claims: TickSource;
   intervalMs: number;
-  clock?: Clock;
+  clock: Clock;
   /** Called after a tick that fired timers (their alerts are in the outbox): kick delivery. */
   onFired?: (firings: TimerFiring[]) => void;
   log?: (message: string, error?: unknown) => void;
@@ -84,7 +84,7 @@ export class TickScheduler {
   }
 
   private async runTick(): Promise<void> {
-    const now = (this.options.clock ?? systemClock).now();
+    const now = this.options.clock.now();
     try {
       const firings = await this.options.claims.tick(now);
       this.lastTickAt = now.toISOString();

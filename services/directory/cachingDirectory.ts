@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import type { Directory, DirectoryUser, ResolveHints } from './directory.js';
 
 // Remembers answers for a short time so a chat turn doesn't cost a Graph round trip each time.
@@ -10,7 +10,7 @@ export class CachingDirectory implements Directory {
   constructor(
     private readonly inner: Directory,
     private readonly ttlMs: number,
-    private readonly clock: Clock = systemClock,
+    private readonly clock: Clock,
     private readonly maxEntries = 5_000,
   ) {}
 

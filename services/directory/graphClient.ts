@@ -7,6 +7,7 @@ import {
   type Context,
   type Middleware,
 } from '@microsoft/microsoft-graph-client';
+import type { Clock } from '../clock.js';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 
 // A Microsoft Graph client for app-only calls: a bearer token from a TokenCredential, retries on
@@ -23,6 +24,8 @@ export interface GraphClientOptions {
   maxRetries: number;
   /** A Retry-After longer than this is not waited for: the call fails and the user retries. */
   maxRetryAfterSeconds: number;
+  /** Turns a Retry-After date into a wait. */
+  clock: Clock;
 }
 
 /**
@@ -64,19 +67,19 @@ class TimeoutHandler implements Middleware {
   }
 }
 
-export function retryAfterSeconds(response: Response): number | undefined {
+export function retryAfterSeconds(response: Response, now: Date): number | undefined {
   const header = response.headers?.get('Retry-After');
   if (header === null || header === undefined) return undefined;
   const seconds = Number(header);
   if (!Number.isNaN(seconds)) return seconds;
   const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - now.getTime()) / 1000);
 }
 
 export function createGraphClient(options: GraphClientOptions): Client {
   const provider = new TokenCredentialAuthenticationProvider(options.credential, { scopes: [GRAPH_SCOPE] });
   const retryOptions = new RetryHandlerOptions(1, options.maxRetries, (_delay, _attempt, _request, _options, response) => {
-    const wait = retryAfterSeconds(response);
+    const wait = retryAfterSeconds(response, options.clock.now());
     return wait === undefined || wait <= options.maxRetryAfterSeconds;
   });
   const chain: Middleware[] = [

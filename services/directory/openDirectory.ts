@@ -26,7 +26,7 @@ export interface DirectoryServices {
 
 export async function openDirectory(
   config: DirectoryConfig,
-  options: { credential?: TokenCredential; clock?: Clock } = {},
+  options: { credential?: TokenCredential; clock: Clock },
 ): Promise<DirectoryServices> {
   const roster = new RosterStore({
     rosterFile: config.rosterFile,
@@ -48,6 +48,7 @@ export async function openDirectory(
     timeoutMs: graph.timeoutMs,
     maxRetries: graph.maxRetries,
     maxRetryAfterSeconds: graph.maxRetryAfterSeconds,
+    clock: options.clock,
   });
   const graphDirectory = new GraphDirectory({
     client: graphClient,

@@ -1,7 +1,7 @@
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Role } from '../actor.js';
-import { systemClock, type Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import { writeFileDurably } from '../store/durableJsonFile.js';
 import { KeyedMutex } from '../store/keyedMutex.js';
 import { parseRoster, serializeRoster, type Roster } from './roster.js';
@@ -35,7 +35,7 @@ export interface RosterStoreOptions {
   rosterFile: string;
   auditFile: string;
   cacheTtlMs?: number;
-  clock?: Clock;
+  clock: Clock;
 }
 
 export class RosterStore {
@@ -50,7 +50,7 @@ export class RosterStore {
     this.rosterFile = options.rosterFile;
     this.auditFile = options.auditFile;
     this.cacheTtlMs = options.cacheTtlMs ?? 60_000;
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock;
   }
 
   /** Reads and validates the file now; a malformed roster throws a RosterFormatError naming the line. */

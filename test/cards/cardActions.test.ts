@@ -81,7 +81,8 @@ describe('card actions over HTTP (adaptiveCard/action)', function () {
     const directory = new TestDirectory([reviewer(), reviewer('reviewer-2'), partner(), customer(), customer(OTHER_CUSTOMER_TENANT)]);
     const actions = new CardActions({
       claims: harness.service,
-      actors: new ActorResolver(directory),
+      clock: harness.clock,
+      actors: new ActorResolver(directory, harness.clock),
       config: { defaultLocale: 'en' },
       onClaimChanged: async (claim) => {
         changed.push(claim);

@@ -24,6 +24,7 @@ import {
   createHarness,
   customer,
   m365Details,
+  MONDAY,
   otherPartner,
   partner,
   reviewer,
@@ -41,8 +42,9 @@ const TEMPLATES_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../cards
 const ROLES = ['partner', 'reviewer', 'customer', 'observer'] as const;
 const STAGES: Stage[] = ['Draft', 'Submitted', 'InReview', 'PartnerActionRequired', 'Approved', 'Associated', 'Rejected', 'Disputed'];
 
-function viewerFor(locale: Locale, role: Viewer['role'] = 'partner'): Viewer {
-  return { userId: 'user-1', teamsUserId: '29:user-1', role, translator: translatorFor(locale), timeZone: 'Europe/Stockholm' };
+/** A reader at `now`: the fixtures' own time, never today's date. */
+function viewerFor(locale: Locale, role: Viewer['role'] = 'partner', now: Date = MONDAY): Viewer {
+  return { userId: 'user-1', teamsUserId: '29:user-1', role, translator: translatorFor(locale), timeZone: 'Europe/Stockholm', now };
 }
 
 function assertSendable(card: AdaptiveCard, label: string): void {
@@ -279,7 +281,7 @@ describe('claim card content', function () {
   });
 
   it('offers each role the actions the lifecycle allows now, and none to observers', async function () {
-    const en = (role: Viewer['role']) => viewerFor('en', role);
+    const en = (role: Viewer['role']) => viewerFor('en', role, harness.clock.now());
     const submitted = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Teams'] }));
     assert.deepEqual(verbsOf(renderClaimCard(submitted, en('reviewer'))).sort(), ['comment', 'startReview']);
     assert.deepEqual(verbsOf(renderClaimCard(submitted, en('partner'))).sort(), ['comment', 'edit', 'withdraw']);

@@ -40,7 +40,7 @@ describe('consent by email', () => {
   it('writes an .eml with the complete notice and a signed link when Graph is not configured', async () => {
     const claim = await claimAt(harness, 'Approved');
     const config = loadDirectoryConfig({ DATA_DIR: harness.dataDir, PUBLIC_BASE_URL: 'https://bot.example.com/' });
-    const mailer = createConsentMailer({ config, tokens, defaultLocale: 'en', timeZone: 'UTC' });
+    const mailer = createConsentMailer({ config, tokens, defaultLocale: 'en', timeZone: 'UTC', clock: harness.clock });
     const [sent, ...others] = await mailer.send(consentFactsFromClaim(claim));
     assert.equal(others.length, 0);
     assert.ok(sent);
@@ -99,7 +99,7 @@ describe('consent by email', () => {
 
     const mailer = new ConsentMailer({
       tokens,
-      sender: new EmlOutboxSender(join(harness.dataDir, 'outbox-mail')),
+      sender: new EmlOutboxSender(join(harness.dataDir, 'outbox-mail'), harness.clock),
       publicBaseUrl: 'http://localhost:3978',
       from: 'notices@contoso.com',
       defaultLocale: 'en',
@@ -142,8 +142,8 @@ describe('consent by email', () => {
         GRAPH_MAIL_SENDER: 'notices@contoso.com',
         PUBLIC_BASE_URL: 'https://bot.example.com',
       });
-      const { graphClient } = await openDirectory(config, { credential: fakeCredential });
-      const mailer = createConsentMailer({ config, tokens, graphClient, defaultLocale: 'en', timeZone: 'UTC' });
+      const { graphClient } = await openDirectory(config, { credential: fakeCredential, clock: harness.clock });
+      const mailer = createConsentMailer({ config, tokens, graphClient, defaultLocale: 'en', timeZone: 'UTC', clock: harness.clock });
       const [sent] = await mailer.send(consentFactsFromClaim(claim));
       assert.equal(sent?.location, 'graph:notices@contoso.com');
 

@@ -36,7 +36,7 @@ export async function startConsentPage(harness: Harness, options: { serverWideBo
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const mailer = new ConsentMailer({
     tokens: links.tokens,
-    sender: new EmlOutboxSender(join(harness.dataDir, 'outbox-mail')),
+    sender: new EmlOutboxSender(join(harness.dataDir, 'outbox-mail'), harness.clock),
     publicBaseUrl: baseUrl,
     from: 'notices@contoso.com',
     defaultLocale: 'en',

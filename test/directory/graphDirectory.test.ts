@@ -6,7 +6,7 @@ import { loadDirectoryConfig } from '../../services/directory/directoryConfig.js
 import type { Directory } from '../../services/directory/directory.js';
 import { openDirectory } from '../../services/directory/openDirectory.js';
 import { isDomainError } from '../../services/errors.js';
-import { OTHER_PARTNER_TENANT, PARTNER_TENANT } from '../support/serviceHarness.js';
+import { ManualClock, MONDAY, OTHER_PARTNER_TENANT, PARTNER_TENANT } from '../support/serviceHarness.js';
 import { fakeCredential, GraphStandIn, json } from './helpers.js';
 
 const ADMINS_GROUP = 'aaaaaaaa-0000-4000-8000-000000000001';
@@ -34,7 +34,7 @@ describe('directory: Microsoft Graph, against a local stand-in', function () {
       GRAPH_MAX_RETRY_AFTER_SECONDS: '5',
       ...extra,
     });
-    const services = await openDirectory(config, { credential: fakeCredential });
+    const services = await openDirectory(config, { credential: fakeCredential, clock: new ManualClock(MONDAY) });
     assert.equal(services.kind, 'graph');
     return services.directory;
   }

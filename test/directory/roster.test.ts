@@ -65,7 +65,7 @@ describe('directory: the roster file', () => {
   it('stops start-up on a malformed file, with the line in the message', async () => {
     await writeFile(join(dataDir, 'roster.jsonl'), `${ORG}\n{"type":"organisation","tenantId":"not-a-guid","name":"X","partnerIds":["1234"]}\n`);
     const config = loadDirectoryConfig({ DATA_DIR: dataDir });
-    await assert.rejects(openDirectory(config), (error: Error) => {
+    await assert.rejects(openDirectory(config, { clock: new ManualClock(MONDAY) }), (error: Error) => {
       assert.ok(error instanceof RosterFormatError);
       assert.match(error.message, /roster\.jsonl, line 2: tenantId/);
       return true;
@@ -78,7 +78,7 @@ describe('directory: the roster file', () => {
       BOOTSTRAP_ORGANISATIONS: `${PARTNER_TENANT}:4512345+4512346:Contoso Partners: EMEA`,
       BOOTSTRAP_ADMINS: `${PARTNER_TENANT}:ana@contoso.com:global-admin,${REVIEW_TENANT}:aad-rita:reviewer`,
     });
-    const { directory, roster } = await openDirectory(config);
+    const { directory, roster } = await openDirectory(config, { clock: new ManualClock(MONDAY) });
     const ana = await directory.resolve('aad-ana', PARTNER_TENANT, { email: 'ana@contoso.com' });
     assert.deepEqual(ana.roles, ['global-admin']);
     assert.deepEqual(ana.organisation, { tenantId: PARTNER_TENANT, name: 'Contoso Partners: EMEA', partnerIds: ['4512345', '4512346'] });
@@ -86,7 +86,7 @@ describe('directory: the roster file', () => {
     assert.equal((await roster.auditTrail()).filter((entry) => entry.source === 'bootstrap').length, 3);
 
     const before = await readFile(config.rosterFile, 'utf8');
-    await openDirectory(config);
+    await openDirectory(config, { clock: new ManualClock(MONDAY) });
     assert.equal(await readFile(config.rosterFile, 'utf8'), before, 'a second start changes nothing');
     assert.equal((await roster.auditTrail()).length, 3);
   });
@@ -98,7 +98,7 @@ describe('directory: the roster file', () => {
 
   it('resolves users by object id or by the email Teams reports, and unknown users to no roles', async () => {
     await writeFile(join(dataDir, 'roster.jsonl'), `${ORG}\n${ADMIN}\n{"type":"user","tenantId":"${PARTNER_TENANT}","email":"bo@contoso.com","roles":["incentives-user"]}\n`);
-    const directory = new RosterDirectory(new RosterStore({ rosterFile: join(dataDir, 'roster.jsonl'), auditFile: join(dataDir, 'audit.jsonl') }));
+    const directory = new RosterDirectory(new RosterStore({ rosterFile: join(dataDir, 'roster.jsonl'), auditFile: join(dataDir, 'audit.jsonl'), clock: new ManualClock(MONDAY) }));
     const ana = await directory.resolve('aad-ana', PARTNER_TENANT);
     assert.deepEqual(ana.roles, ['incentives-admin']);
     assert.equal(ana.displayName, 'Ana');

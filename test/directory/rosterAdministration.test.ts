@@ -7,7 +7,7 @@ import { RosterAdministration } from '../../services/directory/rosterAdministrat
 import { RosterDirectory } from '../../services/directory/rosterDirectory.js';
 import { RosterStore } from '../../services/directory/rosterStore.js';
 import { isDomainError, type ErrorCode } from '../../services/errors.js';
-import { OTHER_PARTNER_TENANT, PARTNER_TENANT, REVIEW_TENANT } from '../support/serviceHarness.js';
+import { ManualClock, MONDAY, OTHER_PARTNER_TENANT, PARTNER_TENANT, REVIEW_TENANT } from '../support/serviceHarness.js';
 
 const CONTOSO = { tenantId: PARTNER_TENANT, name: 'Contoso Partners', partnerIds: ['4512345'] };
 const NORTHWIND = { tenantId: OTHER_PARTNER_TENANT, name: 'Northwind Advisors', partnerIds: ['7700001'] };
@@ -46,7 +46,7 @@ describe('directory: roster administration by partner admins', () => {
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'cpor-roster-admin-'));
     await writeFile(join(dataDir, 'roster.jsonl'), `${ROSTER}\n`);
-    store = new RosterStore({ rosterFile: join(dataDir, 'roster.jsonl'), auditFile: join(dataDir, 'roster-audit.jsonl') });
+    store = new RosterStore({ rosterFile: join(dataDir, 'roster.jsonl'), auditFile: join(dataDir, 'roster-audit.jsonl'), clock: new ManualClock(MONDAY) });
     admin = new RosterAdministration(store);
     directory = new RosterDirectory(store);
   });
@@ -61,7 +61,7 @@ describe('directory: roster administration by partner admins', () => {
     assert.equal(granted.organisation?.name, 'Contoso Partners');
 
     // A fresh store reads what was written: the change is on disk, not only in memory.
-    const reread = new RosterDirectory(new RosterStore({ rosterFile: store.rosterFile, auditFile: store.auditFile }));
+    const reread = new RosterDirectory(new RosterStore({ rosterFile: store.rosterFile, auditFile: store.auditFile, clock: new ManualClock(MONDAY) }));
     assert.deepEqual((await reread.resolve('x', PARTNER_TENANT, { email: 'new.person@contoso.com' })).roles, ['incentives-user']);
 
     const [entry] = await store.auditTrail();

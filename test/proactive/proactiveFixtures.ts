@@ -5,8 +5,8 @@ import { ConversationReferenceStore } from '../../bot/proactive/conversationRefe
 import { alertStateFrom, OutboxDelivery, type OutboxDeliveryOptions } from '../../bot/proactive/outboxDelivery.js';
 import type { DeliverySettings } from '../../bot/proactive/proactiveConfig.js';
 import type { AlertRenderer } from '../../bot/proactive/recipients.js';
-import type { TimeSource } from '../../bot/proactive/timeSource.js';
 import type { Role } from '../../services/actor.js';
+import type { Clock } from '../../services/clock.js';
 import type { Harness } from '../support/serviceHarness.js';
 import type { ProactiveConnector } from '../support/proactiveConnector.js';
 
@@ -93,7 +93,8 @@ export async function openWorker(
   harness: Harness,
   options: Partial<OutboxDeliveryOptions> & { references?: ConversationReferenceStore } = {},
 ): Promise<Worker> {
-  const references = options.references ?? (await ConversationReferenceStore.open(harness.dataDir));
+  const clock = options.clock ?? harness.clock;
+  const references = options.references ?? (await ConversationReferenceStore.open(harness.dataDir, { clock }));
   const outbox = await OutboxDelivery.open({
     claims: harness.service,
     alertState: alertStateFrom(harness.repository),
@@ -103,6 +104,7 @@ export async function openWorker(
     renderAlert: testRenderer,
     settings: testSettings(),
     ...options,
+    clock,
     references,
   });
   return { outbox, references };
@@ -137,12 +139,15 @@ export function deliveredKeys(connector: ProactiveConnector): Map<string, number
  * The limiter decides on this clock and the stand-in stamps requests with it, so the limits are
  * asserted on the same instants the limiter saw, and 500 sends over minutes run in a second.
  */
-export class VirtualTime implements TimeSource {
+export class VirtualTime implements Clock {
   private current: number;
   constructor(start = Date.parse('2026-11-23T09:00:00.000Z')) {
     this.current = start;
   }
-  now(): number {
+  now(): Date {
+    return new Date(this.current);
+  }
+  millis(): number {
     return this.current;
   }
   sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -42,8 +42,8 @@ describe('proactive: per-conversation rate limits', function () {
 
   before(async () => {
     harness = await createHarness();
-    connector = await ProactiveConnector.start({ now: () => time.now() });
-    worker = await openWorker(harness, { time });
+    connector = await ProactiveConnector.start({ now: () => time.millis() });
+    worker = await openWorker(harness, { clock: time });
     await meet(worker.references, connector, { tenantId: PARTNER_TENANT, userId: partner().userId, conversationId: 'a:partner' });
     await meet(worker.references, connector, { tenantId: '55555555-5555-4555-8555-555555555555', userId: 'reviewer-1', conversationId: 'a:reviewer', roles: ['reviewer'] });
   });
@@ -69,7 +69,7 @@ describe('proactive: per-conversation rate limits', function () {
         }
       }),
     );
-    const started = time.now();
+    const started = time.millis();
     await deliverAll(worker, harness);
 
     const toPartner = connector.posts('a:partner');

@@ -6,6 +6,7 @@ import { ConfigurationError } from '../../services/environment.js';
 import { SlidingWindowLimiter } from '../../bot/proactive/rateLimiter.js';
 import { TickScheduler } from '../../bot/proactive/scheduler.js';
 import type { TimerFiring } from '../../services/claimService.js';
+import { systemClock } from '../../services/clock.js';
 import { VirtualTime } from './proactiveFixtures.js';
 
 const headers = (values: Record<string, string>) => ({ get: (name: string) => values[name.toLowerCase()] });
@@ -72,14 +73,14 @@ describe('proactive: parts', () => {
       const limiter = new SlidingWindowLimiter([{ limit: 2, windowMs: 1000 }], time);
       const first = (await limiter.acquire())!;
       const second = (await limiter.acquire())!;
-      assert.equal(limiter.waitMs(time.now()), Infinity, 'both in flight: only a release helps');
+      assert.equal(limiter.waitMs(time.millis()), Infinity, 'both in flight: only a release helps');
       await time.sleep(300);
       first.release();
-      assert.equal(limiter.waitMs(time.now()), 1000, 'the released slot leaves the window 1 s after its release');
+      assert.equal(limiter.waitMs(time.millis()), 1000, 'the released slot leaves the window 1 s after its release');
       second.release();
       const third = limiter.acquire();
       await third;
-      assert.equal(time.now(), 1300);
+      assert.equal(time.millis(), 1300);
     });
   });
 
@@ -101,7 +102,7 @@ describe('proactive: parts', () => {
         },
       };
       const fired: number[] = [];
-      const scheduler = new TickScheduler({ claims, intervalMs: 60_000, onFired: (firings) => fired.push(firings.length) });
+      const scheduler = new TickScheduler({ claims, intervalMs: 60_000, clock: systemClock, onFired: (firings) => fired.push(firings.length) });
       await scheduler.start();
       assert.equal(calls.length, 1, 'catch-up tick at start');
       timers.tick(60_000);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Actor, Role } from '../../services/actor.js';
 import { ClaimService } from '../../services/claimService.js';
-import type { Clock } from '../../services/clock.js';
+import { systemClock, type Clock } from '../../services/clock.js';
 import type { Claim, ClaimDetails, PoeInput } from '../../services/model.js';
 import { createPolicy, type PolicyName } from '../../services/policy.js';
 import { LowdbClaimRepository } from '../../services/store/lowdbClaimRepository.js';
@@ -93,6 +93,17 @@ export class ManualClock implements Clock {
   }
   advance(milliseconds: number): void {
     this.current = new Date(this.current.getTime() + milliseconds);
+  }
+  /**
+   * Waits in real time, then moves the clock to the wake-up instant (never backwards), so a
+   * worker's backoff and rate windows end while the test otherwise holds time still.
+   */
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    const from = this.current.getTime();
+    const started = performance.now();
+    await systemClock.sleep(ms, signal);
+    const slept = signal?.aborted ? Math.min(ms, performance.now() - started) : ms;
+    this.current = new Date(Math.max(this.current.getTime(), from + Math.round(Math.max(0, slept))));
   }
 }
 
