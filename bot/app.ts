@@ -23,6 +23,8 @@ import { createConsentMailer } from './consentMail.js';
 import { consentFactsFromAlert } from './consentMailNotice.js';
 import { registerConsentRoutes } from './consentPage.js';
 import { CardCopies } from './proactive/cardCopies.js';
+import { cardBeingClicked } from './proactive/clickedCard.js';
+import { ConversationLanes } from './proactive/conversationLanes.js';
 import { ConversationReferenceStore } from './proactive/conversationReferences.js';
 import { proactiveHealth } from './proactive/health.js';
 import { alertStateFrom, OutboxDelivery } from './proactive/outboxDelivery.js';
@@ -106,14 +108,22 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const delivery = loadProactiveConfig(environment);
   const appId = config.MicrosoftAppId ?? '';
   const references = await ConversationReferenceStore.open(config.dataDir, { clock, defaultLocale: config.DEFAULT_LOCALE, log });
+  // One set of per-conversation queues and limits for every proactive request: alerts and card updates.
+  const lanes = new ConversationLanes({ clock, globalRatePerSecond: delivery.delivery.globalRatePerSecond, log });
   const cardCopies = await CardCopies.open({
     dataDir: config.dataDir,
     adapter,
     appId,
     references,
+    lanes,
+    latestClaim: async (claimId) => (await repository.get(claimId))?.claim,
+    render: {
+      claimCard: (claim, recipient) => renderClaimCard(claim, toViewer(recipient, clock.now())),
+      alertCard: (alert, now, recipient) => renderAlert(alert, toViewer(recipient, clock.now()), now),
+    },
     clock,
+    settings: delivery.delivery,
     log,
-    renderClaimCard: (claim, recipient) => renderClaimCard(claim, toViewer(recipient, clock.now())),
   });
   const outbox = await OutboxDelivery.open({
     claims,
@@ -124,6 +134,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     dataDir: config.dataDir,
     settings: delivery.delivery,
     cardCopies,
+    lanes,
     clock,
     log,
     renderAlert: (alert, recipient) => renderAlert(alert, toViewer(recipient, clock.now())),
@@ -141,9 +152,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     onFired: () => outbox.kick(),
     log,
   });
-  // Every committed change, from a card, a dialog or a timer, refreshes the cards already posted.
+  // Every committed change, from a card, a dialog or a timer, sends the alerts it recorded and
+  // refreshes the cards already posted (but the one just clicked, which the invoke answers).
   claims.onChange((claim) => {
-    cardCopies.updateClaimCards(claim).catch((error: unknown) => log(`updating the cards of ${claim.id}`, error));
+    const clicked = cardBeingClicked();
+    cardCopies.claimChanged(claim, clicked).catch((error: unknown) => log(`updating the cards of ${claim.id}`, error));
     outbox.kick();
   });
   const hooks = new ProactiveHooks({ references, cardCopies, onReachable: () => outbox.noteReachable(), log });
@@ -182,12 +195,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     adapter,
     bot,
     maxBodyBytes: config.MAX_BODY_BYTES,
-    // Whatever a turn changed may have recorded alerts: let the worker look now, not at its next poll.
-    afterTurn: () => outbox.kick(),
     health: () => ({
       authentication: config.authenticationDisabled ? 'disabled (local mode)' : 'enabled',
       claims: repository.count(),
-      ...proactiveHealth(scheduler, outbox),
+      ...proactiveHealth(scheduler, outbox, cardCopies),
     }),
     routes: [
       (http) =>

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { renderClaimCard, renderConsentNotice, type Viewer } from '../cards/index.js';
 import { describeError } from '../cards/i18n/errorMessages.js';
 import { commandText, type CommandVerb } from '../cards/format.js';
-import { ADAPTIVE_CARD_CONTENT_TYPE, toAttachment, type AdaptiveCard } from '../cards/template.js';
+import { ADAPTIVE_CARD_CONTENT_TYPE, type AdaptiveCard } from '../cards/template.js';
 import { authorize, belongsToPartner, isCustomerOf } from '../services/access.js';
 import type { Actor } from '../services/actor.js';
 import type { ClaimService } from '../services/claimService.js';
@@ -12,6 +12,7 @@ import { INFORMATION_REASONS, REVIEWER_REJECTION_REASONS, type Claim } from '../
 import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
 import { userContextOf, type UserContext } from './userContext.js';
 import type { Clock } from '../services/clock.js';
+import { clickedCardOf, whileHandlingClick } from './proactive/clickedCard.js';
 
 // Universal Actions (`adaptiveCard/action` invokes): one handler per verb, each with its own
 // strict schema for `action.data`, checked before the service is called. Card data carries only
@@ -25,8 +26,6 @@ export interface CardActionsDeps {
   clock: Clock;
   actors: ActorResolver;
   config: { defaultLocale: string };
-  /** Called after every successful change, so the caller can update the other copies of the card. */
-  onClaimChanged?: (claim: Claim) => Promise<void>;
   /** Where failures that must not fail the action (card update, hook) are reported. */
   log?: (message: string, error: unknown) => void;
 }
@@ -156,9 +155,12 @@ export class CardActions {
     }
     const data = parsed.data as { claimId: string; version: number };
     try {
-      const outcome = await (this.handlers[verb] as Handler<CardVerb>)(turn, parsed.data);
+      // The clicked message gets the new card in this response; the copy updates the change
+      // triggers leave it alone (an automatic refresh changes nothing).
+      const clicked = turn.automatic ? undefined : clickedCardOf(context.activity);
+      const outcome = await whileHandlingClick(clicked, () => (this.handlers[verb] as Handler<CardVerb>)(turn, parsed.data));
       if ('card' in outcome) return cardResponse(outcome.card);
-      return cardResponse(await this.afterChange(turn, outcome.changed, outcome.note));
+      return cardResponse(this.changedCard(turn, outcome.changed, outcome.note));
     } catch (error) {
       return this.recover(turn, data, error);
     }
@@ -195,37 +197,15 @@ export class CardActions {
 
   // ---- outcomes -----------------------------------------------------------------------------
 
-  /** The updated card for the invoke response; the message the click came from gets it too. */
-  private async afterChange(turn: Turn, claim: Claim, note?: string): Promise<AdaptiveCard> {
+  /** The updated card for the invoke response, which replaces the clicked card for the clicker. */
+  private changedCard(turn: Turn, claim: Claim, note?: string): AdaptiveCard {
     const viewer = this.viewer(turn, claim);
-    const card =
-      viewer.role === 'customer'
+    return viewer.role === 'customer'
         ? renderConsentNotice(claim, viewer, { ...this.refreshFor(turn), ...(note ? { note } : {}) })
         : renderClaimCard(claim, viewer, {
             ...this.refreshFor(turn),
             note: note ?? turn.user.translator.t('cards.note.done', { status: turn.user.translator.t(`claims.status.${claim.status}`) }),
           });
-    const activity = turn.context.activity;
-    if (!turn.automatic && activity.replyToId) {
-      try {
-        await turn.context.updateActivity({
-          type: 'message',
-          id: activity.replyToId,
-          conversation: activity.conversation,
-          attachments: [toAttachment(card)],
-        });
-      } catch (error) {
-        this.report(`updating card ${activity.replyToId} of ${claim.id} failed`, error);
-      }
-    }
-    if (this.deps.onClaimChanged) {
-      try {
-        await this.deps.onClaimChanged(claim);
-      } catch (error) {
-        this.report(`onClaimChanged for ${claim.id} failed`, error);
-      }
-    }
-    return card;
   }
 
   /**

@@ -11,8 +11,6 @@ export interface ServerOptions {
   bot: ClaimsBot;
   maxBodyBytes: number;
   health: () => Record<string, unknown>;
-  /** Runs after every turn, e.g. to let the delivery worker pick up the alerts it recorded. */
-  afterTurn?: () => void;
   /** Extra routes (the consent page, for one) registered by their own modules. */
   routes?: ReadonlyArray<(server: restify.Server) => void>;
 }
@@ -36,13 +34,7 @@ export function createServer(options: ServerOptions): BotServer {
   server.use(restify.plugins.bodyParser({ maxBodySize: options.maxBodyBytes, mapParams: false }));
 
   server.post('/api/messages', async (req, res) => {
-    await options.adapter.process(req, res, async (context) => {
-      try {
-        await options.bot.run(context);
-      } finally {
-        options.afterTurn?.();
-      }
-    });
+    await options.adapter.process(req, res, (context) => options.bot.run(context));
   });
   server.get('/healthz', (_req, res, next) => {
     res.json({ status: 'ok', ...options.health() });

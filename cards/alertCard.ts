@@ -6,8 +6,9 @@ import {
   STATUSES,
   type Alert,
   type AlertKind,
+  type Claim,
 } from '../services/model.js';
-import { renderConsentAlert, type ConsentSubject } from './consentCard.js';
+import { consentSubjectOf, renderConsentAlert, type ConsentSubject } from './consentCard.js';
 import { commandText, deadlineFacts, imBackData, instantFor, statusText, withoutNulls, type CommandVerb, type Fact } from './format.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
@@ -71,13 +72,33 @@ const STYLE: Record<AlertKind, AlertCardData['style']> = {
   'new-comment': 'emphasis',
 };
 
-export function renderAlert(alert: Alert, viewer: Viewer): AdaptiveCard {
+/**
+ * What a posted alert says of the claim as it is now: 'as-sent' while the claim has not moved on
+ * (or for alerts that never change), else the status it moved to; for the consent notice, whether
+ * Opt out is still open. A posted alert is updated only when this changes.
+ */
+export function alertNowKey(alert: Alert, now?: Claim): string {
+  if (alert.kind === 'opt-out-confirmation') return 'as-sent';
+  if (alert.kind === 'consent-notice') return now ? consentSubjectOf(now).state : 'open';
+  const snapshot = AlertSnapshotSchema.parse(alert.data);
+  if (!now || (now.status === snapshot.status && now.consentPhase === snapshot.consentPhase)) return 'as-sent';
+  return `${now.status}:${now.consentPhase ?? ''}`;
+}
+
+/**
+ * An alert card. With `now` (the claim as it is when a posted alert is updated), the alert keeps
+ * its message and gains one line with the current status; the next-step button goes once the
+ * claim has moved on (Open stays). A consent notice shows whether Opt out is still possible.
+ */
+export function renderAlert(alert: Alert, viewer: Viewer, now?: Claim): AdaptiveCard {
   const snapshot = AlertSnapshotSchema.parse(alert.data);
   if (alert.kind === 'consent-notice' || alert.kind === 'opt-out-confirmation') {
     const subject = consentSubjectFrom(alert, snapshot);
-    if (alert.kind === 'consent-notice') return renderConsentAlert(alert, subject, viewer);
-    return renderConsentAlert(alert, subject, viewer, 'opted-out');
+    if (alert.kind === 'opt-out-confirmation') return renderConsentAlert(alert, subject, viewer, 'opted-out');
+    const state = now ? consentSubjectOf(now).state : undefined;
+    return renderConsentAlert(alert, subject, viewer, state === 'open' ? undefined : state);
   }
+  const movedOn = alertNowKey(alert, now) !== 'as-sent';
   const { translator: t } = viewer;
   const claimId = snapshot.claimId ?? alert.claimId;
   const partner = snapshot.partnerName ?? '';
@@ -86,12 +107,13 @@ export function renderAlert(alert: Alert, viewer: Viewer): AdaptiveCard {
   if (snapshot.competingWith?.length && alert.to === 'reviewers') {
     lines.push(t.t('cards.claim.competing', { claims: t.formatList(snapshot.competingWith) }));
   }
+  if (now && movedOn) lines.push(t.t('cards.alert.now', { status: statusText(viewer, now.status, now.consentPhase) }));
   const buttons: AlertCardData['buttons'] = [];
   const button = (verb: CommandVerb, label: string) =>
     buttons.push({ title: t.t(`cards.action.${label}`), command: imBackData(commandText(viewer, verb, claimId)) });
   let hint = '';
   const next = NEXT_STEP[alert.kind];
-  if (next && alert.to === 'partner' && !(alert.kind === 'rejected' && snapshot.rejection?.final)) {
+  if (next && !movedOn && alert.to === 'partner' && !(alert.kind === 'rejected' && snapshot.rejection?.final)) {
     hint = t.t('cards.alert.nextStep', { command: commandText(viewer, next, claimId) });
     button(next, next);
   }

@@ -8,6 +8,6 @@ export { renderClaimCard, offers, CLAIM_CARD_VERBS, type ClaimCardVerb, type Cla
 export { renderConsentNotice, type ConsentNoticeOptions, type ConsentOutcome, type ConsentCardData } from './consentCard.js';
 export { renderClaimList, renderReviewQueue, type ClaimListData, type ReviewQueueData } from './listCards.js';
 export { renderHistory, type HistoryCardData } from './historyCard.js';
-export { renderAlert, AlertSnapshotSchema, type AlertCardData } from './alertCard.js';
+export { renderAlert, alertNowKey, AlertSnapshotSchema, type AlertCardData } from './alertCard.js';
 export { renderError, renderMessage, renderWelcome, renderHelp, type MessageCardData, type ErrorCardData, type HelpCardData } from './messageCards.js';
 export { MAX_REFRESH_USER_IDS } from './format.js';

@@ -3,21 +3,32 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CardFactory } from 'botbuilder';
 import { z } from 'zod';
+import { alertNowKey } from '../../cards/alertCard.js';
+import type { AdaptiveCard } from '../../cards/template.js';
 import { SUPPORTED_LOCALES } from '../../cards/i18n/i18n.js';
 import type { Clock } from '../../services/clock.js';
-import type { Claim } from '../../services/model.js';
+import { AlertSchema, type Alert, type Claim } from '../../services/model.js';
 import { writeFileDurably } from '../../services/store/durableJsonFile.js';
 import { KeyedMutex } from '../../services/store/keyedMutex.js';
-import { classifyConnectorError } from './connectorErrors.js';
-import { disableSdkRetries } from './connectorRetries.js';
+import { backoffMs, classifyConnectorError } from './connectorErrors.js';
+import type { ConversationLanes, LaneVerdict } from './conversationLanes.js';
 import { conversationReferenceOf, type ConversationReferenceStore } from './conversationReferences.js';
 import type { ProactiveAdapter } from './outboxDelivery.js';
-import type { ClaimCardRenderer, Recipient } from './recipients.js';
+import { prepareProactiveClient } from './proactiveClient.js';
+import { continueConversation } from './proactiveTurn.js';
+import type { Recipient } from './recipients.js';
+import type { ClickedCard } from './clickedCard.js';
 
-// Every card already posted that shows a claim (claim cards shown in chat, alert cards, reviewer
-// channel posts), so that when the claim changes each is replaced in place (updateActivity) with
-// the current card for its reader: a stale Approve button can never act twice. One file per
-// claim under DATA_DIR/proactive/card-copies.
+// Every card already posted that shows a claim, kept current when the claim changes:
+// - a claim card (sent in reply to `claim <id>`, or by the review queue) is replaced by the
+//   claim's current view for its reader, so a stale Approve button can never act twice;
+// - an alert keeps its message and, once the claim has moved on, gains one "Now: <status>" line
+//   (a consent notice shows whether Opt out is still open); it is not touched otherwise.
+// Updates go through the same per-conversation lanes as the alerts, so Teams' limits count both.
+// One update per copy is queued at a time: changes arriving while it waits are folded into it,
+// since it renders the claim as it is when its turn comes. The card a person just clicked is
+// left alone: the invoke response already gave them the new card.
+// One file per claim under DATA_DIR/proactive/card-copies.
 
 const RecipientSchema = z.object({
   conversationKey: z.string().min(1),
@@ -34,32 +45,54 @@ const CopySchema = z.object({
   activityId: z.string().min(1),
   recipient: RecipientSchema,
   recordedAt: z.string(),
+  /** Copies recorded before alerts were told apart are claim cards. */
+  kind: z.enum(['claim', 'alert']).default('claim'),
+  alert: AlertSchema.optional(),
+  /** For an alert: what it says of the claim now (alertNowKey) as last posted. */
+  shown: z.string().optional(),
 });
 export type CardCopy = z.infer<typeof CopySchema>;
 const CopiesSchema = z.array(CopySchema);
 
 /** Copies kept per claim; the oldest are forgotten (and stay as they were) beyond this. */
 const MAX_COPIES_PER_CLAIM = 50;
+/** Failed attempts (5xx, timeouts) before one update is given up; the next change tries again. */
+const MAX_UPDATE_ATTEMPTS = 5;
+
+export interface CopyRenderers {
+  claimCard(claim: Claim, recipient: Recipient): AdaptiveCard;
+  /** The alert as posted, with the claim as it is now. */
+  alertCard(alert: Alert, now: Claim, recipient: Recipient): AdaptiveCard;
+}
 
 export interface CardCopiesOptions {
   dataDir: string;
   adapter: ProactiveAdapter;
   appId: string;
   references: ConversationReferenceStore;
-  renderClaimCard: ClaimCardRenderer;
+  lanes: ConversationLanes;
+  /** The claim as stored now (no access check: the copies' readers were checked when sent). */
+  latestClaim: (claimId: string) => Promise<Claim | undefined>;
+  render: CopyRenderers;
   clock: Clock;
+  settings: { requestTimeoutMs: number; backoffBaseMs: number; backoffMaxMs: number };
+  random?: () => number;
   log?: (message: string, error?: unknown) => void;
 }
 
-export interface UpdateReport {
+export interface UpdateStats {
   updated: number;
   failed: number;
   forgotten: number;
+  coalesced: number;
 }
 
 export class CardCopies {
   private readonly writes = new KeyedMutex();
   private readonly folder: string;
+  /** Copies with an update waiting in their lane (not started yet), by copy id. */
+  private readonly queued = new Set<string>();
+  private readonly stats: UpdateStats = { updated: 0, failed: 0, forgotten: 0, coalesced: 0 };
 
   private constructor(private readonly options: CardCopiesOptions) {
     this.folder = join(options.dataDir, 'proactive', 'card-copies');
@@ -71,74 +104,139 @@ export class CardCopies {
     return copies;
   }
 
-  /** Remembers one posted card of `claimId`. */
-  async record(claimId: string, copy: Omit<CardCopy, 'recordedAt'>): Promise<void> {
+  /** Remembers a claim card sent in reply to someone. */
+  async recordClaimCard(claim: Claim, activityId: string, recipient: Recipient): Promise<void> {
+    await this.record(claim.id, { kind: 'claim', conversationKey: recipient.conversationKey, activityId, recipient });
+  }
+
+  /** Remembers an alert the outbox posted. */
+  async recordAlert(alert: Alert, activityId: string, recipient: Recipient): Promise<void> {
+    await this.record(alert.claimId, {
+      kind: 'alert',
+      alert,
+      shown: alertNowKey(alert),
+      conversationKey: recipient.conversationKey,
+      activityId,
+      recipient,
+    });
+  }
+
+  /**
+   * The claim changed: queue an update of each posted copy that shows something else now, except
+   * the card that was clicked to make the change. Returns once the updates are queued.
+   */
+  async claimChanged(claim: Claim, clicked?: ClickedCard): Promise<void> {
+    for (const copy of await this.read(claim.id)) {
+      if (clicked && copy.conversationKey === clicked.conversationKey && copy.activityId === clicked.activityId) continue;
+      if (copy.kind === 'alert' && copy.alert && alertNowKey(copy.alert, claim) === (copy.shown ?? alertNowKey(copy.alert))) continue;
+      const id = copyId(copy);
+      if (this.queued.has(id)) {
+        this.stats.coalesced += 1;
+        continue;
+      }
+      this.queued.add(id);
+      let attempts = 0;
+      this.options.lanes.enqueue(copy.conversationKey, {
+        run: async () => {
+          this.queued.delete(id);
+          const verdict = await this.update(claim.id, copy, attempts + 1);
+          if (verdict.kind === 'retry') {
+            attempts += 1;
+            // Queued again: later changes fold into this attempt.
+            this.queued.add(id);
+          }
+          return verdict;
+        },
+      });
+    }
+  }
+
+  health(): UpdateStats & { queued: number } {
+    return { ...this.stats, queued: this.queued.size };
+  }
+
+  // ---- one update -------------------------------------------------------------------------
+
+  private async update(claimId: string, queuedCopy: CardCopy, attempt: number): Promise<LaneVerdict> {
+    const { log } = this.options;
+    const copy = (await this.read(claimId)).find((candidate) => copyId(candidate) === copyId(queuedCopy));
+    const claim = await this.options.latestClaim(claimId);
+    if (!copy || !claim) return { kind: 'done' };
+    const shown = copy.kind === 'alert' && copy.alert ? alertNowKey(copy.alert, claim) : undefined;
+    if (shown !== undefined && shown === (copy.shown ?? alertNowKey(copy.alert!))) return { kind: 'done' };
+    const stored = this.options.references.get(copy.conversationKey);
+    if (!stored || stored.dead) {
+      await this.forget(claimId, copy);
+      return { kind: 'done' };
+    }
+    let card: AdaptiveCard;
+    try {
+      card =
+        copy.kind === 'alert' && copy.alert
+          ? this.options.render.alertCard(copy.alert, claim, copy.recipient)
+          : this.options.render.claimCard(claim, copy.recipient);
+    } catch (error) {
+      log?.(`could not render the card of ${claimId} for ${copy.conversationKey}`, error);
+      this.stats.failed += 1;
+      return { kind: 'done' };
+    }
+    try {
+      await continueConversation(this.options.adapter, this.options.appId, conversationReferenceOf(stored), async (context) => {
+        prepareProactiveClient(context, this.options.settings.requestTimeoutMs);
+        await context.updateActivity({
+          type: 'message',
+          id: copy.activityId,
+          conversation: context.activity.conversation,
+          attachments: [CardFactory.adaptiveCard(card)],
+        });
+      });
+    } catch (error) {
+      const failure = classifyConnectorError(error, this.options.clock.now().getTime());
+      log?.(`could not update a card of ${claimId} in ${copy.conversationKey}: ${failure.detail}`);
+      if (failure.kind === 'conversation-gone' || failure.kind === 'rejected') {
+        // The message or the chat is gone: nothing left to keep current.
+        if (failure.kind === 'conversation-gone' && failure.code !== 'ConversationNotFound') {
+          await this.options.references.markDead(copy.conversationKey, failure.code);
+        }
+        await this.forget(claimId, copy);
+        return { kind: 'done' };
+      }
+      if (attempt >= MAX_UPDATE_ATTEMPTS) {
+        this.stats.failed += 1;
+        return { kind: 'done' };
+      }
+      if (failure.kind === 'throttled' && failure.retryAfterMs !== undefined) return { kind: 'retry', afterMs: failure.retryAfterMs };
+      const { backoffBaseMs, backoffMaxMs } = this.options.settings;
+      return { kind: 'retry', afterMs: backoffMs(attempt, backoffBaseMs, backoffMaxMs, this.options.random ?? Math.random) };
+    }
+    this.stats.updated += 1;
+    if (shown !== undefined) await this.markShown(claimId, copy, shown);
+    return { kind: 'done' };
+  }
+
+  // ---- the file ---------------------------------------------------------------------------
+
+  private async record(claimId: string, copy: Omit<CardCopy, 'recordedAt'>): Promise<void> {
     await this.writes.run(claimId, async () => {
-      const copies = (await this.read(claimId)).filter(
-        (existing) => !(existing.conversationKey === copy.conversationKey && existing.activityId === copy.activityId),
-      );
+      const copies = (await this.read(claimId)).filter((existing) => copyId(existing) !== copyId(copy));
       copies.push({ ...copy, recordedAt: this.options.clock.now().toISOString() });
       await this.write(claimId, copies.slice(-MAX_COPIES_PER_CLAIM));
     });
   }
 
-  /** A claim card the bot sent in reply to a user (ConversationHooks.onCardSent). */
-  async recordSent(claim: Claim, activityId: string | undefined, recipient: Recipient | undefined): Promise<void> {
-    if (!activityId || !recipient) return;
-    await this.record(claim.id, { conversationKey: recipient.conversationKey, activityId, recipient });
+  private async forget(claimId: string, copy: CardCopy): Promise<void> {
+    this.stats.forgotten += 1;
+    await this.writes.run(claimId, async () => {
+      const copies = await this.read(claimId);
+      await this.write(claimId, copies.filter((existing) => copyId(existing) !== copyId(copy)));
+    });
   }
 
-  copiesOf(claimId: string): Promise<CardCopy[]> {
-    return this.read(claimId);
-  }
-
-  /** Replaces every remembered card of the claim with its current rendering. */
-  async updateClaimCards(claim: Claim): Promise<UpdateReport> {
-    const report: UpdateReport = { updated: 0, failed: 0, forgotten: 0 };
-    const copies = await this.read(claim.id);
-    const keep: CardCopy[] = [];
-    for (const copy of copies) {
-      const stored = this.options.references.get(copy.conversationKey);
-      if (!stored || stored.dead) {
-        report.forgotten += 1;
-        continue;
-      }
-      try {
-        const card = this.options.renderClaimCard(claim, copy.recipient);
-        await this.options.adapter.continueConversationAsync(this.options.appId, conversationReferenceOf(stored), async (context) => {
-          disableSdkRetries(context);
-          await context.updateActivity({
-            type: 'message',
-            id: copy.activityId,
-            conversation: context.activity.conversation,
-            attachments: [CardFactory.adaptiveCard(card)],
-          });
-        });
-        report.updated += 1;
-        keep.push(copy);
-      } catch (error) {
-        const failure = classifyConnectorError(error, this.options.clock.now().getTime());
-        if (failure.kind === 'conversation-gone' || failure.kind === 'rejected') {
-          // The message or the chat is gone: nothing left to keep current.
-          report.forgotten += 1;
-          if (failure.kind === 'conversation-gone' && failure.code !== 'ConversationNotFound') {
-            await this.options.references.markDead(copy.conversationKey, failure.code);
-          }
-        } else {
-          report.failed += 1;
-          keep.push(copy);
-        }
-        this.options.log?.(`could not update a card of ${claim.id} in ${copy.conversationKey}: ${failure.detail}`);
-      }
-    }
-    if (report.forgotten > 0) {
-      await this.writes.run(claim.id, async () => {
-        const current = await this.read(claim.id);
-        const dropped = new Set(copies.filter((copy) => !keep.includes(copy)).map((copy) => `${copy.conversationKey}\u0000${copy.activityId}`));
-        await this.write(claim.id, current.filter((copy) => !dropped.has(`${copy.conversationKey}\u0000${copy.activityId}`)));
-      });
-    }
-    return report;
+  private async markShown(claimId: string, copy: CardCopy, shown: string): Promise<void> {
+    await this.writes.run(claimId, async () => {
+      const copies = await this.read(claimId);
+      await this.write(claimId, copies.map((existing) => (copyId(existing) === copyId(copy) ? { ...existing, shown } : existing)));
+    });
   }
 
   private fileOf(claimId: string): string {
@@ -158,4 +256,8 @@ export class CardCopies {
   private async write(claimId: string, copies: CardCopy[]): Promise<void> {
     await writeFileDurably(this.fileOf(claimId), JSON.stringify(copies));
   }
+}
+
+function copyId(copy: Pick<CardCopy, 'conversationKey' | 'activityId'>): string {
+  return `${copy.conversationKey}\u0000${copy.activityId}`;
 }

@@ -284,6 +284,17 @@ export function keyOf(tenantId: string, conversationId: string): string {
   return `${tenantId}|${conversationId}`;
 }
 
+/** The key of the conversation an activity belongs to (a channel post: the channel). */
+export function conversationKeyOf(activity: Partial<Activity>): string | undefined {
+  const channelData = activity.channelData as { tenant?: { id?: string }; channel?: { id?: string } } | undefined;
+  const tenantId = activity.conversation?.tenantId ?? channelData?.tenant?.id;
+  const conversationId =
+    activity.conversation?.conversationType === 'channel'
+      ? (channelData?.channel?.id ?? activity.conversation.id.split(';')[0])
+      : activity.conversation?.id;
+  return tenantId && conversationId ? keyOf(tenantId, conversationId) : undefined;
+}
+
 /** The reference continueConversationAsync takes. */
 export function conversationReferenceOf(stored: StoredReference): Partial<ConversationReference> {
   const { serviceUrl, channelId, conversation, bot, user } = stored.reference;

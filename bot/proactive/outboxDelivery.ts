@@ -5,12 +5,12 @@ import type { Alert } from '../../services/model.js';
 import type { ClaimRepository } from '../../services/store/claimRepository.js';
 import type { CardCopies } from './cardCopies.js';
 import { backoffMs, classifyConnectorError, type ConnectorFailure } from './connectorErrors.js';
-import { disableSdkRetries } from './connectorRetries.js';
 import { conversationReferenceOf, type ConversationReferenceStore } from './conversationReferences.js';
-import { ConversationLanes, type LaneVerdict } from './conversationLanes.js';
+import type { ConversationLanes, LaneVerdict } from './conversationLanes.js';
 import { DeliveryJournal } from './deliveryJournal.js';
+import { continueConversation, createConversation } from './proactiveTurn.js';
+import { prepareProactiveClient } from './proactiveClient.js';
 import type { DeliverySettings } from './proactiveConfig.js';
-import type { RateWindow } from './rateLimiter.js';
 import { recipientOf, resolveRecipients, roleOf, type AlertRenderer, type Recipient } from './recipients.js';
 
 // The outbox worker: drains the alerts state changes recorded, renders each for each recipient
@@ -74,7 +74,8 @@ export interface OutboxDeliveryOptions {
   /** The claim service's clock: alert ages, Retry-After and the rate windows are on it. */
   clock: Clock;
   random?: () => number;
-  conversationWindows?: readonly RateWindow[];
+  /** The per-conversation queues and rate limits every proactive request goes through (posts and card updates); stopped with the worker. */
+  lanes: ConversationLanes;
   log?: (message: string, error?: unknown) => void;
 }
 
@@ -150,12 +151,7 @@ export class OutboxDelivery {
     this.clock = options.clock;
     this.random = options.random ?? Math.random;
     this.log = options.log ?? (() => undefined);
-    this.lanes = new ConversationLanes({
-      clock: this.clock,
-      globalRatePerSecond: options.settings.globalRatePerSecond,
-      ...(options.conversationWindows ? { conversationWindows: options.conversationWindows } : {}),
-      log: this.log,
-    });
+    this.lanes = options.lanes;
   }
 
   static async open(options: OutboxDeliveryOptions): Promise<OutboxDelivery> {
@@ -350,8 +346,8 @@ export class OutboxDelivery {
       await this.journal.record(alert.dedupeKey, target.recipient.conversationKey, 'sending');
       let activityId: string | undefined;
       try {
-        await this.options.adapter.continueConversationAsync(this.options.appId, conversationReferenceOf(stored), async (context) => {
-          disableSdkRetries(context);
+        await continueConversation(this.options.adapter, this.options.appId, conversationReferenceOf(stored), async (context) => {
+          prepareProactiveClient(context, this.options.settings.requestTimeoutMs);
           const response = await context.sendActivity({ type: 'message', attachments: [CardFactory.adaptiveCard(card)] });
           activityId = response?.id;
         });
@@ -363,7 +359,7 @@ export class OutboxDelivery {
       target.state = 'sent';
       if (activityId && this.options.cardCopies) {
         await this.options.cardCopies
-          .record(alert.claimId, { conversationKey: stored.key, activityId, recipient: target.recipient })
+          .recordAlert(alert, activityId, target.recipient)
           .catch((error: unknown) => this.log(`could not remember the card copy of ${alert.id}`, error));
       }
       await this.settle(job);
@@ -485,7 +481,7 @@ export class OutboxDelivery {
     let conversationId: string | undefined;
     try {
       await this.lanes.withGlobalSlot(() =>
-        this.options.adapter.createConversationAsync(this.options.appId, endpoint.channelId, endpoint.serviceUrl, undefined, parameters, async (context) => {
+        createConversation(this.options.adapter, this.options.appId, endpoint.channelId, endpoint.serviceUrl, undefined, parameters, async (context) => {
           conversationId = context.activity.conversation?.id;
         }),
       );

@@ -19,6 +19,7 @@ const ProactiveEnvironmentSchema = z.object({
   DELIVERY_BACKOFF_MAX_SECONDS: integer(300, 1, 3600),
   DELIVERY_AFTER_CRASH: z.preprocess(emptyToUndefined, z.enum(['skip', 'resend']).default('skip')),
   DELIVERY_DEDUPE_RETENTION_DAYS: integer(45, 1, 3650),
+  DELIVERY_TIMEOUT_MS: integer(15_000, 100, 120_000),
 });
 
 export interface DeliverySettings {
@@ -36,6 +37,8 @@ export interface DeliverySettings {
    */
   afterCrash: 'skip' | 'resend';
   dedupeRetentionMs: number;
+  /** A connector request without an answer by then counts as a failed attempt. */
+  requestTimeoutMs: number;
 }
 
 export interface ProactiveConfig {
@@ -59,6 +62,7 @@ export function loadProactiveConfig(environment: NodeJS.ProcessEnv = process.env
       backoffMaxMs: env.DELIVERY_BACKOFF_MAX_SECONDS * 1000,
       afterCrash: env.DELIVERY_AFTER_CRASH,
       dedupeRetentionMs: env.DELIVERY_DEDUPE_RETENTION_DAYS * 24 * HOUR_MS,
+      requestTimeoutMs: env.DELIVERY_TIMEOUT_MS,
     },
   };
 }

@@ -4,7 +4,7 @@ import type { Claim } from '../../services/model.js';
 import type { ConversationHooks } from '../claimsBot.js';
 import type { UserContext } from '../userContext.js';
 import type { CardCopies } from './cardCopies.js';
-import { keyOf, type ConversationReferenceStore, type StoredReference } from './conversationReferences.js';
+import { conversationKeyOf, type ConversationReferenceStore, type StoredReference } from './conversationReferences.js';
 import { recipientOf, type RecipientRole } from './recipients.js';
 
 // The bot's side of proactive messaging (ClaimsBot's ConversationHooks): remember where people
@@ -33,7 +33,7 @@ export class ProactiveHooks implements ConversationHooks {
 
   async onActivity(context: TurnContext, actor: Actor | undefined): Promise<void> {
     await this.guard('recording the conversation', async () => {
-      const before = this.options.references.get(this.keyOfContext(context) ?? '');
+      const before = this.options.references.get(conversationKeyOf(context.activity) ?? '');
       const stored = await this.options.references.recordActivity(context.activity, actor);
       if (stored && (before === undefined || before.dead !== undefined)) this.options.onReachable?.(stored);
     });
@@ -60,21 +60,10 @@ export class ProactiveHooks implements ConversationHooks {
     const copies = this.options.cardCopies;
     if (!copies || !activityId) return;
     await this.guard('remembering the claim card', async () => {
-      const stored = this.options.references.get(this.keyOfContext(context) ?? '');
+      const stored = this.options.references.get(conversationKeyOf(context.activity) ?? '');
       if (!stored) return;
-      await copies.recordSent(claim, activityId, recipientOf(stored, roleFor(stored, claim)));
+      await copies.recordClaimCard(claim, activityId, recipientOf(stored, roleFor(stored, claim)));
     });
-  }
-
-  private keyOfContext(context: TurnContext): string | undefined {
-    const activity = context.activity;
-    const channelData = activity.channelData as { tenant?: { id?: string }; channel?: { id?: string } } | undefined;
-    const tenantId = activity.conversation?.tenantId ?? channelData?.tenant?.id;
-    const conversationId =
-      activity.conversation?.conversationType === 'channel'
-        ? (channelData?.channel?.id ?? activity.conversation.id.split(';')[0])
-        : activity.conversation?.id;
-    return tenantId && conversationId ? keyOf(tenantId, conversationId) : undefined;
   }
 
   private async guard(what: string, work: () => Promise<unknown>): Promise<void> {

@@ -103,7 +103,8 @@ describe('proactive: deadlines reach people once', () => {
     assert.equal(overdue[0]!.conversationId, 'a:reviewer');
     await minutePasses(Date.parse(claim.deadlines.reviewStart!) + DAY);
     assert.equal(connector.delivered(':review-sla-overdue:reviewers').length, 1);
-    const health = proactiveHealth(scheduler, worker.outbox);
+    const noCardCopies = { health: () => ({ updated: 0, failed: 0, forgotten: 0, coalesced: 0, queued: 0 }) };
+    const health = proactiveHealth(scheduler, worker.outbox, noCardCopies);
     assert.equal(health.outbox.pending, 0);
     assert.equal(health.scheduler.lastError, undefined);
     assert.ok(health.outbox.sentTotal >= 3);

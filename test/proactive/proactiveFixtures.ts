@@ -1,6 +1,7 @@
 import type { Activity } from 'botbuilder';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import type { AdaptiveCard } from '../../cards/template.js';
+import { ConversationLanes } from '../../bot/proactive/conversationLanes.js';
 import { ConversationReferenceStore } from '../../bot/proactive/conversationReferences.js';
 import { alertStateFrom, OutboxDelivery, type OutboxDeliveryOptions } from '../../bot/proactive/outboxDelivery.js';
 import type { DeliverySettings } from '../../bot/proactive/proactiveConfig.js';
@@ -76,6 +77,7 @@ export function testSettings(overrides: Partial<DeliverySettings> = {}): Deliver
     backoffMaxMs: 200,
     afterCrash: 'skip',
     dedupeRetentionMs: 30 * 86_400_000,
+    requestTimeoutMs: 2000,
     ...overrides,
   };
 }
@@ -94,7 +96,9 @@ export async function openWorker(
   options: Partial<OutboxDeliveryOptions> & { references?: ConversationReferenceStore } = {},
 ): Promise<Worker> {
   const clock = options.clock ?? harness.clock;
+  const settings = options.settings ?? testSettings();
   const references = options.references ?? (await ConversationReferenceStore.open(harness.dataDir, { clock }));
+  const lanes = options.lanes ?? new ConversationLanes({ clock, globalRatePerSecond: settings.globalRatePerSecond });
   const outbox = await OutboxDelivery.open({
     claims: harness.service,
     alertState: alertStateFrom(harness.repository),
@@ -102,9 +106,10 @@ export async function openWorker(
     appId: '',
     dataDir: harness.dataDir,
     renderAlert: testRenderer,
-    settings: testSettings(),
     ...options,
+    settings,
     clock,
+    lanes,
     references,
   });
   return { outbox, references };
