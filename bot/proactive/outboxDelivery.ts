@@ -276,7 +276,7 @@ export class OutboxDelivery {
   private async begin(alert: Alert): Promise<void> {
     if (this.journal.isDone(alert.dedupeKey)) {
       // Delivered before (a crash lost the outbox write, or the same change was recorded twice).
-      await this.options.claims.recordDelivery(alert.claimId, alert.id, { state: 'sent', error: 'already delivered (dedupe key)' });
+      await this.recordFinal(alert, { state: 'sent', error: 'already delivered (dedupe key)' });
       return;
     }
     let resolution = resolveRecipients(alert, this.options.references);
@@ -417,7 +417,7 @@ export class OutboxDelivery {
       const summary = failures.map((target) => `${target.recipient.conversationKey}: ${target.failure ?? 'failed'}`).join('; ');
       if (failures.length < job.targets.length) {
         await this.journal.markDone(alert.dedupeKey);
-        await this.options.claims.recordDelivery(alert.claimId, alert.id, { state: 'sent', ...(summary ? { error: summary } : {}) });
+        await this.recordFinal(alert, { state: 'sent', ...(summary ? { error: summary } : {}) });
         this.sentTotal += 1;
       } else if (uncertain > 0) {
         // It may well have arrived: never hand it to another channel, and let an operator look.
@@ -442,7 +442,7 @@ export class OutboxDelivery {
       }
       if (outcome === 'handled') {
         await this.journal.markDone(alert.dedupeKey);
-        await this.options.claims.recordDelivery(alert.claimId, alert.id, { state: 'sent', error: `not in Teams (${reason}); delivered by the fallback` });
+        await this.recordFinal(alert, { state: 'sent', error: `not in Teams (${reason}); delivered by the fallback` });
         this.sentTotal += 1;
         return;
       }
@@ -458,7 +458,7 @@ export class OutboxDelivery {
   }
 
   private async deadLetter(alert: Alert, reason: string): Promise<void> {
-    await this.options.claims.recordDelivery(alert.claimId, alert.id, { state: 'dead', error: reason });
+    await this.recordFinal(alert, { state: 'dead', error: reason });
     this.deadTotal += 1;
     this.declined.delete(alert.id);
     this.recentDead.unshift({ alertId: alert.id, claimId: alert.claimId, kind: alert.kind, reason, at: this.clock.now().toISOString() });
@@ -492,6 +492,12 @@ export class OutboxDelivery {
     if (!conversationId) return { kind: 'failed', reason: 'could not open a chat with the user: no conversation id' };
     const stored = await this.options.references.recordCreatedChat(tenantId, userId, endpoint, conversationId);
     return { kind: 'created', stored };
+  }
+
+  /** Records an alert's final outcome; the health figure counts it out at once, not at the next drain. */
+  private async recordFinal(alert: Alert, outcome: DeliveryOutcome): Promise<void> {
+    await this.options.claims.recordDelivery(alert.claimId, alert.id, outcome);
+    this.pendingCount = Math.max(0, this.pendingCount - 1);
   }
 
   private backoff(attempt: number): number {

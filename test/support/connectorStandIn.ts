@@ -13,8 +13,10 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   /** The parsed JSON body, or the raw text when it is not JSON. */
   body: unknown;
-  /** What the stand-in answered. */
+  /** What the stand-in answered; 0 when the caller gave up before the (delayed) answer. */
   status: number;
+  /** When the request arrived (ms since the epoch, the process clock). */
+  at: number;
 }
 
 export interface ScriptedResponse {
@@ -22,6 +24,8 @@ export interface ScriptedResponse {
   body?: unknown;
   /** Delay before answering, in milliseconds. */
   delayMs?: number;
+  /** Extra response headers, e.g. Retry-After. */
+  headers?: Record<string, string>;
 }
 
 interface Script {
@@ -112,9 +116,17 @@ export class ConnectorStandIn {
     }
     const scripted = this.takeScript(method, path);
     const { status, body: answer } = scripted ?? this.usualAnswer(method, path);
-    this.requests.push({ method, path, headers, body, status });
+    const record: RecordedRequest = { method, path, headers, body, status, at: Date.now() };
+    this.requests.push(record);
+    let answered = false;
+    // A caller that gives up on a delayed answer closes the connection: nothing was accepted.
+    response.once('close', () => {
+      if (!answered) record.status = 0;
+    });
     if (scripted?.delayMs) await new Promise((resolve) => setTimeout(resolve, scripted.delayMs));
-    response.writeHead(status, { 'content-type': 'application/json' });
+    if (record.status === 0) return;
+    answered = true;
+    response.writeHead(status, { 'content-type': 'application/json', ...scripted?.headers });
     response.end(answer === undefined ? '' : JSON.stringify(answer));
   }
 

@@ -1,0 +1,295 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { translatorFor } from '../../cards/i18n/i18n.js';
+import type { Alert, Claim } from '../../services/model.js';
+import type { RecordedRequest } from '../support/connectorStandIn.js';
+import { m365Details, poeFile } from '../support/serviceHarness.js';
+import {
+  actorOf,
+  assertShows,
+  cardIn,
+  cardStrings,
+  conversationOf,
+  CUSTOMER,
+  eventually,
+  invokeCard,
+  PARTNER,
+  REVIEWER,
+  startE2E,
+  type E2E,
+} from './support/e2eApp.js';
+
+// Delivery through the real server (`startApp`: the CloudAdapter with its onTurnError, real HTTP,
+// the stand-in connector answering as Teams does when it refuses, throttles, fails or hangs).
+// Each test asserts what is stored (alert state, journal, references), what /healthz counts and
+// what the connector received.
+
+const en = translatorFor('en');
+const TEAMS_WINDOWS = [
+  { limit: 7, windowMs: 1000 },
+  { limit: 8, windowMs: 2000 },
+  { limit: 60, windowMs: 30_000 },
+];
+
+interface Health {
+  outbox: { pending: number; deadLetters: number; sentTotal: number; recentDeadLetters: { kind: string; reason: string }[] };
+  cardUpdates: { updated: number; coalesced: number };
+}
+
+describe('e2e: delivery is truthful, and each card is updated once', function () {
+  this.timeout(90_000);
+  let e2e: E2E;
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && e2e?.logs.length) console.error(e2e.logs.join('\n'));
+    await e2e?.close();
+  });
+
+  async function start(env: Record<string, string> = {}): Promise<void> {
+    e2e = await startE2E({ env: { DELIVERY_BACKOFF_BASE_MS: '200', DELIVERY_BACKOFF_MAX_SECONDS: '1', ...env } });
+    // Everyone has talked to the bot once, so it knows where to reach them.
+    for (const person of [PARTNER, REVIEWER, CUSTOMER]) await e2e.say(person, 'help');
+  }
+
+  async function claimInReview(): Promise<Claim> {
+    const { claims } = e2e.app;
+    const partner = actorOf(PARTNER);
+    let claim = await claims.create(partner, m365Details({ workloads: ['Teams'] }));
+    claim = await claims.addPoe(partner, claim.id, claim.version, poeFile());
+    claim = await claims.submit(partner, claim.id, claim.version);
+    claim = await claims.startReview(actorOf(REVIEWER), claim.id, claim.version);
+    // The receipts and review alerts of the set-up go out first, so a test's scripted answers
+    // meet the requests it means.
+    await eventually(async () => (await outboxOf(claim.id)).every((alert) => alert.state !== 'pending'), 'the set-up alerts sent', 20_000);
+    await e2e.quiet();
+    return claim;
+  }
+
+  async function outboxOf(claimId: string): Promise<Alert[]> {
+    return (await e2e.app.repository.get(claimId))?.outbox ?? [];
+  }
+
+  async function alertOf(claimId: string, kind: Alert['kind']): Promise<Alert> {
+    const alert = (await outboxOf(claimId)).find((candidate) => candidate.kind === kind);
+    assert.ok(alert, `a ${kind} alert was recorded`);
+    return alert;
+  }
+
+  async function settled(claimId: string, kind: Alert['kind']): Promise<Alert> {
+    await eventually(async () => (await alertOf(claimId, kind)).state !== 'pending', `the ${kind} alert settled`, 20_000);
+    return alertOf(claimId, kind);
+  }
+
+  async function health(): Promise<Health> {
+    return (await (await fetch(`${e2e.app.url}/healthz`)).json()) as Health;
+  }
+
+  async function journal(): Promise<{ key: string; target: string; state: string }[]> {
+    const text = await readFile(join(e2e.dataDir, 'proactive', 'delivery-journal.jsonl'), 'utf8');
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { key: string; target: string; state: string });
+  }
+
+  /** Requests into `person`'s chat (posts and updates), in arrival order. */
+  const chatRequests = (person: typeof PARTNER): RecordedRequest[] =>
+    e2e.connector.requests.filter((request) => request.path.startsWith(`/v3/conversations/${encodeURIComponent(conversationOf(person))}/activities`));
+  /** What the bot sent into `person`'s chat on its own (alerts and card updates, not replies to them). */
+  const proactiveTraffic = (person: typeof PARTNER): RecordedRequest[] => {
+    const posts = new Set(e2e.proactive(person));
+    return chatRequests(person).filter((request) => request.method === 'PUT' || posts.has(request));
+  };
+
+  const accepted = (requests: RecordedRequest[]) => requests.filter((request) => request.status >= 200 && request.status < 300);
+  const showing = (requests: RecordedRequest[], text: string) => requests.filter((request) => cardStrings(request.body).some((line) => line.includes(text)));
+  const chatPath = (person: typeof PARTNER) => new RegExp(`^/v3/conversations/${encodeURIComponent(conversationOf(person)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/activities`);
+
+  function assertWithinTeamsLimits(requests: RecordedRequest[], label: string): void {
+    const times = requests.map((request) => request.at).sort((a, b) => a - b);
+    for (const { limit, windowMs } of TEAMS_WINDOWS) {
+      for (let i = 0; i + limit < times.length; i += 1) {
+        assert.ok(times[i + limit]! - times[i]! >= windowMs, `${label}: ${limit + 1} requests within ${windowMs} ms`);
+      }
+    }
+  }
+
+  it('403 blocked: the customer chat is closed for good and the consent notice goes by mail instead', async () => {
+    await start();
+    const claim = await claimInReview();
+    e2e.connector.script(
+      { method: 'POST', path: chatPath(CUSTOMER) },
+      { status: 403, body: { error: { code: 'ConversationBlockedByUser', message: 'User blocked the conversation with the bot.' } } },
+    );
+    const approved = await e2e.click(REVIEWER, 'approve', { claimId: claim.id, version: claim.version, approveComment: '' });
+    invokeCard(approved);
+
+    const notice = await settled(claim.id, 'consent-notice');
+    assert.equal(notice.state, 'sent', 'handed to the mail fallback');
+    assert.match(notice.lastError ?? '', /ConversationBlockedByUser[\s\S]*fallback/);
+    const mails = await readdir(join(e2e.dataDir, 'outbox-mail'));
+    assert.equal(mails.length, 1, 'one .eml for the one customer contact');
+    const eml = await readFile(join(e2e.dataDir, 'outbox-mail', mails[0]!), 'utf8');
+    assert.match(eml, /^To: .*dana@fabrikam\.com/m);
+
+    const folder = join(e2e.dataDir, 'conversations');
+    const references = await Promise.all((await readdir(folder)).map(async (file) => JSON.parse(await readFile(join(folder, file), 'utf8')) as { userId?: string; dead?: { reason: string } }));
+    assert.equal(references.find((reference) => reference.userId === CUSTOMER.aadObjectId)?.dead?.reason, 'ConversationBlockedByUser');
+    assert.ok(references.filter((reference) => reference.userId !== CUSTOMER.aadObjectId).every((reference) => !reference.dead));
+    const entries = (await journal()).filter((entry) => entry.key === notice.dedupeKey);
+    assert.deepEqual(entries.map((entry) => entry.state), ['sending', 'failed', 'done']);
+    assert.equal(accepted(showing(chatRequests(CUSTOMER), en.t('cards.consent.noAction'))).length, 0, 'nothing reached the blocked chat');
+
+    // The partner's own alert went out as usual; nothing is dead-lettered, nothing left pending.
+    assert.equal((await settled(claim.id, 'approved')).state, 'sent');
+    const figures = await health();
+    assert.equal(figures.outbox.pending, 0);
+    assert.equal(figures.outbox.deadLetters, 0);
+    assert.ok(!e2e.logs.some((line) => line.startsWith('turn failed')), 'no proactive failure reached onTurnError');
+  });
+
+  it('404: the chat is gone, the alert nobody else can take is dead-lettered and counted', async () => {
+    await start();
+    const claim = await claimInReview();
+    e2e.connector.script({ method: 'POST', path: chatPath(PARTNER) }, { status: 404, body: { error: { code: 'ConversationNotFound', message: 'Conversation not found.' } } });
+    await e2e.app.claims.comment(actorOf(REVIEWER), claim.id, claim.version, { text: 'Where is page 3?' });
+
+    const comment = await settled(claim.id, 'new-comment');
+    assert.equal(comment.state, 'dead');
+    assert.match(comment.lastError ?? '', /404 ConversationNotFound/);
+    const figures = await health();
+    assert.equal(figures.outbox.deadLetters, 1);
+    assert.equal(figures.outbox.recentDeadLetters[0]?.kind, 'new-comment');
+    assert.deepEqual((await journal()).filter((entry) => entry.key === comment.dedupeKey).map((entry) => entry.state), ['sending', 'failed']);
+    assert.equal(accepted(showing(chatRequests(PARTNER), 'Where is page 3?')).length, 0);
+  });
+
+  it('429 with Retry-After: the alert is sent once, no earlier than the server asked', async () => {
+    await start();
+    const claim = await claimInReview();
+    e2e.connector.script({ method: 'POST', path: chatPath(PARTNER) }, { status: 429, headers: { 'retry-after': '2' }, body: { error: { code: 'Throttled', message: 'Too many requests' } } });
+    await e2e.app.claims.comment(actorOf(REVIEWER), claim.id, claim.version, { text: 'Throttled comment' });
+
+    const comment = await settled(claim.id, 'new-comment');
+    assert.equal(comment.state, 'sent');
+    assert.equal(comment.attempts, 2, 'the refused attempt and the delivery, each counted');
+    const tries = showing(chatRequests(PARTNER), 'Throttled comment');
+    assert.deepEqual(tries.map((request) => request.status), [429, 200]);
+    assert.ok(tries[1]!.at - tries[0]!.at >= 2000, `re-sent after ${tries[1]!.at - tries[0]!.at} ms`);
+    assert.deepEqual((await journal()).filter((entry) => entry.key === comment.dedupeKey).map((entry) => entry.state), ['sending', 'failed', 'sending', 'sent', 'done']);
+    assert.equal((await health()).outbox.pending, 0);
+  });
+
+  it('503, then a connector that never answers: backoff each time, then sent exactly once', async () => {
+    await start({ DELIVERY_TIMEOUT_MS: '400' });
+    const claim = await claimInReview();
+    e2e.connector.script({ method: 'POST', path: chatPath(PARTNER) }, { status: 503, body: { error: { code: 'ServiceUnavailable', message: 'down' } } });
+    e2e.connector.script({ method: 'POST', path: chatPath(PARTNER) }, { status: 200, body: { id: 'too-late' }, delayMs: 3000 });
+    await e2e.app.claims.comment(actorOf(REVIEWER), claim.id, claim.version, { text: 'Flaky comment' });
+
+    const comment = await settled(claim.id, 'new-comment');
+    assert.equal(comment.state, 'sent');
+    assert.equal(comment.attempts, 3);
+    const tries = showing(chatRequests(PARTNER), 'Flaky comment');
+    assert.deepEqual(tries.map((request) => request.status), [503, 0, 200], 'refused, unanswered (timed out), accepted');
+    assert.ok(tries[1]!.at - tries[0]!.at >= 100, 'backed off after the 503');
+    assert.ok(tries[2]!.at - tries[1]!.at >= 400, 'waited for the timeout, then backed off');
+    assert.equal((await health()).outbox.sentTotal >= 1, true);
+  });
+
+  it('30 alerts while the connector throttles and fails: 30 of 30 exactly once, within every limit', async () => {
+    await start();
+    const claim = await claimInReview();
+    // The partner has the claim card open: every comment changes it too.
+    const [card] = await e2e.say(PARTNER, `claim ${claim.id}`, { replyId: 'partner-card' });
+    assert.ok(card);
+    const partnerChat = { method: 'POST', path: chatPath(PARTNER) };
+    const ok = (times: number) => e2e.connector.script(partnerChat, { status: 200, body: { id: `alert-${times}` } }, times);
+    ok(5);
+    e2e.connector.script(partnerChat, { status: 429, headers: { 'retry-after': '2' }, body: { error: { code: 'Throttled', message: 'slow down' } } });
+    ok(6);
+    e2e.connector.script(partnerChat, { status: 503, body: { error: { code: 'ServiceUnavailable', message: 'down' } } }, 2);
+    ok(6);
+    e2e.connector.script(partnerChat, { status: 429, headers: { 'retry-after': '3' }, body: { error: { code: 'Throttled', message: 'slow down' } } });
+
+    let current = claim;
+    for (let i = 1; i <= 30; i += 1) current = await e2e.app.claims.comment(actorOf(REVIEWER), claim.id, current.version, { text: `Note ${i} of 30` });
+    await eventually(async () => (await outboxOf(claim.id)).filter((alert) => alert.kind === 'new-comment' && alert.state === 'sent').length === 30, '30 comment alerts sent', 60_000);
+    await e2e.quiet(500);
+
+    const posts = chatRequests(PARTNER).filter((request) => request.method === 'POST');
+    for (let i = 1; i <= 30; i += 1) {
+      assert.equal(accepted(showing(posts, `Note ${i} of 30`)).length, 1, `Note ${i} delivered exactly once`);
+    }
+    // Each refusal was answered by a wait: no post into the chat before Retry-After, a backoff after 503.
+    posts.forEach((request, index) => {
+      const next = posts[index + 1];
+      if (!next) return;
+      if (request.status === 429) assert.ok(next.at - request.at >= 2000, `a post ${next.at - request.at} ms after a 429`);
+    });
+    assert.equal(posts.filter((request) => request.status === 429 || request.status === 503).length, 4);
+    assertWithinTeamsLimits(proactiveTraffic(PARTNER), 'partner chat, posts and updates');
+    // 30 changes, but the claim card open in the chat is rewritten far fewer times: changes that
+    // arrive while its update waits are folded into it.
+    const updates = e2e.updatesOf(PARTNER, 'partner-card');
+    assert.ok(updates.length >= 1 && updates.length < 30, `${updates.length} updates of the open claim card`);
+    assertShows(cardIn(updates.at(-1)!.body), 'Note 30 of 30');
+    const figures = await health();
+    assert.deepEqual([figures.outbox.pending, figures.outbox.deadLetters], [0, 0]);
+    assert.ok(figures.cardUpdates.coalesced > 0);
+  });
+
+  it('one Approve with three posted copies: the clicked one is the invoke response, each other copy is updated once', async () => {
+    await start();
+    const claim = await claimInReview();
+    await e2e.say(REVIEWER, `claim ${claim.id}`, { replyId: 'reviewer-card-1' });
+    await e2e.say(REVIEWER, `claim ${claim.id}`, { replyId: 'reviewer-card-2' });
+    await e2e.say(PARTNER, `claim ${claim.id}`, { replyId: 'partner-card' });
+    await e2e.quiet();
+    const before = e2e.connector.updates().length;
+
+    const response = await e2e.click(REVIEWER, 'approve', { claimId: claim.id, version: claim.version, approveComment: '' }, { replyToId: 'reviewer-card-1' });
+    const approvedText = en.t('cards.common.statusWithPhase', { status: en.t('claims.status.Approved'), phase: en.t('claims.consentPhase.window-open') });
+    assertShows(invokeCard(response), approvedText);
+    await eventually(() => e2e.updatesOf(PARTNER, 'partner-card').length > 0 && e2e.updatesOf(REVIEWER, 'reviewer-card-2').length > 0, 'the other copies updated');
+    await settled(claim.id, 'approved');
+    await e2e.quiet(500);
+
+    assert.equal(e2e.updatesOf(REVIEWER, 'reviewer-card-1').length, 0, 'the clicked card is never PUT');
+    assert.equal(e2e.updatesOf(REVIEWER, 'reviewer-card-2').length, 1);
+    assert.equal(e2e.updatesOf(PARTNER, 'partner-card').length, 1);
+    assertShows(cardIn(e2e.updatesOf(PARTNER, 'partner-card')[0]!.body), approvedText);
+    assert.ok(e2e.connector.updates().length > before);
+    assertWithinTeamsLimits(proactiveTraffic(REVIEWER), 'reviewer chat');
+    assertWithinTeamsLimits(proactiveTraffic(PARTNER), 'partner chat');
+  });
+
+  it('an "action needed" alert stays readable after the claim is approved, with one line saying where it is now', async () => {
+    await start();
+    let claim = await claimInReview();
+    e2e.nameNextAlert(PARTNER, 'action-alert');
+    claim = await e2e.app.claims.requestInformation(actorOf(REVIEWER), claim.id, claim.version, {
+      reasons: ['missing-products'],
+      comment: 'Name the workloads, please.',
+    });
+    const alert = await e2e.waitForAlert(PARTNER, en.t('cards.alert.information-requested.title', { claimId: claim.id }));
+    assert.ok(JSON.stringify(cardIn(alert.body)).includes(en.t('cards.action.respond')), 'the alert offers Respond');
+
+    claim = await e2e.app.claims.resubmit(actorOf(PARTNER), claim.id, claim.version, { comment: 'Teams and Exchange.' });
+    claim = await e2e.app.claims.approve(actorOf(REVIEWER), claim.id, claim.version);
+    const approvedText = en.t('cards.common.statusWithPhase', { status: en.t('claims.status.Approved'), phase: en.t('claims.consentPhase.window-open') });
+    await eventually(
+      () => e2e.updatesOf(PARTNER, 'action-alert').some((update) => cardStrings(update.body).includes(en.t('cards.alert.now', { status: approvedText }))),
+      'the alert gained its Now line',
+      10_000,
+    );
+    await e2e.quiet(300);
+    const updated = cardIn(e2e.updatesOf(PARTNER, 'action-alert').at(-1)!.body);
+    assertShows(updated, en.t('cards.alert.information-requested.title', { claimId: claim.id }), 'Name the workloads, please.', en.t('cards.alert.now', { status: approvedText }));
+    const buttons = ((updated.actions ?? []) as { title?: string }[]).map((action) => action.title);
+    assert.deepEqual(buttons, [en.t('cards.action.open')], 'Respond goes once the claim has moved on; Open stays');
+    // Resubmitted, then approved: at most one update per status it moved through.
+    assert.ok(e2e.updatesOf(PARTNER, 'action-alert').length <= 2);
+  });
+});
