@@ -14,15 +14,18 @@ type ImBack = ReturnType<typeof imBackData>;
 export interface ClaimListData {
   title: string;
   summary: string;
+  /** When the list was produced: a list is a snapshot, refreshed on demand. */
+  asOf: string;
   claims: { claimId: string; status: string; statusColor: string; line: string; deadline: string; open: string; command: ImBack }[];
-  labels: { newClaim: string; help: string };
-  commands: { newClaim: ImBack; help: ImBack };
+  labels: { newClaim: string; help: string; refresh: string };
+  commands: { newClaim: ImBack; help: ImBack; refresh: ImBack };
   show: { newClaim: boolean };
 }
 
 export interface ReviewQueueData {
   title: string;
   summary: string;
+  asOf: string;
   items: {
     claimId: string;
     status: string;
@@ -58,12 +61,17 @@ function scopeLine(claim: Claim, viewer: Viewer): string {
   return parts.filter((part): part is string => Boolean(part)).join(' · ') || viewer.translator.t('cards.list.noDetails');
 }
 
+function asOf(viewer: Viewer): string {
+  return viewer.translator.t('cards.common.asOf', { time: instantFor(viewer, viewer.now.toISOString()) });
+}
+
 export function renderClaimList(result: { total: number; claims: Claim[] }, viewer: Viewer): AdaptiveCard {
   const { translator: t } = viewer;
   const shown = result.claims.slice(0, MAX_ROWS);
   const data: ClaimListData = {
     title: t.t('cards.list.title'),
     summary: result.total === 0 ? t.t('cards.list.empty') : t.t('cards.list.summary', { shown: shown.length, total: result.total }),
+    asOf: asOf(viewer),
     claims: shown.map((claim) => {
       const deadlineName = CURRENT_DEADLINE[claim.status];
       const due = deadlineName ? claim.deadlines[deadlineName] : undefined;
@@ -77,8 +85,12 @@ export function renderClaimList(result: { total: number; claims: Claim[] }, view
         command: imBackData(commandText(viewer, 'claim', claim.id)),
       };
     }),
-    labels: { newClaim: t.t('cards.action.newClaim'), help: t.t('cards.action.help') },
-    commands: { newClaim: imBackData(commandText(viewer, 'new-claim')), help: imBackData(commandText(viewer, 'help')) },
+    labels: { newClaim: t.t('cards.action.newClaim'), help: t.t('cards.action.help'), refresh: t.t('cards.action.refresh') },
+    commands: {
+      newClaim: imBackData(commandText(viewer, 'new-claim')),
+      help: imBackData(commandText(viewer, 'help')),
+      refresh: imBackData(commandText(viewer, 'my-claims')),
+    },
     show: { newClaim: viewer.role === 'partner' },
   };
   return withoutNulls(listTemplate.expand(data));
@@ -92,6 +104,7 @@ export function renderReviewQueue(items: QueueItem[], viewer: Viewer): AdaptiveC
   const data: ReviewQueueData = {
     title: t.t('cards.queue.title'),
     summary: items.length === 0 ? t.t('cards.queue.empty') : t.t('cards.queue.summary', { shown: shown.length, total: items.length, overdue: items.filter((item) => item.overdue).length }),
+    asOf: asOf(viewer),
     items: shown.map((item) => ({
       claimId: item.claim.id,
       status: statusText(viewer, item.claim.status, item.claim.consentPhase),

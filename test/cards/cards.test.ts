@@ -343,4 +343,18 @@ describe('claim card content', function () {
     assert.match(text, /Overdue/);
     assert.match(text, /Competing claim/);
   });
+
+  it("lists say when they were produced, in the reader's zone, and can be refreshed", async function () {
+    const claim = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Microsoft 365 Apps'] }));
+    const at = new Date('2026-11-24T08:30:00.000Z');
+    const viewer: Viewer = { ...viewerFor('en', 'partner', at), timeZone: 'Europe/Stockholm' };
+    const list = renderClaimList({ total: 1, claims: [claim] }, viewer);
+    assert.match(textOf(list), /As of Nov 24, 2026, 09:30 AM GMT\+1/);
+    const buttons = (list.actions ?? []) as { title?: string; data?: unknown }[];
+    const refresh = buttons.find((button) => button.title === 'Refresh');
+    assert.ok(refresh, 'the list has a Refresh button');
+    assert.match(JSON.stringify(refresh.data), /my claims/);
+    const queue = renderReviewQueue(await harness.service.reviewQueue(reviewer()), { ...viewerFor('sv', 'reviewer', at), timeZone: 'UTC' });
+    assert.match(textOf(queue), /Uppdaterad 24 nov\. 2026 08:30/);
+  });
 });
