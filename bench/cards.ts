@@ -4,6 +4,7 @@ import { translatorFor } from '../cards/i18n/i18n.js';
 import type { Claim } from '../services/model.js';
 import { claimAt, createHarness, m365Details } from '../test/support/serviceHarness.js';
 import { median } from './support/load.js';
+import type { Action } from '../services/lifecycle.js';
 
 // Expanding the claim card template: renderClaimCard for a typical claim (OSU-M365, InReview,
 // taken there through the claim service, so it has its PoE, history, deadlines and timers), as
@@ -38,7 +39,9 @@ export async function runCardBench(options: { runs?: number; cards?: number; war
   const cards = options.cards ?? 2000;
   const claim = await typicalClaim();
   const viewer = reviewerViewer(new Date(claim.updatedAt));
-  const render = () => renderClaimCard(claim, viewer, { refreshUserIds: ['29:reviewer-1'] });
+  // What the service lets a reviewer do with a claim in review.
+  const allowed = new Set<Action>(['requestInformation', 'approve', 'reject', 'comment']);
+  const render = () => renderClaimCard(claim, viewer, { allowed, refreshUserIds: ['29:reviewer-1'] });
   let sink = 0;
   for (let i = 0; i < (options.warmup ?? 500); i += 1) sink += render().version.length;
   const perRun: number[] = [];

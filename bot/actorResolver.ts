@@ -33,6 +33,7 @@ export class ActorResolver {
   constructor(
     private readonly directory: Directory,
     private readonly clock: Clock,
+    private readonly log: (message: string, error?: unknown) => void = () => undefined,
   ) {}
 
   /**
@@ -59,9 +60,10 @@ export class ActorResolver {
     try {
       const member = await TeamsInfo.getMember(context, identity.teamsUserId);
       email = member.email ?? member.userPrincipalName ?? undefined;
-    } catch {
-      // Outside Teams (or a connector without the roster API) there is no email: ids still work.
-      email = undefined;
+    } catch (error) {
+      // The ids still decide; a failed lookup is not remembered as "no email", so the next turn asks again.
+      this.log(`could not read the email of ${identity.userId} from Teams`, error);
+      return undefined;
     }
     this.emails.set(key, { email: email?.toLowerCase(), until: this.clock.now().getTime() + EMAIL_CACHE_MS });
     return email?.toLowerCase();

@@ -30,7 +30,7 @@ import { proactiveHealth } from './proactive/health.js';
 import { alertStateFrom, OutboxDelivery } from './proactive/outboxDelivery.js';
 import { loadProactiveConfig } from './proactive/proactiveConfig.js';
 import { ProactiveHooks } from './proactive/proactiveHooks.js';
-import { toViewer } from './proactive/recipients.js';
+import { actorOfReader, toViewer } from './proactive/recipients.js';
 import { TickScheduler } from './proactive/scheduler.js';
 import { createServer, type BotServer } from './server.js';
 import { FileStorage } from './stateStorage.js';
@@ -78,7 +78,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 
   const directoryConfig = loadDirectoryConfig(environment);
   const directoryServices = await openDirectory(directoryConfig, { clock });
-  const actors = new ActorResolver(options.directory ?? directoryServices.directory, clock);
+  const actors = new ActorResolver(options.directory ?? directoryServices.directory, clock, log);
   const consentLinks = await openConsentLinks(directoryConfig);
   const consentMailer = createConsentMailer({
     config: directoryConfig,
@@ -118,7 +118,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     lanes,
     latestClaim: async (claimId) => (await repository.get(claimId))?.claim,
     render: {
-      claimCard: (claim, recipient) => renderClaimCard(claim, toViewer(recipient, clock.now())),
+      claimCard: async (claim, recipient, context) => {
+        const reader = await actorOfReader(references.get(recipient.conversationKey), actors, context);
+        return renderClaimCard(claim, toViewer(recipient, clock.now()), { allowed: reader ? claims.allowedActions(reader, claim) : new Set() });
+      },
       alertCard: (alert, now, recipient) => renderAlert(alert, toViewer(recipient, clock.now()), now),
     },
     clock,
@@ -149,7 +152,6 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     claims,
     intervalMs: delivery.tickIntervalMs,
     clock,
-    onFired: () => outbox.kick(),
     log,
   });
   // Every committed change, from a card, a dialog or a timer, sends the alerts it recorded and

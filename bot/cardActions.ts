@@ -4,7 +4,8 @@ import { renderClaimCard, renderConsentNotice, type Viewer } from '../cards/inde
 import { describeError } from '../cards/i18n/errorMessages.js';
 import { commandText, type CommandVerb } from '../cards/format.js';
 import { ADAPTIVE_CARD_CONTENT_TYPE, type AdaptiveCard } from '../cards/template.js';
-import { authorize, belongsToPartner, isCustomerOf } from '../services/access.js';
+import { authorize, isCustomerOf, relationOf } from '../services/access.js';
+import type { Action } from '../services/lifecycle.js';
 import type { Actor } from '../services/actor.js';
 import type { ClaimService } from '../services/claimService.js';
 import { DomainError, isDomainError, type FieldIssue } from '../services/errors.js';
@@ -69,7 +70,11 @@ export type CardVerb = keyof typeof VERB_SCHEMAS;
 type DataOf<V extends CardVerb> = z.infer<(typeof VERB_SCHEMAS)[V]>;
 
 /** Verbs that start a conversation (dialogs/): the card answers with the command to type. */
-const CONVERSATION_VERBS: Partial<Record<CardVerb, CommandVerb>> = { edit: 'edit', respond: 'respond', dispute: 'dispute' };
+const CONVERSATION_VERBS: Partial<Record<CardVerb, { command: CommandVerb; action: Action }>> = {
+  edit: { command: 'edit', action: 'edit' },
+  respond: { command: 'respond', action: 'resubmit' },
+  dispute: { command: 'dispute', action: 'dispute' },
+};
 
 /** One turn's caller: who they are, in which language and zone, and whether Teams clicked for them. */
 interface Turn {
@@ -148,7 +153,8 @@ export class CardActions {
 
     let turn: Turn;
     try {
-      turn = { context, identity, user, actor: await this.deps.actors.resolve(identity), automatic: triggerOf(value, context) === 'automatic' };
+      // With the turn context, as for messages: a role granted by email is found on a click too.
+      turn = { context, identity, user, actor: await this.deps.actors.resolve(identity, context), automatic: triggerOf(value, context) === 'automatic' };
     } catch (error) {
       this.report(`directory lookup failed for ${verb}`, error);
       return errorResponse(user, error);
@@ -176,7 +182,8 @@ export class CardActions {
     authorize('optOut', turn.actor, claim);
     if (!data.confirmed) {
       if (claim.version !== data.version) throw new DomainError('stale-version', { claimId: claim.id, version: claim.version });
-      if (!(claim.status === 'Approved' && claim.consentPhase === 'window-open')) {
+      // The service's whole check (status, phase and the deadline itself), before asking to confirm.
+      if (!claims.allowedActions(turn.actor, claim).has('optOut')) {
         throw new DomainError('window-closed', { claimId: claim.id, window: 'consent' });
       }
       return { card: renderConsentNotice(claim, this.viewer(turn, claim), { confirming: true, ...this.refreshFor(turn) }) };
@@ -188,8 +195,13 @@ export class CardActions {
   /** Edit, respond and dispute continue in the chat: the card stays, a message says what to type. */
   private async conversation(turn: Turn, verb: CardVerb, data: { claimId: string }): Promise<Outcome> {
     const claim = await this.deps.claims.get(turn.actor, data.claimId);
-    if (!belongsToPartner(turn.actor, claim)) throw new DomainError('not-allowed', { claimId: claim.id, action: verb });
-    const command = commandText(this.viewer(turn, claim), CONVERSATION_VERBS[verb]!, claim.id);
+    const { command: commandVerb, action } = CONVERSATION_VERBS[verb]!;
+    // Only what the conversation could finish: the service's own answer, before anything is typed.
+    if (!this.deps.claims.allowedActions(turn.actor, claim).has(action)) {
+      authorize(action, turn.actor, claim);
+      throw new DomainError('invalid-transition', { claimId: claim.id, status: claim.status, action });
+    }
+    const command = commandText(this.viewer(turn, claim), commandVerb, claim.id);
     const note = turn.user.translator.t('cards.note.continueInChat', { command });
     if (!turn.automatic) await turn.context.sendActivity(note);
     return { card: this.cardFor(turn, claim, note) };
@@ -201,11 +213,12 @@ export class CardActions {
   private changedCard(turn: Turn, claim: Claim, note?: string): AdaptiveCard {
     const viewer = this.viewer(turn, claim);
     return viewer.role === 'customer'
-        ? renderConsentNotice(claim, viewer, { ...this.refreshFor(turn), ...(note ? { note } : {}) })
-        : renderClaimCard(claim, viewer, {
-            ...this.refreshFor(turn),
-            note: note ?? turn.user.translator.t('cards.note.done', { status: turn.user.translator.t(`claims.status.${claim.status}`) }),
-          });
+      ? renderConsentNotice(claim, viewer, { ...this.refreshFor(turn), ...(note ? { note } : {}) })
+      : renderClaimCard(claim, viewer, {
+          allowed: this.deps.claims.allowedActions(turn.actor, claim),
+          ...this.refreshFor(turn),
+          note: note ?? turn.user.translator.t('cards.note.done', { status: turn.user.translator.t(`claims.status.${claim.status}`) }),
+        });
   }
 
   /**
@@ -222,11 +235,13 @@ export class CardActions {
       }
       const stale = current !== undefined && current.version !== data.version;
       if (current && error.code === 'window-closed' && isCustomerOf(turn.actor, current)) {
-        return cardResponse(renderConsentNotice(current, this.viewer(turn, current), {
+        return cardResponse(
+          renderConsentNotice(current, this.viewer(turn, current), {
             outcome: current.status === 'Rejected' && current.rejection?.reason === 'customer-declined' ? 'opted-out' : 'closed',
             note: turn.user.translator.t('cards.note.windowClosed'),
             ...this.refreshFor(turn),
-          }),);
+          }),
+        );
       }
       if (current && stale) return cardResponse(this.cardFor(turn, current, turn.user.translator.t('cards.note.stale')));
     }
@@ -235,7 +250,11 @@ export class CardActions {
   }
 
   private cardFor(turn: Turn, claim: Claim, note?: string): AdaptiveCard {
-    return renderClaimCard(claim, this.viewer(turn, claim), { ...this.refreshFor(turn), ...(note ? { note } : {}) });
+    return renderClaimCard(claim, this.viewer(turn, claim), {
+      allowed: this.deps.claims.allowedActions(turn.actor, claim),
+      ...this.refreshFor(turn),
+      ...(note ? { note } : {}),
+    });
   }
 
   /** The answered card keeps refreshing for the person who clicked. */
@@ -244,18 +263,10 @@ export class CardActions {
   }
 
   private viewer(turn: Turn, claim: Claim): Viewer {
-    const { actor } = turn;
-    const role: Viewer['role'] = actor.roles.includes('reviewer')
-      ? 'reviewer'
-      : belongsToPartner(actor, claim)
-        ? 'partner'
-        : isCustomerOf(actor, claim)
-          ? 'customer'
-          : 'observer';
     return {
-      userId: actor.userId,
+      userId: turn.actor.userId,
       teamsUserId: turn.identity.teamsUserId,
-      role,
+      role: relationOf(turn.actor, claim),
       translator: turn.user.translator,
       timeZone: turn.user.timeZone,
       now: this.deps.clock.now(),

@@ -18,7 +18,7 @@ import {
 } from '../cards/index.js';
 import { describeError } from '../cards/i18n/errorMessages.js';
 import type { AdaptiveCard } from '../cards/template.js';
-import { belongsToPartner, isCustomerOf } from '../services/access.js';
+import { relationOf } from '../services/access.js';
 import type { Actor } from '../services/actor.js';
 import type { ClaimService } from '../services/claimService.js';
 import { DomainError } from '../services/errors.js';
@@ -269,6 +269,7 @@ export class ClaimsBot extends TeamsActivityHandler {
     note?: string,
   ): Promise<void> {
     const card = renderClaimCard(claim, this.viewer(user, identity, actor, claim), {
+      allowed: this.deps.claims.allowedActions(actor, claim),
       ...(note ? { note } : {}),
       refreshUserIds: [identity.teamsUserId],
     });
@@ -283,9 +284,9 @@ export class ClaimsBot extends TeamsActivityHandler {
 
   private viewer(user: UserContext, identity: TeamsIdentity | undefined, actor?: Actor, claim?: Claim): Viewer {
     let role: Viewer['role'] = 'observer';
-    if (actor?.roles.includes('reviewer')) role = 'reviewer';
-    else if (actor && claim ? belongsToPartner(actor, claim) : actor?.organisation) role = 'partner';
-    else if (actor && claim && isCustomerOf(actor, claim)) role = 'customer';
+    if (actor && claim) role = relationOf(actor, claim);
+    else if (actor?.roles.includes('reviewer')) role = 'reviewer';
+    else if (actor?.organisation) role = 'partner';
     return {
       userId: identity?.userId ?? 'unknown',
       ...(identity ? { teamsUserId: identity.teamsUserId } : {}),

@@ -1,4 +1,4 @@
-import { rowFor, type Action, type Party } from '../services/lifecycle.js';
+import type { Action } from '../services/lifecycle.js';
 import { INFORMATION_REASONS, REVIEWER_REJECTION_REASONS, type Claim } from '../services/model.js';
 import { renderConsentNotice } from './consentCard.js';
 import {
@@ -64,6 +64,8 @@ export interface ClaimCardData {
 }
 
 export interface ClaimCardOptions {
+  /** What the reader may do now (ClaimService.allowedActions): the card offers exactly that. */
+  allowed: ReadonlySet<Action>;
   /** A short line on top, e.g. why the reader sees this version. */
   note?: string;
   /** Teams user ids that get their own role-specific card through `refresh` (at most 60). */
@@ -111,46 +113,41 @@ const LABELS = [
 ] as const;
 
 /** The lifecycle action behind each card verb; `respond` is the conversation ending in `resubmit`. */
-const VERB_ACTION: Record<ClaimCardVerb, { action: Action; party: Party }> = {
-  startReview: { action: 'startReview', party: 'reviewer' },
-  requestInformation: { action: 'requestInformation', party: 'reviewer' },
-  approve: { action: 'approve', party: 'reviewer' },
-  reject: { action: 'reject', party: 'reviewer' },
-  decideDispute: { action: 'overturn', party: 'reviewer' },
-  edit: { action: 'edit', party: 'partner' },
-  submit: { action: 'submit', party: 'partner' },
-  respond: { action: 'resubmit', party: 'partner' },
-  resubmit: { action: 'resubmit', party: 'partner' },
-  dispute: { action: 'dispute', party: 'partner' },
-  comment: { action: 'comment', party: 'partner' },
-  withdraw: { action: 'withdraw', party: 'partner' },
+const VERB_ACTION: Record<ClaimCardVerb, Action> = {
+  startReview: 'startReview',
+  requestInformation: 'requestInformation',
+  approve: 'approve',
+  reject: 'reject',
+  decideDispute: 'overturn',
+  edit: 'edit',
+  submit: 'submit',
+  respond: 'resubmit',
+  resubmit: 'resubmit',
+  dispute: 'dispute',
+  comment: 'comment',
+  withdraw: 'withdraw',
 };
 
-/** Whether the reader's role may take `verb` on `claim` as it stands (the service checks again). */
-export function offers(claim: Claim, viewer: Viewer, verb: ClaimCardVerb): boolean {
-  if (viewer.role !== 'partner' && viewer.role !== 'reviewer') return false;
-  const { action, party } = VERB_ACTION[verb];
-  const row = rowFor(action, claim.status, claim.consentPhase);
-  if (!row) return false;
-  // Comments are open to both sides; every other verb belongs to one.
-  if (verb === 'comment') return row.parties.includes(viewer.role);
-  if (party !== viewer.role) return false;
-  // Responding is editing and resubmitting; Teams shows at most five buttons.
-  if (verb === 'edit' && rowFor('resubmit', claim.status, claim.consentPhase)) return false;
-  if (verb === 'dispute') {
-    const closes = claim.deadlines.disputeWindow;
-    return Boolean(claim.rejection && !claim.rejection.final && !claim.disputeWindowClosed && closes && Date.parse(closes) > viewer.now.getTime());
-  }
-  return true;
+/**
+ * Whether the card offers `verb`: exactly when the service would accept its action from this
+ * reader now (`allowed`, from ClaimService.allowedActions). Respond is the same editing followed
+ * by resubmitting, so it stands for Edit where both are open (a card shows five actions at most).
+ */
+export function offers(verb: ClaimCardVerb, allowed: ReadonlySet<Action>): boolean {
+  if (verb === 'edit' && allowed.has('resubmit')) return false;
+  return allowed.has(VERB_ACTION[verb]);
 }
 
-export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCardOptions = {}): AdaptiveCard {
+/** Card verbs another offered verb stands for (see `offers`). */
+export const COVERED_BY: Partial<Record<ClaimCardVerb, ClaimCardVerb>> = { edit: 'respond' };
+
+export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCardOptions): AdaptiveCard {
   if (viewer.role === 'customer') {
     return renderConsentNotice(claim, viewer, { ...(options.refreshUserIds ? { refreshUserIds: options.refreshUserIds } : {}) });
   }
   const { translator: t } = viewer;
   const execute: ExecuteData = { claimId: claim.id, version: claim.version };
-  const show = Object.fromEntries(CLAIM_CARD_VERBS.map((verb) => [verb, offers(claim, viewer, verb)])) as Record<ClaimCardVerb, boolean>;
+  const show = Object.fromEntries(CLAIM_CARD_VERBS.map((verb) => [verb, offers(verb, options.allowed)])) as Record<ClaimCardVerb, boolean>;
   const anyAction = CLAIM_CARD_VERBS.some((verb) => show[verb]);
   const refreshUserIds = (options.refreshUserIds ?? []).slice(0, MAX_REFRESH_USER_IDS);
   const competingWith = options.competingWith ?? [];

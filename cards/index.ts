@@ -4,7 +4,7 @@
 export type { Viewer, ViewerRole } from './viewer.js';
 export type { AdaptiveCard } from './template.js';
 export { toAttachment, ADAPTIVE_CARD_CONTENT_TYPE } from './template.js';
-export { renderClaimCard, offers, CLAIM_CARD_VERBS, type ClaimCardVerb, type ClaimCardOptions, type ClaimCardData } from './claimCard.js';
+export { renderClaimCard, offers, COVERED_BY, CLAIM_CARD_VERBS, type ClaimCardVerb, type ClaimCardOptions, type ClaimCardData } from './claimCard.js';
 export { renderConsentNotice, type ConsentNoticeOptions, type ConsentOutcome, type ConsentCardData } from './consentCard.js';
 export { renderClaimList, renderReviewQueue, type ClaimListData, type ReviewQueueData } from './listCards.js';
 export { renderHistory, type HistoryCardData } from './historyCard.js';

@@ -16,6 +16,16 @@ export function isCustomerOf(actor: Actor, claim: Pick<Claim, 'details'>): boole
   return customerTenant !== undefined && customerTenant.toLowerCase() === actor.tenantId.toLowerCase();
 }
 
+/** Which side of `claim` the actor reads it from: what their card shows them. */
+export type Relation = 'partner' | 'reviewer' | 'customer' | 'observer';
+
+export function relationOf(actor: Actor, claim: Pick<Claim, 'partnerTenantId' | 'details'>): Relation {
+  if (actor.roles.includes('reviewer')) return 'reviewer';
+  if (belongsToPartner(actor, claim)) return 'partner';
+  if (isCustomerOf(actor, claim)) return 'customer';
+  return 'observer';
+}
+
 /** The role in which `actor` may take `action` on `claim`; throws when none. */
 export function authorize(action: Action, actor: Actor, claim: Claim): ActingRole {
   const rows = rowsFor(action);

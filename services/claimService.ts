@@ -27,8 +27,8 @@ import {
   type RequestInformationInput,
   type UpdateInput,
 } from './commandInputs.js';
-import { DomainError } from './errors.js';
-import { rowFor, rowsFor, type Action, type GuardName, type TransitionRow } from './lifecycle.js';
+import { DomainError, isDomainError } from './errors.js';
+import { ACTIONS, rowFor, rowsFor, type Action, type GuardName, type TransitionRow } from './lifecycle.js';
 import {
   PoeInputSchema,
   type Alert,
@@ -450,6 +450,31 @@ export class ClaimService {
     );
   }
 
+  // ---- what may be done ---------------------------------------------------------------------
+
+  /**
+   * The actions `actor` may take on `claim` at `now`: the same role, tenant, status, guard and
+   * deadline checks the commands make, without changing anything (the version is the caller's to
+   * carry). Cards offer exactly these; dialogs and card handlers start only these.
+   */
+  allowedActions(actor: Actor, claim: Claim, now: Date = this.clock.now()): ReadonlySet<Action> {
+    const allowed = new Set<Action>();
+    for (const action of USER_ACTIONS) {
+      const row = rowFor(action, claim.status, claim.consentPhase);
+      if (!row) continue;
+      try {
+        const role = authorize(action, actor, claim);
+        assertRowAllows(row, role, claim);
+        this.runGuards(row, 'before-change', actor, role, claim, now);
+        this.runGuards(row, 'after-change', actor, role, claim, now);
+        allowed.add(action);
+      } catch (error) {
+        if (!isDomainError(error)) throw error;
+      }
+    }
+    return allowed;
+  }
+
   // ---- the transition machinery ---------------------------------------------------------
 
   private async transition(actor: Actor, claimId: string, version: number, change: Change): Promise<Claim> {
@@ -468,6 +493,7 @@ export class ClaimService {
       }
       const row = rowFor(change.action, current.status, current.consentPhase);
       if (!row) throw new DomainError('invalid-transition', { claimId, status: current.status, action: change.action });
+      assertRowAllows(row, role, current);
       if (row.to === 'deleted') return { next: 'delete', result: current };
 
       const claim = structuredClone(current);
@@ -832,3 +858,11 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
 }
 
+/** What people can do (the system's timer actions aside). */
+const USER_ACTIONS: readonly Action[] = ACTIONS.filter((action) => rowsFor(action).some((row) => !row.parties.includes('system')));
+
+/** The row for the claim's status names who may take it there, which can be narrower than the action's other rows. */
+function assertRowAllows(row: TransitionRow, role: ActingRole, claim: Claim): void {
+  const allowed = role === 'customer' ? row.parties.includes('customer') : role !== 'system' && row.roles.includes(role);
+  if (!allowed) throw new DomainError('not-allowed', { claimId: claim.id, action: row.action });
+}

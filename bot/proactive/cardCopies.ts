@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CardFactory } from 'botbuilder';
+import { CardFactory, type TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import { alertNowKey } from '../../cards/alertCard.js';
 import type { AdaptiveCard } from '../../cards/template.js';
@@ -60,7 +60,8 @@ const MAX_COPIES_PER_CLAIM = 50;
 const MAX_UPDATE_ATTEMPTS = 5;
 
 export interface CopyRenderers {
-  claimCard(claim: Claim, recipient: Recipient): AdaptiveCard;
+  /** The claim card for the copy's reader; `context` is the proactive turn (to look the reader up). */
+  claimCard(claim: Claim, recipient: Recipient, context: TurnContext): Promise<AdaptiveCard>;
   /** The alert as posted, with the claim as it is now. */
   alertCard(alert: Alert, now: Claim, recipient: Recipient): AdaptiveCard;
 }
@@ -169,20 +170,21 @@ export class CardCopies {
       await this.forget(claimId, copy);
       return { kind: 'done' };
     }
-    let card: AdaptiveCard;
-    try {
-      card =
-        copy.kind === 'alert' && copy.alert
-          ? this.options.render.alertCard(copy.alert, claim, copy.recipient)
-          : this.options.render.claimCard(claim, copy.recipient);
-    } catch (error) {
-      log?.(`could not render the card of ${claimId} for ${copy.conversationKey}`, error);
-      this.stats.failed += 1;
-      return { kind: 'done' };
-    }
+    let unrenderable = false;
     try {
       await continueConversation(this.options.adapter, this.options.appId, conversationReferenceOf(stored), async (context) => {
         prepareProactiveClient(context, this.options.settings.requestTimeoutMs);
+        let card: AdaptiveCard;
+        try {
+          card =
+            copy.kind === 'alert' && copy.alert
+              ? this.options.render.alertCard(copy.alert, claim, copy.recipient)
+              : await this.options.render.claimCard(claim, copy.recipient, context);
+        } catch (error) {
+          log?.(`could not render the card of ${claimId} for ${copy.conversationKey}`, error);
+          unrenderable = true;
+          return;
+        }
         await context.updateActivity({
           type: 'message',
           id: copy.activityId,
@@ -208,6 +210,10 @@ export class CardCopies {
       if (failure.kind === 'throttled' && failure.retryAfterMs !== undefined) return { kind: 'retry', afterMs: failure.retryAfterMs };
       const { backoffBaseMs, backoffMaxMs } = this.options.settings;
       return { kind: 'retry', afterMs: backoffMs(attempt, backoffBaseMs, backoffMaxMs, this.options.random ?? Math.random) };
+    }
+    if (unrenderable) {
+      this.stats.failed += 1;
+      return { kind: 'done' };
     }
     this.stats.updated += 1;
     if (shown !== undefined) await this.markShown(claimId, copy, shown);

@@ -1,4 +1,7 @@
+import type { TurnContext } from 'botbuilder';
 import type { AdaptiveCard } from '../../cards/template.js';
+import type { Actor } from '../../services/actor.js';
+import type { ActorResolver } from '../actorResolver.js';
 import { resolveLocale, translatorFor, type Locale, type Translator } from '../../cards/i18n/i18n.js';
 import type { Alert, Claim } from '../../services/model.js';
 import type { ConversationReferenceStore, StoredReference, TenantEndpoint } from './conversationReferences.js';
@@ -56,6 +59,18 @@ export function recipientOf(stored: StoredReference, role: RecipientRole): Recip
     timeZone: stored.timeZone,
     channel: stored.kind === 'channel',
   };
+}
+
+/**
+ * Who reads a posted copy, as the directory knows them now (through the same resolver as their
+ * messages and clicks, with the proactive turn's context for the email lookup). A reviewer
+ * channel reads as a reviewer of its tenant.
+ */
+export async function actorOfReader(stored: StoredReference | undefined, actors: ActorResolver, context: TurnContext): Promise<Actor | undefined> {
+  if (!stored) return undefined;
+  if (stored.kind === 'channel') return { userId: stored.key, tenantId: stored.tenantId, roles: ['reviewer'] };
+  if (!stored.userId) return undefined;
+  return actors.resolve({ userId: stored.userId, tenantId: stored.tenantId, teamsUserId: stored.teamsUserId ?? `29:${stored.userId}` }, context);
 }
 
 export type Resolution =

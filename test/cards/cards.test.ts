@@ -18,6 +18,7 @@ import {
 } from '../../cards/index.js';
 import { catalogueKeys, SUPPORTED_LOCALES, translatorFor, type Locale } from '../../cards/i18n/i18n.js';
 import type { Role } from '../../services/actor.js';
+import type { Actor } from '../../services/actor.js';
 import { ALERT_KINDS, type Alert, type AlertAudience, type AlertKind, type Claim } from '../../services/model.js';
 import {
   claimAt,
@@ -45,6 +46,11 @@ const STAGES: Stage[] = ['Draft', 'Submitted', 'InReview', 'PartnerActionRequire
 /** A reader at `now`: the fixtures' own time, never today's date. */
 function viewerFor(locale: Locale, role: Viewer['role'] = 'partner', now: Date = MONDAY): Viewer {
   return { userId: 'user-1', teamsUserId: '29:user-1', role, translator: translatorFor(locale), timeZone: 'Europe/Stockholm', now };
+}
+
+/** Someone in each relation to the fixtures' claims (an observer: another partner organisation). */
+function actorIn(role: Viewer['role']): Actor {
+  return role === 'reviewer' ? reviewer() : role === 'partner' ? partner() : role === 'customer' ? customer() : otherPartner();
 }
 
 function assertSendable(card: AdaptiveCard, label: string): void {
@@ -167,7 +173,8 @@ describe('cards', function () {
       it('the claim card, for every status and every role', function () {
         for (const [name, claim] of claims) {
           for (const role of ROLES) {
-            const card = renderClaimCard(claim, viewerFor(locale, role), { refreshUserIds: ['29:user-1'], note: 'Note' });
+            const allowed = harness.service.allowedActions(actorIn(role), claim);
+            const card = renderClaimCard(claim, viewerFor(locale, role), { allowed, refreshUserIds: ['29:user-1'], note: 'Note' });
             assertSendable(card, `${name} as ${role}`);
             for (const action of executeActions(card)) {
               const data = action.data as Record<string, unknown>;
@@ -280,40 +287,42 @@ describe('claim card content', function () {
     await harness.cleanup();
   });
 
-  it('offers each role the actions the lifecycle allows now, and none to observers', async function () {
-    const en = (role: Viewer['role']) => viewerFor('en', role, harness.clock.now());
+  it('offers each role the actions the service accepts now, and none to observers', async function () {
+    const cardAs = (claim: Claim, role: Viewer['role']) =>
+      renderClaimCard(claim, viewerFor('en', role, harness.clock.now()), { allowed: harness.service.allowedActions(actorIn(role), claim) });
     const submitted = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Teams'] }));
-    assert.deepEqual(verbsOf(renderClaimCard(submitted, en('reviewer'))).sort(), ['comment', 'startReview']);
-    assert.deepEqual(verbsOf(renderClaimCard(submitted, en('partner'))).sort(), ['comment', 'edit', 'withdraw']);
-    assert.deepEqual(verbsOf(renderClaimCard(submitted, en('observer'))), []);
+    assert.deepEqual(verbsOf(cardAs(submitted, 'reviewer')).sort(), ['comment', 'startReview']);
+    assert.deepEqual(verbsOf(cardAs(submitted, 'partner')).sort(), ['comment', 'edit', 'withdraw']);
+    assert.deepEqual(verbsOf(cardAs(submitted, 'observer')), []);
     const inReview = await harness.service.startReview(reviewer(), submitted.id, submitted.version);
-    assert.deepEqual(verbsOf(renderClaimCard(inReview, en('reviewer'))).sort(), ['approve', 'comment', 'reject', 'requestInformation']);
+    assert.deepEqual(verbsOf(cardAs(inReview, 'reviewer')).sort(), ['approve', 'comment', 'reject', 'requestInformation']);
     const requested = await harness.service.requestInformation(reviewer(), inReview.id, inReview.version, {
       reasons: ['missing-products'],
       comment: 'Which products?',
     });
-    const partnerCard = renderClaimCard(requested, en('partner'));
+    const partnerCard = cardAs(requested, 'partner');
     assert.deepEqual(verbsOf(partnerCard).sort(), ['comment', 'respond', 'resubmit', 'withdraw']);
     assert.match(textOf(partnerCard), /Missing products/);
     assert.match(textOf(partnerCard), /Which products\?/);
     const disputed = await claimAt(harness, 'Disputed', m365Details({ workloads: ['Intune'] }));
-    assert.deepEqual(verbsOf(renderClaimCard(disputed, en('reviewer'))).sort(), ['comment', 'decideDispute']);
+    assert.deepEqual(verbsOf(cardAs(disputed, 'reviewer')).sort(), ['comment', 'decideDispute']);
     const rejected = await claimAt(harness, 'Rejected', m365Details({ workloads: ['Viva'] }));
-    assert.ok(verbsOf(renderClaimCard(rejected, en('partner'))).includes('dispute'));
+    assert.ok(verbsOf(cardAs(rejected, 'partner')).includes('dispute'));
   });
 
   it('shows deadlines in the reader zone and language, and the refresh only for listed users (60 at most)', async function () {
     const claim = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Exchange'] }));
     const due = claim.deadlines.reviewStart!;
     const viewer: Viewer = { ...viewerFor('sv', 'reviewer'), timeZone: 'America/New_York' };
-    const card = renderClaimCard(claim, viewer, { refreshUserIds: Array.from({ length: 70 }, (_, index) => `29:u${index}`) });
+    const allowed = harness.service.allowedActions(reviewer(), claim);
+    const card = renderClaimCard(claim, viewer, { allowed, refreshUserIds: Array.from({ length: 70 }, (_, index) => `29:u${index}`) });
     assert.match(textOf(card), new RegExp(viewer.translator.formatInstant(due, 'America/New_York').replace(/[()]/g, '.')));
     assert.match(textOf(card), /Skickat/);
     const refresh = card.refresh as { action: { verb: string; data: unknown }; userIds: string[] };
     assert.equal(refresh.action.verb, 'refreshClaim');
     assert.deepEqual(refresh.action.data, { claimId: claim.id, version: claim.version });
     assert.equal(refresh.userIds.length, 60);
-    assert.equal(renderClaimCard(claim, viewer).refresh, undefined);
+    assert.equal(renderClaimCard(claim, viewer, { allowed }).refresh, undefined);
   });
 
   it('the consent notice says who, what, what they will see, no action needed, and until when', async function () {

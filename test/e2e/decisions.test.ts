@@ -18,6 +18,7 @@ import {
   verbsOf,
   type E2E,
 } from './support/e2eApp.js';
+import { m365Details, poeFile, REVIEW_TENANT } from '../support/serviceHarness.js';
 import { CUSTOMER_DOMAIN, PDF, walkCreateClaim } from './support/journey.js';
 
 // Issue 4 through the real app: a reviewer starts a review and asks for information from the
@@ -77,6 +78,27 @@ describe('e2e: decisions and consent from cards (Universal Actions)', function (
     assert.equal((update.body as { id?: string }).id, activityId);
     return cardIn(update.body);
   }
+
+  it('a reviewer whose role was granted by email approves from a card, on their first contact', async () => {
+    await e2e.close();
+    const email = 'eve.reviewer@reviews.example';
+    e2e = await startE2E({ env: { BOOTSTRAP_ADMINS: `${REVIEW_TENANT}:${email}:reviewer` } });
+    const eve = { aadObjectId: 'aad-eve', tenantId: REVIEW_TENANT, name: 'Eve Reviewer', locale: 'en-US' };
+    // Teams tells the bot the member's email (the roster knows Eve only by it).
+    e2e.connector.script({ method: 'GET', path: /\/members\/29%3Aaad-eve$/ }, { status: 200, body: { id: '29:aad-eve', aadObjectId: 'aad-eve', email, userPrincipalName: email } }, 5);
+    const { claims } = e2e.app;
+    const partner = actorOf(PARTNER);
+    let claim = await claims.create(partner, m365Details({ workloads: ['Intune'] }));
+    claim = await claims.addPoe(partner, claim.id, claim.version, poeFile());
+    claim = await claims.submit(partner, claim.id, claim.version);
+    claim = await claims.startReview(actorOf(REVIEWER), claim.id, claim.version);
+
+    const response = await e2e.click(eve, 'approve', { claimId: claim.id, version: claim.version, approveComment: '' });
+    assertShows(invokeCard(response), en.t('claims.status.Approved'));
+    const approved = await stored(claim.id);
+    assert.equal(approved.status, 'Approved');
+    assert.equal(approved.history.at(-1)?.actorId, 'aad-eve');
+  });
 
   it('review, request information, respond, approve, opt out: every invoke, card update and alert asserted', async () => {
     // Each person has written to the bot once, so the bot knows where to reach them.

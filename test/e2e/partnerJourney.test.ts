@@ -64,8 +64,9 @@ describe('e2e: a partner files a claim by conversation', function () {
       CUSTOMER_TENANT,
       '4512345',
     );
-    // What a partner may do on a Submitted claim under the default policy, and nothing a reviewer does.
-    assert.deepEqual(verbsOf(card), ['comment', 'edit', 'withdraw']);
+    // What this partner may do on a Submitted claim under the default policy, and nothing a reviewer
+    // does: withdrawing is for admins (SPEC section 1), so an incentives user is not offered it.
+    assert.deepEqual(verbsOf(card), person === PARTNER_ES ? ['comment', 'edit'] : ['comment', 'edit', 'withdraw']);
     const refresh = card.refresh as { userIds?: string[] } | undefined;
     assert.deepEqual(refresh?.userIds, [BotClient.teamsIdOf(person)], 'the card refreshes for its reader only');
     return card;
