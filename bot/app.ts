@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
+import { ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
 import { renderAlert, renderClaimCard } from '../cards/index.js';
 import { translatorFor } from '../cards/i18n/i18n.js';
 import { DialogFlows } from '../dialogs/conversationFlows.js';
@@ -32,6 +32,7 @@ import { toViewer } from './proactive/recipients.js';
 import { TickScheduler } from './proactive/scheduler.js';
 import { createServer, type BotServer } from './server.js';
 import { FileStorage } from './stateStorage.js';
+import { TeamsAdapter } from './teamsAdapter.js';
 
 // The composition root: builds every part from configuration, wires them together, starts the
 // server, the scheduler and the delivery worker, and stops them in order.
@@ -51,7 +52,10 @@ export interface AppOptions {
 }
 
 export interface RunningApp {
+  /** Where this machine reaches the bot. */
   url: string;
+  /** The address really bound, for the start-up banner. */
+  listening: string;
   port: number;
   claims: ClaimService;
   repository: LowdbClaimRepository;
@@ -87,7 +91,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     clock,
   });
 
-  const adapter = new CloudAdapter(
+  const adapter = new TeamsAdapter(
     new ConfigurationBotFrameworkAuthentication({
       MicrosoftAppId: config.MicrosoftAppId ?? '',
       MicrosoftAppPassword: config.MicrosoftAppPassword ?? '',
@@ -182,6 +186,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     adapter,
     bot,
     maxBodyBytes: config.MAX_BODY_BYTES,
+    teamsOnly: config.NODE_ENV === 'production',
+    ...(config.HEALTH_KEY ? { healthKey: config.HEALTH_KEY } : {}),
+    log,
     // Whatever a turn changed may have recorded alerts: let the worker look now, not at its next poll.
     afterTurn: () => outbox.kick(),
     health: () => ({
@@ -208,13 +215,16 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     server.server.once('error', reject);
     server.server.listen(config.PORT, config.HOST, () => resolve());
   });
-  const port = (server.server.address() as AddressInfo).port;
+  const bound = server.server.address() as AddressInfo;
+  const port = bound.port;
+  const listening = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${port}`;
   outbox.start();
   await scheduler.start();
 
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: bound.address === '0.0.0.0' || bound.address === '::' ? `http://127.0.0.1:${port}` : listening,
+    listening,
     port,
     claims,
     repository,

@@ -229,7 +229,7 @@ describe('e2e: decisions and consent from cards (Universal Actions)', function (
 
     // Every alert went out exactly once; nothing is left in the outbox.
     await eventually(async () => {
-      const health = (await (await fetch(`${e2e.app.url}/healthz`)).json()) as { outbox: { pending: number; deadLetters: number } };
+      const health = (await (await fetch(`${e2e.app.url}/healthz/details`)).json()) as { outbox: { pending: number; deadLetters: number } };
       return health.outbox.pending === 0 && health.outbox.deadLetters === 0;
     }, 'the outbox drained');
     const titles = (person: typeof PARTNER, key: string) =>
