@@ -1,10 +1,11 @@
-import { DomainError, type FieldIssue } from '../../services/errors.js';
+import { DomainError, publicError, type FieldIssue } from '../../services/errors.js';
 import type { Translator } from './i18n.js';
 
 // Turns a domain error into a sentence in the reader's language. Unknown errors get a generic
 // message: the details belong in the log, not in front of the user.
 
-export function describeError(translator: Translator, error: unknown): string {
+export function describeError(translator: Translator, reported: unknown): string {
+  const error = publicError(reported);
   if (!(error instanceof DomainError)) return translator.t('errors.unexpected');
   const { code, params } = error;
   if (code === 'validation' || code === 'incomplete') {

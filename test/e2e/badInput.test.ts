@@ -10,6 +10,7 @@ import {
   actorOf,
   assertShows,
   cardIn,
+  cardStrings,
   invokeError,
   OTHER_PARTNER,
   PARTNER,
@@ -200,21 +201,28 @@ describe('e2e: bad input gets a clear message and changes nothing', function () 
     assert.ok(JSON.stringify(replies[0]).includes(UNKNOWN_ID), 'the withdraw dialog names the unknown id');
     assert.equal(textOf(replies[0]), en.t('errors.not-found', { claimId: UNKNOWN_ID }));
 
-    // Another organisation's claim: not shown, not changed, by command or by card.
-    for (const command of [`claim ${northwind.id}`, `history ${northwind.id}`, `comment ${northwind.id} mine now`]) {
-      replies = await e2e.say(PARTNER, command);
-      assertShows(cardIn(replies[0]), en.t('errors.wrong-tenant'));
-      assert.ok(!JSON.stringify(replies[0]).includes('tailspin'), 'nothing of the other claim leaks');
+    // Another organisation's claim: not shown, not changed, by command or by card, and answered
+    // exactly as an id that does not exist (issue 16: ids are sequential; "not yours" confirms one).
+    const sameAs = (theirs: unknown, unknown: unknown) =>
+      assert.equal(JSON.stringify(theirs).replaceAll(northwind.id, '<id>'), JSON.stringify(unknown).replaceAll(UNKNOWN_ID, '<id>'));
+    for (const command of ['claim', 'history', 'comment', 'withdraw']) {
+      const theirs = await e2e.say(PARTNER, `${command} ${northwind.id} mine now`);
+      const missing = await e2e.say(PARTNER, `${command} ${UNKNOWN_ID} mine now`);
+      assert.equal(theirs.length, 1, command);
+      // What a person reads: the same sentences, the id they typed aside.
+      sameAs(theirs.map(cardStrings), missing.map(cardStrings));
+      assert.ok(!JSON.stringify(theirs[0]).includes('tailspin'), 'nothing of the other claim leaks');
     }
     replies = await e2e.say(PARTNER, `withdraw ${northwind.id}`);
-    assert.equal(textOf(replies[0]), en.t('errors.wrong-tenant'));
-    let response = await e2e.click(PARTNER, 'withdraw', { claimId: northwind.id, version: northwind.version });
-    assert.deepEqual(invokeError(response, 403), { code: 'wrong-tenant', message: en.t('errors.wrong-tenant') });
-    response = await e2e.click(PARTNER, 'refreshClaim', { claimId: northwind.id, version: northwind.version });
-    assert.equal(invokeError(response, 403).code, 'wrong-tenant');
-
+    assert.equal(textOf(replies[0]), en.t('errors.not-found', { claimId: northwind.id }));
+    for (const verb of ['withdraw', 'refreshClaim']) {
+      const theirs = await e2e.click(PARTNER, verb, { claimId: northwind.id, version: northwind.version });
+      const missing = await e2e.click(PARTNER, verb, { claimId: UNKNOWN_ID, version: northwind.version });
+      assert.deepEqual(invokeError(theirs, 400), { code: 'not-found', message: en.t('errors.not-found', { claimId: northwind.id }) });
+      sameAs(theirs, missing);
+    }
     // Forged card submits: an extra field, a missing field, a verb that does not exist.
-    response = await e2e.click(REVIEWER, 'startReview', { claimId: mine.id, version: mine.version, status: 'Approved' });
+    let response = await e2e.click(REVIEWER, 'startReview', { claimId: mine.id, version: mine.version, status: 'Approved' });
     assert.deepEqual(invokeError(response, 400), {
       code: 'validation',
       message: en.t('errors.validation', { issues: describeIssues(en, [{ field: 'status', problem: 'unknown-field' }]) }),
