@@ -20,6 +20,7 @@ import {
   type Reply,
 } from './support/e2eApp.js';
 import { CONTACTS, PDF, claimsOf, fileFrom, walkCreateClaim } from './support/journey.js';
+import { literal } from '../../cards/markdown.js';
 
 // Issue 3, "Done when": bad input at every step of the real server gets a clear message and
 // changes nothing: the store is read after each refusal (`app.claims`, `app.repository`).
@@ -82,7 +83,7 @@ describe('e2e: bad input gets a clear message and changes nothing', function () 
     const customerButton = actionTitled(replies[0], en.t('dialogs.common.continueButton'));
     await refused(
       'not_a_domain 1234-abcd',
-      `${en.t('dialogs.customer.badDomain', { value: 'not_a_domain' })}\n\n${en.t('dialogs.common.badGuid', { value: '1234-abcd', field: en.t('dialogs.labels.customerTenantId') })}`,
+      `${en.t('dialogs.customer.badDomain', { value: literal('not_a_domain') })}\n\n${en.t('dialogs.common.badGuid', { value: '1234-abcd', field: en.t('dialogs.labels.customerTenantId') })}`,
       customerTitle,
     );
     await refused(

@@ -4,7 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { request } from 'node:http';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { warnIfUnauthenticated } from '../../bot/config.js';
-import { PARTNER, REVIEWER, startE2E, type E2E } from './support/e2eApp.js';
+import { e2ePerTest, PARTNER, REVIEWER, type E2E } from './support/e2eApp.js';
 
 // Issue 16, findings 1, 2, 3 (health), 7 and 9, through the real server: what reaches the bot
 // at all. Multipart and other body types are refused before a byte is kept; local mode stays on
@@ -55,13 +55,8 @@ function postChunked(url: string, type: string, chunks: number, chunkBytes: numb
 
 describe('e2e: the edge (issue 16)', function () {
   this.timeout(30_000);
+  const apps = e2ePerTest();
   let e2e: E2E | undefined;
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && e2e?.logs.length) console.error(e2e.logs.join('\n'));
-    await e2e?.close();
-    e2e = undefined;
-  });
 
   const post = async (path: string, body: string | Buffer, type: string, headers: Record<string, string> = {}) => {
     const started = performance.now();
@@ -70,7 +65,7 @@ describe('e2e: the edge (issue 16)', function () {
   };
 
   it('1. multipart (or any other type) is refused with 415 on every route and nothing lands in the temp folder', async () => {
-    e2e = await startE2E();
+    e2e = await apps.start();
     const before = await uploadsInTemp();
     const upload = multipart(3_000_000);
     for (const path of ['/api/messages', `/consent/${'a'.repeat(40)}`, '/healthz']) {
@@ -86,7 +81,7 @@ describe('e2e: the edge (issue 16)', function () {
   });
 
   it('1. a body without Content-Length is cut off at MAX_BODY_BYTES while reading (413)', async () => {
-    e2e = await startE2E({ env: { MAX_BODY_BYTES: '8192' } });
+    e2e = await apps.start({ env: { MAX_BODY_BYTES: '8192' } });
     assert.equal(await postChunked(`${e2e.app.url}/api/messages`, 'application/json', 64, 16 * 1024), 413);
     assert.equal(await postChunked(`${e2e.app.url}/consent/x`, 'application/x-www-form-urlencoded', 64, 16 * 1024), 413);
     // Still serving.
@@ -96,7 +91,7 @@ describe('e2e: the edge (issue 16)', function () {
   it('2. local mode binds loopback unless HOST is set: another host cannot even connect', async function () {
     const external = externalAddress();
     if (!external) this.skip();
-    e2e = await startE2E({ env: { HOST: '' } });
+    e2e = await apps.start({ env: { HOST: '' } });
     assert.equal(e2e.config.HOST, '127.0.0.1');
     assert.equal(e2e.app.listening, `http://127.0.0.1:${e2e.app.port}`, 'the banner shows the address really bound');
     const activity = { ...e2e.client.activity(REVIEWER, 'message'), text: 'queue' };
@@ -111,7 +106,7 @@ describe('e2e: the edge (issue 16)', function () {
   it('2. an explicit non-loopback HOST is the opt-in, and is warned about loudly', async function () {
     const external = externalAddress();
     if (!external) this.skip();
-    e2e = await startE2E({ env: { HOST: '0.0.0.0' } });
+    e2e = await apps.start({ env: { HOST: '0.0.0.0' } });
     const warnings: string[] = [];
     warnIfUnauthenticated(e2e.config, (text) => warnings.push(text));
     assert.match(warnings.join(''), /HOST=0\.0\.0\.0 is not loopback: ANYONE on the network/);
@@ -126,7 +121,7 @@ describe('e2e: the edge (issue 16)', function () {
     const external = externalAddress();
     if (!external) this.skip();
     const key = 'k'.repeat(32);
-    e2e = await startE2E({ env: { HOST: '0.0.0.0', HEALTH_KEY: key } });
+    e2e = await apps.start({ env: { HOST: '0.0.0.0', HEALTH_KEY: key } });
     const publicHealth = await fetch(`http://${external}:${e2e.app.port}/healthz`);
     assert.deepEqual(await publicHealth.json(), { status: 'ok' });
     const details = (headers: Record<string, string> = {}, host = external) => fetch(`http://${host}:${e2e!.app.port}/healthz/details`, { headers });
@@ -140,7 +135,7 @@ describe('e2e: the edge (issue 16)', function () {
   });
 
   it('9. malformed activities get 400 with a short reason, at once, and no outbound call', async () => {
-    e2e = await startE2E();
+    e2e = await apps.start();
     const base = { ...e2e.client.activity(PARTNER, 'message'), text: 'help' };
     const without = (field: string) => Object.fromEntries(Object.entries(base).filter(([name]) => name !== field));
     const cases: Array<[string, unknown, RegExp]> = [
@@ -171,7 +166,7 @@ describe('e2e: the edge (issue 16)', function () {
   });
 
   it('7. production refuses activities from other channels, without a tenant, or with an http service URL', async () => {
-    e2e = await startE2E({ env: { ...APP_ID, NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://cpor.example.com' } });
+    e2e = await apps.start({ env: { ...APP_ID, NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://cpor.example.com' } });
     const base = { ...e2e.client.activity(PARTNER, 'message'), text: 'help' };
     const cases: Array<[string, unknown, string]> = [
       ['the emulator channel', { ...base, channelId: 'emulator' }, 'channelId: only msteams is served'],

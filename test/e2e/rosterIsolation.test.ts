@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { translatorFor } from '../../cards/i18n/i18n.js';
 import { textOf } from '../dialogs/support/dialogHarness.js';
-import { OTHER_PARTNER, PARTNER, startE2E, type E2E } from './support/e2eApp.js';
+import { e2ePerTest, OTHER_PARTNER, PARTNER } from './support/e2eApp.js';
 
 // Issue 16, finding 8, by chat through the real server: one organisation's admin granting an
 // address first does not stop another's from granting it in theirs, and nobody is told that a
@@ -11,16 +11,10 @@ const en = translatorFor('en');
 
 describe('e2e: roles are granted per organisation (issue 16)', function () {
   this.timeout(30_000);
-  let e2e: E2E | undefined;
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && e2e?.logs.length) console.error(e2e.logs.join('\n'));
-    await e2e?.close();
-    e2e = undefined;
-  });
+  const apps = e2ePerTest();
 
   it("an address Contoso granted first can still be granted by Northwind's admin", async () => {
-    e2e = await startE2E();
+    const e2e = await apps.start();
     const who = 'sam@northwind.com';
     let replies = await e2e.say(PARTNER, `grant ${who} billing-admin`);
     assert.equal(textOf(replies[0]), en.t('admin.granted', { who, role: 'billing-admin' }));
