@@ -33,6 +33,7 @@ import { TickScheduler } from './proactive/scheduler.js';
 import { createServer, type BotServer } from './server.js';
 import { FileStorage } from './stateStorage.js';
 import { TeamsAdapter } from './teamsAdapter.js';
+import { keepDataPrivate } from '../services/store/privateFiles.js';
 
 // The composition root: builds every part from configuration, wires them together, starts the
 // server, the scheduler and the delivery worker, and stops them in order.
@@ -70,6 +71,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const environment = { ...(options.environment ?? process.env), DATA_DIR: config.dataDir };
   const log: Log = options.log ?? ((message, error) => console.error(`[cpor] ${message}`, error ?? ''));
   await mkdir(config.dataDir, { recursive: true });
+  await keepDataPrivate(config.dataDir);
 
   const repository = new LowdbClaimRepository({ dataDir: config.dataDir });
   await repository.open();

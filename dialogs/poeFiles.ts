@@ -5,6 +5,7 @@ import type { Activity, Attachment } from 'botbuilder';
 import { POE_CONTENT_TYPES } from '../services/catalogue.js';
 import type { PoeInput } from '../services/model.js';
 import type { Policy } from '../services/policy.js';
+import { PRIVATE_FILE_MODE } from '../services/store/privateFiles.js';
 
 // Proof-of-execution files sent in the 1:1 chat. Teams hands the bot a pre-authorized SharePoint
 // link (file.download.info) or, for pasted images, a connector URL. We fetch only over https from
@@ -143,7 +144,7 @@ export class PoeFiles {
     await mkdir(dirname(finalPath), { recursive: true });
     const hash = createHash('sha256');
     let size = 0;
-    const handle = await open(temporary, 'wx');
+    const handle = await open(temporary, 'wx', PRIVATE_FILE_MODE);
     try {
       for await (const chunk of response.body) {
         const bytes = chunk as Uint8Array;
