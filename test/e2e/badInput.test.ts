@@ -147,7 +147,8 @@ describe('e2e: bad input gets a clear message and changes nothing', function () 
     assert.equal(cardTitle(replies[0]), en.t('dialogs.poe.title'));
     saved = await version();
 
-    // PoE: a wrong type (never downloaded), an oversized file, "done" with nothing uploaded.
+    // PoE: a wrong type (never downloaded), an oversized file, a file whose content is not its
+    // type, "done" with nothing uploaded.
     replies = await e2e.say(PARTNER, fileFrom(e2e, 'setup.exe', Buffer.from('MZ')));
     assert.equal(replies.length, 1);
     assert.equal(
@@ -159,6 +160,12 @@ describe('e2e: bad input gets a clear message and changes nothing', function () 
     assert.equal(
       textOf(replies[0]),
       `${en.t('dialogs.poe.problem.file-too-large', { name: 'huge.pdf', max: '10 MB' })}\n\n${en.t('dialogs.poe.tryAgain')}`,
+    );
+    // Issue 16: an HTML page named .pdf is downloaded, read, and refused by its content.
+    replies = await e2e.say(PARTNER, fileFrom(e2e, 'invoice.pdf', Buffer.from('<!DOCTYPE html><html><body>Sign in</body></html>')));
+    assert.equal(
+      textOf(replies[0]),
+      `${en.t('dialogs.poe.problem.file-type', { name: 'invoice.pdf', types: 'PDF, DOCX, XLSX, PPTX, PNG, JPG, EML, and MSG', max: '10 MB' })}\n\n${en.t('dialogs.poe.tryAgain')}`,
     );
     await refused('done', en.t('dialogs.poe.needOne'), en.t('dialogs.poe.title'));
     claim = await reviewerView(draft.id);
