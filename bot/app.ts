@@ -207,7 +207,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           clock,
           timeZone: policy.timeZone,
           defaultLocale: config.DEFAULT_LOCALE,
-          secureCookies: directoryConfig.publicBaseUrl.startsWith('https:'),
+          // Production is https (the configuration insists); the cookie never travels in clear there.
+          secureCookies: config.NODE_ENV === 'production' || directoryConfig.publicBaseUrl.startsWith('https:'),
           log,
         }),
     ],

@@ -40,6 +40,8 @@ export interface BotServer {
 
 /** The one body type each route takes; a body anywhere else is refused. */
 const BODY_KINDS: Readonly<Record<string, BodyKind>> = { '/api/messages': 'json', '/consent/*': 'form' };
+/** The consent form carries a token and a CSRF value: a few hundred bytes. */
+const MAX_FORM_BYTES = 4 * 1024;
 
 export function createServer(options: ServerOptions): BotServer {
   const server = restify.createServer({ name: 'cpor-claims-assistant', handleUncaughtExceptions: false });
@@ -52,7 +54,8 @@ export function createServer(options: ServerOptions): BotServer {
   server.use((req, res, next) => {
     const kind = req.method === 'POST' ? BODY_KINDS[req.getRoute()?.path?.toString() ?? ''] : undefined;
     if (!kind && !hasBody(req)) return next();
-    const read: Promise<unknown> = kind ? readBody(req, kind, options.maxBodyBytes) : Promise.reject(new BodyError(415, 'no body expected'));
+    const limit = kind === 'form' ? Math.min(MAX_FORM_BYTES, options.maxBodyBytes) : options.maxBodyBytes;
+    const read: Promise<unknown> = kind ? readBody(req, kind, limit) : Promise.reject(new BodyError(415, 'no body expected'));
     read.then(
       (body) => {
         req.body = body;

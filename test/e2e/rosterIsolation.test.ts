@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { translatorFor } from '../../cards/i18n/i18n.js';
+import { literal } from '../../cards/markdown.js';
 import { textOf } from '../dialogs/support/dialogHarness.js';
 import { e2ePerTest, OTHER_PARTNER, PARTNER } from './support/e2eApp.js';
 
@@ -29,5 +30,13 @@ describe('e2e: roles are granted per organisation (issue 16)', function () {
       assert.equal(textOf(reply), en.t('admin.revokedUnchanged', { who, role: 'billing-admin' }), "Contoso's grant is not Northwind's to revoke");
     }
     assert.doesNotMatch(JSON.stringify(e2e.connector.sent()), /claim belongs/i);
+  });
+
+  it('echoes what the admin typed literally, never as markdown (finding 4)', async () => {
+    const e2e = await apps.start();
+    const who = '[Reset](https://evil.example/reset)';
+    const replies = await e2e.say(OTHER_PARTNER, `grant ${who} incentives-user`);
+    assert.equal(textOf(replies[0]), en.t('admin.granted', { who: literal(who), role: 'incentives-user' }));
+    assert.ok(!textOf(replies[0]).includes(who), 'the link syntax does not reach Teams as such');
   });
 });
