@@ -14,6 +14,7 @@ import { openDirectory } from '../services/directory/openDirectory.js';
 import type { Alert } from '../services/model.js';
 import { createPolicy } from '../services/policy.js';
 import { LowdbClaimRepository } from '../services/store/lowdbClaimRepository.js';
+import { keepDataPrivate } from '../services/store/privateFiles.js';
 import { ActorResolver } from './actorResolver.js';
 import { RosterChatCommands } from './adminCommands.js';
 import { CardActions } from './cardActions.js';
@@ -33,7 +34,6 @@ import { TickScheduler } from './proactive/scheduler.js';
 import { createServer, type BotServer } from './server.js';
 import { FileStorage } from './stateStorage.js';
 import { TeamsAdapter } from './teamsAdapter.js';
-import { keepDataPrivate } from '../services/store/privateFiles.js';
 
 // The composition root: builds every part from configuration, wires them together, starts the
 // server, the scheduler and the delivery worker, and stops them in order.
