@@ -68,10 +68,13 @@ function startsWith(bytes: Buffer, magic: readonly number[]): boolean {
   return bytes.length >= magic.length && magic.every((byte, index) => bytes[index] === byte);
 }
 
-/** An RFC 5322 message: text whose first line is a header field ("Name: value"), not markup. */
+/**
+ * An RFC 5322 message: text whose first line is a header field ("Name: value"), or the "From "
+ * line mail tools put before one, never markup.
+ */
 function looksLikeMail(head: Buffer): boolean {
   if (head.includes(0)) return false;
-  const text = head.toString('utf8').replace(/^\uFEFF/, '');
-  const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
-  return /^[A-Za-z][A-Za-z0-9-]*:[ \t]*\S/.test(firstLine);
+  const lines = head.toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/, 2);
+  const header = /^From \S/.test(lines[0] ?? '') ? lines[1] : lines[0];
+  return /^[A-Za-z][A-Za-z0-9-]*:[ \t]*\S/.test(header ?? '');
 }

@@ -182,6 +182,7 @@ describe('PoE files', () => {
       await refusedAs('letter.docx', fileOf('xlsx', 500), true);
       await refusedAs('archive.xlsx', Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(500)]));
       await refusedAs('mail.eml', html);
+      await refusedAs('mail.eml', Buffer.from('From nowhere\n<html><body>x</body></html>'));
       await refusedAs('mail.msg', fileOf('pdf', 500));
     });
 
@@ -198,6 +199,7 @@ describe('PoE files', () => {
         ['d.docx', splitDocx],
         ['e.xlsx', fileOf('xlsx', 100)],
         ['f.eml', mail],
+        ['f2.eml', Buffer.concat([Buffer.from('From dana@fabrikam.com Mon Nov 23 09:00:00 2026\n'), mail])],
         ['g.msg', msg],
       ];
       for (const [name, bytes] of files) {
