@@ -22,8 +22,8 @@ const ActivitySchema = z.looseObject({
   attachments: z.array(z.looseObject({ contentType: z.string().max(256) })).max(100).optional(),
   // Mentions are entities: a message may name many people; the body limit bounds them anyway.
   entities: z.array(z.looseObject({ type: z.string().max(128).optional() })).max(1000).optional(),
-  membersAdded: z.array(account).max(500).optional(),
-  membersRemoved: z.array(account).max(500).optional(),
+  membersAdded: z.array(account).optional(),
+  membersRemoved: z.array(account).optional(),
   name: z.string().max(256).optional(),
 });
 
