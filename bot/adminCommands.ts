@@ -4,6 +4,7 @@ import type { RosterAdministration } from '../services/directory/rosterAdministr
 import type { ParsedCommand } from './commands.js';
 import type { AdminCommands } from './claimsBot.js';
 import type { UserContext } from './userContext.js';
+import { literal } from '../cards/markdown.js';
 
 // Partner admins grant and revoke roles by chat: `grant <email> <role>`, `revoke <email> <role>`,
 // `roles`. The roster administration decides who may; this only reads the words and answers.
@@ -18,10 +19,10 @@ export class RosterChatCommands implements AdminCommands {
     if (command.verb === 'roles') {
       const listing = await this.administration.list(actor);
       const lines = listing.users.map(
-        (member) => `- ${member.displayName ?? member.email ?? member.userId ?? '?'}: ${member.roles.join(', ')}`,
+        (member) => `- ${literal(member.displayName ?? member.email ?? member.userId ?? '?')}: ${member.roles.join(', ')}`,
       );
       await context.sendActivity(
-        [translator.t('admin.listing', { organisation: listing.organisation.name }), ...lines].join('\n'),
+        [translator.t('admin.listing', { organisation: literal(listing.organisation.name) }), ...lines].join('\n'),
       );
       return;
     }
@@ -36,6 +37,6 @@ export class RosterChatCommands implements AdminCommands {
         ? await this.administration.grant(actor, target, role)
         : await this.administration.revoke(actor, target, role);
     const key = `admin.${command.verb === 'grant' ? 'granted' : 'revoked'}${result.changed ? '' : 'Unchanged'}`;
-    await context.sendActivity(translator.t(key, { who, role: result.role }));
+    await context.sendActivity(translator.t(key, { who: literal(who), role: result.role }));
   }
 }

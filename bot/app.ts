@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
+import { ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
 import { renderAlert, renderClaimCard } from '../cards/index.js';
 import { translatorFor } from '../cards/i18n/i18n.js';
 import { DialogFlows } from '../dialogs/conversationFlows.js';
@@ -14,6 +14,7 @@ import { openDirectory } from '../services/directory/openDirectory.js';
 import type { Alert } from '../services/model.js';
 import { createPolicy } from '../services/policy.js';
 import { LowdbClaimRepository } from '../services/store/lowdbClaimRepository.js';
+import { keepDataPrivate } from '../services/store/privateFiles.js';
 import { ActorResolver } from './actorResolver.js';
 import { RosterChatCommands } from './adminCommands.js';
 import { CardActions } from './cardActions.js';
@@ -34,6 +35,7 @@ import { actorOfReader, toViewer } from './proactive/recipients.js';
 import { TickScheduler } from './proactive/scheduler.js';
 import { createServer, type BotServer } from './server.js';
 import { FileStorage } from './stateStorage.js';
+import { TeamsAdapter } from './teamsAdapter.js';
 
 // The composition root: builds every part from configuration, wires them together, starts the
 // server, the scheduler and the delivery worker, and stops them in order.
@@ -53,7 +55,10 @@ export interface AppOptions {
 }
 
 export interface RunningApp {
+  /** Where this machine reaches the bot. */
   url: string;
+  /** The address really bound, for the start-up banner. */
+  listening: string;
   port: number;
   claims: ClaimService;
   repository: LowdbClaimRepository;
@@ -68,6 +73,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const environment = { ...(options.environment ?? process.env), DATA_DIR: config.dataDir };
   const log: Log = options.log ?? ((message, error) => console.error(`[cpor] ${message}`, error ?? ''));
   await mkdir(config.dataDir, { recursive: true });
+  await keepDataPrivate(config.dataDir);
 
   const repository = new LowdbClaimRepository({ dataDir: config.dataDir });
   await repository.open();
@@ -89,7 +95,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     clock,
   });
 
-  const adapter = new CloudAdapter(
+  const adapter = new TeamsAdapter(
     new ConfigurationBotFrameworkAuthentication({
       MicrosoftAppId: config.MicrosoftAppId ?? '',
       MicrosoftAppPassword: config.MicrosoftAppPassword ?? '',
@@ -197,6 +203,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     adapter,
     bot,
     maxBodyBytes: config.MAX_BODY_BYTES,
+    teamsOnly: config.NODE_ENV === 'production',
+    ...(config.HEALTH_KEY ? { healthKey: config.HEALTH_KEY } : {}),
+    log,
     health: () => ({
       authentication: config.authenticationDisabled ? 'disabled (local mode)' : 'enabled',
       claims: repository.count(),
@@ -211,7 +220,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           clock,
           timeZone: policy.timeZone,
           defaultLocale: config.DEFAULT_LOCALE,
-          secureCookies: directoryConfig.publicBaseUrl.startsWith('https:'),
+          // Production is https (the configuration insists); the cookie never travels in clear there.
+          secureCookies: config.NODE_ENV === 'production' || directoryConfig.publicBaseUrl.startsWith('https:'),
           log,
         }),
     ],
@@ -221,13 +231,16 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     server.server.once('error', reject);
     server.server.listen(config.PORT, config.HOST, () => resolve());
   });
-  const port = (server.server.address() as AddressInfo).port;
+  const bound = server.server.address() as AddressInfo;
+  const port = bound.port;
+  const listening = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${port}`;
   outbox.start();
   await scheduler.start();
 
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: bound.address === '0.0.0.0' || bound.address === '::' ? `http://127.0.0.1:${port}` : listening,
+    listening,
     port,
     claims,
     repository,

@@ -8,7 +8,7 @@ import { authorize, isCustomerOf, relationOf } from '../services/access.js';
 import type { Action } from '../services/lifecycle.js';
 import type { Actor } from '../services/actor.js';
 import type { ClaimService } from '../services/claimService.js';
-import { DomainError, isDomainError, type FieldIssue } from '../services/errors.js';
+import { DomainError, isDomainError, publicError, type FieldIssue } from '../services/errors.js';
 import { INFORMATION_REASONS, REVIEWER_REJECTION_REASONS, type Claim } from '../services/model.js';
 import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
 import { userContextOf, type UserContext } from './userContext.js';
@@ -303,7 +303,8 @@ function cardResponse(card: AdaptiveCard): AdaptiveCardInvokeResponse {
 }
 
 /** Universal Actions know 400 and 500 (and 401/412); 403 and 409 carry more meaning, so they stay. */
-function errorResponse(user: UserContext, error: unknown): AdaptiveCardInvokeResponse {
+function errorResponse(user: UserContext, reported: unknown): AdaptiveCardInvokeResponse {
+  const error = publicError(reported);
   const status = isDomainError(error) ? (error.httpStatus === 404 ? 400 : error.httpStatus) : 500;
   const code = isDomainError(error) ? error.code : 'unexpected';
   return {

@@ -19,7 +19,7 @@ const EnvironmentSchema = z
   .object({
     NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'production', 'test']).default('development')),
     PORT: integer(3978, 1, 65535),
-    HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
+    HOST: optionalText,
     DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
     MicrosoftAppId: optionalText,
     MicrosoftAppPassword: optionalText,
@@ -41,6 +41,7 @@ const EnvironmentSchema = z
       z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, 'host names such as *.sharepoint.com, separated by commas')).optional(),
     ),
     PUBLIC_BASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
+    HEALTH_KEY: z.preprocess(emptyToUndefined, z.string().min(24, 'at least 24 characters').optional()),
   })
   .superRefine((env, context) => {
     if (env.MicrosoftAppId && !env.MicrosoftAppPassword && env.MicrosoftAppType !== 'UserAssignedMSI') {
@@ -56,11 +57,17 @@ const EnvironmentSchema = z
         message: 'required with NODE_ENV=production: the bot will not run unauthenticated in production',
       });
     }
+    // Consent links carry single-use tokens and the page sets a CSRF cookie: never over plain http.
+    if (env.NODE_ENV === 'production' && !env.PUBLIC_BASE_URL?.startsWith('https:')) {
+      context.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'an https:// address, required with NODE_ENV=production' });
+    }
   });
 
 export type Environment = z.infer<typeof EnvironmentSchema>;
 
-export interface BotConfig extends Environment {
+export interface BotConfig extends Omit<Environment, 'HOST'> {
+  /** Loopback unless set: an unauthenticated bot is for this machine only. */
+  HOST: string;
   dataDir: string;
   /** No app id: requests are not authenticated (local use only). */
   authenticationDisabled: boolean;
@@ -68,18 +75,31 @@ export interface BotConfig extends Environment {
 
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): BotConfig {
   const env = parseEnvironment(EnvironmentSchema, environment, 'Bot');
-  return { ...env, dataDir: resolve(env.DATA_DIR), authenticationDisabled: !env.MicrosoftAppId };
+  const authenticationDisabled = !env.MicrosoftAppId;
+  const HOST = env.HOST ?? (authenticationDisabled ? '127.0.0.1' : '0.0.0.0');
+  return { ...env, HOST, dataDir: resolve(env.DATA_DIR), authenticationDisabled };
 }
 
-/** Said loudly at start: without an app id anyone who can reach the port can talk as anyone. */
-export function warnIfUnauthenticated(config: BotConfig): void {
+/**
+ * Said loudly at start: without an app id anyone who can reach the port can talk as anyone, so
+ * local mode listens on loopback; a HOST reaching other machines gets a second warning.
+ */
+export function warnIfUnauthenticated(config: Pick<BotConfig, 'authenticationDisabled' | 'HOST'>, warn: (text: string) => void = console.warn): void {
   if (!config.authenticationDisabled) return;
-  console.warn(
-    [
-      '',
-      '*** LOCAL MODE: no MicrosoftAppId is set, so requests to /api/messages are NOT authenticated. ***',
-      '*** Use this only on your own machine; set MicrosoftAppId/MicrosoftAppPassword to deploy.       ***',
-      '',
-    ].join('\n'),
-  );
+  const lines = [
+    '',
+    '*** LOCAL MODE: no MicrosoftAppId is set, so requests to /api/messages are NOT authenticated. ***',
+    '*** Use this only on your own machine; set MicrosoftAppId/MicrosoftAppPassword to deploy.       ***',
+  ];
+  if (!isLoopbackHost(config.HOST)) {
+    lines.push(
+      `*** WARNING: HOST=${config.HOST} is not loopback: ANYONE on the network can act as ANY user,     ***`,
+      '*** reviewer included, and read every organisation\'s claims. Unset HOST to stay local.          ***',
+    );
+  }
+  warn([...lines, ''].join('\n'));
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

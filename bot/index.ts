@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   warnIfUnauthenticated(config);
   const app = await startApp({ config });
-  console.log(`CPOR Claims Assistant listening on ${app.url}/api/messages (data in ${config.dataDir})`);
+  console.log(`CPOR Claims Assistant listening on ${app.listening}/api/messages (data in ${config.dataDir})`);
 
   let stopping = false;
   const stop = async (signal: string) => {

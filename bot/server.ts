@@ -1,16 +1,29 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import restify from 'restify';
-import type { CloudAdapter } from 'botbuilder';
+import type { Activity } from 'botbuilder';
+import { checkActivity } from './activitySchema.js';
+import { isLoopbackHost } from './config.js';
 import type { ClaimsBot } from './claimsBot.js';
+import { BodyError, hasBody, readBody, type BodyKind } from './requestBody.js';
+import type { TeamsAdapter } from './teamsAdapter.js';
 
-// The HTTP surface: POST /api/messages for Teams, GET /healthz for operators. Bodies over the
-// configured limit are refused before they reach the bot. In-flight requests are counted so a
-// shutdown can let the turn in progress finish.
+// The HTTP surface: POST /api/messages for Teams, GET /healthz for load balancers (status only),
+// GET /healthz/details for operators (from this machine, or with the health key). Each route
+// reads only the body type it needs, bounded while reading; every activity is validated before
+// botbuilder sees it. In-flight requests are counted so a shutdown can let the turn finish.
 
 export interface ServerOptions {
-  adapter: CloudAdapter;
+  adapter: TeamsAdapter;
   bot: ClaimsBot;
   maxBodyBytes: number;
+  /** Production: only msteams activities that name their tenant. */
+  teamsOnly: boolean;
+  /** The operator figures of /healthz/details. */
   health: () => Record<string, unknown>;
+  /** Opens /healthz/details to callers that send it as `x-health-key` (besides loopback). */
+  healthKey?: string;
+  log: (message: string, error?: unknown) => void;
   /** Extra routes (the consent page, for one) registered by their own modules. */
   routes?: ReadonlyArray<(server: restify.Server) => void>;
 }
@@ -23,6 +36,11 @@ export interface BotServer {
   drain(timeoutMs: number): Promise<void>;
 }
 
+/** The one body type each route takes; a body anywhere else is refused. */
+const BODY_KINDS: Readonly<Record<string, BodyKind>> = { '/api/messages': 'json', '/consent/*': 'form' };
+/** The consent form carries a token and a CSRF value: a few hundred bytes. */
+const MAX_FORM_BYTES = 4 * 1024;
+
 export function createServer(options: ServerOptions): BotServer {
   const server = restify.createServer({ name: 'cpor-claims-assistant', handleUncaughtExceptions: false });
   let inFlight = 0;
@@ -31,12 +49,62 @@ export function createServer(options: ServerOptions): BotServer {
     res.once('close', () => (inFlight -= 1));
     next();
   });
-  server.use(restify.plugins.bodyParser({ maxBodySize: options.maxBodyBytes, mapParams: false }));
+  server.use((req, res, next) => {
+    const kind = req.method === 'POST' ? BODY_KINDS[req.getRoute()?.path?.toString() ?? ''] : undefined;
+    if (!kind && !hasBody(req)) return next();
+    const limit = kind === 'form' ? Math.min(MAX_FORM_BYTES, options.maxBodyBytes) : options.maxBodyBytes;
+    const read: Promise<unknown> = kind ? readBody(req, kind, limit) : Promise.reject(new BodyError(415, 'no body expected'));
+    read.then(
+      (body) => {
+        req.body = body;
+        next();
+      },
+      (error: unknown) => {
+        if (!(error instanceof BodyError)) return next(error as Error);
+        // The rest of the body is read and dropped, never kept; the connection is not reused.
+        req.resume();
+        res.header('connection', 'close');
+        res.send(error.status, { error: error.message });
+        next(false);
+      },
+    );
+  });
 
   server.post('/api/messages', async (req, res) => {
-    await options.adapter.process(req, res, (context) => options.bot.run(context));
+    const check = checkActivity(req.body, { teamsOnly: options.teamsOnly });
+    if (!check.ok) {
+      res.send(400, { error: check.reason });
+      return;
+    }
+    let started = false;
+    try {
+      const header = req.headers.authorization;
+      const invokeResponse = await options.adapter.runActivity(typeof header === 'string' ? header : '', req.body as Activity, async (context) => {
+        started = true;
+        await options.bot.run(context);
+      });
+      res.send(invokeResponse?.status ?? 200, invokeResponse?.body);
+    } catch (error) {
+      if (!started) {
+        // Whatever stopped the turn before it began was the caller's credentials: a short line,
+        // never the token or the keys botbuilder's error carries.
+        options.log(`refused a request: authentication failed (${error instanceof Error ? error.name : 'unknown'})`);
+        res.send(401, { error: 'unauthorized' });
+        return;
+      }
+      options.log('turn failed', error);
+      res.send(500, { error: 'internal error' });
+    }
   });
   server.get('/healthz', (_req, res, next) => {
+    res.json({ status: 'ok' });
+    next();
+  });
+  server.get('/healthz/details', (req, res, next) => {
+    if (!mayReadDetails(req, options.healthKey)) {
+      res.send(403, { error: 'from this machine or with the health key only' });
+      return next();
+    }
     res.json({ status: 'ok', ...options.health() });
     next();
   });
@@ -62,4 +130,20 @@ export function createServer(options: ServerOptions): BotServer {
       }
     },
   };
+}
+
+/** Loopback callers that no proxy speaks for, or callers holding the configured key. */
+function mayReadDetails(req: IncomingMessage, healthKey: string | undefined): boolean {
+  const offered = req.headers['x-health-key'];
+  if (healthKey && typeof offered === 'string') {
+    const [a, b] = [Buffer.from(offered), Buffer.from(healthKey)];
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+  // A reverse proxy on the same host makes every caller look local: its headers give it away.
+  if (req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined) return false;
+  return isLoopback(req.socket.remoteAddress);
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address !== undefined && isLoopbackHost(address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address);
 }

@@ -12,6 +12,7 @@ import { consentSubjectOf, renderConsentAlert, type ConsentSubject } from './con
 import { commandText, deadlineFacts, imBackData, instantFor, statusText, withoutNulls, type CommandVerb, type Fact } from './format.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
+import { literal } from './markdown.js';
 
 // The proactive alerts of SPEC section 4. An alert carries a snapshot of the claim taken with the
 // change that caused it, so the card shows the claim as it was then without reading it again. The
@@ -101,7 +102,7 @@ export function renderAlert(alert: Alert, viewer: Viewer, now?: Claim): Adaptive
   const movedOn = alertNowKey(alert, now) !== 'as-sent';
   const { translator: t } = viewer;
   const claimId = snapshot.claimId ?? alert.claimId;
-  const partner = snapshot.partnerName ?? '';
+  const partner = literal(snapshot.partnerName ?? '');
   const params = { claimId, partner };
   const lines: string[] = [t.t(`cards.alert.${alert.kind}.text`, { ...params, ...kindParams(alert, snapshot, viewer) })];
   if (snapshot.competingWith?.length && alert.to === 'reviewers') {
@@ -145,7 +146,7 @@ function kindParams(alert: Alert, snapshot: AlertSnapshot, viewer: Viewer): Reco
       const request = snapshot.informationRequest;
       return {
         reasons: request ? t.formatList(request.reasons.map((reason) => t.t(`claims.informationReason.${reason}`))) : '',
-        comment: truncate(request?.comment ?? ''),
+        comment: literal(truncate(request?.comment ?? '')),
         deadline: at(deadlines.partnerResponse),
       };
     }
@@ -163,14 +164,14 @@ function kindParams(alert: Alert, snapshot: AlertSnapshot, viewer: Viewer): Reco
     case 'rejected': {
       const rejection = snapshot.rejection;
       const reason = rejection ? t.t(`claims.rejectionReason.${rejection.reason}`) : '';
-      const comment = rejection?.comment ? ` ${t.t('cards.alert.reviewerSaid', { comment: truncate(rejection.comment) })}` : '';
+      const comment = rejection?.comment ? ` ${t.t('cards.alert.reviewerSaid', { comment: literal(truncate(rejection.comment)) })}` : '';
       const after = rejection?.final
         ? t.t('cards.alert.rejectedFinal')
         : t.t('cards.alert.disputeUntil', { deadline: at(deadlines.disputeWindow) });
       return { reason, comment, after };
     }
     case 'new-comment':
-      return { author: snapshot.commentBy ?? '', comment: truncate(snapshot.commentText ?? '') };
+      return { author: literal(snapshot.commentBy ?? ''), comment: literal(truncate(snapshot.commentText ?? '')) };
     case 'submission-receipt':
       return { status: snapshot.status ? statusText(viewer, snapshot.status, snapshot.consentPhase) : '' };
     default:
@@ -187,12 +188,12 @@ function alertFacts(alert: Alert, snapshot: AlertSnapshot, viewer: Viewer): Fact
     facts.push({
       title: t.t('cards.fact.partner'),
       value: snapshot.partnerId
-        ? t.t('cards.common.partnerWithId', { name: snapshot.partnerName, partnerId: snapshot.partnerId })
-        : snapshot.partnerName,
+        ? t.t('cards.common.partnerWithId', { name: literal(snapshot.partnerName), partnerId: literal(snapshot.partnerId) })
+        : literal(snapshot.partnerName),
     });
   }
-  if (snapshot.customerDomain) facts.push({ title: t.t('cards.fact.customer'), value: snapshot.customerDomain });
-  if (snapshot.subscriptionId) facts.push({ title: t.t('cards.fact.subscription'), value: snapshot.subscriptionId });
+  if (snapshot.customerDomain) facts.push({ title: t.t('cards.fact.customer'), value: literal(snapshot.customerDomain) });
+  if (snapshot.subscriptionId) facts.push({ title: t.t('cards.fact.subscription'), value: literal(snapshot.subscriptionId) });
   if (snapshot.workloads?.length) facts.push({ title: t.t('cards.fact.workloads'), value: t.formatList(snapshot.workloads) });
   return [...facts, ...deadlineFacts(viewer, snapshot.deadlines ?? {})];
 }

@@ -17,6 +17,7 @@ import {
 } from './format.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
+import { literal } from './markdown.js';
 
 // The claim card: what the claim is, where it stands, its deadlines in the reader's zone, its
 // proof of execution and latest comments, and the actions the reader's role may take now. The
@@ -153,15 +154,15 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
   const competingWith = options.competingWith ?? [];
   const comments = claim.comments.slice(-LATEST_COMMENTS).map((comment) => ({
     heading: t.t('cards.claim.commentBy', {
-      author: comment.authorName ?? comment.authorId,
+      author: literal(comment.authorName ?? comment.authorId),
       side: t.t(`cards.side.${comment.side}`),
       at: instantFor(viewer, comment.at),
     }),
-    text: comment.text,
+    text: literal(comment.text),
   }));
   const poe = claim.poe.length
     ? claim.poe.map((file) =>
-        t.t('cards.claim.poeItem', { name: file.name, size: sizeText(viewer, file.size), at: instantFor(viewer, file.uploadedAt) }),
+        t.t('cards.claim.poeItem', { name: literal(file.name), size: sizeText(viewer, file.size), at: instantFor(viewer, file.uploadedAt) }),
       )
     : [t.t('cards.claim.noPoe')];
   const data: ClaimCardData = {
@@ -214,18 +215,20 @@ export function claimFacts(claim: Claim, viewer: Viewer): Fact[] {
   const add = (key: string, value: string | undefined) => {
     if (value) facts.push({ title: t.t(`cards.fact.${key}`), value });
   };
+  const partnerName = literal(claim.partnerName);
+  const contact = (person: { name: string; email: string } | undefined) => (person ? literal(`${person.name} <${person.email}>`) : undefined);
   add('program', details.program && t.t(`claims.program.${details.program}`));
   add('activity', details.activity && t.t(`claims.activity.${details.activity}`));
   add(
     'partner',
-    details.partnerId ? t.t('cards.common.partnerWithId', { name: claim.partnerName, partnerId: details.partnerId }) : claim.partnerName,
+    details.partnerId ? t.t('cards.common.partnerWithId', { name: partnerName, partnerId: literal(details.partnerId) }) : partnerName,
   );
-  add('customer', details.customerDomain);
-  add('customerTenant', details.customerTenantId);
-  add('subscription', details.subscriptionId);
+  add('customer', details.customerDomain && literal(details.customerDomain));
+  add('customerTenant', details.customerTenantId && literal(details.customerTenantId));
+  add('subscription', details.subscriptionId && literal(details.subscriptionId));
   add('workloads', details.workloads?.length ? t.formatList(details.workloads) : undefined);
-  add('customerContact', details.customerContact ? `${details.customerContact.name} <${details.customerContact.email}>` : undefined);
-  add('partnerContact', details.partnerContact ? `${details.partnerContact.name} <${details.partnerContact.email}>` : undefined);
+  add('customerContact', contact(details.customerContact));
+  add('partnerContact', contact(details.partnerContact));
   add('submitted', claim.submittedAt ? instantFor(viewer, claim.submittedAt) : undefined);
   add('updated', instantFor(viewer, claim.updatedAt));
   return facts;
@@ -236,7 +239,7 @@ function situationText(claim: Claim, viewer: Viewer): string {
   const { translator: t } = viewer;
   if (claim.status === 'PartnerActionRequired' && claim.informationRequest) {
     const reasons = t.formatList(claim.informationRequest.reasons.map((reason) => t.t(`claims.informationReason.${reason}`)));
-    return t.t('cards.claim.informationRequested', { reasons, comment: claim.informationRequest.comment });
+    return t.t('cards.claim.informationRequested', { reasons, comment: literal(claim.informationRequest.comment) });
   }
   if ((claim.status === 'Rejected' || claim.status === 'Disputed') && claim.rejection) {
     const reason = t.t(`claims.rejectionReason.${claim.rejection.reason}`);

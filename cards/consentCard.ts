@@ -2,6 +2,7 @@ import type { Alert, Claim, ClaimDetails } from '../services/model.js';
 import { MAX_REFRESH_USER_IDS, instantFor, submitData, withoutNulls, type ExecuteData, type Fact } from './format.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
+import { literal } from './markdown.js';
 
 // The consent notice of SPEC section 5, in the customer's language: who asks to be partner of
 // record, for what, what they will see, that no action is needed, and until when the customer can
@@ -101,11 +102,14 @@ function renderConsentSubject(subject: ConsentSubject, viewer: Viewer, options: 
   const state: ConsentSubject['state'] = options.outcome ?? subject.state;
   const open = state === 'open';
   const confirming = open && Boolean(options.confirming);
+  // Names and domains come from people: shown as typed, never as markdown.
+  const partnerName = literal(subject.partnerName);
+  const customerDomain = subject.customerDomain && literal(subject.customerDomain);
   const partner = subject.partnerId
-    ? t.t('cards.common.partnerWithId', { name: subject.partnerName, partnerId: subject.partnerId })
-    : subject.partnerName;
+    ? t.t('cards.common.partnerWithId', { name: partnerName, partnerId: literal(subject.partnerId) })
+    : partnerName;
   const scope = subject.subscriptionId
-    ? t.t('cards.consent.scopeSubscription', { workloads: t.formatList(subject.workloads), subscriptionId: subject.subscriptionId })
+    ? t.t('cards.consent.scopeSubscription', { workloads: t.formatList(subject.workloads), subscriptionId: literal(subject.subscriptionId) })
     : t.t('cards.consent.scopeWorkloads', { workloads: t.formatList(subject.workloads) });
   const execute: ExecuteData = { claimId: subject.claimId, version: subject.version };
   const confirm = { ...execute, confirmed: true as const };
@@ -113,20 +117,20 @@ function renderConsentSubject(subject: ConsentSubject, viewer: Viewer, options: 
   const facts: Fact[] = [
     { title: t.t('cards.fact.partner'), value: partner },
     ...(subject.program ? [{ title: t.t('cards.fact.program'), value: subject.program }] : []),
-    ...(subject.customerDomain ? [{ title: t.t('cards.fact.customer'), value: subject.customerDomain }] : []),
+    ...(customerDomain ? [{ title: t.t('cards.fact.customer'), value: customerDomain }] : []),
     { title: t.t('cards.fact.reference'), value: subject.claimId },
   ];
   const data: ConsentCardData = {
-    title: t.t('cards.consent.title', { partner: subject.partnerName }),
-    request: t.t('cards.consent.request', { partner, customer: subject.customerDomain ?? t.t('cards.consent.yourOrganisation'), scope }),
-    dataUse: t.t('cards.consent.dataUse', { partner: subject.partnerName }),
+    title: t.t('cards.consent.title', { partner: partnerName }),
+    request: t.t('cards.consent.request', { partner, customer: customerDomain ?? t.t('cards.consent.yourOrganisation'), scope }),
+    dataUse: t.t('cards.consent.dataUse', { partner: partnerName }),
     noAction: t.t('cards.consent.noAction'),
     until: subject.consentCloses
       ? t.t('cards.consent.until', { deadline: instantFor(viewer, subject.consentCloses) })
       : t.t('cards.consent.untilUnknown'),
     note: options.note ?? '',
-    confirmQuestion: t.t('cards.consent.confirmQuestion', { partner: subject.partnerName }),
-    outcome: state === 'opted-out' ? t.t('cards.consent.optedOut', { partner: subject.partnerName }) : t.t('cards.consent.closed'),
+    confirmQuestion: t.t('cards.consent.confirmQuestion', { partner: partnerName }),
+    outcome: state === 'opted-out' ? t.t('cards.consent.optedOut', { partner: partnerName }) : t.t('cards.consent.closed'),
     outcomeColor: state === 'opted-out' ? 'Attention' : 'Default',
     facts,
     labels: {

@@ -2,6 +2,7 @@ import type { Claim, HistoryEntry } from '../services/model.js';
 import { commandText, imBackData, instantFor, withoutNulls } from './format.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
+import { literal } from './markdown.js';
 
 // A claim's history as a timeline, newest first: what happened, who did it in which role, when,
 // and which fields changed. Field values are not repeated here; the claim card shows them.
@@ -29,7 +30,7 @@ export function renderHistory(claim: Claim, history: HistoryEntry[], viewer: Vie
     entries: shown.map((entry) => ({
       heading: actionLabel(viewer, entry.action),
       byline: t.t('cards.history.byline', {
-        actor: entry.role === 'system' ? t.t('cards.history.system') : entry.actorId,
+        actor: entry.role === 'system' ? t.t('cards.history.system') : literal(entry.actorId),
         role: t.t(`cards.role.${entry.role}`),
         at: instantFor(viewer, entry.at),
       }),
@@ -58,13 +59,13 @@ function entryLines(entry: HistoryEntry, viewer: Viewer): string[] {
   }
   if (entry.reasons?.length) {
     const reasons = entry.reasons.map((reason) =>
-      t.has(`claims.informationReason.${reason}`) ? t.t(`claims.informationReason.${reason}`) : reason,
+      t.has(`claims.informationReason.${reason}`) ? t.t(`claims.informationReason.${reason}`) : literal(reason),
     );
     lines.push(t.t('cards.history.reasons', { reasons: t.formatList(reasons) }));
   }
   if (entry.comment) {
     const comment = entry.comment.length > MAX_COMMENT ? `${entry.comment.slice(0, MAX_COMMENT)}…` : entry.comment;
-    lines.push(t.t('cards.history.comment', { comment }));
+    lines.push(t.t('cards.history.comment', { comment: literal(comment) }));
   }
   return lines;
 }

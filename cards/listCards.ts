@@ -3,6 +3,7 @@ import type { Claim, DeadlineName, Status } from '../services/model.js';
 import { commandText, durationText, imBackData, instantFor, statusColor, statusText, withoutNulls } from './format.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
+import { literal } from './markdown.js';
 
 // Lists of claims: a partner's own claims and the reviewers' queue. Each row opens the claim card
 // through the `claim <id>` text command in the reader's language.
@@ -57,7 +58,7 @@ const CURRENT_DEADLINE: Partial<Record<Status, DeadlineName>> = {
 
 function scopeLine(claim: Claim, viewer: Viewer): string {
   const { details } = claim;
-  const parts = [details.program, details.customerDomain, details.workloads?.length ? viewer.translator.formatList(details.workloads) : undefined];
+  const parts = [details.program, details.customerDomain && literal(details.customerDomain), details.workloads?.length ? viewer.translator.formatList(details.workloads) : undefined];
   return parts.filter((part): part is string => Boolean(part)).join(' · ') || viewer.translator.t('cards.list.noDetails');
 }
 
@@ -109,7 +110,7 @@ export function renderReviewQueue(items: QueueItem[], viewer: Viewer): AdaptiveC
       claimId: item.claim.id,
       status: statusText(viewer, item.claim.status, item.claim.consentPhase),
       style: item.overdue ? 'attention' : 'default',
-      line: `${item.claim.partnerName} · ${scopeLine(item.claim, viewer)}`,
+      line: `${literal(item.claim.partnerName)} · ${scopeLine(item.claim, viewer)}`,
       age: item.slaDue
         ? t.t('cards.queue.ageWithDue', { age: durationText(viewer, item.ageMs), due: instantFor(viewer, item.slaDue) })
         : t.t('cards.queue.age', { age: durationText(viewer, item.ageMs) }),

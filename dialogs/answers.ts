@@ -1,6 +1,7 @@
 import { translatorFor, type Translator } from '../cards/i18n/i18n.js';
 import type { PoeFileError } from './poeFiles.js';
 import type { Policy } from '../services/policy.js';
+import { literal } from '../cards/markdown.js';
 
 // Reading typed answers: short words ("done", "sí", "ja") in the reader's language or English,
 // and option labels matched without case or accents.
@@ -46,7 +47,7 @@ export function acceptedTypes(t: Translator, rules: Policy['poe']): string {
 
 export function describePoeProblem(t: Translator, error: PoeFileError, rules: Policy['poe']): string {
   return t.t(`dialogs.poe.problem.${error.problem}`, {
-    name: error.fileName,
+    name: literal(error.fileName),
     max: formatSize(t, rules.maxBytes),
     types: acceptedTypes(t, rules),
   });

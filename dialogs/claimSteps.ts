@@ -28,6 +28,7 @@ import {
 } from './forms.js';
 import { takeFiles } from './poeIntake.js';
 import type { Step, StepContext, StepInput, StepResult } from './stepDialog.js';
+import { literal } from '../cards/markdown.js';
 
 // The steps that fill in a claim, shared by the create and edit dialogs: each asks for one part
 // (a card where a form beats a prompt), validates it at once, and saves it to the draft with
@@ -216,9 +217,9 @@ export const customerStep: Step = {
     }
     const problems: string[] = [];
     if (!domain) problems.push(t.t('dialogs.common.required', { field: t.t('dialogs.labels.customerDomain') }));
-    else if (!DomainSchema.safeParse(domain).success) problems.push(t.t('dialogs.customer.badDomain', { value: domain }));
+    else if (!DomainSchema.safeParse(domain).success) problems.push(t.t('dialogs.customer.badDomain', { value: literal(domain) }));
     if (!tenant) problems.push(t.t('dialogs.common.required', { field: t.t('dialogs.labels.customerTenantId') }));
-    else if (!GuidSchema.safeParse(tenant).success) problems.push(t.t('dialogs.common.badGuid', { value: tenant, field: t.t('dialogs.labels.customerTenantId') }));
+    else if (!GuidSchema.safeParse(tenant).success) problems.push(t.t('dialogs.common.badGuid', { value: literal(tenant), field: t.t('dialogs.labels.customerTenantId') }));
     if (problems.length) return { kind: 'retry', say: problems.join('\n\n') };
     return save(ctx, { customerDomain: domain.toLowerCase(), customerTenantId: tenant.toLowerCase() });
   },
@@ -261,7 +262,7 @@ export const subscriptionStep: Step = {
     }
     const field = t.t('dialogs.labels.subscriptionId');
     if (!value) return { kind: 'retry', say: t.t('dialogs.common.required', { field }) };
-    if (!GuidSchema.safeParse(value).success) return { kind: 'retry', say: t.t('dialogs.common.badGuid', { value, field }) };
+    if (!GuidSchema.safeParse(value).success) return { kind: 'retry', say: t.t('dialogs.common.badGuid', { value: literal(value), field }) };
     return save(ctx, { subscriptionId: value.toLowerCase() });
   },
 };
@@ -398,7 +399,7 @@ export const contactsStep: Step = {
       if (kind === 'customer' && !NameSchema.safeParse(title).success) problems.push(t.t(title ? 'dialogs.contacts.tooLong' : 'dialogs.contacts.required', { who, field: t.t('dialogs.contacts.title') }));
       if (kind === 'technical' && title.length > 120) problems.push(t.t('dialogs.contacts.tooLong', { who, field: t.t('dialogs.contacts.title') }));
       if (!email) problems.push(t.t('dialogs.contacts.required', { who, field: t.t('dialogs.contacts.email') }));
-      else if (!EmailSchema.safeParse(email).success) problems.push(t.t('dialogs.contacts.badEmail', { who, value: email }));
+      else if (!EmailSchema.safeParse(email).success) problems.push(t.t('dialogs.contacts.badEmail', { who, value: literal(email) }));
       if (problems.length === before) contacts[kind] = { name, email, ...(title ? { title } : {}) };
     }
     if (problems.length) return { kind: 'retry', say: problems.join('\n\n') };
@@ -448,14 +449,14 @@ export const poeStep: Step = {
 };
 
 export function poeLines(t: Translator, claim: Claim): string[] {
-  return claim.poe.map((file) => t.t('dialogs.poe.line', { name: file.name, size: formatSize(t, file.size) }));
+  return claim.poe.map((file) => t.t('dialogs.poe.line', { name: literal(file.name), size: formatSize(t, file.size) }));
 }
 
 // ---- what the claim holds -----------------------------------------------------------------
 
 function contactText(contact: Contact | undefined, t: Translator): string {
   if (!contact) return t.t('dialogs.common.none');
-  return [contact.name, contact.title, contact.email].filter(Boolean).join(', ');
+  return literal([contact.name, contact.title, contact.email].filter(Boolean).join(', '));
 }
 
 /** The claim's fields as label/value pairs, in the reader's language. */
@@ -466,12 +467,12 @@ export function claimFacts(t: Translator, claim: Claim, timeZone: string): Fact[
     { title: t.t('dialogs.labels.status'), value: t.t(`claims.status.${claim.status}`) },
     { title: t.t('dialogs.labels.program'), value: details.program ? programLabel(t, details.program) : none },
     { title: t.t('dialogs.labels.activity'), value: details.activity ? activityLabel(t, details.activity) : none },
-    { title: t.t('dialogs.labels.partnerId'), value: details.partnerId ?? none },
-    { title: t.t('dialogs.labels.customerDomain'), value: details.customerDomain ?? none },
-    { title: t.t('dialogs.labels.customerTenantId'), value: details.customerTenantId ?? none },
+    { title: t.t('dialogs.labels.partnerId'), value: details.partnerId ? literal(details.partnerId) : none },
+    { title: t.t('dialogs.labels.customerDomain'), value: details.customerDomain ? literal(details.customerDomain) : none },
+    { title: t.t('dialogs.labels.customerTenantId'), value: details.customerTenantId ? literal(details.customerTenantId) : none },
   ];
   if (details.subscriptionId || (details.program && requiresSubscription(details.program))) {
-    facts.push({ title: t.t('dialogs.labels.subscriptionId'), value: details.subscriptionId ?? none });
+    facts.push({ title: t.t('dialogs.labels.subscriptionId'), value: details.subscriptionId ? literal(details.subscriptionId) : none });
   }
   facts.push({ title: t.t('dialogs.labels.workloads'), value: details.workloads?.length ? details.workloads.join(', ') : none });
   facts.push({ title: t.t('dialogs.labels.customerContact'), value: contactText(details.customerContact, t) });

@@ -4,6 +4,7 @@ import type { FlowServices } from './flowContext.js';
 import { choiceCard, formText } from './forms.js';
 import { StepDialog, type Step, type StepContext, type StepResult } from './stepDialog.js';
 import { beginClaimAction, collectStep } from './claimActionSteps.js';
+import { literal } from '../cards/markdown.js';
 
 // Dispute a rejection with a justification and/or new PoE. A rejected claim takes no PoE on its
 // own, so new files are stored and held until the dispute carries them in one command.
@@ -64,7 +65,7 @@ const disputeStep = collectStep({
           { title: t.t('dialogs.labels.reviewerComment'), value: rejection?.comment || t.t('dialogs.common.none') },
           { title: t.t('dialogs.labels.disputeBy'), value: formatInstant(t, claim.deadlines.disputeWindow, ctx.turn.user.timeZone) },
         ],
-        lines: ctx.state.pendingPoe.map((file) => t.t('dialogs.poe.line', { name: file.name, size: formatSize(t, file.size) })),
+        lines: ctx.state.pendingPoe.map((file) => t.t('dialogs.poe.line', { name: literal(file.name), size: formatSize(t, file.size) })),
         input: {
           id: 'justification',
           label: t.t('dialogs.dispute.justificationLabel'),

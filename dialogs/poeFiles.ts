@@ -3,13 +3,16 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Activity, Attachment } from 'botbuilder';
 import { POE_CONTENT_TYPES } from '../services/catalogue.js';
+import { ContentCheck } from './poeContent.js';
 import type { PoeInput } from '../services/model.js';
 import type { Policy } from '../services/policy.js';
+import { PRIVATE_FILE_MODE } from '../services/store/privateFiles.js';
 
 // Proof-of-execution files sent in the 1:1 chat. Teams hands the bot a pre-authorized SharePoint
 // link (file.download.info) or, for pasted images, a connector URL. We fetch only over https from
-// Teams/SharePoint hosts, check type and size before and while downloading, and store the bytes
-// under DATA_DIR/poe/<claim>/ with their SHA-256 (temporary file, fsync, rename).
+// Teams/SharePoint hosts, check type, size and content (bytes against the extension) before and
+// while downloading, and store the bytes under DATA_DIR/poe/<claim>/ with their SHA-256
+// (temporary file, fsync, rename).
 
 export const TEAMS_FILE_DOWNLOAD_INFO = 'application/vnd.microsoft.teams.file.download.info';
 
@@ -25,6 +28,12 @@ export const DEFAULT_POE_HOSTS: readonly string[] = [
   '*.teams.microsoft.com',
   '*.asm.skype.com',
 ];
+
+/**
+ * The only hosts the bot's own token goes to: where Teams serves files sent to a bot (the Bot
+ * Framework connector's attachments and the Skype media service behind pasted images).
+ */
+export const BOT_FILE_HOSTS: readonly string[] = ['smba.trafficmanager.net', '*.asm.skype.com'];
 
 export type PoeProblem = 'host-not-allowed' | 'file-type' | 'file-too-large' | 'download-failed' | 'empty';
 
@@ -56,6 +65,8 @@ export interface PoeFilesOptions {
   allowedHosts?: readonly string[];
   /** Tests only: accept plain http (the stand-in host is a local http server). */
   allowHttp?: boolean;
+  /** Tests only: hosts that get the bot's token (production: BOT_FILE_HOSTS). */
+  tokenHosts?: readonly string[];
   fetch?: typeof fetch;
   timeoutMs?: number;
 }
@@ -70,11 +81,13 @@ interface DownloadInfoContent {
 
 export class PoeFiles {
   private readonly allowedHosts: readonly string[];
+  private readonly tokenHosts: readonly string[];
   private readonly fetch: typeof fetch;
   private readonly timeoutMs: number;
 
   constructor(private readonly options: PoeFilesOptions) {
     this.allowedHosts = (options.allowedHosts ?? DEFAULT_POE_HOSTS).map((host) => host.toLowerCase());
+    this.tokenHosts = (options.tokenHosts ?? BOT_FILE_HOSTS).map((host) => host.toLowerCase());
     this.fetch = options.fetch ?? globalThis.fetch;
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
@@ -119,10 +132,7 @@ export class PoeFiles {
     }
     const protocolOk = url.protocol === 'https:' || (this.options.allowHttp === true && url.protocol === 'http:');
     if (!protocolOk || url.username || url.password) return false;
-    const host = url.hostname.toLowerCase();
-    return this.allowedHosts.some((pattern) =>
-      pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1 : host === pattern,
-    );
+    return hostMatches(url.hostname, this.allowedHosts);
   }
 
   /** Downloads and stores one file; the result is what `ClaimService.addPoe` takes. */
@@ -142,18 +152,21 @@ export class PoeFiles {
     const temporary = join(dirname(finalPath), `.${randomUUID()}.part`);
     await mkdir(dirname(finalPath), { recursive: true });
     const hash = createHash('sha256');
+    const content = new ContentCheck(file.extension);
     let size = 0;
-    const handle = await open(temporary, 'wx');
+    const handle = await open(temporary, 'wx', PRIVATE_FILE_MODE);
     try {
       for await (const chunk of response.body) {
         const bytes = chunk as Uint8Array;
         size += bytes.byteLength;
         // Stop reading as soon as the limit is passed: a lying or absent Content-Length is no excuse.
         if (size > maxBytes) throw new PoeFileError('file-too-large', file.name);
+        if (!content.push(bytes)) throw new PoeFileError('file-type', file.name, 'content does not match the extension');
         hash.update(bytes);
         await handle.write(bytes);
       }
       if (size === 0) throw new PoeFileError('empty', file.name);
+      if (!content.verdict()) throw new PoeFileError('file-type', file.name, 'content does not match the extension');
       await handle.sync();
     } catch (error) {
       await handle.close().catch(() => undefined);
@@ -184,7 +197,10 @@ export class PoeFiles {
       // Every hop is checked again: an allowed host must not bounce us somewhere else.
       if (!this.isAllowedUrl(address)) throw new PoeFileError('host-not-allowed', file.name);
       const headers: Record<string, string> = {};
-      if (authorization && file.kind === 'inline-image' && hop === 0) headers.authorization = authorization;
+      // The token goes to the first hop only, and only on the hosts Teams serves bot files from.
+      if (authorization && file.kind === 'inline-image' && hop === 0 && hostMatches(new URL(address).hostname, this.tokenHosts)) {
+        headers.authorization = authorization;
+      }
       let response: Response;
       try {
         response = await this.fetch(address, { redirect: 'manual', headers, signal: AbortSignal.timeout(this.timeoutMs) });
@@ -211,6 +227,14 @@ export class PoeFiles {
     if (!path.startsWith(root + sep)) throw new Error(`PoE path ${storagePath} leaves DATA_DIR`);
     return path;
   }
+}
+
+/** `host` against patterns where a leading `*.` matches any sub-domain, never the bare domain. */
+function hostMatches(hostname: string, patterns: readonly string[]): boolean {
+  const host = hostname.toLowerCase();
+  return patterns.some((pattern) =>
+    pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1 : host === pattern,
+  );
 }
 
 function isFileAttachment(attachment: Attachment): boolean {

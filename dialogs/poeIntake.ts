@@ -1,6 +1,7 @@
 import { describePoeProblem, formatSize } from './answers.js';
 import { PoeFileError } from './poeFiles.js';
 import type { StepContext } from './stepDialog.js';
+import { literal } from '../cards/markdown.js';
 
 // Taking the files of one message: each is refused, or downloaded and stored, then either
 // attached to the claim at once (`attach`) or held for the command that ends the dialog
@@ -26,7 +27,7 @@ export async function takeFiles(ctx: StepContext, mode: 'attach' | 'hold'): Prom
   for (const file of files) {
     // Read again each time: an attached file changes the claim (and the cached copy).
     if ((await ctx.claim()).poe.length + state.pendingPoe.length >= poe.rules.maxFiles) {
-      lines.push(t.t('dialogs.poe.problem.too-many', { name: file.name, max: poe.rules.maxFiles }));
+      lines.push(t.t('dialogs.poe.problem.too-many', { name: literal(file.name), max: poe.rules.maxFiles }));
       continue;
     }
     let stored;
@@ -46,12 +47,12 @@ export async function takeFiles(ctx: StepContext, mode: 'attach' | 'hold'): Prom
         // The claim did not take the file: do not keep its bytes.
         await poe.remove(stored.storagePath);
         const say = 'say' in outcome.result ? outcome.result.say : undefined;
-        lines.push(typeof say === 'string' ? say : t.t('dialogs.poe.problem.download-failed', { name: file.name }));
+        lines.push(typeof say === 'string' ? say : t.t('dialogs.poe.problem.download-failed', { name: literal(file.name) }));
         continue;
       }
     }
     received += 1;
-    lines.push(t.t('dialogs.poe.received', { name: stored.name, size: formatSize(t, stored.size) }));
+    lines.push(t.t('dialogs.poe.received', { name: literal(stored.name), size: formatSize(t, stored.size) }));
   }
   state.added += mode === 'attach' ? received : 0;
   return { received, lines };

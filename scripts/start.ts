@@ -503,7 +503,7 @@ async function main(): Promise<void> {
   warnIfUnauthenticated(config);
   const playground = playgroundWanted(process.env);
   const demo = await startDemo({ config, playground, playgroundPorts: ports });
-  console.log(`CPOR Claims Assistant listening on ${demo.app.url}/api/messages (data in ${config.dataDir})`);
+  console.log(`CPOR Claims Assistant listening on ${demo.app.listening}/api/messages (data in ${config.dataDir})`);
   if (playground) console.log(banner(demo, config));
 
   let stopping = false;

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 // at start, and on failure name each bad variable with what was expected. Secrets are never
 // echoed back.
 
-const SECRET_NAME = /SECRET|PASSWORD/i;
+const SECRET_NAME = /SECRET|PASSWORD|KEY/i;
 
 export class ConfigurationError extends Error {
   constructor(

@@ -73,3 +73,14 @@ export class DomainError extends Error {
 export function isDomainError(error: unknown, code?: ErrorCode): error is DomainError {
   return error instanceof DomainError && (code === undefined || error.code === code);
 }
+
+/**
+ * What a caller may learn of an error. Another organisation's claim is answered exactly as a
+ * claim that does not exist: ids are sequential, and "not yours" would confirm that one exists.
+ */
+export function publicError(error: unknown): unknown {
+  if (isDomainError(error, 'wrong-tenant') && typeof error.params.claimId === 'string') {
+    return new DomainError('not-found', { claimId: error.params.claimId });
+  }
+  return error;
+}

@@ -1,10 +1,12 @@
-import { DomainError, type FieldIssue } from '../../services/errors.js';
+import { DomainError, publicError, type FieldIssue } from '../../services/errors.js';
 import type { Translator } from './i18n.js';
+import { literal } from '../markdown.js';
 
 // Turns a domain error into a sentence in the reader's language. Unknown errors get a generic
 // message: the details belong in the log, not in front of the user.
 
-export function describeError(translator: Translator, error: unknown): string {
+export function describeError(translator: Translator, reported: unknown): string {
+  const error = publicError(reported);
   if (!(error instanceof DomainError)) return translator.t('errors.unexpected');
   const { code, params } = error;
   if (code === 'validation' || code === 'incomplete') {
@@ -16,7 +18,9 @@ export function describeError(translator: Translator, error: unknown): string {
   }
   const values: Record<string, string | number> = {};
   for (const [name, value] of Object.entries(params)) {
-    if (typeof value === 'string' || typeof value === 'number') values[name] = value;
+    // Parameters may echo what a caller sent (a claim id, a forged field name): shown literally.
+    if (typeof value === 'string') values[name] = literal(value);
+    else if (typeof value === 'number') values[name] = value;
   }
   if (typeof params.status === 'string') values.status = translator.t(`claims.status.${params.status}`);
   return translator.t(`errors.${code}`, values);
@@ -26,7 +30,7 @@ export function describeIssues(translator: Translator, issues: readonly FieldIss
   return translator.formatList(
     issues.map((issue) => {
       const root = issue.field.split('.')[0] ?? issue.field;
-      const field = translator.has(`fields.${root}`) ? translator.t(`fields.${root}`) : issue.field;
+      const field = translator.has(`fields.${root}`) ? translator.t(`fields.${root}`) : literal(issue.field);
       return translator.t(`fields.problems.${issue.problem}`, { field });
     }),
   );

@@ -8,7 +8,8 @@ import type { AuditEntry, RosterStore } from './rosterStore.js';
 // - only a `global-admin` or `incentives-admin` of the organisation may grant or revoke;
 // - only partner roles, never `reviewer` (reviewers are the program's, set by the operator);
 // - `global-admin` itself only by a `global-admin`;
-// - only people of the admin's own tenant, and never the last admin of the organisation.
+// - only in the admin's own tenant: every record is per tenant, so an address one organisation
+//   granted never stops another from granting it in theirs; never the last admin either.
 // Every change is written durably and audited by the store.
 
 const ADMIN_ROLES: readonly PartnerRole[] = ['global-admin', 'incentives-admin'];
@@ -46,7 +47,6 @@ export class RosterAdministration {
   async grant(actor: Actor, target: RosterTarget, role: string): Promise<RosterChangeResult> {
     const { organisation, wanted, reference } = this.check(actor, target, role, 'grant');
     return this.store.change<RosterChangeResult>((roster) => {
-      assertSameTenant(roster, reference);
       this.assertOrganisationKnown(roster, organisation);
       const existing = findUser(roster, reference);
       if (existing?.roles.includes(wanted)) return { next: 'unchanged', audit: [], result: { changed: false, role: wanted, user: existing } };
@@ -70,7 +70,6 @@ export class RosterAdministration {
   async revoke(actor: Actor, target: RosterTarget, role: string): Promise<RosterChangeResult> {
     const { organisation, wanted, reference } = this.check(actor, target, role, 'revoke');
     return this.store.change<RosterChangeResult>((roster) => {
-      assertSameTenant(roster, reference);
       const existing = findUser(roster, reference);
       if (!existing?.roles.includes(wanted)) return { next: 'unchanged', audit: [], result: { changed: false, role: wanted, user: existing } };
       existing.roles = existing.roles.filter((candidate) => candidate !== wanted);
@@ -130,18 +129,6 @@ export class RosterAdministration {
   private assertOrganisationKnown(roster: Roster, organisation: PartnerOrganisation): void {
     if (!organisationOf(roster, organisation.tenantId)) throw new DomainError('not-allowed', { action: 'grant', reason: 'no-organisation' });
   }
-}
-
-/** A person already on another tenant's records cannot be managed from this one. */
-function assertSameTenant(roster: Roster, reference: UserReference): void {
-  const tenant = reference.tenantId.toLowerCase();
-  const email = reference.email?.toLowerCase();
-  const elsewhere = roster.users.some(
-    (user) =>
-      user.tenantId.toLowerCase() !== tenant &&
-      ((reference.userId !== undefined && user.userId === reference.userId) || (email !== undefined && user.email === email)),
-  );
-  if (elsewhere) throw new DomainError('wrong-tenant', { action: 'roles' });
 }
 
 function adminsOf(roster: Roster, tenantId: string): RosterUser[] {

@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import { writeFileDurably } from '../store/durableJsonFile.js';
 import { KeyedMutex } from '../store/keyedMutex.js';
 import { parseRoster, serializeRoster, type Roster } from './roster.js';
+import { PRIVATE_FILE_MODE } from '../store/privateFiles.js';
 
 // The roster file and its audit trail. Reads are cached for a short time, so edits made by the
 // CLI reach a running bot within the TTL; every change re-reads the file, is written durably
@@ -113,7 +114,7 @@ export class RosterStore {
     if (!entries.length) return;
     await mkdir(dirname(this.auditFile), { recursive: true });
     // Append-only and fsynced: the trail must survive a crash right after the change.
-    const handle = await open(this.auditFile, 'a');
+    const handle = await open(this.auditFile, 'a', PRIVATE_FILE_MODE);
     try {
       await handle.writeFile(entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''), 'utf8');
       await handle.sync();

@@ -1,6 +1,7 @@
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Adapter } from 'lowdb';
+import { PRIVATE_FILE_MODE } from './privateFiles.js';
 
 // A lowdb adapter that writes a JSON file so that a crash at any instant leaves either the old
 // or the new content: write a temporary file, fsync it, rename it over the target, fsync the
@@ -39,7 +40,8 @@ export class DurableJsonFile<T> implements Adapter<T> {
 export async function writeFileDurably(path: string, text: string): Promise<void> {
   temporaryCounter += 1;
   const temporary = `${path}.${process.pid}.${temporaryCounter}.tmp`;
-  const file = await open(temporary, 'w');
+  // Private whatever the process umask: the scripts write the roster through here too.
+  const file = await open(temporary, 'w', PRIVATE_FILE_MODE);
   try {
     await file.writeFile(text, 'utf8');
     await file.sync();

@@ -72,6 +72,20 @@ describe('bot configuration', () => {
     );
   });
 
+  it('listens on loopback in local mode unless HOST is set; on every interface with an app id (issue 16)', () => {
+    assert.equal(loadConfig({}).HOST, '127.0.0.1');
+    assert.equal(loadConfig({ HOST: '0.0.0.0' }).HOST, '0.0.0.0');
+    assert.equal(loadConfig({ MicrosoftAppId: 'x', MicrosoftAppPassword: 'y' }).HOST, '0.0.0.0');
+  });
+
+  it('requires an https PUBLIC_BASE_URL in production, and a health key of some length (issue 16)', () => {
+    const production = { NODE_ENV: 'production', MicrosoftAppId: 'x', MicrosoftAppPassword: 'y' };
+    assert.ok(problemsOf(production).some((problem) => problem.startsWith('PUBLIC_BASE_URL')));
+    assert.ok(problemsOf({ ...production, PUBLIC_BASE_URL: 'http://cpor.example.com' }).some((problem) => problem.startsWith('PUBLIC_BASE_URL')));
+    assert.equal(loadConfig({ ...production, PUBLIC_BASE_URL: 'https://cpor.example.com' }).PUBLIC_BASE_URL, 'https://cpor.example.com');
+    assert.ok(problemsOf({ HEALTH_KEY: 'short' }).some((problem) => problem.startsWith('HEALTH_KEY')));
+  });
+
   it('never echoes a secret back in a configuration error', () => {
     const schema = z.object({ GRAPH_CLIENT_SECRET: z.string().min(32), MicrosoftAppPassword: z.string().min(8) });
     try {

@@ -372,9 +372,11 @@ describe('card actions over HTTP (adaptiveCard/action)', function () {
     for (const user of [OTHER_CUSTOMER, PARTNER, REVIEWER]) {
       for (const confirmed of [undefined, true]) {
         const response = await click(user, 'optOut', { claimId: claim.id, version: claim.version, ...(confirmed ? { confirmed } : {}) });
-        assert.equal(response.statusCode, 403, `${user.aadObjectId} confirmed=${String(confirmed)}`);
-        const expected = user === OTHER_CUSTOMER ? 'errors.wrong-tenant' : 'errors.not-allowed';
-        assert.equal((response.value as { message: string }).message, translatorFor('en').t(expected));
+        // A stranger is told the claim does not exist (issue 16); the others lack the role.
+        const stranger = user === OTHER_CUSTOMER;
+        assert.equal(response.statusCode, stranger ? 400 : 403, `${user.aadObjectId} confirmed=${String(confirmed)}`);
+        const expected = stranger ? translatorFor('en').t('errors.not-found', { claimId: claim.id }) : translatorFor('en').t('errors.not-allowed');
+        assert.equal((response.value as { message: string }).message, expected);
       }
     }
     assert.equal((await current(claim.id)).status, 'Approved');

@@ -94,7 +94,8 @@ describe('claim action dialogs', () => {
     it('another organisation\'s claim and an unknown id are refused', async () => {
       const theirs = await claimAt(service, 'Draft', { program: 'OSU-M365', partnerId: '7700001' }, otherPartner());
       let replies = await bot.say(`edit ${theirs.id}`);
-      assert.equal(textOf(replies[0]), en.t('errors.wrong-tenant'));
+      // Answered as an unknown id (issue 16).
+      assert.equal(textOf(replies[0]), en.t('errors.not-found', { claimId: theirs.id }));
       replies = await bot.say('edit CPOR-2026-999999');
       assert.equal(textOf(replies[0]), en.t('errors.not-found', { claimId: 'CPOR-2026-999999' }));
     });

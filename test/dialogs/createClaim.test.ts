@@ -17,6 +17,7 @@ import {
   type DialogHarness,
   type FileHost,
 } from './support/dialogHarness.js';
+import { literal } from '../../cards/markdown.js';
 
 // The create-claim dialog end to end, with a real claim service, FileStorage and a local
 // stand-in for SharePoint: every reply checked, bad input at every step, back, cancel, restart.
@@ -187,7 +188,7 @@ describe('create-claim dialog', () => {
       let replies = await bot.say('not_a_domain 1234-abcd');
       assert.equal(
         textOf(replies[0]),
-        `${en.t('dialogs.customer.badDomain', { value: 'not_a_domain' })}\n\n${en.t('dialogs.common.badGuid', { value: '1234-abcd', field: en.t('dialogs.labels.customerTenantId') })}`,
+        `${en.t('dialogs.customer.badDomain', { value: literal('not_a_domain') })}\n\n${en.t('dialogs.common.badGuid', { value: '1234-abcd', field: en.t('dialogs.labels.customerTenantId') })}`,
       );
       assert.equal(cardTitle(replies[1]), en.t('dialogs.customer.title'));
       replies = await bot.say('fabrikam.onmicrosoft.com');

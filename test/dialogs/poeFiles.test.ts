@@ -3,13 +3,24 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createPolicy } from '../../services/policy.js';
-import { DEFAULT_POE_HOSTS, PoeFileError, PoeFiles, TEAMS_FILE_DOWNLOAD_INFO, type IncomingFile } from '../../dialogs/poeFiles.js';
+import { BOT_FILE_HOSTS, DEFAULT_POE_HOSTS, PoeFileError, PoeFiles, TEAMS_FILE_DOWNLOAD_INFO, type IncomingFile } from '../../dialogs/poeFiles.js';
 import { fileMessage, startFileHost, tempDir, type FileHost } from './support/dialogHarness.js';
 
 // Downloading PoE: only from allowed hosts (no request otherwise), only accepted types, never
 // more than the limit, stored atomically with its SHA-256.
 
 const rules = { ...createPolicy().poe, maxBytes: 200_000 };
+
+/** Bytes of `length` that start as the format does (and, for Office files, name its part folder). */
+function fileOf(kind: 'pdf' | 'png' | 'xlsx' | 'docx', length: number): Buffer {
+  const start: Record<typeof kind, Buffer> = {
+    pdf: Buffer.from('%PDF-1.7\n'),
+    png: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    xlsx: Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from('xl/workbook.xml')]),
+    docx: Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from('word/document.xml')]),
+  };
+  return Buffer.concat([start[kind], Buffer.alloc(Math.max(0, length - start[kind].length), 7)]);
+}
 
 describe('PoE files', () => {
   let host: FileHost;
@@ -33,7 +44,7 @@ describe('PoE files', () => {
   };
 
   it('downloads from the allowed stand-in host and stores the bytes with their SHA-256', async () => {
-    const bytes = Buffer.alloc(150_000, 7);
+    const bytes = fileOf('xlsx', 150_000);
     const stored = await poe.store(only('Report Q3.xlsx', host.put('r.xlsx', bytes, { chunked: true })), 'CPOR-2026-000001');
     assert.equal(stored.size, bytes.length);
     assert.equal(stored.sha256, createHash('sha256').update(bytes).digest('hex'));
@@ -65,7 +76,7 @@ describe('PoE files', () => {
   it('refuses an oversized file by its Content-Length and, without one, stops reading at the limit', async () => {
     const big = Buffer.alloc(rules.maxBytes + 1, 1);
     await assert.rejects(poe.store(only('big.pdf', host.put('big.pdf', big)), 'C1'), (error: PoeFileError) => error.problem === 'file-too-large');
-    const huge = Buffer.alloc(rules.maxBytes * 5, 1);
+    const huge = fileOf('pdf', rules.maxBytes * 5);
     await assert.rejects(poe.store(only('huge.pdf', host.put('huge.pdf', huge, { chunked: true })), 'C1'), (error: PoeFileError) => error.problem === 'file-too-large');
     assert.deepEqual(await readdir(join(dir.path, 'poe', 'C1')).catch(() => []), [], 'no partial file is left behind');
   });
@@ -133,15 +144,68 @@ describe('PoE files', () => {
     const recording = new PoeFiles({
       dataDir: dir.path,
       rules,
-      allowedHosts: ['127.0.0.1'],
+      allowedHosts: ['127.0.0.1', 'localhost'],
+      tokenHosts: ['127.0.0.1'],
       allowHttp: true,
-      fetch: async (_url, init) => {
+      fetch: async (url, init) => {
         seen.push(new Headers(init?.headers).get('authorization'));
-        return new Response(Buffer.from('png-bytes'), { status: 200 });
+        return new Response(fileOf(String(url).endsWith('f') ? 'pdf' : 'png', 100), { status: 200 });
       },
     });
     await recording.store({ name: 'image.png', extension: 'png', url: 'http://127.0.0.1/i', kind: 'inline-image' }, 'C1', 'Bearer t');
     await recording.store({ name: 'a.pdf', extension: 'pdf', url: 'http://127.0.0.1/f', kind: 'teams-file' }, 'C1', 'Bearer t');
-    assert.deepEqual(seen, ['Bearer t', null]);
+    // Issue 16: an allowed download host that is not where Teams serves bot files never gets it.
+    await recording.store({ name: 'image.png', extension: 'png', url: 'http://localhost/i', kind: 'inline-image' }, 'C1', 'Bearer t');
+    assert.deepEqual(seen, ['Bearer t', null, null]);
+    for (const host of ['smba.trafficmanager.net', 'us-api.asm.skype.com']) {
+      assert.ok(BOT_FILE_HOSTS.some((pattern) => pattern === host || (pattern.startsWith('*.') && host.endsWith(pattern.slice(1)))), host);
+    }
+    assert.ok(!BOT_FILE_HOSTS.some((pattern) => /sharepoint|teams\.microsoft/.test(pattern)), 'SharePoint and other allowed hosts are not token hosts');
+  });
+
+  describe('content must match the extension (issue 16)', () => {
+    const html = Buffer.from('<!DOCTYPE html><html><body><form action="https://evil.example">Sign in</form></body></html>');
+    const refusedAs = async (name: string, bytes: Buffer, chunked = false) => {
+      await assert.rejects(poe.store(only(name, host.put(name, bytes, { chunked })), 'C2'), (error: PoeFileError) => error.problem === 'file-type', name);
+    };
+
+    it('refuses an HTML page named .pdf, and leaves nothing on disk', async () => {
+      await refusedAs('invoice.pdf', html);
+      await refusedAs('invoice.pdf', Buffer.concat([html, fileOf('pdf', 1000)]), true);
+      assert.deepEqual(await readdir(join(dir.path, 'poe', 'C2')).catch(() => []), []);
+    });
+
+    it('refuses other formats under a borrowed extension', async () => {
+      await refusedAs('photo.png', Buffer.concat([Buffer.from('MZ'), Buffer.alloc(500)]));
+      await refusedAs('scan.jpg', fileOf('png', 500));
+      await refusedAs('report.pdf', fileOf('png', 500));
+      await refusedAs('letter.docx', fileOf('xlsx', 500), true);
+      await refusedAs('archive.xlsx', Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(500)]));
+      await refusedAs('mail.eml', html);
+      await refusedAs('mail.eml', Buffer.from('From nowhere\n<html><body>x</body></html>'));
+      await refusedAs('mail.msg', fileOf('pdf', 500));
+    });
+
+    it('takes each accepted format by its signature', async () => {
+      const mail = Buffer.from('From: Dana <dana@fabrikam.com>\r\nTo: pat@contoso.com\r\nSubject: Acknowledgement\r\n\r\nSigned.\r\n');
+      const msg = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(600)]);
+      const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(600)]);
+      // The Office part name falls across two 64 KB chunks of the download.
+      const splitDocx = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(64 * 1024 - 6), Buffer.from('word/document.xml'), Buffer.alloc(100)]);
+      const files: Array<[string, Buffer]> = [
+        ['a.pdf', fileOf('pdf', 100)],
+        ['b.png', fileOf('png', 100)],
+        ['c.jpeg', jpeg],
+        ['d.docx', splitDocx],
+        ['e.xlsx', fileOf('xlsx', 100)],
+        ['f.eml', mail],
+        ['f2.eml', Buffer.concat([Buffer.from('From dana@fabrikam.com Mon Nov 23 09:00:00 2026\n'), mail])],
+        ['g.msg', msg],
+      ];
+      for (const [name, bytes] of files) {
+        const stored = await poe.store(only(name, host.put(name, bytes, { chunked: true })), 'C3');
+        assert.equal(stored.size, bytes.length, name);
+      }
+    });
   });
 });

@@ -111,12 +111,27 @@ describe('directory: roster administration by partner admins', () => {
 
   it('keeps each admin inside their own organisation', async () => {
     const nora = await actor('aad-nora', OTHER_PARTNER_TENANT);
-    await refused(admin.revoke(nora, { userId: 'aad-uma' }, 'incentives-user'), 'wrong-tenant');
-    await refused(admin.grant(nora, { email: 'uma@contoso.com' }, 'incentives-admin'), 'wrong-tenant');
-    // An actor claiming an organisation that is not their tenant's is refused as well.
+    // An actor claiming an organisation that is not their tenant's is refused.
     const forged: Actor = { ...nora, organisation: { ...CONTOSO } };
     await refused(admin.grant(forged, { email: 'spy@northwind.com' }, 'incentives-admin'), 'wrong-tenant');
+    await refused(admin.revoke(forged, { userId: 'aad-uma' }, 'incentives-user'), 'wrong-tenant');
+    // Another organisation's people are simply not in Northwind's roster: nothing to revoke.
+    assert.equal((await admin.revoke(nora, { userId: 'aad-uma' }, 'incentives-user')).changed, false);
     assert.deepEqual((await directory.resolve('aad-uma', PARTNER_TENANT)).roles, ['incentives-user']);
+  });
+
+  it('keeps grants per tenant: one organisation cannot pre-claim an email from another (issue 16)', async () => {
+    const ivan = await actor('aad-ivan');
+    const nora = await actor('aad-nora', OTHER_PARTNER_TENANT);
+    // Contoso's admin grants an address first, even one of Northwind's people...
+    assert.equal((await admin.grant(ivan, { email: 'sam@northwind.com' }, 'billing-admin')).changed, true);
+    // ...and Northwind's admin can still grant it in Northwind; each organisation has its own record.
+    assert.equal((await admin.grant(nora, { email: 'sam@northwind.com' }, 'incentives-user')).changed, true);
+    assert.equal((await admin.grant(nora, { email: 'uma@contoso.com' }, 'incentives-user')).changed, true);
+    assert.deepEqual((await directory.resolve('aad-sam', OTHER_PARTNER_TENANT, { email: 'sam@northwind.com' })).roles, ['incentives-user']);
+    assert.deepEqual((await directory.resolve('aad-sam', PARTNER_TENANT, { email: 'sam@northwind.com' })).roles, ['billing-admin']);
+    assert.deepEqual((await directory.resolve('aad-uma', PARTNER_TENANT)).roles, ['incentives-user'], "Contoso's uma is untouched");
+    assert.equal((await admin.list(nora)).users.filter((user) => user.email === 'sam@northwind.com').length, 1);
   });
 
   it('never removes the last admin of an organisation', async () => {

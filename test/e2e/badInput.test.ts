@@ -10,6 +10,7 @@ import {
   actorOf,
   assertShows,
   cardIn,
+  cardStrings,
   invokeError,
   OTHER_PARTNER,
   PARTNER,
@@ -19,6 +20,7 @@ import {
   type Reply,
 } from './support/e2eApp.js';
 import { CONTACTS, PDF, claimsOf, fileFrom, walkCreateClaim } from './support/journey.js';
+import { literal } from '../../cards/markdown.js';
 
 // Issue 3, "Done when": bad input at every step of the real server gets a clear message and
 // changes nothing: the store is read after each refusal (`app.claims`, `app.repository`).
@@ -81,7 +83,7 @@ describe('e2e: bad input gets a clear message and changes nothing', function () 
     const customerButton = actionTitled(replies[0], en.t('dialogs.common.continueButton'));
     await refused(
       'not_a_domain 1234-abcd',
-      `${en.t('dialogs.customer.badDomain', { value: 'not_a_domain' })}\n\n${en.t('dialogs.common.badGuid', { value: '1234-abcd', field: en.t('dialogs.labels.customerTenantId') })}`,
+      `${en.t('dialogs.customer.badDomain', { value: literal('not_a_domain') })}\n\n${en.t('dialogs.common.badGuid', { value: '1234-abcd', field: en.t('dialogs.labels.customerTenantId') })}`,
       customerTitle,
     );
     await refused(
@@ -145,7 +147,8 @@ describe('e2e: bad input gets a clear message and changes nothing', function () 
     assert.equal(cardTitle(replies[0]), en.t('dialogs.poe.title'));
     saved = await version();
 
-    // PoE: a wrong type (never downloaded), an oversized file, "done" with nothing uploaded.
+    // PoE: a wrong type (never downloaded), an oversized file, a file whose content is not its
+    // type, "done" with nothing uploaded.
     replies = await e2e.say(PARTNER, fileFrom(e2e, 'setup.exe', Buffer.from('MZ')));
     assert.equal(replies.length, 1);
     assert.equal(
@@ -157,6 +160,12 @@ describe('e2e: bad input gets a clear message and changes nothing', function () 
     assert.equal(
       textOf(replies[0]),
       `${en.t('dialogs.poe.problem.file-too-large', { name: 'huge.pdf', max: '10 MB' })}\n\n${en.t('dialogs.poe.tryAgain')}`,
+    );
+    // Issue 16: an HTML page named .pdf is downloaded, read, and refused by its content.
+    replies = await e2e.say(PARTNER, fileFrom(e2e, 'invoice.pdf', Buffer.from('<!DOCTYPE html><html><body>Sign in</body></html>')));
+    assert.equal(
+      textOf(replies[0]),
+      `${en.t('dialogs.poe.problem.file-type', { name: 'invoice.pdf', types: 'PDF, DOCX, XLSX, PPTX, PNG, JPG, EML, and MSG', max: '10 MB' })}\n\n${en.t('dialogs.poe.tryAgain')}`,
     );
     await refused('done', en.t('dialogs.poe.needOne'), en.t('dialogs.poe.title'));
     claim = await reviewerView(draft.id);
@@ -200,21 +209,28 @@ describe('e2e: bad input gets a clear message and changes nothing', function () 
     assert.ok(JSON.stringify(replies[0]).includes(UNKNOWN_ID), 'the withdraw dialog names the unknown id');
     assert.equal(textOf(replies[0]), en.t('errors.not-found', { claimId: UNKNOWN_ID }));
 
-    // Another organisation's claim: not shown, not changed, by command or by card.
-    for (const command of [`claim ${northwind.id}`, `history ${northwind.id}`, `comment ${northwind.id} mine now`]) {
-      replies = await e2e.say(PARTNER, command);
-      assertShows(cardIn(replies[0]), en.t('errors.wrong-tenant'));
-      assert.ok(!JSON.stringify(replies[0]).includes('tailspin'), 'nothing of the other claim leaks');
+    // Another organisation's claim: not shown, not changed, by command or by card, and answered
+    // exactly as an id that does not exist (issue 16: ids are sequential; "not yours" confirms one).
+    const sameAs = (theirs: unknown, unknown: unknown) =>
+      assert.equal(JSON.stringify(theirs).replaceAll(northwind.id, '<id>'), JSON.stringify(unknown).replaceAll(UNKNOWN_ID, '<id>'));
+    for (const command of ['claim', 'history', 'comment', 'withdraw']) {
+      const theirs = await e2e.say(PARTNER, `${command} ${northwind.id} mine now`);
+      const missing = await e2e.say(PARTNER, `${command} ${UNKNOWN_ID} mine now`);
+      assert.equal(theirs.length, 1, command);
+      // What a person reads: the same sentences, the id they typed aside.
+      sameAs(theirs.map(cardStrings), missing.map(cardStrings));
+      assert.ok(!JSON.stringify(theirs[0]).includes('tailspin'), 'nothing of the other claim leaks');
     }
     replies = await e2e.say(PARTNER, `withdraw ${northwind.id}`);
-    assert.equal(textOf(replies[0]), en.t('errors.wrong-tenant'));
-    let response = await e2e.click(PARTNER, 'withdraw', { claimId: northwind.id, version: northwind.version });
-    assert.deepEqual(invokeError(response, 403), { code: 'wrong-tenant', message: en.t('errors.wrong-tenant') });
-    response = await e2e.click(PARTNER, 'refreshClaim', { claimId: northwind.id, version: northwind.version });
-    assert.equal(invokeError(response, 403).code, 'wrong-tenant');
-
+    assert.equal(textOf(replies[0]), en.t('errors.not-found', { claimId: northwind.id }));
+    for (const verb of ['withdraw', 'refreshClaim']) {
+      const theirs = await e2e.click(PARTNER, verb, { claimId: northwind.id, version: northwind.version });
+      const missing = await e2e.click(PARTNER, verb, { claimId: UNKNOWN_ID, version: northwind.version });
+      assert.deepEqual(invokeError(theirs, 400), { code: 'not-found', message: en.t('errors.not-found', { claimId: northwind.id }) });
+      sameAs(theirs, missing);
+    }
     // Forged card submits: an extra field, a missing field, a verb that does not exist.
-    response = await e2e.click(REVIEWER, 'startReview', { claimId: mine.id, version: mine.version, status: 'Approved' });
+    let response = await e2e.click(REVIEWER, 'startReview', { claimId: mine.id, version: mine.version, status: 'Approved' });
     assert.deepEqual(invokeError(response, 400), {
       code: 'validation',
       message: en.t('errors.validation', { issues: describeIssues(en, [{ field: 'status', problem: 'unknown-field' }]) }),

@@ -82,7 +82,7 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
   }
 
   async function health(): Promise<Health> {
-    return (await (await fetch(`${e2e.app.url}/healthz`)).json()) as Health;
+    return (await (await fetch(`${e2e.app.url}/healthz/details`)).json()) as Health;
   }
 
   async function journal(): Promise<{ key: string; target: string; state: string }[]> {

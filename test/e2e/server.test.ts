@@ -6,7 +6,8 @@ import { walkCreateClaim } from './support/journey.js';
 
 // Issue 3, "Done when" (the server): unauthenticated requests are refused when an app id is
 // configured and accepted in local mode; GET /healthz shows the scheduler and the outbox; request
-// bodies over MAX_BODY_BYTES are refused before they reach the bot.
+// bodies over MAX_BODY_BYTES are refused before they reach the bot. (Issue 16 moved the figures
+// to /healthz/details.)
 
 const en = translatorFor('en');
 
@@ -19,7 +20,7 @@ interface Health {
 }
 
 async function health(e2e: E2E): Promise<Health> {
-  const response = await fetch(`${e2e.app.url}/healthz`);
+  const response = await fetch(`${e2e.app.url}/healthz/details`);
   assert.equal(response.status, 200);
   assert.match(response.headers.get('content-type') ?? '', /application\/json/);
   return (await response.json()) as Health;
@@ -51,15 +52,22 @@ describe('e2e: the server', function () {
     assert.equal((await health(e2e)).authentication, 'enabled');
 
     const activity = { ...e2e.client.activity(PARTNER, 'message'), id: randomUUID(), text: 'new claim' };
-    // CloudAdapter prints each refused request with console.error: keep them, check them, show none.
+    // Issue 16: each refused request is one short line in the app's log, nothing on the console
+    // (botbuilder's own error printed the token's keys), and always 401, never 500.
     const printed: unknown[] = [];
     const original = console.error;
     console.error = (...args: unknown[]) => void printed.push(args[0]);
+    // Well formed, signed by nobody: validating it needs the issuer's keys.
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const plausible = `${part({ alg: 'RS256', typ: 'JWT', kid: 'unknown-key' })}.${part({ iss: 'https://api.botframework.com', aud: '9d5f0a1e-0c1b-4b8e-9f3a-2a6b7c8d9e0f', exp: 4102444800, serviceurl: e2e.connector.url })}.${Buffer.from('sig').toString('base64url')}`;
     try {
       const withoutToken = await post(e2e, JSON.stringify(activity));
       assert.equal(withoutToken.status, 401);
       const forged = await post(e2e, JSON.stringify({ ...activity, id: randomUUID() }), { authorization: 'Bearer not.a.token' });
       assert.equal(forged.status, 401);
+      const signedByNobody = await post(e2e, JSON.stringify({ ...activity, id: randomUUID() }), { authorization: `Bearer ${plausible}` });
+      assert.equal(signedByNobody.status, 401);
+      assert.equal(signedByNobody.text, JSON.stringify({ error: 'unauthorized' }), 'no internal message in the answer');
       const invoke = await post(
         e2e,
         JSON.stringify({ ...e2e.client.activity(PARTNER, 'invoke'), name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: 'approve', data: {} } } }),
@@ -68,7 +76,10 @@ describe('e2e: the server', function () {
     } finally {
       console.error = original;
     }
-    for (const entry of printed) assert.equal((entry as { statusCode?: number } | undefined)?.statusCode, 401, String(entry));
+    assert.deepEqual(printed, []);
+    const refusals = e2e.logs.filter((line) => line.startsWith('refused a request'));
+    assert.equal(refusals.length, 4);
+    for (const line of refusals) assert.ok(!line.includes('\n') && line.length < 100, line);
 
     await e2e.quiet(100);
     assert.equal(e2e.connector.requests.length, 0, 'the bot answered nobody');
@@ -85,7 +96,7 @@ describe('e2e: the server', function () {
     assertShows(cardIn(replies[0]), en.t('cards.help.helpTitle'));
   });
 
-  it('GET /healthz shows the scheduler and the outbox figures', async () => {
+  it('GET /healthz/details shows the scheduler and the outbox figures', async () => {
     e2e = await startE2E();
     let figures = await health(e2e);
     assert.equal(figures.status, 'ok');

@@ -253,6 +253,25 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
   return e2e;
 }
 
+/**
+ * For a `describe` whose tests each start their own app: `start` is startE2E, and after each test
+ * the app is closed (its log printed first when the test failed).
+ */
+export function e2ePerTest(): { start(options?: E2EOptions): Promise<E2E> } {
+  let current: E2E | undefined;
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && current?.logs.length) console.error(current.logs.join('\n'));
+    await current?.close();
+    current = undefined;
+  });
+  return {
+    async start(options) {
+      current = await startE2E(options);
+      return current;
+    },
+  };
+}
+
 // ---- reading what was sent ------------------------------------------------------------------
 
 /** Every text a person can read in a reply or request body: message text and card strings. */
