@@ -6,6 +6,8 @@ import { BusinessCalendar } from './businessCalendar.js';
 import { solutionAreaOf } from './catalogue.js';
 import { recordKeysOf } from './claimFacts.js';
 import { checkDetails, checkPoe, missingForSubmission, parseInput } from './claimValidation.js';
+import { customerMayOptOut, optOutRuleOf } from './consentRules.js';
+import { overallDecisionDue } from './decisionDate.js';
 import type { Clock } from './clock.js';
 import {
   CommentInputSchema,
@@ -156,6 +158,11 @@ export class ClaimService {
       partnerName: organisation.name,
       status: 'Draft',
       statusSince: now.toISOString(),
+      terms: {
+        catalogue: this.policy.catalogue,
+        customerOptOut: this.policy.customerOptOut,
+        disputeInformationRequest: this.policy.disputeInformationRequest,
+      },
       details,
       disputesUsed: 0,
       deadlines: {},
@@ -528,13 +535,19 @@ export class ClaimService {
           throw new DomainError('own-organisation', { claimId: claim.id });
         }
         return;
-      case 'consentWindowOpen': {
-        const closes = claim.deadlines.consentWindow;
-        if (claim.consentPhase !== 'window-open' || !closes || now.getTime() >= Date.parse(closes)) {
-          throw new DomainError('window-closed', { claimId: claim.id, window: 'consent' });
+      case 'optOutOpen':
+        if (customerMayOptOut(claim, now)) return;
+        // Under the seeds' terms there is nothing to opt out of before approval.
+        if (optOutRuleOf(claim) === 'consent-window' && claim.status !== 'Approved') {
+          throw new DomainError('invalid-transition', { claimId: claim.id, status: claim.status, action: 'optOut' });
+        }
+        throw new DomainError('window-closed', { claimId: claim.id, window: 'consent' });
+      case 'disputeInformationAllowed':
+        // The terms the claim was filed under, as the card that offers the action reads them.
+        if (!claim.terms?.disputeInformationRequest) {
+          throw new DomainError('invalid-transition', { claimId: claim.id, status: claim.status, action: 'requestInformation' });
         }
         return;
-      }
       case 'disputeAllowed': {
         const rejection = claim.rejection;
         if (claim.disputesUsed >= this.policy.maxDisputes) {
@@ -622,8 +635,13 @@ export class ClaimService {
       ...(change.reasons ? { reasons: change.reasons } : {}),
       ...(change.comment ? { comment: change.comment } : {}),
     });
+    const decisionDue = overallDecisionDue(claim, this.calendar, this.policy.decisionBusinessDays);
+    if (decisionDue) claim.decisionDue = decisionDue;
+    else delete claim.decisionDue;
 
-    const alerts = row.alerts.map((effect) =>
+    const noticeAt = this.policy.consentNoticeAt;
+    const effects = row.alerts.filter((effect) => !effect.consentNoticeAt || effect.consentNoticeAt === noticeAt);
+    const alerts = effects.map((effect) =>
       recordAlert(
         claim,
         {
