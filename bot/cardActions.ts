@@ -5,6 +5,7 @@ import { describeError } from '../cards/i18n/errorMessages.js';
 import { commandText, type CommandVerb } from '../cards/format.js';
 import { ADAPTIVE_CARD_CONTENT_TYPE, toAttachment, type AdaptiveCard } from '../cards/template.js';
 import { authorize, belongsToPartner, isCustomerOf } from '../services/access.js';
+import { customerMayOptOut } from '../services/consentRules.js';
 import type { Actor } from '../services/actor.js';
 import type { ClaimService } from '../services/claimService.js';
 import { DomainError, isDomainError, type FieldIssue } from '../services/errors.js';
@@ -174,7 +175,7 @@ export class CardActions {
     authorize('optOut', turn.actor, claim);
     if (!data.confirmed) {
       if (claim.version !== data.version) throw new DomainError('stale-version', { claimId: claim.id, version: claim.version });
-      if (!(claim.status === 'Approved' && claim.consentPhase === 'window-open')) {
+      if (!customerMayOptOut(claim, this.deps.clock.now())) {
         throw new DomainError('window-closed', { claimId: claim.id, window: 'consent' });
       }
       return { card: renderConsentNotice(claim, this.viewer(turn, claim), { confirming: true, ...this.refreshFor(turn) }) };

@@ -99,6 +99,7 @@ export function noticeParagraphs(facts: ConsentNoticeFacts, translator: Translat
   };
   return [
     translator.t('consent.intro', params),
+    translator.t('consent.purpose', params),
     translator.t(facts.subscriptionId ? 'consent.scope.subscription' : 'consent.scope.workloads', params),
     translator.t(`consent.data.${facts.program}`, params),
     translator.t('consent.noAction', params),

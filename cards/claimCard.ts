@@ -1,3 +1,4 @@
+import { catalogueOf } from '../services/consentRules.js';
 import { rowFor, type Action, type Party } from '../services/lifecycle.js';
 import { INFORMATION_REASONS, REVIEWER_REJECTION_REASONS, type Claim } from '../services/model.js';
 import { renderConsentNotice } from './consentCard.js';
@@ -5,6 +6,8 @@ import {
   MAX_REFRESH_USER_IDS,
   commandText,
   deadlineFacts,
+  decisionFact,
+  programText,
   imBackData,
   instantFor,
   sizeText,
@@ -135,6 +138,7 @@ export function offers(claim: Claim, viewer: Viewer, verb: ClaimCardVerb): boole
   // Comments are open to both sides; every other verb belongs to one.
   if (verb === 'comment') return row.parties.includes(viewer.role);
   if (party !== viewer.role) return false;
+  if (verb === 'requestInformation' && claim.status === 'Disputed' && !claim.terms?.disputeInformationRequest) return false;
   // Responding is editing and resubmitting; Teams shows at most five buttons.
   if (verb === 'edit' && rowFor('resubmit', claim.status, claim.consentPhase)) return false;
   if (verb === 'dispute') {
@@ -176,7 +180,7 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
     situation: situationText(claim, viewer),
     readOnly: t.t('cards.claim.readOnly'),
     facts: claimFacts(claim, viewer),
-    deadlines: deadlineFacts(viewer, claim.deadlines),
+    deadlines: [...decisionFact(viewer, claim.decisionDue, claim.status), ...deadlineFacts(viewer, claim.deadlines)],
     poe,
     comments,
     headings: {
@@ -201,7 +205,7 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
       note: Boolean(options.note),
       competing: competingWith.length > 0,
       situation: situationText(claim, viewer) !== '',
-      deadlines: Object.keys(claim.deadlines).length > 0,
+      deadlines: Object.keys(claim.deadlines).length > 0 || claim.decisionDue !== undefined,
       comments: comments.length > 0,
       readOnly: !anyAction,
     },
@@ -217,7 +221,7 @@ export function claimFacts(claim: Claim, viewer: Viewer): Fact[] {
   const add = (key: string, value: string | undefined) => {
     if (value) facts.push({ title: t.t(`cards.fact.${key}`), value });
   };
-  add('program', details.program && t.t(`claims.program.${details.program}`));
+  add('program', details.program && programText(details.program, catalogueOf(claim)));
   add('activity', details.activity && t.t(`claims.activity.${details.activity}`));
   add(
     'partner',

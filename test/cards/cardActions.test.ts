@@ -149,7 +149,7 @@ describe('card actions over HTTP (adaptiveCard/action)', function () {
 
     // Start review: the answer is the updated card, and the card the click came from is updated.
     let response = await click(REVIEWER, 'startReview', { claimId: claim.id, version: claim.version }, { replyToId: 'card-1' });
-    assert.match(cardText(response), /In review/);
+    assert.match(cardText(response), /Under review/);
     assert.deepEqual(verbs(response), ['approve', 'comment', 'reject', 'requestInformation']);
     claim = await current(claim.id);
     assert.equal(claim.status, 'InReview');
@@ -158,7 +158,7 @@ describe('card actions over HTTP (adaptiveCard/action)', function () {
     const updated = update?.body as { id: string; attachments: { contentType: string; content: unknown }[] };
     assert.equal(updated.id, 'card-1');
     assert.equal(updated.attachments[0]?.contentType, 'application/vnd.microsoft.card.adaptive');
-    assert.match(JSON.stringify(updated.attachments[0]?.content), /In review/);
+    assert.match(JSON.stringify(updated.attachments[0]?.content), /Under review/);
     assert.equal(changed.length, 1);
 
     // Request information: multi-select reasons arrive comma-separated.
@@ -185,7 +185,7 @@ describe('card actions over HTTP (adaptiveCard/action)', function () {
 
     // The partner resubmits from the card.
     response = await click(PARTNER, 'resubmit', { claimId: claim.id, version: claim.version, resubmitComment: 'Products added.' }, { replyToId: 'card-2' });
-    assert.match(cardText(response), /In review/);
+    assert.match(cardText(response), /Under review/);
     claim = await current(claim.id);
     assert.equal(claim.status, 'InReview');
 
@@ -249,7 +249,7 @@ describe('card actions over HTTP (adaptiveCard/action)', function () {
     const response = await click(REVIEWER, 'startReview', { claimId: submitted.id, version: submitted.version }, { replyToId: 'old-card' });
     const text = cardText(response);
     assert.match(text, /nothing was done/);
-    assert.match(text, /In review/);
+    assert.match(text, /Under review/);
     assert.match(text, new RegExp(`"version":${before.version}`), 'the card carries the current version');
     assert.deepEqual(await current(submitted.id), before);
     assert.equal(connector.requests.length, 0);
@@ -336,7 +336,7 @@ describe('card actions over HTTP (adaptiveCard/action)', function () {
     const claim = await claimAt(harness, 'Submitted');
     connector.script({ method: 'PUT' }, { status: 500, body: { error: { code: 'ServiceError', message: 'down' } } });
     const response = await click(REVIEWER, 'startReview', { claimId: claim.id, version: claim.version }, { replyToId: 'card-1' });
-    assert.match(cardText(response), /In review/);
+    assert.match(cardText(response), /Under review/);
     assert.equal(connector.updates()[0]?.status, 500);
     assert.equal((await current(claim.id)).status, 'InReview');
   });

@@ -322,7 +322,7 @@ describe('claim card content', function () {
     const text = textOf(card);
     assert.match(text, /Contoso Partners \(PartnerID 4512345\)/);
     assert.match(text, /SharePoint/);
-    assert.match(text, /No necesitas hacer nada/);
+    assert.match(text, /No necesita hacer nada/);
     assert.match(text, /datos de uso/);
     assert.deepEqual(verbsOf(card), ['optOut']);
     const confirming = renderConsentNotice(claim, viewerFor('es', 'customer'), { confirming: true });

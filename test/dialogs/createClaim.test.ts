@@ -1,3 +1,4 @@
+import { PROGRAMS, programName } from '../../services/catalogue.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -54,7 +55,7 @@ describe('create-claim dialog', () => {
   async function walkTo(step: 'program' | 'partnerId' | 'customer' | 'workloads' | 'contacts' | 'poe' | 'summary'): Promise<Partial<Activity>[]> {
     let replies = await bot.say('new claim');
     if (step === 'program') return replies;
-    replies = await bot.say(submit(actionTitled(replies[1], en.t('dialogs.programs.OSU-M365'))));
+    replies = await bot.say(submit(actionTitled(replies[1], programName('OSU-M365'))));
     if (step === 'partnerId') return replies;
     replies = await bot.say(submit(actionTitled(replies[1], '4512345')));
     if (step === 'customer') return replies;
@@ -75,7 +76,7 @@ describe('create-claim dialog', () => {
     assert.equal(cardTitle(replies[1]), en.t('dialogs.program.title'));
     assert.equal((await draft()).length, 0, 'nothing is stored before the first answer');
 
-    replies = await bot.say(submit(actionTitled(replies[1], en.t('dialogs.programs.OSU-BizApps'))));
+    replies = await bot.say(submit(actionTitled(replies[1], programName('OSU-BizApps'))));
     const [created] = await draft();
     assert.ok(created);
     assert.equal(replies.length, 2);
@@ -161,10 +162,10 @@ describe('create-claim dialog', () => {
     it('program: unknown, forged and stale choices', async () => {
       const first = await bot.say('new claim');
       let replies = await bot.say('Online Services Everything');
-      assert.equal(textOf(replies[0]), en.t('dialogs.common.pickOne', { options: en.formatList(['OSA', 'OSU-M365', 'OSU-BizApps'].map((p) => en.t(`dialogs.programs.${p}`))) }));
+      assert.equal(textOf(replies[0]), en.t('dialogs.common.pickOne', { options: en.formatList(PROGRAMS.map((p) => programName(p))) }));
       assert.equal(cardTitle(replies[1]), en.t('dialogs.program.title'));
 
-      const button = actionTitled(first[1], en.t('dialogs.programs.OSA'));
+      const button = actionTitled(first[1], programName('OSA'));
       replies = await bot.say({ value: { ...button.data, partnerTenantId: 'someone-else' } });
       assert.equal(textOf(replies[0]), en.t('dialogs.form.unexpected', { fields: 'partnerTenantId' }));
       replies = await bot.say({ value: { ...button.data, choice: 'OSX' } });
@@ -206,7 +207,7 @@ describe('create-claim dialog', () => {
 
     it('subscription: malformed GUID', async () => {
       let replies = await bot.say('new claim');
-      replies = await bot.say(submit(actionTitled(replies[1], en.t('dialogs.programs.OSA'))));
+      replies = await bot.say(submit(actionTitled(replies[1], programName('OSA'))));
       replies = await bot.say(submit(actionTitled(replies[1], en.t('dialogs.activities.presales'))));
       assert.equal(cardTitle(replies[0]), en.t('dialogs.partnerId.title'));
       replies = await bot.say('4512345');
@@ -227,7 +228,7 @@ describe('create-claim dialog', () => {
         textOf(replies[0]),
         en.t('dialogs.workloads.unknown', {
           unknown: en.formatList(['Power BI', 'Minesweeper']),
-          program: en.t('dialogs.programs.OSU-M365'),
+          program: programName('OSU-M365'),
           options: 'Exchange, SharePoint, Teams, Intune, Microsoft 365 Apps, Viva, Defender, Entra ID P1, Entra ID P2, Purview, Windows',
         }),
       );
@@ -382,7 +383,7 @@ describe('create-claim dialog in Spanish', () => {
       let replies = await bot.say('nueva notificación');
       assert.equal(textOf(replies[0]), es.t('dialogs.create.intro'));
       assert.equal(cardTitle(replies[1]), es.t('dialogs.program.title'));
-      replies = await bot.say(submit(actionTitled(replies[1], es.t('dialogs.programs.OSU-M365'))));
+      replies = await bot.say(submit(actionTitled(replies[1], programName('OSU-M365'))));
       const { claims } = await bot.service.service.listForPartner(bot.actor);
       assert.equal(textOf(replies[0]), es.t('dialogs.program.created', { claimId: claims[0]!.id }));
       replies = await bot.say('4512345');

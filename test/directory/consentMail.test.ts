@@ -108,7 +108,7 @@ describe('consent by email', () => {
     const sent = await mailer.send(facts);
     assert.deepEqual(sent.map((mail) => mail.locale), ['es', 'pt-BR']);
     const spanish = readEml(await readFile(sent[0]!.location, 'utf8'));
-    assert.equal(decodeSubject(spanish.headers), 'Contoso Partners solicita ser el partner de registro de fabrikam.onmicrosoft.com');
+    assert.equal(decodeSubject(spanish.headers), 'Contoso Partners solicita ser el asociado de registro de fabrikam.onmicrosoft.com');
     assert.ok(spanish.plain.includes('la suscripción 66666666-6666-4666-8666-666666666666 (Dynamics 365 Sales)'));
     assert.ok(spanish.plain.includes('No necesita hacer nada para aceptar.'));
     assert.match(spanish.html, /<html lang="es">/);
