@@ -110,6 +110,10 @@ describe('create-claim dialog', () => {
 
     replies = await bot.say(submit(actionTitled(replies[0], en.t('dialogs.common.continueButton')), { ...CONTACTS, ...TECHNICAL }));
     assert.equal(cardTitle(replies[0]), en.t('dialogs.poe.title'));
+    // SPEC 5a: what reviewers check, shown when the PoE is asked for.
+    for (const item of ['title', 'belongs', 'acknowledgement', 'dates', 'solution', 'products']) {
+      assert.ok(cardJson(replies[0]).includes(en.t(`claims.poeChecklist.${item}`)), item);
+    }
 
     replies = await bot.say(fileMessage('Signed acknowledgement.pdf', host.put('ack.pdf', PDF)));
     assert.equal(replies.length, 1);
@@ -400,6 +404,7 @@ describe('create-claim dialog in Spanish', () => {
       assert.ok(cardJson(replies[0]).includes(es.t('dialogs.contacts.email')));
       replies = await bot.say(submit(actionTitled(replies[0], es.t('dialogs.common.continueButton')), CONTACTS));
       assert.equal(cardTitle(replies[0]), es.t('dialogs.poe.title'));
+      assert.ok(cardJson(replies[0]).includes(es.t('claims.poeChecklist.acknowledgement')));
       replies = await bot.say(fileMessage('acuse.pdf', host.put('acuse.pdf', PDF)));
       assert.equal(textOf(replies[0]), `${es.t('dialogs.poe.received', { name: 'acuse.pdf', size: '0,1 kB' })}\n\n${es.t('dialogs.poe.more')}`);
       replies = await bot.say('listo');
