@@ -116,6 +116,31 @@ describe('consent by email', () => {
     assert.ok(portuguese.plain.includes('Você não precisa fazer nada para aceitar.'));
   });
 
+  it('partner-center-2023: mails the notice at submission, with an opt-out at any time and a link valid for a year', async () => {
+    await harness.cleanup();
+    harness = await createHarness({ policy: 'partner-center-2023' });
+    tokens = new ConsentTokens(await loadConsentSecret(harness.dataDir));
+    const claim = await claimAt(harness, 'Submitted');
+    const alert = (await harness.repository.get(claim.id))?.outbox.find((candidate) => candidate.kind === 'consent-notice');
+    assert.ok(alert, 'submission recorded a consent-notice alert');
+    const facts = consentFactsFromAlert(alert);
+    assert.equal(facts.optOutUntil, undefined);
+    assert.equal(Date.parse(facts.linkExpiresAt) - Date.parse(alert.createdAt), 365 * 24 * 60 * 60 * 1000);
+    const mailer = new ConsentMailer({
+      tokens,
+      sender: new EmlOutboxSender(join(harness.dataDir, 'outbox-mail'), harness.clock),
+      publicBaseUrl: 'http://localhost:3978',
+      from: 'notices@contoso.com',
+      defaultLocale: 'en',
+      timeZone: 'UTC',
+    });
+    const [sent] = await mailer.send(facts);
+    const { plain } = readEml(await readFile(sent!.location, 'utf8'));
+    assert.ok(plain.includes("you can opt out at any time"), plain);
+    assert.ok(plain.includes('Claiming Partner of Record lets Microsoft identify and recognise'), 'the purpose');
+    assert.deepEqual(consentFactsFromClaim(claim).optOutUntil, undefined);
+  });
+
   it('picks the language from the country domain, else the default', () => {
     assert.equal(localeForRecipient('a@fabrikam.it', 'fabrikam.onmicrosoft.com', 'en'), 'it');
     assert.equal(localeForRecipient('a@fabrikam.se', 'x.com', 'en'), 'sv');
