@@ -1,4 +1,4 @@
-import { catalogueOf } from '../services/consentRules.js';
+import { catalogueOf, optOutRuleOf } from '../services/consentRules.js';
 import { rowFor, type Action, type Party } from '../services/lifecycle.js';
 import { INFORMATION_REASONS, REVIEWER_REJECTION_REASONS, type Claim } from '../services/model.js';
 import { renderConsentNotice } from './consentCard.js';
@@ -188,7 +188,11 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
       poe: t.t('cards.claim.poe'),
       comments: t.t('cards.claim.comments'),
     },
-    labels: Object.fromEntries(LABELS.map((key) => [key, t.t(`cards.action.${key}`)])),
+    labels: {
+      ...Object.fromEntries(LABELS.map((key) => [key, t.t(`cards.action.${key}`)])),
+      // Under any-time terms the customer was told at submission; approving sends no notice.
+      ...(optOutRuleOf(claim) === 'any-time' ? { approveHint: t.t('cards.action.approveHintAnyTime') } : {}),
+    },
     informationReasons: INFORMATION_REASONS.map((value) => ({ title: t.t(`claims.informationReason.${value}`), value })),
     rejectionReasons: REVIEWER_REJECTION_REASONS.map((value) => ({ title: t.t(`claims.rejectionReason.${value}`), value })),
     execute,

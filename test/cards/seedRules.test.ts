@@ -98,6 +98,8 @@ describe('seed rules on cards and alerts, in every language', function () {
         assert.ok(textOf(notice).includes('MCI Modern Work and Security Usage'), 'the 2023 engagement name');
 
         const started = await later.service.startReview(reviewer(), claim.id, claim.version);
+        const reviewCard = textOf(renderClaimCard(started, viewerFor(locale, 'reviewer')));
+        assert.ok(reviewCard.includes(json(t.t('cards.action.approveHintAnyTime'))), 'approving sends no second notice');
         const decided = await later.service.approve(reviewer(), started.id, started.version);
         const approval = renderAlert(await alertOf(later, decided, 'approved', 'partner'), viewerFor(locale, 'partner'));
         assert.ok(textOf(approval).includes(json(t.t('cards.alert.approved.textAnyTime', { claimId: decided.id }))));
