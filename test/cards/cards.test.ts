@@ -308,7 +308,7 @@ describe('claim card content', function () {
     const viewer: Viewer = { ...viewerFor('sv', 'reviewer'), timeZone: 'America/New_York' };
     const card = renderClaimCard(claim, viewer, { refreshUserIds: Array.from({ length: 70 }, (_, index) => `29:u${index}`) });
     assert.match(textOf(card), new RegExp(viewer.translator.formatInstant(due, 'America/New_York').replace(/[()]/g, '.')));
-    assert.match(textOf(card), /Skickat/);
+    assert.match(textOf(card), /Skickad/);
     const refresh = card.refresh as { action: { verb: string; data: unknown }; userIds: string[] };
     assert.equal(refresh.action.verb, 'refreshClaim');
     assert.deepEqual(refresh.action.data, { claimId: claim.id, version: claim.version });
