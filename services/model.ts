@@ -151,6 +151,8 @@ export const DEADLINE_NAMES = [
   'consentWindow',
   'disputeWindow',
   'disputeDecision',
+  // The overall decision date (services/decisionDate.ts); kept in `decisionDue`, not `deadlines`.
+  'decision',
 ] as const;
 export type DeadlineName = (typeof DEADLINE_NAMES)[number];
 

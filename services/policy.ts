@@ -32,8 +32,6 @@ export interface Policy {
   customerOptOut: CustomerOptOut;
   /** Whether a reviewer may ask the partner for information before deciding a dispute. */
   disputeInformationRequest: boolean;
-  /** Business days of review before the overall decision date (SPEC section 3). */
-  decisionBusinessDays: number;
   /** The program and solution area names shown. */
   catalogue: CatalogueEdition;
 }
@@ -59,6 +57,8 @@ const SEED_2020: Omit<Policy, 'timeZone' | 'holidays'> = {
     consentWindow: { length: 5, unit: 'business-days', nearOffsets: [] },
     disputeWindow: { length: 30, unit: 'calendar-days', nearOffsets: [7, 1] },
     disputeDecision: fiveBusinessDays,
+    // Review time before the overall decision date; time waiting for the partner is added to it.
+    decision: { length: 10, unit: 'business-days', nearOffsets: [1] },
   },
   editableStatuses: ['Submitted', 'PartnerActionRequired'],
   maxDisputes: 1,
@@ -67,7 +67,6 @@ const SEED_2020: Omit<Policy, 'timeZone' | 'holidays'> = {
   consentNoticeAt: 'approval',
   customerOptOut: 'consent-window',
   disputeInformationRequest: false,
-  decisionBusinessDays: 10,
   catalogue: 'seed-2020',
 };
 

@@ -70,3 +70,39 @@ describe('overall decision date', () => {
     assert.equal(disputed.decisionDue, undefined);
   });
 });
+
+describe('overall decision date: reviewers are alerted', () => {
+  let harness: Harness;
+  afterEach(async () => harness?.cleanup());
+
+  it('one business day before and when it is missed, once each, and not while the partner is asked', async () => {
+    harness = await createHarness();
+    const submitted = await claimAt(harness, 'Submitted');
+    const started = await harness.service.startReview(reviewer(), submitted.id, submitted.version);
+    const decisionTimers = (claim: { timers: { deadline: string; kind: string; dueAt: string }[] }) =>
+      claim.timers.filter((timer) => timer.deadline === 'decision').map((timer) => `${timer.kind}@${timer.dueAt}`);
+    assert.deepEqual(decisionTimers(started), ['due@2026-12-07T09:00:00.000Z', 'near@2026-12-04T09:00:00.000Z']);
+
+    // Paused while the partner is asked; rescheduled, later, once they answer.
+    harness.clock.set('2026-11-24T09:00:00.000Z');
+    const asked = await harness.service.requestInformation(reviewer(), started.id, started.version, {
+      reasons: ['missing-products'],
+      comment: 'Name the products.',
+    });
+    assert.deepEqual(decisionTimers(asked), []);
+    harness.clock.set('2026-11-25T09:00:00.000Z');
+    const answered = await harness.service.resubmit(partner(), asked.id, asked.version, {});
+    assert.equal(answered.decisionDue, '2026-12-08T09:00:00.000Z');
+    assert.deepEqual(decisionTimers(answered), ['due@2026-12-08T09:00:00.000Z', 'near@2026-12-07T09:00:00.000Z']);
+
+    const fired = await harness.service.tick(new Date('2026-12-08T09:00:00.000Z'));
+    const decision = fired.filter((firing) => firing.deadline === 'decision').map((firing) => `${firing.kind}:${firing.outcome}`);
+    assert.deepEqual(decision, ['near:superseded', 'due:alerted']);
+    const outbox = (await harness.repository.get(answered.id))!.outbox;
+    const overdue = outbox.filter((alert) => alert.kind === 'review-sla-overdue' && alert.data.deadlineName === 'decision');
+    assert.equal(overdue.length, 1);
+    assert.equal(overdue[0]!.to, 'reviewers');
+    assert.equal(overdue[0]!.data.deadline, '2026-12-08T09:00:00.000Z');
+    assert.deepEqual(await harness.service.tick(new Date('2026-12-08T09:00:00.000Z')), []);
+  });
+});

@@ -22,6 +22,7 @@ describe('policy presets', () => {
         consentWindow: '5 business-days',
         disputeWindow: '30 calendar-days',
         disputeDecision: '5 business-days',
+        decision: '10 business-days',
       },
     );
   });
