@@ -163,6 +163,7 @@ export class ClaimService {
       terms: {
         catalogue: this.policy.catalogue,
         customerOptOut: this.policy.customerOptOut,
+        consentNoticeAt: this.policy.consentNoticeAt,
         disputeInformationRequest: this.policy.disputeInformationRequest,
       },
       details,
@@ -646,7 +647,8 @@ export class ClaimService {
       this.scheduleTimer(claim, 'decision', new Date(decisionDue), now);
     }
 
-    const noticeAt = this.policy.consentNoticeAt;
+    // The terms the claim was filed under, so a preset changed later never notifies twice or never.
+    const noticeAt = claim.terms?.consentNoticeAt ?? 'approval';
     const effects = row.alerts.filter((effect) => !effect.consentNoticeAt || effect.consentNoticeAt === noticeAt);
     const alerts = effects.map((effect) =>
       recordAlert(

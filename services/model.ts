@@ -183,6 +183,7 @@ export const ClaimSchema = z.object({
     .object({
       catalogue: z.enum(CATALOGUE_EDITIONS),
       customerOptOut: z.enum(CUSTOMER_OPT_OUT_RULES),
+      consentNoticeAt: z.enum(['approval', 'submission']),
       disputeInformationRequest: z.boolean(),
     })
     .optional(),

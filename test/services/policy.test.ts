@@ -136,7 +136,12 @@ describe('policy presets', () => {
     const declined = await harness.service.optOut(customer(), associated.id, associated.version);
     assert.equal(declined.status, 'Rejected');
     assert.deepEqual([declined.rejection?.reason, declined.rejection?.final], ['customer-declined', true]);
-    assert.deepEqual(declined.terms, { catalogue: 'partner-center-2023', customerOptOut: 'any-time', disputeInformationRequest: true });
+    assert.deepEqual(declined.terms, {
+      catalogue: 'partner-center-2023',
+      customerOptOut: 'any-time',
+      consentNoticeAt: 'submission',
+      disputeInformationRequest: true,
+    });
   });
 
   it('partner-center-2023: a disputed claim may go back to partner action required; seed-2020 refuses', async () => {
@@ -166,5 +171,17 @@ describe('policy presets', () => {
     assert.equal(programName('OSA', 'partner-center-2023'), 'MCI BizApps Presales Advisor');
     assert.equal(solutionAreaName('Microsoft 365', 'partner-center-2023'), 'Modern Work and Security');
     assert.equal(solutionAreaName('Microsoft 365'), 'Microsoft 365');
+  });
+
+  it('a claim keeps the terms it was filed under when the deployment changes preset', async () => {
+    harness = await createHarness({ policy: 'seed-2020' });
+    const draft = await claimAt(harness, 'Draft');
+    await harness.repository.close();
+    harness = await createHarness({ policy: 'partner-center-2023', dataDir: harness.dataDir, start: harness.clock.now() });
+    const submitted = await harness.service.submit(partner(), draft.id, draft.version);
+    const kinds = (await harness.repository.get(submitted.id))!.outbox.map((alert) => alert.kind);
+    assert.ok(!kinds.includes('consent-notice'), 'seed terms: the notice comes with approval');
+    await assert.rejects(harness.service.optOut(customer(), submitted.id, submitted.version), { code: 'invalid-transition' });
+    assert.equal(submitted.terms?.catalogue, 'seed-2020');
   });
 });
