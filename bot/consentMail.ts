@@ -41,7 +41,7 @@ export class ConsentMailer {
       const token = this.options.tokens.sign({
         claimId: facts.claimId,
         customerTenantId: facts.customerTenantId,
-        expiresAt: new Date(facts.consentWindowEnd),
+        expiresAt: new Date(facts.linkExpiresAt),
         contactEmail: contact.email,
       });
       const link = `${this.options.publicBaseUrl}/consent/${token}?lang=${encodeURIComponent(locale)}`;

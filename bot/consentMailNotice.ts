@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { SUPPORTED_LOCALES, type Locale, type Translator } from '../cards/i18n/i18n.js';
 import { PROGRAMS, type Program } from '../services/catalogue.js';
-import type { Alert, Claim } from '../services/model.js';
+import { customerMayOptOut, optOutRuleOf } from '../services/consentRules.js';
+import { CUSTOMER_OPT_OUT_RULES, type Alert, type Claim } from '../services/model.js';
 
 // The consent notice (SPEC section 5) as the mail and the consent page both show it: which
 // partner (name, PartnerID), which workloads or subscription, what data the partner will see
@@ -16,8 +17,10 @@ export interface ConsentNoticeFacts {
   customerTenantId: string;
   subscriptionId?: string;
   workloads: string[];
-  /** The end of the consent window (ISO instant): the opt-out deadline and the link's expiry. */
-  consentWindowEnd: string;
+  /** The end of the consent window (ISO instant); absent when the customer may opt out at any time. */
+  optOutUntil?: string;
+  /** When the emailed link stops working: the window's end, else a year after the notice. */
+  linkExpiresAt: string;
   /** Who gets the notice: the customer contact and, for Dynamics 365, the technical contact. */
   contacts: { email: string; name?: string }[];
 }
@@ -29,12 +32,23 @@ export class ConsentNoticeUnavailable extends Error {
   }
 }
 
-/** The notice for a claim whose consent window is open. */
+/**
+ * Under `any-time` terms a link must still end: a year after the notice, an assumption (README).
+ * The page checks the claim itself on every visit, so an ended claim is refused before that.
+ */
+const ANY_TIME_LINK_MS = 365 * 24 * 60 * 60 * 1000;
+const anyTimeLinkEnd = (noticeAt: string): string => new Date(Date.parse(noticeAt) + ANY_TIME_LINK_MS).toISOString();
+
+/** The notice for a claim the customer may opt out of now. */
 export function consentFactsFromClaim(claim: Claim): ConsentNoticeFacts {
   const { details } = claim;
-  if (claim.status !== 'Approved' || claim.consentPhase !== 'window-open') throw new ConsentNoticeUnavailable(claim.id, 'window not open');
-  const end = claim.deadlines.consentWindow;
-  if (!end || !details.program || !details.partnerId || !details.customerDomain || !details.customerTenantId) {
+  const anyTime = optOutRuleOf(claim) === 'any-time';
+  // Any-time terms do not depend on the instant; the window is the claim's own consent phase.
+  const open = anyTime ? customerMayOptOut(claim, new Date(claim.updatedAt)) : claim.status === 'Approved' && claim.consentPhase === 'window-open';
+  if (!open) throw new ConsentNoticeUnavailable(claim.id, 'window not open');
+  const end = anyTime ? undefined : claim.deadlines.consentWindow;
+  const noticeAt = claim.submittedAt ?? claim.updatedAt;
+  if ((!anyTime && !end) || !details.program || !details.partnerId || !details.customerDomain || !details.customerTenantId) {
     throw new ConsentNoticeUnavailable(claim.id, 'incomplete claim');
   }
   const contacts = [details.customerContact, details.technicalContact]
@@ -49,7 +63,8 @@ export function consentFactsFromClaim(claim: Claim): ConsentNoticeFacts {
     customerTenantId: details.customerTenantId,
     ...(details.subscriptionId ? { subscriptionId: details.subscriptionId } : {}),
     workloads: details.workloads ?? [],
-    consentWindowEnd: end,
+    ...(end ? { optOutUntil: end } : {}),
+    linkExpiresAt: end ?? anyTimeLinkEnd(noticeAt),
     contacts: uniqueByEmail(contacts),
   };
 }
@@ -63,7 +78,8 @@ const AlertFactsSchema = z.object({
   customerTenantId: z.guid(),
   subscriptionId: z.string().nullish(),
   workloads: z.array(z.string()),
-  deadlines: z.object({ consentWindow: z.iso.datetime() }),
+  deadlines: z.object({ consentWindow: z.iso.datetime().optional() }),
+  customerOptOut: z.enum(CUSTOMER_OPT_OUT_RULES).optional(),
   customerContactEmails: z.array(z.email()).min(1),
 });
 
@@ -73,6 +89,8 @@ export function consentFactsFromAlert(alert: Alert): ConsentNoticeFacts {
   const parsed = AlertFactsSchema.safeParse(alert.data);
   if (!parsed.success) throw new ConsentNoticeUnavailable(alert.claimId, 'alert data incomplete');
   const data = parsed.data;
+  const end = data.customerOptOut === 'any-time' ? undefined : data.deadlines.consentWindow;
+  if (data.customerOptOut !== 'any-time' && !end) throw new ConsentNoticeUnavailable(alert.claimId, 'no consent window');
   return {
     claimId: data.claimId,
     partnerName: data.partnerName,
@@ -82,7 +100,8 @@ export function consentFactsFromAlert(alert: Alert): ConsentNoticeFacts {
     customerTenantId: data.customerTenantId,
     ...(data.subscriptionId ? { subscriptionId: data.subscriptionId } : {}),
     workloads: data.workloads,
-    consentWindowEnd: data.deadlines.consentWindow,
+    ...(end ? { optOutUntil: end } : {}),
+    linkExpiresAt: end ?? anyTimeLinkEnd(alert.createdAt),
     contacts: uniqueByEmail(data.customerContactEmails.map((email) => ({ email }))),
   };
 }
@@ -95,14 +114,15 @@ export function noticeParagraphs(facts: ConsentNoticeFacts, translator: Translat
     customerDomain: facts.customerDomain,
     workloads: translator.formatList(facts.workloads),
     subscriptionId: facts.subscriptionId ?? '',
-    deadline: translator.formatInstant(facts.consentWindowEnd, timeZone),
+    deadline: facts.optOutUntil ? translator.formatInstant(facts.optOutUntil, timeZone) : '',
   };
   return [
     translator.t('consent.intro', params),
+    translator.t('consent.purpose', params),
     translator.t(facts.subscriptionId ? 'consent.scope.subscription' : 'consent.scope.workloads', params),
     translator.t(`consent.data.${facts.program}`, params),
     translator.t('consent.noAction', params),
-    translator.t('consent.optOutUntil', params),
+    translator.t(facts.optOutUntil ? 'consent.optOutUntil' : 'consent.optOutAnyTime', params),
   ];
 }
 

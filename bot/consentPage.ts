@@ -5,6 +5,7 @@ import { DEFAULT_LOCALE, resolveLocale, translatorFor, type Locale, type Transla
 import type { Actor } from '../services/actor.js';
 import type { ClaimService } from '../services/claimService.js';
 import type { Clock } from '../services/clock.js';
+import { customerMayOptOut } from '../services/consentRules.js';
 import type { ConsentToken, ConsentTokens } from '../services/consent/consentTokens.js';
 import { contactKeyOf } from '../services/consent/consentTokens.js';
 import type { UsedConsentTokens } from '../services/consent/usedConsentTokens.js';
@@ -145,7 +146,7 @@ class ConsentPage {
   }
 
   private assertWindowOpen(claim: Claim): void {
-    if (claim.status === 'Approved' && claim.consentPhase === 'window-open') return;
+    if (customerMayOptOut(claim, this.clock.now())) return;
     // Another contact of the same customer may have opted out already: that is "done", not an error of theirs.
     if (claim.status === 'Rejected' && claim.rejection?.reason === 'customer-declined') throw new PageError('used');
     throw new PageError('closed');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  CUSTOMER_OPT_OUT_RULES,
   DEADLINE_NAMES,
   INFORMATION_REASONS,
   REJECTION_REASONS,
@@ -9,7 +10,20 @@ import {
   type Claim,
 } from '../services/model.js';
 import { consentSubjectOf, renderConsentAlert, type ConsentSubject } from './consentCard.js';
-import { commandText, deadlineFacts, imBackData, instantFor, statusText, withoutNulls, type CommandVerb, type Fact } from './format.js';
+import { CATALOGUE_EDITIONS } from '../services/catalogue.js';
+import {
+  commandText,
+  deadlineFacts,
+  decisionFact,
+  imBackData,
+  instantFor,
+  poeChecklist,
+  programText,
+  statusText,
+  withoutNulls,
+  type CommandVerb,
+  type Fact,
+} from './format.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
 import { literal } from './markdown.js';
@@ -41,6 +55,9 @@ export const AlertSnapshotSchema = z.object({
   subscriptionId: optional(z.string()),
   workloads: optional(z.array(z.string())),
   deadlines: optional(z.record(z.string(), z.string())),
+  decisionDue: optional(z.string()),
+  customerOptOut: optional(z.enum(CUSTOMER_OPT_OUT_RULES)),
+  catalogue: optional(z.enum(CATALOGUE_EDITIONS)),
   rejection: optional(z.object({ reason: z.enum(REJECTION_REASONS), comment: z.string().optional(), final: z.boolean().optional() })),
   informationRequest: optional(z.object({ reasons: z.array(z.enum(INFORMATION_REASONS)), comment: z.string() })),
   competingWith: optional(z.array(z.string())),
@@ -78,12 +95,13 @@ const STYLE: Record<AlertKind, AlertCardData['style']> = {
  * (or for alerts that never change), else the status it moved to; for the consent notice, whether
  * Opt out is still open. A posted alert is updated only when this changes.
  */
-export function alertNowKey(alert: Alert, now?: Claim): string {
+export function alertNowKey(alert: Alert, now?: { claim: Claim; at: Date }): string {
   if (alert.kind === 'opt-out-confirmation') return 'as-sent';
-  if (alert.kind === 'consent-notice') return now ? consentSubjectOf(now).state : 'open';
+  if (alert.kind === 'consent-notice') return now ? consentSubjectOf(now.claim, now.at).state : 'open';
   const snapshot = AlertSnapshotSchema.parse(alert.data);
-  if (!now || (now.status === snapshot.status && now.consentPhase === snapshot.consentPhase)) return 'as-sent';
-  return `${now.status}:${now.consentPhase ?? ''}`;
+  const { claim } = now ?? {};
+  if (!claim || (claim.status === snapshot.status && claim.consentPhase === snapshot.consentPhase)) return 'as-sent';
+  return `${claim.status}:${claim.consentPhase ?? ''}`;
 }
 
 /**
@@ -96,15 +114,20 @@ export function renderAlert(alert: Alert, viewer: Viewer, now?: Claim): Adaptive
   if (alert.kind === 'consent-notice' || alert.kind === 'opt-out-confirmation') {
     const subject = consentSubjectFrom(alert, snapshot);
     if (alert.kind === 'opt-out-confirmation') return renderConsentAlert(alert, subject, viewer, 'opted-out');
-    const state = now ? consentSubjectOf(now).state : undefined;
+    const state = now ? consentSubjectOf(now, viewer.now).state : undefined;
     return renderConsentAlert(alert, subject, viewer, state === 'open' ? undefined : state);
   }
-  const movedOn = alertNowKey(alert, now) !== 'as-sent';
+  const movedOn = now !== undefined && alertNowKey(alert, { claim: now, at: viewer.now }) !== 'as-sent';
   const { translator: t } = viewer;
   const claimId = snapshot.claimId ?? alert.claimId;
   const partner = literal(snapshot.partnerName ?? '');
   const params = { claimId, partner };
-  const lines: string[] = [t.t(`cards.alert.${alert.kind}.text`, { ...params, ...kindParams(alert, snapshot, viewer) })];
+  const textKey =
+    alert.kind === 'approved' && snapshot.customerOptOut === 'any-time' ? 'cards.alert.approved.textAnyTime' : `cards.alert.${alert.kind}.text`;
+  const lines: string[] = [t.t(textKey, { ...params, ...kindParams(alert, snapshot, viewer) })];
+  // SPEC 5a: approval is not payment; a request for information shows what a PoE must show.
+  if (alert.kind === 'approved') lines.push(t.t('cards.alert.approved.note'));
+  if (alert.kind === 'information-requested' && alert.to === 'partner') lines.push(poeChecklist(t));
   if (snapshot.competingWith?.length && alert.to === 'reviewers') {
     lines.push(t.t('cards.claim.competing', { claims: t.formatList(snapshot.competingWith) }));
   }
@@ -183,7 +206,7 @@ function alertFacts(alert: Alert, snapshot: AlertSnapshot, viewer: Viewer): Fact
   const { translator: t } = viewer;
   const facts: Fact[] = [];
   if (snapshot.status) facts.push({ title: t.t('cards.fact.status'), value: statusText(viewer, snapshot.status, snapshot.consentPhase) });
-  if (snapshot.program) facts.push({ title: t.t('cards.fact.program'), value: snapshot.program });
+  if (snapshot.program) facts.push({ title: t.t('cards.fact.program'), value: programText(snapshot.program, snapshot.catalogue) });
   if (snapshot.partnerName) {
     facts.push({
       title: t.t('cards.fact.partner'),
@@ -195,7 +218,7 @@ function alertFacts(alert: Alert, snapshot: AlertSnapshot, viewer: Viewer): Fact
   if (snapshot.customerDomain) facts.push({ title: t.t('cards.fact.customer'), value: literal(snapshot.customerDomain) });
   if (snapshot.subscriptionId) facts.push({ title: t.t('cards.fact.subscription'), value: literal(snapshot.subscriptionId) });
   if (snapshot.workloads?.length) facts.push({ title: t.t('cards.fact.workloads'), value: t.formatList(snapshot.workloads) });
-  return [...facts, ...deadlineFacts(viewer, snapshot.deadlines ?? {})];
+  return [...facts, ...decisionFact(viewer, snapshot.decisionDue, snapshot.status), ...deadlineFacts(viewer, snapshot.deadlines ?? {})];
 }
 
 function consentSubjectFrom(alert: Alert, snapshot: AlertSnapshot): Omit<ConsentSubject, 'state' | 'version'> {
@@ -204,10 +227,11 @@ function consentSubjectFrom(alert: Alert, snapshot: AlertSnapshot): Omit<Consent
     partnerName: snapshot.partnerName ?? '',
     workloads: snapshot.workloads ?? [],
     ...(snapshot.partnerId ? { partnerId: snapshot.partnerId } : {}),
-    ...(snapshot.program ? { program: snapshot.program } : {}),
+    ...(snapshot.program ? { program: programText(snapshot.program, snapshot.catalogue) } : {}),
     ...(snapshot.customerDomain ? { customerDomain: snapshot.customerDomain } : {}),
     ...(snapshot.subscriptionId ? { subscriptionId: snapshot.subscriptionId } : {}),
     ...(snapshot.deadlines?.consentWindow ? { consentCloses: snapshot.deadlines.consentWindow } : {}),
+    ...(snapshot.customerOptOut ? { optOut: snapshot.customerOptOut } : {}),
   };
 }
 

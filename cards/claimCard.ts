@@ -1,3 +1,4 @@
+import { catalogueOf, optOutRuleOf } from '../services/consentRules.js';
 import type { Action } from '../services/lifecycle.js';
 import { INFORMATION_REASONS, REVIEWER_REJECTION_REASONS, type Claim } from '../services/model.js';
 import { renderConsentNotice } from './consentCard.js';
@@ -5,6 +6,8 @@ import {
   MAX_REFRESH_USER_IDS,
   commandText,
   deadlineFacts,
+  decisionFact,
+  programText,
   imBackData,
   instantFor,
   sizeText,
@@ -174,7 +177,7 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
     situation: situationText(claim, viewer),
     readOnly: t.t('cards.claim.readOnly'),
     facts: claimFacts(claim, viewer),
-    deadlines: deadlineFacts(viewer, claim.deadlines),
+    deadlines: [...decisionFact(viewer, claim.decisionDue, claim.status), ...deadlineFacts(viewer, claim.deadlines)],
     poe,
     comments,
     headings: {
@@ -182,7 +185,11 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
       poe: t.t('cards.claim.poe'),
       comments: t.t('cards.claim.comments'),
     },
-    labels: Object.fromEntries(LABELS.map((key) => [key, t.t(`cards.action.${key}`)])),
+    labels: {
+      ...Object.fromEntries(LABELS.map((key) => [key, t.t(`cards.action.${key}`)])),
+      // Under any-time terms the customer was told at submission; approving sends no notice.
+      ...(optOutRuleOf(claim) === 'any-time' ? { approveHint: t.t('cards.action.approveHintAnyTime') } : {}),
+    },
     informationReasons: INFORMATION_REASONS.map((value) => ({ title: t.t(`claims.informationReason.${value}`), value })),
     rejectionReasons: REVIEWER_REJECTION_REASONS.map((value) => ({ title: t.t(`claims.rejectionReason.${value}`), value })),
     execute,
@@ -199,7 +206,7 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
       note: Boolean(options.note),
       competing: competingWith.length > 0,
       situation: situationText(claim, viewer) !== '',
-      deadlines: Object.keys(claim.deadlines).length > 0,
+      deadlines: Object.keys(claim.deadlines).length > 0 || claim.decisionDue !== undefined,
       comments: comments.length > 0,
       readOnly: !anyAction,
     },
@@ -217,7 +224,7 @@ export function claimFacts(claim: Claim, viewer: Viewer): Fact[] {
   };
   const partnerName = literal(claim.partnerName);
   const contact = (person: { name: string; email: string } | undefined) => (person ? literal(`${person.name} <${person.email}>`) : undefined);
-  add('program', details.program && t.t(`claims.program.${details.program}`));
+  add('program', details.program && programText(details.program, catalogueOf(claim)));
   add('activity', details.activity && t.t(`claims.activity.${details.activity}`));
   add(
     'partner',

@@ -1,5 +1,7 @@
-import type { Alert, Claim, ClaimDetails } from '../services/model.js';
-import { MAX_REFRESH_USER_IDS, instantFor, submitData, withoutNulls, type ExecuteData, type Fact } from './format.js';
+import type { CatalogueEdition } from '../services/catalogue.js';
+import { catalogueOf, customerMayOptOut, optOutRuleOf } from '../services/consentRules.js';
+import type { Alert, Claim, ClaimDetails, CustomerOptOut } from '../services/model.js';
+import { MAX_REFRESH_USER_IDS, instantFor, programText, submitData, withoutNulls, type ExecuteData, type Fact } from './format.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
 import { literal } from './markdown.js';
@@ -11,6 +13,7 @@ import { literal } from './markdown.js';
 export interface ConsentCardData {
   title: string;
   request: string;
+  purpose: string;
   dataUse: string;
   noAction: string;
   until: string;
@@ -47,33 +50,33 @@ export interface ConsentSubject {
   subscriptionId?: string;
   workloads: readonly string[];
   consentCloses?: string;
+  /** The claim's terms: absent means the seeds' consent window. */
+  optOut?: CustomerOptOut;
   state: 'open' | ConsentOutcome;
 }
 
 const template = new CardTemplate<ConsentCardData>('consent');
 
-/**
- * The window is open while the claim says so: the service closes it at the tick that finds it due,
- * and refuses an opt-out after the deadline even before that (the caller then passes `outcome`).
- */
-export function consentSubjectOf(claim: Claim): ConsentSubject {
+/** Open while the service's own rule lets the customer opt out at the viewer's instant. */
+export function consentSubjectOf(claim: Claim, now: Date): ConsentSubject {
   const closes = claim.deadlines.consentWindow;
-  const open = claim.status === 'Approved' && claim.consentPhase === 'window-open';
+  const open = customerMayOptOut(claim, now);
   const optedOut = claim.status === 'Rejected' && claim.rejection?.reason === 'customer-declined';
   return {
-    ...scopeOf(claim.details),
+    ...scopeOf(claim.details, catalogueOf(claim)),
     claimId: claim.id,
     version: claim.version,
     partnerName: claim.partnerName,
     ...(closes ? { consentCloses: closes } : {}),
+    optOut: optOutRuleOf(claim),
     state: open ? 'open' : optedOut ? 'opted-out' : 'closed',
   };
 }
 
-function scopeOf(details: ClaimDetails): Pick<ConsentSubject, 'partnerId' | 'program' | 'customerDomain' | 'subscriptionId' | 'workloads'> {
+function scopeOf(details: ClaimDetails, edition: CatalogueEdition): Pick<ConsentSubject, 'partnerId' | 'program' | 'customerDomain' | 'subscriptionId' | 'workloads'> {
   return {
     ...(details.partnerId ? { partnerId: details.partnerId } : {}),
-    ...(details.program ? { program: details.program } : {}),
+    ...(details.program ? { program: programText(details.program, edition) } : {}),
     ...(details.customerDomain ? { customerDomain: details.customerDomain } : {}),
     ...(details.subscriptionId ? { subscriptionId: details.subscriptionId } : {}),
     workloads: details.workloads ?? [],
@@ -81,7 +84,7 @@ function scopeOf(details: ClaimDetails): Pick<ConsentSubject, 'partnerId' | 'pro
 }
 
 export function renderConsentNotice(claim: Claim, viewer: Viewer, options: ConsentNoticeOptions = {}): AdaptiveCard {
-  return renderConsentSubject(consentSubjectOf(claim), viewer, options);
+  return renderConsentSubject(consentSubjectOf(claim, viewer.now), viewer, options);
 }
 
 /** The notice from a `consent-notice` alert, whose data is a snapshot of the claim at approval. */
@@ -92,7 +95,7 @@ export function renderConsentAlert(
   outcome?: ConsentOutcome,
 ): AdaptiveCard {
   const closes = subject.consentCloses;
-  const open = !closes || Date.parse(closes) > viewer.now.getTime();
+  const open = subject.optOut === 'any-time' || !closes || Date.parse(closes) > viewer.now.getTime();
   const state: ConsentSubject['state'] = outcome ?? (open ? 'open' : 'closed');
   return renderConsentSubject({ ...subject, version: alert.claimVersion, state }, viewer, {});
 }
@@ -123,11 +126,15 @@ function renderConsentSubject(subject: ConsentSubject, viewer: Viewer, options: 
   const data: ConsentCardData = {
     title: t.t('cards.consent.title', { partner: partnerName }),
     request: t.t('cards.consent.request', { partner, customer: customerDomain ?? t.t('cards.consent.yourOrganisation'), scope }),
+    purpose: t.t('cards.consent.purpose'),
     dataUse: t.t('cards.consent.dataUse', { partner: partnerName }),
     noAction: t.t('cards.consent.noAction'),
-    until: subject.consentCloses
-      ? t.t('cards.consent.until', { deadline: instantFor(viewer, subject.consentCloses) })
-      : t.t('cards.consent.untilUnknown'),
+    until:
+      subject.optOut === 'any-time'
+        ? t.t('cards.consent.anyTime')
+        : subject.consentCloses
+          ? t.t('cards.consent.until', { deadline: instantFor(viewer, subject.consentCloses) })
+          : t.t('cards.consent.untilUnknown'),
     note: options.note ?? '',
     confirmQuestion: t.t('cards.consent.confirmQuestion', { partner: partnerName }),
     outcome: state === 'opted-out' ? t.t('cards.consent.optedOut', { partner: partnerName }) : t.t('cards.consent.closed'),

@@ -1,4 +1,6 @@
+import { PROGRAMS, programName, type CatalogueEdition, type Program } from '../services/catalogue.js';
 import { DEADLINE_NAMES, type ConsentPhase, type Status } from '../services/model.js';
+import type { Translator } from './i18n/i18n.js';
 import type { AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
 
@@ -39,6 +41,27 @@ export function deadlineFacts(viewer: Viewer, deadlines: Partial<Record<string, 
     const due = deadlines[name];
     return due ? [{ title: viewer.translator.t(`cards.deadline.${name}`), value: instantFor(viewer, due) }] : [];
   });
+}
+
+/**
+ * The overall decision date (SPEC section 3) as a fact; while the partner is asked for information
+ * it is the latest date, reached if they answer at the respond-by deadline.
+ */
+export function decisionFact(viewer: Viewer, decisionDue: string | undefined, status: Status | undefined): Fact[] {
+  if (!decisionDue) return [];
+  const key = status === 'PartnerActionRequired' ? 'cards.deadline.decisionLatest' : 'cards.deadline.decision';
+  return [{ title: viewer.translator.t(key), value: instantFor(viewer, decisionDue) }];
+}
+
+/** What a PoE must show (SPEC 5a): the reasons a reviewer would ask for more, as a checklist. */
+export function poeChecklist(t: Translator): string {
+  const items = ['belongs', 'acknowledgement', 'dates', 'solution', 'products'].map((item) => `- ${t.t(`claims.poeChecklist.${item}`)}`);
+  return [t.t('claims.poeChecklist.title'), ...items].join('\n');
+}
+
+/** Program names stay in English (the seeds keep them); the edition is the claim's terms. */
+export function programText(program: string, edition: CatalogueEdition | undefined): string {
+  return (PROGRAMS as readonly string[]).includes(program) ? programName(program as Program, edition) : program;
 }
 
 /** "3 days 4 hours" in the reader's language. */

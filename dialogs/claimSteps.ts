@@ -1,20 +1,24 @@
 import { z } from 'zod';
+import { poeChecklist } from '../cards/format.js';
 import { describeIssues } from '../cards/i18n/errorMessages.js';
 import type { Translator } from '../cards/i18n/i18n.js';
 import {
   ACTIVITIES,
   PROGRAMS,
   activitiesFor,
+  programName,
   requiresSubscription,
   requiresTechnicalContact,
   workloadsFor,
   type Activity,
+  type CatalogueEdition,
   type Program,
   type Workload,
 } from '../services/catalogue.js';
 import { missingForSubmission } from '../services/claimValidation.js';
 import type { UpdateInput } from '../services/commandInputs.js';
 import { DomainSchema, GuidSchema, type Claim, type Contact } from '../services/model.js';
+import { catalogueOf } from '../services/consentRules.js';
 import { acceptedTypes, formatInstant, formatSize, isWord, pickOption } from './answers.js';
 import {
   choiceCard,
@@ -40,7 +44,8 @@ const ACTIVITY_KEYS: Record<Activity, string> = {
   'Revenue association': 'revenueAssociation',
 };
 
-export const programLabel = (t: Translator, program: Program): string => t.t(`dialogs.programs.${program}`);
+/** Program names stay in English (the seeds keep them), as named by the claim's terms. */
+export const programLabel = (program: Program, edition: CatalogueEdition): string => programName(program, edition);
 export const activityLabel = (t: Translator, activity: Activity): string => t.t(`dialogs.activities.${ACTIVITY_KEYS[activity]}`);
 
 const EmptyForm = z.object({}).strict();
@@ -93,12 +98,12 @@ export const programStep: Step = {
       hint: hint(ctx),
       actions: withBack(
         ctx,
-        PROGRAMS.map((program) => ctx.buttons.choice(programLabel(ctx.t, program), 'choose', { choice: program })),
+        PROGRAMS.map((program) => ctx.buttons.choice(programLabel(program, ctx.services.policy.catalogue), 'choose', { choice: program })),
       ),
     }),
   ],
   async handle(ctx, input) {
-    const program = chosen(ctx, input, PROGRAMS, (option) => programLabel(ctx.t, option));
+    const program = chosen(ctx, input, PROGRAMS, (option) => programLabel(option, ctx.services.policy.catalogue));
     if (isResult(program)) return program;
     const { claims } = ctx.services;
     const onlyActivity = activitiesFor(program).length === 1 ? activitiesFor(program)[0] : undefined;
@@ -125,11 +130,12 @@ export const activityStep: Step = {
     return program !== undefined && activitiesFor(program).length > 1;
   },
   async prompt(ctx) {
-    const { program } = (await ctx.claim()).details;
+    const claim = await ctx.claim();
+    const { program } = claim.details;
     return [
       choiceCard({
         title: ctx.t.t('dialogs.activity.title'),
-        text: ctx.t.t('dialogs.activity.text', { program: programLabel(ctx.t, program!) }),
+        text: ctx.t.t('dialogs.activity.text', { program: programLabel(program!, catalogueOf(claim)) }),
         hint: hint(ctx),
         actions: withBack(
           ctx,
@@ -272,13 +278,14 @@ export const subscriptionStep: Step = {
 export const workloadsStep: Step = {
   id: 'workloads',
   async prompt(ctx) {
-    const { details } = await ctx.claim();
+    const claim = await ctx.claim();
+    const { details } = claim;
     const { t } = ctx;
     const options = details.program ? workloadsFor(details.program) : [];
     return [
       workloadsCard({
         title: t.t('dialogs.workloads.title'),
-        text: t.t('dialogs.workloads.text', { program: details.program ? programLabel(t, details.program) : '' }),
+        text: t.t('dialogs.workloads.text', { program: details.program ? programLabel(details.program, catalogueOf(claim)) : '' }),
         label: t.t('dialogs.labels.workloads'),
         value: (details.workloads ?? []).join(','),
         errorMessage: t.t('dialogs.workloads.required'),
@@ -315,7 +322,7 @@ export const workloadsStep: Step = {
     if (unknown.length) {
       return {
         kind: 'retry',
-        say: t.t('dialogs.workloads.unknown', { unknown: t.formatList(unknown), program: programLabel(t, program), options: catalogue.join(', ') }),
+        say: t.t('dialogs.workloads.unknown', { unknown: t.formatList(unknown), program: programLabel(program, catalogueOf(await ctx.claim())), options: catalogue.join(', ') }),
       };
     }
     return save(ctx, { workloads: [...new Set(picked)] });
@@ -423,7 +430,8 @@ export const poeStep: Step = {
       choiceCard({
         title: t.t('dialogs.poe.title'),
         text: t.t('dialogs.poe.text', { types: acceptedTypes(t, rules), max: formatSize(t, rules.maxBytes) }),
-        lines: poeLines(t, claim),
+        // SPEC 5a: what reviewers check, shown before the partner picks files, not after a refusal.
+        lines: [poeChecklist(t), ...poeLines(t, claim)],
         hint: hint(ctx),
         actions: withBack(ctx, [ctx.buttons.choice(t.t('dialogs.poe.doneButton'), 'done', {}, 'positive')]),
       }),
@@ -465,7 +473,7 @@ export function claimFacts(t: Translator, claim: Claim, timeZone: string): Fact[
   const none = t.t('dialogs.common.none');
   const facts: Fact[] = [
     { title: t.t('dialogs.labels.status'), value: t.t(`claims.status.${claim.status}`) },
-    { title: t.t('dialogs.labels.program'), value: details.program ? programLabel(t, details.program) : none },
+    { title: t.t('dialogs.labels.program'), value: details.program ? programLabel(details.program, catalogueOf(claim)) : none },
     { title: t.t('dialogs.labels.activity'), value: details.activity ? activityLabel(t, details.activity) : none },
     { title: t.t('dialogs.labels.partnerId'), value: details.partnerId ? literal(details.partnerId) : none },
     { title: t.t('dialogs.labels.customerDomain'), value: details.customerDomain ? literal(details.customerDomain) : none },

@@ -47,6 +47,9 @@ function snapshot(claim: Claim): Record<string, unknown> {
     subscriptionId: details.subscriptionId,
     workloads: details.workloads ?? [],
     deadlines: claim.deadlines,
+    decisionDue: claim.decisionDue,
+    customerOptOut: claim.terms?.customerOptOut,
+    catalogue: claim.terms?.catalogue,
     rejection: claim.rejection,
     informationRequest: claim.informationRequest,
   };

@@ -72,6 +72,20 @@ export class BusinessCalendar {
     throw new RangeError('no business days found within ten years');
   }
 
+  /** The time lying on business days between two instants (0 when `to` is not after `from`). */
+  businessTimeBetween(from: Date, to: Date): number {
+    let total = 0;
+    let cursor = from.getTime();
+    const end = to.getTime();
+    while (cursor < end) {
+      const date = this.localDate(cursor);
+      const dayEnd = Math.min(this.startOfLocalDay(nextDate(date)), end);
+      if (this.isBusinessDate(date)) total += dayEnd - cursor;
+      cursor = dayEnd;
+    }
+    return total;
+  }
+
   isBusinessDay(instant: Date): boolean {
     return this.isBusinessDate(this.localDate(instant.getTime()));
   }

@@ -90,3 +90,37 @@ export const POE_CONTENT_TYPES: Record<string, string> = {
   eml: 'message/rfc822',
   msg: 'application/vnd.ms-outlook',
 };
+
+/**
+ * The names Partner Center shows, which changed after the seeds: `seed-2020` has the seed articles'
+ * programs and solution areas, `partner-center-2023` the later engagements and solution areas.
+ * Program names stay in English in every language, as the seeds keep them.
+ */
+export const CATALOGUE_EDITIONS = ['seed-2020', 'partner-center-2023'] as const;
+export type CatalogueEdition = (typeof CATALOGUE_EDITIONS)[number];
+
+const PROGRAM_NAMES: Record<CatalogueEdition, Record<Program, string>> = {
+  'seed-2020': {
+    OSA: 'OSA Sell (Online Services Advisory Sell)',
+    'OSU-M365': 'OSU-Microsoft 365 (Online Services Usage)',
+    'OSU-BizApps': 'OSU-Business Applications (Online Services Usage)',
+  },
+  'partner-center-2023': {
+    OSA: 'MCI BizApps Presales Advisor',
+    'OSU-M365': 'MCI Modern Work and Security Usage',
+    'OSU-BizApps': 'MCI BizApps Usage',
+  },
+};
+
+const SOLUTION_AREA_NAMES: Record<CatalogueEdition, Record<SolutionArea, string>> = {
+  'seed-2020': { 'Microsoft 365': 'Microsoft 365', 'Business Applications': 'Business Applications' },
+  'partner-center-2023': { 'Microsoft 365': 'Modern Work and Security', 'Business Applications': 'Business Applications' },
+};
+
+export function programName(program: Program, edition: CatalogueEdition = 'seed-2020'): string {
+  return PROGRAM_NAMES[edition][program];
+}
+
+export function solutionAreaName(area: SolutionArea, edition: CatalogueEdition = 'seed-2020'): string {
+  return SOLUTION_AREA_NAMES[edition][area];
+}

@@ -6,6 +6,8 @@ import { BusinessCalendar } from './businessCalendar.js';
 import { solutionAreaOf } from './catalogue.js';
 import { recordKeysOf } from './claimFacts.js';
 import { checkDetails, checkPoe, missingForSubmission, parseInput } from './claimValidation.js';
+import { customerMayOptOut, optOutRuleOf } from './consentRules.js';
+import { overallDecisionDue } from './decisionDate.js';
 import type { Clock } from './clock.js';
 import {
   CommentInputSchema,
@@ -62,6 +64,8 @@ const EDITABLE_AFTER_SUBMIT = new Set<keyof ClaimDetails>([
   'partnerContact',
 ]);
 const REVIEW_STATUSES: readonly Status[] = ['Submitted', 'InReview', 'Disputed'];
+/** Deadlines whose reminders and lapses go to reviewers as SLA alerts, changing nothing. */
+const REVIEWER_DEADLINES = new Set<DeadlineName>(['reviewStart', 'reviewDecision', 'disputeDecision', 'decision']);
 const GUARDS_AFTER_CHANGE = new Set<GuardName>(['complete', 'noDuplicate']);
 const EDITOR_ROLES = new Set(rowsFor('submit').flatMap((row) => row.roles));
 
@@ -156,6 +160,12 @@ export class ClaimService {
       partnerName: organisation.name,
       status: 'Draft',
       statusSince: now.toISOString(),
+      terms: {
+        catalogue: this.policy.catalogue,
+        customerOptOut: this.policy.customerOptOut,
+        consentNoticeAt: this.policy.consentNoticeAt,
+        disputeInformationRequest: this.policy.disputeInformationRequest,
+      },
       details,
       disputesUsed: 0,
       deadlines: {},
@@ -554,13 +564,19 @@ export class ClaimService {
           throw new DomainError('own-organisation', { claimId: claim.id });
         }
         return;
-      case 'consentWindowOpen': {
-        const closes = claim.deadlines.consentWindow;
-        if (claim.consentPhase !== 'window-open' || !closes || now.getTime() >= Date.parse(closes)) {
-          throw new DomainError('window-closed', { claimId: claim.id, window: 'consent' });
+      case 'optOutOpen':
+        if (customerMayOptOut(claim, now)) return;
+        // Under the seeds' terms there is nothing to opt out of before approval.
+        if (optOutRuleOf(claim) === 'consent-window' && claim.status !== 'Approved') {
+          throw new DomainError('invalid-transition', { claimId: claim.id, status: claim.status, action: 'optOut' });
+        }
+        throw new DomainError('window-closed', { claimId: claim.id, window: 'consent' });
+      case 'disputeInformationAllowed':
+        // The terms the claim was filed under, as the card that offers the action reads them.
+        if (!claim.terms?.disputeInformationRequest) {
+          throw new DomainError('invalid-transition', { claimId: claim.id, status: claim.status, action: 'requestInformation' });
         }
         return;
-      }
       case 'disputeAllowed': {
         const rejection = claim.rejection;
         if (claim.disputesUsed >= this.policy.maxDisputes) {
@@ -648,8 +664,19 @@ export class ClaimService {
       ...(change.reasons ? { reasons: change.reasons } : {}),
       ...(change.comment ? { comment: change.comment } : {}),
     });
+    const decisionDue = overallDecisionDue(claim, this.calendar, this.policy.timers.decision.length);
+    if (decisionDue) claim.decisionDue = decisionDue;
+    else delete claim.decisionDue;
+    // Timers were reset with the status; while waiting for the partner the date is not final. A
+    // date already past was announced by the tick that found it due, so it is not announced again.
+    if (fromStatus !== claim.status && decisionDue && claim.status !== 'PartnerActionRequired' && Date.parse(decisionDue) > now.getTime()) {
+      this.scheduleTimer(claim, 'decision', new Date(decisionDue), now);
+    }
 
-    const alerts = row.alerts.map((effect) =>
+    // The terms the claim was filed under, so a preset changed later never notifies twice or never.
+    const noticeAt = claim.terms?.consentNoticeAt ?? 'approval';
+    const effects = row.alerts.filter((effect) => !effect.consentNoticeAt || effect.consentNoticeAt === noticeAt);
+    const alerts = effects.map((effect) =>
       recordAlert(
         claim,
         {
@@ -666,11 +693,16 @@ export class ClaimService {
 
   private startTimer(claim: Claim, deadline: DeadlineName, now: Date): void {
     const rule = this.policy.timers[deadline];
-    const business = rule.unit === 'business-days';
-    const due = business
-      ? this.calendar.addBusinessDays(now, rule.length)
-      : new Date(now.getTime() + rule.length * DAY_MS);
+    const due =
+      rule.unit === 'business-days' ? this.calendar.addBusinessDays(now, rule.length) : new Date(now.getTime() + rule.length * DAY_MS);
     claim.deadlines[deadline] = due.toISOString();
+    this.scheduleTimer(claim, deadline, due, now);
+  }
+
+  /** The due timer of a deadline and its reminders before it, those still ahead of `now`. */
+  private scheduleTimer(claim: Claim, deadline: DeadlineName, due: Date, now: Date): void {
+    const rule = this.policy.timers[deadline];
+    const business = rule.unit === 'business-days';
     claim.timers.push({ deadline, kind: 'due', dueAt: due.toISOString() });
     for (const offset of rule.nearOffsets) {
       const near = business
@@ -718,8 +750,9 @@ export class ClaimService {
     });
     const alert = (spec: Omit<AlertSpec, 'cause'>) =>
       recordAlert(claim, { ...spec, cause: `${timer.deadline}-${timer.kind}${timer.offset ?? ''}@${timer.dueAt}` }, now);
-    const forReviewers = timer.deadline === 'reviewStart' || timer.deadline === 'reviewDecision' || timer.deadline === 'disputeDecision';
-    const extra = { deadlineName: timer.deadline, deadline: claim.deadlines[timer.deadline] };
+    const forReviewers = REVIEWER_DEADLINES.has(timer.deadline);
+    const deadline = timer.deadline === 'decision' ? claim.decisionDue : claim.deadlines[timer.deadline];
+    const extra = { deadlineName: timer.deadline, deadline };
 
     if (timer.kind === 'near') {
       const deadlinePassed = claim.timers.some(

@@ -36,7 +36,8 @@ export type GuardName =
   | 'complete'
   | 'noDuplicate'
   | 'notOwnOrganisation'
-  | 'consentWindowOpen'
+  | 'optOutOpen'
+  | 'disputeInformationAllowed'
   | 'disputeAllowed'
   | 'disassociationAllowed';
 
@@ -50,6 +51,8 @@ export interface AlertEffect {
   kind: AlertKind;
   /** `other-side`: a comment goes to reviewers when a partner writes it, and the other way round. */
   to: AlertAudience | 'other-side';
+  /** Only recorded when the policy sends the consent notice at this point. */
+  consentNoticeAt?: 'approval' | 'submission';
 }
 
 export interface TransitionRow {
@@ -95,7 +98,7 @@ const APPROVAL = {
   startTimers: ['consentWindow'],
   alerts: [
     { kind: 'approved', to: 'partner' },
-    { kind: 'consent-notice', to: 'customer' },
+    { kind: 'consent-notice', to: 'customer', consentNoticeAt: 'approval' },
   ],
 } as const satisfies Partial<TransitionRow>;
 
@@ -113,6 +116,7 @@ export const TRANSITIONS: readonly TransitionRow[] = [
     alerts: [
       { kind: 'claim-submitted', to: 'reviewers' },
       { kind: 'submission-receipt', to: 'partner' },
+      { kind: 'consent-notice', to: 'customer', consentNoticeAt: 'submission' },
     ],
   }),
   row({ action: 'discard', from: at('Draft'), to: 'deleted', parties: ['partner'], roles: EDITORS }),
@@ -149,6 +153,17 @@ export const TRANSITIONS: readonly TransitionRow[] = [
     parties: ['reviewer'],
     roles: REVIEWERS,
     guards: ['notOwnOrganisation'],
+    startTimers: ['partnerResponse'],
+    alerts: [{ kind: 'information-requested', to: 'partner' }],
+  }),
+  row({
+    // partner-center-2023 only: a disputed claim may go back to the partner before the decision.
+    action: 'requestInformation',
+    from: at('Disputed'),
+    to: 'PartnerActionRequired',
+    parties: ['reviewer'],
+    roles: REVIEWERS,
+    guards: ['disputeInformationAllowed', 'notOwnOrganisation'],
     startTimers: ['partnerResponse'],
     alerts: [{ kind: 'information-requested', to: 'partner' }],
   }),
@@ -200,12 +215,13 @@ export const TRANSITIONS: readonly TransitionRow[] = [
     rejection: { reason: 'partner-request', final: true },
   }),
   row({
-    // Any consent phase: the guard tells a customer who comes too late that the window closed.
+    // The guard applies the claim's terms: the consent window (seeds) or any time until the claim
+    // ends (later articles), and tells a customer who comes too late that the window closed.
     action: 'optOut',
-    from: at('Approved'),
+    from: at('Submitted', 'InReview', 'PartnerActionRequired', 'Approved', 'Disputed'),
     to: 'Rejected',
     parties: ['customer'],
-    guards: ['consentWindowOpen'],
+    guards: ['optOutOpen'],
     rejection: { reason: 'customer-declined', final: true },
     alerts: [
       { kind: 'customer-opted-out', to: 'partner' },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACTIVITIES, PROGRAMS, SOLUTION_AREAS, WORKLOADS } from './catalogue.js';
+import { ACTIVITIES, CATALOGUE_EDITIONS, PROGRAMS, SOLUTION_AREAS, WORKLOADS } from './catalogue.js';
 import { ROLES } from './actor.js';
 
 // The claim and its parts (SPEC section 2), as stored and as every boundary validates them.
@@ -17,6 +17,10 @@ export type Status = (typeof STATUSES)[number];
 
 export const CONSENT_PHASES = ['window-open', 'associated'] as const;
 export type ConsentPhase = (typeof CONSENT_PHASES)[number];
+
+/** How long a customer may opt out: while the consent window is open, or until the claim ends. */
+export const CUSTOMER_OPT_OUT_RULES = ['consent-window', 'any-time'] as const;
+export type CustomerOptOut = (typeof CUSTOMER_OPT_OUT_RULES)[number];
 
 export const INFORMATION_REASONS = [
   'missing-all-poe',
@@ -147,6 +151,8 @@ export const DEADLINE_NAMES = [
   'consentWindow',
   'disputeWindow',
   'disputeDecision',
+  // The overall decision date (services/decisionDate.ts); kept in `decisionDue`, not `deadlines`.
+  'decision',
 ] as const;
 export type DeadlineName = (typeof DEADLINE_NAMES)[number];
 
@@ -172,6 +178,17 @@ export const ClaimSchema = z.object({
   statusSince: instant,
   consentPhase: z.enum(CONSENT_PHASES).optional(),
   submittedAt: instant.optional(),
+  /** The policy's terms when the claim was created; absent on claims stored before they existed. */
+  terms: z
+    .object({
+      catalogue: z.enum(CATALOGUE_EDITIONS),
+      customerOptOut: z.enum(CUSTOMER_OPT_OUT_RULES),
+      consentNoticeAt: z.enum(['approval', 'submission']),
+      disputeInformationRequest: z.boolean(),
+    })
+    .optional(),
+  /** The overall decision date (services/decisionDate.ts) while the first review is open. */
+  decisionDue: instant.optional(),
   details: ClaimDetailsSchema,
   informationRequest: z
     .object({ reasons: z.array(z.enum(INFORMATION_REASONS)).min(1), comment: z.string(), at: instant })

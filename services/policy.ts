@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isValidTimeZone } from './businessCalendar.js';
-import type { DeadlineName, Status } from './model.js';
+import type { CatalogueEdition } from './catalogue.js';
+import type { CustomerOptOut, DeadlineName, Status } from './model.js';
 
 // Every timer and rule of the lifecycle in one object (SPEC section 3), chosen by configuration.
 
@@ -25,6 +26,14 @@ export interface Policy {
   allowDisassociation: boolean;
   /** PoE files: what a claim accepts. */
   poe: { maxBytes: number; maxFiles: number; extensions: readonly string[] };
+  /** When the customer gets the consent notice. */
+  consentNoticeAt: 'approval' | 'submission';
+  /** While the consent window is open, or at any time until the claim ends. */
+  customerOptOut: CustomerOptOut;
+  /** Whether a reviewer may ask the partner for information before deciding a dispute. */
+  disputeInformationRequest: boolean;
+  /** The program and solution area names shown. */
+  catalogue: CatalogueEdition;
 }
 
 export const POLICY_NAMES = ['seed-2020', 'partner-center-2023'] as const;
@@ -48,14 +57,24 @@ const SEED_2020: Omit<Policy, 'timeZone' | 'holidays'> = {
     consentWindow: { length: 5, unit: 'business-days', nearOffsets: [] },
     disputeWindow: { length: 30, unit: 'calendar-days', nearOffsets: [7, 1] },
     disputeDecision: fiveBusinessDays,
+    // Review time before the overall decision date; time waiting for the partner is added to it.
+    decision: { length: 10, unit: 'business-days', nearOffsets: [1] },
   },
   editableStatuses: ['Submitted', 'PartnerActionRequired'],
   maxDisputes: 1,
   allowDisassociation: false,
   poe: POE_RULES,
+  consentNoticeAt: 'approval',
+  customerOptOut: 'consent-window',
+  disputeInformationRequest: false,
+  catalogue: 'seed-2020',
 };
 
-/** The later Partner Center articles: 14-day review and response, edits only when asked. */
+/**
+ * The later Partner Center articles: the customer is told at submission and may decline at any
+ * time, a disputed claim may go back to the partner, engagements are renamed. The 14 business days
+ * have no public source: a configurable assumption (README).
+ */
 const PARTNER_CENTER_2023: Omit<Policy, 'timeZone' | 'holidays'> = {
   ...SEED_2020,
   name: 'partner-center-2023',
@@ -68,6 +87,10 @@ const PARTNER_CENTER_2023: Omit<Policy, 'timeZone' | 'holidays'> = {
   editableStatuses: ['PartnerActionRequired'],
   maxDisputes: 1,
   allowDisassociation: true,
+  consentNoticeAt: 'submission',
+  customerOptOut: 'any-time',
+  disputeInformationRequest: true,
+  catalogue: 'partner-center-2023',
 };
 
 const PRESETS: Record<PolicyName, Omit<Policy, 'timeZone' | 'holidays'>> = {

@@ -129,7 +129,7 @@ export class CardCopies {
   async claimChanged(claim: Claim, clicked?: ClickedCard): Promise<void> {
     for (const copy of await this.read(claim.id)) {
       if (clicked && copy.conversationKey === clicked.conversationKey && copy.activityId === clicked.activityId) continue;
-      if (copy.kind === 'alert' && copy.alert && alertNowKey(copy.alert, claim) === (copy.shown ?? alertNowKey(copy.alert))) continue;
+      if (copy.kind === 'alert' && copy.alert && alertNowKey(copy.alert, { claim, at: this.options.clock.now() }) === (copy.shown ?? alertNowKey(copy.alert))) continue;
       const id = copyId(copy);
       if (this.queued.has(id)) {
         this.stats.coalesced += 1;
@@ -163,7 +163,7 @@ export class CardCopies {
     const copy = (await this.read(claimId)).find((candidate) => copyId(candidate) === copyId(queuedCopy));
     const claim = await this.options.latestClaim(claimId);
     if (!copy || !claim) return { kind: 'done' };
-    const shown = copy.kind === 'alert' && copy.alert ? alertNowKey(copy.alert, claim) : undefined;
+    const shown = copy.kind === 'alert' && copy.alert ? alertNowKey(copy.alert, { claim, at: this.options.clock.now() }) : undefined;
     if (shown !== undefined && shown === (copy.shown ?? alertNowKey(copy.alert!))) return { kind: 'done' };
     const stored = this.options.references.get(copy.conversationKey);
     if (!stored || stored.dead) {

@@ -185,7 +185,7 @@ describe('card actions over HTTP (adaptiveCard/action)', function () {
     // Start review: the answer is the updated card, which replaces the clicked one; the handler
     // never rewrites that message itself (the other copies are the delivery worker's job).
     let response = await click(REVIEWER, 'startReview', { claimId: claim.id, version: claim.version }, { replyToId: 'card-1' });
-    assert.match(cardText(response), /In review/);
+    assert.match(cardText(response), /Under review/);
     assert.deepEqual(verbs(response), ['approve', 'comment', 'reject', 'requestInformation']);
     claim = await current(claim.id);
     assert.equal(claim.status, 'InReview');
@@ -216,7 +216,7 @@ describe('card actions over HTTP (adaptiveCard/action)', function () {
 
     // The partner resubmits from the card.
     response = await click(PARTNER, 'resubmit', { claimId: claim.id, version: claim.version, resubmitComment: 'Products added.' }, { replyToId: 'card-2' });
-    assert.match(cardText(response), /In review/);
+    assert.match(cardText(response), /Under review/);
     claim = await current(claim.id);
     assert.equal(claim.status, 'InReview');
 
@@ -325,7 +325,7 @@ describe('card actions over HTTP (adaptiveCard/action)', function () {
     const response = await click(REVIEWER, 'startReview', { claimId: submitted.id, version: submitted.version }, { replyToId: 'old-card' });
     const text = cardText(response);
     assert.match(text, /nothing was done/);
-    assert.match(text, /In review/);
+    assert.match(text, /Under review/);
     assert.match(text, new RegExp(`"version":${before.version}`), 'the card carries the current version');
     assert.deepEqual(await current(submitted.id), before);
     assert.deepEqual(writes(), []);

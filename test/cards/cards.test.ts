@@ -317,7 +317,7 @@ describe('claim card content', function () {
     const allowed = harness.service.allowedActions(reviewer(), claim);
     const card = renderClaimCard(claim, viewer, { allowed, refreshUserIds: Array.from({ length: 70 }, (_, index) => `29:u${index}`) });
     assert.match(textOf(card), new RegExp(viewer.translator.formatInstant(due, 'America/New_York').replace(/[()]/g, '.')));
-    assert.match(textOf(card), /Skickat/);
+    assert.match(textOf(card), /Skickad/);
     const refresh = card.refresh as { action: { verb: string; data: unknown }; userIds: string[] };
     assert.equal(refresh.action.verb, 'refreshClaim');
     assert.deepEqual(refresh.action.data, { claimId: claim.id, version: claim.version });
@@ -331,7 +331,7 @@ describe('claim card content', function () {
     const text = textOf(card);
     assert.match(text, /Contoso Partners \(PartnerID 4512345\)/);
     assert.match(text, /SharePoint/);
-    assert.match(text, /No necesitas hacer nada/);
+    assert.match(text, /No necesita hacer nada/);
     assert.match(text, /datos de uso/);
     assert.deepEqual(verbsOf(card), ['optOut']);
     const confirming = renderConsentNotice(claim, viewerFor('es', 'customer'), { confirming: true });

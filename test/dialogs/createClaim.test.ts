@@ -1,3 +1,4 @@
+import { PROGRAMS, programName } from '../../services/catalogue.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -55,7 +56,7 @@ describe('create-claim dialog', () => {
   async function walkTo(step: 'program' | 'partnerId' | 'customer' | 'workloads' | 'contacts' | 'poe' | 'summary'): Promise<Partial<Activity>[]> {
     let replies = await bot.say('new claim');
     if (step === 'program') return replies;
-    replies = await bot.say(submit(actionTitled(replies[1], en.t('dialogs.programs.OSU-M365'))));
+    replies = await bot.say(submit(actionTitled(replies[1], programName('OSU-M365'))));
     if (step === 'partnerId') return replies;
     replies = await bot.say(submit(actionTitled(replies[1], '4512345')));
     if (step === 'customer') return replies;
@@ -76,7 +77,7 @@ describe('create-claim dialog', () => {
     assert.equal(cardTitle(replies[1]), en.t('dialogs.program.title'));
     assert.equal((await draft()).length, 0, 'nothing is stored before the first answer');
 
-    replies = await bot.say(submit(actionTitled(replies[1], en.t('dialogs.programs.OSU-BizApps'))));
+    replies = await bot.say(submit(actionTitled(replies[1], programName('OSU-BizApps'))));
     const [created] = await draft();
     assert.ok(created);
     assert.equal(replies.length, 2);
@@ -110,6 +111,10 @@ describe('create-claim dialog', () => {
 
     replies = await bot.say(submit(actionTitled(replies[0], en.t('dialogs.common.continueButton')), { ...CONTACTS, ...TECHNICAL }));
     assert.equal(cardTitle(replies[0]), en.t('dialogs.poe.title'));
+    // SPEC 5a: what reviewers check, shown when the PoE is asked for.
+    for (const item of ['title', 'belongs', 'acknowledgement', 'dates', 'solution', 'products']) {
+      assert.ok(cardJson(replies[0]).includes(en.t(`claims.poeChecklist.${item}`)), item);
+    }
 
     replies = await bot.say(fileMessage('Signed acknowledgement.pdf', host.put('ack.pdf', PDF)));
     assert.equal(replies.length, 1);
@@ -162,10 +167,10 @@ describe('create-claim dialog', () => {
     it('program: unknown, forged and stale choices', async () => {
       const first = await bot.say('new claim');
       let replies = await bot.say('Online Services Everything');
-      assert.equal(textOf(replies[0]), en.t('dialogs.common.pickOne', { options: en.formatList(['OSA', 'OSU-M365', 'OSU-BizApps'].map((p) => en.t(`dialogs.programs.${p}`))) }));
+      assert.equal(textOf(replies[0]), en.t('dialogs.common.pickOne', { options: en.formatList(PROGRAMS.map((p) => programName(p))) }));
       assert.equal(cardTitle(replies[1]), en.t('dialogs.program.title'));
 
-      const button = actionTitled(first[1], en.t('dialogs.programs.OSA'));
+      const button = actionTitled(first[1], programName('OSA'));
       replies = await bot.say({ value: { ...button.data, partnerTenantId: 'someone-else' } });
       assert.equal(textOf(replies[0]), en.t('dialogs.form.unexpected', { fields: 'partnerTenantId' }));
       replies = await bot.say({ value: { ...button.data, choice: 'OSX' } });
@@ -207,7 +212,7 @@ describe('create-claim dialog', () => {
 
     it('subscription: malformed GUID', async () => {
       let replies = await bot.say('new claim');
-      replies = await bot.say(submit(actionTitled(replies[1], en.t('dialogs.programs.OSA'))));
+      replies = await bot.say(submit(actionTitled(replies[1], programName('OSA'))));
       replies = await bot.say(submit(actionTitled(replies[1], en.t('dialogs.activities.presales'))));
       assert.equal(cardTitle(replies[0]), en.t('dialogs.partnerId.title'));
       replies = await bot.say('4512345');
@@ -228,7 +233,7 @@ describe('create-claim dialog', () => {
         textOf(replies[0]),
         en.t('dialogs.workloads.unknown', {
           unknown: en.formatList(['Power BI', 'Minesweeper']),
-          program: en.t('dialogs.programs.OSU-M365'),
+          program: programName('OSU-M365'),
           options: 'Exchange, SharePoint, Teams, Intune, Microsoft 365 Apps, Viva, Defender, Entra ID P1, Entra ID P2, Purview, Windows',
         }),
       );
@@ -383,7 +388,7 @@ describe('create-claim dialog in Spanish', () => {
       let replies = await bot.say('nueva notificación');
       assert.equal(textOf(replies[0]), es.t('dialogs.create.intro'));
       assert.equal(cardTitle(replies[1]), es.t('dialogs.program.title'));
-      replies = await bot.say(submit(actionTitled(replies[1], es.t('dialogs.programs.OSU-M365'))));
+      replies = await bot.say(submit(actionTitled(replies[1], programName('OSU-M365'))));
       const { claims } = await bot.service.service.listForPartner(bot.actor);
       assert.equal(textOf(replies[0]), es.t('dialogs.program.created', { claimId: claims[0]!.id }));
       replies = await bot.say('4512345');
@@ -400,6 +405,7 @@ describe('create-claim dialog in Spanish', () => {
       assert.ok(cardJson(replies[0]).includes(es.t('dialogs.contacts.email')));
       replies = await bot.say(submit(actionTitled(replies[0], es.t('dialogs.common.continueButton')), CONTACTS));
       assert.equal(cardTitle(replies[0]), es.t('dialogs.poe.title'));
+      assert.ok(cardJson(replies[0]).includes(es.t('claims.poeChecklist.acknowledgement')));
       replies = await bot.say(fileMessage('acuse.pdf', host.put('acuse.pdf', PDF)));
       assert.equal(textOf(replies[0]), `${es.t('dialogs.poe.received', { name: 'acuse.pdf', size: '0,1 kB' })}\n\n${es.t('dialogs.poe.more')}`);
       replies = await bot.say('listo');

@@ -108,12 +108,37 @@ describe('consent by email', () => {
     const sent = await mailer.send(facts);
     assert.deepEqual(sent.map((mail) => mail.locale), ['es', 'pt-BR']);
     const spanish = readEml(await readFile(sent[0]!.location, 'utf8'));
-    assert.equal(decodeSubject(spanish.headers), 'Contoso Partners solicita ser el partner de registro de fabrikam.onmicrosoft.com');
+    assert.equal(decodeSubject(spanish.headers), 'Contoso Partners solicita ser el asociado de registro de fabrikam.onmicrosoft.com');
     assert.ok(spanish.plain.includes('la suscripción 66666666-6666-4666-8666-666666666666 (Dynamics 365 Sales)'));
     assert.ok(spanish.plain.includes('No necesita hacer nada para aceptar.'));
     assert.match(spanish.html, /<html lang="es">/);
     const portuguese = readEml(await readFile(sent[1]!.location, 'utf8'));
     assert.ok(portuguese.plain.includes('Você não precisa fazer nada para aceitar.'));
+  });
+
+  it('partner-center-2023: mails the notice at submission, with an opt-out at any time and a link valid for a year', async () => {
+    await harness.cleanup();
+    harness = await createHarness({ policy: 'partner-center-2023' });
+    tokens = new ConsentTokens(await loadConsentSecret(harness.dataDir));
+    const claim = await claimAt(harness, 'Submitted');
+    const alert = (await harness.repository.get(claim.id))?.outbox.find((candidate) => candidate.kind === 'consent-notice');
+    assert.ok(alert, 'submission recorded a consent-notice alert');
+    const facts = consentFactsFromAlert(alert);
+    assert.equal(facts.optOutUntil, undefined);
+    assert.equal(Date.parse(facts.linkExpiresAt) - Date.parse(alert.createdAt), 365 * 24 * 60 * 60 * 1000);
+    const mailer = new ConsentMailer({
+      tokens,
+      sender: new EmlOutboxSender(join(harness.dataDir, 'outbox-mail'), harness.clock),
+      publicBaseUrl: 'http://localhost:3978',
+      from: 'notices@contoso.com',
+      defaultLocale: 'en',
+      timeZone: 'UTC',
+    });
+    const [sent] = await mailer.send(facts);
+    const { plain } = readEml(await readFile(sent!.location, 'utf8'));
+    assert.ok(plain.includes("you can opt out at any time"), plain);
+    assert.ok(plain.includes('Claiming Partner of Record lets Microsoft identify and recognise'), 'the purpose');
+    assert.deepEqual(consentFactsFromClaim(claim).optOutUntil, undefined);
   });
 
   it('picks the language from the country domain, else the default', () => {

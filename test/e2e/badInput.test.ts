@@ -1,3 +1,4 @@
+import { programName } from '../../services/catalogue.js';
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -54,7 +55,7 @@ describe('e2e: bad input gets a clear message and changes nothing', function () 
   it('at every step of the create-claim dialog: forged and incomplete forms, malformed GUID, wrong domain, unknown workload, empty contact, wrong-type and oversized files', async () => {
     // Program: a forged field, a missing field, a value that is not offered. No draft is created.
     const start = await walkCreateClaim(e2e, PARTNER, 'program');
-    const programButton = actionTitled(start.asked[1], en.t('dialogs.programs.OSU-M365'));
+    const programButton = actionTitled(start.asked[1], programName('OSU-M365'));
     const programTitle = en.t('dialogs.program.title');
     await refused({ value: { ...programButton.data, partnerTenantId: OTHER_PARTNER_TENANT }, text: undefined }, en.t('dialogs.form.unexpected', { fields: 'partnerTenantId' }), programTitle);
     await refused({ value: { form: programButton.data.form, step: 'program', action: 'choose' }, text: undefined }, en.t('dialogs.form.missing', { fields: 'choice' }), programTitle);
@@ -112,7 +113,7 @@ describe('e2e: bad input gets a clear message and changes nothing', function () 
       'Teams, Minesweeper',
       en.t('dialogs.workloads.unknown', {
         unknown: 'Minesweeper',
-        program: en.t('dialogs.programs.OSU-M365'),
+        program: programName('OSU-M365'),
         options: 'Exchange, SharePoint, Teams, Intune, Microsoft 365 Apps, Viva, Defender, Entra ID P1, Entra ID P2, Purview, Windows',
       }),
       workloadsTitle,

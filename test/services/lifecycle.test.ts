@@ -12,7 +12,7 @@ import type {
   RejectionReason,
   Status,
 } from '../../services/model.js';
-import type { PolicyName } from '../../services/policy.js';
+import { createPolicy, type PolicyName } from '../../services/policy.js';
 import {
   OTHER_CUSTOMER_TENANT,
   claimAt,
@@ -70,7 +70,7 @@ interface Scenario {
 const RECEIPT: AlertEffect = { kind: 'submission-receipt', to: 'partner' };
 const APPROVAL_ALERTS: readonly AlertEffect[] = [
   { kind: 'approved', to: 'partner' },
-  { kind: 'consent-notice', to: 'customer' },
+  { kind: 'consent-notice', to: 'customer', consentNoticeAt: 'approval' },
 ];
 
 const SCENARIOS: readonly Scenario[] = [
@@ -106,7 +106,11 @@ const SCENARIOS: readonly Scenario[] = [
     parties: ['partner'],
     roles: EDITORS,
     startTimers: ['reviewStart'],
-    alerts: [{ kind: 'claim-submitted', to: 'reviewers' }, RECEIPT],
+    alerts: [
+      { kind: 'claim-submitted', to: 'reviewers' },
+      RECEIPT,
+      { kind: 'consent-notice', to: 'customer', consentNoticeAt: 'submission' },
+    ],
     run: (service, actor, id, version) => service.submit(actor, id, version),
     effect: (before, after) => {
       assert.equal(before.submittedAt, undefined);
@@ -231,9 +235,10 @@ const SCENARIOS: readonly Scenario[] = [
     run: (service, actor, id, version) => service.withdraw(actor, id, version, { comment: 'Filed by mistake.' }),
   },
   {
+    // Every status the later articles let the customer decline from; the seed window is in guards.
     action: 'optOut',
     call: 'optOut',
-    from: ['Approved'],
+    from: ['Submitted', 'InReview', 'PartnerActionRequired', 'Approved', 'Associated', 'Disputed'],
     to: 'Rejected',
     parties: ['customer'],
     roles: [],
@@ -243,7 +248,22 @@ const SCENARIOS: readonly Scenario[] = [
       { kind: 'customer-opted-out', to: 'partner' },
       { kind: 'opt-out-confirmation', to: 'customer' },
     ],
+    policy: 'partner-center-2023',
     run: (service, actor, id, version) => service.optOut(actor, id, version),
+  },
+  {
+    action: 'requestInformation',
+    call: 'requestInformation',
+    from: ['Disputed'],
+    to: 'PartnerActionRequired',
+    parties: ['reviewer'],
+    roles: ['reviewer'],
+    startTimers: ['partnerResponse'],
+    alerts: [{ kind: 'information-requested', to: 'partner' }],
+    policy: 'partner-center-2023',
+    run: (service, actor, id, version) =>
+      service.requestInformation(actor, id, version, { reasons: ['missing-customer-acknowledgement'], comment: 'Sign page 3.' }),
+    effect: (_before, after) => assert.equal(after.rejection, undefined),
   },
   {
     action: 'dispute',
@@ -470,7 +490,8 @@ async function assertUnchanged(harness: Harness, before: ClaimDocument): Promise
 const sideAudience = (role: ActingRole): AlertAudience => (role === 'reviewer' ? 'partner' : 'reviewers');
 
 function expectedAlerts(scenario: Scenario, role: ActingRole): { kind: string; to: AlertAudience }[] {
-  return scenario.alerts.map((alert) => ({ kind: alert.kind, to: alert.to === 'other-side' ? sideAudience(role) : alert.to }));
+  const noticeAt = createPolicy({ ...(scenario.policy ? { name: scenario.policy } : {}) }).consentNoticeAt;
+  return scenario.alerts.filter((alert) => !alert.consentNoticeAt || alert.consentNoticeAt === noticeAt).map((alert) => ({ kind: alert.kind, to: alert.to === 'other-side' ? sideAudience(role) : alert.to }));
 }
 
 function expectedConsentPhase(scenario: Scenario, before: Claim): ConsentPhase | undefined {

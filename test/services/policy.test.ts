@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createPolicy } from '../../services/policy.js';
-import { claimAt, createHarness, m365Details, partner, type Harness } from '../support/serviceHarness.js';
+import { programName, solutionAreaName } from '../../services/catalogue.js';
+import { claimAt, createHarness, customer, m365Details, partner, reviewer, type Harness } from '../support/serviceHarness.js';
 
 // The two presets of SPEC section 3, on the same journeys: only the timers and rules differ.
 
@@ -21,6 +22,7 @@ describe('policy presets', () => {
         consentWindow: '5 business-days',
         disputeWindow: '30 calendar-days',
         disputeDecision: '5 business-days',
+        decision: '10 business-days',
       },
     );
   });
@@ -100,5 +102,86 @@ describe('policy presets', () => {
     assert.equal(sydney.deadlines.reviewStart, '2026-11-30T09:00:00.000Z');
     const tokyo = createPolicy({ timeZone: 'Asia/Tokyo' });
     assert.equal(tokyo.timeZone, 'Asia/Tokyo');
+  });
+
+  it('seed-2020: the customer is told at approval and may opt out only while the window is open', async () => {
+    harness = await createHarness({ policy: 'seed-2020' });
+    const submitted = await claimAt(harness, 'Submitted');
+    const atSubmission = (await harness.repository.get(submitted.id))!.outbox.map((alert) => alert.kind);
+    assert.ok(!atSubmission.includes('consent-notice'));
+    await assert.rejects(harness.service.optOut(customer(), submitted.id, submitted.version), { code: 'invalid-transition' });
+    const associated = await claimAt(harness, 'Associated', m365Details({ workloads: ['Viva'] }));
+    await assert.rejects(harness.service.optOut(customer(), associated.id, associated.version), { code: 'window-closed' });
+  });
+
+  it('partner-center-2023: the customer is told at submission and may decline at any time, also after approval', async () => {
+    harness = await createHarness({ policy: 'partner-center-2023' });
+    const submitted = await claimAt(harness, 'Submitted');
+    const outbox = (await harness.repository.get(submitted.id))!.outbox;
+    assert.deepEqual(
+      outbox.map((alert) => `${alert.kind}>${alert.to}`),
+      ['claim-submitted>reviewers', 'submission-receipt>partner', 'consent-notice>customer'],
+    );
+    const approved = await harness.service.approve(
+      reviewer(),
+      submitted.id,
+      (await harness.service.startReview(reviewer(), submitted.id, submitted.version)).version,
+    );
+    const kinds = (await harness.repository.get(approved.id))!.outbox.map((alert) => alert.kind);
+    assert.equal(kinds.filter((kind) => kind === 'consent-notice').length, 1, 'no second notice at approval');
+
+    // Long after the consent period: still possible, and final.
+    const associated = await claimAt(harness, 'Associated', m365Details({ workloads: ['Viva'] }));
+    harness.clock.advance(90 * 24 * 60 * 60 * 1000);
+    const declined = await harness.service.optOut(customer(), associated.id, associated.version);
+    assert.equal(declined.status, 'Rejected');
+    assert.deepEqual([declined.rejection?.reason, declined.rejection?.final], ['customer-declined', true]);
+    assert.deepEqual(declined.terms, {
+      catalogue: 'partner-center-2023',
+      customerOptOut: 'any-time',
+      consentNoticeAt: 'submission',
+      disputeInformationRequest: true,
+    });
+  });
+
+  it('partner-center-2023: a disputed claim may go back to partner action required; seed-2020 refuses', async () => {
+    for (const name of ['partner-center-2023', 'seed-2020'] as const) {
+      harness = await createHarness({ policy: name });
+      const disputed = await claimAt(harness, 'Disputed');
+      const asking = harness.service.requestInformation(reviewer(), disputed.id, disputed.version, {
+        reasons: ['missing-customer-acknowledgement'],
+        comment: 'Sign page 3.',
+      });
+      if (name === 'seed-2020') {
+        await assert.rejects(asking, { code: 'invalid-transition' });
+      } else {
+        const asked = await asking;
+        assert.equal(asked.status, 'PartnerActionRequired');
+        const back = await harness.service.resubmit(partner(), asked.id, asked.version, {});
+        assert.equal(back.status, 'InReview');
+      }
+      await harness.cleanup();
+    }
+  });
+
+  it('each preset names programs and solution areas as Partner Center did then, in English', () => {
+    assert.equal(createPolicy().catalogue, 'seed-2020');
+    assert.equal(createPolicy({ name: 'partner-center-2023' }).catalogue, 'partner-center-2023');
+    assert.equal(programName('OSA'), 'OSA Sell (Online Services Advisory Sell)');
+    assert.equal(programName('OSA', 'partner-center-2023'), 'MCI BizApps Presales Advisor');
+    assert.equal(solutionAreaName('Microsoft 365', 'partner-center-2023'), 'Modern Work and Security');
+    assert.equal(solutionAreaName('Microsoft 365'), 'Microsoft 365');
+  });
+
+  it('a claim keeps the terms it was filed under when the deployment changes preset', async () => {
+    harness = await createHarness({ policy: 'seed-2020' });
+    const draft = await claimAt(harness, 'Draft');
+    await harness.repository.close();
+    harness = await createHarness({ policy: 'partner-center-2023', dataDir: harness.dataDir, start: harness.clock.now() });
+    const submitted = await harness.service.submit(partner(), draft.id, draft.version);
+    const kinds = (await harness.repository.get(submitted.id))!.outbox.map((alert) => alert.kind);
+    assert.ok(!kinds.includes('consent-notice'), 'seed terms: the notice comes with approval');
+    await assert.rejects(harness.service.optOut(customer(), submitted.id, submitted.version), { code: 'invalid-transition' });
+    assert.equal(submitted.terms?.catalogue, 'seed-2020');
   });
 });

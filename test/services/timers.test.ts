@@ -198,7 +198,12 @@ describe('timers', () => {
     const outcome = (claimId: string) =>
       fired.filter((firing) => firing.claimId === claimId).map((firing) => `${firing.deadline}:${firing.kind}:${firing.outcome}`);
 
-    assert.deepEqual(outcome(submitted.id), ['reviewStart:near:superseded', 'reviewStart:due:alerted']);
+    assert.deepEqual(outcome(submitted.id), [
+      'reviewStart:near:superseded',
+      'reviewStart:due:alerted',
+      'decision:near:superseded',
+      'decision:due:alerted',
+    ]);
     assert.deepEqual(outcome(waiting.id), ['partnerResponse:near:superseded', 'partnerResponse:due:transitioned']);
     assert.deepEqual(outcome(approved.id), ['consentWindow:due:transitioned']);
     assert.deepEqual(outcome(rejected.id), [
@@ -215,7 +220,8 @@ describe('timers', () => {
     assert.equal(late.deadlines.disputeWindow, new Date(now.getTime() + 30 * DAY).toISOString());
 
     assert.deepEqual(await harness.service.tick(now), []);
-    assert.equal((await outbox(harness, submitted.id)).filter((alert) => alert.kind === 'review-sla-overdue').length, 1);
+    const overdue = (await outbox(harness, submitted.id)).filter((alert) => alert.kind === 'review-sla-overdue');
+    assert.deepEqual(overdue.map((alert) => alert.data.deadlineName), ['reviewStart', 'decision'], 'once each');
     assert.equal((await outbox(harness, submitted.id)).filter((alert) => alert.kind === 'review-sla-near').length, 0);
   });
 
