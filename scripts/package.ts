@@ -2,8 +2,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { crc32, deflateRawSync } from 'node:zlib';
 import AjvDraft04Module from 'ajv-draft-04';
+import { parse as parseEnv } from 'dotenv';
+import { zipSync, type Zippable } from 'fflate';
+import { PNG } from 'pngjs';
 import addFormatsModule from 'ajv-formats';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 
@@ -33,27 +35,6 @@ export class PackageError extends Error {
 // ---------------------------------------------------------------------------------------------
 // Environment files and placeholders.
 
-/**
- * Parses KEY=VALUE lines as the Microsoft 365 Agents Toolkit writes them: `#` comments and
- * blank lines are skipped, the value is everything after the first `=`, trimmed, and one pair of
- * matching surrounding quotes is removed.
- */
-export function parseEnvFile(text: string, source = 'env file'): Record<string, string> {
-  const values: Record<string, string> = {};
-  text.split(/\r?\n/).forEach((line, index) => {
-    const trimmed = line.trim();
-    if (!trimmed || trimmed.startsWith('#')) return;
-    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/.exec(trimmed);
-    if (!match) throw new PackageError([`${source}:${index + 1}: expected KEY=VALUE, found "${trimmed}"`]);
-    let value = match[2]!.trim();
-    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0])) {
-      value = value.slice(1, -1);
-    }
-    values[match[1]!] = value;
-  });
-  return values;
-}
-
 const PLACEHOLDER = /\$\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
 /** Names of the `${{NAME}}` placeholders in a text, in order of first use. */
@@ -82,66 +63,19 @@ export function substitutePlaceholders(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Zip writing (PKWARE APPNOTE 6.3: local headers, deflated data, central directory, end record).
+// Zip writing (fflate). A fixed modification time, so the same inputs always give the same bytes.
 
 export interface ZipEntry {
   name: string;
   data: Buffer;
 }
 
-// 1980-01-01 00:00 in MS-DOS format, so the same inputs always give the same bytes.
-const DOS_TIME = 0;
-const DOS_DATE = (0 << 9) | (1 << 5) | 1;
+const FIXED_MTIME = '1980-01-01T00:00:00';
 
 export function createZip(entries: readonly ZipEntry[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const entry of entries) {
-    const name = Buffer.from(entry.name, 'utf8');
-    const compressed = deflateRawSync(entry.data, { level: 9 });
-    const crc = crc32(entry.data) >>> 0;
-
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed: 2.0 (deflate)
-    local.writeUInt16LE(0x0800, 6); // names are UTF-8
-    local.writeUInt16LE(8, 8); // method: deflate
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(compressed.length, 18);
-    local.writeUInt32LE(entry.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28); // extra field length
-    locals.push(local, name, compressed);
-
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4); // version made by
-    central.writeUInt16LE(20, 6); // version needed
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt16LE(DOS_TIME, 12);
-    central.writeUInt16LE(DOS_DATE, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(compressed.length, 20);
-    central.writeUInt32LE(entry.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    // extra, comment, disk number, internal and external attributes: all zero
-    central.writeUInt32LE(offset, 42);
-    centrals.push(central, name);
-
-    offset += local.length + name.length + compressed.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
+  const files: Zippable = {};
+  for (const entry of entries) files[entry.name] = [new Uint8Array(entry.data), { level: 9, mtime: FIXED_MTIME }];
+  return Buffer.from(zipSync(files));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,13 +141,14 @@ export function describeErrors(file: string, errors: readonly ErrorObject[] | nu
   });
 }
 
-/** Width and height from a PNG's IHDR chunk, or undefined when the bytes are not a PNG. */
+/** Width and height of a PNG (pngjs), or undefined when the bytes are not one. */
 export function pngSize(data: Buffer): { width: number; height: number } | undefined {
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  if (data.length < 24 || !data.subarray(0, 8).equals(signature) || data.toString('latin1', 12, 16) !== 'IHDR') {
+  try {
+    const { width, height } = PNG.sync.read(data);
+    return { width, height };
+  } catch {
     return undefined;
   }
-  return { width: data.readUInt32BE(16), height: data.readUInt32BE(20) };
 }
 
 /** The files of an app package, by name, with placeholders already replaced. */
@@ -374,7 +309,8 @@ export function buildAppPackage(options: BuildOptions = {}): BuildResult {
   const appPackageDir = join(rootDir, 'appPackage');
   const envFile = options.envFile ?? join(rootDir, 'env', `.env.${envName}`);
   if (!existsSync(envFile)) throw new PackageError([`no environment file ${relative(process.cwd(), envFile) || envFile}`]);
-  const fromFile = parseEnvFile(readFileSync(envFile, 'utf8'), envFile);
+  // The toolkit's env files are dotenv files.
+  const fromFile = parseEnv(readFileSync(envFile, 'utf8'));
   // A variable set in the process environment wins over the file, as in the toolkit.
   const variables: Record<string, string | undefined> = { ...fromFile, TEAMSFX_ENV: envName };
   for (const [name, value] of Object.entries(processEnv)) if (value) variables[name] = value;
