@@ -30,8 +30,6 @@ export interface ServerOptions {
 
 export interface BotServer {
   server: restify.Server;
-  /** Requests being handled right now. */
-  inFlight(): number;
   /** Stops accepting connections and resolves once every request in flight has finished. */
   drain(timeoutMs: number): Promise<void>;
 }
@@ -112,7 +110,6 @@ export function createServer(options: ServerOptions): BotServer {
 
   return {
     server,
-    inFlight: () => inFlight,
     drain: async (timeoutMs) => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const deadline = Date.now() + timeoutMs;

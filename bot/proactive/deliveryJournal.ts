@@ -60,11 +60,6 @@ export class DeliveryJournal {
     return this.latest.get(entryId(key, WHOLE_ALERT))?.state === 'done';
   }
 
-  /** Entries still `sending`: sends a crash interrupted. */
-  interrupted(): JournalEntry[] {
-    return [...this.latest.values()].filter((entry) => entry.state === 'sending');
-  }
-
   async record(key: string, target: string, state: Exclude<JournalState, 'done'>, activityId?: string): Promise<void> {
     await this.append({ key, target, state, at: this.now(), ...(activityId ? { activityId } : {}) });
   }

@@ -16,8 +16,6 @@ export type ReviewerChannelOutcome = 'set' | 'not-a-channel';
 export interface ProactiveHooksOptions {
   references: ConversationReferenceStore;
   cardCopies?: CardCopies;
-  /** Tells the reviewer what happened, in their language (default: bot.reviewerChannelSet / bot.reviewerChannelOnlyInChannel). */
-  confirmReviewerChannel?: (context: TurnContext, user: UserContext, outcome: ReviewerChannelOutcome) => Promise<void>;
   /** Called after a reference was stored or refreshed: e.g. kick the outbox so waiting alerts go. */
   onReachable?: (stored: StoredReference) => void;
   log?: (message: string, error?: unknown) => void;
@@ -47,10 +45,6 @@ export class ProactiveHooks implements ConversationHooks {
     const stored = await this.options.references.setReviewerChannel(context.activity, actor);
     if (stored) this.options.onReachable?.(stored);
     const outcome: ReviewerChannelOutcome = stored ? 'set' : 'not-a-channel';
-    if (this.options.confirmReviewerChannel) {
-      await this.options.confirmReviewerChannel(context, user, outcome);
-      return;
-    }
     const key = CONFIRMATION_KEYS[outcome];
     if (user.translator.has(key)) await context.sendActivity(user.translator.t(key));
     else this.options.log?.(`reviewer channel ${outcome}; no message "${key}" to tell the reviewer`);

@@ -25,9 +25,4 @@ export class CachingDirectory implements Directory {
     this.entries.set(key, { user, at: now });
     return user;
   }
-
-  /** Forgets everything, e.g. after a role was granted or revoked in chat. */
-  clear(): void {
-    this.entries.clear();
-  }
 }

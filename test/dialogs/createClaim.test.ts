@@ -1,7 +1,7 @@
 import { PROGRAMS, programName } from '../../services/catalogue.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Activity } from 'botbuilder';
 import { translatorFor } from '../../cards/i18n/i18n.js';
@@ -19,6 +19,7 @@ import {
   type FileHost,
 } from './support/dialogHarness.js';
 import { literal } from '../../cards/markdown.js';
+import { storedFilesIn } from '../support/storedFiles.js';
 
 // The create-claim dialog end to end, with a real claim service, FileStorage and a local
 // stand-in for SharePoint: every reply checked, bad input at every step, back, cancel, restart.
@@ -285,8 +286,7 @@ describe('create-claim dialog', () => {
       const after = (await draft())[0]!;
       assert.equal(after.version, before!.version);
       assert.equal(after.poe.length, 0);
-      const folder = join(bot.service.dataDir, 'poe', after.id);
-      assert.deepEqual(await readdir(folder).catch(() => []), [], 'no bytes are kept for a refused file');
+      assert.deepEqual(await storedFilesIn(bot.service.dataDir, 'poe'), [], 'no bytes are kept for a refused file');
 
       replies = await bot.say('back');
       assert.equal(cardTitle(replies[0]), en.t('dialogs.contacts.heading'));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createPolicy } from '../../services/policy.js';
 import { BOT_FILE_HOSTS, DEFAULT_POE_HOSTS, PoeFileError, PoeFiles, TEAMS_FILE_DOWNLOAD_INFO, type IncomingFile } from '../../dialogs/poeFiles.js';
 import { fileMessage, startFileHost, tempDir, type FileHost } from './support/dialogHarness.js';
+import { storedFilesIn } from '../support/storedFiles.js';
 
 // Downloading PoE: only from allowed hosts (no request otherwise), only accepted types, never
 // more than the limit, stored atomically with its SHA-256.
@@ -78,7 +79,7 @@ describe('PoE files', () => {
     await assert.rejects(poe.store(only('big.pdf', host.put('big.pdf', big)), 'C1'), (error: PoeFileError) => error.problem === 'file-too-large');
     const huge = fileOf('pdf', rules.maxBytes * 5);
     await assert.rejects(poe.store(only('huge.pdf', host.put('huge.pdf', huge, { chunked: true })), 'C1'), (error: PoeFileError) => error.problem === 'file-too-large');
-    assert.deepEqual(await readdir(join(dir.path, 'poe', 'C1')).catch(() => []), [], 'no partial file is left behind');
+    assert.deepEqual(await storedFilesIn(dir.path, 'poe'), [], 'no partial file is left behind');
   });
 
   it('a redirect to a host outside the allow-list is not followed', async () => {
@@ -172,7 +173,7 @@ describe('PoE files', () => {
     it('refuses an HTML page named .pdf, and leaves nothing on disk', async () => {
       await refusedAs('invoice.pdf', html);
       await refusedAs('invoice.pdf', Buffer.concat([html, fileOf('pdf', 1000)]), true);
-      assert.deepEqual(await readdir(join(dir.path, 'poe', 'C2')).catch(() => []), []);
+      assert.deepEqual(await storedFilesIn(dir.path, 'poe'), []);
     });
 
     it('refuses other formats under a borrowed extension', async () => {

@@ -1,7 +1,5 @@
 import { programName } from '../../services/catalogue.js';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describeIssues } from '../../cards/i18n/errorMessages.js';
 import { translatorFor } from '../../cards/i18n/i18n.js';
 import type { Claim } from '../../services/model.js';
@@ -22,6 +20,7 @@ import {
 } from './support/e2eApp.js';
 import { CONTACTS, PDF, claimsOf, fileFrom, walkCreateClaim } from './support/journey.js';
 import { literal } from '../../cards/markdown.js';
+import { storedFilesIn } from '../support/storedFiles.js';
 
 // Issue 3, "Done when": bad input at every step of the real server gets a clear message and
 // changes nothing: the store is read after each refusal (`app.claims`, `app.repository`).
@@ -172,7 +171,7 @@ describe('e2e: bad input gets a clear message and changes nothing', function () 
     claim = await reviewerView(draft.id);
     assert.equal(claim.version, saved);
     assert.equal(claim.poe.length, 0);
-    assert.deepEqual(await readdir(join(e2e.dataDir, 'poe', draft.id)).catch(() => []), [], 'no bytes are kept for a refused file');
+    assert.deepEqual(await storedFilesIn(e2e.dataDir, 'poe'), [], 'no bytes are kept for a refused file');
 
     // The claim is still a complete-able draft: a good file and the flow goes on.
     replies = await e2e.say(PARTNER, fileFrom(e2e, 'ack.pdf', PDF));
