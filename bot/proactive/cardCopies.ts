@@ -194,16 +194,18 @@ export class CardCopies {
       });
     } catch (error) {
       const failure = classifyConnectorError(error, this.options.clock.now().getTime());
-      log?.(`could not update a card of ${claimId} in ${copy.conversationKey}: ${failure.detail}`);
       if (failure.kind === 'conversation-gone' || failure.kind === 'rejected') {
         // The message or the chat is gone: nothing left to keep current.
+        log?.(`a card of ${claimId} in ${copy.conversationKey} is gone, no longer kept current: ${failure.detail}`);
         if (failure.kind === 'conversation-gone' && failure.code !== 'ConversationNotFound') {
           await this.options.references.markDead(copy.conversationKey, failure.code);
         }
         await this.forget(claimId, copy);
         return { kind: 'done' };
       }
+      // Throttling and passing faults are retried in the lane; only giving up is worth a log line.
       if (attempt >= MAX_UPDATE_ATTEMPTS) {
+        log?.(`could not update a card of ${claimId} in ${copy.conversationKey} after ${attempt} attempts: ${failure.detail}`);
         this.stats.failed += 1;
         return { kind: 'done' };
       }
