@@ -34,7 +34,7 @@ const TEAMS_WINDOWS = [
 
 interface Health {
   outbox: { pending: number; deadLetters: number; sentTotal: number; recentDeadLetters: { kind: string; reason: string }[] };
-  cardUpdates: { updated: number; coalesced: number };
+  cardUpdates: { updated: number; coalesced: number; failed: number };
 }
 
 describe('e2e: delivery is truthful, and each card is updated once', function () {
@@ -268,6 +268,25 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
     assert.ok(e2e.connector.updates().length > before);
     assertWithinTeamsLimits(proactiveTraffic(REVIEWER), 'reviewer chat');
     assertWithinTeamsLimits(proactiveTraffic(PARTNER), 'partner chat');
+  });
+
+  it('a card update refused with 503, then 429, is retried in its lane and lands once, without a log line', async () => {
+    await start();
+    const claim = await claimInReview();
+    await e2e.say(PARTNER, `claim ${claim.id}`, { replyId: 'partner-card' });
+    await e2e.quiet();
+    const put = { method: 'PUT', path: /\/activities\/partner-card$/ };
+    e2e.connector.script(put, { status: 503, body: { error: { code: 'ServiceUnavailable', message: 'down' } } });
+    e2e.connector.script(put, { status: 429, headers: { 'retry-after': '1' }, body: { error: { code: 'Throttled', message: 'slow down' } } });
+    await e2e.app.claims.comment(actorOf(REVIEWER), claim.id, claim.version, { text: 'Updated in the end' });
+    await eventually(() => accepted(e2e.updatesOf(PARTNER, 'partner-card')).length === 1, 'the update landed', 15_000);
+    await e2e.quiet(300);
+    const tries = e2e.updatesOf(PARTNER, 'partner-card');
+    assert.deepEqual(tries.map((request) => request.status), [503, 429, 200]);
+    assert.ok(tries[2]!.at - tries[1]!.at >= 1000, 'waited out the Retry-After');
+    assertShows(cardIn(tries[2]!.body), 'Updated in the end');
+    assert.deepEqual(e2e.logs.filter((line) => line.includes('card of')), []);
+    assert.equal((await health()).cardUpdates.failed, 0, 'retried, not given up');
   });
 
   it('an "action needed" alert stays readable after the claim is approved, with one line saying where it is now', async () => {
