@@ -37,6 +37,17 @@ describe('consent by email', () => {
   });
   afterEach(async () => harness.cleanup());
 
+  /** A mailer writing .eml files into the harness's outbox folder. */
+  const emlMailer = (timeZone: string) =>
+    new ConsentMailer({
+      tokens,
+      sender: new EmlOutboxSender(join(harness.dataDir, 'outbox-mail'), harness.clock),
+      publicBaseUrl: 'http://localhost:3978',
+      from: 'notices@contoso.com',
+      defaultLocale: 'en',
+      timeZone,
+    });
+
   it('writes an .eml with the complete notice and a signed link when Graph is not configured', async () => {
     const claim = await claimAt(harness, 'Approved');
     const config = loadDirectoryConfig({ DATA_DIR: harness.dataDir, PUBLIC_BASE_URL: 'https://bot.example.com/' });
@@ -97,14 +108,7 @@ describe('consent by email', () => {
     const facts = consentFactsFromAlert(alert);
     assert.deepEqual(facts.contacts.map((contact) => contact.email), ['ana@fabrikam.es', 'tomas@fabrikam.com.br']);
 
-    const mailer = new ConsentMailer({
-      tokens,
-      sender: new EmlOutboxSender(join(harness.dataDir, 'outbox-mail'), harness.clock),
-      publicBaseUrl: 'http://localhost:3978',
-      from: 'notices@contoso.com',
-      defaultLocale: 'en',
-      timeZone: 'Europe/Madrid',
-    });
+    const mailer = emlMailer('Europe/Madrid');
     const sent = await mailer.send(facts);
     assert.deepEqual(sent.map((mail) => mail.locale), ['es', 'pt-BR']);
     const spanish = readEml(await readFile(sent[0]!.location, 'utf8'));
@@ -126,14 +130,7 @@ describe('consent by email', () => {
     const facts = consentFactsFromAlert(alert);
     assert.equal(facts.optOutUntil, undefined);
     assert.equal(Date.parse(facts.linkExpiresAt) - Date.parse(alert.createdAt), 365 * 24 * 60 * 60 * 1000);
-    const mailer = new ConsentMailer({
-      tokens,
-      sender: new EmlOutboxSender(join(harness.dataDir, 'outbox-mail'), harness.clock),
-      publicBaseUrl: 'http://localhost:3978',
-      from: 'notices@contoso.com',
-      defaultLocale: 'en',
-      timeZone: 'UTC',
-    });
+    const mailer = emlMailer('UTC');
     const [sent] = await mailer.send(facts);
     const { plain } = readEml(await readFile(sent!.location, 'utf8'));
     assert.ok(plain.includes("you can opt out at any time"), plain);

@@ -18,8 +18,8 @@ import {
   verbsOf,
   type E2E,
 } from './support/e2eApp.js';
-import { m365Details, poeFile, REVIEW_TENANT } from '../support/serviceHarness.js';
-import { CUSTOMER_DOMAIN, PDF, walkCreateClaim } from './support/journey.js';
+import { REVIEW_TENANT } from '../support/serviceHarness.js';
+import { claimInReview, CUSTOMER_DOMAIN, PDF, walkCreateClaim } from './support/journey.js';
 
 // Issue 4 through the real app: a reviewer starts a review and asks for information from the
 // claim card (`adaptiveCard/action` invokes carrying the card's `replyToId`), the partner responds
@@ -86,12 +86,7 @@ describe('e2e: decisions and consent from cards (Universal Actions)', function (
     const eve = { aadObjectId: 'aad-eve', tenantId: REVIEW_TENANT, name: 'Eve Reviewer', locale: 'en-US' };
     // Teams tells the bot the member's email (the roster knows Eve only by it).
     e2e.connector.script({ method: 'GET', path: /\/members\/29%3Aaad-eve$/ }, { status: 200, body: { id: '29:aad-eve', aadObjectId: 'aad-eve', email, userPrincipalName: email } }, 5);
-    const { claims } = e2e.app;
-    const partner = actorOf(PARTNER);
-    let claim = await claims.create(partner, m365Details({ workloads: ['Intune'] }));
-    claim = await claims.addPoe(partner, claim.id, claim.version, poeFile());
-    claim = await claims.submit(partner, claim.id, claim.version);
-    claim = await claims.startReview(actorOf(REVIEWER), claim.id, claim.version);
+    const claim = await claimInReview(e2e, 'Intune');
 
     const response = await e2e.click(eve, 'approve', { claimId: claim.id, version: claim.version, approveComment: '' });
     assertShows(invokeCard(response), en.t('claims.status.Approved'));

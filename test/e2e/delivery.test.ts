@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { translatorFor } from '../../cards/i18n/i18n.js';
 import type { Alert, Claim } from '../../services/model.js';
 import type { RecordedRequest } from '../support/connectorStandIn.js';
-import { m365Details, poeFile } from '../support/serviceHarness.js';
+import { claimInReview as claimInReviewVia } from './support/journey.js';
 import {
   actorOf,
   assertShows,
@@ -53,12 +53,7 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
   }
 
   async function claimInReview(): Promise<Claim> {
-    const { claims } = e2e.app;
-    const partner = actorOf(PARTNER);
-    let claim = await claims.create(partner, m365Details({ workloads: ['Teams'] }));
-    claim = await claims.addPoe(partner, claim.id, claim.version, poeFile());
-    claim = await claims.submit(partner, claim.id, claim.version);
-    claim = await claims.startReview(actorOf(REVIEWER), claim.id, claim.version);
+    const claim = await claimInReviewVia(e2e);
     // The receipts and review alerts of the set-up go out first, so a test's scripted answers
     // meet the requests it means.
     await eventually(async () => (await outboxOf(claim.id)).every((alert) => alert.state !== 'pending'), 'the set-up alerts sent', 20_000);

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { translatorFor, type Translator } from '../../../cards/i18n/i18n.js';
 import type { Claim } from '../../../services/model.js';
 import type { TeamsUser } from '../../support/botClient.js';
-import { CUSTOMER_TENANT } from '../../support/serviceHarness.js';
+import { CUSTOMER_TENANT, m365Details, poeFile } from '../../support/serviceHarness.js';
 import { actionTitled, cardTitle, fileMessage, submit, textOf } from '../../dialogs/support/dialogHarness.js';
-import { actorOf, type E2E, type Reply } from './e2eApp.js';
+import { actorOf, PARTNER, REVIEWER, type E2E, type Reply } from './e2eApp.js';
 
 // The partner's create-claim conversation, step by step, as the dialogs' own tests drive it, but
 // over HTTP through the real server. Each step asserts the reply that asks the next question.
@@ -115,4 +115,14 @@ export async function walkCreateClaim(e2e: E2E, person: TeamsUser, until: Journe
   assert.equal(replies.length, 1);
   journey.asked = replies;
   return journey;
+}
+
+/** A claim Contoso filed for `workload`, in review: set up through the service, not the chat. */
+export async function claimInReview(e2e: E2E, workload: NonNullable<Claim['details']['workloads']>[number] = 'Teams'): Promise<Claim> {
+  const { claims } = e2e.app;
+  const partner = actorOf(PARTNER);
+  let claim = await claims.create(partner, m365Details({ workloads: [workload] }));
+  claim = await claims.addPoe(partner, claim.id, claim.version, poeFile());
+  claim = await claims.submit(partner, claim.id, claim.version);
+  return claims.startReview(actorOf(REVIEWER), claim.id, claim.version);
 }
