@@ -1,9 +1,9 @@
 import type { TurnContext } from 'botbuilder';
 import type { Actor } from '../services/actor.js';
 import type { RosterAdministration } from '../services/directory/rosterAdministration.js';
-import type { ParsedCommand } from './commands.js';
+import type { ParsedCommand } from '../dialogs/commands.js';
 import type { AdminCommands } from './claimsBot.js';
-import type { UserContext } from './userContext.js';
+import type { UserContext } from '../dialogs/userContext.js';
 import { literal } from '../cards/markdown.js';
 
 // Partner admins grant and revoke roles by chat: `grant <email> <role>`, `revoke <email> <role>`,

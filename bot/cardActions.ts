@@ -11,7 +11,7 @@ import type { ClaimService } from '../services/claimService.js';
 import { DomainError, isDomainError, publicError, type FieldIssue } from '../services/errors.js';
 import { INFORMATION_REASONS, REVIEWER_REJECTION_REASONS, type Claim } from '../services/model.js';
 import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
-import { userContextOf, type UserContext } from './userContext.js';
+import { userContextOf, type UserContext } from '../dialogs/userContext.js';
 import type { Clock } from '../services/clock.js';
 import { clickedCardOf, whileHandlingClick } from './proactive/clickedCard.js';
 

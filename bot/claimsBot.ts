@@ -24,24 +24,15 @@ import type { ClaimService } from '../services/claimService.js';
 import { DomainError } from '../services/errors.js';
 import type { Claim } from '../services/model.js';
 import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
-import { parseCommand, type ParsedCommand } from './commands.js';
-import { userContextOf, type UserContext } from './userContext.js';
+import { parseCommand, type ParsedCommand } from '../dialogs/commands.js';
+import type { ConversationFlows } from '../dialogs/conversationFlows.js';
+import { userContextOf, type UserContext } from '../dialogs/userContext.js';
 import type { Clock } from '../services/clock.js';
 
 // Routing: Teams activities become an actor and a command; results become cards. The bot holds
 // no claim logic: everything that changes a claim goes through the claim service.
 
 /** Multi-turn conversations (dialogs/), seen from the router. */
-export interface ConversationFlows {
-  /** Continues the dialog in progress, if any; true when it handled the turn. */
-  continueActive(context: TurnContext, actor: Actor, user: UserContext): Promise<boolean>;
-  begin(context: TurnContext, actor: Actor, user: UserContext, command: ParsedCommand): Promise<void>;
-  /** Ends the dialog in progress; true when there was one. */
-  cancel(context: TurnContext): Promise<boolean>;
-  /** Saves dialog state at the end of the turn. */
-  save(context: TurnContext): Promise<void>;
-}
-
 export interface CardActionHandler {
   handle(context: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse>;
 }

@@ -1,8 +1,7 @@
 import { ConversationState, type Storage, type TurnContext } from 'botbuilder';
 import { DialogSet, type DialogContext, type DialogState } from 'botbuilder-dialogs';
-import type { ConversationFlows } from '../bot/claimsBot.js';
-import type { ParsedCommand, Verb } from '../bot/commands.js';
-import type { UserContext } from '../bot/userContext.js';
+import type { ParsedCommand, Verb } from './commands.js';
+import type { UserContext } from './userContext.js';
 import type { Actor } from '../services/actor.js';
 import type { ClaimService } from '../services/claimService.js';
 import type { Policy } from '../services/policy.js';
@@ -20,6 +19,17 @@ import { connectorAuthorization } from './connectorAuthorization.js';
 // The router's view of the dialogs. The dialog stack lives in ConversationState on the bot's
 // Storage (the durable FileStorage in production), saved at the end of every turn, so a
 // conversation stopped half-way continues where it was after a restart.
+
+/** What the bot's router asks of the conversations (ClaimsBot composes them). */
+export interface ConversationFlows {
+  /** Continues the dialog in progress, if any; true when it handled the turn. */
+  continueActive(context: TurnContext, actor: Actor, user: UserContext): Promise<boolean>;
+  begin(context: TurnContext, actor: Actor, user: UserContext, command: ParsedCommand): Promise<void>;
+  /** Ends the dialog in progress; true when there was one. */
+  cancel(context: TurnContext): Promise<boolean>;
+  /** Saves dialog state at the end of the turn. */
+  save(context: TurnContext): Promise<void>;
+}
 
 export interface DialogFlowsOptions {
   claims: ClaimService;

@@ -1,5 +1,5 @@
 import type { TurnContext } from 'botbuilder';
-import type { UserContext } from '../bot/userContext.js';
+import type { UserContext } from './userContext.js';
 import type { Actor } from '../services/actor.js';
 import type { ClaimService } from '../services/claimService.js';
 import type { PoeInput } from '../services/model.js';

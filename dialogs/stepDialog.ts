@@ -1,6 +1,6 @@
 import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import type { TurnContext } from 'botbuilder';
-import { parseCommand, withoutMentions } from '../bot/commands.js';
+import { parseCommand, withoutMentions } from './commands.js';
 import { describeError } from '../cards/i18n/errorMessages.js';
 import type { Translator } from '../cards/i18n/i18n.js';
 import { DomainError } from '../services/errors.js';

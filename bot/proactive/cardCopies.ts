@@ -13,9 +13,8 @@ import { KeyedMutex } from '../../services/store/keyedMutex.js';
 import { backoffMs, classifyConnectorError } from './connectorErrors.js';
 import type { ConversationLanes, LaneVerdict } from './conversationLanes.js';
 import { conversationReferenceOf, type ConversationReferenceStore } from './conversationReferences.js';
-import type { ProactiveAdapter } from './outboxDelivery.js';
 import { prepareProactiveClient } from './proactiveClient.js';
-import { continueConversation } from './proactiveTurn.js';
+import { continueConversation, type ProactiveAdapter } from './proactiveTurn.js';
 import type { Recipient } from './recipients.js';
 import type { ClickedCard } from './clickedCard.js';
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { RoleSchema, type Role } from '../../services/actor.js';
 import { removeFileDurably, writeFileDurably } from '../../services/store/durableJsonFile.js';
 import { KeyedMutex } from '../../services/store/keyedMutex.js';
-import { userContextOf } from '../userContext.js';
+import { userContextOf } from '../../dialogs/userContext.js';
 import type { Clock } from '../../services/clock.js';
 
 // Where people can be reached: one conversation reference per personal chat (tenant + AAD user

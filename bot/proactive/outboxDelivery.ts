@@ -1,4 +1,4 @@
-import { CardFactory, type ConversationParameters, type ConversationReference, type TurnContext } from 'botbuilder';
+import { CardFactory, type ConversationParameters } from 'botbuilder';
 import type { DeliveryOutcome } from '../../services/claimService.js';
 import type { Clock } from '../../services/clock.js';
 import type { Alert } from '../../services/model.js';
@@ -8,7 +8,7 @@ import { backoffMs, classifyConnectorError, type ConnectorFailure } from './conn
 import { conversationReferenceOf, type ConversationReferenceStore } from './conversationReferences.js';
 import type { ConversationLanes, LaneVerdict } from './conversationLanes.js';
 import { DeliveryJournal } from './deliveryJournal.js';
-import { continueConversation, createConversation } from './proactiveTurn.js';
+import { continueConversation, createConversation, type ProactiveAdapter } from './proactiveTurn.js';
 import { prepareProactiveClient } from './proactiveClient.js';
 import type { DeliverySettings } from './proactiveConfig.js';
 import { recipientOf, resolveRecipients, roleOf, type AlertRenderer, type Recipient } from './recipients.js';
@@ -37,23 +37,6 @@ export type AlertStateReader = (claimId: string, alertId: string) => Promise<Ale
 
 export function alertStateFrom(repository: Pick<ClaimRepository, 'get'>): AlertStateReader {
   return async (claimId, alertId) => (await repository.get(claimId))?.outbox.find((alert) => alert.id === alertId)?.state;
-}
-
-/** What the worker needs of botbuilder's CloudAdapter. */
-export interface ProactiveAdapter {
-  continueConversationAsync(
-    botAppId: string,
-    reference: Partial<ConversationReference>,
-    logic: (context: TurnContext) => Promise<void>,
-  ): Promise<void>;
-  createConversationAsync(
-    botAppId: string,
-    channelId: string,
-    serviceUrl: string,
-    audience: string | undefined,
-    conversationParameters: ConversationParameters,
-    logic: (context: TurnContext) => Promise<void>,
-  ): Promise<void>;
 }
 
 export type UnreachableOutcome = 'handled' | 'not-handled';

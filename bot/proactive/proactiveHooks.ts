@@ -2,7 +2,7 @@ import type { TurnContext } from 'botbuilder';
 import type { Actor } from '../../services/actor.js';
 import type { Claim } from '../../services/model.js';
 import type { ConversationHooks } from '../claimsBot.js';
-import type { UserContext } from '../userContext.js';
+import type { UserContext } from '../../dialogs/userContext.js';
 import type { CardCopies } from './cardCopies.js';
 import { conversationKeyOf, type ConversationReferenceStore, type StoredReference } from './conversationReferences.js';
 import { recipientOf, type RecipientRole } from './recipients.js';

@@ -1,10 +1,26 @@
-import type { ConversationReference, TurnContext } from 'botbuilder';
-import type { ProactiveAdapter } from './outboxDelivery.js';
+import type { ConversationParameters, ConversationReference, TurnContext } from 'botbuilder';
 
 // botbuilder runs a proactive callback through the adapter's middleware, and when the adapter
 // has an `onTurnError` (the running app always does) a failure inside the callback goes to that
 // handler instead of to the caller: a 403 or 429 from the connector would look like a success.
 // These wrappers keep the failure and rethrow it after the call, so delivery sees every answer.
+
+/** What proactive messaging needs of botbuilder's CloudAdapter. */
+export interface ProactiveAdapter {
+  continueConversationAsync(
+    botAppId: string,
+    reference: Partial<ConversationReference>,
+    logic: (context: TurnContext) => Promise<void>,
+  ): Promise<void>;
+  createConversationAsync(
+    botAppId: string,
+    channelId: string,
+    serviceUrl: string,
+    audience: string | undefined,
+    conversationParameters: ConversationParameters,
+    logic: (context: TurnContext) => Promise<void>,
+  ): Promise<void>;
+}
 
 export async function continueConversation(
   adapter: ProactiveAdapter,

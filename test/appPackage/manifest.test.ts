@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import AjvDraft04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
-import { parseCommand, type Verb } from '../../bot/commands.js';
+import { parseCommand, type Verb } from '../../dialogs/commands.js';
 import { SUPPORTED_LOCALES, type Locale } from '../../cards/i18n/i18n.js';
 
 // The manifest and its localization files, with placeholders replaced by test values, against the

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseCommand } from '../../bot/commands.js';
+import { parseCommand } from '../../dialogs/commands.js';
 import { SUPPORTED_LOCALES, translatorFor } from '../../cards/i18n/i18n.js';
 
 // The short answers a dialog takes at its choice steps (done, yes, no, submit, draft) must never
