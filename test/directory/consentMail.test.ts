@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { composeConsentMail, ConsentMailer, createConsentMailer } from '../../bot/consentMail.js';
-import { consentFactsFromAlert, consentFactsFromClaim, localeForRecipient } from '../../bot/consentMailNotice.js';
-import { EmlOutboxSender } from '../../bot/consentMailSender.js';
-import { ConsentTokens, loadConsentSecret } from '../../services/consent/consentTokens.js';
+import { composeConsentMail, ConsentMailer, createConsentMailer } from '../../consent/consentMail.js';
+import { consentFactsFromAlert, consentFactsFromClaim, localeForRecipient } from '../../consent/consentMailNotice.js';
+import { EmlOutboxSender } from '../../consent/consentMailSender.js';
+import { ConsentTokens, loadConsentSecret } from '../../consent/consentTokens.js';
 import { loadDirectoryConfig } from '../../services/directory/directoryConfig.js';
 import { openDirectory } from '../../services/directory/openDirectory.js';
 import { bizAppsDetails, claimAt, createHarness, CUSTOMER_TENANT, PARTNER_TENANT, type Harness } from '../support/serviceHarness.js';

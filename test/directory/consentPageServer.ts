@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import restify from 'restify';
-import { ConsentMailer } from '../../bot/consentMail.js';
-import { consentFactsFromClaim } from '../../bot/consentMailNotice.js';
-import { EmlOutboxSender } from '../../bot/consentMailSender.js';
-import { registerConsentRoutes } from '../../bot/consentPage.js';
-import { openConsentLinks, type ConsentLinks } from '../../services/consent/openConsent.js';
+import { ConsentMailer } from '../../consent/consentMail.js';
+import { consentFactsFromClaim } from '../../consent/consentMailNotice.js';
+import { EmlOutboxSender } from '../../consent/consentMailSender.js';
+import { registerConsentRoutes } from '../../consent/consentPage.js';
+import { openConsentLinks, type ConsentLinks } from '../../consent/openConsent.js';
 import type { Claim } from '../../services/model.js';
 import type { Harness } from '../support/serviceHarness.js';
 

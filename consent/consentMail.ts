@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { translatorFor, type Locale } from '../cards/i18n/i18n.js';
-import { contactKeyOf, type ConsentTokens } from '../services/consent/consentTokens.js';
+import { contactKeyOf, type ConsentTokens } from './consentTokens.js';
 import type { DirectoryConfig } from '../services/directory/directoryConfig.js';
 import { escapeHtml, localeForRecipient, noticeParagraphs, type ConsentNoticeFacts } from './consentMailNotice.js';
 import { EmlOutboxSender, GraphMailSender, type MailSender } from './consentMailSender.js';

@@ -1,8 +1,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { writeFileDurably } from '../store/durableJsonFile.js';
-import { KeyedMutex } from '../store/keyedMutex.js';
+import { writeFileDurably } from '../services/store/durableJsonFile.js';
+import { KeyedMutex } from '../services/store/keyedMutex.js';
 
 // Consent links are single use: once an opt-out went through, its token's nonce is recorded
 // here (durably) until the token would have expired anyway, and a second use is refused.
