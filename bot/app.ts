@@ -13,7 +13,7 @@ import { loadDirectoryConfig } from '../services/directory/directoryConfig.js';
 import { openDirectory } from '../services/directory/openDirectory.js';
 import type { Alert } from '../services/model.js';
 import { createPolicy } from '../services/policy.js';
-import { LowdbClaimRepository } from '../services/store/lowdbClaimRepository.js';
+import { LowdbClaimRepository } from '../storage/files/lowdbClaimRepository.js';
 import { keepDataPrivate } from '../services/store/privateFiles.js';
 import { ActorResolver } from './actorResolver.js';
 import { RosterChatCommands } from './adminCommands.js';
@@ -206,9 +206,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     teamsOnly: config.NODE_ENV === 'production',
     ...(config.HEALTH_KEY ? { healthKey: config.HEALTH_KEY } : {}),
     log,
-    health: () => ({
+    health: async () => ({
       authentication: config.authenticationDisabled ? 'disabled (local mode)' : 'enabled',
-      claims: repository.count(),
+      claims: await repository.count(),
       ...proactiveHealth(scheduler, outbox, cardCopies),
     }),
     routes: [
