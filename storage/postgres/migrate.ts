@@ -33,6 +33,10 @@ export async function migrate(pool: pg.Pool, clock: Clock): Promise<number[]> {
   const migrations = await loadMigrations();
   const client = await pool.connect();
   let failed: unknown;
+  const onError = (error: Error) => {
+    failed = error;
+  };
+  client.on('error', onError);
   try {
     // Another instance may hold the lock for as long as its migrations take.
     await client.query('SET statement_timeout = 0');
@@ -70,6 +74,7 @@ export async function migrate(pool: pg.Pool, clock: Clock): Promise<number[]> {
     failed = error;
     throw error;
   } finally {
+    client.off('error', onError);
     // A connection that failed mid-way is dropped, never handed back still holding the lock.
     client.release(failed instanceof Error ? failed : undefined);
   }

@@ -240,6 +240,12 @@ export class PostgresClaimRepository implements ClaimRepository {
         return translate(error);
       }
       let broken: Error | undefined;
+      // A connection cut while checked out (restart, failover) reports here, not as a crash;
+      // the next query on it fails and the transaction is rolled back by the server.
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await work(client);
@@ -252,7 +258,8 @@ export class PostgresClaimRepository implements ClaimRepository {
         if (retry && attempt < MAX_ATTEMPTS && isRetryable(error)) continue;
         return translate(error);
       } finally {
-        // A connection whose rollback failed is in an unknown state: dropped, not reused.
+        client.off('error', onError);
+        // A connection cut or whose rollback failed is in an unknown state: dropped, not reused.
         client.release(broken);
       }
     }
