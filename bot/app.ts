@@ -11,10 +11,11 @@ import { openConsentLinks } from '../services/consent/openConsent.js';
 import type { Directory } from '../services/directory/directory.js';
 import { loadDirectoryConfig } from '../services/directory/directoryConfig.js';
 import { openDirectory } from '../services/directory/openDirectory.js';
+import type { ClaimRepository } from '../services/claimRepository.js';
 import type { Alert } from '../services/model.js';
 import { createPolicy } from '../services/policy.js';
-import { LowdbClaimRepository } from '../storage/files/lowdbClaimRepository.js';
 import { keepDataPrivate } from '../services/store/privateFiles.js';
+import { openStorage } from '../storage/openStorage.js';
 import { ActorResolver } from './actorResolver.js';
 import { RosterChatCommands } from './adminCommands.js';
 import { CardActions } from './cardActions.js';
@@ -61,7 +62,7 @@ export interface RunningApp {
   listening: string;
   port: number;
   claims: ClaimService;
-  repository: LowdbClaimRepository;
+  repository: ClaimRepository;
   server: BotServer;
   stop(): Promise<void>;
 }
@@ -75,11 +76,20 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   await mkdir(config.dataDir, { recursive: true });
   await keepDataPrivate(config.dataDir);
 
-  const repository = new LowdbClaimRepository({ dataDir: config.dataDir });
-  await repository.open();
   const policy = createPolicy({ name: config.CPOR_POLICY, timeZone: config.CPOR_TIME_ZONE, holidays: config.CPOR_HOLIDAYS });
   // One clock for every part that reads time: the service, scheduler, delivery, links and caches.
   const clock = options.clock ?? systemClock;
+  const storage = await openStorage(
+    {
+      engine: config.STORE,
+      dataDir: config.dataDir,
+      ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
+      poolSize: config.DATABASE_POOL_SIZE,
+      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    },
+    { clock, log },
+  );
+  const repository = storage.claims;
   const claims = new ClaimService({ repository, policy, clock });
 
   const directoryConfig = loadDirectoryConfig(environment);
@@ -250,7 +260,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         await server.drain(DRAIN_TIMEOUT_MS);
         await scheduler.stop();
         await outbox.stop();
-        await repository.close();
+        await storage.close();
       })();
       return stopping;
     },

@@ -1,0 +1,56 @@
+import type { ClaimRepository } from '../services/claimRepository.js';
+import type { Clock } from '../services/clock.js';
+import { LowdbClaimRepository } from './files/lowdbClaimRepository.js';
+import { createPool } from './postgres/pool.js';
+import { PostgresClaimRepository } from './postgres/postgresClaimRepository.js';
+
+// Picks the engine from configuration: `files` (embedded under DATA_DIR, no set-up) or
+// `postgres` (DATABASE_URL; several instances may share the database).
+
+export const STORE_ENGINES = ['files', 'postgres'] as const;
+export type StoreEngine = (typeof STORE_ENGINES)[number];
+
+export interface StorageSettings {
+  engine: StoreEngine;
+  dataDir: string;
+  databaseUrl?: string;
+  poolSize?: number;
+  statementTimeoutMs?: number;
+}
+
+export interface OpenedStorage {
+  engine: StoreEngine;
+  claims: ClaimRepository;
+  /** Closes the repository, then the connections. */
+  close(): Promise<void>;
+}
+
+export async function openStorage(settings: StorageSettings, context: { clock: Clock; log?: (message: string) => void }): Promise<OpenedStorage> {
+  if (settings.engine === 'files') {
+    const claims = new LowdbClaimRepository({ dataDir: settings.dataDir });
+    await claims.open();
+    return { engine: 'files', claims, close: () => claims.close() };
+  }
+  if (!settings.databaseUrl) throw new Error('STORE=postgres needs DATABASE_URL');
+  const pool = createPool({
+    connectionString: settings.databaseUrl,
+    ...(settings.poolSize ? { poolSize: settings.poolSize } : {}),
+    ...(settings.statementTimeoutMs ? { statementTimeoutMs: settings.statementTimeoutMs } : {}),
+    ...(context.log ? { log: context.log } : {}),
+  });
+  const claims = new PostgresClaimRepository({ pool, clock: context.clock });
+  try {
+    await claims.open();
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return {
+    engine: 'postgres',
+    claims,
+    close: async () => {
+      await claims.close();
+      await pool.end();
+    },
+  };
+}
