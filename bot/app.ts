@@ -35,7 +35,6 @@ import { ProactiveHooks } from './proactive/proactiveHooks.js';
 import { actorOfReader, toViewer } from './proactive/recipients.js';
 import { TickScheduler } from './proactive/scheduler.js';
 import { createServer, type BotServer } from './server.js';
-import { FileStorage } from './stateStorage.js';
 import { TeamsAdapter } from './teamsAdapter.js';
 
 // The composition root: builds every part from configuration, wires them together, starts the
@@ -188,7 +187,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   });
   const flows = new DialogFlows({
     claims,
-    storage: new FileStorage(config.dataDir),
+    storage: storage.botState,
     poe: new PoeFiles({
       dataDir: config.dataDir,
       rules: policy.poe,

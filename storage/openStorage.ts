@@ -1,8 +1,11 @@
+import type { Storage } from 'botbuilder';
 import type { ClaimRepository } from '../services/claimRepository.js';
 import type { Clock } from '../services/clock.js';
+import { FileStorage } from './files/fileStateStorage.js';
 import { LowdbClaimRepository } from './files/lowdbClaimRepository.js';
 import { createPool } from './postgres/pool.js';
 import { PostgresClaimRepository } from './postgres/postgresClaimRepository.js';
+import { PostgresStateStorage } from './postgres/postgresStateStorage.js';
 
 // Picks the engine from configuration: `files` (embedded under DATA_DIR, no set-up) or
 // `postgres` (DATABASE_URL; several instances may share the database).
@@ -21,6 +24,8 @@ export interface StorageSettings {
 export interface OpenedStorage {
   engine: StoreEngine;
   claims: ClaimRepository;
+  /** botbuilder's Storage with eTags: dialog stacks and user preferences. */
+  botState: Storage;
   /** Closes the repository, then the connections. */
   close(): Promise<void>;
 }
@@ -29,7 +34,7 @@ export async function openStorage(settings: StorageSettings, context: { clock: C
   if (settings.engine === 'files') {
     const claims = new LowdbClaimRepository({ dataDir: settings.dataDir });
     await claims.open();
-    return { engine: 'files', claims, close: () => claims.close() };
+    return { engine: 'files', claims, botState: new FileStorage(settings.dataDir), close: () => claims.close() };
   }
   if (!settings.databaseUrl) throw new Error('STORE=postgres needs DATABASE_URL');
   const pool = createPool({
@@ -48,6 +53,7 @@ export async function openStorage(settings: StorageSettings, context: { clock: C
   return {
     engine: 'postgres',
     claims,
+    botState: new PostgresStateStorage(pool),
     close: async () => {
       await claims.close();
       await pool.end();

@@ -50,4 +50,20 @@ describe('e2e: STORE=postgres', function () {
     assert.match(texts(await e2e.say(PARTNER, 'my claims')), new RegExp(claim.id));
     assert.equal(await e2e.app.repository.count(), 1, 'nothing half-written while the database was down');
   });
+
+  it('continues a dialog on another instance: the dialog state is in the database', async () => {
+    const url = await cluster.createDatabase('cpor_e2e_dialog');
+    e2e = await startE2E({ env: { STORE: 'postgres', DATABASE_URL: url } });
+    const other = await startE2E({ env: { STORE: 'postgres', DATABASE_URL: url } });
+    try {
+      assert.match(texts(await e2e.say(PARTNER, 'new claim')), /Which program is this claim for\?/);
+      const next = texts(
+        await other.say(PARTNER, { value: { choice: 'OSU-M365', form: 'create-claim', step: 'program', action: 'choose' } }),
+      );
+      assert.doesNotMatch(next, /Which program is this claim for\?/);
+      assert.match(next, /Which PartnerID is this claim for\?/, 'the second instance asked the next question of the same dialog');
+    } finally {
+      await other.close();
+    }
+  });
 });
