@@ -133,7 +133,7 @@ function medianOf(values: readonly number[]): number {
 }
 
 /** What a typical service change does to a document: new version, one history entry, one alert. */
-function withOneMoreChange(current: ClaimDocument): ClaimDocument {
+export function withOneMoreChange(current: ClaimDocument): ClaimDocument {
   const claim = current.claim;
   claim.version += 1;
   claim.updatedAt = new Date().toISOString();
