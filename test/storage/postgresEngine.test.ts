@@ -89,6 +89,31 @@ describe('PostgreSQL engine: several instances, failures', function () {
     assert.ok(refused && isDomainError(refused.reason, 'duplicate-claim'), String(refused && refused.reason));
   });
 
+  it('fires each of 200 due timers exactly once when two instances tick at the same time', async function () {
+    this.timeout(180_000);
+    const url = await cluster.createDatabase('cpor_ticks');
+    const clock = new ManualClock(MONDAY);
+    const [one, two] = [await instance(url), await instance(url)].map(
+      ({ repository }) => new ClaimService({ repository, policy: createPolicy({}), clock }),
+    );
+    const workloads = ['Teams', 'Exchange', 'SharePoint', 'Intune'] as const;
+    for (let i = 0; i < 100; i += 1) {
+      // Different customers, so no two claims compete for a key.
+      const tenant = `33333333-3333-4333-8333-${String(i).padStart(12, '0')}`;
+      const draft = await one!.create(partner(), m365Details({ customerTenantId: tenant, workloads: [workloads[i % workloads.length]!] }));
+      const withPoe = await one!.addPoe(partner(), draft.id, draft.version, poeFile());
+      await one!.submit(partner(), withPoe.id, withPoe.version);
+    }
+    // Submitted claims carry the review-start timer and its reminder: 200 timers, all due by now.
+    clock.set(new Date(MONDAY.getTime() + 30 * 86_400_000));
+    const [first, second] = await Promise.all([one!.tick(), two!.tick()]);
+    const fired = [...first, ...second].map((firing) => `${firing.claimId}/${firing.deadline}/${firing.kind}/${firing.dueAt}`);
+    assert.equal(new Set(fired).size, fired.length, 'no timer fired twice');
+    assert.ok(fired.length >= 200, `${fired.length} timers fired`);
+    assert.ok(first.length > 0 && second.length > 0, `both instances took part (${first.length} + ${second.length})`);
+    assert.deepEqual(await one!.tick(), [], 'nothing left to fire');
+  });
+
   it('answers storage-unavailable at once when nothing listens', async () => {
     const pool = createPool({ connectionString: `postgres://postgres@127.0.0.1:1/none`, connectTimeoutMs: 2000 });
     pools.push(pool);
