@@ -85,6 +85,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
       poolSize: config.DATABASE_POOL_SIZE,
       statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      startupWaitMs: config.DATABASE_START_WAIT_SECONDS * 1000,
     },
     { clock, log },
   );

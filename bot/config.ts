@@ -47,6 +47,7 @@ const EnvironmentSchema = z
     DATABASE_URL: z.preprocess(emptyToUndefined, z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL').optional()),
     DATABASE_POOL_SIZE: integer(10, 1, 200),
     DATABASE_STATEMENT_TIMEOUT_MS: integer(5000, 100, 120_000),
+    DATABASE_START_WAIT_SECONDS: integer(60, 0, 3600),
   })
   .superRefine((env, context) => {
     if (env.MicrosoftAppId && !env.MicrosoftAppPassword && env.MicrosoftAppType !== 'UserAssignedMSI') {

@@ -1,6 +1,7 @@
 import type { Storage } from 'botbuilder';
 import type { ClaimRepository } from '../services/claimRepository.js';
 import type { Clock } from '../services/clock.js';
+import { isDomainError } from '../services/errors.js';
 import { FileStorage } from './files/fileStateStorage.js';
 import { LowdbClaimRepository } from './files/lowdbClaimRepository.js';
 import { createPool } from './postgres/pool.js';
@@ -19,6 +20,8 @@ export interface StorageSettings {
   databaseUrl?: string;
   poolSize?: number;
   statementTimeoutMs?: number;
+  /** How long start-up waits for an unreachable database before giving up (0: no wait). */
+  startupWaitMs?: number;
 }
 
 export interface OpenedStorage {
@@ -45,7 +48,7 @@ export async function openStorage(settings: StorageSettings, context: { clock: C
   });
   const claims = new PostgresClaimRepository({ pool, clock: context.clock });
   try {
-    await claims.open();
+    await openWhenReachable(claims, settings.startupWaitMs ?? 0, context);
   } catch (error) {
     await pool.end();
     throw error;
@@ -59,4 +62,23 @@ export async function openStorage(settings: StorageSettings, context: { clock: C
       await pool.end();
     },
   };
+}
+
+/**
+ * Opens (migrates) the repository, waiting with growing pauses while the database is unreachable
+ * (an instance starting during a failover), up to `waitMs` of the clock's time.
+ */
+async function openWhenReachable(claims: PostgresClaimRepository, waitMs: number, context: { clock: Clock; log?: (message: string) => void }): Promise<void> {
+  const giveUpAt = context.clock.now().getTime() + waitMs;
+  for (let pause = 500; ; pause = Math.min(pause * 2, 5000)) {
+    try {
+      await claims.open();
+      return;
+    } catch (error) {
+      const left = giveUpAt - context.clock.now().getTime();
+      if (!isDomainError(error, 'storage-unavailable') || left <= 0) throw error;
+      context.log?.(`postgres: not reachable at start (${String(error.params.cause ?? '')}); trying again`);
+      await context.clock.sleep(Math.min(pause, left));
+    }
+  }
 }

@@ -33,6 +33,7 @@ describe('bot configuration', () => {
     assert.equal(config.STORE, 'postgres');
     assert.equal(config.DATABASE_POOL_SIZE, 20);
     assert.equal(config.DATABASE_STATEMENT_TIMEOUT_MS, 5000);
+    assert.equal(config.DATABASE_START_WAIT_SECONDS, 60);
     assert.deepEqual(problemsOf({ STORE: 'postgres' }), ['DATABASE_URL: required with STORE=postgres']);
     const [problem] = problemsOf({ STORE: 'postgres', DATABASE_URL: 'mysql://bot:hunter2@db/cpor' });
     assert.match(problem!, /^DATABASE_URL: a postgres/);

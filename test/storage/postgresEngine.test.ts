@@ -7,6 +7,8 @@ import { createPolicy } from '../../services/policy.js';
 import { loadMigrations } from '../../storage/postgres/migrate.js';
 import { createPool } from '../../storage/postgres/pool.js';
 import { PostgresClaimRepository } from '../../storage/postgres/postgresClaimRepository.js';
+import { openStorage, type OpenedStorage } from '../../storage/openStorage.js';
+import { systemClock } from '../../services/clock.js';
 import { claimId, makeAlert, makeClaimDocument } from '../support/claimFixtures.js';
 import { announceSkip, testCluster, type PostgresCluster } from '../support/postgresCluster.js';
 import { ManualClock, MONDAY, m365Details, partner, poeFile } from '../support/serviceHarness.js';
@@ -122,6 +124,29 @@ describe('PostgreSQL engine: several instances, failures', function () {
     await assert.rejects(repository.open(), (error) => isDomainError(error, 'storage-unavailable'));
     await assert.rejects(repository.get(claimId(1)), (error) => isDomainError(error, 'storage-unavailable'));
     assert.ok(performance.now() - started < 5000);
+  });
+
+  it('waits at start for a database that is not up yet, within the configured wait', async function () {
+    this.timeout(120_000);
+    const url = await cluster.createDatabase('cpor_startup');
+    await assert.rejects(
+      openStorage({ engine: 'postgres', dataDir: '/nonexistent', databaseUrl: 'postgres://postgres@127.0.0.1:1/none', startupWaitMs: 0 }, { clock: systemClock }),
+      (error) => isDomainError(error, 'storage-unavailable'),
+    );
+    await cluster.stop();
+    const logged: string[] = [];
+    let storage: OpenedStorage | undefined;
+    try {
+      const opening = openStorage({ engine: 'postgres', dataDir: '/nonexistent', databaseUrl: url, startupWaitMs: 60_000 }, { clock: systemClock, log: (line) => logged.push(line) });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await cluster.start();
+      storage = await opening;
+    } finally {
+      await cluster.start().catch(() => undefined);
+    }
+    assert.equal(await storage.claims.count(), 0);
+    assert.ok(logged.some((line) => /not reachable at start/.test(line)), logged.join('\n'));
+    await storage.close();
   });
 
   it('gives up on a statement that waits past the timeout, writing nothing', async () => {
