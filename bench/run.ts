@@ -3,6 +3,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runCardBench, type CardBenchResult } from './cards.js';
+import { runPostgresBench } from './postgresStore.js';
 import { runStoreBench, type StoreBenchRow } from './storeUpdate.js';
 import { busyMsOf, profileInProcess, readProfiles, summarizeProfile } from './support/profileSummary.js';
 import { runTickBench, type TickRow } from './timers.js';
@@ -202,6 +203,25 @@ async function storeSection(): Promise<void> {
   }
 }
 
+/** The same claims on the PostgreSQL engine, on a throw-away local cluster (fsync off). */
+async function postgresSection(): Promise<void> {
+  const section = 'Store (PostgreSQL)';
+  const result = await runPostgresBench(quick ? [1000] : [1000, 10_000], { updates: quick ? 100 : 300, progress: log });
+  if (!result) {
+    rows.push({ section, figure: 'skipped: PostgreSQL binaries not found (apt-get install postgresql)', value: '-' });
+    return;
+  }
+  for (const row of result) {
+    const n = row.n.toLocaleString('en-US');
+    rows.push({ section, figure: `one claim update, ${n} claims stored: p99 (p50 ${ms(row.p50Ms)})`, value: ms(row.p99Ms) });
+    rows.push({ section, figure: `one claim update, ${n} claims stored: updates per second (sequential)`, value: perSecond(row.updatesPerSecond) });
+    rows.push({ section, figure: `20 concurrent updates from two instances, ${n} claims: updates per second`, value: perSecond(row.concurrentPerSecond) });
+    rows.push({ section, figure: `next due timer (tick's first query), ${n} claims: p99`, value: ms(row.nextDueP99Ms) });
+    rows.push({ section, figure: `claims with pending alerts, oldest first (200), ${n} claims: p99`, value: ms(row.pendingAlertsP99Ms) });
+    rows.push({ section, figure: `copy a DATA_DIR of ${n} claims (scripts/copyToPostgres.ts, verified)`, value: ms(row.copyMs, 0) });
+  }
+}
+
 function memoryRows(turns: TurnBenchResult): void {
   const { echo, product } = turns.memory;
   rows.push({ section: 'Memory', figure: 'RSS idle: echo floor', value: mb(echo.idleBytes) });
@@ -216,9 +236,10 @@ let turns: TurnBenchResult | undefined;
 if (only.has('cards')) await cardSection();
 if (only.has('turns')) turns = await turnSection();
 if (only.has('store')) await storeSection();
+if (only.has('store')) await postgresSection();
 if (turns) memoryRows(turns);
 
-const order = ['Turns', 'Store', 'Timers', 'Cards', 'Memory'];
+const order = ['Turns', 'Store', 'Store (PostgreSQL)', 'Timers', 'Cards', 'Memory'];
 rows.sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GB, node ${process.version}`;
 console.log(`CPOR Claims Assistant benchmarks (${quick ? 'QUICK: smoke test only' : `each figure the median of ${RUNS} runs`}; ${machine})\n`);

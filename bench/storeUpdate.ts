@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type { ClaimDocument, Status } from '../services/model.js';
-import { LowdbClaimRepository } from '../services/store/lowdbClaimRepository.js';
+import { LowdbClaimRepository } from '../storage/files/lowdbClaimRepository.js';
 import { claimId, makeAlert, makeClaimDocument, makeHistoryEntry, makeTimer } from '../test/support/claimFixtures.js';
 
 // How the embedded store's start-up and update cost grow with the number of claims.
@@ -101,7 +101,8 @@ async function runOnce(dataDir: string, n: number, run: number, options: StoreBe
   const loadStart = performance.now();
   await repo.open();
   const loadMs = performance.now() - loadStart;
-  if (repo.count() !== n) throw new Error(`loaded ${repo.count()} claims, expected ${n}`);
+  const loaded = await repo.count();
+  if (loaded !== n) throw new Error(`loaded ${loaded} claims, expected ${n}`);
 
   const latencies: number[] = [];
   const loopStart = performance.now();
@@ -132,7 +133,7 @@ function medianOf(values: readonly number[]): number {
 }
 
 /** What a typical service change does to a document: new version, one history entry, one alert. */
-function withOneMoreChange(current: ClaimDocument): ClaimDocument {
+export function withOneMoreChange(current: ClaimDocument): ClaimDocument {
   const claim = current.claim;
   claim.version += 1;
   claim.updatedAt = new Date().toISOString();

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { ClaimService } from '../services/claimService.js';
 import { createPolicy } from '../services/policy.js';
-import { LowdbClaimRepository } from '../services/store/lowdbClaimRepository.js';
+import { LowdbClaimRepository } from '../storage/files/lowdbClaimRepository.js';
 import { median, percentile } from './support/load.js';
 import { hasTimer, timerDueAt } from './storeUpdate.js';
 import { systemClock } from '../services/clock.js';

@@ -11,10 +11,11 @@ import { openConsentLinks } from '../consent/openConsent.js';
 import type { Directory } from '../services/directory/directory.js';
 import { loadDirectoryConfig } from '../services/directory/directoryConfig.js';
 import { openDirectory } from '../services/directory/openDirectory.js';
+import type { ClaimRepository } from '../services/claimRepository.js';
 import type { Alert } from '../services/model.js';
 import { createPolicy } from '../services/policy.js';
-import { LowdbClaimRepository } from '../services/store/lowdbClaimRepository.js';
 import { keepDataPrivate } from '../services/store/privateFiles.js';
+import { openStorage } from '../storage/openStorage.js';
 import { ActorResolver } from './actorResolver.js';
 import { RosterChatCommands } from './adminCommands.js';
 import { CardActions } from './cardActions.js';
@@ -34,7 +35,6 @@ import { ProactiveHooks } from './proactive/proactiveHooks.js';
 import { actorOfReader, toViewer } from './proactive/recipients.js';
 import { TickScheduler } from './proactive/scheduler.js';
 import { createServer, type BotServer } from './server.js';
-import { FileStorage } from './stateStorage.js';
 import { TeamsAdapter } from './teamsAdapter.js';
 
 // The composition root: builds every part from configuration, wires them together, starts the
@@ -61,7 +61,7 @@ export interface RunningApp {
   listening: string;
   port: number;
   claims: ClaimService;
-  repository: LowdbClaimRepository;
+  repository: ClaimRepository;
   server: BotServer;
   stop(): Promise<void>;
 }
@@ -75,11 +75,21 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   await mkdir(config.dataDir, { recursive: true });
   await keepDataPrivate(config.dataDir);
 
-  const repository = new LowdbClaimRepository({ dataDir: config.dataDir });
-  await repository.open();
   const policy = createPolicy({ name: config.CPOR_POLICY, timeZone: config.CPOR_TIME_ZONE, holidays: config.CPOR_HOLIDAYS });
   // One clock for every part that reads time: the service, scheduler, delivery, links and caches.
   const clock = options.clock ?? systemClock;
+  const storage = await openStorage(
+    {
+      engine: config.STORE,
+      dataDir: config.dataDir,
+      ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
+      poolSize: config.DATABASE_POOL_SIZE,
+      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      startupWaitMs: config.DATABASE_START_WAIT_SECONDS * 1000,
+    },
+    { clock, log },
+  );
+  const repository = storage.claims;
   const claims = new ClaimService({ repository, policy, clock });
 
   const directoryConfig = loadDirectoryConfig(environment);
@@ -178,7 +188,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   });
   const flows = new DialogFlows({
     claims,
-    storage: new FileStorage(config.dataDir),
+    storage: storage.botState,
     poe: new PoeFiles({
       dataDir: config.dataDir,
       rules: policy.poe,
@@ -206,9 +216,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     teamsOnly: config.NODE_ENV === 'production',
     ...(config.HEALTH_KEY ? { healthKey: config.HEALTH_KEY } : {}),
     log,
-    health: () => ({
+    health: async () => ({
       authentication: config.authenticationDisabled ? 'disabled (local mode)' : 'enabled',
-      claims: repository.count(),
+      claims: await repository.count(),
       ...proactiveHealth(scheduler, outbox, cardCopies),
     }),
     routes: [
@@ -250,7 +260,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         await server.drain(DRAIN_TIMEOUT_MS);
         await scheduler.stop();
         await outbox.stop();
-        await repository.close();
+        await storage.close();
       })();
       return stopping;
     },

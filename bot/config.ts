@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isValidTimeZone } from '../services/businessCalendar.js';
 import { parseEnvironment } from '../services/environment.js';
 import { POLICY_NAMES } from '../services/policy.js';
+import { STORE_ENGINES } from '../storage/openStorage.js';
 
 export { ConfigurationError } from '../services/environment.js';
 import { SUPPORTED_LOCALES } from '../cards/i18n/i18n.js';
@@ -42,10 +43,18 @@ const EnvironmentSchema = z
     ),
     PUBLIC_BASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
     HEALTH_KEY: z.preprocess(emptyToUndefined, z.string().min(24, 'at least 24 characters').optional()),
+    STORE: z.preprocess(emptyToUndefined, z.enum(STORE_ENGINES).default('files')),
+    DATABASE_URL: z.preprocess(emptyToUndefined, z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL').optional()),
+    DATABASE_POOL_SIZE: integer(10, 1, 200),
+    DATABASE_STATEMENT_TIMEOUT_MS: integer(5000, 100, 120_000),
+    DATABASE_START_WAIT_SECONDS: integer(60, 0, 3600),
   })
   .superRefine((env, context) => {
     if (env.MicrosoftAppId && !env.MicrosoftAppPassword && env.MicrosoftAppType !== 'UserAssignedMSI') {
       context.addIssue({ code: 'custom', path: ['MicrosoftAppPassword'], message: 'required when MicrosoftAppId is set' });
+    }
+    if (env.STORE === 'postgres' && !env.DATABASE_URL) {
+      context.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required with STORE=postgres' });
     }
     if (env.MicrosoftAppType === 'SingleTenant' && !env.MicrosoftAppTenantId) {
       context.addIssue({ code: 'custom', path: ['MicrosoftAppTenantId'], message: 'required for a SingleTenant app' });

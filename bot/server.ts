@@ -20,7 +20,7 @@ export interface ServerOptions {
   /** Production: only msteams activities that name their tenant. */
   teamsOnly: boolean;
   /** The operator figures of /healthz/details. */
-  health: () => Record<string, unknown>;
+  health: () => Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Opens /healthz/details to callers that send it as `x-health-key` (besides loopback). */
   healthKey?: string;
   log: (message: string, error?: unknown) => void;
@@ -103,8 +103,14 @@ export function createServer(options: ServerOptions): BotServer {
       res.send(403, { error: 'from this machine or with the health key only' });
       return next();
     }
-    res.json({ status: 'ok', ...options.health() });
-    next();
+    Promise.resolve()
+      .then(() => options.health())
+      .then(
+        (figures) => res.json({ status: 'ok', ...figures }),
+        // The store may be unreachable; the details say so instead of hanging or crashing.
+        (error: unknown) => res.send(503, { status: 'unavailable', error: (error as Error).message.slice(0, 200) }),
+      )
+      .finally(() => next());
   });
   for (const register of options.routes ?? []) register(server);
 

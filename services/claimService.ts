@@ -48,7 +48,7 @@ import {
 } from './model.js';
 import type { Policy } from './policy.js';
 import { KeyedMutex } from './store/keyedMutex.js';
-import type { ClaimRepository } from './store/claimRepository.js';
+import type { ClaimRepository } from './claimRepository.js';
 
 // The one place a claim changes. Every command: authorize the actor, check the version they saw,
 // find the lifecycle row, run its guards, apply its effects, append history and record alerts,
@@ -68,6 +68,9 @@ const REVIEW_STATUSES: readonly Status[] = ['Submitted', 'InReview', 'Disputed']
 const REVIEWER_DEADLINES = new Set<DeadlineName>(['reviewStart', 'reviewDecision', 'disputeDecision', 'decision']);
 const GUARDS_AFTER_CHANGE = new Set<GuardName>(['complete', 'noDuplicate']);
 const EDITOR_ROLES = new Set(rowsFor('submit').flatMap((row) => row.roles));
+
+/** Other active claims on a claim's partner-of-record keys, sorted by id. */
+type KeyHolders = readonly { id: string; partnerTenantId: string }[];
 
 export interface ClaimServiceOptions {
   repository: ClaimRepository;
@@ -122,6 +125,8 @@ export class ClaimService {
   private readonly recordKeyGate = new KeyedMutex();
   private tickInFlight: Promise<TimerFiring[]> | undefined;
   private readonly listeners = new Set<ClaimChangeListener>();
+  /** The key holders read with a claim, for allowedActions' duplicate check (by object). */
+  private readonly knownKeyHolders = new WeakMap<Claim, KeyHolders>();
 
   constructor(options: ClaimServiceOptions) {
     this.repository = options.repository;
@@ -367,10 +372,14 @@ export class ClaimService {
     let claimsRead = 0;
     // Claims come oldest pending alert first, and each holds at least one alert not excepted, so
     // the `limit` oldest alerts are all among the first `limit` claims read.
-    for (const claimId of this.repository.idsWithPendingAlerts()) {
+    const claimIds = await this.repository.idsWithPendingAlerts();
+    const pendingByClaim = except.size
+      ? new Map((await this.repository.summaries([...except.keys()])).map((summary) => [summary.id, summary.pendingAlerts]))
+      : new Map<string, number>();
+    for (const claimId of claimIds) {
       if (claimsRead >= limit) break;
       const held = except.get(claimId);
-      if (held && held.size >= (this.repository.summary(claimId)?.pendingAlerts ?? 0)) continue;
+      if (held && held.size >= (pendingByClaim.get(claimId) ?? 0)) continue;
       const document = await this.repository.get(claimId);
       if (!document) continue;
       claimsRead += 1;
@@ -405,6 +414,10 @@ export class ClaimService {
   async get(actor: Actor, claimId: string): Promise<Claim> {
     const document = await this.load(claimId);
     assertCanView(actor, document.claim);
+    // What the duplicate guard needs, read now so that allowedActions can answer synchronously.
+    if (USER_ACTIONS.some((action) => rowFor(action, document.claim.status, document.claim.consentPhase)?.guards.includes('noDuplicate'))) {
+      this.knownKeyHolders.set(document.claim, await this.keyHoldersOf(document.claim));
+    }
     return document.claim;
   }
 
@@ -424,14 +437,12 @@ export class ClaimService {
     const organisation = actor.organisation;
     if (!organisation || !actor.roles.some(isPartnerRole)) throw new DomainError('not-allowed', { action: 'list' });
     const wanted = options.statuses ? new Set(options.statuses) : undefined;
-    const summaries = this.repository
-      .idsForOrganisation(organisation.tenantId)
-      .map((id) => this.repository.summary(id))
-      .filter((summary) => summary !== undefined && (!wanted || wanted.has(summary.status)))
-      .sort((a, b) => (b?.statusSince ?? '').localeCompare(a?.statusSince ?? '') || (b?.id ?? '').localeCompare(a?.id ?? ''));
+    const summaries = (await this.repository.summaries(await this.repository.idsForOrganisation(organisation.tenantId)))
+      .filter((summary) => !wanted || wanted.has(summary.status))
+      .sort((a, b) => b.statusSince.localeCompare(a.statusSince) || b.id.localeCompare(a.id));
     const offset = options.offset ?? 0;
     const page = summaries.slice(offset, offset + (options.limit ?? 20));
-    const claims = await Promise.all(page.map(async (summary) => (await this.load(summary!.id)).claim));
+    const claims = await Promise.all(page.map(async (summary) => (await this.load(summary.id)).claim));
     return { total: summaries.length, claims };
   }
 
@@ -439,9 +450,7 @@ export class ClaimService {
   async reviewQueue(actor: Actor, options: { limit?: number } = {}): Promise<QueueItem[]> {
     if (!actor.roles.includes('reviewer')) throw new DomainError('not-allowed', { action: 'queue' });
     const now = this.clock.now().getTime();
-    const summaries = this.repository
-      .idsInStatuses(REVIEW_STATUSES)
-      .map((id) => this.repository.summary(id)!)
+    const summaries = (await this.repository.summaries(await this.repository.idsInStatuses(REVIEW_STATUSES)))
       .sort((a, b) => a.statusSince.localeCompare(b.statusSince) || a.id.localeCompare(b.id))
       .slice(0, options.limit ?? 50);
     return Promise.all(
@@ -453,7 +462,7 @@ export class ClaimService {
           slaDue,
           ageMs: now - Date.parse(claim.statusSince),
           overdue: slaDue !== undefined && Date.parse(slaDue) <= now,
-          competingWith: this.competitorsOf(claim),
+          competingWith: await this.competitorsOf(claim),
           ownOrganisation: actor.organisation?.tenantId === claim.partnerTenantId,
         };
       }),
@@ -476,7 +485,7 @@ export class ClaimService {
         const role = authorize(action, actor, claim);
         assertRowAllows(row, role, claim);
         this.runGuards(row, 'before-change', actor, role, claim, now);
-        this.runGuards(row, 'after-change', actor, role, claim, now);
+        this.runGuards(row, 'after-change', actor, role, claim, now, this.knownKeyHolders.get(claim));
         allowed.add(action);
       } catch (error) {
         if (!isDomainError(error)) throw error;
@@ -495,7 +504,7 @@ export class ClaimService {
 
   private async commit(actor: Actor, claimId: string, version: number, change: Change): Promise<Claim> {
     const now = this.clock.now();
-    return this.repository.update(claimId, (document) => {
+    return this.repository.update(claimId, async (document) => {
       const current = document.claim;
       const role = authorize(change.action, actor, current);
       if (current.version !== version) {
@@ -509,7 +518,9 @@ export class ClaimService {
       const claim = structuredClone(current);
       this.runGuards(row, 'before-change', actor, role, claim, now);
       const fieldChanges = change.apply?.(claim, role) ?? [];
-      const competingWith = this.runGuards(row, 'after-change', actor, role, claim, now);
+      // Read inside the update: a database engine answers from the same transaction.
+      const holders = row.guards.includes('noDuplicate') ? await this.keyHoldersOf(claim) : [];
+      const competingWith = this.runGuards(row, 'after-change', actor, role, claim, now, holders);
       const next = this.applyRow(document, claim, row, change, {
         actorId: actor.userId,
         actorTenantId: actor.tenantId,
@@ -519,6 +530,7 @@ export class ClaimService {
         fieldChanges,
         alertExtra: { ...change.alertExtra, ...(competingWith.length ? { competingWith } : {}) },
       });
+      if (row.guards.includes('noDuplicate')) this.knownKeyHolders.set(next.claim, holders);
       return { next, result: next.claim };
     });
   }
@@ -531,18 +543,22 @@ export class ClaimService {
     role: ActingRole,
     claim: Claim,
     now: Date,
+    holders?: KeyHolders,
   ): string[] {
     let competingWith: string[] = [];
     for (const guard of row.guards) {
       if (GUARDS_AFTER_CHANGE.has(guard) !== (phase === 'after-change')) continue;
-      const outcome = this.guard(guard, actor, role, claim, now);
+      const outcome = this.guard(guard, actor, role, claim, now, holders);
       if (outcome) competingWith = outcome;
     }
     return competingWith;
   }
 
-  /** Throws when the guard fails; `noDuplicate` returns the competing claims it found. */
-  private guard(name: GuardName, actor: Actor, role: ActingRole, claim: Claim, now: Date): string[] | void {
+  /**
+   * Throws when the guard fails; `noDuplicate` returns the competing claims it found. Without
+   * `holders` (a claim not read through `get`) `noDuplicate` passes: the command checks again.
+   */
+  private guard(name: GuardName, actor: Actor, role: ActingRole, claim: Claim, now: Date, holders?: KeyHolders): string[] | void {
     switch (name) {
       case 'editable':
         if (!this.policy.editableStatuses.includes(claim.status)) {
@@ -555,9 +571,10 @@ export class ClaimService {
         return;
       }
       case 'noDuplicate': {
-        const duplicate = this.sameOrganisationClaimOnKeys(claim);
-        if (duplicate) throw new DomainError('duplicate-claim', { claimId: claim.id, existingClaimId: duplicate });
-        return this.competitorsOf(claim);
+        if (!holders) return [];
+        const duplicate = holders.find((holder) => holder.partnerTenantId === claim.partnerTenantId);
+        if (duplicate) throw new DomainError('duplicate-claim', { claimId: claim.id, existingClaimId: duplicate.id });
+        return holders.filter((holder) => holder.partnerTenantId !== claim.partnerTenantId).map((holder) => holder.id);
       }
       case 'notOwnOrganisation':
         if (role === 'reviewer' && actor.organisation?.tenantId === claim.partnerTenantId) {
@@ -715,7 +732,7 @@ export class ClaimService {
   private async fireDueTimers(now: Date): Promise<TimerFiring[]> {
     const fired: TimerFiring[] = [];
     let previous: string | undefined;
-    for (let next = this.repository.nextDue(); next && next.dueAt <= now.getTime(); next = this.repository.nextDue()) {
+    for (let next = await this.repository.nextDue(); next && next.dueAt <= now.getTime(); next = await this.repository.nextDue()) {
       const marker = `${next.claimId}@${next.dueAt}`;
       // The index is derived from the stored document, so this only guards against a broken store.
       if (marker === previous) throw new Error(`timer ${marker} did not fire`);
@@ -816,24 +833,23 @@ export class ClaimService {
     return actor.organisation;
   }
 
-  private sameOrganisationClaimOnKeys(claim: Claim): string | undefined {
+  /** Other active claims on the claim's partner-of-record keys, by id. */
+  private async keyHoldersOf(claim: Claim): Promise<KeyHolders> {
+    const ids = new Set<string>();
     for (const key of recordKeysOf(claim)) {
-      for (const id of this.repository.activeIdsForKey(key)) {
-        if (id !== claim.id && this.repository.summary(id)?.partnerTenantId === claim.partnerTenantId) return id;
-      }
+      for (const id of await this.repository.activeIdsForKey(key)) if (id !== claim.id) ids.add(id);
     }
-    return undefined;
+    if (ids.size === 0) return [];
+    return (await this.repository.summaries([...ids]))
+      .map((summary) => ({ id: summary.id, partnerTenantId: summary.partnerTenantId }))
+      .sort((a, b) => a.id.localeCompare(b.id));
   }
 
   /** Active claims of other organisations on the same partner-of-record key. */
-  private competitorsOf(claim: Claim): string[] {
-    const competitors = new Set<string>();
-    for (const key of recordKeysOf(claim)) {
-      for (const id of this.repository.activeIdsForKey(key)) {
-        if (id !== claim.id && this.repository.summary(id)?.partnerTenantId !== claim.partnerTenantId) competitors.add(id);
-      }
-    }
-    return [...competitors].sort();
+  private async competitorsOf(claim: Claim): Promise<string[]> {
+    return (await this.keyHoldersOf(claim))
+      .filter((holder) => holder.partnerTenantId !== claim.partnerTenantId)
+      .map((holder) => holder.id);
   }
 
   private attachPoe(claim: Claim, files: readonly PoeInput[], actor: Actor): FieldChange[] {

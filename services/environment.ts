@@ -4,7 +4,8 @@ import type { z } from 'zod';
 // at start, and on failure name each bad variable with what was expected. Secrets are never
 // echoed back.
 
-const SECRET_NAME = /SECRET|PASSWORD|KEY/i;
+// DATABASE_URL may carry a password.
+const SECRET_NAME = /SECRET|PASSWORD|KEY|DATABASE_URL/i;
 
 export class ConfigurationError extends Error {
   constructor(

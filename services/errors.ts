@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   'dispute-used',
   'directory-unavailable',
   'storage',
+  /** The store cannot be reached (database down or failing over): retry in a moment. */
+  'storage-unavailable',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -51,6 +53,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'dispute-used': 409,
   'directory-unavailable': 503,
   storage: 500,
+  'storage-unavailable': 503,
 };
 
 export class DomainError extends Error {

@@ -2,7 +2,7 @@ import { CardFactory, type ConversationParameters } from 'botbuilder';
 import type { DeliveryOutcome } from '../../services/claimService.js';
 import type { Clock } from '../../services/clock.js';
 import type { Alert } from '../../services/model.js';
-import type { ClaimRepository } from '../../services/store/claimRepository.js';
+import type { ClaimRepository } from '../../services/claimRepository.js';
 import type { CardCopies } from './cardCopies.js';
 import { backoffMs, classifyConnectorError, type ConnectorFailure } from './connectorErrors.js';
 import { conversationReferenceOf, type ConversationReferenceStore } from './conversationReferences.js';

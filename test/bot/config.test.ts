@@ -27,6 +27,20 @@ describe('bot configuration', () => {
     assert.match(config.dataDir, /data$/);
   });
 
+  it('picks the storage engine: files by default, postgres with a DATABASE_URL it never echoes', () => {
+    assert.equal(loadConfig({}).STORE, 'files');
+    const config = loadConfig({ STORE: 'postgres', DATABASE_URL: 'postgres://bot:pw@db.example:5432/cpor', DATABASE_POOL_SIZE: '20' });
+    assert.equal(config.STORE, 'postgres');
+    assert.equal(config.DATABASE_POOL_SIZE, 20);
+    assert.equal(config.DATABASE_STATEMENT_TIMEOUT_MS, 5000);
+    assert.equal(config.DATABASE_START_WAIT_SECONDS, 60);
+    assert.deepEqual(problemsOf({ STORE: 'postgres' }), ['DATABASE_URL: required with STORE=postgres']);
+    const [problem] = problemsOf({ STORE: 'postgres', DATABASE_URL: 'mysql://bot:hunter2@db/cpor' });
+    assert.match(problem!, /^DATABASE_URL: a postgres/);
+    assert.doesNotMatch(problem!, /hunter2/);
+    assert.match(problemsOf({ STORE: 'sqlite' })[0]!, /^STORE="sqlite"/);
+  });
+
   it('reads every setting', () => {
     const config = loadConfig({
       PORT: '4000',

@@ -60,7 +60,7 @@ describe('e2e: bad input gets a clear message and changes nothing', function () 
     await refused({ value: { form: programButton.data.form, step: 'program', action: 'choose' }, text: undefined }, en.t('dialogs.form.missing', { fields: 'choice' }), programTitle);
     await refused({ value: { ...programButton.data, choice: 'OSX' }, text: undefined }, en.t('dialogs.form.invalid'), programTitle);
     await refused({ value: { ...programButton.data, step: 'summary' }, text: undefined }, en.t('dialogs.form.oldCard'), programTitle);
-    assert.equal(e2e.app.repository.count(), 0, 'no draft was created by any of them');
+    assert.equal(await e2e.app.repository.count(), 0, 'no draft was created by any of them');
 
     let replies = await e2e.say(PARTNER, submit(programButton));
     const [draft] = await claimsOf(e2e, PARTNER);
@@ -178,7 +178,7 @@ describe('e2e: bad input gets a clear message and changes nothing', function () 
     assert.ok(textOf(replies[0]).startsWith(en.t('dialogs.poe.received', { name: 'ack.pdf', size: '0.1 kB' })));
     replies = await e2e.say(PARTNER, 'done');
     assert.equal(cardTitle(replies[0]), en.t('dialogs.summary.title', { claimId: draft.id }));
-    assert.equal(e2e.app.repository.count(), 1);
+    assert.equal(await e2e.app.repository.count(), 1);
     assert.equal((await reviewerView(draft.id)).status, 'Draft');
   });
 
@@ -257,7 +257,7 @@ describe('e2e: bad input gets a clear message and changes nothing', function () 
     );
 
     assert.equal(await snapshot(), before, 'neither claim changed');
-    assert.equal(e2e.app.repository.count(), 2);
+    assert.equal(await e2e.app.repository.count(), 2);
     assert.deepEqual(e2e.logs.filter((line) => line.startsWith('turn failed') || line.startsWith('card action failed')), []);
   });
 });

@@ -183,6 +183,6 @@ describe('e2e: the edge (issue 16)', function () {
     assert.equal(teams.status, 401);
     await e2e.quiet(50);
     assert.equal(e2e.connector.requests.length, 0);
-    assert.equal(e2e.app.repository.count(), 0);
+    assert.equal(await e2e.app.repository.count(), 0);
   });
 });

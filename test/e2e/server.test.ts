@@ -83,7 +83,7 @@ describe('e2e: the server', function () {
 
     await e2e.quiet(100);
     assert.equal(e2e.connector.requests.length, 0, 'the bot answered nobody');
-    assert.equal(e2e.app.repository.count(), 0, 'and changed nothing');
+    assert.equal(await e2e.app.repository.count(), 0, 'and changed nothing');
     assert.deepEqual(e2e.logs.filter((line) => line.startsWith('turn failed')), []);
   });
 

@@ -375,8 +375,8 @@ describe('lifecycle guards', function () {
           'validation',
           onlyIssue(field, problem),
         );
-        assert.equal(harness.repository.count(), 0);
-        assert.deepEqual(harness.repository.idsForOrganisation(partner().tenantId), []);
+        assert.equal(await harness.repository.count(), 0);
+        assert.deepEqual(await harness.repository.idsForOrganisation(partner().tenantId), []);
       });
     }
 

@@ -631,7 +631,7 @@ describe('claim lifecycle (SPEC section 3)', function () {
             if (scenario.to === 'deleted') {
               await rejectsWith(scenario.run(harness.service, actor, id, version), 'not-found');
               assert.equal(await harness.repository.get(id), undefined);
-              assert.equal(harness.repository.count(), 0);
+              assert.equal(await harness.repository.count(), 0);
               return;
             }
             const afterFirst = await load(harness, id);

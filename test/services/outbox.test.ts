@@ -42,7 +42,7 @@ describe('outbox', () => {
     assert.equal(late?.state, 'sent');
     await harness.service.recordDelivery(claim.id, receipt!.id, { state: 'dead', error: '403 ConversationBlockedByUser' });
     assert.deepEqual(await harness.service.pendingAlerts(), []);
-    assert.deepEqual(harness.repository.idsWithPendingAlerts(), []);
+    assert.deepEqual(await harness.repository.idsWithPendingAlerts(), []);
     // Recording a delivery is not a change of the claim: cards showing it stay current.
     const reread = (await harness.repository.get(claim.id))!.claim;
     assert.equal(reread.version, claim.version);
@@ -63,7 +63,7 @@ describe('outbox', () => {
         [second.id, 'claim-submitted'],
       ],
     );
-    assert.deepEqual(harness.repository.idsWithPendingAlerts(1), [first.id]);
+    assert.deepEqual(await harness.repository.idsWithPendingAlerts(1), [first.id]);
   });
 
   it('alerts the caller already holds are left out, and a claim whose every alert is held is not read', async () => {

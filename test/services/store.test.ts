@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { isDomainError, type ErrorCode } from '../../services/errors.js';
 import { recordKeysOf } from '../../services/claimFacts.js';
 import type { ClaimDetails, ClaimDocument } from '../../services/model.js';
-import { LowdbClaimRepository } from '../../services/store/lowdbClaimRepository.js';
+import { LowdbClaimRepository } from '../../storage/files/lowdbClaimRepository.js';
 import {
   CUSTOMER_TENANT,
   FIXTURE_NOW,
@@ -100,7 +100,7 @@ describe('LowdbClaimRepository (real files)', () => {
 
       assert.deepEqual(await repo.get(claimId(1)), document);
       assert.deepEqual(JSON.parse(await readFile(claimFile(claimId(1)), 'utf8')), document);
-      assert.equal(repo.count(), 1);
+      assert.equal(await repo.count(), 1);
       assert.equal(await repo.get(claimId(2)), undefined);
     });
 
@@ -116,7 +116,7 @@ describe('LowdbClaimRepository (real files)', () => {
       assert.equal(again?.claim.partnerName, 'Contoso Partners Ltd');
       assert.equal(again?.claim.history.length, 0);
       assert.equal(again?.outbox.length, 0);
-      assert.deepEqual(repo.idsWithPendingAlerts(), []);
+      assert.deepEqual(await repo.idsWithPendingAlerts(), []);
     });
 
     it('refuses a second insert with an existing id', async () => {
@@ -139,7 +139,7 @@ describe('LowdbClaimRepository (real files)', () => {
       (document.claim as { status: string }).status = 'NoSuchStatus';
       await assert.rejects(repo.insert(document));
       await reopen();
-      assert.equal(repo.count(), 0);
+      assert.equal(await repo.count(), 0);
     });
   });
 
@@ -177,25 +177,25 @@ describe('LowdbClaimRepository (real files)', () => {
       return documents;
     }
 
-    function indexAnswers(store: LowdbClaimRepository) {
+    async function indexAnswers(store: LowdbClaimRepository) {
       return {
-        count: store.count(),
-        organisationA: sorted(store.idsForOrganisation(PARTNER_TENANT_A)),
-        organisationB: sorted(store.idsForOrganisation(PARTNER_TENANT_B)),
-        submittedOrApproved: sorted(store.idsInStatuses(['Submitted', 'Approved'])),
-        rejected: store.idsInStatuses(['Rejected']),
-        teamsKey: store.activeIdsForKey(M365_TEAMS_KEY),
-        subscriptionKey: store.activeIdsForKey(SUBSCRIPTION_KEY),
-        customer: sorted(store.idsForCustomerTenant(CUSTOMER_TENANT.toUpperCase())),
-        nextDue: store.nextDue(),
-        pendingAlerts: store.idsWithPendingAlerts(),
-        summaryB1: store.summary(B1),
+        count: await store.count(),
+        organisationA: sorted(await store.idsForOrganisation(PARTNER_TENANT_A)),
+        organisationB: sorted(await store.idsForOrganisation(PARTNER_TENANT_B)),
+        submittedOrApproved: sorted(await store.idsInStatuses(['Submitted', 'Approved'])),
+        rejected: await store.idsInStatuses(['Rejected']),
+        teamsKey: await store.activeIdsForKey(M365_TEAMS_KEY),
+        subscriptionKey: await store.activeIdsForKey(SUBSCRIPTION_KEY),
+        customer: sorted(await store.idsForCustomerTenant(CUSTOMER_TENANT.toUpperCase())),
+        nextDue: await store.nextDue(),
+        pendingAlerts: await store.idsWithPendingAlerts(),
+        summaryB1: await store.summary(B1),
       };
     }
 
     it('loads the same documents and index answers into a new instance', async () => {
       const documents = await seed();
-      const before = indexAnswers(repo);
+      const before = await indexAnswers(repo);
       assert.deepEqual(
         { ...before, summaryB1: undefined },
         {
@@ -217,7 +217,7 @@ describe('LowdbClaimRepository (real files)', () => {
 
       await reopen();
 
-      assert.deepEqual(indexAnswers(repo), before);
+      assert.deepEqual(await indexAnswers(repo), before);
       for (const document of documents) assert.deepEqual(await repo.get(document.claim.id), document);
     });
 
@@ -230,15 +230,15 @@ describe('LowdbClaimRepository (real files)', () => {
         return { next: current, result: undefined };
       });
       await repo.update(B1, () => ({ next: 'delete', result: undefined }));
-      const before = indexAnswers(repo);
+      const before = await indexAnswers(repo);
 
       await reopen();
 
-      assert.deepEqual(indexAnswers(repo), before);
-      assert.equal(repo.count(), 3);
-      assert.deepEqual(repo.idsInStatuses(['InReview']), [A1]);
-      assert.deepEqual(repo.idsWithPendingAlerts(), []);
-      assert.deepEqual(repo.nextDue(), { claimId: A1, dueAt: Date.parse('2026-03-05T09:00:00.000Z') });
+      assert.deepEqual(await indexAnswers(repo), before);
+      assert.equal(await repo.count(), 3);
+      assert.deepEqual(await repo.idsInStatuses(['InReview']), [A1]);
+      assert.deepEqual(await repo.idsWithPendingAlerts(), []);
+      assert.deepEqual(await repo.nextDue(), { claimId: A1, dueAt: Date.parse('2026-03-05T09:00:00.000Z') });
       assert.equal(await repo.get(B1), undefined);
       assert.equal((await repo.get(A1))?.claim.version, 2);
     });
@@ -336,21 +336,21 @@ describe('LowdbClaimRepository (real files)', () => {
       gone.outbox.push(makeAlert(gone.claim));
       await repo.insert(keep);
       await repo.insert(gone);
-      assert.equal(repo.nextDue()?.claimId, claimId(2));
+      assert.equal((await repo.nextDue())?.claimId, claimId(2));
 
       const result = await repo.update(claimId(2), () => ({ next: 'delete', result: 'deleted' }));
 
       assert.equal(result, 'deleted');
       assert.equal(await exists(claimFile(claimId(2))), false);
       assert.equal(await repo.get(claimId(2)), undefined);
-      assert.equal(repo.summary(claimId(2)), undefined);
-      assert.equal(repo.count(), 1);
-      assert.deepEqual(repo.idsForOrganisation(PARTNER_TENANT_A), [claimId(1)]);
-      assert.deepEqual(repo.idsInStatuses(['Submitted']), [claimId(1)]);
-      assert.deepEqual(repo.activeIdsForKey(M365_TEAMS_KEY), [claimId(1)]);
-      assert.deepEqual(repo.idsForCustomerTenant(CUSTOMER_TENANT), [claimId(1)]);
-      assert.deepEqual(repo.idsWithPendingAlerts(), []);
-      assert.deepEqual(repo.nextDue(), { claimId: claimId(1), dueAt: Date.parse('2026-03-09T09:00:00.000Z') });
+      assert.equal(await repo.summary(claimId(2)), undefined);
+      assert.equal(await repo.count(), 1);
+      assert.deepEqual(await repo.idsForOrganisation(PARTNER_TENANT_A), [claimId(1)]);
+      assert.deepEqual(await repo.idsInStatuses(['Submitted']), [claimId(1)]);
+      assert.deepEqual(await repo.activeIdsForKey(M365_TEAMS_KEY), [claimId(1)]);
+      assert.deepEqual(await repo.idsForCustomerTenant(CUSTOMER_TENANT), [claimId(1)]);
+      assert.deepEqual(await repo.idsWithPendingAlerts(), []);
+      assert.deepEqual(await repo.nextDue(), { claimId: claimId(1), dueAt: Date.parse('2026-03-09T09:00:00.000Z') });
       await assert.rejects(repo.update(claimId(2), bump), withCode('not-found'));
     });
 
@@ -377,14 +377,14 @@ describe('LowdbClaimRepository (real files)', () => {
       await assert.rejects(
         repo.update(claimId(1), (current) => ({ next: { ...current, claim: { ...current.claim, id: claimId(2) } }, result: undefined })),
       );
-      assert.equal(repo.count(), 1);
+      assert.equal(await repo.count(), 1);
       assert.equal(await exists(claimFile(claimId(2))), false);
     });
 
     it('keeps the index in step with updates', async () => {
       const id = claimId(1);
       await repo.insert(makeClaimDocument({ id, status: 'Draft', submittedAt: undefined }));
-      assert.deepEqual(repo.activeIdsForKey(M365_TEAMS_KEY), []);
+      assert.deepEqual(await repo.activeIdsForKey(M365_TEAMS_KEY), []);
       await repo.update(id, (current) => {
         current.claim.version += 1;
         current.claim.status = 'Submitted';
@@ -392,11 +392,11 @@ describe('LowdbClaimRepository (real files)', () => {
         current.outbox.push(makeAlert(current.claim));
         return { next: current, result: undefined };
       });
-      assert.deepEqual(repo.activeIdsForKey(M365_TEAMS_KEY), [id]);
-      assert.deepEqual(repo.activeIdsForKey(M365_EXCHANGE_KEY), []);
-      assert.deepEqual(repo.idsInStatuses(['Draft']), []);
-      assert.deepEqual(repo.idsInStatuses(['Submitted']), [id]);
-      assert.deepEqual(repo.idsWithPendingAlerts(), [id]);
+      assert.deepEqual(await repo.activeIdsForKey(M365_TEAMS_KEY), [id]);
+      assert.deepEqual(await repo.activeIdsForKey(M365_EXCHANGE_KEY), []);
+      assert.deepEqual(await repo.idsInStatuses(['Draft']), []);
+      assert.deepEqual(await repo.idsInStatuses(['Submitted']), [id]);
+      assert.deepEqual(await repo.idsWithPendingAlerts(), [id]);
     });
   });
 
@@ -452,7 +452,7 @@ describe('LowdbClaimRepository (real files)', () => {
     }
 
     it('is the earliest unfired timer across claims, and follows updates', async () => {
-      assert.equal(repo.nextDue(), undefined);
+      assert.equal(await repo.nextDue(), undefined);
       await repo.insert(makeClaimDocument({ id: claimId(1), timers: [makeTimer('2026-03-10T10:00:00.000Z')] }));
       await repo.insert(
         makeClaimDocument({
@@ -466,46 +466,46 @@ describe('LowdbClaimRepository (real files)', () => {
       );
       await repo.insert(makeClaimDocument({ id: claimId(3) }));
       // The 07:00 timer has fired, so claim 2 is due at 08:00.
-      assert.deepEqual(repo.nextDue(), due(2, '2026-03-10T08:00:00.000Z'));
+      assert.deepEqual(await repo.nextDue(), due(2, '2026-03-10T08:00:00.000Z'));
 
       await setTimers(2, (timers) => {
         timers[2]!.firedAt = '2026-03-10T08:00:00.000Z';
       });
-      assert.deepEqual(repo.nextDue(), due(1, '2026-03-10T10:00:00.000Z'));
+      assert.deepEqual(await repo.nextDue(), due(1, '2026-03-10T10:00:00.000Z'));
 
       await setTimers(3, (timers) => timers.push(makeTimer('2026-03-10T09:00:00.000Z')));
-      assert.deepEqual(repo.nextDue(), due(3, '2026-03-10T09:00:00.000Z'));
+      assert.deepEqual(await repo.nextDue(), due(3, '2026-03-10T09:00:00.000Z'));
 
       await setTimers(1, (timers) => {
         timers[0]!.dueAt = '2026-03-10T06:00:00.000Z';
       });
-      assert.deepEqual(repo.nextDue(), due(1, '2026-03-10T06:00:00.000Z'));
+      assert.deepEqual(await repo.nextDue(), due(1, '2026-03-10T06:00:00.000Z'));
 
       await repo.update(claimId(1), () => ({ next: 'delete', result: undefined }));
-      assert.deepEqual(repo.nextDue(), due(3, '2026-03-10T09:00:00.000Z'));
+      assert.deepEqual(await repo.nextDue(), due(3, '2026-03-10T09:00:00.000Z'));
 
       await setTimers(3, (timers) => {
         timers[0]!.firedAt = '2026-03-10T09:00:00.000Z';
       });
-      assert.deepEqual(repo.nextDue(), due(2, '2026-03-10T12:00:00.000Z'));
+      assert.deepEqual(await repo.nextDue(), due(2, '2026-03-10T12:00:00.000Z'));
 
       await reopen();
-      assert.deepEqual(repo.nextDue(), due(2, '2026-03-10T12:00:00.000Z'));
+      assert.deepEqual(await repo.nextDue(), due(2, '2026-03-10T12:00:00.000Z'));
 
       await setTimers(2, (timers) => {
         timers[1]!.firedAt = '2026-03-10T12:00:00.000Z';
       });
-      assert.equal(repo.nextDue(), undefined);
+      assert.equal(await repo.nextDue(), undefined);
     });
 
     it('orders timers due at the same instant by claim id', async () => {
       const at = '2026-03-10T10:00:00.000Z';
       for (const n of [3, 1, 2]) await repo.insert(makeClaimDocument({ id: claimId(n), timers: [makeTimer(at)] }));
-      assert.deepEqual(repo.nextDue(), due(1, at));
+      assert.deepEqual(await repo.nextDue(), due(1, at));
       await setTimers(1, (timers) => {
         timers[0]!.firedAt = at;
       });
-      assert.deepEqual(repo.nextDue(), due(2, at));
+      assert.deepEqual(await repo.nextDue(), due(2, at));
     });
   });
 
@@ -521,7 +521,7 @@ describe('LowdbClaimRepository (real files)', () => {
       await reopen();
 
       assert.deepEqual(await readdir(claimsDir), [`${claimId(1)}.json`]);
-      assert.equal(repo.count(), 1);
+      assert.equal(await repo.count(), 1);
       assert.deepEqual(await repo.get(claimId(1)), document);
     });
 
@@ -562,7 +562,7 @@ describe('LowdbClaimRepository (real files)', () => {
       await writeFile(join(dir.path, 'claims', 'README.txt'), 'not a claim');
       await writeFile(join(dir.path, 'claims', 'notes.json'), '{}');
       await reopen();
-      assert.equal(repo.count(), 0);
+      assert.equal(await repo.count(), 0);
     });
   });
 
@@ -633,7 +633,7 @@ describe('LowdbClaimRepository (real files)', () => {
           [],
           'temporary files left after open',
         );
-        assert.ok(store.count() >= run.acked.size);
+        assert.ok(await store.count() >= run.acked.size);
         for (const [id, version] of run.acked) {
           const stored = await store.get(id);
           assert.ok(stored, `acknowledged claim ${id} is missing`);

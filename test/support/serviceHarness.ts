@@ -6,7 +6,7 @@ import { ClaimService } from '../../services/claimService.js';
 import { systemClock, type Clock } from '../../services/clock.js';
 import type { Claim, ClaimDetails, PoeInput } from '../../services/model.js';
 import { createPolicy, type PolicyName } from '../../services/policy.js';
-import { LowdbClaimRepository } from '../../services/store/lowdbClaimRepository.js';
+import { LowdbClaimRepository } from '../../storage/files/lowdbClaimRepository.js';
 
 // A claim service on a real store in a throw-away folder, with a clock the test moves by hand,
 // and the people of SPEC section 1.

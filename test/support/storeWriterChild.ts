@@ -1,4 +1,4 @@
-import { LowdbClaimRepository } from '../../services/store/lowdbClaimRepository.js';
+import { LowdbClaimRepository } from '../../storage/files/lowdbClaimRepository.js';
 import { FIXTURE_NOW, makeAlert, makeClaimDocument, makeHistoryEntry } from './claimFixtures.js';
 
 // Child process for the crash-safety test: opens the store in the folder given as the first

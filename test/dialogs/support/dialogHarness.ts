@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestAdapter, type Activity, type TurnContext } from 'botbuilder';
 import { parseCommand } from '../../../dialogs/commands.js';
-import { FileStorage } from '../../../bot/stateStorage.js';
+import { FileStorage } from '../../../storage/files/fileStateStorage.js';
 import { userContextOf } from '../../../dialogs/userContext.js';
 import type { Actor } from '../../../services/actor.js';
 import { DialogFlows } from '../../../dialogs/conversationFlows.js';

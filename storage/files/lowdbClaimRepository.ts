@@ -1,12 +1,12 @@
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
-import { DomainError } from '../errors.js';
-import { ClaimDocumentSchema, type ClaimDocument, type Status } from '../model.js';
+import { DomainError } from '../../services/errors.js';
+import { ClaimDocumentSchema, type ClaimDocument, type Status } from '../../services/model.js';
 import { ClaimIndex } from './claimIndex.js';
-import type { ClaimRepository, ClaimSummary, DocumentMutation, DueTimer } from './claimRepository.js';
-import { DurableJsonFile, removeFileDurably } from './durableJsonFile.js';
-import { KeyedMutex } from './keyedMutex.js';
+import type { ClaimRepository, ClaimSummary, DocumentMutation, DueTimer } from '../../services/claimRepository.js';
+import { DurableJsonFile, removeFileDurably } from '../../services/store/durableJsonFile.js';
+import { KeyedMutex } from '../../services/store/keyedMutex.js';
 
 // The embedded store: one lowdb document per claim under DATA_DIR/claims, so the cost of an
 // update does not grow with the number of claims. A claim and the alerts its change caused live
@@ -97,7 +97,7 @@ export class LowdbClaimRepository implements ClaimRepository {
     return this.locks.run(id, async () => {
       if (!this.index.get(id)) throw new DomainError('not-found', { claimId: id });
       const current = structuredClone(await this.load(id));
-      const { next, result } = mutation(current);
+      const { next, result } = await mutation(current);
       if (next === 'delete') {
         await removeFileDurably(this.pathOf(id));
         this.index.remove(id);
@@ -119,35 +119,39 @@ export class LowdbClaimRepository implements ClaimRepository {
     });
   }
 
-  summary(id: string): ClaimSummary | undefined {
+  async summary(id: string): Promise<ClaimSummary | undefined> {
     return this.index.get(id);
   }
 
-  idsForOrganisation(partnerTenantId: string): string[] {
+  async summaries(ids: readonly string[]): Promise<ClaimSummary[]> {
+    return ids.map((id) => this.index.get(id)).filter((summary) => summary !== undefined);
+  }
+
+  async idsForOrganisation(partnerTenantId: string): Promise<string[]> {
     return this.index.idsForOrganisation(partnerTenantId);
   }
 
-  idsInStatuses(statuses: readonly Status[]): string[] {
+  async idsInStatuses(statuses: readonly Status[]): Promise<string[]> {
     return this.index.idsInStatuses(statuses);
   }
 
-  activeIdsForKey(recordKey: string): string[] {
+  async activeIdsForKey(recordKey: string): Promise<string[]> {
     return this.index.activeIdsForKey(recordKey);
   }
 
-  idsForCustomerTenant(customerTenantId: string): string[] {
+  async idsForCustomerTenant(customerTenantId: string): Promise<string[]> {
     return this.index.idsForCustomerTenant(customerTenantId);
   }
 
-  nextDue(): DueTimer | undefined {
+  async nextDue(): Promise<DueTimer | undefined> {
     return this.index.nextDue();
   }
 
-  idsWithPendingAlerts(limit?: number): string[] {
+  async idsWithPendingAlerts(limit?: number): Promise<string[]> {
     return this.index.idsWithPendingAlerts(limit);
   }
 
-  count(): number {
+  async count(): Promise<number> {
     return this.index.size;
   }
 

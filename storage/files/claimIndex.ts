@@ -1,6 +1,6 @@
-import { isActive, nextTimerDue, recordKeysOf } from '../claimFacts.js';
-import type { ClaimDocument, Status } from '../model.js';
-import type { ClaimSummary, DueTimer } from './claimRepository.js';
+import type { ClaimDocument, Status } from '../../services/model.js';
+import type { ClaimSummary, DueTimer } from '../../services/claimRepository.js';
+import { oldestPendingAt, summaryOf } from '../claimSummary.js';
 import { OrderedIds } from './orderedIds.js';
 
 // The in-memory index over stored claims, rebuilt at start. Every lookup the service makes is a
@@ -26,27 +26,14 @@ export class ClaimIndex {
 
   put(document: ClaimDocument): void {
     this.remove(document.claim.id);
-    const { claim, outbox } = document;
-    const summary: ClaimSummary = {
-      id: claim.id,
-      partnerTenantId: claim.partnerTenantId,
-      customerTenantId: claim.details.customerTenantId,
-      status: claim.status,
-      consentPhase: claim.consentPhase,
-      statusSince: claim.statusSince,
-      createdAt: claim.createdAt,
-      recordKeys: recordKeysOf(claim),
-      active: isActive(claim),
-      nextDueAt: nextTimerDue(claim),
-      pendingAlerts: outbox.filter((alert) => alert.state === 'pending').length,
-    };
+    const { claim } = document;
+    const summary = summaryOf(document);
     this.summaries.set(claim.id, summary);
     addTo(this.byOrganisation, summary.partnerTenantId, claim.id);
     if (summary.customerTenantId) addTo(this.byCustomer, summary.customerTenantId.toLowerCase(), claim.id);
     addTo(this.byStatus, summary.status, claim.id);
     if (summary.active) for (const key of summary.recordKeys) addTo(this.activeByKey, key, claim.id);
-    const pending = outbox.filter((alert) => alert.state === 'pending').map((alert) => Date.parse(alert.createdAt));
-    this.withPendingAlerts.set(claim.id, pending.length > 0 ? Math.min(...pending) : undefined);
+    this.withPendingAlerts.set(claim.id, oldestPendingAt(document));
     this.timers.set(claim.id, summary.nextDueAt);
   }
 

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Storage, StoreItems } from 'botbuilder';
-import { removeFileDurably, writeFileDurably } from '../services/store/durableJsonFile.js';
-import { KeyedMutex } from '../services/store/keyedMutex.js';
+import { removeFileDurably, writeFileDurably } from '../../services/store/durableJsonFile.js';
+import { KeyedMutex } from '../../services/store/keyedMutex.js';
 
 // Bot state (dialog stacks, user preferences) on the embedded store, so a half-finished dialog
 // continues after a restart. One durable file per key; eTags give optimistic concurrency as

@@ -1,0 +1,35 @@
+import { resolve } from 'node:path';
+import { systemClock } from '../services/clock.js';
+import { copyFilesToPostgres } from '../storage/copyFilesToPostgres.js';
+import { createPool } from '../storage/postgres/pool.js';
+
+// Moving up from the embedded store to PostgreSQL, with the bot stopped:
+//   DATA_DIR=./data DATABASE_URL=postgres://… npx tsx scripts/copyToPostgres.ts
+// Copies every claim (with its history and alerts) and the id counters into an empty database,
+// or completes an earlier copy; verifies counts and a checksum per claim before reporting success.
+// Then start the bot with STORE=postgres and the same DATABASE_URL.
+
+async function main(): Promise<number> {
+  const dataDir = resolve(process.env.DATA_DIR ?? './data');
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    console.error('usage: DATA_DIR=<folder> DATABASE_URL=postgres://… npx tsx scripts/copyToPostgres.ts');
+    return 2;
+  }
+  const pool = createPool({ connectionString: databaseUrl, statementTimeoutMs: 60_000 });
+  try {
+    const report = await copyFilesToPostgres({ dataDir, pool, clock: systemClock });
+    console.log(
+      `copied ${report.copied} claim(s), ${report.alreadyThere} already there; ${report.claims} verified (count and SHA-256 per claim); ` +
+        `ids continue from ${JSON.stringify(report.counters)}`,
+    );
+    return 0;
+  } catch (error) {
+    console.error(`copy failed, nothing reported as copied: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    await pool.end();
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,70 @@
+import type { ClaimDocument, ConsentPhase, Status } from './model.js';
+
+// The port the claim service needs from storage. Engines in storage/: files (lowdb, embedded,
+// default) and postgres. Queries are asynchronous because a database engine answers them.
+
+/** What the engine knows of a claim without reading its document. */
+export interface ClaimSummary {
+  id: string;
+  partnerTenantId: string;
+  customerTenantId?: string;
+  status: Status;
+  consentPhase?: ConsentPhase;
+  statusSince: string;
+  createdAt: string;
+  recordKeys: readonly string[];
+  active: boolean;
+  /** Epoch ms of the earliest timer still to fire. */
+  nextDueAt?: number;
+  pendingAlerts: number;
+}
+
+export interface DueTimer {
+  claimId: string;
+  dueAt: number;
+}
+
+export interface MutationOutcome<T> {
+  next: ClaimDocument | 'delete' | 'unchanged';
+  result: T;
+}
+
+/**
+ * A mutation of one document: return the new document, `delete`, or `unchanged`. It may query the
+ * repository (duplicate checks); an engine may run it more than once, so it must not act outside.
+ */
+export type DocumentMutation<T> = (current: ClaimDocument) => MutationOutcome<T> | Promise<MutationOutcome<T>>;
+
+export interface ClaimRepository {
+  /** Loads what is stored (files) or connects and migrates (postgres). */
+  open(): Promise<void>;
+  /** Waits for writes in flight. */
+  close(): Promise<void>;
+
+  /** A new, never reused id such as CPOR-2026-000123. */
+  allocateId(at: Date): Promise<string>;
+  get(id: string): Promise<ClaimDocument | undefined>;
+  /** Stores a new document; fails if the id exists. */
+  insert(document: ClaimDocument): Promise<void>;
+  /**
+   * Runs `mutation` on the current document with writes to that claim serialized, and stores
+   * its result in one atomic write. Throws `not-found` when there is no such claim.
+   */
+  update<T>(id: string, mutation: DocumentMutation<T>): Promise<T>;
+  /** Replaces a document if its stored version is still `expectedVersion` (else `stale-version`). */
+  save(document: ClaimDocument, expectedVersion: number): Promise<void>;
+
+  summary(id: string): Promise<ClaimSummary | undefined>;
+  /** The summaries of those of `ids` that exist, in no particular order. */
+  summaries(ids: readonly string[]): Promise<ClaimSummary[]>;
+  idsForOrganisation(partnerTenantId: string): Promise<string[]>;
+  idsInStatuses(statuses: readonly Status[]): Promise<string[]>;
+  activeIdsForKey(recordKey: string): Promise<string[]>;
+  /** Case-insensitive: tenant ids are GUIDs typed in either case. */
+  idsForCustomerTenant(customerTenantId: string): Promise<string[]>;
+  /** The earliest timer still to fire across all claims, ties by claim id. */
+  nextDue(): Promise<DueTimer | undefined>;
+  /** Claims with alerts to deliver, the one holding the oldest alert first; at most `limit`. */
+  idsWithPendingAlerts(limit?: number): Promise<string[]>;
+  count(): Promise<number>;
+}

@@ -1,0 +1,29 @@
+import { isActive, nextTimerDue, recordKeysOf } from '../services/claimFacts.js';
+import type { ClaimSummary } from '../services/claimRepository.js';
+import type { ClaimDocument } from '../services/model.js';
+
+// What every engine derives from a document to answer the service's queries without reading it:
+// one definition, so the files index and the database columns cannot disagree.
+
+export function summaryOf(document: ClaimDocument): ClaimSummary {
+  const { claim, outbox } = document;
+  return {
+    id: claim.id,
+    partnerTenantId: claim.partnerTenantId,
+    customerTenantId: claim.details.customerTenantId,
+    status: claim.status,
+    consentPhase: claim.consentPhase,
+    statusSince: claim.statusSince,
+    createdAt: claim.createdAt,
+    recordKeys: recordKeysOf(claim),
+    active: isActive(claim),
+    nextDueAt: nextTimerDue(claim),
+    pendingAlerts: outbox.filter((alert) => alert.state === 'pending').length,
+  };
+}
+
+/** Epoch ms of the oldest alert still to deliver, which orders the delivery worker's reads. */
+export function oldestPendingAt(document: ClaimDocument): number | undefined {
+  const pending = document.outbox.filter((alert) => alert.state === 'pending').map((alert) => Date.parse(alert.createdAt));
+  return pending.length > 0 ? Math.min(...pending) : undefined;
+}

@@ -1,0 +1,337 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { isDeepStrictEqual } from 'node:util';
+import type pg from 'pg';
+import type { ClaimRepository, ClaimSummary, DocumentMutation, DueTimer } from '../../services/claimRepository.js';
+import type { Clock } from '../../services/clock.js';
+import { DomainError } from '../../services/errors.js';
+import { ClaimDocumentSchema, type Alert, type ClaimDocument, type Status } from '../../services/model.js';
+import { oldestPendingAt, summaryOf } from '../claimSummary.js';
+import { migrate } from './migrate.js';
+import { isRetryable, translate } from './pool.js';
+
+// The PostgreSQL engine of the claim repository. Several instances share one database: an update
+// reads the claim, runs the mutation and writes claim and alerts in one transaction whose UPDATE
+// carries the revision it read, so a change committed meanwhile (by any instance) makes the
+// database refuse it and the mutation runs again on the new state, where the service's own
+// version check answers `stale-version`. Nothing here relies on a process-local lock.
+
+/** How often an update is tried when other writers keep winning. */
+const MAX_ATTEMPTS = 50;
+
+interface ClaimRow {
+  claim: ClaimDocument['claim'];
+  outbox: Alert[];
+  revision: string;
+}
+
+interface SummaryRow {
+  id: string;
+  partner_tenant_id: string;
+  customer_tenant_id: string | null;
+  status: Status;
+  consent_phase: ClaimSummary['consentPhase'] | null;
+  status_since: string;
+  created_at: string;
+  record_keys: string[];
+  active: boolean;
+  next_due_at: string | null;
+  pending_alerts: number;
+}
+
+const SUMMARY_COLUMNS =
+  'id, partner_tenant_id, customer_tenant_id, status, consent_phase, status_since, created_at, record_keys, active, next_due_at, pending_alerts';
+const DOCUMENT_SELECT = `SELECT c.claim, c.revision,
+  coalesce((SELECT jsonb_agg(a.alert ORDER BY a.position) FROM claim_alerts a WHERE a.claim_id = c.id), '[]'::jsonb) AS outbox
+  FROM claims c WHERE c.id = $1`;
+
+export interface PostgresClaimRepositoryOptions {
+  pool: pg.Pool;
+  clock: Clock;
+  /** Applies pending migrations in open() (default true). */
+  migrate?: boolean;
+}
+
+export class PostgresClaimRepository implements ClaimRepository {
+  private readonly pool: pg.Pool;
+  private readonly clock: Clock;
+  private readonly runMigrations: boolean;
+  /** The transaction an update's mutation runs in, so its queries see what it will write. */
+  private readonly transaction = new AsyncLocalStorage<pg.PoolClient>();
+
+  constructor(options: PostgresClaimRepositoryOptions) {
+    this.pool = options.pool;
+    this.clock = options.clock;
+    this.runMigrations = options.migrate ?? true;
+  }
+
+  async open(): Promise<void> {
+    if (this.runMigrations) await migrate(this.pool, this.clock).catch(translate);
+  }
+
+  async close(): Promise<void> {
+    // The pool belongs to the composition root, which ends it after every user is closed.
+  }
+
+  async allocateId(at: Date): Promise<string> {
+    const year = at.getUTCFullYear();
+    const { rows } = await this.query<{ last_number: string }>(
+      `INSERT INTO claim_counters (year, last_number) VALUES ($1, 1)
+       ON CONFLICT (year) DO UPDATE SET last_number = claim_counters.last_number + 1
+       RETURNING last_number`,
+      [year],
+    );
+    return `CPOR-${year}-${rows[0]!.last_number.padStart(6, '0')}`;
+  }
+
+  async get(id: string): Promise<ClaimDocument | undefined> {
+    const { rows } = await this.query<ClaimRow>(DOCUMENT_SELECT, [id]);
+    const row = rows[0];
+    return row && { claim: row.claim, outbox: row.outbox };
+  }
+
+  async insert(document: ClaimDocument): Promise<void> {
+    const stored = validated(document);
+    await this.inTransaction(async (client) => {
+      const summary = columnsOf(stored);
+      try {
+        await client.query(
+          `INSERT INTO claims (id, revision, version, partner_tenant_id, customer_tenant_id, status, consent_phase,
+             status_since, created_at, record_keys, active, next_due_at, oldest_pending_at, pending_alerts, claim)
+           VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+          [stored.claim.id, ...summary, stored.claim],
+        );
+      } catch (error) {
+        if ((error as { code?: string }).code === '23505') throw new DomainError('invalid-transition', { claimId: stored.claim.id });
+        throw error;
+      }
+      await writeAlerts(client, stored.claim.id, [], stored.outbox);
+    });
+  }
+
+  async update<T>(id: string, mutation: DocumentMutation<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      const outcome = await this.inTransaction(async (client) => {
+        const { rows } = await client.query<ClaimRow>(DOCUMENT_SELECT, [id]);
+        const row = rows[0];
+        if (!row) throw new DomainError('not-found', { claimId: id });
+        const current: ClaimDocument = { claim: row.claim, outbox: row.outbox };
+        const { next, result } = await this.transaction.run(client, () => mutation(structuredClone(current)));
+        if (next === 'unchanged') return { written: true, result };
+        if (next === 'delete') {
+          const deleted = await client.query('DELETE FROM claims WHERE id = $1 AND revision = $2', [id, row.revision]);
+          return { written: deleted.rowCount === 1, result };
+        }
+        if (next.claim.id !== id) throw new Error(`a mutation of ${id} returned ${next.claim.id}`);
+        const stored = validated(next);
+        const updated = await client.query(
+          `UPDATE claims SET revision = revision + 1, version = $3, partner_tenant_id = $4, customer_tenant_id = $5,
+             status = $6, consent_phase = $7, status_since = $8, created_at = $9, record_keys = $10, active = $11,
+             next_due_at = $12, oldest_pending_at = $13, pending_alerts = $14, claim = $15
+           WHERE id = $1 AND revision = $2`,
+          [id, row.revision, ...columnsOf(stored), stored.claim],
+        );
+        if (updated.rowCount !== 1) return { written: false, result };
+        await writeAlerts(client, id, current.outbox, stored.outbox);
+        return { written: true, result };
+      }, true);
+      if (outcome.written) return outcome.result;
+      if (attempt >= MAX_ATTEMPTS) throw new DomainError('storage', { claimId: id, reason: 'too many concurrent writers' });
+    }
+  }
+
+  async save(document: ClaimDocument, expectedVersion: number): Promise<void> {
+    const stored = validated(document);
+    await this.inTransaction(async (client) => {
+      const { rows } = await client.query<{ version: number; outbox: Alert[] }>(
+        `SELECT version, coalesce((SELECT jsonb_agg(a.alert ORDER BY a.position) FROM claim_alerts a WHERE a.claim_id = c.id), '[]'::jsonb) AS outbox
+         FROM claims c WHERE id = $1 FOR UPDATE`,
+        [stored.claim.id],
+      );
+      const row = rows[0];
+      if (!row) throw new DomainError('not-found', { claimId: stored.claim.id });
+      // The database refuses the stale version: the row is written only if it still holds it.
+      const updated = await client.query(
+        `UPDATE claims SET revision = revision + 1, version = $3, partner_tenant_id = $4, customer_tenant_id = $5,
+           status = $6, consent_phase = $7, status_since = $8, created_at = $9, record_keys = $10, active = $11,
+           next_due_at = $12, oldest_pending_at = $13, pending_alerts = $14, claim = $15
+         WHERE id = $1 AND version = $2`,
+        [stored.claim.id, expectedVersion, ...columnsOf(stored), stored.claim],
+      );
+      if (updated.rowCount !== 1) throw new DomainError('stale-version', { claimId: stored.claim.id, version: row.version });
+      await writeAlerts(client, stored.claim.id, row.outbox, stored.outbox);
+    });
+  }
+
+  async summary(id: string): Promise<ClaimSummary | undefined> {
+    return (await this.summaries([id]))[0];
+  }
+
+  async summaries(ids: readonly string[]): Promise<ClaimSummary[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.query<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM claims WHERE id = ANY($1)`, [[...ids]]);
+    return rows.map(summaryFromRow);
+  }
+
+  async idsForOrganisation(partnerTenantId: string): Promise<string[]> {
+    return this.ids('SELECT id FROM claims WHERE partner_tenant_id = $1', [partnerTenantId]);
+  }
+
+  async idsInStatuses(statuses: readonly Status[]): Promise<string[]> {
+    return this.ids('SELECT id FROM claims WHERE status = ANY($1)', [[...statuses]]);
+  }
+
+  async activeIdsForKey(recordKey: string): Promise<string[]> {
+    const client = this.transaction.getStore();
+    // Inside an update, two claims on one key are checked one after the other across instances;
+    // the lock is the transaction's and ends with it, and the query after it sees the other's commit.
+    if (client) await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`record-key:${recordKey}`]);
+    return this.ids('SELECT id FROM claims WHERE active AND record_keys @> ARRAY[$1]::text[]', [recordKey]);
+  }
+
+  async idsForCustomerTenant(customerTenantId: string): Promise<string[]> {
+    return this.ids('SELECT id FROM claims WHERE customer_tenant_id IS NOT NULL AND lower(customer_tenant_id) = lower($1)', [
+      customerTenantId,
+    ]);
+  }
+
+  async nextDue(): Promise<DueTimer | undefined> {
+    const { rows } = await this.query<{ id: string; next_due_at: string }>(
+      'SELECT id, next_due_at FROM claims WHERE next_due_at IS NOT NULL ORDER BY next_due_at, id LIMIT 1',
+    );
+    const row = rows[0];
+    return row && { claimId: row.id, dueAt: Number(row.next_due_at) };
+  }
+
+  async idsWithPendingAlerts(limit?: number): Promise<string[]> {
+    return this.ids('SELECT id FROM claims WHERE oldest_pending_at IS NOT NULL ORDER BY oldest_pending_at, id LIMIT $1', [
+      limit === undefined || !Number.isFinite(limit) ? null : limit,
+    ]);
+  }
+
+  async count(): Promise<number> {
+    const { rows } = await this.query<{ count: number }>('SELECT count(*)::int AS count FROM claims');
+    return rows[0]!.count;
+  }
+
+  private async ids(sql: string, values: unknown[]): Promise<string[]> {
+    return (await this.query<{ id: string }>(sql, values)).rows.map((row) => row.id);
+  }
+
+  /** A query on the current update's transaction when there is one, else on the pool. */
+  private async query<R extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+    const client = this.transaction.getStore();
+    try {
+      return client ? await client.query<R>(sql, values) : await this.pool.query<R>(sql, values);
+    } catch (error) {
+      return translate(error);
+    }
+  }
+
+  /**
+   * Runs `work` in a transaction on its own connection. Deadlocks between two updates (each
+   * holding one record key and waiting for the other's) are run again when `retry` allows it.
+   */
+  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>, retry = false): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (error) {
+        return translate(error);
+      }
+      let broken: Error | undefined;
+      // A connection cut while checked out (restart, failover) reports here, not as a crash;
+      // the next query on it fails and the transaction is rolled back by the server.
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', onError);
+      try {
+        await client.query('BEGIN');
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          broken = rollbackError;
+        });
+        if (retry && attempt < MAX_ATTEMPTS && isRetryable(error)) continue;
+        return translate(error);
+      } finally {
+        client.off('error', onError);
+        // A connection cut or whose rollback failed is in an unknown state: dropped, not reused.
+        client.release(broken);
+      }
+    }
+  }
+}
+
+function validated(document: ClaimDocument): ClaimDocument {
+  // Checked before it is written, as the files engine does: a bad document would break readers.
+  const parsed = ClaimDocumentSchema.safeParse(structuredClone(document));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`claim ${document.claim.id} is invalid at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`);
+  }
+  return parsed.data;
+}
+
+/** The indexed columns, in the order of the INSERT and UPDATE statements ($2/$3 onwards). */
+function columnsOf(document: ClaimDocument): unknown[] {
+  const summary = summaryOf(document);
+  return [
+    document.claim.version,
+    summary.partnerTenantId,
+    summary.customerTenantId ?? null,
+    summary.status,
+    summary.consentPhase ?? null,
+    summary.statusSince,
+    summary.createdAt,
+    summary.recordKeys,
+    summary.active,
+    summary.nextDueAt ?? null,
+    oldestPendingAt(document) ?? null,
+    summary.pendingAlerts,
+  ];
+}
+
+/** Writes the alerts that differ from what is stored, by position, and drops those past the end. */
+async function writeAlerts(client: pg.PoolClient, claimId: string, before: readonly Alert[], after: readonly Alert[]): Promise<void> {
+  const changed = after.map((alert, position) => ({ alert, position })).filter(({ alert, position }) => !isDeepStrictEqual(before[position], alert));
+  if (changed.length > 0) {
+    await client.query(
+      `INSERT INTO claim_alerts (claim_id, position, id, state, created_at, alert)
+       SELECT $1, position, id, state, created_at, alert::jsonb
+       FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(position, id, state, created_at, alert)
+       ON CONFLICT (claim_id, position) DO UPDATE
+         SET id = excluded.id, state = excluded.state, created_at = excluded.created_at, alert = excluded.alert`,
+      [
+        claimId,
+        changed.map(({ position }) => position),
+        changed.map(({ alert }) => alert.id),
+        changed.map(({ alert }) => alert.state),
+        changed.map(({ alert }) => alert.createdAt),
+        changed.map(({ alert }) => JSON.stringify(alert)),
+      ],
+    );
+  }
+  if (before.length > after.length) {
+    await client.query('DELETE FROM claim_alerts WHERE claim_id = $1 AND position >= $2', [claimId, after.length]);
+  }
+}
+
+function summaryFromRow(row: SummaryRow): ClaimSummary {
+  return {
+    id: row.id,
+    partnerTenantId: row.partner_tenant_id,
+    customerTenantId: row.customer_tenant_id ?? undefined,
+    status: row.status,
+    consentPhase: row.consent_phase ?? undefined,
+    statusSince: row.status_since,
+    createdAt: row.created_at,
+    recordKeys: row.record_keys,
+    active: row.active,
+    nextDueAt: row.next_due_at === null ? undefined : Number(row.next_due_at),
+    pendingAlerts: row.pending_alerts,
+  };
+}

@@ -1,0 +1,387 @@
+import assert from 'node:assert/strict';
+import { recordKeysOf } from '../../services/claimFacts.js';
+import type { ClaimRepository } from '../../services/claimRepository.js';
+import { isDomainError, type ErrorCode } from '../../services/errors.js';
+import type { ClaimDetails, ClaimDocument } from '../../services/model.js';
+import {
+  CUSTOMER_TENANT,
+  FIXTURE_NOW,
+  PARTNER_TENANT_A,
+  PARTNER_TENANT_B,
+  SUBSCRIPTION_ID,
+  claimId,
+  makeAlert,
+  makeClaimDocument,
+  makeHistoryEntry,
+  makeTimer,
+  removeAllTempDataDirs,
+} from '../support/claimFixtures.js';
+import { announceSkip } from '../support/postgresCluster.js';
+import { filesEngine, postgresEngine, type EngineUnderTest } from './engines.js';
+
+// One contract, every engine: what the claim service relies on from its repository, run against
+// the embedded files and against a real PostgreSQL server. No mocks on either side.
+
+const TEAMS_KEY = onlyKey({ program: 'OSU-M365', customerTenantId: CUSTOMER_TENANT, workloads: ['Teams'] });
+const SUBSCRIPTION_KEY = onlyKey({ program: 'OSA', subscriptionId: SUBSCRIPTION_ID });
+
+function onlyKey(details: ClaimDetails): string {
+  const keys = recordKeysOf({ details });
+  assert.equal(keys.length, 1);
+  return keys[0]!;
+}
+
+function withCode(code: ErrorCode) {
+  return (error: unknown): boolean => {
+    assert.ok(isDomainError(error, code), `expected DomainError ${code}, got ${String(error)}`);
+    return true;
+  };
+}
+
+/** A mutation that bumps the version and returns the new one. */
+function bump(current: ClaimDocument): { next: ClaimDocument; result: number } {
+  current.claim.version += 1;
+  return { next: current, result: current.claim.version };
+}
+
+/** As the service commits a command: refused unless the caller saw the current version. */
+function decideAt(seen: number) {
+  return (current: ClaimDocument): { next: ClaimDocument; result: string } => {
+    if (current.claim.version !== seen) throw Object.assign(new Error('stale'), { stale: true });
+    current.claim.version += 1;
+    current.claim.status = 'Approved';
+    current.outbox.push(makeAlert(current.claim, { id: `decision-${current.claim.version}` }));
+    return { next: current, result: 'decided' };
+  };
+}
+
+const sorted = (ids: string[]): string[] => [...ids].sort();
+const at = (iso: string) => Date.parse(iso);
+
+export function claimRepositoryContract(engineName: 'files' | 'postgres'): void {
+  describe(`ClaimRepository contract: ${engineName} engine`, function () {
+    let engine: EngineUnderTest;
+    let repo: ClaimRepository;
+
+    before(async function () {
+      if (engineName === 'files') {
+        engine = filesEngine();
+        return;
+      }
+      this.timeout(120_000);
+      const postgres = await postgresEngine();
+      if (!postgres) {
+        announceSkip('the ClaimRepository contract on the postgres engine');
+        this.skip();
+      }
+      engine = postgres;
+    });
+
+    beforeEach(async () => {
+      repo = await engine.fresh();
+    });
+
+    afterEach(async () => {
+      await engine?.cleanup();
+    });
+
+    after(removeAllTempDataDirs);
+
+    describe('documents', () => {
+      it('round-trips a document with timers, history and outbox', async () => {
+        const document = makeClaimDocument({
+          id: claimId(1),
+          timers: [makeTimer('2026-03-05T09:00:00.000Z')],
+          history: [makeHistoryEntry(1, { action: 'submit', fromStatus: 'Draft', toStatus: 'Submitted' })],
+        });
+        document.outbox.push(makeAlert(document.claim), makeAlert(document.claim, { id: 'second', state: 'sent', sentAt: FIXTURE_NOW }));
+        await repo.insert(document);
+        assert.deepEqual(await repo.get(claimId(1)), document);
+        assert.equal(await repo.get(claimId(2)), undefined);
+        assert.equal(await repo.count(), 1);
+        assert.deepEqual(await (await engine.another()).get(claimId(1)), document);
+      });
+
+      it('hands out copies: changing one changes nothing stored', async () => {
+        const document = makeClaimDocument({ id: claimId(1) });
+        await repo.insert(document);
+        document.claim.partnerName = 'Changed after insert';
+        const copy = (await repo.get(claimId(1)))!;
+        copy.claim.partnerName = 'Changed by the caller';
+        copy.outbox.push(makeAlert(copy.claim));
+        assert.equal((await repo.get(claimId(1)))?.claim.partnerName, 'Contoso Partners Ltd');
+        assert.deepEqual(await repo.idsWithPendingAlerts(), []);
+      });
+
+      it('refuses a second insert with an existing id and keeps the first', async () => {
+        await repo.insert(makeClaimDocument({ id: claimId(1), partnerName: 'First' }));
+        await assert.rejects(repo.insert(makeClaimDocument({ id: claimId(1), partnerName: 'Second' })), withCode('invalid-transition'));
+        assert.equal((await repo.get(claimId(1)))?.claim.partnerName, 'First');
+      });
+
+      it('refuses a document the schema refuses, storing nothing', async () => {
+        const document = makeClaimDocument({ id: claimId(1) });
+        (document.claim as { status: string }).status = 'NoSuchStatus';
+        await assert.rejects(repo.insert(document));
+        assert.equal(await (await engine.another()).count(), 0);
+      });
+    });
+
+    describe('update and save', () => {
+      it('stores what the mutation returns, and nothing for unchanged or a throw', async () => {
+        await repo.insert(makeClaimDocument({ id: claimId(1) }));
+        assert.equal(await repo.update(claimId(1), bump), 2);
+        assert.equal(await repo.update(claimId(1), () => ({ next: 'unchanged', result: 'same' })), 'same');
+        await assert.rejects(
+          repo.update(claimId(1), (current) => {
+            current.claim.version = 99;
+            throw new Error('refused half-way');
+          }),
+          /refused half-way/,
+        );
+        assert.equal((await repo.get(claimId(1)))?.claim.version, 2);
+        await assert.rejects(repo.update(claimId(9), bump), withCode('not-found'));
+      });
+
+      it('lets an asynchronous mutation query the repository before it decides', async () => {
+        await repo.insert(makeClaimDocument({ id: claimId(1) }));
+        await repo.insert(makeClaimDocument({ id: claimId(2) }));
+        const holders = await repo.update(claimId(2), async (current) => {
+          const others = (await repo.activeIdsForKey(TEAMS_KEY)).filter((id) => id !== current.claim.id);
+          const summaries = await repo.summaries(others);
+          return { next: 'unchanged', result: summaries.map((summary) => summary.id) };
+        });
+        assert.deepEqual(holders, [claimId(1)]);
+      });
+
+      it('deletes a claim from every answer', async () => {
+        const gone = makeClaimDocument({ id: claimId(1), timers: [makeTimer('2026-03-03T09:00:00.000Z')] });
+        gone.outbox.push(makeAlert(gone.claim));
+        await repo.insert(gone);
+        assert.equal(await repo.update(claimId(1), () => ({ next: 'delete', result: 'deleted' })), 'deleted');
+        assert.equal(await repo.get(claimId(1)), undefined);
+        assert.equal(await repo.summary(claimId(1)), undefined);
+        assert.equal(await repo.count(), 0);
+        assert.deepEqual(await repo.idsForOrganisation(PARTNER_TENANT_A), []);
+        assert.deepEqual(await repo.activeIdsForKey(TEAMS_KEY), []);
+        assert.deepEqual(await repo.idsWithPendingAlerts(), []);
+        assert.equal(await repo.nextDue(), undefined);
+      });
+
+      it('saves only over the version the caller read', async () => {
+        await repo.insert(makeClaimDocument({ id: claimId(1) }));
+        const read = (await repo.get(claimId(1)))!;
+        await repo.update(claimId(1), bump);
+        read.claim.version = 2;
+        await assert.rejects(repo.save(read, 1), withCode('stale-version'));
+        read.claim.version = 3;
+        read.claim.partnerName = 'Saved';
+        await repo.save(read, 2);
+        assert.equal((await repo.get(claimId(1)))?.claim.partnerName, 'Saved');
+        await assert.rejects(repo.save(makeClaimDocument({ id: claimId(7) }), 1), withCode('not-found'));
+      });
+
+      it('keeps outbox order through appends, state changes and removals', async () => {
+        const document = makeClaimDocument({ id: claimId(1) });
+        document.outbox.push(makeAlert(document.claim, { id: 'a' }), makeAlert(document.claim, { id: 'b' }));
+        await repo.insert(document);
+        await repo.update(claimId(1), (current) => {
+          current.outbox[0] = { ...current.outbox[0]!, state: 'sent', attempts: 1, sentAt: FIXTURE_NOW };
+          current.outbox.push(makeAlert(current.claim, { id: 'c' }));
+          return { next: current, result: undefined };
+        });
+        assert.deepEqual((await repo.get(claimId(1)))?.outbox.map((alert) => [alert.id, alert.state]), [
+          ['a', 'sent'],
+          ['b', 'pending'],
+          ['c', 'pending'],
+        ]);
+        await repo.update(claimId(1), (current) => ({ next: { ...current, outbox: current.outbox.slice(1, 2) }, result: undefined }));
+        assert.deepEqual((await repo.get(claimId(1)))?.outbox.map((alert) => alert.id), ['b']);
+        assert.equal((await repo.summary(claimId(1)))?.pendingAlerts, 1);
+      });
+    });
+
+    describe('concurrency', () => {
+      it('applies 20 concurrent updates of one claim, none lost', async function () {
+        this.timeout(30_000);
+        await repo.insert(makeClaimDocument({ id: claimId(1) }));
+        const results = await Promise.all(Array.from({ length: 20 }, () => repo.update(claimId(1), bump)));
+        assert.deepEqual(sorted(results.map(String)), sorted(Array.from({ length: 20 }, (_, i) => String(i + 2))));
+        assert.equal((await repo.get(claimId(1)))?.claim.version, 21);
+      });
+
+      it('lets exactly one of 20 concurrent decisions on the version they saw win', async function () {
+        this.timeout(30_000);
+        await repo.insert(makeClaimDocument({ id: claimId(1) }));
+        const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => repo.update(claimId(1), decideAt(1))));
+        assert.equal(outcomes.filter((outcome) => outcome.status === 'fulfilled').length, 1);
+        for (const outcome of outcomes) {
+          if (outcome.status === 'rejected') assert.equal((outcome.reason as { stale?: boolean }).stale, true);
+        }
+        const stored = (await repo.get(claimId(1)))!;
+        assert.equal(stored.claim.version, 2);
+        assert.deepEqual(stored.outbox.map((alert) => alert.id), ['decision-2']);
+      });
+
+      it('allocates unique, consecutive ids per year, also concurrently', async () => {
+        const ids = await Promise.all(Array.from({ length: 25 }, () => repo.allocateId(new Date('2026-06-01T00:00:00Z'))));
+        assert.deepEqual(sorted(ids), Array.from({ length: 25 }, (_, i) => claimId(i + 1)));
+        assert.equal(await repo.allocateId(new Date('2027-01-01T00:00:00Z')), claimId(1, 2027));
+        assert.equal(await (await engine.another()).allocateId(new Date('2026-12-31T23:59:59Z')), claimId(26));
+      });
+    });
+
+    describe('queries', () => {
+      const A1 = claimId(1);
+      const A2 = claimId(2);
+      const B1 = claimId(3);
+      const B2 = claimId(4);
+
+      async function seed(): Promise<void> {
+        const a1 = makeClaimDocument({ id: A1, timers: [makeTimer('2026-03-05T09:00:00.000Z')] });
+        a1.outbox.push(makeAlert(a1.claim));
+        const a2 = makeClaimDocument({ id: A2, status: 'Draft', submittedAt: undefined });
+        const b1 = makeClaimDocument({
+          id: B1,
+          partnerTenantId: PARTNER_TENANT_B,
+          status: 'Approved',
+          consentPhase: 'window-open',
+          statusSince: '2026-03-01T09:00:00.000Z',
+          details: { program: 'OSA', activity: 'Presales', subscriptionId: SUBSCRIPTION_ID, workloads: ['Power BI'] },
+          timers: [
+            makeTimer('2026-03-01T09:00:00.000Z', { firedAt: '2026-03-01T09:00:01.000Z' }),
+            makeTimer('2026-03-04T09:00:00.000Z', { deadline: 'consentWindow' }),
+          ],
+        });
+        const b2 = makeClaimDocument({
+          id: B2,
+          partnerTenantId: PARTNER_TENANT_B,
+          status: 'Rejected',
+          rejection: { reason: 'customer-declined', at: FIXTURE_NOW, final: true },
+        });
+        b2.outbox.push(makeAlert(b2.claim, { state: 'sent', attempts: 1, sentAt: FIXTURE_NOW }));
+        for (const document of [a1, a2, b1, b2]) await repo.insert(document);
+      }
+
+      async function answers(store: ClaimRepository) {
+        return {
+          count: await store.count(),
+          organisationA: sorted(await store.idsForOrganisation(PARTNER_TENANT_A)),
+          organisationB: sorted(await store.idsForOrganisation(PARTNER_TENANT_B)),
+          submittedOrApproved: sorted(await store.idsInStatuses(['Submitted', 'Approved'])),
+          rejected: await store.idsInStatuses(['Rejected']),
+          teamsKey: await store.activeIdsForKey(TEAMS_KEY),
+          subscriptionKey: await store.activeIdsForKey(SUBSCRIPTION_KEY),
+          customer: sorted(await store.idsForCustomerTenant(CUSTOMER_TENANT.toUpperCase())),
+          nextDue: await store.nextDue(),
+          pendingAlerts: await store.idsWithPendingAlerts(),
+          summaries: (await store.summaries([B1, A2, 'CPOR-2026-999999'])).sort((a, b) => a.id.localeCompare(b.id)),
+        };
+      }
+
+      it('answers every query the service makes, the same after a restart or from another instance', async () => {
+        await seed();
+        const before = await answers(repo);
+        assert.deepEqual(
+          { ...before, summaries: before.summaries.map((summary) => summary.id) },
+          {
+            count: 4,
+            organisationA: [A1, A2],
+            organisationB: [B1, B2],
+            submittedOrApproved: [A1, B1],
+            rejected: [B2],
+            // A2 is a draft and B2 a final rejection: neither competes for a record key.
+            teamsKey: [A1],
+            subscriptionKey: [B1],
+            customer: [A1, A2, B2],
+            nextDue: { claimId: B1, dueAt: at('2026-03-04T09:00:00.000Z') },
+            pendingAlerts: [A1],
+            summaries: [A2, B1],
+          },
+        );
+        assert.deepEqual(before.summaries[1], {
+          id: B1,
+          partnerTenantId: PARTNER_TENANT_B,
+          customerTenantId: undefined,
+          status: 'Approved',
+          consentPhase: 'window-open',
+          statusSince: '2026-03-01T09:00:00.000Z',
+          createdAt: FIXTURE_NOW,
+          recordKeys: [SUBSCRIPTION_KEY],
+          active: true,
+          nextDueAt: at('2026-03-04T09:00:00.000Z'),
+          pendingAlerts: 0,
+        });
+        assert.deepEqual(await repo.summary(B1), before.summaries[1]);
+        assert.deepEqual(await answers(await engine.another()), before);
+      });
+
+      it('orders due timers earliest first, ties by claim id, as they fire', async () => {
+        const due = (n: number, iso: string) => ({ claimId: claimId(n), dueAt: at(iso) });
+        assert.equal(await repo.nextDue(), undefined);
+        await repo.insert(makeClaimDocument({ id: claimId(3), timers: [makeTimer('2026-03-10T09:00:00.000Z')] }));
+        await repo.insert(makeClaimDocument({ id: claimId(2), timers: [makeTimer('2026-03-10T09:00:00.000Z')] }));
+        await repo.insert(
+          makeClaimDocument({
+            id: claimId(1),
+            timers: [makeTimer('2026-03-10T10:00:00.000Z'), makeTimer('2026-03-10T06:00:00.000Z', { firedAt: '2026-03-10T06:00:00.000Z' })],
+          }),
+        );
+        assert.deepEqual(await repo.nextDue(), due(2, '2026-03-10T09:00:00.000Z'));
+        const fire = (current: ClaimDocument) => {
+          current.claim.timers = current.claim.timers.map((timer) => ({ ...timer, firedAt: timer.firedAt ?? timer.dueAt }));
+          return { next: current, result: undefined };
+        };
+        await repo.update(claimId(2), fire);
+        assert.deepEqual(await repo.nextDue(), due(3, '2026-03-10T09:00:00.000Z'));
+        await repo.update(claimId(3), fire);
+        assert.deepEqual(await repo.nextDue(), due(1, '2026-03-10T10:00:00.000Z'));
+        await repo.update(claimId(1), (current) => {
+          current.claim.timers.push(makeTimer('2026-03-09T00:00:00.000Z'));
+          return { next: current, result: undefined };
+        });
+        assert.deepEqual(await repo.nextDue(), due(1, '2026-03-09T00:00:00.000Z'));
+        await repo.update(claimId(1), fire);
+        assert.equal(await repo.nextDue(), undefined);
+      });
+
+      it('orders claims with pending alerts by their oldest one, up to a limit', async () => {
+        const withAlerts = (n: number, ...createdAt: string[]) => {
+          const document = makeClaimDocument({ id: claimId(n) });
+          document.outbox.push(...createdAt.map((time, i) => makeAlert(document.claim, { id: `alert-${n}-${i}`, createdAt: time })));
+          return document;
+        };
+        await repo.insert(withAlerts(1, '2026-03-02T10:00:00.000Z'));
+        await repo.insert(withAlerts(2, '2026-03-02T11:00:00.000Z', '2026-03-02T08:00:00.000Z'));
+        await repo.insert(withAlerts(3, '2026-03-02T10:00:00.000Z'));
+        await repo.insert(withAlerts(4));
+        assert.deepEqual(await repo.idsWithPendingAlerts(), [claimId(2), claimId(1), claimId(3)]);
+        assert.deepEqual(await repo.idsWithPendingAlerts(2), [claimId(2), claimId(1)]);
+        await repo.update(claimId(2), (current) => {
+          current.outbox = current.outbox.map((alert) =>
+            alert.createdAt === '2026-03-02T08:00:00.000Z' ? { ...alert, state: 'sent', sentAt: FIXTURE_NOW, attempts: 1 } : alert,
+          );
+          return { next: current, result: undefined };
+        });
+        assert.deepEqual(await repo.idsWithPendingAlerts(), [claimId(1), claimId(3), claimId(2)]);
+        assert.equal((await repo.summary(claimId(2)))?.pendingAlerts, 1);
+      });
+
+      it('counts a claim active on its keys only while it competes', async () => {
+        await repo.insert(makeClaimDocument({ id: claimId(1), status: 'Draft', submittedAt: undefined }));
+        assert.deepEqual(await repo.activeIdsForKey(TEAMS_KEY), []);
+        await repo.update(claimId(1), (current) => {
+          current.claim.status = 'Submitted';
+          current.claim.details.workloads = ['Teams'];
+          return { next: current, result: undefined };
+        });
+        assert.deepEqual(await repo.activeIdsForKey(TEAMS_KEY), [claimId(1)]);
+        assert.deepEqual(await repo.idsInStatuses(['Draft']), []);
+        assert.deepEqual(await repo.idsInStatuses(['Submitted']), [claimId(1)]);
+      });
+    });
+  });
+}
+
+claimRepositoryContract('files');
+claimRepositoryContract('postgres');

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { checksumOf } from '../../storage/copyFilesToPostgres.js';
+import { LowdbClaimRepository } from '../../storage/files/lowdbClaimRepository.js';
+import { createPool } from '../../storage/postgres/pool.js';
+import { PostgresClaimRepository } from '../../storage/postgres/postgresClaimRepository.js';
+import { STATUSES } from '../../services/model.js';
+import { claimId, makeClaimDocument } from '../support/claimFixtures.js';
+import { announceSkip, testCluster, type PostgresCluster } from '../support/postgresCluster.js';
+import { bizAppsDetails, claimAt, createHarness, m365Details, type Harness } from '../support/serviceHarness.js';
+import { PARTNER, startE2E } from '../e2e/support/e2eApp.js';
+
+// scripts/copyToPostgres.ts on a DATA_DIR the product wrote through its claim service: the copy
+// is complete and verified, a second run changes nothing, a database used since is refused, and
+// the bot started on the database shows the same claims and continues their ids.
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const run = promisify(execFile);
+
+describe('scripts/copyToPostgres.ts', function () {
+  this.timeout(120_000);
+  let cluster: PostgresCluster;
+  let harness: Harness;
+
+  before(async function () {
+    const started = await testCluster();
+    if (!started) {
+      announceSkip('the DATA_DIR to PostgreSQL copy');
+      this.skip();
+    }
+    cluster = started;
+    harness = await createHarness();
+    await claimAt(harness, 'Draft');
+    await claimAt(harness, 'Submitted', m365Details({ workloads: ['Exchange'] }));
+    await claimAt(harness, 'PartnerActionRequired', m365Details({ workloads: ['Intune'] }));
+    await claimAt(harness, 'Approved', bizAppsDetails());
+    await claimAt(harness, 'Rejected', m365Details({ workloads: ['Viva'] }));
+    await harness.repository.close();
+  });
+
+  after(async () => {
+    await harness?.cleanup();
+  });
+
+  const copy = (databaseUrl: string) =>
+    run(process.execPath, ['--import', 'tsx', 'scripts/copyToPostgres.ts'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, DATA_DIR: harness.dataDir, DATABASE_URL: databaseUrl },
+    });
+
+  it('copies every claim verified, then nothing more, and the bot on the database shows the same claims', async () => {
+    const url = await cluster.createDatabase('cpor_copy');
+    const first = await copy(url);
+    assert.match(first.stdout, /copied 5 claim\(s\), 0 already there; 5 verified/);
+    const second = await copy(url);
+    assert.match(second.stdout, /copied 0 claim\(s\), 5 already there; 5 verified/);
+
+    const files = new LowdbClaimRepository({ dataDir: harness.dataDir });
+    await files.open();
+    const pool = createPool({ connectionString: url });
+    try {
+      const database = new PostgresClaimRepository({ pool, clock: harness.clock });
+      const ids = (await files.idsInStatuses(STATUSES)).sort();
+      assert.deepEqual((await database.idsInStatuses(STATUSES)).sort(), ids);
+      for (const id of ids) assert.equal(checksumOf((await database.get(id))!), checksumOf((await files.get(id))!));
+      assert.deepEqual(await database.idsWithPendingAlerts(), await files.idsWithPendingAlerts());
+      assert.deepEqual(await database.nextDue(), await files.nextDue());
+      const [, year, last] = ids.at(-1)!.split('-');
+      assert.equal(await database.allocateId(harness.clock.now()), `CPOR-${year}-${String(Number(last) + 1).padStart(6, '0')}`);
+    } finally {
+      await files.close();
+      await pool.end();
+    }
+
+    const e2e = await startE2E({ env: { STORE: 'postgres', DATABASE_URL: url } });
+    try {
+      const shown = JSON.stringify(await e2e.say(PARTNER, 'my claims'));
+      const files2 = new LowdbClaimRepository({ dataDir: harness.dataDir });
+      await files2.open();
+      for (const id of await files2.idsInStatuses(STATUSES)) assert.ok(shown.includes(id), `${id} is listed`);
+      await files2.close();
+    } finally {
+      await e2e.close();
+    }
+  });
+
+  it('refuses a database that has been used since, and one holding other claims', async () => {
+    const url = await cluster.createDatabase('cpor_copy_used');
+    await copy(url);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`UPDATE claims SET claim = jsonb_set(claim, '{partnerName}', '"Changed in the database"') WHERE id = (SELECT min(id) FROM claims)`);
+      await assert.rejects(copy(url), (error: { code?: number; stderr?: string }) => error.code === 1 && /differs/.test(error.stderr ?? ''));
+      await client.query('DELETE FROM claims');
+      const pool = createPool({ connectionString: url });
+      await new PostgresClaimRepository({ pool, clock: harness.clock }).insert(makeClaimDocument({ id: claimId(1, 1999) }));
+      await pool.end();
+      await assert.rejects(copy(url), (error: { stderr?: string }) => /not empty/.test(error.stderr ?? ''));
+    } finally {
+      await client.end();
+    }
+  });
+});

@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { ClaimService } from '../../services/claimService.js';
+import type { ClaimDocument } from '../../services/model.js';
+import { isDomainError } from '../../services/errors.js';
+import { createPolicy } from '../../services/policy.js';
+import { loadMigrations } from '../../storage/postgres/migrate.js';
+import { createPool } from '../../storage/postgres/pool.js';
+import { PostgresClaimRepository } from '../../storage/postgres/postgresClaimRepository.js';
+import { openStorage, type OpenedStorage } from '../../storage/openStorage.js';
+import { systemClock } from '../../services/clock.js';
+import { claimId, makeAlert, makeClaimDocument } from '../support/claimFixtures.js';
+import { announceSkip, testCluster, type PostgresCluster } from '../support/postgresCluster.js';
+import { ManualClock, MONDAY, m365Details, partner, poeFile } from '../support/serviceHarness.js';
+
+// What only a shared database adds to the contract: several instances (each its own pool) on one
+// database, migrations racing at start, and the database unreachable, slow or restarting.
+
+describe('PostgreSQL engine: several instances, failures', function () {
+  this.timeout(60_000);
+  let cluster: PostgresCluster;
+  const pools: pg.Pool[] = [];
+
+  const instance = async (url: string, options: { statementTimeoutMs?: number } = {}) => {
+    const pool = createPool({ connectionString: url, poolSize: 8, ...options });
+    pools.push(pool);
+    const repository = new PostgresClaimRepository({ pool, clock: new ManualClock(MONDAY) });
+    await repository.open();
+    return { pool, repository };
+  };
+
+  before(async function () {
+    this.timeout(120_000);
+    const started = await testCluster();
+    if (!started) {
+      announceSkip('the PostgreSQL engine tests');
+      this.skip();
+    }
+    cluster = started;
+  });
+
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((pool) => pool.end()));
+  });
+
+  it('migrates once when instances start together, and again not at all', async () => {
+    const url = await cluster.createDatabase('cpor_migrate');
+    await Promise.all(Array.from({ length: 4 }, () => instance(url)));
+    await instance(url);
+    const { rows } = await pools[0]!.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    assert.deepEqual(
+      rows.map((row) => row.version),
+      (await loadMigrations()).map((migration) => migration.version),
+    );
+  });
+
+  it('lets exactly one of 20 decisions split across two instances win', async () => {
+    const url = await cluster.createDatabase('cpor_two');
+    const [first, second] = [await instance(url), await instance(url)];
+    await first.repository.insert(makeClaimDocument({ id: claimId(1) }));
+    const decide = (current: ClaimDocument) => {
+      if (current.claim.version !== 1) throw new Error('stale');
+      current.claim.version = 2;
+      current.claim.status = 'InReview';
+      current.outbox.push(makeAlert(current.claim, { id: 'review-started' }));
+      return { next: current, result: 'won' };
+    };
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? first : second).repository.update(claimId(1), decide)),
+    );
+    assert.equal(outcomes.filter((outcome) => outcome.status === 'fulfilled').length, 1);
+    const stored = await second.repository.get(claimId(1));
+    assert.equal(stored?.claim.version, 2);
+    assert.deepEqual(stored?.outbox.map((alert) => alert.id), ['review-started']);
+  });
+
+  it("refuses a second organisation claim on one key submitted at once on two instances", async () => {
+    const url = await cluster.createDatabase('cpor_dup');
+    const clock = new ManualClock(MONDAY);
+    const services = [await instance(url), await instance(url)].map(
+      ({ repository }) => new ClaimService({ repository, policy: createPolicy({}), clock }),
+    );
+    const drafts = [];
+    for (const service of services) {
+      const draft = await service.create(partner(), m365Details({ workloads: ['Teams'] }));
+      drafts.push(await service.addPoe(partner(), draft.id, draft.version, poeFile()));
+    }
+    const outcomes = await Promise.allSettled(drafts.map((draft, i) => services[i]!.submit(partner(), draft.id, draft.version)));
+    assert.equal(outcomes.filter((outcome) => outcome.status === 'fulfilled').length, 1);
+    const refused = outcomes.find((outcome) => outcome.status === 'rejected');
+    assert.ok(refused && isDomainError(refused.reason, 'duplicate-claim'), String(refused && refused.reason));
+  });
+
+  it('fires each of 200 due timers exactly once when two instances tick at the same time', async function () {
+    this.timeout(180_000);
+    const url = await cluster.createDatabase('cpor_ticks');
+    const clock = new ManualClock(MONDAY);
+    const [one, two] = [await instance(url), await instance(url)].map(
+      ({ repository }) => new ClaimService({ repository, policy: createPolicy({}), clock }),
+    );
+    const workloads = ['Teams', 'Exchange', 'SharePoint', 'Intune'] as const;
+    for (let i = 0; i < 100; i += 1) {
+      // Different customers, so no two claims compete for a key.
+      const tenant = `33333333-3333-4333-8333-${String(i).padStart(12, '0')}`;
+      const draft = await one!.create(partner(), m365Details({ customerTenantId: tenant, workloads: [workloads[i % workloads.length]!] }));
+      const withPoe = await one!.addPoe(partner(), draft.id, draft.version, poeFile());
+      await one!.submit(partner(), withPoe.id, withPoe.version);
+    }
+    // Submitted claims carry the review-start timer and its reminder: 200 timers, all due by now.
+    clock.set(new Date(MONDAY.getTime() + 30 * 86_400_000));
+    const [first, second] = await Promise.all([one!.tick(), two!.tick()]);
+    const fired = [...first, ...second].map((firing) => `${firing.claimId}/${firing.deadline}/${firing.kind}/${firing.dueAt}`);
+    assert.equal(new Set(fired).size, fired.length, 'no timer fired twice');
+    assert.ok(fired.length >= 200, `${fired.length} timers fired`);
+    assert.ok(first.length > 0 && second.length > 0, `both instances took part (${first.length} + ${second.length})`);
+    assert.deepEqual(await one!.tick(), [], 'nothing left to fire');
+  });
+
+  it('answers storage-unavailable at once when nothing listens', async () => {
+    const pool = createPool({ connectionString: `postgres://postgres@127.0.0.1:1/none`, connectTimeoutMs: 2000 });
+    pools.push(pool);
+    const repository = new PostgresClaimRepository({ pool, clock: new ManualClock(MONDAY) });
+    const started = performance.now();
+    await assert.rejects(repository.open(), (error) => isDomainError(error, 'storage-unavailable'));
+    await assert.rejects(repository.get(claimId(1)), (error) => isDomainError(error, 'storage-unavailable'));
+    assert.ok(performance.now() - started < 5000);
+  });
+
+  it('waits at start for a database that is not up yet, within the configured wait', async function () {
+    this.timeout(120_000);
+    const url = await cluster.createDatabase('cpor_startup');
+    await assert.rejects(
+      openStorage({ engine: 'postgres', dataDir: '/nonexistent', databaseUrl: 'postgres://postgres@127.0.0.1:1/none', startupWaitMs: 0 }, { clock: systemClock }),
+      (error) => isDomainError(error, 'storage-unavailable'),
+    );
+    await cluster.stop();
+    const logged: string[] = [];
+    let storage: OpenedStorage | undefined;
+    try {
+      const opening = openStorage({ engine: 'postgres', dataDir: '/nonexistent', databaseUrl: url, startupWaitMs: 60_000 }, { clock: systemClock, log: (line) => logged.push(line) });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await cluster.start();
+      storage = await opening;
+    } finally {
+      await cluster.start().catch(() => undefined);
+    }
+    assert.equal(await storage.claims.count(), 0);
+    assert.ok(logged.some((line) => /not reachable at start/.test(line)), logged.join('\n'));
+    await storage.close();
+  });
+
+  it('gives up on a statement that waits past the timeout, writing nothing', async () => {
+    const url = await cluster.createDatabase('cpor_slow');
+    const { repository } = await instance(url, { statementTimeoutMs: 300 });
+    await repository.insert(makeClaimDocument({ id: claimId(1) }));
+    // Another session holds the row: the update's write waits, then the statement timeout ends it.
+    const blocker = new pg.Client({ connectionString: url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM claims WHERE id = $1 FOR UPDATE', [claimId(1)]);
+      const started = performance.now();
+      await assert.rejects(
+        repository.update(claimId(1), (current) => {
+          current.claim.version = 2;
+          return { next: current, result: undefined };
+        }),
+        (error) => isDomainError(error, 'storage-unavailable'),
+      );
+      assert.ok(performance.now() - started < 3000);
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    assert.equal((await repository.get(claimId(1)))?.claim.version, 1);
+  });
+
+  it('fails clearly while the database restarts, loses nothing acknowledged, and recovers by itself', async function () {
+    this.timeout(120_000);
+    const url = await cluster.createDatabase('cpor_restart');
+    const { repository } = await instance(url, { statementTimeoutMs: 2000 });
+    await repository.insert(makeClaimDocument({ id: claimId(1) }));
+    const bump = (current: ClaimDocument) => {
+      current.claim.version += 1;
+      return { next: current, result: current.claim.version };
+    };
+    const acknowledged: number[] = [];
+    const failures: unknown[] = [];
+    let running = true;
+    const writer = (async () => {
+      while (running) {
+        try {
+          acknowledged.push(await repository.update(claimId(1), bump));
+        } catch (error) {
+          failures.push(error);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await cluster.restart();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    running = false;
+    await writer;
+
+    assert.ok(failures.length > 0, 'the restart was noticed');
+    for (const failure of failures) assert.ok(isDomainError(failure, 'storage-unavailable'), String(failure));
+    const stored = await repository.get(claimId(1));
+    // Every acknowledged write is there: the stored version is at least the last one acknowledged.
+    assert.ok(acknowledged.length > 0);
+    assert.ok(stored!.claim.version >= Math.max(...acknowledged), `${stored!.claim.version} < ${Math.max(...acknowledged)}`);
+    assert.equal(await repository.update(claimId(1), bump), stored!.claim.version + 1);
+  });
+});
