@@ -103,6 +103,7 @@ export class ClaimsBot extends TeamsActivityHandler {
       return;
     }
     await this.deps.hooks?.onActivity?.(context, actor);
+    typedFromButton(context);
 
     const submitted = context.activity.value as { verb?: unknown } | undefined;
     const command = parseCommand(context.activity.text);
@@ -296,4 +297,19 @@ export class ClaimsBot extends TeamsActivityHandler {
       now: this.deps.clock.now(),
     };
   }
+}
+
+/**
+ * A button whose Action.Submit data is `{ command }` (cards/format.ts `commandData`) counts as the
+ * command typed: the text is set and the value dropped, so dialogs and routing see what a typed
+ * message would give them.
+ */
+function typedFromButton(context: TurnContext): void {
+  const { activity } = context;
+  const value = activity.value as Record<string, unknown> | undefined;
+  if (activity.text?.trim() || !value || typeof value !== 'object') return;
+  const keys = Object.keys(value);
+  if (keys.length !== 1 || typeof value.command !== 'string' || !value.command.trim()) return;
+  activity.text = value.command;
+  activity.value = undefined;
 }

@@ -8,7 +8,7 @@ import {
   deadlineFacts,
   decisionFact,
   programText,
-  imBackData,
+  commandData, type CommandData,
   instantFor,
   sizeText,
   statusColor,
@@ -62,7 +62,7 @@ export interface ClaimCardData {
   rejectionReasons: Fact[];
   execute: ExecuteData;
   fallback: Record<ClaimCardVerb, Record<string, unknown>>;
-  historyCommand: ReturnType<typeof imBackData>;
+  historyCommand: CommandData;
   refreshUserIds: string[];
   show: Record<ClaimCardVerb | 'history' | 'refresh' | 'note' | 'competing' | 'situation' | 'deadlines' | 'comments' | 'readOnly', boolean>;
 }
@@ -197,7 +197,7 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
       ClaimCardVerb,
       Record<string, unknown>
     >,
-    historyCommand: imBackData(commandText(viewer, 'history', claim.id)),
+    historyCommand: commandData(commandText(viewer, 'history', claim.id)),
     refreshUserIds,
     show: {
       ...show,

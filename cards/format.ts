@@ -141,6 +141,14 @@ export function submitData(verb: string, data: ExecuteData, extra: Record<string
   return { ...data, ...extra, verb };
 }
 
-export function imBackData(value: string): { msteams: { type: 'imBack'; value: string } } {
-  return { msteams: { type: 'imBack', value } };
+/**
+ * A plain Action.Submit for a typed command: the bot reads `command` as if it had been typed.
+ * Not Teams' `msteams` imBack object, which some clients (the Agents Playground) cannot send.
+ */
+export interface CommandData {
+  command: string;
+}
+
+export function commandData(value: string): CommandData {
+  return { command: value };
 }

@@ -1,5 +1,5 @@
 import type { Claim, HistoryEntry } from '../services/model.js';
-import { commandText, imBackData, instantFor, withoutNulls } from './format.js';
+import { commandText, commandData, type CommandData, instantFor, withoutNulls } from './format.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
 import { literal } from './markdown.js';
@@ -12,7 +12,7 @@ export interface HistoryCardData {
   summary: string;
   entries: { heading: string; byline: string; lines: string[] }[];
   labels: { claim: string };
-  commands: { claim: ReturnType<typeof imBackData> };
+  commands: { claim: CommandData };
 }
 
 const template = new CardTemplate<HistoryCardData>('history');
@@ -37,7 +37,7 @@ export function renderHistory(claim: Claim, history: HistoryEntry[], viewer: Vie
       lines: entryLines(entry, viewer),
     })),
     labels: { claim: t.t('cards.action.backToClaim') },
-    commands: { claim: imBackData(commandText(viewer, 'claim', claim.id)) },
+    commands: { claim: commandData(commandText(viewer, 'claim', claim.id)) },
   };
   return withoutNulls(template.expand(data));
 }

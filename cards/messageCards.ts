@@ -1,7 +1,7 @@
 import type { Role } from '../services/actor.js';
 import { isPartnerRole } from '../services/actor.js';
 import { translatorFor } from './i18n/i18n.js';
-import { commandText, imBackData, withoutNulls, type CommandVerb } from './format.js';
+import { commandText, commandData, type CommandData, withoutNulls, type CommandVerb } from './format.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
 
@@ -18,7 +18,7 @@ export interface ErrorCardData {
   title: string;
   message: string;
   labels: { help: string };
-  commands: { help: ReturnType<typeof imBackData> };
+  commands: { help: CommandData };
 }
 
 export interface HelpCardData {
@@ -26,7 +26,7 @@ export interface HelpCardData {
   intro: string;
   footer: string;
   sections: { heading: string; text: string; commands: { command: string; description: string }[] }[];
-  buttons: { title: string; command: ReturnType<typeof imBackData> }[];
+  buttons: { title: string; command: CommandData }[];
 }
 
 const english = translatorFor('en');
@@ -53,7 +53,7 @@ export function renderError(message: string, viewer: Viewer): AdaptiveCard {
       title: t.t('cards.error.title'),
       message,
       labels: { help: t.t('cards.action.help') },
-      commands: { help: imBackData(commandText(viewer, 'help')) },
+      commands: { help: commandData(commandText(viewer, 'help')) },
     }),
   );
 }
@@ -76,7 +76,7 @@ function renderHelpCard(viewer: Viewer, roles: readonly Role[], kind: 'welcome' 
   sections.push({ heading: t.t('cards.help.customerHeading'), text: t.t('cards.help.customerText'), commands: [] });
   sections.push({ heading: t.t('cards.help.generalHeading'), text: '', commands: commandsOf(viewer, GENERAL_COMMANDS) });
   const buttons: HelpCardData['buttons'] = [];
-  const button = (verb: CommandVerb) => buttons.push({ title: t.t(`cards.help.button.${verb}`), command: imBackData(commandText(viewer, verb)) });
+  const button = (verb: CommandVerb) => buttons.push({ title: t.t(`cards.help.button.${verb}`), command: commandData(commandText(viewer, verb)) });
   if (partner) {
     button('new-claim');
     button('my-claims');
