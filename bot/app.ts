@@ -23,6 +23,9 @@ import type { BotConfig } from './config.js';
 import { createConsentMailer } from './consentMail.js';
 import { consentFactsFromAlert } from './consentMailNotice.js';
 import { registerConsentRoutes } from './consentPage.js';
+import { PoeLinks, registerPoeRoutes } from './poeFileRoute.js';
+import { PoeLinkTokens } from '../services/poeLinkTokens.js';
+import { loadConsentSecret } from '../services/consent/consentTokens.js';
 import { CardCopies } from './proactive/cardCopies.js';
 import { cardBeingClicked } from './proactive/clickedCard.js';
 import { ConversationLanes } from './proactive/conversationLanes.js';
@@ -86,6 +89,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const directoryServices = await openDirectory(directoryConfig, { clock });
   const actors = new ActorResolver(options.directory ?? directoryServices.directory, clock, log);
   const consentLinks = await openConsentLinks(directoryConfig);
+  // PoE links share the consent links' secret, under their own prefix (services/poeLinkTokens.ts).
+  const poeTokens = new PoeLinkTokens(await loadConsentSecret(directoryConfig.dataDir, directoryConfig.consentSecret));
+  const poeLinks = new PoeLinks({ tokens: poeTokens, clock, baseUrl: directoryConfig.publicBaseUrl });
   const consentMailer = createConsentMailer({
     config: directoryConfig,
     tokens: consentLinks.tokens,
@@ -126,7 +132,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     render: {
       claimCard: async (claim, recipient, context) => {
         const reader = await actorOfReader(references.get(recipient.conversationKey), actors, context);
-        return renderClaimCard(claim, toViewer(recipient, clock.now()), { allowed: reader ? claims.allowedActions(reader, claim) : new Set() });
+        return renderClaimCard(claim, toViewer(recipient, clock.now()), {
+          allowed: reader ? claims.allowedActions(reader, claim) : new Set(),
+          ...(reader ? { poeLinks: poeLinks.linksFor(reader, claim) } : {}),
+        });
       },
       alertCard: (alert, now, recipient) => renderAlert(alert, toViewer(recipient, clock.now()), now),
     },
@@ -174,6 +183,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     clock,
     actors,
     config: { defaultLocale: config.DEFAULT_LOCALE },
+    poeLinks,
     log,
   });
   const flows = new DialogFlows({
@@ -195,6 +205,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     cardActions,
     admin: new RosterChatCommands(directoryServices.administration),
     hooks,
+    poeLinks,
     defaultLocale: config.DEFAULT_LOCALE,
     log,
   });
@@ -212,6 +223,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       ...proactiveHealth(scheduler, outbox, cardCopies),
     }),
     routes: [
+      (http) => registerPoeRoutes(http, { tokens: poeTokens, claims, actors, clock, dataDir: config.dataDir, log }),
       (http) =>
         registerConsentRoutes(http, {
           service: claims,

@@ -11,6 +11,7 @@ import type { ClaimService } from '../services/claimService.js';
 import { DomainError, isDomainError, publicError, type FieldIssue } from '../services/errors.js';
 import { INFORMATION_REASONS, REVIEWER_REJECTION_REASONS, type Claim } from '../services/model.js';
 import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
+import type { PoeLinks } from './poeFileRoute.js';
 import { userContextOf, type UserContext } from './userContext.js';
 import type { Clock } from '../services/clock.js';
 import { clickedCardOf, whileHandlingClick } from './proactive/clickedCard.js';
@@ -27,6 +28,8 @@ export interface CardActionsDeps {
   clock: Clock;
   actors: ActorResolver;
   config: { defaultLocale: string };
+  /** Signed links to the PoE files on claim cards. */
+  poeLinks?: PoeLinks;
   /** Where failures that must not fail the action (card update, hook) are reported. */
   log?: (message: string, error: unknown) => void;
 }
@@ -217,6 +220,7 @@ export class CardActions {
       : renderClaimCard(claim, viewer, {
           allowed: this.deps.claims.allowedActions(turn.actor, claim),
           ...this.refreshFor(turn),
+          ...this.linksFor(turn, claim),
           note: note ?? turn.user.translator.t('cards.note.done', { status: turn.user.translator.t(`claims.status.${claim.status}`) }),
         });
   }
@@ -253,6 +257,7 @@ export class CardActions {
     return renderClaimCard(claim, this.viewer(turn, claim), {
       allowed: this.deps.claims.allowedActions(turn.actor, claim),
       ...this.refreshFor(turn),
+      ...this.linksFor(turn, claim),
       ...(note ? { note } : {}),
     });
   }
@@ -260,6 +265,10 @@ export class CardActions {
   /** The answered card keeps refreshing for the person who clicked. */
   private refreshFor(turn: Turn): { refreshUserIds: string[] } {
     return { refreshUserIds: [turn.identity.teamsUserId] };
+  }
+
+  private linksFor(turn: Turn, claim: Claim): { poeLinks?: Record<string, string> } {
+    return this.deps.poeLinks ? { poeLinks: this.deps.poeLinks.linksFor(turn.actor, claim) } : {};
   }
 
   private viewer(turn: Turn, claim: Claim): Viewer {

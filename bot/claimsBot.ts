@@ -25,6 +25,7 @@ import { DomainError } from '../services/errors.js';
 import type { Claim } from '../services/model.js';
 import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
 import { parseCommand, type ParsedCommand } from './commands.js';
+import type { PoeLinks } from './poeFileRoute.js';
 import { userContextOf, type UserContext } from './userContext.js';
 import type { Clock } from '../services/clock.js';
 
@@ -68,6 +69,8 @@ export interface ClaimsBotDependencies {
   cardActions: CardActionHandler;
   admin?: AdminCommands;
   hooks?: ConversationHooks;
+  /** Signed links to the PoE files on claim cards. */
+  poeLinks?: PoeLinks;
   defaultLocale: string;
   log?: (message: string, error?: unknown) => void;
 }
@@ -273,6 +276,7 @@ export class ClaimsBot extends TeamsActivityHandler {
       allowed: this.deps.claims.allowedActions(actor, claim),
       ...(note ? { note } : {}),
       refreshUserIds: [identity.teamsUserId],
+      ...(this.deps.poeLinks ? { poeLinks: this.deps.poeLinks.linksFor(actor, claim) } : {}),
     });
     const response = await this.reply(context, card);
     await this.deps.hooks?.onCardSent?.(context, claim, response);

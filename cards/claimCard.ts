@@ -54,7 +54,7 @@ export interface ClaimCardData {
   readOnly: string;
   facts: Fact[];
   deadlines: Fact[];
-  poe: string[];
+  poe: { text: string; name: string; url: string; open: string; link: boolean; preview: boolean }[];
   comments: { heading: string; text: string }[];
   headings: { deadlines: string; poe: string; comments: string };
   labels: Record<string, string>;
@@ -76,7 +76,12 @@ export interface ClaimCardOptions {
   refreshUserIds?: string[];
   /** Competing claims when the caller knows them (the review queue does). */
   competingWith?: readonly string[];
+  /** Signed links to the PoE files by file id, for readers who may open them (bot/poeFileRoute.ts). */
+  poeLinks?: Readonly<Record<string, string>>;
 }
+
+/** Types a card may show as an image: the ones the upload check knows by their bytes. */
+const PREVIEW_TYPES = new Set(['image/png', 'image/jpeg']);
 
 const template = new CardTemplate<ClaimCardData>('claim');
 const LATEST_COMMENTS = 3;
@@ -164,10 +169,18 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
     text: literal(comment.text),
   }));
   const poe = claim.poe.length
-    ? claim.poe.map((file) =>
-        t.t('cards.claim.poeItem', { name: literal(file.name), size: sizeText(viewer, file.size), at: instantFor(viewer, file.uploadedAt) }),
-      )
-    : [t.t('cards.claim.noPoe')];
+    ? claim.poe.map((file) => {
+        const url = options.poeLinks?.[file.id] ?? '';
+        return {
+          text: t.t('cards.claim.poeItem', { name: literal(file.name), size: sizeText(viewer, file.size), at: instantFor(viewer, file.uploadedAt) }),
+          name: file.name,
+          url,
+          open: t.t('cards.action.open'),
+          link: url !== '',
+          preview: url !== '' && PREVIEW_TYPES.has(file.contentType),
+        };
+      })
+    : [{ text: t.t('cards.claim.noPoe'), name: '', url: '', open: '', link: false, preview: false }];
   const data: ClaimCardData = {
     title: t.t('cards.claim.title', { claimId: claim.id }),
     statusLine: statusText(viewer, claim.status, claim.consentPhase),
