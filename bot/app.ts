@@ -178,14 +178,6 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   });
   const hooks = new ProactiveHooks({ references, cardCopies, onReachable: () => outbox.noteReachable(), log });
 
-  const cardActions = new CardActions({
-    claims,
-    clock,
-    actors,
-    config: { defaultLocale: config.DEFAULT_LOCALE },
-    poeLinks,
-    log,
-  });
   const flows = new DialogFlows({
     claims,
     storage: new FileStorage(config.dataDir),
@@ -195,6 +187,15 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       ...(config.CPOR_POE_HOSTS ? { allowedHosts: config.CPOR_POE_HOSTS } : {}),
       ...(options.poeDownload ?? {}),
     }),
+    log,
+  });
+  const cardActions = new CardActions({
+    claims,
+    clock,
+    actors,
+    config: { defaultLocale: config.DEFAULT_LOCALE },
+    poeLinks,
+    startConversation: (context, actor, user, command) => flows.begin(context, actor, user, command),
     log,
   });
   const bot = new ClaimsBot({

@@ -11,6 +11,7 @@ import type { ClaimService } from '../services/claimService.js';
 import { DomainError, isDomainError, publicError, type FieldIssue } from '../services/errors.js';
 import { INFORMATION_REASONS, REVIEWER_REJECTION_REASONS, type Claim } from '../services/model.js';
 import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
+import type { ParsedCommand } from './commands.js';
 import type { PoeLinks } from './poeFileRoute.js';
 import { userContextOf, type UserContext } from './userContext.js';
 import type { Clock } from '../services/clock.js';
@@ -30,6 +31,8 @@ export interface CardActionsDeps {
   config: { defaultLocale: string };
   /** Signed links to the PoE files on claim cards. */
   poeLinks?: PoeLinks;
+  /** Starts the named dialog in this conversation (dialogs/), as the typed command would. */
+  startConversation?: (context: TurnContext, actor: Actor, user: UserContext, command: ParsedCommand) => Promise<void>;
   /** Where failures that must not fail the action (card update, hook) are reported. */
   log?: (message: string, error: unknown) => void;
 }
@@ -195,7 +198,10 @@ export class CardActions {
     return { changed, note: turn.user.translator.t('cards.note.optedOut') };
   }
 
-  /** Edit, respond and dispute continue in the chat: the card stays, a message says what to type. */
+  /**
+   * Edit, respond and dispute continue in the chat: the click starts the dialog there (in the 1:1
+   * chat; elsewhere the reader is told to use it) and the clicked card stays as it is.
+   */
   private async conversation(turn: Turn, verb: CardVerb, data: { claimId: string }): Promise<Outcome> {
     const claim = await this.deps.claims.get(turn.actor, data.claimId);
     const { command: commandVerb, action } = CONVERSATION_VERBS[verb]!;
@@ -204,10 +210,16 @@ export class CardActions {
       authorize(action, turn.actor, claim);
       throw new DomainError('invalid-transition', { claimId: claim.id, status: claim.status, action });
     }
-    const command = commandText(this.viewer(turn, claim), commandVerb, claim.id);
-    const note = turn.user.translator.t('cards.note.continueInChat', { command });
-    if (!turn.automatic) await turn.context.sendActivity(note);
-    return { card: this.cardFor(turn, claim, note) };
+    if (turn.automatic) return { card: this.cardFor(turn, claim) };
+    const conversationType = turn.context.activity.conversation?.conversationType;
+    if (!this.deps.startConversation || (conversationType && conversationType !== 'personal')) {
+      const command = commandText(this.viewer(turn, claim), commandVerb, claim.id);
+      const note = turn.user.translator.t('cards.note.continueInChat', { command });
+      await turn.context.sendActivity(note);
+      return { card: this.cardFor(turn, claim, note) };
+    }
+    await this.deps.startConversation(turn.context, turn.actor, turn.user, { verb: commandVerb, claimId: claim.id, rest: '' });
+    return { card: this.cardFor(turn, claim) };
   }
 
   // ---- outcomes -----------------------------------------------------------------------------

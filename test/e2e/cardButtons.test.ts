@@ -121,4 +121,30 @@ describe('e2e: card buttons are plain Action.Submit data the bot maps to command
   it('Spanish: the same buttons answer in Spanish', async () => {
     await walkButtons(PARTNER_ES, translatorFor('es'));
   });
+
+  for (const person of [PARTNER, PARTNER_ES]) {
+    it(`the claim card's Edit starts the edit dialog in the chat, and the alert's Respond the respond dialog (${person.locale}, issue 14, 3)`, async () => {
+      const t = translatorFor(person.locale);
+      const { claimId } = await walkCreateClaim(e2e, person, 'submitted');
+      const claim = await e2e.app.claims.get({ userId: REVIEWER.aadObjectId, tenantId: REVIEWER.tenantId, roles: ['reviewer'] }, claimId);
+      await e2e.quiet();
+      const sentBefore = e2e.connector.sent().length;
+      const response = await e2e.click(person, 'edit', { claimId, version: claim.version });
+      assert.equal(response.statusCode, 200);
+      assert.equal(JSON.stringify(response.value).includes(t.t('cards.claim.title', { claimId })), true, 'the clicked card stays');
+      let started = e2e.connector.sent().slice(sentBefore).map((request) => request.body as Reply);
+      assert.equal(cardTitle(started[0]), t.t('dialogs.edit.title', { claimId }));
+      await e2e.say(person, first(t, 'commands.aliases.cancel'));
+
+      // Rita asks for information; the partner's alert offers Respond, which starts the dialog.
+      await e2e.say(REVIEWER, 'help');
+      const reviewer = { userId: REVIEWER.aadObjectId, tenantId: REVIEWER.tenantId, roles: ['reviewer' as const] };
+      let current = await e2e.app.claims.startReview(reviewer, claimId, claim.version);
+      current = await e2e.app.claims.requestInformation(reviewer, claimId, current.version, { reasons: ['missing-products'], comment: 'Which products?' });
+      const alert = await e2e.waitForAlert(person, t.t('cards.alert.information-requested.title', { claimId }));
+      started = await press(person, alert.body as Reply, t.t('cards.action.respond'));
+      assert.equal(cardTitle(started[0]), t.t('dialogs.respond.title', { claimId }));
+      assert.equal(current.status, 'PartnerActionRequired');
+    });
+  }
 });
