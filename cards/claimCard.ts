@@ -54,7 +54,7 @@ export interface ClaimCardData {
   readOnly: string;
   facts: Fact[];
   deadlines: Fact[];
-  poe: { text: string; name: string; url: string; open: string; link: boolean; preview: boolean }[];
+  poe: { text: string; name: string; url: string; open: string; preview: boolean }[];
   comments: { heading: string; text: string }[];
   headings: { deadlines: string; poe: string; comments: string };
   labels: Record<string, string>;
@@ -171,16 +171,18 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
   const poe = claim.poe.length
     ? claim.poe.map((file) => {
         const url = options.poeLinks?.[file.id] ?? '';
+        const item = t.t('cards.claim.poeItem', { name: literal(file.name), size: sizeText(viewer, file.size), at: instantFor(viewer, file.uploadedAt) });
         return {
-          text: t.t('cards.claim.poeItem', { name: literal(file.name), size: sizeText(viewer, file.size), at: instantFor(viewer, file.uploadedAt) }),
+          // A markdown link, not an Action.OpenUrl: clients that render Universal Action cards in
+          // an applet (the Agents Playground) drop OpenUrl there; every client follows a link.
+          text: url ? `${item} · [${t.t('cards.action.open')}](${url})` : item,
           name: file.name,
           url,
           open: t.t('cards.action.open'),
-          link: url !== '',
           preview: url !== '' && PREVIEW_TYPES.has(file.contentType),
         };
       })
-    : [{ text: t.t('cards.claim.noPoe'), name: '', url: '', open: '', link: false, preview: false }];
+    : [{ text: t.t('cards.claim.noPoe'), name: '', url: '', open: '', preview: false }];
   const data: ClaimCardData = {
     title: t.t('cards.claim.title', { claimId: claim.id }),
     statusLine: statusText(viewer, claim.status, claim.consentPhase),

@@ -508,10 +508,11 @@ export const summaryStep: Step = {
         facts: claimFacts(t, claim, ctx.turn.user.timeZone),
         lines: poeLines(t, claim),
         note: missing.length ? t.t('dialogs.summary.missing', { issues: describeIssues(t, missing) }) : '',
-        hint: t.t('dialogs.summary.hint'),
+        hint: t.t('dialogs.summary.hint', { claimId: claim.id }),
         actions: withBack(ctx, [
-          ctx.buttons.choice(t.t('dialogs.summary.submitButton'), 'submit', {}, 'positive'),
-          ctx.buttons.choice(t.t('dialogs.summary.draftButton'), 'draft'),
+          // An incomplete draft can't be submitted yet: Submit is not the primary button then.
+          ctx.buttons.choice(t.t('dialogs.summary.submitButton'), 'submit', {}, missing.length ? 'default' : 'positive'),
+          ctx.buttons.choice(t.t('dialogs.summary.draftButton'), 'draft', {}, missing.length ? 'positive' : 'default'),
         ]),
       }),
     ];

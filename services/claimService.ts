@@ -179,6 +179,7 @@ export class ClaimService {
       at: now.toISOString(),
       actorId: actor.userId,
       actorTenantId: actor.tenantId,
+      ...(actor.displayName ? { actorName: actor.displayName.slice(0, 200) } : {}),
       role,
       action: 'create',
       toStatus: 'Draft',
@@ -513,6 +514,7 @@ export class ClaimService {
       const next = this.applyRow(document, claim, row, change, {
         actorId: actor.userId,
         actorTenantId: actor.tenantId,
+        ...(actor.displayName ? { actorName: actor.displayName.slice(0, 200) } : {}),
         role,
         side: sideOf(role),
         now,
@@ -608,6 +610,7 @@ export class ClaimService {
     context: {
       actorId: string;
       actorTenantId?: string;
+      actorName?: string;
       role: ActingRole;
       side?: Side;
       now: Date;
@@ -656,6 +659,7 @@ export class ClaimService {
       at,
       actorId: context.actorId,
       ...(context.actorTenantId ? { actorTenantId: context.actorTenantId } : {}),
+      ...(context.actorName ? { actorName: context.actorName } : {}),
       role: context.role,
       action: row.action,
       fromStatus,

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { translatorFor } from '../../cards/i18n/i18n.js';
+import { actionTitled, cardJson } from '../dialogs/support/dialogHarness.js';
+import { actorOf, assertDoesNotShow, assertShows, cardIn, PARTNER, PARTNER_ES, REVIEWER, startE2E, type E2E } from './support/e2eApp.js';
+import { first, walkCreateClaim } from './support/journey.js';
+
+// Issue 14, the dialog items driven through the real server, in English and Spanish.
+
+describe('e2e: dialog fixes of issue 14', function () {
+  this.timeout(60_000);
+  let e2e: E2E;
+
+  beforeEach(async () => {
+    e2e = await startE2E();
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && e2e.logs.length) console.error(e2e.logs.join('\n'));
+    await e2e.close();
+  });
+
+  for (const person of [PARTNER, PARTNER_ES]) {
+    it(`5: the summary names the claim to edit later, and no reply shows a placeholder (${person.locale})`, async () => {
+      const t = translatorFor(person.locale);
+      const journey = await walkCreateClaim(e2e, person, 'summary');
+      const summary = cardJson(journey.asked[0]);
+      assert.ok(summary.includes(JSON.stringify(t.t('dialogs.summary.hint', { claimId: journey.claimId })).slice(1, -1)));
+      assert.ok(summary.includes(journey.claimId));
+      // A complete draft: Submit is the primary button.
+      assert.equal((actionTitled(journey.asked[0], t.t('dialogs.summary.submitButton')) as { style?: string }).style, 'positive');
+      for (const request of e2e.connector.sent()) {
+        assert.ok(!/\{[a-zA-Z]+\}/.test(JSON.stringify(request.body)), `no placeholder left in ${JSON.stringify(request.body).slice(0, 300)}`);
+      }
+    });
+  }
+
+  for (const person of [PARTNER, PARTNER_ES]) {
+    it(`4: history in people's words: names with role, each change with its values, the rejection reason (${person.locale})`, async () => {
+      const t = translatorFor(person.locale);
+      const { claimId } = await walkCreateClaim(e2e, person, 'submitted');
+      const reviewer = { ...actorOf(REVIEWER), displayName: 'Rita Reviewer' };
+      let claim = await e2e.app.claims.get(reviewer, claimId);
+      claim = await e2e.app.claims.update(actorOf(person), claimId, claim.version, { workloads: ['Teams'] });
+      claim = await e2e.app.claims.startReview(reviewer, claimId, claim.version);
+      await e2e.app.claims.reject(reviewer, claimId, claim.version, { reason: 'insufficient-poe', comment: 'The file is unsigned.' });
+
+      const [reply] = await e2e.say(person, `${first(t, 'commands.aliases.history')} ${claimId}`);
+      const card = cardIn(reply);
+      assertShows(
+        card,
+        t.t('cards.history.fieldChange', { field: capitalised(t.t('fields.workloads')), from: t.formatList(['Teams', 'Exchange']), to: 'Teams' }),
+        t.t('cards.history.statusChange', { from: t.t('claims.status.InReview'), to: t.t('claims.status.Rejected') }),
+        t.t('cards.history.reasons', { reasons: t.t('claims.rejectionReason.insufficient-poe') }),
+      );
+      const json = JSON.stringify(card);
+      assert.ok(json.includes(person.name!), 'the partner by name');
+      assert.ok(json.includes('Rita Reviewer'), 'the reviewer by name');
+      assert.ok(json.includes(t.t('cards.role.reviewer')), 'with the role');
+      assertDoesNotShow(card, person.aadObjectId, REVIEWER.aadObjectId, `${t.t('cards.history.field.rejection')}:`);
+    });
+  }
+});
+
+const capitalised = (text: string): string => text.charAt(0).toLocaleUpperCase() + text.slice(1);
