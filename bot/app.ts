@@ -73,7 +73,7 @@ const DRAIN_TIMEOUT_MS = 10_000;
 
 export async function startApp(options: AppOptions): Promise<RunningApp> {
   const { config } = options;
-  const environment = { ...(options.environment ?? process.env), DATA_DIR: config.dataDir };
+  const environment: NodeJS.ProcessEnv = { ...(options.environment ?? process.env), DATA_DIR: config.dataDir };
   const log: Log = options.log ?? ((message, error) => console.error(`[cpor] ${message}`, error ?? ''));
   await mkdir(config.dataDir, { recursive: true });
   await keepDataPrivate(config.dataDir);
@@ -91,7 +91,14 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const consentLinks = await openConsentLinks(directoryConfig);
   // PoE links share the consent links' secret, under their own prefix (services/poeLinkTokens.ts).
   const poeTokens = new PoeLinkTokens(await loadConsentSecret(directoryConfig.dataDir, directoryConfig.consentSecret));
-  const poeLinks = new PoeLinks({ tokens: poeTokens, clock, baseUrl: directoryConfig.publicBaseUrl });
+  // Without PUBLIC_BASE_URL, links name the port really bound (PORT may be 0, or differ from the
+  // environment's when a launcher picks it).
+  const listeningOn: { port?: number } = {};
+  const poeLinks = new PoeLinks({
+    tokens: poeTokens,
+    clock,
+    baseUrl: () => (environment.PUBLIC_BASE_URL || listeningOn.port === undefined ? directoryConfig.publicBaseUrl : `http://localhost:${listeningOn.port}`),
+  });
   const consentMailer = createConsentMailer({
     config: directoryConfig,
     tokens: consentLinks.tokens,
@@ -246,6 +253,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   });
   const bound = server.server.address() as AddressInfo;
   const port = bound.port;
+  listeningOn.port = port;
   const listening = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${port}`;
   outbox.start();
   await scheduler.start();

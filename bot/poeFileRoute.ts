@@ -19,8 +19,8 @@ import type { ActorResolver } from './actorResolver.js';
 export interface PoeLinksDeps {
   tokens: PoeLinkTokens;
   clock: Clock;
-  /** Where links point: the bot's public base URL. */
-  baseUrl: string;
+  /** Where links point: the bot's public base URL (read when a link is made: the port may be bound late). */
+  baseUrl: () => string;
   /** How long a link works; cards are refreshed (and get new links) when they are viewed. */
   ttlMs?: number;
 }
@@ -40,7 +40,7 @@ export class PoeLinks {
     return Object.fromEntries(
       claim.poe.map((file) => [
         file.id,
-        `${this.deps.baseUrl}/poe/${this.deps.tokens.sign({ claimId: claim.id, fileId: file.id, userId: actor.userId, tenantId: actor.tenantId, expiresAt })}`,
+        `${this.deps.baseUrl()}/poe/${this.deps.tokens.sign({ claimId: claim.id, fileId: file.id, userId: actor.userId, tenantId: actor.tenantId, expiresAt })}`,
       ]),
     );
   }

@@ -469,21 +469,23 @@ export class ClaimService {
    * carry). Cards offer exactly these; dialogs and card handlers start only these.
    */
   allowedActions(actor: Actor, claim: Claim, now: Date = this.clock.now()): ReadonlySet<Action> {
-    const allowed = new Set<Action>();
-    for (const action of USER_ACTIONS) {
-      const row = rowFor(action, claim.status, claim.consentPhase);
-      if (!row) continue;
-      try {
-        const role = authorize(action, actor, claim);
-        assertRowAllows(row, role, claim);
-        this.runGuards(row, 'before-change', actor, role, claim, now);
-        this.runGuards(row, 'after-change', actor, role, claim, now);
-        allowed.add(action);
-      } catch (error) {
-        if (!isDomainError(error)) throw error;
-      }
+    return new Set(USER_ACTIONS.filter((action) => this.refusal(actor, claim, action, now) === undefined));
+  }
+
+  /** Why `actor` may not take `action` on `claim` now (the error the command would raise), if so. */
+  refusal(actor: Actor, claim: Claim, action: Action, now: Date = this.clock.now()): DomainError | undefined {
+    const row = rowFor(action, claim.status, claim.consentPhase);
+    if (!row) return new DomainError('invalid-transition', { claimId: claim.id, status: claim.status, action });
+    try {
+      const role = authorize(action, actor, claim);
+      assertRowAllows(row, role, claim);
+      this.runGuards(row, 'before-change', actor, role, claim, now);
+      this.runGuards(row, 'after-change', actor, role, claim, now);
+      return undefined;
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      return error as DomainError;
     }
-    return allowed;
   }
 
   // ---- the transition machinery ---------------------------------------------------------

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { translatorFor } from '../../cards/i18n/i18n.js';
-import { actionTitled, cardJson } from '../dialogs/support/dialogHarness.js';
+import { actionTitled, cardJson, cardTitle, textOf } from '../dialogs/support/dialogHarness.js';
 import { actorOf, assertDoesNotShow, assertShows, cardIn, PARTNER, PARTNER_ES, REVIEWER, startE2E, type E2E } from './support/e2eApp.js';
 import { first, walkCreateClaim } from './support/journey.js';
 
@@ -56,6 +56,41 @@ describe('e2e: dialog fixes of issue 14', function () {
       assert.ok(json.includes('Rita Reviewer'), 'the reviewer by name');
       assert.ok(json.includes(t.t('cards.role.reviewer')), 'with the role');
       assertDoesNotShow(card, person.aadObjectId, REVIEWER.aadObjectId, `${t.t('cards.history.field.rejection')}:`);
+    });
+  }
+
+  // Disputing and withdrawing are for admins: Pat, with an English and a Spanish client.
+  for (const person of [PARTNER, { ...PARTNER, locale: 'es-ES' }]) {
+    it(`7: commands naming a claim leave the dispute dialog's justification; a final rejection is refused up front (${person.locale})`, async () => {
+      const t = translatorFor(person.locale);
+      const word = (verb: string) => first(t, `commands.aliases.${verb}`);
+      const { claimId } = await walkCreateClaim(e2e, person, 'submitted');
+      const reviewer = actorOf(REVIEWER);
+      let claim = await e2e.app.claims.get(reviewer, claimId);
+      claim = await e2e.app.claims.startReview(reviewer, claimId, claim.version);
+      await e2e.app.claims.reject(reviewer, claimId, claim.version, { reason: 'insufficient-poe', comment: 'Unsigned.' });
+
+      let replies = await e2e.say(person, `${word('dispute')} ${claimId}`);
+      assert.equal(cardTitle(replies[0]), t.t('dialogs.dispute.title', { claimId }));
+      // Not a justification: the history command is routed, and the dispute keeps nothing typed.
+      replies = await e2e.say(person, `${word('history')} ${claimId}`);
+      assert.equal(cardTitle(replies[0]), t.t('cards.history.title', { claimId }));
+      replies = await e2e.say(person, `${word('dispute')} ${claimId}`);
+      replies = await e2e.say(person, `${word('edit')} ${claimId}`);
+      assert.notEqual(replies.map((reply) => reply.text ?? '').join(' '), t.t('dialogs.dispute.justificationNoted'));
+      assert.equal((await e2e.app.claims.get(reviewer, claimId)).status, 'Rejected', 'nothing was disputed');
+
+      // Disputed once and upheld, the rejection is final: the dispute dialog does not open, and
+      // the reply says why.
+      await e2e.say(person, first(t, 'commands.aliases.cancel'));
+      const admin = actorOf(PARTNER);
+      claim = await e2e.app.claims.get(admin, claimId);
+      claim = await e2e.app.claims.dispute(admin, claimId, claim.version, { justification: 'Signed on page 3.' });
+      await e2e.app.claims.decideDispute(reviewer, claimId, claim.version, { outcome: 'uphold' });
+      replies = await e2e.say(person, `${word('dispute')} ${claimId}`);
+      assert.equal(replies.length, 1);
+      assert.throws(() => cardTitle(replies[0]), /expected a card/, 'no dispute card');
+      assert.equal(textOf(replies[0]), t.t('errors.dispute-used'));
     });
   }
 });
