@@ -177,6 +177,11 @@ export const partnerIdStep: Step = {
 
 const GUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Keeps a refused form's values, so the form asked again shows what was typed (only strings). */
+function keepEntered(ctx: StepContext, fields: Record<string, unknown>): void {
+  ctx.state.entered = Object.fromEntries(Object.entries(fields).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].length <= 500));
+}
+
 function input(id: string, label: string, value: string | undefined, placeholder: string, required: boolean, errorMessage: string): FieldInput {
   return { id, label, value: value ?? '', placeholder, style: id.toLowerCase().includes('email') ? 'email' : 'text', required, errorMessage };
 }
@@ -194,8 +199,8 @@ export const customerStep: Step = {
           {
             heading: '',
             inputs: [
-              input('customerDomain', t.t('dialogs.labels.customerDomain'), details.customerDomain, 'contoso.onmicrosoft.com', true, t.t('dialogs.customer.badDomainShort')),
-              input('customerTenantId', t.t('dialogs.labels.customerTenantId'), details.customerTenantId, '00000000-0000-0000-0000-000000000000', true, t.t('dialogs.common.badGuidShort')),
+              input('customerDomain', t.t('dialogs.labels.customerDomain'), ctx.state.entered?.customerDomain ?? details.customerDomain, 'contoso.onmicrosoft.com', true, t.t('dialogs.customer.badDomainShort')),
+              input('customerTenantId', t.t('dialogs.labels.customerTenantId'), ctx.state.entered?.customerTenantId ?? details.customerTenantId, '00000000-0000-0000-0000-000000000000', true, t.t('dialogs.common.badGuidShort')),
             ],
           },
         ],
@@ -226,7 +231,10 @@ export const customerStep: Step = {
     else if (!DomainSchema.safeParse(domain).success) problems.push(t.t('dialogs.customer.badDomain', { value: literal(domain) }));
     if (!tenant) problems.push(t.t('dialogs.common.required', { field: t.t('dialogs.labels.customerTenantId') }));
     else if (!GuidSchema.safeParse(tenant).success) problems.push(t.t('dialogs.common.badGuid', { value: literal(tenant), field: t.t('dialogs.labels.customerTenantId') }));
-    if (problems.length) return { kind: 'retry', say: problems.join('\n\n') };
+    if (problems.length) {
+      keepEntered(ctx, { customerDomain: domain, customerTenantId: tenant });
+      return { kind: 'retry', say: problems.join('\n\n') };
+    }
     return save(ctx, { customerDomain: domain.toLowerCase(), customerTenantId: tenant.toLowerCase() });
   },
 };
@@ -368,7 +376,7 @@ export const contactsStep: Step = {
             return input(
               `${kind}${field}`,
               t.t(`dialogs.contacts.${key}`),
-              current[kind]?.[key],
+              ctx.state.entered?.[`${kind}${field}`] ?? current[kind]?.[key],
               t.t(`dialogs.contacts.${key}Placeholder`),
               required,
               t.t(key === 'email' ? 'dialogs.contacts.badEmailShort' : 'dialogs.contacts.requiredShort'),
@@ -409,7 +417,10 @@ export const contactsStep: Step = {
       else if (!EmailSchema.safeParse(email).success) problems.push(t.t('dialogs.contacts.badEmail', { who, value: literal(email) }));
       if (problems.length === before) contacts[kind] = { name, email, ...(title ? { title } : {}) };
     }
-    if (problems.length) return { kind: 'retry', say: problems.join('\n\n') };
+    if (problems.length) {
+      keepEntered(ctx, entry.fields);
+      return { kind: 'retry', say: problems.join('\n\n') };
+    }
     return save(ctx, {
       customerContact: contacts.customer as Contact & { title: string },
       partnerContact: contacts.partner!,

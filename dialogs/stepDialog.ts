@@ -157,6 +157,8 @@ export abstract class StepDialog extends Dialog<FlowOptions> {
     result: StepResult,
     from: string | undefined,
   ): Promise<DialogTurnResult> {
+    // Typed values are kept only while the same form is asked again.
+    if (result.kind !== 'retry') delete ctx.state.entered;
     switch (result.kind) {
       case 'end': {
         if (result.say) await this.send(ctx, [typeof result.say === 'string' ? { type: 'message', text: result.say } : result.say]);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { translatorFor } from '../../cards/i18n/i18n.js';
-import { actionTitled, cardJson, cardTitle, textOf } from '../dialogs/support/dialogHarness.js';
+import { actionTitled, cardJson, cardTitle, submit, textOf } from '../dialogs/support/dialogHarness.js';
 import { actorOf, assertDoesNotShow, assertShows, cardIn, PARTNER, PARTNER_ES, REVIEWER, startE2E, type E2E } from './support/e2eApp.js';
-import { first, walkCreateClaim } from './support/journey.js';
+import { CONTACTS, first, walkCreateClaim } from './support/journey.js';
 
 // Issue 14, the dialog items driven through the real server, in English and Spanish.
 
@@ -91,6 +91,33 @@ describe('e2e: dialog fixes of issue 14', function () {
       assert.equal(replies.length, 1);
       assert.throws(() => cardTitle(replies[0]), /expected a card/, 'no dispute card');
       assert.equal(textOf(replies[0]), t.t('errors.dispute-used'));
+    });
+  }
+
+  for (const person of [PARTNER, PARTNER_ES]) {
+    it(`6: a refused form keeps what was typed (${person.locale})`, async () => {
+      const t = translatorFor(person.locale);
+      const journey = await walkCreateClaim(e2e, person, 'customer');
+      let replies = await e2e.say(
+        person,
+        submit(actionTitled(journey.asked[0], t.t('dialogs.common.continueButton')), { customerDomain: 'fabrikam.onmicrosoft.com', customerTenantId: 'not-a-guid' }),
+      );
+      let form = replies.find((reply) => reply.attachments?.length);
+      assert.ok(form, 'the form is asked again');
+      assert.ok(cardJson(form).includes('"value":"fabrikam.onmicrosoft.com"'), 'the domain is kept');
+      assert.ok(cardJson(form).includes('"value":"not-a-guid"'), 'and the refused tenant id, to correct it');
+
+      const contacts = await walkCreateClaim(e2e, person, 'contacts');
+      replies = await e2e.say(
+        person,
+        submit(actionTitled(contacts.asked[0], t.t('dialogs.common.continueButton')), { ...CONTACTS, customerEmail: 'dana-at-fabrikam' }),
+      );
+      form = replies.find((reply) => reply.attachments?.length);
+      assert.ok(form, 'the contacts form is asked again');
+      for (const value of [CONTACTS.customerName, CONTACTS.customerTitle, 'dana-at-fabrikam', CONTACTS.partnerName, CONTACTS.partnerEmail]) {
+        assert.ok(cardJson(form).includes(`"value":"${value}"`), `${value} is kept`);
+      }
+      assert.ok(replies.some((reply) => (reply.text ?? '').includes('dana-at-fabrikam')), 'the bad address is named');
     });
   }
 });
