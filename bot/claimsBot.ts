@@ -24,7 +24,8 @@ import type { ClaimService } from '../services/claimService.js';
 import { DomainError } from '../services/errors.js';
 import type { Claim } from '../services/model.js';
 import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
-import { parseCommand, type ParsedCommand } from './commands.js';
+import { parseCommand, withoutMentions, type ParsedCommand } from './commands.js';
+import { literal } from '../cards/markdown.js';
 import type { PoeLinks } from './poeFileRoute.js';
 import { userContextOf, type UserContext } from './userContext.js';
 import type { Clock } from '../services/clock.js';
@@ -122,6 +123,9 @@ export class ClaimsBot extends TeamsActivityHandler {
         return;
       }
       if (!command) {
+        // Say so first, then help: the help card alone reads as if the words were ignored.
+        const typed = withoutMentions(context.activity.text ?? '').slice(0, 200);
+        if (typed) await context.sendActivity(user.translator.t('bot.notUnderstood', { text: literal(typed) }));
         await this.reply(context, renderHelp(this.viewer(user, identity, actor), actor.roles));
         return;
       }

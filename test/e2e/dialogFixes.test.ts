@@ -120,6 +120,20 @@ describe('e2e: dialog fixes of issue 14', function () {
       assert.ok(replies.some((reply) => (reply.text ?? '').includes('dana-at-fabrikam')), 'the bad address is named');
     });
   }
+
+  for (const person of [PARTNER, PARTNER_ES]) {
+    it(`10: "I didn't understand" before help; "status <id>" shows the claim (${person.locale})`, async () => {
+      const t = translatorFor(person.locale);
+      let replies = await e2e.say(person, 'exchnage please');
+      assert.equal(replies.length, 2);
+      assert.equal(textOf(replies[0]), t.t('bot.notUnderstood', { text: 'exchnage please' }));
+      assert.equal(cardTitle(replies[1]), t.t('cards.help.helpTitle'));
+      const { claimId } = await walkCreateClaim(e2e, person, 'submitted');
+      const status = t.t('commands.aliases.claim').split('|').at(-1)!;
+      replies = await e2e.say(person, `${status} ${claimId}`);
+      assert.equal(cardTitle(replies[0]), t.t('cards.claim.title', { claimId }));
+    });
+  }
 });
 
 const capitalised = (text: string): string => text.charAt(0).toLocaleUpperCase() + text.slice(1);
