@@ -524,18 +524,19 @@ export const summaryStep: Step = {
           // An incomplete draft can't be submitted yet: Submit is not the primary button then.
           ctx.buttons.choice(t.t('dialogs.summary.submitButton'), 'submit', {}, missing.length ? 'default' : 'positive'),
           ctx.buttons.choice(t.t('dialogs.summary.draftButton'), 'draft', {}, missing.length ? 'positive' : 'default'),
+          ...(claim.status === 'Draft' ? [ctx.buttons.choice(t.t('dialogs.summary.discardButton'), 'discard', {}, 'destructive')] : []),
         ]),
       }),
     ];
   },
   async handle(ctx, entry) {
     const { t } = ctx;
-    let choice: 'submit' | 'draft' | undefined;
+    let choice: 'submit' | 'draft' | 'discard' | undefined;
     if (entry.kind === 'files') return { kind: 'retry', say: t.t('dialogs.poe.notNow') };
     if (entry.kind === 'form') {
       const parsed = parseForm(EmptyForm, entry.fields, t);
       if (!parsed.ok) return { kind: 'retry', say: parsed.message };
-      choice = entry.action === 'submit' || entry.action === 'draft' ? entry.action : undefined;
+      choice = entry.action === 'submit' || entry.action === 'draft' || entry.action === 'discard' ? entry.action : undefined;
     } else if (isWord(t, entry.text, 'submit')) {
       choice = 'submit';
     } else if (isWord(t, entry.text, 'draft')) {
@@ -544,6 +545,11 @@ export const summaryStep: Step = {
     if (!choice) return { kind: 'retry', say: t.t('dialogs.summary.submitOrDraft') };
     const claimId = ctx.state.claimId!;
     if (choice === 'draft') return { kind: 'end', say: t.t('dialogs.summary.saved', { claimId }) };
+    if (choice === 'discard') {
+      const claim = await ctx.claim();
+      await ctx.services.claims.discard(ctx.turn.actor, claimId, claim.version);
+      return { kind: 'end', say: t.t('dialogs.summary.discarded', { claimId }) };
+    }
     const outcome = await ctx.write((version) => ctx.services.claims.submit(ctx.turn.actor, claimId, version));
     if (!outcome.ok) return outcome.result;
     return {

@@ -134,6 +134,16 @@ describe('e2e: dialog fixes of issue 14', function () {
       assert.equal(cardTitle(replies[0]), t.t('cards.claim.title', { claimId }));
     });
   }
+
+  for (const person of [PARTNER, PARTNER_ES]) {
+    it(`8: a draft can be discarded from the summary (${person.locale})`, async () => {
+      const t = translatorFor(person.locale);
+      const journey = await walkCreateClaim(e2e, person, 'summary');
+      const replies = await e2e.say(person, submit(actionTitled(journey.asked[0], t.t('dialogs.summary.discardButton'))));
+      assert.equal(textOf(replies[0]), t.t('dialogs.summary.discarded', { claimId: journey.claimId }));
+      await assert.rejects(e2e.app.claims.get(actorOf(REVIEWER), journey.claimId), /not-found|wrong-tenant/);
+    });
+  }
 });
 
 const capitalised = (text: string): string => text.charAt(0).toLocaleUpperCase() + text.slice(1);
