@@ -1,5 +1,6 @@
 import type { Claim, HistoryEntry } from '../services/model.js';
-import { commandText, commandData, type CommandData, instantFor, withoutNulls } from './format.js';
+import { commandText, commandData, type CommandData, instantFor, programText, withoutNulls } from './format.js';
+import { catalogueOf } from '../services/consentRules.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
 import { literal } from './markdown.js';
@@ -34,7 +35,7 @@ export function renderHistory(claim: Claim, history: HistoryEntry[], viewer: Vie
         role: t.t(`cards.role.${entry.role}`),
         at: instantFor(viewer, entry.at),
       }),
-      lines: entryLines(entry, viewer),
+      lines: entryLines(entry, viewer, claim),
     })),
     labels: { claim: t.t('cards.action.backToClaim') },
     commands: { claim: commandData(commandText(viewer, 'claim', claim.id)) },
@@ -58,7 +59,7 @@ function actorText(entry: HistoryEntry, viewer: Viewer): string {
 /** Fields the claim card shows as its status line: the status change line already says them. */
 const STATUS_FIELDS = new Set(['status', 'consentPhase', 'rejection', 'informationRequest', 'disputeWindowClosed']);
 
-function entryLines(entry: HistoryEntry, viewer: Viewer): string[] {
+function entryLines(entry: HistoryEntry, viewer: Viewer, claim: Claim): string[] {
   const { translator: t } = viewer;
   const lines: string[] = [];
   if (entry.fromStatus && entry.toStatus && entry.fromStatus !== entry.toStatus) {
@@ -69,8 +70,8 @@ function entryLines(entry: HistoryEntry, viewer: Viewer): string[] {
     lines.push(
       t.t('cards.history.fieldChange', {
         field: capitalised(fieldLabel(viewer, change.field)),
-        from: valueText(viewer, change.field, change.from),
-        to: valueText(viewer, change.field, change.to),
+        from: valueText(viewer, change.field, change.from, claim),
+        to: valueText(viewer, change.field, change.to, claim),
       }),
     );
   }
@@ -94,7 +95,7 @@ function entryLines(entry: HistoryEntry, viewer: Viewer): string[] {
 }
 
 /** A field's value as people read it: lists joined, contacts as "name <email>", nothing as a dash. */
-function valueText(viewer: Viewer, field: string, value: unknown): string {
+function valueText(viewer: Viewer, field: string, value: unknown, claim: Claim): string {
   const { translator: t } = viewer;
   if (value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0)) return '—';
   if (Array.isArray(value)) return t.formatList(value.map((item) => literal(String(item))));
@@ -105,6 +106,7 @@ function valueText(viewer: Viewer, field: string, value: unknown): string {
     }
     return literal(JSON.stringify(value));
   }
+  if (field === 'program') return programText(String(value), catalogueOf(claim));
   if (field === 'activity' && t.has(`claims.activity.${String(value)}`)) return t.t(`claims.activity.${String(value)}`);
   return literal(String(value));
 }

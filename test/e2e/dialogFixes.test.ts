@@ -55,7 +55,7 @@ describe('e2e: dialog fixes of issue 14', function () {
       assert.ok(json.includes(person.name!), 'the partner by name');
       assert.ok(json.includes('Rita Reviewer'), 'the reviewer by name');
       assert.ok(json.includes(t.t('cards.role.reviewer')), 'with the role');
-      assertDoesNotShow(card, person.aadObjectId, REVIEWER.aadObjectId, `${t.t('cards.history.field.rejection')}:`);
+      assertDoesNotShow(card, person.aadObjectId, REVIEWER.aadObjectId, `${t.t('cards.history.field.rejection')}:`, '→ OSU-M365');
     });
   }
 
