@@ -40,6 +40,9 @@ const EXAMPLE_CLAIM_ID = 'CPOR-2026-000123';
 const PARTNER_COMMANDS: readonly CommandVerb[] = ['new-claim', 'my-claims', 'claim', 'edit', 'respond', 'comment', 'withdraw', 'dispute', 'history'];
 const REVIEWER_COMMANDS: readonly CommandVerb[] = ['queue', 'claim', 'comment', 'history', 'reviewer-channel'];
 const GENERAL_COMMANDS: readonly CommandVerb[] = ['help', 'cancel'];
+const ADMIN_COMMANDS: readonly CommandVerb[] = ['grant', 'revoke', 'roles'];
+/** Who manages roles by chat (bot/adminCommands.ts; the roster decides in the end). */
+const ADMIN_ROLES = new Set<Role>(['incentives-admin', 'global-admin']);
 const TAKES_CLAIM_ID = new Set<CommandVerb>(['claim', 'edit', 'respond', 'comment', 'withdraw', 'dispute', 'history']);
 
 export function renderMessage(title: string, text: string): AdaptiveCard {
@@ -73,7 +76,11 @@ function renderHelpCard(viewer: Viewer, roles: readonly Role[], kind: 'welcome' 
   const sections: HelpCardData['sections'] = [];
   if (partner) sections.push({ heading: t.t('cards.help.partnerHeading'), text: t.t('cards.help.partnerText'), commands: commandsOf(viewer, PARTNER_COMMANDS) });
   if (reviewer) sections.push({ heading: t.t('cards.help.reviewerHeading'), text: t.t('cards.help.reviewerText'), commands: commandsOf(viewer, REVIEWER_COMMANDS) });
-  sections.push({ heading: t.t('cards.help.customerHeading'), text: t.t('cards.help.customerText'), commands: [] });
+  if (roles.some((role) => ADMIN_ROLES.has(role))) {
+    sections.push({ heading: t.t('cards.help.adminHeading'), text: t.t('cards.help.adminText'), commands: commandsOf(viewer, ADMIN_COMMANDS) });
+  }
+  // Customers have no commands: their section is for people with no partner or reviewer role.
+  if (!partner && !reviewer) sections.push({ heading: t.t('cards.help.customerHeading'), text: t.t('cards.help.customerText'), commands: [] });
   sections.push({ heading: t.t('cards.help.generalHeading'), text: '', commands: commandsOf(viewer, GENERAL_COMMANDS) });
   const buttons: HelpCardData['buttons'] = [];
   const button = (verb: CommandVerb) => buttons.push({ title: t.t(`cards.help.button.${verb}`), command: commandData(commandText(viewer, verb)) });

@@ -144,6 +144,22 @@ describe('e2e: dialog fixes of issue 14', function () {
       await assert.rejects(e2e.app.claims.get(actorOf(REVIEWER), journey.claimId), /not-found|wrong-tenant/);
     });
   }
+
+  it('9: role-specific help: admins see grant/revoke/roles; nobody with a role sees the customer section (en, es)', async () => {
+    for (const [person, admin] of [
+      [PARTNER, true],
+      [{ ...PARTNER, locale: 'es-ES' }, true],
+      [PARTNER_ES, false],
+      [REVIEWER, false],
+    ] as const) {
+      const t = translatorFor(person.locale);
+      const [reply] = await e2e.say(person, first(t, 'commands.aliases.help'));
+      const card = cardIn(reply);
+      assertDoesNotShow(card, t.t('cards.help.customerHeading'));
+      if (admin) assertShows(card, t.t('cards.help.adminHeading'), t.t('cards.help.command.grant'), t.t('cards.help.command.roles'));
+      else assertDoesNotShow(card, t.t('cards.help.adminHeading'));
+    }
+  });
 });
 
 const capitalised = (text: string): string => text.charAt(0).toLocaleUpperCase() + text.slice(1);
