@@ -24,7 +24,7 @@ import type { ClaimService } from '../services/claimService.js';
 import { DomainError } from '../services/errors.js';
 import type { Claim } from '../services/model.js';
 import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
-import { parseCommand, withoutMentions, type ParsedCommand } from './commands.js';
+import { parseCommand, questionCommand, withoutMentions, type ParsedCommand } from './commands.js';
 import { literal } from '../cards/markdown.js';
 import type { PoeLinks } from './poeFileRoute.js';
 import { userContextOf, type UserContext } from './userContext.js';
@@ -120,6 +120,11 @@ export class ClaimsBot extends TeamsActivityHandler {
       if (await this.deps.flows.continueActive(context, actor, user)) return;
       if (submitted && typeof submitted.verb === 'string') {
         await this.runSubmittedAction(context, submitted.verb, submitted);
+        return;
+      }
+      const question = command ? undefined : questionCommand(context.activity.text);
+      if (question && (question.verb === 'claim' || actor.organisation)) {
+        await this.route(context, actor, identity, user, question);
         return;
       }
       if (!command) {

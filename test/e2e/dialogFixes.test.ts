@@ -160,6 +160,21 @@ describe('e2e: dialog fixes of issue 14', function () {
       else assertDoesNotShow(card, t.t('cards.help.adminHeading'));
     }
   });
+
+  for (const [person, question, about] of [
+    [PARTNER, 'what is the status of my claim?', 'is there news on {id}?'],
+    [PARTNER_ES, '¿Cuál es el estado de mi notificación?', '¿qué pasa con {id}?'],
+  ] as const) {
+    it(`10: questions are answered with the list or the claim (${person.locale})`, async () => {
+      const t = translatorFor(person.locale);
+      const { claimId } = await walkCreateClaim(e2e, person, 'submitted');
+      let replies = await e2e.say(person, question);
+      assert.equal(replies.length, 1);
+      assert.equal(cardTitle(replies[0]), t.t('cards.list.title'));
+      replies = await e2e.say(person, about.replace('{id}', claimId));
+      assert.equal(cardTitle(replies[0]), t.t('cards.claim.title', { claimId }));
+    });
+  }
 });
 
 const capitalised = (text: string): string => text.charAt(0).toLocaleUpperCase() + text.slice(1);
