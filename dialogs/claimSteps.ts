@@ -177,6 +177,11 @@ export const partnerIdStep: Step = {
 
 const GUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The partner contact starts as the signed-in person (their Teams name), until one is saved. */
+function profileValue(ctx: StepContext, kind: ContactKind, key: 'name' | 'title' | 'email'): string | undefined {
+  return kind === 'partner' && key === 'name' ? ctx.turn.actor.displayName : undefined;
+}
+
 /** Keeps a refused form's values, so the form asked again shows what was typed (only strings). */
 function keepEntered(ctx: StepContext, fields: Record<string, unknown>): void {
   ctx.state.entered = Object.fromEntries(Object.entries(fields).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].length <= 500));
@@ -376,7 +381,7 @@ export const contactsStep: Step = {
             return input(
               `${kind}${field}`,
               t.t(`dialogs.contacts.${key}`),
-              ctx.state.entered?.[`${kind}${field}`] ?? current[kind]?.[key],
+              ctx.state.entered?.[`${kind}${field}`] ?? current[kind]?.[key] ?? profileValue(ctx, kind, key),
               t.t(`dialogs.contacts.${key}Placeholder`),
               required,
               t.t(key === 'email' ? 'dialogs.contacts.badEmailShort' : 'dialogs.contacts.requiredShort'),

@@ -175,6 +175,13 @@ describe('e2e: dialog fixes of issue 14', function () {
       assert.equal(cardTitle(replies[0]), t.t('cards.claim.title', { claimId }));
     });
   }
+
+  for (const person of [PARTNER, PARTNER_ES]) {
+    it(`9: the partner contact starts as the signed-in person (${person.locale})`, async () => {
+      const journey = await walkCreateClaim(e2e, person, 'contacts');
+      assert.ok(cardJson(journey.asked[0]).includes(`"value":"${person.name!}"`));
+    });
+  }
 });
 
 const capitalised = (text: string): string => text.charAt(0).toLocaleUpperCase() + text.slice(1);
