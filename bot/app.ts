@@ -24,6 +24,9 @@ import type { BotConfig } from './config.js';
 import { createConsentMailer } from '../consent/consentMail.js';
 import { consentFactsFromAlert } from '../consent/consentMailNotice.js';
 import { registerConsentRoutes } from '../consent/consentPage.js';
+import { PoeLinks, registerPoeRoutes } from './poeFileRoute.js';
+import { PoeLinkTokens } from '../services/poeLinkTokens.js';
+import { loadConsentSecret } from '../consent/consentTokens.js';
 import { CardCopies } from './proactive/cardCopies.js';
 import { cardBeingClicked } from './proactive/clickedCard.js';
 import { ConversationLanes } from './proactive/conversationLanes.js';
@@ -70,7 +73,7 @@ const DRAIN_TIMEOUT_MS = 10_000;
 
 export async function startApp(options: AppOptions): Promise<RunningApp> {
   const { config } = options;
-  const environment = { ...(options.environment ?? process.env), DATA_DIR: config.dataDir };
+  const environment: NodeJS.ProcessEnv = { ...(options.environment ?? process.env), DATA_DIR: config.dataDir };
   const log: Log = options.log ?? ((message, error) => console.error(`[cpor] ${message}`, error ?? ''));
   await mkdir(config.dataDir, { recursive: true });
   await keepDataPrivate(config.dataDir);
@@ -96,6 +99,16 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const directoryServices = await openDirectory(directoryConfig, { clock });
   const actors = new ActorResolver(options.directory ?? directoryServices.directory, clock, log);
   const consentLinks = await openConsentLinks(directoryConfig);
+  // PoE links share the consent links' secret, under their own prefix (services/poeLinkTokens.ts).
+  const poeTokens = new PoeLinkTokens(await loadConsentSecret(directoryConfig.dataDir, directoryConfig.consentSecret));
+  // Without PUBLIC_BASE_URL, links name the port really bound (PORT may be 0, or differ from the
+  // environment's when a launcher picks it).
+  const listeningOn: { port?: number } = {};
+  const poeLinks = new PoeLinks({
+    tokens: poeTokens,
+    clock,
+    baseUrl: () => (environment.PUBLIC_BASE_URL || listeningOn.port === undefined ? directoryConfig.publicBaseUrl : `http://localhost:${listeningOn.port}`),
+  });
   const consentMailer = createConsentMailer({
     config: directoryConfig,
     tokens: consentLinks.tokens,
@@ -136,7 +149,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     render: {
       claimCard: async (claim, recipient, context) => {
         const reader = await actorOfReader(references.get(recipient.conversationKey), actors, context);
-        return renderClaimCard(claim, toViewer(recipient, clock.now()), { allowed: reader ? claims.allowedActions(reader, claim) : new Set() });
+        return renderClaimCard(claim, toViewer(recipient, clock.now()), {
+          allowed: reader ? claims.allowedActions(reader, claim) : new Set(),
+          ...(reader ? { poeLinks: poeLinks.linksFor(reader, claim) } : {}),
+        });
       },
       alertCard: (alert, now, recipient) => renderAlert(alert, toViewer(recipient, clock.now()), now),
     },
@@ -179,13 +195,6 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   });
   const hooks = new ProactiveHooks({ references, cardCopies, onReachable: () => outbox.noteReachable(), log });
 
-  const cardActions = new CardActions({
-    claims,
-    clock,
-    actors,
-    config: { defaultLocale: config.DEFAULT_LOCALE },
-    log,
-  });
   const flows = new DialogFlows({
     claims,
     storage: storage.botState,
@@ -197,6 +206,15 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     }),
     log,
   });
+  const cardActions = new CardActions({
+    claims,
+    clock,
+    actors,
+    config: { defaultLocale: config.DEFAULT_LOCALE },
+    poeLinks,
+    startConversation: (context, actor, user, command) => flows.begin(context, actor, user, command),
+    log,
+  });
   const bot = new ClaimsBot({
     claims,
     clock,
@@ -205,6 +223,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     cardActions,
     admin: new RosterChatCommands(directoryServices.administration),
     hooks,
+    poeLinks,
     defaultLocale: config.DEFAULT_LOCALE,
     log,
   });
@@ -222,6 +241,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       ...proactiveHealth(scheduler, outbox, cardCopies),
     }),
     routes: [
+      (http) => registerPoeRoutes(http, { tokens: poeTokens, claims, actors, clock, dataDir: config.dataDir, log }),
       (http) =>
         registerConsentRoutes(http, {
           service: claims,
@@ -243,6 +263,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   });
   const bound = server.server.address() as AddressInfo;
   const port = bound.port;
+  listeningOn.port = port;
   const listening = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${port}`;
   outbox.start();
   await scheduler.start();

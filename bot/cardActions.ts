@@ -11,6 +11,8 @@ import type { ClaimService } from '../services/claimService.js';
 import { DomainError, isDomainError, publicError, type FieldIssue } from '../services/errors.js';
 import { INFORMATION_REASONS, REVIEWER_REJECTION_REASONS, type Claim } from '../services/model.js';
 import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
+import type { ParsedCommand } from '../dialogs/commands.js';
+import type { PoeLinks } from './poeFileRoute.js';
 import { userContextOf, type UserContext } from '../dialogs/userContext.js';
 import type { Clock } from '../services/clock.js';
 import { clickedCardOf, whileHandlingClick } from './proactive/clickedCard.js';
@@ -27,6 +29,10 @@ export interface CardActionsDeps {
   clock: Clock;
   actors: ActorResolver;
   config: { defaultLocale: string };
+  /** Signed links to the PoE files on claim cards. */
+  poeLinks?: PoeLinks;
+  /** Starts the named dialog in this conversation (dialogs/), as the typed command would. */
+  startConversation?: (context: TurnContext, actor: Actor, user: UserContext, command: ParsedCommand) => Promise<void>;
   /** Where failures that must not fail the action (card update, hook) are reported. */
   log?: (message: string, error: unknown) => void;
 }
@@ -192,7 +198,10 @@ export class CardActions {
     return { changed, note: turn.user.translator.t('cards.note.optedOut') };
   }
 
-  /** Edit, respond and dispute continue in the chat: the card stays, a message says what to type. */
+  /**
+   * Edit, respond and dispute continue in the chat: the click starts the dialog there (in the 1:1
+   * chat; elsewhere the reader is told to use it) and the clicked card stays as it is.
+   */
   private async conversation(turn: Turn, verb: CardVerb, data: { claimId: string }): Promise<Outcome> {
     const claim = await this.deps.claims.get(turn.actor, data.claimId);
     const { command: commandVerb, action } = CONVERSATION_VERBS[verb]!;
@@ -201,10 +210,16 @@ export class CardActions {
       authorize(action, turn.actor, claim);
       throw new DomainError('invalid-transition', { claimId: claim.id, status: claim.status, action });
     }
-    const command = commandText(this.viewer(turn, claim), commandVerb, claim.id);
-    const note = turn.user.translator.t('cards.note.continueInChat', { command });
-    if (!turn.automatic) await turn.context.sendActivity(note);
-    return { card: this.cardFor(turn, claim, note) };
+    if (turn.automatic) return { card: this.cardFor(turn, claim) };
+    const conversationType = turn.context.activity.conversation?.conversationType;
+    if (!this.deps.startConversation || (conversationType && conversationType !== 'personal')) {
+      const command = commandText(this.viewer(turn, claim), commandVerb, claim.id);
+      const note = turn.user.translator.t('cards.note.continueInChat', { command });
+      await turn.context.sendActivity(note);
+      return { card: this.cardFor(turn, claim, note) };
+    }
+    await this.deps.startConversation(turn.context, turn.actor, turn.user, { verb: commandVerb, claimId: claim.id, rest: '' });
+    return { card: this.cardFor(turn, claim) };
   }
 
   // ---- outcomes -----------------------------------------------------------------------------
@@ -217,6 +232,7 @@ export class CardActions {
       : renderClaimCard(claim, viewer, {
           allowed: this.deps.claims.allowedActions(turn.actor, claim),
           ...this.refreshFor(turn),
+          ...this.linksFor(turn, claim),
           note: note ?? turn.user.translator.t('cards.note.done', { status: turn.user.translator.t(`claims.status.${claim.status}`) }),
         });
   }
@@ -253,6 +269,7 @@ export class CardActions {
     return renderClaimCard(claim, this.viewer(turn, claim), {
       allowed: this.deps.claims.allowedActions(turn.actor, claim),
       ...this.refreshFor(turn),
+      ...this.linksFor(turn, claim),
       ...(note ? { note } : {}),
     });
   }
@@ -260,6 +277,10 @@ export class CardActions {
   /** The answered card keeps refreshing for the person who clicked. */
   private refreshFor(turn: Turn): { refreshUserIds: string[] } {
     return { refreshUserIds: [turn.identity.teamsUserId] };
+  }
+
+  private linksFor(turn: Turn, claim: Claim): { poeLinks?: Record<string, string> } {
+    return this.deps.poeLinks ? { poeLinks: this.deps.poeLinks.linksFor(turn.actor, claim) } : {};
   }
 
   private viewer(turn: Turn, claim: Claim): Viewer {

@@ -24,8 +24,10 @@ import type { ClaimService } from '../services/claimService.js';
 import { DomainError } from '../services/errors.js';
 import type { Claim } from '../services/model.js';
 import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
-import { parseCommand, type ParsedCommand } from '../dialogs/commands.js';
+import { parseCommand, questionCommand, withoutMentions, type ParsedCommand } from '../dialogs/commands.js';
 import type { ConversationFlows } from '../dialogs/conversationFlows.js';
+import { literal } from '../cards/markdown.js';
+import type { PoeLinks } from './poeFileRoute.js';
 import { userContextOf, type UserContext } from '../dialogs/userContext.js';
 import type { Clock } from '../services/clock.js';
 
@@ -59,6 +61,8 @@ export interface ClaimsBotDependencies {
   cardActions: CardActionHandler;
   admin?: AdminCommands;
   hooks?: ConversationHooks;
+  /** Signed links to the PoE files on claim cards. */
+  poeLinks?: PoeLinks;
   defaultLocale: string;
   log?: (message: string, error?: unknown) => void;
 }
@@ -94,6 +98,7 @@ export class ClaimsBot extends TeamsActivityHandler {
       return;
     }
     await this.deps.hooks?.onActivity?.(context, actor);
+    typedFromButton(context);
 
     const submitted = context.activity.value as { verb?: unknown } | undefined;
     const command = parseCommand(context.activity.text);
@@ -108,7 +113,15 @@ export class ClaimsBot extends TeamsActivityHandler {
         await this.runSubmittedAction(context, submitted.verb, submitted);
         return;
       }
+      const question = command ? undefined : questionCommand(context.activity.text);
+      if (question && (question.verb === 'claim' || actor.organisation)) {
+        await this.route(context, actor, identity, user, question);
+        return;
+      }
       if (!command) {
+        // Say so first, then help: the help card alone reads as if the words were ignored.
+        const typed = withoutMentions(context.activity.text ?? '').slice(0, 200);
+        if (typed) await context.sendActivity(user.translator.t('bot.notUnderstood', { text: literal(typed) }));
         await this.reply(context, renderHelp(this.viewer(user, identity, actor), actor.roles));
         return;
       }
@@ -263,6 +276,7 @@ export class ClaimsBot extends TeamsActivityHandler {
       allowed: this.deps.claims.allowedActions(actor, claim),
       ...(note ? { note } : {}),
       refreshUserIds: [identity.teamsUserId],
+      ...(this.deps.poeLinks ? { poeLinks: this.deps.poeLinks.linksFor(actor, claim) } : {}),
     });
     const response = await this.reply(context, card);
     await this.deps.hooks?.onCardSent?.(context, claim, response);
@@ -287,4 +301,19 @@ export class ClaimsBot extends TeamsActivityHandler {
       now: this.deps.clock.now(),
     };
   }
+}
+
+/**
+ * A button whose Action.Submit data is `{ command }` (cards/format.ts `commandData`) counts as the
+ * command typed: the text is set and the value dropped, so dialogs and routing see what a typed
+ * message would give them.
+ */
+function typedFromButton(context: TurnContext): void {
+  const { activity } = context;
+  const value = activity.value as Record<string, unknown> | undefined;
+  if (activity.text?.trim() || !value || typeof value !== 'object') return;
+  const keys = Object.keys(value);
+  if (keys.length !== 1 || typeof value.command !== 'string' || !value.command.trim()) return;
+  activity.text = value.command;
+  activity.value = undefined;
 }

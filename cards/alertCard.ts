@@ -15,7 +15,7 @@ import {
   commandText,
   deadlineFacts,
   decisionFact,
-  imBackData,
+  commandData, type CommandData,
   instantFor,
   poeChecklist,
   programText,
@@ -39,7 +39,7 @@ export interface AlertCardData {
   lines: string[];
   facts: Fact[];
   hint: string;
-  buttons: { title: string; command: ReturnType<typeof imBackData> }[];
+  buttons: { title: string; command: CommandData }[];
 }
 
 /** What the renderer reads from `alert.data`; anything malformed is left out, never guessed. */
@@ -134,7 +134,7 @@ export function renderAlert(alert: Alert, viewer: Viewer, now?: Claim): Adaptive
   if (now && movedOn) lines.push(t.t('cards.alert.now', { status: statusText(viewer, now.status, now.consentPhase) }));
   const buttons: AlertCardData['buttons'] = [];
   const button = (verb: CommandVerb, label: string) =>
-    buttons.push({ title: t.t(`cards.action.${label}`), command: imBackData(commandText(viewer, verb, claimId)) });
+    buttons.push({ title: t.t(`cards.action.${label}`), command: commandData(commandText(viewer, verb, claimId)) });
   let hint = '';
   const next = NEXT_STEP[alert.kind];
   if (next && !movedOn && alert.to === 'partner' && !(alert.kind === 'rejected' && snapshot.rejection?.final)) {

@@ -8,7 +8,7 @@ import {
   deadlineFacts,
   decisionFact,
   programText,
-  imBackData,
+  commandData, type CommandData,
   instantFor,
   sizeText,
   statusColor,
@@ -54,7 +54,7 @@ export interface ClaimCardData {
   readOnly: string;
   facts: Fact[];
   deadlines: Fact[];
-  poe: string[];
+  poe: { text: string; name: string; url: string; open: string; preview: boolean }[];
   comments: { heading: string; text: string }[];
   headings: { deadlines: string; poe: string; comments: string };
   labels: Record<string, string>;
@@ -62,7 +62,7 @@ export interface ClaimCardData {
   rejectionReasons: Fact[];
   execute: ExecuteData;
   fallback: Record<ClaimCardVerb, Record<string, unknown>>;
-  historyCommand: ReturnType<typeof imBackData>;
+  historyCommand: CommandData;
   refreshUserIds: string[];
   show: Record<ClaimCardVerb | 'history' | 'refresh' | 'note' | 'competing' | 'situation' | 'deadlines' | 'comments' | 'readOnly', boolean>;
 }
@@ -76,7 +76,12 @@ export interface ClaimCardOptions {
   refreshUserIds?: string[];
   /** Competing claims when the caller knows them (the review queue does). */
   competingWith?: readonly string[];
+  /** Signed links to the PoE files by file id, for readers who may open them (bot/poeFileRoute.ts). */
+  poeLinks?: Readonly<Record<string, string>>;
 }
+
+/** Types a card may show as an image: the ones the upload check knows by their bytes. */
+const PREVIEW_TYPES = new Set(['image/png', 'image/jpeg']);
 
 const template = new CardTemplate<ClaimCardData>('claim');
 const LATEST_COMMENTS = 3;
@@ -164,10 +169,20 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
     text: literal(comment.text),
   }));
   const poe = claim.poe.length
-    ? claim.poe.map((file) =>
-        t.t('cards.claim.poeItem', { name: literal(file.name), size: sizeText(viewer, file.size), at: instantFor(viewer, file.uploadedAt) }),
-      )
-    : [t.t('cards.claim.noPoe')];
+    ? claim.poe.map((file) => {
+        const url = options.poeLinks?.[file.id] ?? '';
+        const item = t.t('cards.claim.poeItem', { name: literal(file.name), size: sizeText(viewer, file.size), at: instantFor(viewer, file.uploadedAt) });
+        return {
+          // A markdown link, not an Action.OpenUrl: clients that render Universal Action cards in
+          // an applet (the Agents Playground) drop OpenUrl there; every client follows a link.
+          text: url ? `${item} · [${t.t('cards.action.open')}](${url})` : item,
+          name: file.name,
+          url,
+          open: t.t('cards.action.open'),
+          preview: url !== '' && PREVIEW_TYPES.has(file.contentType),
+        };
+      })
+    : [{ text: t.t('cards.claim.noPoe'), name: '', url: '', open: '', preview: false }];
   const data: ClaimCardData = {
     title: t.t('cards.claim.title', { claimId: claim.id }),
     statusLine: statusText(viewer, claim.status, claim.consentPhase),
@@ -197,7 +212,7 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
       ClaimCardVerb,
       Record<string, unknown>
     >,
-    historyCommand: imBackData(commandText(viewer, 'history', claim.id)),
+    historyCommand: commandData(commandText(viewer, 'history', claim.id)),
     refreshUserIds,
     show: {
       ...show,

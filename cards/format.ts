@@ -69,14 +69,18 @@ export function durationText(viewer: Viewer, milliseconds: number): string {
   const totalHours = Math.max(0, Math.floor(milliseconds / 3_600_000));
   const days = Math.floor(totalHours / 24);
   const hours = totalHours % 24;
-  const unit = (value: number, name: 'day' | 'hour') =>
+  const unit = (value: number, name: 'day' | 'hour' | 'minute') =>
     new Intl.NumberFormat(viewer.translator.locale, { style: 'unit', unit: name, unitDisplay: 'long' }).format(value);
-  return days > 0 ? `${unit(days, 'day')} ${unit(hours, 'hour')}` : unit(hours, 'hour');
+  // Never "0 hours": under an hour counts minutes (at least one); whole days drop "0 hours".
+  if (totalHours === 0) return unit(Math.max(1, Math.floor(Math.max(0, milliseconds) / 60_000)), 'minute');
+  if (days > 0) return hours > 0 ? `${unit(days, 'day')} ${unit(hours, 'hour')}` : unit(days, 'day');
+  return unit(hours, 'hour');
 }
 
 export function sizeText(viewer: Viewer, bytes: number): string {
   const kilobytes = bytes / 1024;
-  const [value, unit] = kilobytes >= 1024 ? [kilobytes / 1024, 'megabyte'] : [Math.max(1, kilobytes), 'kilobyte'];
+  // One decimal, as the dialogs' receipt shows it: a file has one size everywhere.
+  const [value, unit] = kilobytes >= 1024 ? [kilobytes / 1024, 'megabyte'] : [Math.max(0.1, kilobytes), 'kilobyte'];
   const key = `${viewer.translator.locale}|${unit}`;
   let format = SIZE_FORMATS.get(key);
   if (!format) {
@@ -141,6 +145,14 @@ export function submitData(verb: string, data: ExecuteData, extra: Record<string
   return { ...data, ...extra, verb };
 }
 
-export function imBackData(value: string): { msteams: { type: 'imBack'; value: string } } {
-  return { msteams: { type: 'imBack', value } };
+/**
+ * A plain Action.Submit for a typed command: the bot reads `command` as if it had been typed.
+ * Not Teams' `msteams` imBack object, which some clients (the Agents Playground) cannot send.
+ */
+export interface CommandData {
+  command: string;
+}
+
+export function commandData(value: string): CommandData {
+  return { command: value };
 }

@@ -1,18 +1,19 @@
 import type { Claim, HistoryEntry } from '../services/model.js';
-import { commandText, imBackData, instantFor, withoutNulls } from './format.js';
+import { commandText, commandData, type CommandData, instantFor, programText, withoutNulls } from './format.js';
+import { catalogueOf } from '../services/consentRules.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
 import { literal } from './markdown.js';
 
 // A claim's history as a timeline, newest first: what happened, who did it in which role, when,
-// and which fields changed. Field values are not repeated here; the claim card shows them.
+// and each change with its old and new value ("Workloads: Teams → Teams, Exchange").
 
 export interface HistoryCardData {
   title: string;
   summary: string;
   entries: { heading: string; byline: string; lines: string[] }[];
   labels: { claim: string };
-  commands: { claim: ReturnType<typeof imBackData> };
+  commands: { claim: CommandData };
 }
 
 const template = new CardTemplate<HistoryCardData>('history');
@@ -30,14 +31,14 @@ export function renderHistory(claim: Claim, history: HistoryEntry[], viewer: Vie
     entries: shown.map((entry) => ({
       heading: actionLabel(viewer, entry.action),
       byline: t.t('cards.history.byline', {
-        actor: entry.role === 'system' ? t.t('cards.history.system') : literal(entry.actorId),
+        actor: actorText(entry, viewer),
         role: t.t(`cards.role.${entry.role}`),
         at: instantFor(viewer, entry.at),
       }),
-      lines: entryLines(entry, viewer),
+      lines: entryLines(entry, viewer, claim),
     })),
     labels: { claim: t.t('cards.action.backToClaim') },
-    commands: { claim: imBackData(commandText(viewer, 'claim', claim.id)) },
+    commands: { claim: commandData(commandText(viewer, 'claim', claim.id)) },
   };
   return withoutNulls(template.expand(data));
 }
@@ -47,27 +48,71 @@ function actionLabel(viewer: Viewer, action: string): string {
   return viewer.translator.has(key) ? viewer.translator.t(key) : action;
 }
 
-function entryLines(entry: HistoryEntry, viewer: Viewer): string[] {
+/** A person by name; an entry recorded without one says only the role (never an AAD id). */
+function actorText(entry: HistoryEntry, viewer: Viewer): string {
+  const { translator: t } = viewer;
+  if (entry.role === 'system') return t.t('cards.history.system');
+  if (entry.actorName) return literal(entry.actorName);
+  return t.t('cards.history.someone');
+}
+
+/** Fields the claim card shows as its status line: the status change line already says them. */
+const STATUS_FIELDS = new Set(['status', 'consentPhase', 'rejection', 'informationRequest', 'disputeWindowClosed']);
+
+function entryLines(entry: HistoryEntry, viewer: Viewer, claim: Claim): string[] {
   const { translator: t } = viewer;
   const lines: string[] = [];
   if (entry.fromStatus && entry.toStatus && entry.fromStatus !== entry.toStatus) {
     lines.push(t.t('cards.history.statusChange', { from: t.t(`claims.status.${entry.fromStatus}`), to: t.t(`claims.status.${entry.toStatus}`) }));
   }
-  const fields = [...new Set(entry.changes.map((change) => change.field).filter((field) => field !== 'status'))];
-  if (fields.length) {
-    lines.push(t.t('cards.history.changed', { fields: t.formatList(fields.map((field) => fieldLabel(viewer, field))) }));
+  for (const change of entry.changes) {
+    if (STATUS_FIELDS.has(change.field)) continue;
+    lines.push(
+      t.t('cards.history.fieldChange', {
+        field: capitalised(fieldLabel(viewer, change.field)),
+        from: valueText(viewer, change.field, change.from, claim),
+        to: valueText(viewer, change.field, change.to, claim),
+      }),
+    );
   }
   if (entry.reasons?.length) {
-    const reasons = entry.reasons.map((reason) =>
-      t.has(`claims.informationReason.${reason}`) ? t.t(`claims.informationReason.${reason}`) : literal(reason),
-    );
+    const reasons = entry.reasons.map((reason) => {
+      if (t.has(`claims.informationReason.${reason}`)) return t.t(`claims.informationReason.${reason}`);
+      if (t.has(`claims.rejectionReason.${reason}`)) return t.t(`claims.rejectionReason.${reason}`);
+      return literal(reason);
+    });
     lines.push(t.t('cards.history.reasons', { reasons: t.formatList(reasons) }));
+  }
+  const rejection = entry.changes.find((change) => change.field === 'rejection')?.to as { reason?: string } | undefined;
+  if (rejection?.reason && !entry.reasons?.includes(rejection.reason) && t.has(`claims.rejectionReason.${rejection.reason}`)) {
+    lines.push(t.t('cards.history.reasons', { reasons: t.t(`claims.rejectionReason.${rejection.reason}`) }));
   }
   if (entry.comment) {
     const comment = entry.comment.length > MAX_COMMENT ? `${entry.comment.slice(0, MAX_COMMENT)}…` : entry.comment;
     lines.push(t.t('cards.history.comment', { comment: literal(comment) }));
   }
   return lines;
+}
+
+/** A field's value as people read it: lists joined, contacts as "name <email>", nothing as a dash. */
+function valueText(viewer: Viewer, field: string, value: unknown, claim: Claim): string {
+  const { translator: t } = viewer;
+  if (value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0)) return '—';
+  if (Array.isArray(value)) return t.formatList(value.map((item) => literal(String(item))));
+  if (typeof value === 'object') {
+    const contact = value as { name?: unknown; email?: unknown };
+    if (typeof contact.name === 'string' || typeof contact.email === 'string') {
+      return literal([contact.name, contact.email ? `<${String(contact.email)}>` : ''].filter(Boolean).join(' '));
+    }
+    return literal(JSON.stringify(value));
+  }
+  if (field === 'program') return programText(String(value), catalogueOf(claim));
+  if (field === 'activity' && t.has(`claims.activity.${String(value)}`)) return t.t(`claims.activity.${String(value)}`);
+  return literal(String(value));
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toLocaleUpperCase() + text.slice(1);
 }
 
 function fieldLabel(viewer: Viewer, field: string): string {

@@ -1,6 +1,6 @@
 import type { QueueItem } from '../services/claimService.js';
 import type { Claim, DeadlineName, Status } from '../services/model.js';
-import { commandText, durationText, imBackData, instantFor, statusColor, statusText, withoutNulls } from './format.js';
+import { commandText, durationText, commandData, type CommandData, instantFor, statusColor, statusText, withoutNulls } from './format.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
 import { literal } from './markdown.js';
@@ -10,16 +10,15 @@ import { literal } from './markdown.js';
 
 const MAX_ROWS = 25;
 
-type ImBack = ReturnType<typeof imBackData>;
 
 export interface ClaimListData {
   title: string;
   summary: string;
   /** When the list was produced: a list is a snapshot, refreshed on demand. */
   asOf: string;
-  claims: { claimId: string; status: string; statusColor: string; line: string; deadline: string; open: string; command: ImBack }[];
+  claims: { claimId: string; status: string; statusColor: string; line: string; deadline: string; open: string; command: CommandData }[];
   labels: { newClaim: string; help: string; refresh: string };
-  commands: { newClaim: ImBack; help: ImBack; refresh: ImBack };
+  commands: { newClaim: CommandData; help: CommandData; refresh: CommandData };
   show: { newClaim: boolean };
 }
 
@@ -37,10 +36,10 @@ export interface ReviewQueueData {
     competing: string;
     ownOrganisation: string;
     open: string;
-    command: ImBack;
+    command: CommandData;
   }[];
   labels: { refresh: string };
-  commands: { queue: ImBack };
+  commands: { queue: CommandData };
 }
 
 const listTemplate = new CardTemplate<ClaimListData>('claimList');
@@ -83,14 +82,14 @@ export function renderClaimList(result: { total: number; claims: Claim[] }, view
         line: scopeLine(claim, viewer),
         deadline: deadlineName && due ? `${t.t(`cards.deadline.${deadlineName}`)}: ${instantFor(viewer, due)}` : '',
         open: t.t('cards.action.open'),
-        command: imBackData(commandText(viewer, 'claim', claim.id)),
+        command: commandData(commandText(viewer, 'claim', claim.id)),
       };
     }),
     labels: { newClaim: t.t('cards.action.newClaim'), help: t.t('cards.action.help'), refresh: t.t('cards.action.refresh') },
     commands: {
-      newClaim: imBackData(commandText(viewer, 'new-claim')),
-      help: imBackData(commandText(viewer, 'help')),
-      refresh: imBackData(commandText(viewer, 'my-claims')),
+      newClaim: commandData(commandText(viewer, 'new-claim')),
+      help: commandData(commandText(viewer, 'help')),
+      refresh: commandData(commandText(viewer, 'my-claims')),
     },
     show: { newClaim: viewer.role === 'partner' },
   };
@@ -118,10 +117,10 @@ export function renderReviewQueue(items: QueueItem[], viewer: Viewer): AdaptiveC
       competing: item.competingWith.length ? t.t('cards.claim.competing', { claims: t.formatList(item.competingWith) }) : '',
       ownOrganisation: item.ownOrganisation ? t.t('cards.queue.ownOrganisation') : '',
       open: t.t('cards.action.open'),
-      command: imBackData(commandText(viewer, 'claim', item.claim.id)),
+      command: commandData(commandText(viewer, 'claim', item.claim.id)),
     })),
     labels: { refresh: t.t('cards.action.refresh') },
-    commands: { queue: imBackData(commandText(viewer, 'queue')) },
+    commands: { queue: commandData(commandText(viewer, 'queue')) },
   };
   return withoutNulls(queueTemplate.expand(data));
 }

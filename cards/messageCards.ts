@@ -1,7 +1,7 @@
 import type { Role } from '../services/actor.js';
 import { isPartnerRole } from '../services/actor.js';
 import { translatorFor } from './i18n/i18n.js';
-import { commandText, imBackData, withoutNulls, type CommandVerb } from './format.js';
+import { commandText, commandData, type CommandData, withoutNulls, type CommandVerb } from './format.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
 
@@ -18,7 +18,7 @@ export interface ErrorCardData {
   title: string;
   message: string;
   labels: { help: string };
-  commands: { help: ReturnType<typeof imBackData> };
+  commands: { help: CommandData };
 }
 
 export interface HelpCardData {
@@ -26,7 +26,7 @@ export interface HelpCardData {
   intro: string;
   footer: string;
   sections: { heading: string; text: string; commands: { command: string; description: string }[] }[];
-  buttons: { title: string; command: ReturnType<typeof imBackData> }[];
+  buttons: { title: string; command: CommandData }[];
 }
 
 const english = translatorFor('en');
@@ -40,6 +40,9 @@ const EXAMPLE_CLAIM_ID = 'CPOR-2026-000123';
 const PARTNER_COMMANDS: readonly CommandVerb[] = ['new-claim', 'my-claims', 'claim', 'edit', 'respond', 'comment', 'withdraw', 'dispute', 'history'];
 const REVIEWER_COMMANDS: readonly CommandVerb[] = ['queue', 'claim', 'comment', 'history', 'reviewer-channel'];
 const GENERAL_COMMANDS: readonly CommandVerb[] = ['help', 'cancel'];
+const ADMIN_COMMANDS: readonly CommandVerb[] = ['grant', 'revoke', 'roles'];
+/** Who manages roles by chat (bot/adminCommands.ts; the roster decides in the end). */
+const ADMIN_ROLES = new Set<Role>(['incentives-admin', 'global-admin']);
 const TAKES_CLAIM_ID = new Set<CommandVerb>(['claim', 'edit', 'respond', 'comment', 'withdraw', 'dispute', 'history']);
 
 export function renderMessage(title: string, text: string): AdaptiveCard {
@@ -53,7 +56,7 @@ export function renderError(message: string, viewer: Viewer): AdaptiveCard {
       title: t.t('cards.error.title'),
       message,
       labels: { help: t.t('cards.action.help') },
-      commands: { help: imBackData(commandText(viewer, 'help')) },
+      commands: { help: commandData(commandText(viewer, 'help')) },
     }),
   );
 }
@@ -73,10 +76,14 @@ function renderHelpCard(viewer: Viewer, roles: readonly Role[], kind: 'welcome' 
   const sections: HelpCardData['sections'] = [];
   if (partner) sections.push({ heading: t.t('cards.help.partnerHeading'), text: t.t('cards.help.partnerText'), commands: commandsOf(viewer, PARTNER_COMMANDS) });
   if (reviewer) sections.push({ heading: t.t('cards.help.reviewerHeading'), text: t.t('cards.help.reviewerText'), commands: commandsOf(viewer, REVIEWER_COMMANDS) });
-  sections.push({ heading: t.t('cards.help.customerHeading'), text: t.t('cards.help.customerText'), commands: [] });
+  if (roles.some((role) => ADMIN_ROLES.has(role))) {
+    sections.push({ heading: t.t('cards.help.adminHeading'), text: t.t('cards.help.adminText'), commands: commandsOf(viewer, ADMIN_COMMANDS) });
+  }
+  // Customers have no commands: their section is for people with no partner or reviewer role.
+  if (!partner && !reviewer) sections.push({ heading: t.t('cards.help.customerHeading'), text: t.t('cards.help.customerText'), commands: [] });
   sections.push({ heading: t.t('cards.help.generalHeading'), text: '', commands: commandsOf(viewer, GENERAL_COMMANDS) });
   const buttons: HelpCardData['buttons'] = [];
-  const button = (verb: CommandVerb) => buttons.push({ title: t.t(`cards.help.button.${verb}`), command: imBackData(commandText(viewer, verb)) });
+  const button = (verb: CommandVerb) => buttons.push({ title: t.t(`cards.help.button.${verb}`), command: commandData(commandText(viewer, verb)) });
   if (partner) {
     button('new-claim');
     button('my-claims');

@@ -10,11 +10,16 @@ import { refuse, type Step, type StepContext, type StepResult } from './stepDial
 // What the dialogs that act on an existing claim (respond, dispute, withdraw) share: the check
 // before asking anything, and a step that gathers a text and/or files before one command.
 
-/** Refuses at once, as the service would, when the actor may not take `action` now. */
+/**
+ * Refuses at once, with the service's own reason (a final rejection, a closed window, a dispute
+ * already used), when the actor may not take `action` now: nothing is asked that can't succeed.
+ */
 export async function beginClaimAction(ctx: StepContext, action: Action): Promise<Claim> {
   const claim = await ctx.claim();
   authorize(action, ctx.turn.actor, claim);
   if (!rowFor(action, claim.status, claim.consentPhase)) refuse(claim, action);
+  const refusal = ctx.services.claims.refusal(ctx.turn.actor, claim, action);
+  if (refusal) throw refusal;
   ctx.state.version = claim.version;
   return claim;
 }

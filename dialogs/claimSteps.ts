@@ -177,6 +177,16 @@ export const partnerIdStep: Step = {
 
 const GUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The partner contact starts as the signed-in person (their Teams name), until one is saved. */
+function profileValue(ctx: StepContext, kind: ContactKind, key: 'name' | 'title' | 'email'): string | undefined {
+  return kind === 'partner' && key === 'name' ? ctx.turn.actor.displayName : undefined;
+}
+
+/** Keeps a refused form's values, so the form asked again shows what was typed (only strings). */
+function keepEntered(ctx: StepContext, fields: Record<string, unknown>): void {
+  ctx.state.entered = Object.fromEntries(Object.entries(fields).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].length <= 500));
+}
+
 function input(id: string, label: string, value: string | undefined, placeholder: string, required: boolean, errorMessage: string): FieldInput {
   return { id, label, value: value ?? '', placeholder, style: id.toLowerCase().includes('email') ? 'email' : 'text', required, errorMessage };
 }
@@ -194,8 +204,8 @@ export const customerStep: Step = {
           {
             heading: '',
             inputs: [
-              input('customerDomain', t.t('dialogs.labels.customerDomain'), details.customerDomain, 'contoso.onmicrosoft.com', true, t.t('dialogs.customer.badDomainShort')),
-              input('customerTenantId', t.t('dialogs.labels.customerTenantId'), details.customerTenantId, '00000000-0000-0000-0000-000000000000', true, t.t('dialogs.common.badGuidShort')),
+              input('customerDomain', t.t('dialogs.labels.customerDomain'), ctx.state.entered?.customerDomain ?? details.customerDomain, 'contoso.onmicrosoft.com', true, t.t('dialogs.customer.badDomainShort')),
+              input('customerTenantId', t.t('dialogs.labels.customerTenantId'), ctx.state.entered?.customerTenantId ?? details.customerTenantId, '00000000-0000-0000-0000-000000000000', true, t.t('dialogs.common.badGuidShort')),
             ],
           },
         ],
@@ -226,7 +236,10 @@ export const customerStep: Step = {
     else if (!DomainSchema.safeParse(domain).success) problems.push(t.t('dialogs.customer.badDomain', { value: literal(domain) }));
     if (!tenant) problems.push(t.t('dialogs.common.required', { field: t.t('dialogs.labels.customerTenantId') }));
     else if (!GuidSchema.safeParse(tenant).success) problems.push(t.t('dialogs.common.badGuid', { value: literal(tenant), field: t.t('dialogs.labels.customerTenantId') }));
-    if (problems.length) return { kind: 'retry', say: problems.join('\n\n') };
+    if (problems.length) {
+      keepEntered(ctx, { customerDomain: domain, customerTenantId: tenant });
+      return { kind: 'retry', say: problems.join('\n\n') };
+    }
     return save(ctx, { customerDomain: domain.toLowerCase(), customerTenantId: tenant.toLowerCase() });
   },
 };
@@ -368,7 +381,7 @@ export const contactsStep: Step = {
             return input(
               `${kind}${field}`,
               t.t(`dialogs.contacts.${key}`),
-              current[kind]?.[key],
+              ctx.state.entered?.[`${kind}${field}`] ?? current[kind]?.[key] ?? profileValue(ctx, kind, key),
               t.t(`dialogs.contacts.${key}Placeholder`),
               required,
               t.t(key === 'email' ? 'dialogs.contacts.badEmailShort' : 'dialogs.contacts.requiredShort'),
@@ -409,7 +422,10 @@ export const contactsStep: Step = {
       else if (!EmailSchema.safeParse(email).success) problems.push(t.t('dialogs.contacts.badEmail', { who, value: literal(email) }));
       if (problems.length === before) contacts[kind] = { name, email, ...(title ? { title } : {}) };
     }
-    if (problems.length) return { kind: 'retry', say: problems.join('\n\n') };
+    if (problems.length) {
+      keepEntered(ctx, entry.fields);
+      return { kind: 'retry', say: problems.join('\n\n') };
+    }
     return save(ctx, {
       customerContact: contacts.customer as Contact & { title: string },
       partnerContact: contacts.partner!,
@@ -508,22 +524,24 @@ export const summaryStep: Step = {
         facts: claimFacts(t, claim, ctx.turn.user.timeZone),
         lines: poeLines(t, claim),
         note: missing.length ? t.t('dialogs.summary.missing', { issues: describeIssues(t, missing) }) : '',
-        hint: t.t('dialogs.summary.hint'),
+        hint: t.t('dialogs.summary.hint', { claimId: claim.id }),
         actions: withBack(ctx, [
-          ctx.buttons.choice(t.t('dialogs.summary.submitButton'), 'submit', {}, 'positive'),
-          ctx.buttons.choice(t.t('dialogs.summary.draftButton'), 'draft'),
+          // An incomplete draft can't be submitted yet: Submit is not the primary button then.
+          ctx.buttons.choice(t.t('dialogs.summary.submitButton'), 'submit', {}, missing.length ? 'default' : 'positive'),
+          ctx.buttons.choice(t.t('dialogs.summary.draftButton'), 'draft', {}, missing.length ? 'positive' : 'default'),
+          ...(claim.status === 'Draft' ? [ctx.buttons.choice(t.t('dialogs.summary.discardButton'), 'discard', {}, 'destructive')] : []),
         ]),
       }),
     ];
   },
   async handle(ctx, entry) {
     const { t } = ctx;
-    let choice: 'submit' | 'draft' | undefined;
+    let choice: 'submit' | 'draft' | 'discard' | undefined;
     if (entry.kind === 'files') return { kind: 'retry', say: t.t('dialogs.poe.notNow') };
     if (entry.kind === 'form') {
       const parsed = parseForm(EmptyForm, entry.fields, t);
       if (!parsed.ok) return { kind: 'retry', say: parsed.message };
-      choice = entry.action === 'submit' || entry.action === 'draft' ? entry.action : undefined;
+      choice = entry.action === 'submit' || entry.action === 'draft' || entry.action === 'discard' ? entry.action : undefined;
     } else if (isWord(t, entry.text, 'submit')) {
       choice = 'submit';
     } else if (isWord(t, entry.text, 'draft')) {
@@ -532,6 +550,11 @@ export const summaryStep: Step = {
     if (!choice) return { kind: 'retry', say: t.t('dialogs.summary.submitOrDraft') };
     const claimId = ctx.state.claimId!;
     if (choice === 'draft') return { kind: 'end', say: t.t('dialogs.summary.saved', { claimId }) };
+    if (choice === 'discard') {
+      const claim = await ctx.claim();
+      await ctx.services.claims.discard(ctx.turn.actor, claimId, claim.version);
+      return { kind: 'end', say: t.t('dialogs.summary.discarded', { claimId }) };
+    }
     const outcome = await ctx.write((version) => ctx.services.claims.submit(ctx.turn.actor, claimId, version));
     if (!outcome.ok) return outcome.result;
     return {

@@ -77,3 +77,18 @@ export function parseCommand(text: string | undefined): ParsedCommand | undefine
   }
   return { verb: alias.verb, rest, ...(claimId ? { claimId } : {}) };
 }
+
+const QUESTION_WORDS = new Set(SUPPORTED_LOCALES.flatMap((locale) => new Translator(locale).t('commands.questionWords').split('|').map(fold)));
+
+/**
+ * A question in people's words ("what is the status of CPOR-2026-000123?", "where is my claim")
+ * as the command that answers it: a claim id anywhere shows that claim; a status word the list.
+ */
+export function questionCommand(text: string | undefined): ParsedCommand | undefined {
+  if (!text) return undefined;
+  const typed = withoutMentions(text);
+  const match = CLAIM_ID.exec(typed);
+  if (match) return { verb: 'claim', claimId: match[0].toUpperCase(), rest: '' };
+  const words = fold(typed).split(/[^\p{L}\p{N}-]+/u);
+  return words.some((word) => QUESTION_WORDS.has(word)) ? { verb: 'my-claims', rest: '' } : undefined;
+}

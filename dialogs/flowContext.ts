@@ -44,6 +44,8 @@ export interface FlowState {
   added: number;
   pendingPoe: PoeInput[];
   pendingText?: string;
+  /** What was typed into the current step's form when it was refused: the form shows it again. */
+  entered?: Record<string, string>;
 }
 
 export interface FlowOptions {

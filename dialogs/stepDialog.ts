@@ -53,6 +53,9 @@ export interface Step {
   handle(ctx: StepContext, input: StepInput): Promise<StepResult>;
 }
 
+/** Commands that only show something: typed alone, they are never an answer. */
+const LOOK_UP_VERBS = new Set(['my-claims', 'help', 'queue', 'roles']);
+
 /** Errors the user can fix at the same step; any other ends the dialog with its message. */
 const RETRYABLE = new Set(['validation', 'incomplete', 'duplicate-claim', 'stale-version']);
 
@@ -125,16 +128,20 @@ export abstract class StepDialog extends Dialog<FlowOptions> {
   }
 
   /**
-   * Whether this turn's text is a command for the router rather than an answer: a step that takes
-   * free text never yields; others let `my claims` or `help` through and keep their place.
+   * Whether this turn's text is a command for the router rather than an answer: steps let `my
+   * claims` or `help` through and keep their place. A step that takes free text (a comment, a
+   * justification) yields only to what can't be an answer: a command naming a claim
+   * (`edit CPOR-…`, `withdraw CPOR-…`) or a look-up typed alone (`my claims`), never to the
+   * step's own word (`dispute`, `resubmit`).
    */
   yieldsTo(state: FlowState, context: TurnContext): boolean {
     const { activity } = context;
     if (activity.value !== undefined || PoeFiles.hasFiles(activity)) return false;
     const step = this.stepById(state.step);
-    if (!step || step.freeText) return false;
+    if (!step) return false;
     const command = parseCommand(activity.text);
-    return command !== undefined && command.verb !== 'back';
+    if (command === undefined || command.verb === 'back') return false;
+    return !step.freeText || command.claimId !== undefined || (command.rest === '' && LOOK_UP_VERBS.has(command.verb));
   }
 
   private async back(dc: DialogContext, ctx: StepContext): Promise<DialogTurnResult> {
@@ -150,6 +157,8 @@ export abstract class StepDialog extends Dialog<FlowOptions> {
     result: StepResult,
     from: string | undefined,
   ): Promise<DialogTurnResult> {
+    // Typed values are kept only while the same form is asked again.
+    if (result.kind !== 'retry') delete ctx.state.entered;
     switch (result.kind) {
       case 'end': {
         if (result.say) await this.send(ctx, [typeof result.say === 'string' ? { type: 'message', text: result.say } : result.say]);

@@ -184,6 +184,7 @@ export class ClaimService {
       at: now.toISOString(),
       actorId: actor.userId,
       actorTenantId: actor.tenantId,
+      ...(actor.displayName ? { actorName: actor.displayName.slice(0, 200) } : {}),
       role,
       action: 'create',
       toStatus: 'Draft',
@@ -477,21 +478,23 @@ export class ClaimService {
    * carry). Cards offer exactly these; dialogs and card handlers start only these.
    */
   allowedActions(actor: Actor, claim: Claim, now: Date = this.clock.now()): ReadonlySet<Action> {
-    const allowed = new Set<Action>();
-    for (const action of USER_ACTIONS) {
-      const row = rowFor(action, claim.status, claim.consentPhase);
-      if (!row) continue;
-      try {
-        const role = authorize(action, actor, claim);
-        assertRowAllows(row, role, claim);
-        this.runGuards(row, 'before-change', actor, role, claim, now);
-        this.runGuards(row, 'after-change', actor, role, claim, now, this.knownKeyHolders.get(claim));
-        allowed.add(action);
-      } catch (error) {
-        if (!isDomainError(error)) throw error;
-      }
+    return new Set(USER_ACTIONS.filter((action) => this.refusal(actor, claim, action, now) === undefined));
+  }
+
+  /** Why `actor` may not take `action` on `claim` now (the error the command would raise), if so. */
+  refusal(actor: Actor, claim: Claim, action: Action, now: Date = this.clock.now()): DomainError | undefined {
+    const row = rowFor(action, claim.status, claim.consentPhase);
+    if (!row) return new DomainError('invalid-transition', { claimId: claim.id, status: claim.status, action });
+    try {
+      const role = authorize(action, actor, claim);
+      assertRowAllows(row, role, claim);
+      this.runGuards(row, 'before-change', actor, role, claim, now);
+      this.runGuards(row, 'after-change', actor, role, claim, now, this.knownKeyHolders.get(claim));
+      return undefined;
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      return error as DomainError;
     }
-    return allowed;
   }
 
   // ---- the transition machinery ---------------------------------------------------------
@@ -524,6 +527,7 @@ export class ClaimService {
       const next = this.applyRow(document, claim, row, change, {
         actorId: actor.userId,
         actorTenantId: actor.tenantId,
+        ...(actor.displayName ? { actorName: actor.displayName.slice(0, 200) } : {}),
         role,
         side: sideOf(role),
         now,
@@ -625,6 +629,7 @@ export class ClaimService {
     context: {
       actorId: string;
       actorTenantId?: string;
+      actorName?: string;
       role: ActingRole;
       side?: Side;
       now: Date;
@@ -673,6 +678,7 @@ export class ClaimService {
       at,
       actorId: context.actorId,
       ...(context.actorTenantId ? { actorTenantId: context.actorTenantId } : {}),
+      ...(context.actorName ? { actorName: context.actorName } : {}),
       role: context.role,
       action: row.action,
       fromStatus,

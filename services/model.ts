@@ -134,6 +134,8 @@ export const HistoryEntrySchema = z.object({
   at: instant,
   actorId: z.string().min(1),
   actorTenantId: z.string().optional(),
+  /** The actor's display name when it was known: the history shows people, not ids. */
+  actorName: z.string().max(200).optional(),
   role: z.enum(ACTING_ROLES),
   action: z.string().min(1),
   fromStatus: z.enum(STATUSES).optional(),

@@ -17,6 +17,7 @@ import {
   startE2E,
   verbsOf,
   type E2E,
+  type Reply,
 } from './support/e2eApp.js';
 import { REVIEW_TENANT } from '../support/serviceHarness.js';
 import { claimInReview, CUSTOMER_DOMAIN, PDF, walkCreateClaim } from './support/journey.js';
@@ -148,15 +149,17 @@ describe('e2e: decisions and consent from cards (Universal Actions)', function (
     const request = await e2e.waitForAlert(PARTNER, en.t('cards.alert.information-requested.title', { claimId }));
     assertShows(cardIn(request.body), comment, en.formatInstant(claim.deadlines.partnerResponse!, MADRID));
 
-    // 3. The partner responds: the card's Respond points to the chat, the dialog resubmits.
+    // 3. The partner responds: the card's Respond starts the dialog in the chat (issue 14, 3),
+    // which resubmits.
     await e2e.quiet();
     const updatesBefore = e2e.connector.updates().length;
+    const sentBefore = e2e.connector.sent().length;
     response = await e2e.click(PARTNER, 'respond', { claimId, version: claim.version }, { replyToId: 'partner-card' });
-    assertShows(invokeCard(response), en.t('cards.note.continueInChat', { command: `respond ${claimId}` }));
+    assertShows(invokeCard(response), en.t('claims.status.PartnerActionRequired'));
     assert.equal((await stored(claimId)).version, claim.version, 'Respond alone changes nothing');
     assert.equal(e2e.connector.updates().length, updatesBefore, 'and updates no card');
-
-    replies = await e2e.say(PARTNER, `respond ${claimId}`);
+    replies = e2e.connector.sent().slice(sentBefore).map((request) => request.body as Reply);
+    assert.equal(replies.length, 1, 'the dialog asks in the chat');
     assert.equal(cardTitle(replies[0]), en.t('dialogs.respond.title', { claimId }));
     assertShows(cardIn(replies[0]), comment, en.t('claims.informationReason.missing-products'));
     replies = await e2e.say(PARTNER, fileMessage('products.pdf', e2e.files.put('products.pdf', PDF)));

@@ -146,6 +146,15 @@ async function journey(run: Run, t: Translator, locale: 'en-US' | 'es-ES'): Prom
   }
   await partner.screenshot('welcome');
 
+  // The welcome cards' buttons (plain Action.Submit data; issue 14, 1).
+  await partner.press(await partner.waitForCard(t.t('cards.help.welcomeTitle')), t.t('cards.help.button.my-claims'));
+  await partner.waitForCard(t.t('cards.list.title'));
+  await partner.press(await partner.waitForCard(t.t('cards.help.welcomeTitle')), t.t('cards.help.button.help'));
+  await partner.waitForCard(t.t('cards.help.helpTitle'));
+  await reviewer.press(await reviewer.waitForCard(t.t('cards.help.welcomeTitle')), t.t('cards.help.button.queue'));
+  await reviewer.waitForCard(t.t('cards.queue.title'));
+  await reviewer.screenshot('queue-empty');
+
   // Ana files a claim, step by step.
   await partner.say(command('new-claim'));
   let card = await partner.waitForCard(t.t('dialogs.program.title'));
@@ -196,10 +205,57 @@ async function journey(run: Run, t: Translator, locale: 'en-US' | 'es-ES'): Prom
   await waitForStatus(partnerCard, t.t('claims.status.Submitted'));
   await partner.screenshot('claim-submitted');
 
-  // Rita reviews: the claim card from her chat, Start review, then Approve.
-  await reviewer.say(`${command('claim')} ${claimId}`);
+  // Ana's receipt alert opens the claim; the claim card's History, and back.
+  await partner.press(await partner.waitForCard(t.t('cards.alert.submission-receipt.title', { claimId }), 20_000), t.t('cards.action.open'));
+  const opened = await partner.newestCard(t.t('cards.claim.title', { claimId }));
+  await partner.press(opened, t.t('cards.action.history'));
+  const history = await partner.newestCard(t.t('cards.history.title', { claimId }));
+  await partner.screenshot('history');
+  await partner.press(history, t.t('cards.action.backToClaim'));
+  await partner.newestCard(t.t('cards.claim.title', { claimId }));
+
+  // Rita opens the claim from her alert; the queue (Refresh, and a row) opens it too.
+  await reviewer.press(
+    await reviewer.waitForCard(t.t('cards.alert.claim-submitted.title', { claimId, partner: DEMO_ORGANISATION.name }), 20_000),
+    t.t('cards.action.open'),
+  );
   const reviewCard = await reviewer.newestCard(t.t('cards.claim.title', { claimId }));
   await reviewer.screenshot('claim-to-review');
+
+  // The PoE opens from Rita's card: a link to the bot's own signed URL (issue 14, 2). The
+  // playground opens links with window.open; the URL it is given is recorded (headless Chromium
+  // would download the PDF rather than show it), then fetched as the browser would.
+  await reviewer.page.evaluate(`(() => {
+    const opened = [];
+    window.openedUrls = opened;
+    window.open = (url) => {
+      if (url !== undefined) opened.push(String(url));
+      const handle = { opener: null, close: () => undefined };
+      Object.defineProperty(handle, 'location', { set: (value) => opened.push(String(value)) });
+      return handle;
+    };
+  })()`);
+  const popup = run.context.waitForEvent('page', { timeout: STEP_TIMEOUT_MS }).catch(() => undefined);
+  await reviewCard.getByRole('link', { name: t.t('cards.action.open'), exact: true }).click({ timeout: STEP_TIMEOUT_MS });
+  const poeUrl = await Promise.race([
+    reviewer.page.waitForFunction('window.openedUrls.length > 0', undefined, { timeout: STEP_TIMEOUT_MS }).then(async () => (await reviewer.page.evaluate<string[]>('window.openedUrls'))[0]),
+    popup.then((page) => page?.url()),
+  ]);
+  assert.match(new URL(poeUrl!).pathname, /^\/poe\/p1\./, `the PoE link points to the bot: ${poeUrl}`);
+  const fetched = await run.context.request.get(poeUrl!);
+  assert.equal(fetched.status(), 200);
+  assert.equal(fetched.headers()['content-type'], 'application/pdf');
+  assert.match(fetched.headers()['content-disposition'] ?? '', /^inline; filename=/);
+  assert.equal((await fetched.body()).subarray(0, 5).toString(), '%PDF-');
+
+  await reviewer.say(command('queue'));
+  const queue = await reviewer.newestCard(t.t('cards.queue.title'));
+  await queue.getByText(claimId).first().waitFor({ state: 'visible' });
+  await reviewer.screenshot('queue');
+  await reviewer.press(queue, t.t('cards.action.refresh'));
+  await reviewer.waitForText(t.t('cards.queue.summary', { shown: 1, total: 1, overdue: 0 }));
+
+  // Rita reviews: Start review, then Approve.
   await reviewer.press(reviewCard, t.t('cards.action.startReview'));
   await waitForStatus(reviewCard, t.t('claims.status.InReview'));
   await reviewer.screenshot('in-review');

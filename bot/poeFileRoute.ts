@@ -1,0 +1,127 @@
+import { readFile } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
+import type restify from 'restify';
+import { relationOf } from '../services/access.js';
+import type { Actor } from '../services/actor.js';
+import type { ClaimService } from '../services/claimService.js';
+import type { Clock } from '../services/clock.js';
+import { isDomainError } from '../services/errors.js';
+import type { Claim } from '../services/model.js';
+import type { PoeLinkTokens } from '../services/poeLinkTokens.js';
+import type { ActorResolver } from './actorResolver.js';
+
+// Proof of execution, opened from the claim card: GET /poe/<token> serves one file to the reader
+// the link was made for. The token is short-lived and names the reader; at open the claim is read
+// again as that reader, so someone who lost access since (or never had it: only the claim's
+// partner and the reviewers) gets 404, like an unknown claim. Bytes go out with the type they were
+// checked against at upload, inline for what a browser shows safely, as a download otherwise.
+
+export interface PoeLinksDeps {
+  tokens: PoeLinkTokens;
+  clock: Clock;
+  /** Where links point: the bot's public base URL (read when a link is made: the port may be bound late). */
+  baseUrl: () => string;
+  /** How long a link works; cards are refreshed (and get new links) when they are viewed. */
+  ttlMs?: number;
+}
+
+const DEFAULT_TTL_MS = 30 * 60 * 1000;
+/** What a browser shows without running anything of the file's. */
+const INLINE_TYPES = new Set(['application/pdf', 'image/png', 'image/jpeg']);
+export const PREVIEW_TYPES = new Set(['image/png', 'image/jpeg']);
+
+/** Makes the links a claim card shows its reader; none for readers who may not open the files. */
+export class PoeLinks {
+  constructor(private readonly deps: PoeLinksDeps) {}
+
+  linksFor(actor: Actor, claim: Claim): Record<string, string> {
+    if (!mayOpen(actor, claim)) return {};
+    const expiresAt = new Date(this.deps.clock.now().getTime() + (this.deps.ttlMs ?? DEFAULT_TTL_MS));
+    return Object.fromEntries(
+      claim.poe.map((file) => [
+        file.id,
+        `${this.deps.baseUrl()}/poe/${this.deps.tokens.sign({ claimId: claim.id, fileId: file.id, userId: actor.userId, tenantId: actor.tenantId, expiresAt })}`,
+      ]),
+    );
+  }
+}
+
+/** The claim's partner and the reviewers; not the customer, whose notice is about the association. */
+function mayOpen(actor: Actor, claim: Claim): boolean {
+  const relation = relationOf(actor, claim);
+  return relation === 'partner' || relation === 'reviewer';
+}
+
+export interface PoeRouteDeps {
+  tokens: PoeLinkTokens;
+  claims: ClaimService;
+  actors: ActorResolver;
+  clock: Clock;
+  dataDir: string;
+  log?: (message: string, error?: unknown) => void;
+}
+
+export function registerPoeRoutes(server: restify.Server, deps: PoeRouteDeps): void {
+  // A wildcard, not `:token`: restify caps a named parameter at 100 characters.
+  server.get('/poe/*', async (req: restify.Request, res: restify.Response) => {
+    const raw = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname.slice('/poe/'.length));
+    try {
+      await serve(raw, res, deps);
+    } catch (error) {
+      deps.log?.('serving a PoE file failed', error);
+      plain(res, 500, 'The file could not be read.');
+    }
+  });
+}
+
+async function serve(raw: string, res: restify.Response, deps: PoeRouteDeps): Promise<void> {
+  const check = deps.tokens.verify(raw, deps.clock.now());
+  if (!check.ok) {
+    plain(res, check.reason === 'expired' ? 410 : 404, check.reason === 'expired' ? 'This link has expired: open the claim card again for a new one.' : 'Not found.');
+    return;
+  }
+  const { token } = check;
+  const actor = await deps.actors.resolve({ userId: token.userId, tenantId: token.tenantId, teamsUserId: '' });
+  let claim: Claim;
+  try {
+    claim = await deps.claims.get(actor, token.claimId);
+  } catch (error) {
+    if (isDomainError(error)) {
+      plain(res, 404, 'Not found.');
+      return;
+    }
+    throw error;
+  }
+  const file = claim.poe.find((candidate) => candidate.id === token.fileId);
+  if (!file || !mayOpen(actor, claim)) {
+    plain(res, 404, 'Not found.');
+    return;
+  }
+  const root = resolve(deps.dataDir);
+  const path = resolve(root, file.storagePath);
+  if (!path.startsWith(root + sep)) throw new Error(`PoE path ${file.storagePath} leaves DATA_DIR`);
+  const bytes = await readFile(path);
+  const disposition = INLINE_TYPES.has(file.contentType) ? 'inline' : 'attachment';
+  res.writeHead(200, {
+    'Content-Type': file.contentType,
+    'Content-Length': bytes.length,
+    'Content-Disposition': `${disposition}; filename="${asciiName(file.name)}"; filename*=UTF-8''${encodeURIComponent(file.name)}`,
+    'X-Content-Type-Options': 'nosniff',
+    // Never run as a page of this origin. Chromium refuses to show a PDF in a sandboxed
+    // document, so a PDF relies on nosniff and its checked signature instead.
+    ...(file.contentType === 'application/pdf' ? {} : { 'Content-Security-Policy': "sandbox; default-src 'none'; img-src 'self'" }),
+    'Cache-Control': 'private, no-store',
+    'Referrer-Policy': 'no-referrer',
+  });
+  res.end(bytes);
+}
+
+/** The fallback `filename` for old clients: printable ASCII, no quotes or backslashes. */
+function asciiName(name: string): string {
+  return name.normalize('NFD').replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+}
+
+function plain(res: restify.Response, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+  res.end(text);
+}

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { translatorFor } from '../../cards/i18n/i18n.js';
+import { loadConsentSecret } from '../../consent/consentTokens.js';
+import { PoeLinkTokens } from '../../services/poeLinkTokens.js';
+import type { TeamsUser } from '../support/botClient.js';
+import { cardIn, OTHER_PARTNER, PARTNER, PARTNER_ES, REVIEWER, startE2E, type E2E } from './support/e2eApp.js';
+import { PDF, walkCreateClaim } from './support/journey.js';
+
+// Issue 14, item 2: the claim card opens the proof of execution for the claim's partner and the
+// reviewers, through a short-lived signed link to the bot's own /poe route, checked again on open.
+
+const FIXED = new Date('2030-01-01T00:00:00Z');
+
+/** The PoE links of a card: markdown links in its texts, and image select actions. */
+function openUrls(card: unknown): string[] {
+  const json = JSON.stringify(card);
+  return [...new Set([...json.matchAll(/\]\((https?:\/\/[^)\s"]+\/poe\/[^)\s"]+)\)/g)].map((match) => match[1]!))];
+}
+
+describe('e2e: the PoE opens from the claim card for the partner and the reviewers (issue 14, 2)', function () {
+  this.timeout(60_000);
+  let e2e: E2E;
+
+  beforeEach(async () => {
+    e2e = await startE2E();
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && e2e.logs.length) console.error(e2e.logs.join('\n'));
+    await e2e.close();
+  });
+
+  /** The link on `person`'s claim card, fetched from the running app. */
+  async function linkOf(person: TeamsUser, claimId: string): Promise<string> {
+    const [reply] = await e2e.say(person, `claim ${claimId}`);
+    const urls = openUrls(cardIn(reply));
+    assert.equal(urls.length, 1, 'one link for the one file');
+    const url = new URL(urls[0]!);
+    assert.match(url.pathname, /^\/poe\/p1\./);
+    return `${e2e.app.url}${url.pathname}`;
+  }
+
+  for (const person of [PARTNER, PARTNER_ES]) {
+    it(`opens the PDF for the partner and the reviewer, inline with its type and name (${person.locale})`, async () => {
+      const { claimId } = await walkCreateClaim(e2e, person, 'submitted');
+      for (const reader of [person, REVIEWER]) {
+        const response = await fetch(await linkOf(reader, claimId));
+        assert.equal(response.status, 200);
+        assert.equal(response.headers.get('content-type'), 'application/pdf');
+        assert.equal(
+          response.headers.get('content-disposition'),
+          `inline; filename="Signed acknowledgement.pdf"; filename*=UTF-8''Signed%20acknowledgement.pdf`,
+        );
+        assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+        assert.equal(response.headers.get('cache-control'), 'private, no-store');
+        assert.deepEqual(Buffer.from(await response.arrayBuffer()), PDF);
+      }
+      const t = translatorFor(person.locale);
+      const [reply] = await e2e.say(person, `claim ${claimId}`);
+      assert.ok(JSON.stringify(cardIn(reply)).includes(`[${t.t('cards.action.open')}](`), 'the link is in the reader\'s language');
+    });
+  }
+
+  it('refuses a forged, tampered or expired link, and a reader who may not see the claim', async () => {
+    const { claimId } = await walkCreateClaim(e2e, PARTNER, 'submitted');
+    const good = await linkOf(PARTNER, claimId);
+    const claim = await e2e.app.claims.get({ userId: REVIEWER.aadObjectId, tenantId: REVIEWER.tenantId, roles: ['reviewer'] }, claimId);
+    const fileId = claim.poe[0]!.id;
+
+    // One character of the signature changed.
+    const tampered = good.slice(0, -1) + (good.endsWith('A') ? 'B' : 'A');
+    assert.equal((await fetch(tampered)).status, 404);
+    assert.equal((await fetch(`${e2e.app.url}/poe/not-a-token`)).status, 404);
+
+    // Signed with the bot's own secret, but for another organisation's admin: checked on open.
+    const tokens = new PoeLinkTokens(await loadConsentSecret(e2e.dataDir));
+    const later = new Date(Date.now() + 10 * 60_000);
+    const foreign = tokens.sign({ claimId, fileId, userId: OTHER_PARTNER.aadObjectId, tenantId: OTHER_PARTNER.tenantId, expiresAt: later });
+    const refused = await fetch(`${e2e.app.url}/poe/${foreign}`);
+    assert.equal(refused.status, 404);
+    assert.equal(refused.headers.get('content-type'), 'text/plain; charset=utf-8');
+
+    const expired = tokens.sign({ claimId, fileId, userId: PARTNER.aadObjectId, tenantId: PARTNER.tenantId, expiresAt: new Date(Date.now() - 1000) });
+    assert.equal((await fetch(`${e2e.app.url}/poe/${expired}`)).status, 410);
+
+    // The other organisation's admin gets no link on any card: the claim is unknown to them.
+    const [reply] = await e2e.say(OTHER_PARTNER, `claim ${claimId}`);
+    assert.deepEqual(openUrls(cardIn(reply)), []);
+  });
+
+  it('tokens: a consent token is not a PoE token; expiry follows the given clock', () => {
+    const tokens = new PoeLinkTokens(Buffer.alloc(32, 7));
+    const token = tokens.sign({ claimId: 'CPOR-2030-000001', fileId: 'f1', userId: 'u', tenantId: 't', expiresAt: new Date(FIXED.getTime() + 60_000) });
+    assert.equal(tokens.verify(token, FIXED).ok, true);
+    assert.deepEqual(tokens.verify(token, new Date(FIXED.getTime() + 60_000)), { ok: false, reason: 'expired' });
+    assert.deepEqual(new PoeLinkTokens(Buffer.alloc(32, 8)).verify(token, FIXED), { ok: false, reason: 'invalid' });
+    assert.deepEqual(tokens.verify(token.replace(/^p1\./, 'v1.'), FIXED), { ok: false, reason: 'invalid' });
+  });
+});
