@@ -50,7 +50,7 @@ export async function runPostgresBench(
       await first!.open();
 
       let seed = 20260302 + n;
-      const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
       const pick = () => claimId(1 + Math.floor(random() * n));
       const latencies: number[] = [];
       const updates = options.updates ?? 300;
@@ -81,7 +81,10 @@ export async function runPostgresBench(
           await work();
           samples.push(performance.now() - start);
         }
-        return percentile(samples.sort((a, b) => a - b), 0.99);
+        return percentile(
+          samples.sort((a, b) => a - b),
+          0.99,
+        );
       };
       latencies.sort((a, b) => a - b);
       const row: PostgresBenchRow = {

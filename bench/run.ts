@@ -40,9 +40,7 @@ function judge(value: number, limit: number, direction: Direction): Verdict {
   if (Number.isNaN(value)) return { met: false, text: 'no figure' };
   if (direction === 'at-least') {
     const margin = value / limit - 1;
-    return margin >= 0
-      ? { met: true, text: `met, ${(margin * 100).toFixed(0)}% above` }
-      : { met: false, text: `MISSED, ${(-margin * 100).toFixed(0)}% short` };
+    return margin >= 0 ? { met: true, text: `met, ${(margin * 100).toFixed(0)}% above` } : { met: false, text: `MISSED, ${(-margin * 100).toFixed(0)}% short` };
   }
   return value <= limit
     ? { met: true, text: `met, ${((1 - value / limit) * 100).toFixed(0)}% under` }
@@ -68,7 +66,8 @@ const misses: { what: string; profile?: () => Promise<string> }[] = [];
 function addTarget(row: Omit<Row, 'verdict'>, value: number, limit: number, direction: Direction, profile?: () => Promise<string>): void {
   const verdict = judge(value, limit, direction);
   rows.push({ ...row, verdict });
-  if (!verdict.met) misses.push({ what: `${row.section}: ${row.figure}: ${row.value} (${row.target ?? ''}; ${verdict.text})`, ...(profile ? { profile } : {}) });
+  if (!verdict.met)
+    misses.push({ what: `${row.section}: ${row.figure}: ${row.value} (${row.target ?? ''}; ${verdict.text})`, ...(profile ? { profile } : {}) });
 }
 
 function formatTable(table: readonly Row[]): string {
@@ -77,7 +76,10 @@ function formatTable(table: readonly Row[]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...cells.map((line) => line[column]!.length)));
   const numeric = new Set([2, 3, 4]);
   const format = (line: readonly string[]) =>
-    line.map((cell, column) => (numeric.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd();
+    line
+      .map((cell, column) => (numeric.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
+      .join('  ')
+      .trimEnd();
   return [format(header), format(widths.map((width) => '-'.repeat(width))), ...cells.map(format)].join('\n');
 }
 
@@ -227,7 +229,11 @@ function memoryRows(turns: TurnBenchResult): void {
   rows.push({ section: 'Memory', figure: 'RSS idle: echo floor', value: mb(echo.idleBytes) });
   rows.push({ section: 'Memory', figure: 'RSS idle: product (median of its processes)', value: mb(product.idleBytes) });
   rows.push({ section: 'Memory', figure: 'RSS under turn load: echo floor, peak (median)', value: `${mb(echo.loadPeakBytes)} (${mb(echo.loadMedianBytes)})` });
-  rows.push({ section: 'Memory', figure: 'RSS under turn load: product, peak (median)', value: `${mb(product.loadPeakBytes)} (${mb(product.loadMedianBytes)})` });
+  rows.push({
+    section: 'Memory',
+    figure: 'RSS under turn load: product, peak (median)',
+    value: `${mb(product.loadPeakBytes)} (${mb(product.loadMedianBytes)})`,
+  });
 }
 
 // ---- main ---------------------------------------------------------------------------------------
@@ -245,11 +251,7 @@ const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${(tot
 console.log(`CPOR Claims Assistant benchmarks (${quick ? 'QUICK: smoke test only' : `each figure the median of ${RUNS} runs`}; ${machine})\n`);
 console.log(formatTable(rows));
 if (turns?.notes.length) console.log(`\nnotes:\n${turns.notes.map((note) => `  - ${note}`).join('\n')}`);
-console.log(
-  misses.length
-    ? `\n${misses.length} target(s) missed:\n${misses.map((miss) => `  - ${miss.what}`).join('\n')}`
-    : '\nevery target met',
-);
+console.log(misses.length ? `\n${misses.length} target(s) missed:\n${misses.map((miss) => `  - ${miss.what}`).join('\n')}` : '\nevery target met');
 if (profiling) {
   for (const miss of misses) {
     if (!miss.profile) continue;

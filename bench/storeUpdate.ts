@@ -137,9 +137,7 @@ export function withOneMoreChange(current: ClaimDocument): ClaimDocument {
   const claim = current.claim;
   claim.version += 1;
   claim.updatedAt = new Date().toISOString();
-  claim.history.push(
-    makeHistoryEntry(claim.history.length + 1, { at: claim.updatedAt, action: 'comment', changes: [{ field: 'comments', to: 1 }] }),
-  );
+  claim.history.push(makeHistoryEntry(claim.history.length + 1, { at: claim.updatedAt, action: 'comment', changes: [{ field: 'comments', to: 1 }] }));
   current.outbox.push(
     makeAlert(claim, {
       id: `alert-${claim.id}-${claim.version}`,

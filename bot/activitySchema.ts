@@ -19,9 +19,15 @@ const ActivitySchema = z.looseObject({
   channelData: z.looseObject({ tenant: z.looseObject({ id: z.string().max(128) }).optional() }).optional(),
   text: z.string().max(100_000).optional(),
   locale: z.string().max(64).optional(),
-  attachments: z.array(z.looseObject({ contentType: z.string().max(256) })).max(100).optional(),
+  attachments: z
+    .array(z.looseObject({ contentType: z.string().max(256) }))
+    .max(100)
+    .optional(),
   // Mentions are entities: a message may name many people; the body limit bounds them anyway.
-  entities: z.array(z.looseObject({ type: z.string().max(128).optional() })).max(1000).optional(),
+  entities: z
+    .array(z.looseObject({ type: z.string().max(128).optional() }))
+    .max(1000)
+    .optional(),
   membersAdded: z.array(account).optional(),
   membersRemoved: z.array(account).optional(),
   name: z.string().max(256).optional(),

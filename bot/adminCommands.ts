@@ -18,12 +18,8 @@ export class RosterChatCommands implements AdminCommands {
     const { translator } = user;
     if (command.verb === 'roles') {
       const listing = await this.administration.list(actor);
-      const lines = listing.users.map(
-        (member) => `- ${literal(member.displayName ?? member.email ?? member.userId ?? '?')}: ${member.roles.join(', ')}`,
-      );
-      await context.sendActivity(
-        [translator.t('admin.listing', { organisation: literal(listing.organisation.name) }), ...lines].join('\n'),
-      );
+      const lines = listing.users.map((member) => `- ${literal(member.displayName ?? member.email ?? member.userId ?? '?')}: ${member.roles.join(', ')}`);
+      await context.sendActivity([translator.t('admin.listing', { organisation: literal(listing.organisation.name) }), ...lines].join('\n'));
       return;
     }
     const [who, role] = command.rest.split(/\s+/);
@@ -32,10 +28,7 @@ export class RosterChatCommands implements AdminCommands {
       return;
     }
     const target = EMAIL.test(who) ? { email: who } : { userId: who };
-    const result =
-      command.verb === 'grant'
-        ? await this.administration.grant(actor, target, role)
-        : await this.administration.revoke(actor, target, role);
+    const result = command.verb === 'grant' ? await this.administration.grant(actor, target, role) : await this.administration.revoke(actor, target, role);
     const key = `admin.${command.verb === 'grant' ? 'granted' : 'revoked'}${result.changed ? '' : 'Unchanged'}`;
     await context.sendActivity(translator.t(key, { who: literal(who), role: result.role }));
   }

@@ -49,7 +49,13 @@ const requiredText = z.string().trim().min(1).max(4000);
 /** A multi-select Input.ChoiceSet sends "a,b"; the fallback path may send an array. */
 const multiSelect = <T extends readonly [string, ...string[]]>(values: T) =>
   z.preprocess(
-    (value) => (typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter(Boolean) : value),
+    (value) =>
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((item) => item.trim())
+            .filter(Boolean)
+        : value,
     z.array(z.enum(values)).min(1),
   );
 

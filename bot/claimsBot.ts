@@ -1,21 +1,5 @@
-import {
-  ActivityTypes,
-  CardFactory,
-  TeamsActivityHandler,
-  type AdaptiveCardInvokeResponse,
-  type AdaptiveCardInvokeValue,
-  type TurnContext,
-} from 'botbuilder';
-import {
-  renderClaimCard,
-  renderClaimList,
-  renderError,
-  renderHelp,
-  renderHistory,
-  renderReviewQueue,
-  renderWelcome,
-  type Viewer,
-} from '../cards/index.js';
+import { ActivityTypes, CardFactory, TeamsActivityHandler, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type TurnContext } from 'botbuilder';
+import { renderClaimCard, renderClaimList, renderError, renderHelp, renderHistory, renderReviewQueue, renderWelcome, type Viewer } from '../cards/index.js';
 import { describeError } from '../cards/i18n/errorMessages.js';
 import type { AdaptiveCard } from '../cards/template.js';
 import { relationOf } from '../services/access.js';
@@ -132,10 +116,7 @@ export class ClaimsBot extends TeamsActivityHandler {
     }
   }
 
-  protected override async onAdaptiveCardInvoke(
-    context: TurnContext,
-    invokeValue: AdaptiveCardInvokeValue,
-  ): Promise<AdaptiveCardInvokeResponse> {
+  protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     return this.deps.cardActions.handle(context, invokeValue);
   }
 
@@ -166,13 +147,7 @@ export class ClaimsBot extends TeamsActivityHandler {
     await this.reply(context, renderWelcome(this.viewer(user, identity, actor), actor?.roles ?? []));
   }
 
-  private async route(
-    context: TurnContext,
-    actor: Actor,
-    identity: TeamsIdentity,
-    user: UserContext,
-    command: ParsedCommand,
-  ): Promise<void> {
+  private async route(context: TurnContext, actor: Actor, identity: TeamsIdentity, user: UserContext, command: ParsedCommand): Promise<void> {
     const { claims } = this.deps;
     const { translator } = user;
     const needsClaimId = ['claim', 'edit', 'respond', 'comment', 'withdraw', 'dispute', 'history'].includes(command.verb);
@@ -264,14 +239,7 @@ export class ClaimsBot extends TeamsActivityHandler {
     }
   }
 
-  private async sendClaimCard(
-    context: TurnContext,
-    claim: Claim,
-    actor: Actor,
-    identity: TeamsIdentity,
-    user: UserContext,
-    note?: string,
-  ): Promise<void> {
+  private async sendClaimCard(context: TurnContext, claim: Claim, actor: Actor, identity: TeamsIdentity, user: UserContext, note?: string): Promise<void> {
     const card = renderClaimCard(claim, this.viewer(user, identity, actor, claim), {
       allowed: this.deps.claims.allowedActions(actor, claim),
       ...(note ? { note } : {}),

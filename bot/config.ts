@@ -13,8 +13,7 @@ import { SUPPORTED_LOCALES } from '../cards/i18n/i18n.js';
 
 const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 const optionalText = z.preprocess(emptyToUndefined, z.string().trim().optional());
-const integer = (fallback: number, min: number, max: number) =>
-  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
+const integer = (fallback: number, min: number, max: number) => z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
 
 const EnvironmentSchema = z
   .object({
@@ -27,10 +26,7 @@ const EnvironmentSchema = z
     MicrosoftAppType: z.preprocess(emptyToUndefined, z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant')),
     MicrosoftAppTenantId: optionalText,
     CPOR_POLICY: z.preprocess(emptyToUndefined, z.enum(POLICY_NAMES).default('seed-2020')),
-    CPOR_TIME_ZONE: z.preprocess(
-      emptyToUndefined,
-      z.string().default('UTC').refine(isValidTimeZone, 'an IANA time zone name such as Europe/Madrid'),
-    ),
+    CPOR_TIME_ZONE: z.preprocess(emptyToUndefined, z.string().default('UTC').refine(isValidTimeZone, 'an IANA time zone name such as Europe/Madrid')),
     CPOR_HOLIDAYS: z.preprocess(
       (value) => (typeof value === 'string' && value.trim() ? value.split(',').map((day) => day.trim()) : []),
       z.array(z.iso.date('each holiday as YYYY-MM-DD, separated by commas')),
@@ -44,7 +40,13 @@ const EnvironmentSchema = z
     PUBLIC_BASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
     HEALTH_KEY: z.preprocess(emptyToUndefined, z.string().min(24, 'at least 24 characters').optional()),
     STORE: z.preprocess(emptyToUndefined, z.enum(STORE_ENGINES).default('files')),
-    DATABASE_URL: z.preprocess(emptyToUndefined, z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL').optional()),
+    DATABASE_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
+        .optional(),
+    ),
     DATABASE_POOL_SIZE: integer(10, 1, 200),
     DATABASE_STATEMENT_TIMEOUT_MS: integer(5000, 100, 120_000),
     DATABASE_START_WAIT_SECONDS: integer(60, 0, 3600),
@@ -103,7 +105,7 @@ export function warnIfUnauthenticated(config: Pick<BotConfig, 'authenticationDis
   if (!isLoopbackHost(config.HOST)) {
     lines.push(
       `*** WARNING: HOST=${config.HOST} is not loopback: ANYONE on the network can act as ANY user,     ***`,
-      '*** reviewer included, and read every organisation\'s claims. Unset HOST to stay local.          ***',
+      "*** reviewer included, and read every organisation's claims. Unset HOST to stay local.          ***",
     );
   }
   warn([...lines, ''].join('\n'));

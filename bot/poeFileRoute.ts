@@ -77,7 +77,11 @@ export function registerPoeRoutes(server: restify.Server, deps: PoeRouteDeps): v
 async function serve(raw: string, res: restify.Response, deps: PoeRouteDeps): Promise<void> {
   const check = deps.tokens.verify(raw, deps.clock.now());
   if (!check.ok) {
-    plain(res, check.reason === 'expired' ? 410 : 404, check.reason === 'expired' ? 'This link has expired: open the claim card again for a new one.' : 'Not found.');
+    plain(
+      res,
+      check.reason === 'expired' ? 410 : 404,
+      check.reason === 'expired' ? 'This link has expired: open the claim card again for a new one.' : 'Not found.',
+    );
     return;
   }
   const { token } = check;
@@ -118,7 +122,10 @@ async function serve(raw: string, res: restify.Response, deps: PoeRouteDeps): Pr
 
 /** The fallback `filename` for old clients: printable ASCII, no quotes or backslashes. */
 function asciiName(name: string): string {
-  return name.normalize('NFD').replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  return name
+    .normalize('NFD')
+    .replace(/[^\x20-\x7e]/g, '_')
+    .replace(/["\\]/g, '_');
 }
 
 function plain(res: restify.Response, status: number, text: string): void {

@@ -15,7 +15,8 @@ import {
   commandText,
   deadlineFacts,
   decisionFact,
-  commandData, type CommandData,
+  commandData,
+  type CommandData,
   instantFor,
   poeChecklist,
   programText,
@@ -122,8 +123,7 @@ export function renderAlert(alert: Alert, viewer: Viewer, now?: Claim): Adaptive
   const claimId = snapshot.claimId ?? alert.claimId;
   const partner = literal(snapshot.partnerName ?? '');
   const params = { claimId, partner };
-  const textKey =
-    alert.kind === 'approved' && snapshot.customerOptOut === 'any-time' ? 'cards.alert.approved.textAnyTime' : `cards.alert.${alert.kind}.text`;
+  const textKey = alert.kind === 'approved' && snapshot.customerOptOut === 'any-time' ? 'cards.alert.approved.textAnyTime' : `cards.alert.${alert.kind}.text`;
   const lines: string[] = [t.t(textKey, { ...params, ...kindParams(alert, snapshot, viewer) })];
   // SPEC 5a: approval is not payment; a request for information shows what a PoE must show.
   if (alert.kind === 'approved') lines.push(t.t('cards.alert.approved.note'));
@@ -188,9 +188,7 @@ function kindParams(alert: Alert, snapshot: AlertSnapshot, viewer: Viewer): Reco
       const rejection = snapshot.rejection;
       const reason = rejection ? t.t(`claims.rejectionReason.${rejection.reason}`) : '';
       const comment = rejection?.comment ? ` ${t.t('cards.alert.reviewerSaid', { comment: literal(truncate(rejection.comment)) })}` : '';
-      const after = rejection?.final
-        ? t.t('cards.alert.rejectedFinal')
-        : t.t('cards.alert.disputeUntil', { deadline: at(deadlines.disputeWindow) });
+      const after = rejection?.final ? t.t('cards.alert.rejectedFinal') : t.t('cards.alert.disputeUntil', { deadline: at(deadlines.disputeWindow) });
       return { reason, comment, after };
     }
     case 'new-comment':

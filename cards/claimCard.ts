@@ -8,7 +8,8 @@ import {
   deadlineFacts,
   decisionFact,
   programText,
-  commandData, type CommandData,
+  commandData,
+  type CommandData,
   instantFor,
   sizeText,
   statusColor,
@@ -208,10 +209,7 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
     informationReasons: INFORMATION_REASONS.map((value) => ({ title: t.t(`claims.informationReason.${value}`), value })),
     rejectionReasons: REVIEWER_REJECTION_REASONS.map((value) => ({ title: t.t(`claims.rejectionReason.${value}`), value })),
     execute,
-    fallback: Object.fromEntries(CLAIM_CARD_VERBS.map((verb) => [verb, submitData(verb, execute)])) as Record<
-      ClaimCardVerb,
-      Record<string, unknown>
-    >,
+    fallback: Object.fromEntries(CLAIM_CARD_VERBS.map((verb) => [verb, submitData(verb, execute)])) as Record<ClaimCardVerb, Record<string, unknown>>,
     historyCommand: commandData(commandText(viewer, 'history', claim.id)),
     refreshUserIds,
     show: {
@@ -241,10 +239,7 @@ export function claimFacts(claim: Claim, viewer: Viewer): Fact[] {
   const contact = (person: { name: string; email: string } | undefined) => (person ? literal(`${person.name} <${person.email}>`) : undefined);
   add('program', details.program && programText(details.program, catalogueOf(claim)));
   add('activity', details.activity && t.t(`claims.activity.${details.activity}`));
-  add(
-    'partner',
-    details.partnerId ? t.t('cards.common.partnerWithId', { name: partnerName, partnerId: literal(details.partnerId) }) : partnerName,
-  );
+  add('partner', details.partnerId ? t.t('cards.common.partnerWithId', { name: partnerName, partnerId: literal(details.partnerId) }) : partnerName);
   add('customer', details.customerDomain && literal(details.customerDomain));
   add('customerTenant', details.customerTenantId && literal(details.customerTenantId));
   add('subscription', details.subscriptionId && literal(details.subscriptionId));

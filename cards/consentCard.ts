@@ -73,7 +73,10 @@ export function consentSubjectOf(claim: Claim, now: Date): ConsentSubject {
   };
 }
 
-function scopeOf(details: ClaimDetails, edition: CatalogueEdition): Pick<ConsentSubject, 'partnerId' | 'program' | 'customerDomain' | 'subscriptionId' | 'workloads'> {
+function scopeOf(
+  details: ClaimDetails,
+  edition: CatalogueEdition,
+): Pick<ConsentSubject, 'partnerId' | 'program' | 'customerDomain' | 'subscriptionId' | 'workloads'> {
   return {
     ...(details.partnerId ? { partnerId: details.partnerId } : {}),
     ...(details.program ? { program: programText(details.program, edition) } : {}),
@@ -88,12 +91,7 @@ export function renderConsentNotice(claim: Claim, viewer: Viewer, options: Conse
 }
 
 /** The notice from a `consent-notice` alert, whose data is a snapshot of the claim at approval. */
-export function renderConsentAlert(
-  alert: Alert,
-  subject: Omit<ConsentSubject, 'state' | 'version'>,
-  viewer: Viewer,
-  outcome?: ConsentOutcome,
-): AdaptiveCard {
+export function renderConsentAlert(alert: Alert, subject: Omit<ConsentSubject, 'state' | 'version'>, viewer: Viewer, outcome?: ConsentOutcome): AdaptiveCard {
   const closes = subject.consentCloses;
   const open = subject.optOut === 'any-time' || !closes || Date.parse(closes) > viewer.now.getTime();
   const state: ConsentSubject['state'] = outcome ?? (open ? 'open' : 'closed');
@@ -108,9 +106,7 @@ function renderConsentSubject(subject: ConsentSubject, viewer: Viewer, options: 
   // Names and domains come from people: shown as typed, never as markdown.
   const partnerName = literal(subject.partnerName);
   const customerDomain = subject.customerDomain && literal(subject.customerDomain);
-  const partner = subject.partnerId
-    ? t.t('cards.common.partnerWithId', { name: partnerName, partnerId: literal(subject.partnerId) })
-    : partnerName;
+  const partner = subject.partnerId ? t.t('cards.common.partnerWithId', { name: partnerName, partnerId: literal(subject.partnerId) }) : partnerName;
   const scope = subject.subscriptionId
     ? t.t('cards.consent.scopeSubscription', { workloads: t.formatList(subject.workloads), subscriptionId: literal(subject.subscriptionId) })
     : t.t('cards.consent.scopeWorkloads', { workloads: t.formatList(subject.workloads) });

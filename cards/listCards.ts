@@ -10,7 +10,6 @@ import { literal } from './markdown.js';
 
 const MAX_ROWS = 25;
 
-
 export interface ClaimListData {
   title: string;
   summary: string;
@@ -57,7 +56,11 @@ const CURRENT_DEADLINE: Partial<Record<Status, DeadlineName>> = {
 
 function scopeLine(claim: Claim, viewer: Viewer): string {
   const { details } = claim;
-  const parts = [details.program, details.customerDomain && literal(details.customerDomain), details.workloads?.length ? viewer.translator.formatList(details.workloads) : undefined];
+  const parts = [
+    details.program,
+    details.customerDomain && literal(details.customerDomain),
+    details.workloads?.length ? viewer.translator.formatList(details.workloads) : undefined,
+  ];
   return parts.filter((part): part is string => Boolean(part)).join(' · ') || viewer.translator.t('cards.list.noDetails');
 }
 
@@ -103,7 +106,10 @@ export function renderReviewQueue(items: QueueItem[], viewer: Viewer): AdaptiveC
   const shown = ordered.slice(0, MAX_ROWS);
   const data: ReviewQueueData = {
     title: t.t('cards.queue.title'),
-    summary: items.length === 0 ? t.t('cards.queue.empty') : t.t('cards.queue.summary', { shown: shown.length, total: items.length, overdue: items.filter((item) => item.overdue).length }),
+    summary:
+      items.length === 0
+        ? t.t('cards.queue.empty')
+        : t.t('cards.queue.summary', { shown: shown.length, total: items.length, overdue: items.filter((item) => item.overdue).length }),
     asOf: asOf(viewer),
     items: shown.map((item) => ({
       claimId: item.claim.id,

@@ -12,7 +12,5 @@ const LINE_START = /^([ \t]*)([-+=]|\d+[.)])/gm;
 
 /** `text` escaped so that Teams' markdown shows it literally. */
 export function literal(text: string): string {
-  return text
-    .replace(INLINE, '\\$&')
-    .replace(LINE_START, (_whole, indent: string, marker: string) => `${indent}${marker.replace(/[-+=.)]/, '\\$&')}`);
+  return text.replace(INLINE, '\\$&').replace(LINE_START, (_whole, indent: string, marker: string) => `${indent}${marker.replace(/[-+=.)]/, '\\$&')}`);
 }

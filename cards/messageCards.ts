@@ -74,8 +74,10 @@ function renderHelpCard(viewer: Viewer, roles: readonly Role[], kind: 'welcome' 
   const partner = roles.some(isPartnerRole);
   const reviewer = roles.includes('reviewer');
   const sections: HelpCardData['sections'] = [];
-  if (partner) sections.push({ heading: t.t('cards.help.partnerHeading'), text: t.t('cards.help.partnerText'), commands: commandsOf(viewer, PARTNER_COMMANDS) });
-  if (reviewer) sections.push({ heading: t.t('cards.help.reviewerHeading'), text: t.t('cards.help.reviewerText'), commands: commandsOf(viewer, REVIEWER_COMMANDS) });
+  if (partner)
+    sections.push({ heading: t.t('cards.help.partnerHeading'), text: t.t('cards.help.partnerText'), commands: commandsOf(viewer, PARTNER_COMMANDS) });
+  if (reviewer)
+    sections.push({ heading: t.t('cards.help.reviewerHeading'), text: t.t('cards.help.reviewerText'), commands: commandsOf(viewer, REVIEWER_COMMANDS) });
   if (roles.some((role) => ADMIN_ROLES.has(role))) {
     sections.push({ heading: t.t('cards.help.adminHeading'), text: t.t('cards.help.adminText'), commands: commandsOf(viewer, ADMIN_COMMANDS) });
   }

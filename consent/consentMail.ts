@@ -60,12 +60,7 @@ export class ConsentMailer {
   }
 }
 
-export function composeConsentMail(
-  facts: ConsentNoticeFacts,
-  locale: Locale,
-  link: string,
-  timeZone: string,
-): { subject: string; html: string; text: string } {
+export function composeConsentMail(facts: ConsentNoticeFacts, locale: Locale, link: string, timeZone: string): { subject: string; html: string; text: string } {
   const translator = translatorFor(locale);
   const params = { partnerName: facts.partnerName, customerDomain: facts.customerDomain, claimId: facts.claimId, link };
   const subject = translator.t('consent.subject', params);

@@ -23,7 +23,10 @@ export interface MailSender {
 }
 
 export class ConsentMailError extends Error {
-  constructor(message: string, readonly statusCode?: number) {
+  constructor(
+    message: string,
+    readonly statusCode?: number,
+  ) {
     super(message);
     this.name = 'ConsentMailError';
   }
@@ -102,5 +105,9 @@ function headerSafe(text: string): string {
 }
 
 function wrapBase64(text: string): string {
-  return (Buffer.from(text, 'utf8').toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
+  return (
+    Buffer.from(text, 'utf8')
+      .toString('base64')
+      .match(/.{1,76}/g) ?? []
+  ).join('\r\n');
 }

@@ -62,9 +62,7 @@ export function registerConsentRoutes(server: restify.Server, deps: ConsentPageD
   // signed token is longer.
   server.get('/consent/*', async (req: restify.Request, res: restify.Response) => {
     const rest = pathAfterConsent(req);
-    return rest.endsWith(CONFIRM_SUFFIX)
-      ? page.handle(req, res, 'confirm', rest.slice(0, -CONFIRM_SUFFIX.length))
-      : page.handle(req, res, 'notice', rest);
+    return rest.endsWith(CONFIRM_SUFFIX) ? page.handle(req, res, 'confirm', rest.slice(0, -CONFIRM_SUFFIX.length)) : page.handle(req, res, 'notice', rest);
   });
   server.post('/consent/*', async (req: restify.Request, res: restify.Response) => page.handle(req, res, 'opt-out', pathAfterConsent(req)));
 }

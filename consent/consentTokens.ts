@@ -36,10 +36,7 @@ export interface ConsentToken {
   nonce: string;
 }
 
-export type TokenCheck =
-  | { ok: true; token: ConsentToken }
-  | { ok: false; reason: 'invalid' }
-  | { ok: false; reason: 'expired'; token: ConsentToken };
+export type TokenCheck = { ok: true; token: ConsentToken } | { ok: false; reason: 'invalid' } | { ok: false; reason: 'expired'; token: ConsentToken };
 
 /** A digest of a contact's address, as carried in tokens. */
 export function contactKeyOf(email: string): string {

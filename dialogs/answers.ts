@@ -7,7 +7,12 @@ import { literal } from '../cards/markdown.js';
 // and option labels matched without case or accents.
 
 export function fold(text: string): string {
-  return text.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
+  return text
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 export type Word = 'done' | 'yes' | 'no' | 'submit' | 'draft' | 'resubmit' | 'dispute';

@@ -20,16 +20,7 @@ import type { UpdateInput } from '../services/commandInputs.js';
 import { DomainSchema, GuidSchema, type Claim, type Contact } from '../services/model.js';
 import { catalogueOf } from '../services/consentRules.js';
 import { acceptedTypes, formatInstant, formatSize, isWord, pickOption } from './answers.js';
-import {
-  choiceCard,
-  fieldsCard,
-  formText,
-  parseForm,
-  workloadsCard,
-  type Fact,
-  type FieldInput,
-  type FormAction,
-} from './forms.js';
+import { choiceCard, fieldsCard, formText, parseForm, workloadsCard, type Fact, type FieldInput, type FormAction } from './forms.js';
 import { takeFiles } from './poeIntake.js';
 import type { Step, StepContext, StepInput, StepResult } from './stepDialog.js';
 import { literal } from '../cards/markdown.js';
@@ -184,7 +175,9 @@ function profileValue(ctx: StepContext, kind: ContactKind, key: 'name' | 'title'
 
 /** Keeps a refused form's values, so the form asked again shows what was typed (only strings). */
 function keepEntered(ctx: StepContext, fields: Record<string, unknown>): void {
-  ctx.state.entered = Object.fromEntries(Object.entries(fields).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].length <= 500));
+  ctx.state.entered = Object.fromEntries(
+    Object.entries(fields).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].length <= 500),
+  );
 }
 
 function input(id: string, label: string, value: string | undefined, placeholder: string, required: boolean, errorMessage: string): FieldInput {
@@ -204,8 +197,22 @@ export const customerStep: Step = {
           {
             heading: '',
             inputs: [
-              input('customerDomain', t.t('dialogs.labels.customerDomain'), ctx.state.entered?.customerDomain ?? details.customerDomain, 'contoso.onmicrosoft.com', true, t.t('dialogs.customer.badDomainShort')),
-              input('customerTenantId', t.t('dialogs.labels.customerTenantId'), ctx.state.entered?.customerTenantId ?? details.customerTenantId, '00000000-0000-0000-0000-000000000000', true, t.t('dialogs.common.badGuidShort')),
+              input(
+                'customerDomain',
+                t.t('dialogs.labels.customerDomain'),
+                ctx.state.entered?.customerDomain ?? details.customerDomain,
+                'contoso.onmicrosoft.com',
+                true,
+                t.t('dialogs.customer.badDomainShort'),
+              ),
+              input(
+                'customerTenantId',
+                t.t('dialogs.labels.customerTenantId'),
+                ctx.state.entered?.customerTenantId ?? details.customerTenantId,
+                '00000000-0000-0000-0000-000000000000',
+                true,
+                t.t('dialogs.common.badGuidShort'),
+              ),
             ],
           },
         ],
@@ -235,7 +242,8 @@ export const customerStep: Step = {
     if (!domain) problems.push(t.t('dialogs.common.required', { field: t.t('dialogs.labels.customerDomain') }));
     else if (!DomainSchema.safeParse(domain).success) problems.push(t.t('dialogs.customer.badDomain', { value: literal(domain) }));
     if (!tenant) problems.push(t.t('dialogs.common.required', { field: t.t('dialogs.labels.customerTenantId') }));
-    else if (!GuidSchema.safeParse(tenant).success) problems.push(t.t('dialogs.common.badGuid', { value: literal(tenant), field: t.t('dialogs.labels.customerTenantId') }));
+    else if (!GuidSchema.safeParse(tenant).success)
+      problems.push(t.t('dialogs.common.badGuid', { value: literal(tenant), field: t.t('dialogs.labels.customerTenantId') }));
     if (problems.length) {
       keepEntered(ctx, { customerDomain: domain, customerTenantId: tenant });
       return { kind: 'retry', say: problems.join('\n\n') };
@@ -260,7 +268,16 @@ export const subscriptionStep: Step = {
         sections: [
           {
             heading: '',
-            inputs: [input('subscriptionId', t.t('dialogs.labels.subscriptionId'), details.subscriptionId, '00000000-0000-0000-0000-000000000000', true, t.t('dialogs.common.badGuidShort'))],
+            inputs: [
+              input(
+                'subscriptionId',
+                t.t('dialogs.labels.subscriptionId'),
+                details.subscriptionId,
+                '00000000-0000-0000-0000-000000000000',
+                true,
+                t.t('dialogs.common.badGuidShort'),
+              ),
+            ],
           },
         ],
         hint: hint(ctx),
@@ -335,7 +352,11 @@ export const workloadsStep: Step = {
     if (unknown.length) {
       return {
         kind: 'retry',
-        say: t.t('dialogs.workloads.unknown', { unknown: t.formatList(unknown), program: programLabel(program, catalogueOf(await ctx.claim())), options: catalogue.join(', ') }),
+        say: t.t('dialogs.workloads.unknown', {
+          unknown: t.formatList(unknown),
+          program: programLabel(program, catalogueOf(await ctx.claim())),
+          options: catalogue.join(', '),
+        }),
       };
     }
     return save(ctx, { workloads: [...new Set(picked)] });
@@ -346,8 +367,7 @@ export const workloadsStep: Step = {
 
 type ContactKind = 'customer' | 'technical' | 'partner';
 
-const contactFields = (kind: ContactKind): Array<'Name' | 'Title' | 'Email'> =>
-  kind === 'partner' ? ['Name', 'Email'] : ['Name', 'Title', 'Email'];
+const contactFields = (kind: ContactKind): Array<'Name' | 'Title' | 'Email'> => (kind === 'partner' ? ['Name', 'Email'] : ['Name', 'Title', 'Email']);
 
 async function contactKinds(ctx: StepContext): Promise<ContactKind[]> {
   const { details } = await ctx.claim();
@@ -415,8 +435,10 @@ export const contactsStep: Step = {
       const title = values[`${kind}Title`]?.trim() ?? '';
       const email = values[`${kind}Email`]?.trim() ?? '';
       const before = problems.length;
-      if (!NameSchema.safeParse(name).success) problems.push(t.t(name ? 'dialogs.contacts.tooLong' : 'dialogs.contacts.required', { who, field: t.t('dialogs.contacts.name') }));
-      if (kind === 'customer' && !NameSchema.safeParse(title).success) problems.push(t.t(title ? 'dialogs.contacts.tooLong' : 'dialogs.contacts.required', { who, field: t.t('dialogs.contacts.title') }));
+      if (!NameSchema.safeParse(name).success)
+        problems.push(t.t(name ? 'dialogs.contacts.tooLong' : 'dialogs.contacts.required', { who, field: t.t('dialogs.contacts.name') }));
+      if (kind === 'customer' && !NameSchema.safeParse(title).success)
+        problems.push(t.t(title ? 'dialogs.contacts.tooLong' : 'dialogs.contacts.required', { who, field: t.t('dialogs.contacts.title') }));
       if (kind === 'technical' && title.length > 120) problems.push(t.t('dialogs.contacts.tooLong', { who, field: t.t('dialogs.contacts.title') }));
       if (!email) problems.push(t.t('dialogs.contacts.required', { who, field: t.t('dialogs.contacts.email') }));
       else if (!EmailSchema.safeParse(email).success) problems.push(t.t('dialogs.contacts.badEmail', { who, value: literal(email) }));

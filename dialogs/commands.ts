@@ -35,7 +35,12 @@ const CLAIM_ID = /\bCPOR-\d{4}-\d{6,}\b/i;
 
 /** Folded for matching: lower case, no accents, single spaces. */
 function fold(text: string): string {
-  return text.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
+  return text
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 interface Alias {
@@ -55,16 +60,17 @@ const ALIASES: Alias[] = SUPPORTED_LOCALES.flatMap((locale) => {
 
 /** Removes the `<at>Bot</at>` mention Teams puts in channel messages. */
 export function withoutMentions(text: string): string {
-  return text.replace(/<at>[^<]*<\/at>/gi, ' ').replace(/&nbsp;/g, ' ').trim();
+  return text
+    .replace(/<at>[^<]*<\/at>/gi, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .trim();
 }
 
 export function parseCommand(text: string | undefined): ParsedCommand | undefined {
   if (!text) return undefined;
   const typed = withoutMentions(text);
   const folded = fold(typed);
-  const alias = ALIASES.find(
-    (candidate) => folded === candidate.folded || folded.startsWith(`${candidate.folded} `),
-  );
+  const alias = ALIASES.find((candidate) => folded === candidate.folded || folded.startsWith(`${candidate.folded} `));
   if (!alias) return undefined;
   // Folding keeps one character per typed character except collapsed spaces; re-split the words.
   const words = typed.replace(/\s+/g, ' ').trim().split(' ');

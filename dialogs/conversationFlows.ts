@@ -121,7 +121,11 @@ export class DialogFlows implements ConversationFlows {
   private async endAll(dc: DialogContext): Promise<void> {
     for (const instance of dc.stack) {
       const held = (instance.state as Partial<FlowState>).pendingPoe ?? [];
-      if (held.length) await discardHeld(this.services, held.map((file) => file.storagePath));
+      if (held.length)
+        await discardHeld(
+          this.services,
+          held.map((file) => file.storagePath),
+        );
     }
     await dc.cancelAllDialogs();
   }

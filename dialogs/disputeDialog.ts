@@ -26,7 +26,11 @@ async function dispute(ctx: StepContext, typed: string | undefined): Promise<Ste
   );
   if (!outcome.ok) {
     // The dialog ends without a dispute: the held files belong to no claim.
-    if (outcome.result.kind === 'end') await discardHeld(ctx.services, held.map((file) => file.storagePath));
+    if (outcome.result.kind === 'end')
+      await discardHeld(
+        ctx.services,
+        held.map((file) => file.storagePath),
+      );
     return outcome.result;
   }
   state.pendingPoe = [];

@@ -151,9 +151,7 @@ export function parseForm<S extends z.ZodType>(schema: S, fields: Record<string,
   if (parsed.success) return { ok: true, data: parsed.data };
   const unexpected = parsed.error.issues.flatMap((issue) => (issue.code === 'unrecognized_keys' ? issue.keys : []));
   if (unexpected.length) return { ok: false, message: t.t('dialogs.form.unexpected', { fields: unexpected.join(', ') }) };
-  const missing = parsed.error.issues
-    .filter((issue) => issue.code === 'invalid_type' && issue.input === undefined)
-    .map((issue) => issue.path.join('.'));
+  const missing = parsed.error.issues.filter((issue) => issue.code === 'invalid_type' && issue.input === undefined).map((issue) => issue.path.join('.'));
   if (missing.length) return { ok: false, message: t.t('dialogs.form.missing', { fields: missing.join(', ') }) };
   return { ok: false, message: t.t('dialogs.form.invalid') };
 }

@@ -74,7 +74,10 @@ function startsWith(bytes: Buffer, magic: readonly number[]): boolean {
  */
 function looksLikeMail(head: Buffer): boolean {
   if (head.includes(0)) return false;
-  const lines = head.toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/, 2);
+  const lines = head
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/, 2);
   const header = /^From \S/.test(lines[0] ?? '') ? lines[1] : lines[0];
   return /^[A-Za-z][A-Za-z0-9-]*:[ \t]*\S/.test(header ?? '');
 }

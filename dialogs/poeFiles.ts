@@ -232,9 +232,7 @@ export class PoeFiles {
 /** `host` against patterns where a leading `*.` matches any sub-domain, never the bare domain. */
 function hostMatches(hostname: string, patterns: readonly string[]): boolean {
   const host = hostname.toLowerCase();
-  return patterns.some((pattern) =>
-    pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1 : host === pattern,
-  );
+  return patterns.some((pattern) => (pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1 : host === pattern));
 }
 
 function isFileAttachment(attachment: Attachment): boolean {
@@ -265,13 +263,19 @@ function extensionOf(name: string): string {
 function displayName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? name;
   // eslint-disable-next-line no-control-regex
-  return base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255) || 'file';
+  const printable = base.replace(/[\u0000-\u001f\u007f]/g, '');
+  return printable.trim().slice(0, 255) || 'file';
 }
 
 /** A file-system-safe name that keeps the (checked) extension. */
 function safeFileName(name: string, extension: string): string {
   const stem = displayName(name).replace(/\.[^.]*$/, '');
-  const safeStem = stem.normalize('NFKD').replace(/[^\w-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 80) || 'file';
+  const safeStem =
+    stem
+      .normalize('NFKD')
+      .replace(/[^\w-]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 80) || 'file';
   return `${safeStem}.${extension}`;
 }
 

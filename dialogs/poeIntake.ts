@@ -20,9 +20,7 @@ export async function takeFiles(ctx: StepContext, mode: 'attach' | 'hold'): Prom
   if (!files.length) return { received: 0, lines };
 
   const claim = await ctx.claim();
-  const authorization = files.some((file) => file.kind === 'inline-image')
-    ? await ctx.services.imageAuthorization(ctx.context)
-    : undefined;
+  const authorization = files.some((file) => file.kind === 'inline-image') ? await ctx.services.imageAuthorization(ctx.context) : undefined;
   let received = 0;
   for (const file of files) {
     // Read again each time: an attached file changes the claim (and the cached copy).

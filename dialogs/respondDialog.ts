@@ -16,9 +16,7 @@ async function resubmit(ctx: StepContext, typed: string | undefined): Promise<St
   const { t, state } = ctx;
   const comment = (typed?.trim() || state.pendingText || '').trim();
   if (!comment && state.added === 0) return { kind: 'retry', say: t.t('dialogs.respond.nothingAdded') };
-  const outcome = await ctx.write((version) =>
-    ctx.services.claims.resubmit(ctx.turn.actor, state.claimId!, version, comment ? { comment } : {}),
-  );
+  const outcome = await ctx.write((version) => ctx.services.claims.resubmit(ctx.turn.actor, state.claimId!, version, comment ? { comment } : {}));
   if (!outcome.ok) return outcome.result;
   return {
     kind: 'end',

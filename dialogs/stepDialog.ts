@@ -14,10 +14,7 @@ import { PoeFiles } from './poeFiles.js';
 // `back` works at every step; its whole state is plain JSON in ConversationState, so a dialog
 // stopped half-way continues after a restart.
 
-export type StepInput =
-  | { kind: 'text'; text: string }
-  | { kind: 'form'; action: string; fields: Record<string, unknown> }
-  | { kind: 'files' };
+export type StepInput = { kind: 'text'; text: string } | { kind: 'form'; action: string; fields: Record<string, unknown> } | { kind: 'files' };
 
 export type StepResult =
   /** Go on to the dialog's next step (the summary or menu, in the editing dialog). */
@@ -151,12 +148,7 @@ export abstract class StepDialog extends Dialog<FlowOptions> {
     return this.ask(dc, ctx, []);
   }
 
-  private async apply(
-    dc: DialogContext,
-    ctx: StepContext,
-    result: StepResult,
-    from: string | undefined,
-  ): Promise<DialogTurnResult> {
+  private async apply(dc: DialogContext, ctx: StepContext, result: StepResult, from: string | undefined): Promise<DialogTurnResult> {
     // Typed values are kept only while the same form is asked again.
     if (result.kind !== 'retry') delete ctx.state.entered;
     switch (result.kind) {

@@ -15,9 +15,7 @@ const KeepForm = z.object({}).strict();
 
 async function withdraw(ctx: StepContext, reason: string | undefined): Promise<StepResult> {
   const comment = reason?.trim();
-  const outcome = await ctx.write((version) =>
-    ctx.services.claims.withdraw(ctx.turn.actor, ctx.state.claimId!, version, comment ? { comment } : {}),
-  );
+  const outcome = await ctx.write((version) => ctx.services.claims.withdraw(ctx.turn.actor, ctx.state.claimId!, version, comment ? { comment } : {}));
   if (!outcome.ok) return outcome.result;
   return { kind: 'end', say: ctx.t.t('dialogs.withdraw.done', { claimId: outcome.claim.id }) };
 }

@@ -13,10 +13,14 @@ const ASSETS = ['cards/templates', 'cards/i18n/locales'];
 
 export function build(outDir = join(ROOT, 'dist')): void {
   rmSync(outDir, { recursive: true, force: true });
-  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', outDir], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
+  const tsc = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', outDir],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
   if (tsc.status !== 0) throw new Error(`tsc failed:\n${tsc.stdout}${tsc.stderr}`);
   for (const folder of ASSETS) cpSync(join(ROOT, folder), join(outDir, folder), { recursive: true });
 }

@@ -46,10 +46,7 @@ export function placeholderNames(text: string): string[] {
  * Replaces `${{NAME}}` placeholders. Values are inserted JSON-escaped, since every file they go
  * into is JSON. A name without a non-empty value is reported, not replaced.
  */
-export function substitutePlaceholders(
-  text: string,
-  variables: Readonly<Record<string, string | undefined>>,
-): { text: string; missing: string[] } {
+export function substitutePlaceholders(text: string, variables: Readonly<Record<string, string | undefined>>): { text: string; missing: string[] } {
   const missing = new Set<string>();
   const replaced = text.replace(PLACEHOLDER, (placeholder, name: string) => {
     const value = variables[name];
@@ -341,9 +338,7 @@ export function buildAppPackage(options: BuildOptions = {}): BuildResult {
   }
   if (missing.size > 0) {
     const shownFile = relative(process.cwd(), envFile) || envFile;
-    problems.unshift(
-      ...[...missing].map(([variable, usedBy]) => `${variable} has no value in ${shownFile} (used by ${usedBy.join(', ')})`),
-    );
+    problems.unshift(...[...missing].map(([variable, usedBy]) => `${variable} has no value in ${shownFile} (used by ${usedBy.join(', ')})`));
     throw new PackageError(problems);
   }
   problems.push(...validatePackageFiles(files));

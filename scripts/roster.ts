@@ -60,7 +60,13 @@ async function main(argv: string[]): Promise<number> {
     case 'add-organisation': {
       const changed = await addOrganisation(
         store,
-        { tenantId: required('tenant'), name: required('name'), partnerIds: required('partner-ids').split(',').map((id) => id.trim()) },
+        {
+          tenantId: required('tenant'),
+          name: required('name'),
+          partnerIds: required('partner-ids')
+            .split(',')
+            .map((id) => id.trim()),
+        },
         context,
       );
       console.log(changed ? 'organisation saved' : 'organisation already as given; nothing changed');

@@ -111,10 +111,9 @@ export function demoBootstrap(): { BOOTSTRAP_ORGANISATIONS: string; BOOTSTRAP_AD
   const { partner, reviewer } = DEMO_PEOPLE;
   return {
     BOOTSTRAP_ORGANISATIONS: `${DEMO_ORGANISATION.tenantId}:${DEMO_ORGANISATION.partnerIds.join('+')}:${DEMO_ORGANISATION.name}`,
-    BOOTSTRAP_ADMINS: [
-      `${partner.tenantId}:${partner.user.aadObjectId}:incentives-admin`,
-      `${reviewer.tenantId}:${reviewer.user.aadObjectId}:reviewer`,
-    ].join(','),
+    BOOTSTRAP_ADMINS: [`${partner.tenantId}:${partner.user.aadObjectId}:incentives-admin`, `${reviewer.tenantId}:${reviewer.user.aadObjectId}:reviewer`].join(
+      ',',
+    ),
   };
 }
 
@@ -217,20 +216,16 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
   await mkdir(folder, { recursive: true });
   const configPath = join(folder, '.m365agentsplayground.yml');
   await writeFile(configPath, playgroundConfigYaml(person));
-  const child = spawn(
-    process.execPath,
-    [playgroundCli(), '-e', options.endpoint, '-c', 'msteams', '-p', String(options.port), '--disable-telemetry'],
-    {
-      cwd: folder,
-      env: {
-        ...process.env,
-        TEAMSAPPTESTER_BROWSER: 'none',
-        M365_AGENTS_PLAYGROUND_CONFIG_PATH: configPath,
-        M365_AGENTS_PLAYGROUND_LOGFILE: join(folder, 'playground.log'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawn(process.execPath, [playgroundCli(), '-e', options.endpoint, '-c', 'msteams', '-p', String(options.port), '--disable-telemetry'], {
+    cwd: folder,
+    env: {
+      ...process.env,
+      TEAMSAPPTESTER_BROWSER: 'none',
+      M365_AGENTS_PLAYGROUND_CONFIG_PATH: configPath,
+      M365_AGENTS_PLAYGROUND_LOGFILE: join(folder, 'playground.log'),
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.setEncoding('utf8');
   child.stderr?.setEncoding('utf8');

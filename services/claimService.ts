@@ -56,13 +56,7 @@ import type { ClaimRepository } from './claimRepository.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Fields a partner may still change once a claim is submitted (SPEC section 3). */
-const EDITABLE_AFTER_SUBMIT = new Set<keyof ClaimDetails>([
-  'partnerId',
-  'workloads',
-  'customerContact',
-  'technicalContact',
-  'partnerContact',
-]);
+const EDITABLE_AFTER_SUBMIT = new Set<keyof ClaimDetails>(['partnerId', 'workloads', 'customerContact', 'technicalContact', 'partnerContact']);
 const REVIEW_STATUSES: readonly Status[] = ['Submitted', 'InReview', 'Disputed'];
 /** Deadlines whose reminders and lapses go to reviewers as SLA alerts, changing nothing. */
 const REVIEWER_DEADLINES = new Set<DeadlineName>(['reviewStart', 'reviewDecision', 'disputeDecision', 'decision']);
@@ -203,9 +197,7 @@ export class ClaimService {
         action: 'edit',
         apply: (claim) => {
           if (claim.status !== 'Draft') {
-            const locked = Object.keys(requested).filter(
-              (field) => !EDITABLE_AFTER_SUBMIT.has(field as keyof ClaimDetails),
-            );
+            const locked = Object.keys(requested).filter((field) => !EDITABLE_AFTER_SUBMIT.has(field as keyof ClaimDetails));
             if (locked.length) {
               throw new DomainError('validation', {
                 issues: locked.map((field) => ({ field, problem: 'not-editable' as const })),
@@ -243,12 +235,7 @@ export class ClaimService {
     return this.transition(actor, claimId, version, { action: 'startReview' });
   }
 
-  async requestInformation(
-    actor: Actor,
-    claimId: string,
-    version: number,
-    input: RequestInformationInput,
-  ): Promise<Claim> {
+  async requestInformation(actor: Actor, claimId: string, version: number, input: RequestInformationInput): Promise<Claim> {
     const { reasons, comment } = parseInput(RequestInformationInputSchema, input);
     return this.transition(actor, claimId, version, {
       action: 'requestInformation',
@@ -308,10 +295,7 @@ export class ClaimService {
     return this.transition(actor, claimId, version, {
       action: 'dispute',
       comment: justification,
-      apply: (claim, role) => [
-        ...this.attachPoe(claim, poe ?? [], actor),
-        ...this.appendComment(claim, actor, role, justification),
-      ],
+      apply: (claim, role) => [...this.attachPoe(claim, poe ?? [], actor), ...this.appendComment(claim, actor, role, justification)],
     });
   }
 
@@ -716,8 +700,7 @@ export class ClaimService {
 
   private startTimer(claim: Claim, deadline: DeadlineName, now: Date): void {
     const rule = this.policy.timers[deadline];
-    const due =
-      rule.unit === 'business-days' ? this.calendar.addBusinessDays(now, rule.length) : new Date(now.getTime() + rule.length * DAY_MS);
+    const due = rule.unit === 'business-days' ? this.calendar.addBusinessDays(now, rule.length) : new Date(now.getTime() + rule.length * DAY_MS);
     claim.deadlines[deadline] = due.toISOString();
     this.scheduleTimer(claim, deadline, due, now);
   }
@@ -728,9 +711,7 @@ export class ClaimService {
     const business = rule.unit === 'business-days';
     claim.timers.push({ deadline, kind: 'due', dueAt: due.toISOString() });
     for (const offset of rule.nearOffsets) {
-      const near = business
-        ? this.calendar.subtractBusinessDays(due, offset)
-        : new Date(due.getTime() - offset * DAY_MS);
+      const near = business ? this.calendar.subtractBusinessDays(due, offset) : new Date(due.getTime() - offset * DAY_MS);
       if (near > now) claim.timers.push({ deadline, kind: 'near', offset: String(offset), dueAt: near.toISOString() });
     }
   }
@@ -754,10 +735,7 @@ export class ClaimService {
     return fired;
   }
 
-  private fireEarliestTimer(
-    document: ClaimDocument,
-    now: Date,
-  ): { next: ClaimDocument | 'unchanged'; result: TimerFiring | undefined } {
+  private fireEarliestTimer(document: ClaimDocument, now: Date): { next: ClaimDocument | 'unchanged'; result: TimerFiring | undefined } {
     const claim = structuredClone(document.claim);
     const timer = claim.timers
       .filter((candidate) => !candidate.firedAt && Date.parse(candidate.dueAt) <= now.getTime())
@@ -783,9 +761,7 @@ export class ClaimService {
       );
       // After downtime a reminder for a deadline already gone would only confuse.
       if (deadlinePassed) return { next: { ...document, claim }, result: firing('superseded') };
-      const reminder = alert(
-        forReviewers ? { kind: 'review-sla-near', to: 'reviewers', extra } : { kind: 'deadline-near', to: 'partner', extra },
-      );
+      const reminder = alert(forReviewers ? { kind: 'review-sla-near', to: 'reviewers', extra } : { kind: 'deadline-near', to: 'partner', extra });
       return { next: { claim, outbox: [...document.outbox, reminder] }, result: firing('alerted') };
     }
 
@@ -794,20 +770,22 @@ export class ClaimService {
       return { next: { claim, outbox: [...document.outbox, overdue] }, result: firing('alerted') };
     }
     const action: Action =
-      timer.deadline === 'partnerResponse'
-        ? 'partnerResponseLapse'
-        : timer.deadline === 'consentWindow'
-          ? 'consentLapse'
-          : 'disputeWindowClose';
+      timer.deadline === 'partnerResponse' ? 'partnerResponseLapse' : timer.deadline === 'consentWindow' ? 'consentLapse' : 'disputeWindowClose';
     const row = rowFor(action, claim.status, claim.consentPhase);
     if (!row) throw new Error(`timer ${timer.deadline} of ${claim.id} fired in status ${claim.status}`);
-    const next = this.applyRow(document, claim, row, { action }, {
-      actorId: SYSTEM_ACTOR_ID,
-      role: 'system',
-      now,
-      fieldChanges: [],
-      alertExtra: extra,
-    });
+    const next = this.applyRow(
+      document,
+      claim,
+      row,
+      { action },
+      {
+        actorId: SYSTEM_ACTOR_ID,
+        role: 'system',
+        now,
+        fieldChanges: [],
+        alertExtra: extra,
+      },
+    );
     return { next, result: firing(action === 'disputeWindowClose' ? 'closed' : 'transitioned') };
   }
 
@@ -853,9 +831,7 @@ export class ClaimService {
 
   /** Active claims of other organisations on the same partner-of-record key. */
   private async competitorsOf(claim: Claim): Promise<string[]> {
-    return (await this.keyHoldersOf(claim))
-      .filter((holder) => holder.partnerTenantId !== claim.partnerTenantId)
-      .map((holder) => holder.id);
+    return (await this.keyHoldersOf(claim)).filter((holder) => holder.partnerTenantId !== claim.partnerTenantId).map((holder) => holder.id);
   }
 
   private attachPoe(claim: Claim, files: readonly PoeInput[], actor: Actor): FieldChange[] {

@@ -1,10 +1,5 @@
 import { z } from 'zod';
-import {
-  ClaimDetailsSchema,
-  INFORMATION_REASONS,
-  PoeInputSchema,
-  REVIEWER_REJECTION_REASONS,
-} from './model.js';
+import { ClaimDetailsSchema, INFORMATION_REASONS, PoeInputSchema, REVIEWER_REJECTION_REASONS } from './model.js';
 
 // The data each command accepts beyond actor, claim id and version. Strict: a forged extra
 // field is refused, not ignored.
@@ -33,9 +28,7 @@ export const DisputeInputSchema = z
     message: 'a justification or new proof of execution is needed',
     path: ['justification'],
   });
-export const DecideDisputeInputSchema = z
-  .object({ outcome: z.enum(['overturn', 'uphold']), comment: note.optional() })
-  .strict();
+export const DecideDisputeInputSchema = z.object({ outcome: z.enum(['overturn', 'uphold']), comment: note.optional() }).strict();
 export const DisassociateInputSchema = z.object({ reason: note }).strict();
 
 export type CreateInput = z.input<typeof CreateInputSchema>;

@@ -32,14 +32,7 @@ export type Action = (typeof ACTIONS)[number];
 export type Party = 'partner' | 'reviewer' | 'customer' | 'system';
 
 export type GuardName =
-  | 'editable'
-  | 'complete'
-  | 'noDuplicate'
-  | 'notOwnOrganisation'
-  | 'optOutOpen'
-  | 'disputeInformationAllowed'
-  | 'disputeAllowed'
-  | 'disassociationAllowed';
+  'editable' | 'complete' | 'noDuplicate' | 'notOwnOrganisation' | 'optOutOpen' | 'disputeInformationAllowed' | 'disputeAllowed' | 'disassociationAllowed';
 
 export interface StatusMatch {
   status: Status;
@@ -298,8 +291,6 @@ export function rowFor(action: Action, status: Status, consentPhase?: ConsentPha
   return TRANSITIONS.find(
     (candidate) =>
       candidate.action === action &&
-      candidate.from.some(
-        (match) => match.status === status && (match.consentPhase === undefined || match.consentPhase === consentPhase),
-      ),
+      candidate.from.some((match) => match.status === status && (match.consentPhase === undefined || match.consentPhase === consentPhase)),
   );
 }

@@ -4,15 +4,7 @@ import { ROLES } from './actor.js';
 
 // The claim and its parts (SPEC section 2), as stored and as every boundary validates them.
 
-export const STATUSES = [
-  'Draft',
-  'Submitted',
-  'InReview',
-  'PartnerActionRequired',
-  'Approved',
-  'Rejected',
-  'Disputed',
-] as const;
+export const STATUSES = ['Draft', 'Submitted', 'InReview', 'PartnerActionRequired', 'Approved', 'Rejected', 'Disputed'] as const;
 export type Status = (typeof STATUSES)[number];
 
 export const CONSENT_PHASES = ['window-open', 'associated'] as const;
@@ -61,7 +53,10 @@ export const DomainSchema = z
   .toLowerCase()
   .max(253)
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/);
-export const PartnerIdSchema = z.string().trim().regex(/^\d{4,10}$/);
+export const PartnerIdSchema = z
+  .string()
+  .trim()
+  .regex(/^\d{4,10}$/);
 
 export const ContactSchema = z.object({
   name: text(120),
@@ -192,9 +187,7 @@ export const ClaimSchema = z.object({
   /** The overall decision date (services/decisionDate.ts) while the first review is open. */
   decisionDue: instant.optional(),
   details: ClaimDetailsSchema,
-  informationRequest: z
-    .object({ reasons: z.array(z.enum(INFORMATION_REASONS)).min(1), comment: z.string(), at: instant })
-    .optional(),
+  informationRequest: z.object({ reasons: z.array(z.enum(INFORMATION_REASONS)).min(1), comment: z.string(), at: instant }).optional(),
   rejection: z
     .object({
       reason: z.enum(REJECTION_REASONS),

@@ -100,10 +100,7 @@ const PRESETS: Record<PolicyName, Omit<Policy, 'timeZone' | 'holidays'>> = {
 
 export const PolicyOptionsSchema = z.object({
   name: z.enum(POLICY_NAMES).default('seed-2020'),
-  timeZone: z
-    .string()
-    .default('UTC')
-    .refine(isValidTimeZone, { message: 'not an IANA time zone name (e.g. Europe/Madrid)' }),
+  timeZone: z.string().default('UTC').refine(isValidTimeZone, { message: 'not an IANA time zone name (e.g. Europe/Madrid)' }),
   holidays: z.array(z.iso.date()).default([]),
 });
 export type PolicyOptions = z.input<typeof PolicyOptionsSchema>;

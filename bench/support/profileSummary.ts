@@ -111,9 +111,7 @@ export async function profileInProcess<T>(work: () => Promise<T>): Promise<{ res
 
 /** Reads every .cpuprofile in a folder (or one file). */
 export async function readProfiles(path: string): Promise<{ file: string; profile: CpuProfile }[]> {
-  const files = path.endsWith('.cpuprofile')
-    ? [path]
-    : (await readdir(path)).filter((name) => name.endsWith('.cpuprofile')).map((name) => join(path, name));
+  const files = path.endsWith('.cpuprofile') ? [path] : (await readdir(path)).filter((name) => name.endsWith('.cpuprofile')).map((name) => join(path, name));
   return Promise.all(files.map(async (file) => ({ file, profile: JSON.parse(await readFile(file, 'utf8')) as CpuProfile })));
 }
 

@@ -128,7 +128,8 @@ export class CardCopies {
   async claimChanged(claim: Claim, clicked?: ClickedCard): Promise<void> {
     for (const copy of await this.read(claim.id)) {
       if (clicked && copy.conversationKey === clicked.conversationKey && copy.activityId === clicked.activityId) continue;
-      if (copy.kind === 'alert' && copy.alert && alertNowKey(copy.alert, { claim, at: this.options.clock.now() }) === (copy.shown ?? alertNowKey(copy.alert))) continue;
+      if (copy.kind === 'alert' && copy.alert && alertNowKey(copy.alert, { claim, at: this.options.clock.now() }) === (copy.shown ?? alertNowKey(copy.alert)))
+        continue;
       const id = copyId(copy);
       if (this.queued.has(id)) {
         this.stats.coalesced += 1;
@@ -235,14 +236,20 @@ export class CardCopies {
     this.stats.forgotten += 1;
     await this.writes.run(claimId, async () => {
       const copies = await this.read(claimId);
-      await this.write(claimId, copies.filter((existing) => copyId(existing) !== copyId(copy)));
+      await this.write(
+        claimId,
+        copies.filter((existing) => copyId(existing) !== copyId(copy)),
+      );
     });
   }
 
   private async markShown(claimId: string, copy: CardCopy, shown: string): Promise<void> {
     await this.writes.run(claimId, async () => {
       const copies = await this.read(claimId);
-      await this.write(claimId, copies.map((existing) => (copyId(existing) === copyId(copy) ? { ...existing, shown } : existing)));
+      await this.write(
+        claimId,
+        copies.map((existing) => (copyId(existing) === copyId(copy) ? { ...existing, shown } : existing)),
+      );
     });
   }
 

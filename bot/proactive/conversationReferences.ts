@@ -289,9 +289,7 @@ export function conversationKeyOf(activity: Partial<Activity>): string | undefin
   const channelData = activity.channelData as { tenant?: { id?: string }; channel?: { id?: string } } | undefined;
   const tenantId = activity.conversation?.tenantId ?? channelData?.tenant?.id;
   const conversationId =
-    activity.conversation?.conversationType === 'channel'
-      ? (channelData?.channel?.id ?? activity.conversation.id.split(';')[0])
-      : activity.conversation?.id;
+    activity.conversation?.conversationType === 'channel' ? (channelData?.channel?.id ?? activity.conversation.id.split(';')[0]) : activity.conversation?.id;
   return tenantId && conversationId ? keyOf(tenantId, conversationId) : undefined;
 }
 

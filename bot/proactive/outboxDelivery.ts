@@ -379,8 +379,7 @@ export class OutboxDelivery {
     }
     // Counted on the alert, so the bound holds across restarts.
     await this.options.claims.recordDelivery(alert.claimId, alert.id, { state: 'pending', error: failure.detail });
-    const afterMs =
-      failure.kind === 'throttled' && failure.retryAfterMs !== undefined ? failure.retryAfterMs : this.backoff(job.attempts);
+    const afterMs = failure.kind === 'throttled' && failure.retryAfterMs !== undefined ? failure.retryAfterMs : this.backoff(job.attempts);
     return { kind: 'retry', afterMs };
   }
 

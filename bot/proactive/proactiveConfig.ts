@@ -5,8 +5,7 @@ import { parseEnvironment } from '../../services/environment.js';
 // Each bad value is named with what was expected, as bot/config.ts does for the rest.
 
 const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
-const integer = (fallback: number, min: number, max: number) =>
-  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
+const integer = (fallback: number, min: number, max: number) => z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
 
 const ProactiveEnvironmentSchema = z.object({
   TICK_INTERVAL_SECONDS: integer(60, 1, 3600),

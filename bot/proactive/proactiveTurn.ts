@@ -7,11 +7,7 @@ import type { ConversationParameters, ConversationReference, TurnContext } from 
 
 /** What proactive messaging needs of botbuilder's CloudAdapter. */
 export interface ProactiveAdapter {
-  continueConversationAsync(
-    botAppId: string,
-    reference: Partial<ConversationReference>,
-    logic: (context: TurnContext) => Promise<void>,
-  ): Promise<void>;
+  continueConversationAsync(botAppId: string, reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void>;
   createConversationAsync(
     botAppId: string,
     channelId: string,
@@ -42,10 +38,7 @@ export async function createConversation(
   if (outcome.failed) throw outcome.error;
 }
 
-function capture(
-  logic: (context: TurnContext) => Promise<void>,
-  outcome: { failed: boolean; error?: unknown },
-): (context: TurnContext) => Promise<void> {
+function capture(logic: (context: TurnContext) => Promise<void>, outcome: { failed: boolean; error?: unknown }): (context: TurnContext) => Promise<void> {
   return async (context) => {
     try {
       await logic(context);

@@ -17,7 +17,9 @@ const LOCALES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'locales');
 function loadCatalogue(locale: Locale): Catalogue {
   const folder = join(LOCALES_DIR, locale);
   const entries = new Map<string, string>();
-  for (const file of readdirSync(folder).filter((name) => name.endsWith('.json')).sort()) {
+  for (const file of readdirSync(folder)
+    .filter((name) => name.endsWith('.json'))
+    .sort()) {
     const namespace = file.slice(0, -'.json'.length);
     const messages = JSON.parse(readFileSync(join(folder, file), 'utf8')) as Record<string, unknown>;
     flatten(`${namespace}.`, messages, entries);
@@ -69,9 +71,7 @@ export class Translator {
   t(key: string, params: MessageParams = {}): string {
     const template = this.catalogue.get(key) ?? this.fallback.get(key);
     if (template === undefined) throw new Error(`no message "${key}"`);
-    return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-      params[name] === undefined ? whole : String(params[name]),
-    );
+    return template.replace(/\{(\w+)\}/g, (whole, name: string) => (params[name] === undefined ? whole : String(params[name])));
   }
 
   has(key: string): boolean {

@@ -24,10 +24,7 @@ export interface DirectoryServices {
   kind: 'roster' | 'graph';
 }
 
-export async function openDirectory(
-  config: DirectoryConfig,
-  options: { credential?: TokenCredential; clock: Clock },
-): Promise<DirectoryServices> {
+export async function openDirectory(config: DirectoryConfig, options: { credential?: TokenCredential; clock: Clock }): Promise<DirectoryServices> {
   const roster = new RosterStore({
     rosterFile: config.rosterFile,
     auditFile: config.auditFile,

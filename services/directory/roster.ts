@@ -103,9 +103,7 @@ export function serializeRoster(roster: Roster): string {
     ...[...roster.organisations]
       .sort((a, b) => a.name.localeCompare(b.name) || a.tenantId.localeCompare(b.tenantId))
       .map((organisation) => JSON.stringify({ type: 'organisation', ...organisation })),
-    ...[...roster.users]
-      .sort((a, b) => a.tenantId.localeCompare(b.tenantId) || userLabel(a).localeCompare(userLabel(b)))
-      .map((user) => JSON.stringify(user)),
+    ...[...roster.users].sort((a, b) => a.tenantId.localeCompare(b.tenantId) || userLabel(a).localeCompare(userLabel(b))).map((user) => JSON.stringify(user)),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -142,8 +140,5 @@ export function hasRole(user: RosterUser | undefined, role: Role): boolean {
 
 function userKeys(user: RosterUser): string[] {
   const tenant = user.tenantId.toLowerCase();
-  return [
-    ...(user.userId ? [`${tenant}:id:${user.userId}`] : []),
-    ...(user.email ? [`${tenant}:mail:${user.email}`] : []),
-  ];
+  return [...(user.userId ? [`${tenant}:id:${user.userId}`] : []), ...(user.email ? [`${tenant}:mail:${user.email}`] : [])];
 }

@@ -133,18 +133,10 @@ export class RosterAdministration {
 
 function adminsOf(roster: Roster, tenantId: string): RosterUser[] {
   const tenant = tenantId.toLowerCase();
-  return roster.users.filter(
-    (user) => user.tenantId.toLowerCase() === tenant && user.roles.some((role) => (ADMIN_ROLES as readonly Role[]).includes(role)),
-  );
+  return roster.users.filter((user) => user.tenantId.toLowerCase() === tenant && user.roles.some((role) => (ADMIN_ROLES as readonly Role[]).includes(role)));
 }
 
-function auditOf(
-  actor: Actor,
-  action: 'grant' | 'revoke',
-  organisation: PartnerOrganisation,
-  user: RosterUser,
-  role: PartnerRole,
-): Omit<AuditEntry, 'at'> {
+function auditOf(actor: Actor, action: 'grant' | 'revoke', organisation: PartnerOrganisation, user: RosterUser, role: PartnerRole): Omit<AuditEntry, 'at'> {
   return {
     action,
     by: { userId: actor.userId, tenantId: actor.tenantId, roles: actor.roles },

@@ -82,29 +82,25 @@ export async function operatorRevoke(store: RosterStore, reference: UserReferenc
 
 // ---- bootstrap ------------------------------------------------------------------------------
 
-const BootstrapOrganisationSchema = z
-  .string()
-  .transform((entry, context) => {
-    // <tenantId>:<partnerId>[+<partnerId>...]:<name>; the name is last so it may hold colons.
-    const [tenantId = '', partnerIds = '', ...name] = entry.split(':');
-    const parsed = PartnerOrganisationSchema.safeParse({
-      tenantId: tenantId.trim(),
-      partnerIds: partnerIds.split('+').map((id) => id.trim()),
-      name: name.join(':').trim(),
-    });
-    if (!parsed.success) {
-      context.addIssue({ code: 'custom', message: `"${entry}": expected <tenantId>:<partnerId>[+<partnerId>]:<name> (${describe(parsed.error)})` });
-      return z.NEVER;
-    }
-    return parsed.data;
+const BootstrapOrganisationSchema = z.string().transform((entry, context) => {
+  // <tenantId>:<partnerId>[+<partnerId>...]:<name>; the name is last so it may hold colons.
+  const [tenantId = '', partnerIds = '', ...name] = entry.split(':');
+  const parsed = PartnerOrganisationSchema.safeParse({
+    tenantId: tenantId.trim(),
+    partnerIds: partnerIds.split('+').map((id) => id.trim()),
+    name: name.join(':').trim(),
   });
+  if (!parsed.success) {
+    context.addIssue({ code: 'custom', message: `"${entry}": expected <tenantId>:<partnerId>[+<partnerId>]:<name> (${describe(parsed.error)})` });
+    return z.NEVER;
+  }
+  return parsed.data;
+});
 
 const BootstrapAdminSchema = z.string().transform((entry, context) => {
   // <tenantId>:<AAD object id or email>:<role>
   const [tenantId = '', who = '', role = '', ...rest] = entry.split(':').map((part) => part.trim());
-  const parsed = z
-    .object({ tenantId: z.guid(), who: z.string().min(1), role: RoleSchema })
-    .safeParse({ tenantId, who, role });
+  const parsed = z.object({ tenantId: z.guid(), who: z.string().min(1), role: RoleSchema }).safeParse({ tenantId, who, role });
   if (!parsed.success || rest.length) {
     context.addIssue({ code: 'custom', message: `"${entry}": expected <tenantId>:<user id or email>:<role>` });
     return z.NEVER;

@@ -189,9 +189,7 @@ export class PostgresClaimRepository implements ClaimRepository {
   }
 
   async idsForCustomerTenant(customerTenantId: string): Promise<string[]> {
-    return this.ids('SELECT id FROM claims WHERE customer_tenant_id IS NOT NULL AND lower(customer_tenant_id) = lower($1)', [
-      customerTenantId,
-    ]);
+    return this.ids('SELECT id FROM claims WHERE customer_tenant_id IS NOT NULL AND lower(customer_tenant_id) = lower($1)', [customerTenantId]);
   }
 
   async nextDue(): Promise<DueTimer | undefined> {

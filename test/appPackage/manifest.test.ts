@@ -136,7 +136,10 @@ describe('Teams app manifest', () => {
     assert.deepEqual([...bot.scopes].sort(), ['groupChat', 'personal', 'team']);
     assert.equal(bot.supportsFiles, true);
     assert.equal(bot.isNotificationOnly, false);
-    assert.deepEqual(bot.commandLists.map((list) => list.scopes), [['personal'], ['team'], ['groupChat']]);
+    assert.deepEqual(
+      bot.commandLists.map((list) => list.scopes),
+      [['personal'], ['team'], ['groupChat']],
+    );
   });
 
   it('lists the main verbs in every scope, with titles the bot parses back to the verb', () => {

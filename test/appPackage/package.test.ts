@@ -3,13 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  PackageError,
-  buildAppPackage,
-  createZip,
-  substitutePlaceholders,
-  validatePackageFiles,
-} from '../../scripts/package.js';
+import { PackageError, buildAppPackage, createZip, substitutePlaceholders, validatePackageFiles } from '../../scripts/package.js';
 import { readZip } from './zip.js';
 import { parse as parseEnv } from 'dotenv';
 
@@ -169,7 +163,10 @@ describe('npm run package', () => {
       { name: 'empty', data: Buffer.alloc(0) },
     ];
     const zip = createZip(entries);
-    assert.deepEqual([...readZip(zip)], entries.map((entry) => [entry.name, entry.data]));
+    assert.deepEqual(
+      [...readZip(zip)],
+      entries.map((entry) => [entry.name, entry.data]),
+    );
     assert.ok(zip.equals(createZip(entries)), 'reproducible');
   });
 });
@@ -178,7 +175,10 @@ describe('Microsoft 365 Agents Toolkit files', () => {
   // No YAML parser in the project: these read the files line by line, which their flat layout allows.
   const BUILT_IN = new Set(['TEAMSFX_ENV', 'AZURE_SUBSCRIPTION_ID', 'AZURE_RESOURCE_GROUP_NAME']);
 
-  for (const [yml, envName] of [['m365agents.yml', 'dev'], ['m365agents.local.yml', 'local']] as const) {
+  for (const [yml, envName] of [
+    ['m365agents.yml', 'dev'],
+    ['m365agents.local.yml', 'local'],
+  ] as const) {
     describe(yml, () => {
       const text = readFileSync(join(ROOT, yml), 'utf8');
       const env = parseEnv(readFileSync(join(ROOT, 'env', `.env.${envName}`), 'utf8'));
@@ -226,7 +226,10 @@ describe('Microsoft 365 Agents Toolkit files', () => {
             assert.ok(match[1]! in env, `${match[1]} (${file}) is not in env/.env.${envName}`);
           }
         }
-        assert.deepEqual(Object.keys(env).filter((name) => name.startsWith('SECRET_')), []);
+        assert.deepEqual(
+          Object.keys(env).filter((name) => name.startsWith('SECRET_')),
+          [],
+        );
       });
     });
   }

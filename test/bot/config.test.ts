@@ -71,7 +71,10 @@ describe('bot configuration', () => {
       DEFAULT_LOCALE: 'fr',
     });
     for (const name of ['PORT="eighty"', 'CPOR_POLICY="portal-2019"', 'CPOR_TIME_ZONE="Mars/Olympus"', 'CPOR_HOLIDAYS', 'DEFAULT_LOCALE="fr"']) {
-      assert.ok(problems.some((problem) => problem.startsWith(name)), `${name} in ${problems.join(' | ')}`);
+      assert.ok(
+        problems.some((problem) => problem.startsWith(name)),
+        `${name} in ${problems.join(' | ')}`,
+      );
     }
     assert.ok(problems.find((problem) => problem.startsWith('CPOR_TIME_ZONE'))?.includes('IANA'));
   });

@@ -50,7 +50,11 @@ describe('production build (npm run build, npm run start:prod)', function () {
       assert.match(output, new RegExp(`listening on http://127\\.0\\.0\\.1:${port}/api/messages`));
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       assert.deepEqual(await health.json(), { status: 'ok' });
-      const malformed = await fetch(`http://127.0.0.1:${port}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"no type"}' });
+      const malformed = await fetch(`http://127.0.0.1:${port}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"text":"no type"}',
+      });
       assert.equal(malformed.status, 400, 'the compiled edge validates activities');
     } finally {
       child.kill('SIGTERM');

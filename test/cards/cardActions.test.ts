@@ -61,7 +61,12 @@ class TestDirectory implements Directory {
   }
 }
 
-const asUser = (actor: Actor, locale = 'en-US'): TeamsUser => ({ aadObjectId: actor.userId, tenantId: actor.tenantId, name: actor.displayName ?? actor.userId, locale });
+const asUser = (actor: Actor, locale = 'en-US'): TeamsUser => ({
+  aadObjectId: actor.userId,
+  tenantId: actor.tenantId,
+  name: actor.displayName ?? actor.userId,
+  locale,
+});
 const REVIEWER = asUser(reviewer());
 const REVIEWER_2 = asUser(reviewer('reviewer-2'));
 const PARTNER = asUser(partner());
@@ -69,13 +74,7 @@ const CUSTOMER = asUser(customer());
 const OTHER_CUSTOMER = asUser(customer(OTHER_CUSTOMER_TENANT));
 
 /** One person in each role and relation a claim card can be read in. */
-const EVERYONE: readonly Actor[] = [
-  ...PARTNER_ROLES.map((role) => partner(role)),
-  otherPartner(),
-  reviewer(),
-  ownOrganisationReviewer(),
-  customer(),
-];
+const EVERYONE: readonly Actor[] = [...PARTNER_ROLES.map((role) => partner(role)), otherPartner(), reviewer(), ownOrganisationReviewer(), customer()];
 const WALKED_STAGES: readonly Stage[] = ['Draft', 'Submitted', 'InReview', 'PartnerActionRequired', 'Approved', 'Associated', 'Rejected', 'Disputed'];
 /** What each card verb sends besides the claim and version (as its form would). */
 const VERB_INPUT: Record<ClaimCardVerb, Record<string, unknown>> = {
@@ -141,7 +140,12 @@ describe('card actions over HTTP (adaptiveCard/action)', function () {
   });
 
   /** Sends a click and returns the invoke response, asserting the HTTP layer itself succeeded. */
-  async function click(user: TeamsUser, verb: string, data: unknown, options: { replyToId?: string; trigger?: 'manual' | 'automatic' } = {}): Promise<InvokeResponseBody> {
+  async function click(
+    user: TeamsUser,
+    verb: string,
+    data: unknown,
+    options: { replyToId?: string; trigger?: 'manual' | 'automatic' } = {},
+  ): Promise<InvokeResponseBody> {
     const response = await client.cardAction(user, { verb, data, ...(options.trigger ? { trigger: options.trigger } : {}) }, options);
     // botbuilder answers an adaptiveCard/action invoke with the HTTP status of its body.
     assert.equal(response.status, response.body.statusCode, `HTTP ${response.status}`);
@@ -253,7 +257,19 @@ describe('card actions over HTTP (adaptiveCard/action)', function () {
   it('every role at every status: the card offers exactly what succeeds when clicked, and nothing else does', async function () {
     this.timeout(120_000);
     let workload = 0;
-    const workloads = ['Exchange', 'SharePoint', 'Teams', 'Intune', 'Microsoft 365 Apps', 'Viva', 'Defender', 'Entra ID P1', 'Entra ID P2', 'Purview', 'Windows'] as const;
+    const workloads = [
+      'Exchange',
+      'SharePoint',
+      'Teams',
+      'Intune',
+      'Microsoft 365 Apps',
+      'Viva',
+      'Defender',
+      'Entra ID P1',
+      'Entra ID P2',
+      'Purview',
+      'Windows',
+    ] as const;
     const fresh = async (stage: Stage): Promise<Claim> => {
       // A new customer tenant each time keeps claims from being duplicates of each other.
       const tenant = `${(0x30000000 + (workload += 1)).toString(16)}-3333-4333-8333-333333333333`;
@@ -306,7 +322,10 @@ describe('card actions over HTTP (adaptiveCard/action)', function () {
     ]);
     const texts = responses.map((response) => cardText(response));
     assert.equal(texts.filter((text) => text.includes('nothing was done')).length, 2, 'the late clicks are told the claim changed');
-    assert.ok(texts.every((text) => text.includes('Approved')), 'everyone sees the approved claim');
+    assert.ok(
+      texts.every((text) => text.includes('Approved')),
+      'everyone sees the approved claim',
+    );
     const document = await harness.repository.get(claim.id);
     assert.equal(document?.claim.history.filter((entry) => entry.action === 'approve').length, 1);
     assert.equal(document?.outbox.filter((alert) => alert.kind === 'consent-notice').length, 1);

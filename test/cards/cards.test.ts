@@ -20,18 +20,7 @@ import { catalogueKeys, SUPPORTED_LOCALES, translatorFor, type Locale } from '..
 import type { Role } from '../../services/actor.js';
 import type { Actor } from '../../services/actor.js';
 import { ALERT_KINDS, type Alert, type AlertAudience, type AlertKind, type Claim } from '../../services/model.js';
-import {
-  claimAt,
-  createHarness,
-  customer,
-  m365Details,
-  MONDAY,
-  otherPartner,
-  partner,
-  reviewer,
-  type Harness,
-  type Stage,
-} from '../support/serviceHarness.js';
+import { claimAt, createHarness, customer, m365Details, MONDAY, otherPartner, partner, reviewer, type Harness, type Stage } from '../support/serviceHarness.js';
 import { validateAdaptiveCard } from './adaptiveCardValidator.js';
 
 // Every card the product can send, in every language, checked against Adaptive Cards 1.5 with the
@@ -66,7 +55,12 @@ function objectsOf(value: unknown): Record<string, unknown>[] {
   if (Array.isArray(value)) return value.flatMap(objectsOf);
   if (!value || typeof value !== 'object') return [];
   const object = value as Record<string, unknown>;
-  return [object, ...Object.entries(object).filter(([key]) => key !== 'data').flatMap(([, entry]) => objectsOf(entry))];
+  return [
+    object,
+    ...Object.entries(object)
+      .filter(([key]) => key !== 'data')
+      .flatMap(([, entry]) => objectsOf(entry)),
+  ];
 }
 
 /** The card's Action.Execute buttons (the refresh action is not a button). */
@@ -142,7 +136,11 @@ describe('cards', function () {
       const en = translatorFor('en');
       assert.ok(english.length > 150);
       for (const locale of SUPPORTED_LOCALES) {
-        assert.deepEqual(catalogueKeys(locale).filter((key) => key.startsWith('cards.')), english, locale);
+        assert.deepEqual(
+          catalogueKeys(locale).filter((key) => key.startsWith('cards.')),
+          english,
+          locale,
+        );
         if (locale === 'en') continue;
         const translator = translatorFor(locale);
         const same = english.filter((key) => translator.t(key) === en.t(key));
@@ -157,13 +155,30 @@ describe('cards', function () {
       const problems = validateAdaptiveCard({
         type: 'AdaptiveCard',
         version: '1.5',
-        body: [{ type: 'TextBlock', text: 'x', colour: 'Good' }, { type: 'TextBlock', text: 'y', size: 'Huge' }, { type: 'Input.Text', id: 'a' }, { type: 'Input.Text', id: 'a' }],
+        body: [
+          { type: 'TextBlock', text: 'x', colour: 'Good' },
+          { type: 'TextBlock', text: 'y', size: 'Huge' },
+          { type: 'Input.Text', id: 'a' },
+          { type: 'Input.Text', id: 'a' },
+        ],
         actions: [{ type: 'Action.Execute', verb: 'v', fallback: { type: 'Action.Launch' } }],
       });
-      assert.ok(problems.some((problem) => problem.includes('"colour"')), problems.join('\n'));
-      assert.ok(problems.some((problem) => problem.includes('"Huge"')), problems.join('\n'));
-      assert.ok(problems.some((problem) => problem.includes('Duplicate Id')), problems.join('\n'));
-      assert.ok(problems.some((problem) => problem.includes('Action.Launch')), problems.join('\n'));
+      assert.ok(
+        problems.some((problem) => problem.includes('"colour"')),
+        problems.join('\n'),
+      );
+      assert.ok(
+        problems.some((problem) => problem.includes('"Huge"')),
+        problems.join('\n'),
+      );
+      assert.ok(
+        problems.some((problem) => problem.includes('Duplicate Id')),
+        problems.join('\n'),
+      );
+      assert.ok(
+        problems.some((problem) => problem.includes('Action.Launch')),
+        problems.join('\n'),
+      );
       assert.ok(validateAdaptiveCard({ type: 'AdaptiveCard', version: '1.6', body: [] }).length > 0);
     });
   });

@@ -19,7 +19,10 @@ describe('message catalogues', () => {
 
   it('the dialogs namespace is present in every locale', () => {
     for (const locale of SUPPORTED_LOCALES) {
-      assert.ok(catalogueKeys(locale).some((key) => key.startsWith('dialogs.')), locale);
+      assert.ok(
+        catalogueKeys(locale).some((key) => key.startsWith('dialogs.')),
+        locale,
+      );
     }
   });
 

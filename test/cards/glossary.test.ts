@@ -98,7 +98,14 @@ const GLOSSARY: Record<Locale, Terms> = {
 const CUSTOMER_KEYS = (key: string): boolean =>
   key.startsWith('cards.consent.') ||
   (key.startsWith('consent.') && !key.startsWith('consent.error.failed')) ||
-  ['cards.action.optOut', 'cards.action.confirmOptOut', 'cards.note.optedOut', 'cards.note.windowClosed', 'cards.help.customerText', 'errors.window-closed-consent'].includes(key);
+  [
+    'cards.action.optOut',
+    'cards.action.confirmOptOut',
+    'cards.note.optedOut',
+    'cards.note.windowClosed',
+    'cards.help.customerText',
+    'errors.window-closed-consent',
+  ].includes(key);
 
 const OPT_OUT_LABELS = ['cards.action.optOut', 'cards.action.confirmOptOut', 'consent.page.optOut', 'consent.page.confirm'];
 
@@ -127,7 +134,7 @@ describe("Partner Center's words in every language (GLOSSARY.md)", () => {
         assert.deepEqual(misuses, [], `the reviewer's reject verb in what the customer reads`);
       });
 
-      it('calls a claim by the seed\'s noun, and the command for one accepts it', () => {
+      it("calls a claim by the seed's noun, and the command for one accepts it", () => {
         for (const key of ['cards.claim.title', 'cards.action.newClaim', 'errors.not-found', 'cards.alert.rejected.text']) {
           assert.match(t.t(key), terms.claimNoun, key);
         }

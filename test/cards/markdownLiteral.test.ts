@@ -63,7 +63,11 @@ function assertShownLiterally(strings: string[], typed: string, where: string): 
 const OWN_MARKDOWN = new Set([poeChecklist(en)]);
 
 function assertCardShows(card: AdaptiveCard, typed: string, where: string): void {
-  assertShownLiterally(cardStrings(card).filter((text) => !OWN_MARKDOWN.has(text)), typed, where);
+  assertShownLiterally(
+    cardStrings(card).filter((text) => !OWN_MARKDOWN.has(text)),
+    typed,
+    where,
+  );
 }
 
 function claimWith(overrides: Partial<Claim>): Claim {
@@ -144,13 +148,20 @@ describe('cards: user text is shown literally, never as markdown (issue 16)', ()
     it(`alerts: information requested, rejected, new comment, submitted (${label})`, () => {
       const claim = claimWith({ partnerName: typed.replace(/\n/g, ' ').slice(0, 120) });
       const request = { reasons: ['missing-products'], comment: typed };
-      assertCardShows(renderAlert(alertWith(claim, 'information-requested', 'partner', { informationRequest: request }), viewer('partner')), typed, 'information-requested');
+      assertCardShows(
+        renderAlert(alertWith(claim, 'information-requested', 'partner', { informationRequest: request }), viewer('partner')),
+        typed,
+        'information-requested',
+      );
       assertCardShows(
         renderAlert(alertWith(claim, 'rejected', 'partner', { rejection: { reason: 'insufficient-poe', comment: typed } }), viewer('partner')),
         typed,
         'rejected',
       );
-      const comment = renderAlert(alertWith(claim, 'new-comment', 'reviewers', { commentText: typed, commentBy: typed.replace(/\n/g, ' ') }), viewer('reviewer'));
+      const comment = renderAlert(
+        alertWith(claim, 'new-comment', 'reviewers', { commentText: typed, commentBy: typed.replace(/\n/g, ' ') }),
+        viewer('reviewer'),
+      );
       assertCardShows(comment, typed, 'new-comment text');
       assertCardShows(comment, typed.replace(/\n/g, ' '), 'new-comment author');
       assertCardShows(renderAlert(alertWith(claim, 'claim-submitted', 'reviewers', {}), viewer('reviewer')), claim.partnerName, 'submitted partner');

@@ -86,7 +86,7 @@ describe('seed rules on cards and alerts, in every language', function () {
         assert.ok(!textOf(card).includes(json(t.t('cards.deadline.decision'))), 'decided: no decision date');
       });
 
-      it('the consent notice says why partner of record exists, in the customer\'s language', async function () {
+      it("the consent notice says why partner of record exists, in the customer's language", async function () {
         const card = renderAlert(await alertOf(seed, approved, 'consent-notice', 'customer'), viewerFor(locale, 'customer'));
         assert.ok(textOf(card).includes(json(t.t('cards.consent.purpose'))));
         assert.deepEqual(verbsOf(card), ['optOut']);

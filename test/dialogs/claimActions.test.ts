@@ -57,9 +57,12 @@ describe('claim action dialogs', () => {
       const claim = await claimAt(service, 'Submitted');
       let replies = await bot.say(`edit ${claim.id}`);
       const titles = (JSON.parse(cardJson(replies[0])) as { actions: { title: string }[] }).actions.map((action) => action.title);
-      assert.deepEqual(titles, ['partnerId', 'workloads', 'contacts', 'poe', 'done'].map((field) =>
-        field === 'done' ? en.t('dialogs.edit.doneButton') : en.t(`dialogs.edit.fields.${field}`),
-      ));
+      assert.deepEqual(
+        titles,
+        ['partnerId', 'workloads', 'contacts', 'poe', 'done'].map((field) =>
+          field === 'done' ? en.t('dialogs.edit.doneButton') : en.t(`dialogs.edit.fields.${field}`),
+        ),
+      );
       const forged = actionTitled(replies[0], en.t('dialogs.edit.fields.workloads'));
       replies = await bot.say({ value: { ...forged.data, field: 'program' } });
       assert.equal(textOf(replies[0]), en.t('dialogs.form.invalid'));
@@ -91,7 +94,7 @@ describe('claim action dialogs', () => {
       }
     });
 
-    it('another organisation\'s claim and an unknown id are refused', async () => {
+    it("another organisation's claim and an unknown id are refused", async () => {
       const theirs = await claimAt(service, 'Draft', { program: 'OSU-M365', partnerId: '7700001' }, otherPartner());
       let replies = await bot.say(`edit ${theirs.id}`);
       // Answered as an unknown id (issue 16).

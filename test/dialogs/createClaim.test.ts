@@ -119,10 +119,7 @@ describe('create-claim dialog', () => {
 
     replies = await bot.say(fileMessage('Signed acknowledgement.pdf', host.put('ack.pdf', PDF)));
     assert.equal(replies.length, 1);
-    assert.equal(
-      textOf(replies[0]),
-      `${en.t('dialogs.poe.received', { name: 'Signed acknowledgement.pdf', size: '0.1 kB' })}\n\n${en.t('dialogs.poe.more')}`,
-    );
+    assert.equal(textOf(replies[0]), `${en.t('dialogs.poe.received', { name: 'Signed acknowledgement.pdf', size: '0.1 kB' })}\n\n${en.t('dialogs.poe.more')}`);
 
     replies = await bot.say('done');
     assert.equal(cardTitle(replies[0]), en.t('dialogs.summary.title', { claimId: created.id }));
@@ -136,10 +133,7 @@ describe('create-claim dialog', () => {
     const claim = await bot.service.service.get(bot.actor, created.id);
     assert.equal(claim.status, 'Submitted');
     assert.equal(replies.length, 1);
-    assert.equal(
-      textOf(replies[0]),
-      en.t('dialogs.summary.submitted', { claimId: claim.id, due: en.formatInstant(claim.deadlines.reviewStart!, 'UTC') }),
-    );
+    assert.equal(textOf(replies[0]), en.t('dialogs.summary.submitted', { claimId: claim.id, due: en.formatInstant(claim.deadlines.reviewStart!, 'UTC') }));
     assert.deepEqual(claim.details.workloads, ['Dynamics 365 Sales', 'Power BI']);
     assert.equal(claim.details.customerDomain, 'fabrikam.onmicrosoft.com');
     assert.deepEqual(claim.details.technicalContact, { name: 'Tech Person', email: 'tech@fabrikam.com' });

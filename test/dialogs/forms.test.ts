@@ -34,7 +34,9 @@ describe('dialog form cards', () => {
     }),
     fields: fieldsCard({
       title: 'T',
-      sections: [{ heading: 'H', inputs: [{ id: 'customerEmail', label: 'E', placeholder: 'p', value: '', style: 'email', required: true, errorMessage: 'e' }] }],
+      sections: [
+        { heading: 'H', inputs: [{ id: 'customerEmail', label: 'E', placeholder: 'p', value: '', style: 'email', required: true, errorMessage: 'e' }] },
+      ],
       actions: [buttons.action('Go', 'save')],
     }),
     workloads: workloadsCard({
@@ -58,7 +60,10 @@ describe('dialog form cards', () => {
   }
 
   it('the back button works with required inputs empty; text typed by the user is not evaluated', () => {
-    const content = samples.choice!.attachments![0]!.content as { actions: { associatedInputs: string; title: string }[]; body: { id?: string; value?: string }[] };
+    const content = samples.choice!.attachments![0]!.content as {
+      actions: { associatedInputs: string; title: string }[];
+      body: { id?: string; value?: string }[];
+    };
     assert.equal(content.actions[1]?.title, t.t('dialogs.common.backButton'));
     assert.equal(content.actions[1]?.associatedInputs, 'none');
     assert.equal(content.body.find((element) => element.id === 'comment')?.value, 'v ${not.an.expression}');
@@ -79,7 +84,7 @@ describe('dialog form cards', () => {
     assert.deepEqual(literals, []);
   });
 
-  it('parseForm names forged and missing fields in the reader\'s language', () => {
+  it("parseForm names forged and missing fields in the reader's language", () => {
     const schema = z.object({ name: z.string() }).strict();
     assert.deepEqual(parseForm(schema, { name: 'a', admin: 'yes' }, t), { ok: false, message: t.t('dialogs.form.unexpected', { fields: 'admin' }) });
     assert.deepEqual(parseForm(schema, {}, t), { ok: false, message: t.t('dialogs.form.missing', { fields: 'name' }) });

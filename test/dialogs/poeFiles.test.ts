@@ -53,7 +53,10 @@ describe('PoE files', () => {
     assert.equal(stored.contentType, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     assert.match(stored.storagePath, /^poe\/CPOR-2026-000001\/[0-9a-f-]{36}-Report_Q3\.xlsx$/);
     assert.deepEqual(await readFile(join(dir.path, stored.storagePath)), bytes);
-    assert.deepEqual((await readdir(join(dir.path, 'poe', 'CPOR-2026-000001'))).filter((name) => name.endsWith('.part')), []);
+    assert.deepEqual(
+      (await readdir(join(dir.path, 'poe', 'CPOR-2026-000001'))).filter((name) => name.endsWith('.part')),
+      [],
+    );
   });
 
   it('refuses a host outside the allow-list without making a request', async () => {
@@ -61,7 +64,10 @@ describe('PoE files', () => {
     const { files, refused } = poe.filesIn(fileMessage('a.pdf', url));
     assert.deepEqual(files, []);
     assert.equal(refused[0]?.problem, 'host-not-allowed');
-    await assert.rejects(poe.store({ name: 'a.pdf', extension: 'pdf', url, kind: 'teams-file' }, 'CPOR-2026-000001'), (error: PoeFileError) => error.problem === 'host-not-allowed');
+    await assert.rejects(
+      poe.store({ name: 'a.pdf', extension: 'pdf', url, kind: 'teams-file' }, 'CPOR-2026-000001'),
+      (error: PoeFileError) => error.problem === 'host-not-allowed',
+    );
     assert.deepEqual(host.requests, []);
   });
 
@@ -78,7 +84,10 @@ describe('PoE files', () => {
     const big = Buffer.alloc(rules.maxBytes + 1, 1);
     await assert.rejects(poe.store(only('big.pdf', host.put('big.pdf', big)), 'C1'), (error: PoeFileError) => error.problem === 'file-too-large');
     const huge = fileOf('pdf', rules.maxBytes * 5);
-    await assert.rejects(poe.store(only('huge.pdf', host.put('huge.pdf', huge, { chunked: true })), 'C1'), (error: PoeFileError) => error.problem === 'file-too-large');
+    await assert.rejects(
+      poe.store(only('huge.pdf', host.put('huge.pdf', huge, { chunked: true })), 'C1'),
+      (error: PoeFileError) => error.problem === 'file-too-large',
+    );
     assert.deepEqual(await storedFilesIn(dir.path, 'poe'), [], 'no partial file is left behind');
   });
 
@@ -135,7 +144,10 @@ describe('PoE files', () => {
       ],
     });
     assert.deepEqual(files, [{ name: 'image.png', extension: 'png', url: 'http://127.0.0.1/v3/attachments/abc/views/original', kind: 'inline-image' }]);
-    assert.deepEqual(refused.map((error) => error.problem), ['file-type']);
+    assert.deepEqual(
+      refused.map((error) => error.problem),
+      ['file-type'],
+    );
     assert.ok(PoeFiles.hasFiles({ attachments: [{ contentType: TEAMS_FILE_DOWNLOAD_INFO }] }));
     assert.ok(!PoeFiles.hasFiles({ attachments: [{ contentType: 'text/html' }] }));
   });
@@ -159,7 +171,10 @@ describe('PoE files', () => {
     await recording.store({ name: 'image.png', extension: 'png', url: 'http://localhost/i', kind: 'inline-image' }, 'C1', 'Bearer t');
     assert.deepEqual(seen, ['Bearer t', null, null]);
     for (const host of ['smba.trafficmanager.net', 'us-api.asm.skype.com']) {
-      assert.ok(BOT_FILE_HOSTS.some((pattern) => pattern === host || (pattern.startsWith('*.') && host.endsWith(pattern.slice(1)))), host);
+      assert.ok(
+        BOT_FILE_HOSTS.some((pattern) => pattern === host || (pattern.startsWith('*.') && host.endsWith(pattern.slice(1)))),
+        host,
+      );
     }
     assert.ok(!BOT_FILE_HOSTS.some((pattern) => /sharepoint|teams\.microsoft/.test(pattern)), 'SharePoint and other allowed hosts are not token hosts');
   });
@@ -192,7 +207,12 @@ describe('PoE files', () => {
       const msg = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(600)]);
       const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(600)]);
       // The Office part name falls across two 64 KB chunks of the download.
-      const splitDocx = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(64 * 1024 - 6), Buffer.from('word/document.xml'), Buffer.alloc(100)]);
+      const splitDocx = Buffer.concat([
+        Buffer.from([0x50, 0x4b, 0x03, 0x04]),
+        Buffer.alloc(64 * 1024 - 6),
+        Buffer.from('word/document.xml'),
+        Buffer.alloc(100),
+      ]);
       const files: Array<[string, Buffer]> = [
         ['a.pdf', fileOf('pdf', 100)],
         ['b.png', fileOf('png', 100)],

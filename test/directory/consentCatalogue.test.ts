@@ -11,7 +11,11 @@ describe('consent notice strings', () => {
   it('exist in every locale with the same placeholders, and are translated', () => {
     assert.ok(english.length > 20);
     for (const locale of SUPPORTED_LOCALES) {
-      assert.deepEqual(catalogueKeys(locale).filter((key) => key.startsWith('consent.')), english, locale);
+      assert.deepEqual(
+        catalogueKeys(locale).filter((key) => key.startsWith('consent.')),
+        english,
+        locale,
+      );
       if (locale === 'en') continue;
       const translated = english.filter((key) => translatorFor(locale).t(key) !== translatorFor('en').t(key));
       assert.ok(translated.length >= english.length - 1, `${locale} translates the notice`);

@@ -25,8 +25,7 @@ function readEml(text: string): { headers: string; plain: string; html: string }
   return { headers, plain: decode('text/plain'), html: decode('text/html') };
 }
 
-const decodeSubject = (headers: string) =>
-  Buffer.from(/^Subject: =\?UTF-8\?B\?([^?]+)\?=/m.exec(headers)?.[1] ?? '', 'base64').toString('utf8');
+const decodeSubject = (headers: string) => Buffer.from(/^Subject: =\?UTF-8\?B\?([^?]+)\?=/m.exec(headers)?.[1] ?? '', 'base64').toString('utf8');
 
 describe('consent by email', () => {
   let harness: Harness;
@@ -106,11 +105,17 @@ describe('consent by email', () => {
     const alert = document?.outbox.find((candidate) => candidate.kind === 'consent-notice');
     assert.ok(alert, 'approval recorded a consent-notice alert');
     const facts = consentFactsFromAlert(alert);
-    assert.deepEqual(facts.contacts.map((contact) => contact.email), ['ana@fabrikam.es', 'tomas@fabrikam.com.br']);
+    assert.deepEqual(
+      facts.contacts.map((contact) => contact.email),
+      ['ana@fabrikam.es', 'tomas@fabrikam.com.br'],
+    );
 
     const mailer = emlMailer('Europe/Madrid');
     const sent = await mailer.send(facts);
-    assert.deepEqual(sent.map((mail) => mail.locale), ['es', 'pt-BR']);
+    assert.deepEqual(
+      sent.map((mail) => mail.locale),
+      ['es', 'pt-BR'],
+    );
     const spanish = readEml(await readFile(sent[0]!.location, 'utf8'));
     assert.equal(decodeSubject(spanish.headers), 'Contoso Partners solicita ser el asociado de registro de fabrikam.onmicrosoft.com');
     assert.ok(spanish.plain.includes('la suscripción 66666666-6666-4666-8666-666666666666 (Dynamics 365 Sales)'));
@@ -133,7 +138,7 @@ describe('consent by email', () => {
     const mailer = emlMailer('UTC');
     const [sent] = await mailer.send(facts);
     const { plain } = readEml(await readFile(sent!.location, 'utf8'));
-    assert.ok(plain.includes("you can opt out at any time"), plain);
+    assert.ok(plain.includes('you can opt out at any time'), plain);
     assert.ok(plain.includes('Claiming Partner of Record lets Microsoft identify and recognise'), 'the purpose');
     assert.deepEqual(consentFactsFromClaim(claim).optOutUntil, undefined);
   });

@@ -159,11 +159,12 @@ describe('directory: Microsoft Graph, against a local stand-in', function () {
 
   it('refuses a configuration that names only part of the Graph settings, or plain http off this machine', () => {
     assert.throws(() => loadDirectoryConfig({ GRAPH_TENANT_ID: PARTNER_TENANT }), /GRAPH_CLIENT_ID.*\n.*GRAPH_CLIENT_SECRET/s);
-    assert.throws(
-      () => loadDirectoryConfig({ GRAPH_BASE_URL: 'http://graph.example.com' }),
-      /GRAPH_BASE_URL="http:\/\/graph.example.com": an https URL/,
-    );
+    assert.throws(() => loadDirectoryConfig({ GRAPH_BASE_URL: 'http://graph.example.com' }), /GRAPH_BASE_URL="http:\/\/graph.example.com": an https URL/);
     assert.throws(() => loadDirectoryConfig({ GRAPH_ROLE_GROUPS: 'admins=incentives-admin' }), /GRAPH_ROLE_GROUPS/);
-    assert.throws(() => loadDirectoryConfig({ CONSENT_SECRET: 'short' }), (error: Error) => !error.message.includes('short'), 'secrets are not echoed');
+    assert.throws(
+      () => loadDirectoryConfig({ CONSENT_SECRET: 'short' }),
+      (error: Error) => !error.message.includes('short'),
+      'secrets are not echoed',
+    );
   });
 });

@@ -12,7 +12,14 @@ import { isDomainError } from '../../services/errors.js';
 import { ManualClock, MONDAY, PARTNER_TENANT, REVIEW_TENANT } from '../support/serviceHarness.js';
 
 const ORG = JSON.stringify({ type: 'organisation', tenantId: PARTNER_TENANT, name: 'Contoso Partners', partnerIds: ['4512345'] });
-const ADMIN = JSON.stringify({ type: 'user', tenantId: PARTNER_TENANT, userId: 'aad-ana', email: 'Ana@Contoso.com', displayName: 'Ana', roles: ['incentives-admin'] });
+const ADMIN = JSON.stringify({
+  type: 'user',
+  tenantId: PARTNER_TENANT,
+  userId: 'aad-ana',
+  email: 'Ana@Contoso.com',
+  displayName: 'Ana',
+  roles: ['incentives-admin'],
+});
 
 function problemOf(text: string): RosterFormatError {
   try {
@@ -92,13 +99,21 @@ describe('directory: the roster file', () => {
   });
 
   it('refuses malformed bootstrap variables by name', () => {
-    assert.throws(() => parseBootstrap(`${PARTNER_TENANT}:45:Contoso`, undefined), (error: Error) => error instanceof RosterOperatorError && /BOOTSTRAP_ORGANISATIONS/.test(error.message));
+    assert.throws(
+      () => parseBootstrap(`${PARTNER_TENANT}:45:Contoso`, undefined),
+      (error: Error) => error instanceof RosterOperatorError && /BOOTSTRAP_ORGANISATIONS/.test(error.message),
+    );
     assert.throws(() => parseBootstrap(undefined, `${PARTNER_TENANT}:ana@contoso.com:owner`), /BOOTSTRAP_ADMINS/);
   });
 
   it('resolves users by object id or by the email Teams reports, and unknown users to no roles', async () => {
-    await writeFile(join(dataDir, 'roster.jsonl'), `${ORG}\n${ADMIN}\n{"type":"user","tenantId":"${PARTNER_TENANT}","email":"bo@contoso.com","roles":["incentives-user"]}\n`);
-    const directory = new RosterDirectory(new RosterStore({ rosterFile: join(dataDir, 'roster.jsonl'), auditFile: join(dataDir, 'audit.jsonl'), clock: new ManualClock(MONDAY) }));
+    await writeFile(
+      join(dataDir, 'roster.jsonl'),
+      `${ORG}\n${ADMIN}\n{"type":"user","tenantId":"${PARTNER_TENANT}","email":"bo@contoso.com","roles":["incentives-user"]}\n`,
+    );
+    const directory = new RosterDirectory(
+      new RosterStore({ rosterFile: join(dataDir, 'roster.jsonl'), auditFile: join(dataDir, 'audit.jsonl'), clock: new ManualClock(MONDAY) }),
+    );
     const ana = await directory.resolve('aad-ana', PARTNER_TENANT);
     assert.deepEqual(ana.roles, ['incentives-admin']);
     assert.equal(ana.displayName, 'Ana');

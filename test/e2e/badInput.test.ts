@@ -5,19 +5,7 @@ import { translatorFor } from '../../cards/i18n/i18n.js';
 import type { Claim } from '../../services/model.js';
 import { CUSTOMER_TENANT, OTHER_PARTNER_TENANT } from '../support/serviceHarness.js';
 import { actionTitled, cardTitle, submit, textOf } from '../dialogs/support/dialogHarness.js';
-import {
-  actorOf,
-  assertShows,
-  cardIn,
-  cardStrings,
-  invokeError,
-  OTHER_PARTNER,
-  PARTNER,
-  REVIEWER,
-  startE2E,
-  type E2E,
-  type Reply,
-} from './support/e2eApp.js';
+import { actorOf, assertShows, cardIn, cardStrings, invokeError, OTHER_PARTNER, PARTNER, REVIEWER, startE2E, type E2E, type Reply } from './support/e2eApp.js';
 import { CONTACTS, PDF, claimsOf, fileFrom, walkCreateClaim } from './support/journey.js';
 import { literal } from '../../cards/markdown.js';
 import { storedFilesIn } from '../support/storedFiles.js';
@@ -56,8 +44,16 @@ describe('e2e: bad input gets a clear message and changes nothing', function () 
     const start = await walkCreateClaim(e2e, PARTNER, 'program');
     const programButton = actionTitled(start.asked[1], programName('OSU-M365'));
     const programTitle = en.t('dialogs.program.title');
-    await refused({ value: { ...programButton.data, partnerTenantId: OTHER_PARTNER_TENANT }, text: undefined }, en.t('dialogs.form.unexpected', { fields: 'partnerTenantId' }), programTitle);
-    await refused({ value: { form: programButton.data.form, step: 'program', action: 'choose' }, text: undefined }, en.t('dialogs.form.missing', { fields: 'choice' }), programTitle);
+    await refused(
+      { value: { ...programButton.data, partnerTenantId: OTHER_PARTNER_TENANT }, text: undefined },
+      en.t('dialogs.form.unexpected', { fields: 'partnerTenantId' }),
+      programTitle,
+    );
+    await refused(
+      { value: { form: programButton.data.form, step: 'program', action: 'choose' }, text: undefined },
+      en.t('dialogs.form.missing', { fields: 'choice' }),
+      programTitle,
+    );
     await refused({ value: { ...programButton.data, choice: 'OSX' }, text: undefined }, en.t('dialogs.form.invalid'), programTitle);
     await refused({ value: { ...programButton.data, step: 'summary' }, text: undefined }, en.t('dialogs.form.oldCard'), programTitle);
     assert.equal(await e2e.app.repository.count(), 0, 'no draft was created by any of them');
@@ -91,7 +87,11 @@ describe('e2e: bad input gets a clear message and changes nothing', function () 
       en.t('dialogs.common.badGuid', { value: '33333333-3333-4333-8333-33333333333', field: en.t('dialogs.labels.customerTenantId') }),
       customerTitle,
     );
-    await refused(submit(customerButton, { customerDomain: 'fabrikam.onmicrosoft.com' }), en.t('dialogs.form.missing', { fields: 'customerTenantId' }), customerTitle);
+    await refused(
+      submit(customerButton, { customerDomain: 'fabrikam.onmicrosoft.com' }),
+      en.t('dialogs.form.missing', { fields: 'customerTenantId' }),
+      customerTitle,
+    );
     await refused(
       submit(customerButton, { customerDomain: '  ', customerTenantId: CUSTOMER_TENANT }),
       en.t('dialogs.common.required', { field: en.t('dialogs.labels.customerDomain') }),
@@ -157,10 +157,7 @@ describe('e2e: bad input gets a clear message and changes nothing', function () 
     );
     assert.deepEqual(e2e.files.requests, [], 'a refused type is never downloaded');
     replies = await e2e.say(PARTNER, fileFrom(e2e, 'huge.pdf', Buffer.alloc(10 * 1024 * 1024 + 1, 0x25)));
-    assert.equal(
-      textOf(replies[0]),
-      `${en.t('dialogs.poe.problem.file-too-large', { name: 'huge.pdf', max: '10 MB' })}\n\n${en.t('dialogs.poe.tryAgain')}`,
-    );
+    assert.equal(textOf(replies[0]), `${en.t('dialogs.poe.problem.file-too-large', { name: 'huge.pdf', max: '10 MB' })}\n\n${en.t('dialogs.poe.tryAgain')}`);
     // Issue 16: an HTML page named .pdf is downloaded, read, and refused by its content.
     replies = await e2e.say(PARTNER, fileFrom(e2e, 'invoice.pdf', Buffer.from('<!DOCTYPE html><html><body>Sign in</body></html>')));
     assert.equal(
@@ -182,7 +179,7 @@ describe('e2e: bad input gets a clear message and changes nothing', function () 
     assert.equal((await reviewerView(draft.id)).status, 'Draft');
   });
 
-  it('an unknown claim id, another organisation\'s claim, and forged card submits are refused; nothing changes', async () => {
+  it("an unknown claim id, another organisation's claim, and forged card submits are refused; nothing changes", async () => {
     // Northwind files a claim of its own (directly on the service: its conversation is not under test).
     const northwind = await e2e.app.claims.create(actorOf(OTHER_PARTNER), {
       program: 'OSU-M365',
@@ -249,15 +246,18 @@ describe('e2e: bad input gets a clear message and changes nothing', function () 
     assert.deepEqual(invokeError(response, 403), { code: 'not-allowed', message: en.t('errors.not-allowed') });
 
     // The Action.Submit fallback path (a message with a verb) is checked the same way.
-    replies = await e2e.say(PARTNER, { text: undefined, value: { verb: 'withdraw', claimId: mine.id, version: mine.version, partnerTenantId: OTHER_PARTNER_TENANT } });
+    replies = await e2e.say(PARTNER, {
+      text: undefined,
+      value: { verb: 'withdraw', claimId: mine.id, version: mine.version, partnerTenantId: OTHER_PARTNER_TENANT },
+    });
     assert.equal(replies.length, 1);
-    assert.equal(
-      textOf(replies[0]),
-      en.t('errors.validation', { issues: describeIssues(en, [{ field: 'partnerTenantId', problem: 'unknown-field' }]) }),
-    );
+    assert.equal(textOf(replies[0]), en.t('errors.validation', { issues: describeIssues(en, [{ field: 'partnerTenantId', problem: 'unknown-field' }]) }));
 
     assert.equal(await snapshot(), before, 'neither claim changed');
     assert.equal(await e2e.app.repository.count(), 2);
-    assert.deepEqual(e2e.logs.filter((line) => line.startsWith('turn failed') || line.startsWith('card action failed')), []);
+    assert.deepEqual(
+      e2e.logs.filter((line) => line.startsWith('turn failed') || line.startsWith('card action failed')),
+      [],
+    );
   });
 });

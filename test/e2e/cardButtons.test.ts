@@ -110,7 +110,10 @@ describe('e2e: card buttons are plain Action.Submit data the bot maps to command
 
     for (const reply of e2e.connector.sent()) {
       assertNoImBack(reply.body as Reply);
-      assert.ok(!JSON.stringify((reply.body as Reply | undefined)?.attachments ?? []).includes(`"${error}"`), `no error card: ${JSON.stringify(reply.body).slice(0, 300)}`);
+      assert.ok(
+        !JSON.stringify((reply.body as Reply | undefined)?.attachments ?? []).includes(`"${error}"`),
+        `no error card: ${JSON.stringify(reply.body).slice(0, 300)}`,
+      );
     }
   }
 
@@ -132,7 +135,10 @@ describe('e2e: card buttons are plain Action.Submit data the bot maps to command
       const response = await e2e.click(person, 'edit', { claimId, version: claim.version });
       assert.equal(response.statusCode, 200);
       assert.equal(JSON.stringify(response.value).includes(t.t('cards.claim.title', { claimId })), true, 'the clicked card stays');
-      let started = e2e.connector.sent().slice(sentBefore).map((request) => request.body as Reply);
+      let started = e2e.connector
+        .sent()
+        .slice(sentBefore)
+        .map((request) => request.body as Reply);
       assert.equal(cardTitle(started[0]), t.t('dialogs.edit.title', { claimId }));
       await e2e.say(person, first(t, 'commands.aliases.cancel'));
 

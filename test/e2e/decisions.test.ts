@@ -86,7 +86,11 @@ describe('e2e: decisions and consent from cards (Universal Actions)', function (
     e2e = await startE2E({ env: { BOOTSTRAP_ADMINS: `${REVIEW_TENANT}:${email}:reviewer` } });
     const eve = { aadObjectId: 'aad-eve', tenantId: REVIEW_TENANT, name: 'Eve Reviewer', locale: 'en-US' };
     // Teams tells the bot the member's email (the roster knows Eve only by it).
-    e2e.connector.script({ method: 'GET', path: /\/members\/29%3Aaad-eve$/ }, { status: 200, body: { id: '29:aad-eve', aadObjectId: 'aad-eve', email, userPrincipalName: email } }, 5);
+    e2e.connector.script(
+      { method: 'GET', path: /\/members\/29%3Aaad-eve$/ },
+      { status: 200, body: { id: '29:aad-eve', aadObjectId: 'aad-eve', email, userPrincipalName: email } },
+      5,
+    );
     const claim = await claimInReview(e2e, 'Intune');
 
     const response = await e2e.click(eve, 'approve', { claimId: claim.id, version: claim.version, approveComment: '' });
@@ -158,7 +162,10 @@ describe('e2e: decisions and consent from cards (Universal Actions)', function (
     assertShows(invokeCard(response), en.t('claims.status.PartnerActionRequired'));
     assert.equal((await stored(claimId)).version, claim.version, 'Respond alone changes nothing');
     assert.equal(e2e.connector.updates().length, updatesBefore, 'and updates no card');
-    replies = e2e.connector.sent().slice(sentBefore).map((request) => request.body as Reply);
+    replies = e2e.connector
+      .sent()
+      .slice(sentBefore)
+      .map((request) => request.body as Reply);
     assert.equal(replies.length, 1, 'the dialog asks in the chat');
     assert.equal(cardTitle(replies[0]), en.t('dialogs.respond.title', { claimId }));
     assertShows(cardIn(replies[0]), comment, en.t('claims.informationReason.missing-products'));
@@ -201,7 +208,12 @@ describe('e2e: decisions and consent from cards (Universal Actions)', function (
 
     const notice = await e2e.waitForAlert(CUSTOMER, en.t('cards.consent.title', { partner: CONTOSO.name }));
     const noticeCard = cardIn(notice.body);
-    assertShows(noticeCard, CUSTOMER_DOMAIN, en.t('cards.consent.noAction'), en.t('cards.consent.until', { deadline: en.formatInstant(claim.deadlines.consentWindow!, 'UTC') }));
+    assertShows(
+      noticeCard,
+      CUSTOMER_DOMAIN,
+      en.t('cards.consent.noAction'),
+      en.t('cards.consent.until', { deadline: en.formatInstant(claim.deadlines.consentWindow!, 'UTC') }),
+    );
     assert.deepEqual(verbsOf(noticeCard), ['optOut']);
 
     // Nobody but a user of the customer tenant may opt out: the claim's own partner and the reviewer
@@ -257,12 +269,17 @@ describe('e2e: decisions and consent from cards (Universal Actions)', function (
     assert.equal(titles(PARTNER, 'cards.alert.customer-opted-out.title'), 1);
     assert.equal(titles(REVIEWER, 'cards.alert.claim-submitted.title'), 1);
     assert.equal(titles(REVIEWER, 'cards.alert.claim-resubmitted.title'), 1);
-    assert.deepEqual(e2e.logs.filter((line) => /turn failed|card action failed|delivery of alert/.test(line)), []);
+    assert.deepEqual(
+      e2e.logs.filter((line) => /turn failed|card action failed|delivery of alert/.test(line)),
+      [],
+    );
 
     // The cards people clicked were answered by the invoke responses and never rewritten: the
     // customer has one "You opted out" card, not two.
     await e2e.quiet();
-    const reviewerClicksAnswered = e2e.updatesOf(REVIEWER, 'reviewer-card').filter((update) => JSON.stringify(update.body).includes(en.t('cards.note.done', { status: en.t('claims.status.InReview') })));
+    const reviewerClicksAnswered = e2e
+      .updatesOf(REVIEWER, 'reviewer-card')
+      .filter((update) => JSON.stringify(update.body).includes(en.t('cards.note.done', { status: en.t('claims.status.InReview') })));
     assert.deepEqual(reviewerClicksAnswered, [], "the reviewer's own clicks never came back as updates");
     assert.deepEqual(e2e.updatesOf(CUSTOMER, 'consent-card'), [], "the clicked consent notice is the invoke's to change");
   });

@@ -99,7 +99,8 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
 
   const accepted = (requests: RecordedRequest[]) => requests.filter((request) => request.status >= 200 && request.status < 300);
   const showing = (requests: RecordedRequest[], text: string) => requests.filter((request) => cardStrings(request.body).some((line) => line.includes(text)));
-  const chatPath = (person: typeof PARTNER) => new RegExp(`^/v3/conversations/${encodeURIComponent(conversationOf(person)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/activities`);
+  const chatPath = (person: typeof PARTNER) =>
+    new RegExp(`^/v3/conversations/${encodeURIComponent(conversationOf(person)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/activities`);
 
   function assertWithinTeamsLimits(requests: RecordedRequest[], label: string): void {
     const times = requests.map((request) => request.at).sort((a, b) => a - b);
@@ -129,11 +130,16 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
     assert.match(eml, /^To: .*dana@fabrikam\.com/m);
 
     const folder = join(e2e.dataDir, 'conversations');
-    const references = await Promise.all((await readdir(folder)).map(async (file) => JSON.parse(await readFile(join(folder, file), 'utf8')) as { userId?: string; dead?: { reason: string } }));
+    const references = await Promise.all(
+      (await readdir(folder)).map(async (file) => JSON.parse(await readFile(join(folder, file), 'utf8')) as { userId?: string; dead?: { reason: string } }),
+    );
     assert.equal(references.find((reference) => reference.userId === CUSTOMER.aadObjectId)?.dead?.reason, 'ConversationBlockedByUser');
     assert.ok(references.filter((reference) => reference.userId !== CUSTOMER.aadObjectId).every((reference) => !reference.dead));
     const entries = (await journal()).filter((entry) => entry.key === notice.dedupeKey);
-    assert.deepEqual(entries.map((entry) => entry.state), ['sending', 'failed', 'done']);
+    assert.deepEqual(
+      entries.map((entry) => entry.state),
+      ['sending', 'failed', 'done'],
+    );
     assert.equal(accepted(showing(chatRequests(CUSTOMER), en.t('cards.consent.noAction'))).length, 0, 'nothing reached the blocked chat');
 
     // The partner's own alert went out as usual; nothing is dead-lettered, nothing left pending.
@@ -147,7 +153,10 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
   it('404: the chat is gone, the alert nobody else can take is dead-lettered and counted', async () => {
     await start();
     const claim = await claimInReview();
-    e2e.connector.script({ method: 'POST', path: chatPath(PARTNER) }, { status: 404, body: { error: { code: 'ConversationNotFound', message: 'Conversation not found.' } } });
+    e2e.connector.script(
+      { method: 'POST', path: chatPath(PARTNER) },
+      { status: 404, body: { error: { code: 'ConversationNotFound', message: 'Conversation not found.' } } },
+    );
     await e2e.app.claims.comment(actorOf(REVIEWER), claim.id, claim.version, { text: 'Where is page 3?' });
 
     const comment = await settled(claim.id, 'new-comment');
@@ -156,23 +165,35 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
     const figures = await health();
     assert.equal(figures.outbox.deadLetters, 1);
     assert.equal(figures.outbox.recentDeadLetters[0]?.kind, 'new-comment');
-    assert.deepEqual((await journal()).filter((entry) => entry.key === comment.dedupeKey).map((entry) => entry.state), ['sending', 'failed']);
+    assert.deepEqual(
+      (await journal()).filter((entry) => entry.key === comment.dedupeKey).map((entry) => entry.state),
+      ['sending', 'failed'],
+    );
     assert.equal(accepted(showing(chatRequests(PARTNER), 'Where is page 3?')).length, 0);
   });
 
   it('429 with Retry-After: the alert is sent once, no earlier than the server asked', async () => {
     await start();
     const claim = await claimInReview();
-    e2e.connector.script({ method: 'POST', path: chatPath(PARTNER) }, { status: 429, headers: { 'retry-after': '2' }, body: { error: { code: 'Throttled', message: 'Too many requests' } } });
+    e2e.connector.script(
+      { method: 'POST', path: chatPath(PARTNER) },
+      { status: 429, headers: { 'retry-after': '2' }, body: { error: { code: 'Throttled', message: 'Too many requests' } } },
+    );
     await e2e.app.claims.comment(actorOf(REVIEWER), claim.id, claim.version, { text: 'Throttled comment' });
 
     const comment = await settled(claim.id, 'new-comment');
     assert.equal(comment.state, 'sent');
     assert.equal(comment.attempts, 2, 'the refused attempt and the delivery, each counted');
     const tries = showing(chatRequests(PARTNER), 'Throttled comment');
-    assert.deepEqual(tries.map((request) => request.status), [429, 200]);
+    assert.deepEqual(
+      tries.map((request) => request.status),
+      [429, 200],
+    );
     assert.ok(tries[1]!.at - tries[0]!.at >= 2000, `re-sent after ${tries[1]!.at - tries[0]!.at} ms`);
-    assert.deepEqual((await journal()).filter((entry) => entry.key === comment.dedupeKey).map((entry) => entry.state), ['sending', 'failed', 'sending', 'sent', 'done']);
+    assert.deepEqual(
+      (await journal()).filter((entry) => entry.key === comment.dedupeKey).map((entry) => entry.state),
+      ['sending', 'failed', 'sending', 'sent', 'done'],
+    );
     assert.equal((await health()).outbox.pending, 0);
   });
 
@@ -187,7 +208,11 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
     assert.equal(comment.state, 'sent');
     assert.equal(comment.attempts, 3);
     const tries = showing(chatRequests(PARTNER), 'Flaky comment');
-    assert.deepEqual(tries.map((request) => request.status), [503, 0, 200], 'refused, unanswered (timed out), accepted');
+    assert.deepEqual(
+      tries.map((request) => request.status),
+      [503, 0, 200],
+      'refused, unanswered (timed out), accepted',
+    );
     assert.ok(tries[1]!.at - tries[0]!.at >= 100, 'backed off after the 503');
     assert.ok(tries[2]!.at - tries[1]!.at >= 400, 'waited for the timeout, then backed off');
     assert.deepEqual(
@@ -215,7 +240,11 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
 
     let current = claim;
     for (let i = 1; i <= 30; i += 1) current = await e2e.app.claims.comment(actorOf(REVIEWER), claim.id, current.version, { text: `Note ${i} of 30` });
-    await eventually(async () => (await outboxOf(claim.id)).filter((alert) => alert.kind === 'new-comment' && alert.state === 'sent').length === 30, '30 comment alerts sent', 60_000);
+    await eventually(
+      async () => (await outboxOf(claim.id)).filter((alert) => alert.kind === 'new-comment' && alert.state === 'sent').length === 30,
+      '30 comment alerts sent',
+      60_000,
+    );
     await e2e.quiet(500);
 
     const posts = chatRequests(PARTNER).filter((request) => request.method === 'POST');
@@ -252,7 +281,10 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
     const response = await e2e.click(REVIEWER, 'approve', { claimId: claim.id, version: claim.version, approveComment: '' }, { replyToId: 'reviewer-card-1' });
     const approvedText = en.t('cards.common.statusWithPhase', { status: en.t('claims.status.Approved'), phase: en.t('claims.consentPhase.window-open') });
     assertShows(invokeCard(response), approvedText);
-    await eventually(() => e2e.updatesOf(PARTNER, 'partner-card').length > 0 && e2e.updatesOf(REVIEWER, 'reviewer-card-2').length > 0, 'the other copies updated');
+    await eventually(
+      () => e2e.updatesOf(PARTNER, 'partner-card').length > 0 && e2e.updatesOf(REVIEWER, 'reviewer-card-2').length > 0,
+      'the other copies updated',
+    );
     await settled(claim.id, 'approved');
     await e2e.quiet(500);
 
@@ -277,10 +309,16 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
     await eventually(() => accepted(e2e.updatesOf(PARTNER, 'partner-card')).length === 1, 'the update landed', 15_000);
     await e2e.quiet(300);
     const tries = e2e.updatesOf(PARTNER, 'partner-card');
-    assert.deepEqual(tries.map((request) => request.status), [503, 429, 200]);
+    assert.deepEqual(
+      tries.map((request) => request.status),
+      [503, 429, 200],
+    );
     assert.ok(tries[2]!.at - tries[1]!.at >= 1000, 'waited out the Retry-After');
     assertShows(cardIn(tries[2]!.body), 'Updated in the end');
-    assert.deepEqual(e2e.logs.filter((line) => line.includes('card of')), []);
+    assert.deepEqual(
+      e2e.logs.filter((line) => line.includes('card of')),
+      [],
+    );
     assert.equal((await health()).cardUpdates.failed, 0, 'retried, not given up');
   });
 
@@ -305,7 +343,12 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
     );
     await e2e.quiet(300);
     const updated = cardIn(e2e.updatesOf(PARTNER, 'action-alert').at(-1)!.body);
-    assertShows(updated, en.t('cards.alert.information-requested.title', { claimId: claim.id }), 'Name the workloads, please.', en.t('cards.alert.now', { status: approvedText }));
+    assertShows(
+      updated,
+      en.t('cards.alert.information-requested.title', { claimId: claim.id }),
+      'Name the workloads, please.',
+      en.t('cards.alert.now', { status: approvedText }),
+    );
     const buttons = ((updated.actions ?? []) as { title?: string }[]).map((action) => action.title);
     assert.deepEqual(buttons, [en.t('cards.action.open')], 'Respond goes once the claim has moved on; Open stays');
     // Resubmitted, then approved: at most one update per status it moved through.

@@ -100,7 +100,10 @@ describe('e2e: dialog fixes of issue 14', function () {
       const journey = await walkCreateClaim(e2e, person, 'customer');
       let replies = await e2e.say(
         person,
-        submit(actionTitled(journey.asked[0], t.t('dialogs.common.continueButton')), { customerDomain: 'fabrikam.onmicrosoft.com', customerTenantId: 'not-a-guid' }),
+        submit(actionTitled(journey.asked[0], t.t('dialogs.common.continueButton')), {
+          customerDomain: 'fabrikam.onmicrosoft.com',
+          customerTenantId: 'not-a-guid',
+        }),
       );
       let form = replies.find((reply) => reply.attachments?.length);
       assert.ok(form, 'the form is asked again');
@@ -117,7 +120,10 @@ describe('e2e: dialog fixes of issue 14', function () {
       for (const value of [CONTACTS.customerName, CONTACTS.customerTitle, 'dana-at-fabrikam', CONTACTS.partnerName, CONTACTS.partnerEmail]) {
         assert.ok(cardJson(form).includes(`"value":"${value}"`), `${value} is kept`);
       }
-      assert.ok(replies.some((reply) => (reply.text ?? '').includes('dana-at-fabrikam')), 'the bad address is named');
+      assert.ok(
+        replies.some((reply) => (reply.text ?? '').includes('dana-at-fabrikam')),
+        'the bad address is named',
+      );
     });
   }
 

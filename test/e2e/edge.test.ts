@@ -96,7 +96,11 @@ describe('e2e: the edge (issue 16)', function () {
     assert.equal(e2e.app.listening, `http://127.0.0.1:${e2e.app.port}`, 'the banner shows the address really bound');
     const activity = { ...e2e.client.activity(REVIEWER, 'message'), text: 'queue' };
     await assert.rejects(
-      fetch(`http://${external}:${e2e.app.port}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) }),
+      fetch(`http://${external}:${e2e.app.port}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(activity),
+      }),
       'refused from another interface',
     );
     await e2e.quiet(50);

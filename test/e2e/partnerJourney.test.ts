@@ -29,7 +29,8 @@ describe('e2e: a partner files a claim by conversation', function () {
   });
 
   /** The claim as the reviewer (who sees every claim) reads it from the store. */
-  const stored = (claimId: string): Promise<Claim> => e2e.app.claims.get({ userId: REVIEWER.aadObjectId, tenantId: REVIEWER.tenantId, roles: ['reviewer'] }, claimId);
+  const stored = (claimId: string): Promise<Claim> =>
+    e2e.app.claims.get({ userId: REVIEWER.aadObjectId, tenantId: REVIEWER.tenantId, roles: ['reviewer'] }, claimId);
 
   /** "my claims" then "claim <id>", checked as the reader sees them; returns the claim card. */
   async function listAndView(person: TeamsUser, t: Translator, claim: Claim): Promise<Record<string, unknown>> {
@@ -130,10 +131,7 @@ describe('e2e: a partner files a claim by conversation', function () {
     await e2e.restart();
 
     // The workloads card shown before the restart still answers its question.
-    let replies: Reply[] = await e2e.say(
-      PARTNER,
-      submit(actionTitled(workloadsCard[0], en.t('dialogs.common.continueButton')), { workloads: 'Teams,Intune' }),
-    );
+    let replies: Reply[] = await e2e.say(PARTNER, submit(actionTitled(workloadsCard[0], en.t('dialogs.common.continueButton')), { workloads: 'Teams,Intune' }));
     assert.equal(replies.length, 1);
     assert.equal(cardTitle(replies[0]), en.t('dialogs.contacts.heading'));
     assert.deepEqual((await stored(journey.claimId)).details.workloads, ['Teams', 'Intune']);
@@ -157,7 +155,10 @@ describe('e2e: a partner files a claim by conversation', function () {
     replies = await e2e.say(PARTNER, 'submit');
     const claim = await stored(journey.claimId);
     assert.equal(claim.status, 'Submitted');
-    assert.equal(textOf(replies[0]), en.t('dialogs.summary.submitted', { claimId: claim.id, due: en.formatInstant(claim.deadlines.reviewStart!, 'Europe/Madrid') }));
+    assert.equal(
+      textOf(replies[0]),
+      en.t('dialogs.summary.submitted', { claimId: claim.id, due: en.formatInstant(claim.deadlines.reviewStart!, 'Europe/Madrid') }),
+    );
     assert.equal(claim.poe.length, 1);
     assert.equal((await claimsOf(e2e, PARTNER)).length, 1, 'the restart created no second draft');
   });
@@ -168,7 +169,10 @@ describe('e2e: a partner files a claim by conversation', function () {
     const journey = await walkCreateClaim(e2e, PARTNER_ES, 'submitted');
     const claim = await stored(journey.claimId);
     assert.equal(claim.status, 'Submitted');
-    assert.equal(textOf(journey.asked[0]), es.t('dialogs.summary.submitted', { claimId: claim.id, due: es.formatInstant(claim.deadlines.reviewStart!, 'Europe/Madrid') }));
+    assert.equal(
+      textOf(journey.asked[0]),
+      es.t('dialogs.summary.submitted', { claimId: claim.id, due: es.formatInstant(claim.deadlines.reviewStart!, 'Europe/Madrid') }),
+    );
 
     // The receipt is in Spanish too: the conversation reference remembers the user's language.
     await e2e.waitForAlert(PARTNER_ES, es.t('cards.alert.submission-receipt.title', { claimId: claim.id }));

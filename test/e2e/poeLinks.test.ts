@@ -56,7 +56,7 @@ describe('e2e: the PoE opens from the claim card for the partner and the reviewe
       }
       const t = translatorFor(person.locale);
       const [reply] = await e2e.say(person, `claim ${claimId}`);
-      assert.ok(JSON.stringify(cardIn(reply)).includes(`[${t.t('cards.action.open')}](`), 'the link is in the reader\'s language');
+      assert.ok(JSON.stringify(cardIn(reply)).includes(`[${t.t('cards.action.open')}](`), "the link is in the reader's language");
     });
   }
 

@@ -57,9 +57,7 @@ describe('e2e: STORE=postgres', function () {
     const other = await startE2E({ env: { STORE: 'postgres', DATABASE_URL: url } });
     try {
       assert.match(texts(await e2e.say(PARTNER, 'new claim')), /Which program is this claim for\?/);
-      const next = texts(
-        await other.say(PARTNER, { value: { choice: 'OSU-M365', form: 'create-claim', step: 'program', action: 'choose' } }),
-      );
+      const next = texts(await other.say(PARTNER, { value: { choice: 'OSU-M365', form: 'create-claim', step: 'program', action: 'choose' } }));
       assert.doesNotMatch(next, /Which program is this claim for\?/);
       assert.match(next, /Which PartnerID is this claim for\?/, 'the second instance asked the next question of the same dialog');
     } finally {

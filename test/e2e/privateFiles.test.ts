@@ -21,7 +21,10 @@ async function modesUnder(root: string): Promise<Array<{ path: string; mode: num
 
 function assertPrivate(entries: Array<{ path: string; mode: number; folder: boolean }>): void {
   const open = entries.filter((entry) => entry.mode !== (entry.folder ? 0o700 : 0o600));
-  assert.deepEqual(open.map((entry) => `${entry.path} ${entry.mode.toString(8)}`), []);
+  assert.deepEqual(
+    open.map((entry) => `${entry.path} ${entry.mode.toString(8)}`),
+    [],
+  );
 }
 
 describe('e2e: DATA_DIR is private to the bot (issue 16)', function () {
@@ -35,9 +38,15 @@ describe('e2e: DATA_DIR is private to the bot (issue 16)', function () {
     await e2e.quiet();
     const entries = await modesUnder(e2e.dataDir);
     for (const expected of ['/claims', '/poe', '/roster.jsonl', '/consent']) {
-      assert.ok(entries.some((entry) => entry.path.startsWith(expected)), `${expected} was written`);
+      assert.ok(
+        entries.some((entry) => entry.path.startsWith(expected)),
+        `${expected} was written`,
+      );
     }
-    assert.ok(entries.some((entry) => entry.path.startsWith('/poe/') && !entry.folder), 'a PoE file was stored');
+    assert.ok(
+      entries.some((entry) => entry.path.startsWith('/poe/') && !entry.folder),
+      'a PoE file was stored',
+    );
     assertPrivate(entries);
   });
 

@@ -70,7 +70,11 @@ describe('e2e: the server', function () {
       assert.equal(signedByNobody.text, JSON.stringify({ error: 'unauthorized' }), 'no internal message in the answer');
       const invoke = await post(
         e2e,
-        JSON.stringify({ ...e2e.client.activity(PARTNER, 'invoke'), name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: 'approve', data: {} } } }),
+        JSON.stringify({
+          ...e2e.client.activity(PARTNER, 'invoke'),
+          name: 'adaptiveCard/action',
+          value: { action: { type: 'Action.Execute', verb: 'approve', data: {} } },
+        }),
       );
       assert.equal(invoke.status, 401);
     } finally {
@@ -84,7 +88,10 @@ describe('e2e: the server', function () {
     await e2e.quiet(100);
     assert.equal(e2e.connector.requests.length, 0, 'the bot answered nobody');
     assert.equal(await e2e.app.repository.count(), 0, 'and changed nothing');
-    assert.deepEqual(e2e.logs.filter((line) => line.startsWith('turn failed')), []);
+    assert.deepEqual(
+      e2e.logs.filter((line) => line.startsWith('turn failed')),
+      [],
+    );
   });
 
   it('in local mode (no app id) the same request is accepted and answered', async () => {
@@ -104,7 +111,10 @@ describe('e2e: the server', function () {
     assert.equal(figures.scheduler.running, true);
     assert.ok(figures.scheduler.lastTickAt, 'the start-up catch-up tick ran');
     assert.equal(figures.scheduler.lastFired, 0);
-    assert.deepEqual({ pending: figures.outbox.pending, deadLetters: figures.outbox.deadLetters, sentTotal: figures.outbox.sentTotal }, { pending: 0, deadLetters: 0, sentTotal: 0 });
+    assert.deepEqual(
+      { pending: figures.outbox.pending, deadLetters: figures.outbox.deadLetters, sentTotal: figures.outbox.sentTotal },
+      { pending: 0, deadLetters: 0, sentTotal: 0 },
+    );
 
     // A submitted claim: the partner's receipt goes out; the reviewers' alert waits (no reviewer
     // has talked to the bot yet), and the operator sees both.
@@ -112,13 +122,17 @@ describe('e2e: the server', function () {
     await e2e.waitForAlert(PARTNER, en.t('cards.alert.submission-receipt.title', { claimId: journey.claimId }));
     // The figures are those of the worker's latest drain (it polls every DELIVERY_POLL_SECONDS).
     const current = e2e;
-    await eventually(async () => {
-      figures = await health(current);
-      return figures.outbox.sentTotal === 1 && figures.outbox.pending === 1;
-    }, 'the outbox figures show one sent and one waiting', 5000).catch(() => assert.fail(`outbox figures: ${JSON.stringify(figures.outbox)}`));
+    await eventually(
+      async () => {
+        figures = await health(current);
+        return figures.outbox.sentTotal === 1 && figures.outbox.pending === 1;
+      },
+      'the outbox figures show one sent and one waiting',
+      5000,
+    ).catch(() => assert.fail(`outbox figures: ${JSON.stringify(figures.outbox)}`));
     assert.equal(figures.claims, 1);
     assert.equal(figures.outbox.sentTotal, 1);
-    assert.equal(figures.outbox.pending, 1, 'the reviewers\' alert is waiting for a reviewer to be reachable');
+    assert.equal(figures.outbox.pending, 1, "the reviewers' alert is waiting for a reviewer to be reachable");
     assert.equal(figures.outbox.deadLetters, 0);
   });
 

@@ -8,16 +8,7 @@ import type { BrowserContext, ConsoleMessage, Locator } from 'playwright-core';
 import { launchChromium, requireChromium } from '../support/chromium.js';
 import { loadConfig } from '../../bot/config.js';
 import { translatorFor, type Translator } from '../../cards/i18n/i18n.js';
-import {
-  DEMO_CUSTOMER,
-  DEMO_ORGANISATION,
-  DEMO_PEOPLE,
-  DEMO_ROLES,
-  poeActivity,
-  startDemo,
-  type DemoRole,
-  type RunningDemo,
-} from '../../scripts/start.js';
+import { DEMO_CUSTOMER, DEMO_ORGANISATION, DEMO_PEOPLE, DEMO_ROLES, poeActivity, startDemo, type DemoRole, type RunningDemo } from '../../scripts/start.js';
 import { startLocaleProxy, type LocaleProxy } from './localeProxy.js';
 import { inputsLabelled, PlaygroundTab, STEP_TIMEOUT_MS } from './playgroundTab.js';
 
@@ -129,7 +120,10 @@ async function stopRun(run: Run | undefined): Promise<void> {
 
 /** Waits until the card's status line (e.g. "Approved: customer consent window open") shows `status`. */
 async function waitForStatus(card: Locator, status: string, timeout = STEP_TIMEOUT_MS): Promise<void> {
-  await card.getByText(new RegExp(`^${status.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`)).first().waitFor({ state: 'visible', timeout });
+  await card
+    .getByText(new RegExp(`^${status.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`))
+    .first()
+    .waitFor({ state: 'visible', timeout });
 }
 
 /** The journey, in the language `locale` (the bot's replies and the words typed are in it). */
@@ -238,7 +232,9 @@ async function journey(run: Run, t: Translator, locale: 'en-US' | 'es-ES'): Prom
   const popup = run.context.waitForEvent('page', { timeout: STEP_TIMEOUT_MS }).catch(() => undefined);
   await reviewCard.getByRole('link', { name: t.t('cards.action.open'), exact: true }).click({ timeout: STEP_TIMEOUT_MS });
   const poeUrl = await Promise.race([
-    reviewer.page.waitForFunction('window.openedUrls.length > 0', undefined, { timeout: STEP_TIMEOUT_MS }).then(async () => (await reviewer.page.evaluate<string[]>('window.openedUrls'))[0]),
+    reviewer.page
+      .waitForFunction('window.openedUrls.length > 0', undefined, { timeout: STEP_TIMEOUT_MS })
+      .then(async () => (await reviewer.page.evaluate<string[]>('window.openedUrls'))[0]),
     popup.then((page) => page?.url()),
   ]);
   assert.match(new URL(poeUrl!).pathname, /^\/poe\/p1\./, `the PoE link points to the bot: ${poeUrl}`);

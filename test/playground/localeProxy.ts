@@ -61,13 +61,10 @@ export async function startLocaleProxy(target: string, locale: string): Promise<
         payload = Buffer.from(JSON.stringify(parsed.body), 'utf8');
       }
       const headers = { ...incoming.headers, host: targetUrl.host, 'content-length': String(payload.length) };
-      const forward = request(
-        { hostname: targetUrl.hostname, port: targetUrl.port, path: incoming.url, method: incoming.method, headers },
-        (answer) => {
-          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(outgoing);
-        },
-      );
+      const forward = request({ hostname: targetUrl.hostname, port: targetUrl.port, path: incoming.url, method: incoming.method, headers }, (answer) => {
+        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(outgoing);
+      });
       forward.on('error', (error) => {
         if (!outgoing.headersSent) outgoing.writeHead(502, { 'content-type': 'text/plain' });
         outgoing.end(`proxy: ${error.message}`);

@@ -3,16 +3,7 @@ import sinon from 'sinon';
 import { TickScheduler } from '../../bot/proactive/scheduler.js';
 import { proactiveHealth } from '../../bot/proactive/health.js';
 import { ProactiveConnector } from '../support/proactiveConnector.js';
-import {
-  CUSTOMER_TENANT,
-  PARTNER_TENANT,
-  REVIEW_TENANT,
-  claimAt,
-  createHarness,
-  m365Details,
-  partner,
-  type Harness,
-} from '../support/serviceHarness.js';
+import { CUSTOMER_TENANT, PARTNER_TENANT, REVIEW_TENANT, claimAt, createHarness, m365Details, partner, type Harness } from '../support/serviceHarness.js';
 import { deliverAll, deliveredKeys, meet, openWorker, type Worker } from './proactiveFixtures.js';
 
 // SPEC section 3 timers end to end: the scheduler ticks the real claim service on a fake clock,
@@ -69,7 +60,7 @@ describe('proactive: deadlines reach people once', () => {
     const near = connector.delivered('deadline-near:partner');
     assert.equal(near.length, 1);
     assert.equal(near[0]!.conversationId, 'a:partner');
-    assert.match(JSON.stringify(near[0]!.body), /\(es, partner\)/, 'rendered in the partner\'s language');
+    assert.match(JSON.stringify(near[0]!.body), /\(es, partner\)/, "rendered in the partner's language");
 
     await minutePasses(respondBy);
     assert.equal((await harness.service.get(partner(), claim.id)).rejection?.reason, 'no-partner-response');
@@ -79,7 +70,10 @@ describe('proactive: deadlines reach people once', () => {
 
     // Further minutes change nothing: every alert arrived exactly once.
     await minutePasses(respondBy + 3 * DAY);
-    assert.ok([...deliveredKeys(connector).values()].every((count) => count === 1), JSON.stringify([...deliveredKeys(connector)]));
+    assert.ok(
+      [...deliveredKeys(connector).values()].every((count) => count === 1),
+      JSON.stringify([...deliveredKeys(connector)]),
+    );
     assert.deepEqual(await harness.service.pendingAlerts(), []);
   });
 

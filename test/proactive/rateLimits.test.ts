@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
 import { ProactiveConnector, type RecordedRequest } from '../support/proactiveConnector.js';
-import {
-  PARTNER_TENANT,
-  claimAt,
-  createHarness,
-  m365Details,
-  partner,
-  reviewer,
-  type Harness,
-} from '../support/serviceHarness.js';
+import { PARTNER_TENANT, claimAt, createHarness, m365Details, partner, reviewer, type Harness } from '../support/serviceHarness.js';
 import { deliverAll, deliveredKeys, meet, openWorker, VirtualTime, type Worker } from './proactiveFixtures.js';
 
 // A burst of 500 alerts to one conversation. At 60 per 30 s that is over four minutes of real
@@ -45,7 +37,12 @@ describe('proactive: per-conversation rate limits', function () {
     connector = await ProactiveConnector.start({ now: () => time.millis() });
     worker = await openWorker(harness, { clock: time });
     await meet(worker.references, connector, { tenantId: PARTNER_TENANT, userId: partner().userId, conversationId: 'a:partner' });
-    await meet(worker.references, connector, { tenantId: '55555555-5555-4555-8555-555555555555', userId: 'reviewer-1', conversationId: 'a:reviewer', roles: ['reviewer'] });
+    await meet(worker.references, connector, {
+      tenantId: '55555555-5555-4555-8555-555555555555',
+      userId: 'reviewer-1',
+      conversationId: 'a:reviewer',
+      roles: ['reviewer'],
+    });
   });
 
   after(async () => {
@@ -58,7 +55,11 @@ describe('proactive: per-conversation rate limits', function () {
     // Five claims in review, 100 reviewer comments each: 500 "new comment" alerts to the partner.
     const claims = await Promise.all(
       [0, 1, 2, 3, 4].map((index) =>
-        claimAt(harness, 'InReview', m365Details({ customerDomain: `customer${index}.onmicrosoft.com`, customerTenantId: `3333333${index}-3333-4333-8333-333333333333` })),
+        claimAt(
+          harness,
+          'InReview',
+          m365Details({ customerDomain: `customer${index}.onmicrosoft.com`, customerTenantId: `3333333${index}-3333-4333-8333-333333333333` }),
+        ),
       ),
     );
     await Promise.all(
@@ -75,7 +76,10 @@ describe('proactive: per-conversation rate limits', function () {
     const toPartner = connector.posts('a:partner');
     const comments = connector.delivered(':new-comment:partner');
     assert.equal(comments.length, 500, 'all 500 arrived');
-    assert.ok([...deliveredKeys(connector).values()].every((count) => count === 1), 'each exactly once');
+    assert.ok(
+      [...deliveredKeys(connector).values()].every((count) => count === 1),
+      'each exactly once',
+    );
     for (const { limit, windowMs } of TEAMS_LIMITS) {
       assert.ok(worstWindow(toPartner, windowMs) <= limit, `${worstWindow(toPartner, windowMs)} requests within ${windowMs} ms (limit ${limit})`);
     }

@@ -81,7 +81,10 @@ describe('proactive: restarts and crashes', () => {
     const second = await worker();
     await deliverAll(second, harness);
     const keys = deliveredKeys(connector);
-    assert.ok([...keys.values()].every((count) => count === 1), JSON.stringify([...keys]));
+    assert.ok(
+      [...keys.values()].every((count) => count === 1),
+      JSON.stringify([...keys]),
+    );
     assert.equal(connector.delivered(':submission-receipt:partner').length, 1);
     assert.equal(connector.delivered(':claim-submitted:reviewers').length, 1);
     assert.deepEqual(await harness.service.pendingAlerts(), []);

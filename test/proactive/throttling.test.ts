@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict';
 import { ProactiveConnector } from '../support/proactiveConnector.js';
-import {
-  PARTNER_TENANT,
-  REVIEW_TENANT,
-  claimAt,
-  createHarness,
-  partner,
-  type Harness,
-} from '../support/serviceHarness.js';
+import { PARTNER_TENANT, REVIEW_TENANT, claimAt, createHarness, partner, type Harness } from '../support/serviceHarness.js';
 import { deliverAll, meet, openWorker, personalActivity, testSettings, type Worker } from './proactiveFixtures.js';
 
 // Teams throttling and refusals, against the stand-in connector through a real CloudAdapter.
@@ -39,7 +32,11 @@ describe('proactive: throttling, refusals, uninstall', () => {
     await deliverAll(worker, harness);
 
     const toPartner = connector.posts('a:partner');
-    assert.deepEqual(toPartner.map((request) => request.status), [429, 503, 200], 'one HTTP request per attempt: the SDK does not retry on its own');
+    assert.deepEqual(
+      toPartner.map((request) => request.status),
+      [429, 503, 200],
+      'one HTTP request per attempt: the SDK does not retry on its own',
+    );
     assert.ok(toPartner[1]!.at - toPartner[0]!.at >= 1000, `retried ${toPartner[1]!.at - toPartner[0]!.at} ms after the 429`);
     assert.equal(connector.delivered(':submission-receipt:partner').length, 1);
     const receipt = (await harness.repository.get(claim.id))!.outbox.find((alert) => alert.kind === 'submission-receipt')!;
@@ -96,7 +93,10 @@ describe('proactive: throttling, refusals, uninstall', () => {
     await worker.references.recordActivity({ ...personalActivity(connector, partnerChat), type: 'installationUpdate', action: 'add' }, partner());
     await deliverAll(worker, harness);
     assert.equal(connector.delivered(':submission-receipt:partner').length, 1);
-    assert.equal((await harness.repository.get(claim.id))!.outbox.every((alert) => alert.state === 'sent'), true);
+    assert.equal(
+      (await harness.repository.get(claim.id))!.outbox.every((alert) => alert.state === 'sent'),
+      true,
+    );
   });
 
   it('an alert waiting for someone is not re-read on every pass, only when someone becomes reachable', async () => {

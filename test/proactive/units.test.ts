@@ -60,10 +60,22 @@ describe('proactive: parts', () => {
     });
 
     it('backs off exponentially with jitter, capped', () => {
-      assert.equal(backoffMs(1, 100, 10_000, () => 1), 100);
-      assert.equal(backoffMs(4, 100, 10_000, () => 1), 800);
-      assert.equal(backoffMs(4, 100, 10_000, () => 0), 400);
-      assert.equal(backoffMs(30, 100, 10_000, () => 1), 10_000);
+      assert.equal(
+        backoffMs(1, 100, 10_000, () => 1),
+        100,
+      );
+      assert.equal(
+        backoffMs(4, 100, 10_000, () => 1),
+        800,
+      );
+      assert.equal(
+        backoffMs(4, 100, 10_000, () => 0),
+        400,
+      );
+      assert.equal(
+        backoffMs(30, 100, 10_000, () => 1),
+        10_000,
+      );
     });
   });
 

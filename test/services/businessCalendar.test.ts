@@ -3,10 +3,8 @@ import { BusinessCalendar, isValidTimeZone } from '../../services/businessCalend
 
 // All expectations are exact instants: the rule is about elapsed time, so a wrong hour is a bug.
 const at = (iso: string): Date => new Date(iso);
-const addIso = (cal: BusinessCalendar, from: string, days: number): string =>
-  cal.addBusinessDays(at(from), days).toISOString();
-const subIso = (cal: BusinessCalendar, deadline: string, days: number): string =>
-  cal.subtractBusinessDays(at(deadline), days).toISOString();
+const addIso = (cal: BusinessCalendar, from: string, days: number): string => cal.addBusinessDays(at(from), days).toISOString();
+const subIso = (cal: BusinessCalendar, deadline: string, days: number): string => cal.subtractBusinessDays(at(deadline), days).toISOString();
 
 describe('BusinessCalendar', () => {
   const utc = new BusinessCalendar('UTC');
@@ -180,8 +178,18 @@ describe('BusinessCalendar', () => {
       const to = Date.UTC(2027, 0, 1);
       // Swedish public holidays 2026 that fall on weekdays, plus two that fall on weekends.
       const swedishHolidays = [
-        '2026-01-01', '2026-01-06', '2026-04-03', '2026-04-06', '2026-05-01', '2026-05-14',
-        '2026-06-06', '2026-06-19', '2026-10-31', '2026-12-24', '2026-12-25', '2026-12-31',
+        '2026-01-01',
+        '2026-01-06',
+        '2026-04-03',
+        '2026-04-06',
+        '2026-05-01',
+        '2026-05-14',
+        '2026-06-06',
+        '2026-06-19',
+        '2026-10-31',
+        '2026-12-24',
+        '2026-12-25',
+        '2026-12-31',
       ];
       const cases: Array<[string, BusinessCalendar, number]> = [
         ['UTC', new BusinessCalendar('UTC', ['2026-05-01', '2026-12-25']), 1],

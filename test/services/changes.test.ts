@@ -37,7 +37,10 @@ describe('claim change notifications', () => {
     await harness.service.tick(new Date('2026-11-27T09:00:00.000Z'));
     assert.equal(heard.length, 0);
     await harness.service.tick(new Date(claim.deadlines.partnerResponse!));
-    assert.deepEqual(heard.map((change) => [change.id, change.status]), [[claim.id, 'Rejected']]);
+    assert.deepEqual(
+      heard.map((change) => [change.id, change.status]),
+      [[claim.id, 'Rejected']],
+    );
 
     const draft = await harness.service.create(partner(), {});
     heard = [];

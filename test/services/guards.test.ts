@@ -58,11 +58,7 @@ async function fixture(
   return { harness, document: await load(harness, claim.id) };
 }
 
-async function rejectsWith(
-  promise: Promise<unknown>,
-  code: ErrorCode,
-  check?: (error: DomainError) => void,
-): Promise<void> {
+async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, check?: (error: DomainError) => void): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {
     assert.ok(error instanceof DomainError, `expected a DomainError ${code}, got ${String(error)}`);
     assert.equal(error.code, code);
@@ -83,8 +79,7 @@ const hasIssue = (field: string, problem: FieldIssue['problem']) => (error: Doma
     `issues ${JSON.stringify(issuesOf(error))} include ${field}: ${problem}`,
   );
 
-const onlyIssue = (field: string, problem: FieldIssue['problem']) => (error: DomainError) =>
-  assert.deepEqual(issuesOf(error), [{ field, problem }]);
+const onlyIssue = (field: string, problem: FieldIssue['problem']) => (error: DomainError) => assert.deepEqual(issuesOf(error), [{ field, problem }]);
 
 async function assertUnchanged(harness: Harness, before: ClaimDocument): Promise<void> {
   const after = await load(harness, before.claim.id);
@@ -101,11 +96,7 @@ function without(details: Partial<ClaimDetails>, field: keyof ClaimDetails): Par
 }
 
 /** A draft with PoE (or without), ready to submit. */
-async function draft(
-  harness: Harness,
-  details: Partial<ClaimDetails>,
-  options: { by?: Actor; poe?: boolean } = {},
-): Promise<ClaimDocument> {
+async function draft(harness: Harness, details: Partial<ClaimDetails>, options: { by?: Actor; poe?: boolean } = {}): Promise<ClaimDocument> {
   const by = options.by ?? partner();
   let claim = await harness.service.create(by, details);
   if (options.poe !== false) claim = await harness.service.addPoe(by, claim.id, claim.version, poeFile());
@@ -130,7 +121,11 @@ describe('lifecycle guards', function () {
       { label: 'no customer tenant', details: without(m365Details(), 'customerTenantId'), field: 'customerTenantId' },
       { label: 'no workloads', details: m365Details({ workloads: [] }), field: 'workloads' },
       { label: 'BizApps without subscriptionId', details: without(bizAppsDetails(), 'subscriptionId'), field: 'subscriptionId' },
-      { label: 'OSA without subscriptionId', details: without(bizAppsDetails({ program: 'OSA', activity: 'Presales' }), 'subscriptionId'), field: 'subscriptionId' },
+      {
+        label: 'OSA without subscriptionId',
+        details: without(bizAppsDetails({ program: 'OSA', activity: 'Presales' }), 'subscriptionId'),
+        field: 'subscriptionId',
+      },
       {
         label: 'a Dynamics 365 workload without technical contact',
         details: without(bizAppsDetails(), 'technicalContact'),
@@ -141,11 +136,7 @@ describe('lifecycle guards', function () {
       it(`${label} -> incomplete naming ${field}, nothing changes`, async () => {
         const harness = await newHarness();
         const before = await draft(harness, details);
-        await rejectsWith(
-          harness.service.submit(partner(), before.claim.id, before.claim.version),
-          'incomplete',
-          onlyIssue(field, 'required'),
-        );
+        await rejectsWith(harness.service.submit(partner(), before.claim.id, before.claim.version), 'incomplete', onlyIssue(field, 'required'));
         await assertUnchanged(harness, before);
       });
     }
@@ -161,11 +152,7 @@ describe('lifecycle guards', function () {
       const { harness, document } = await fixture('PartnerActionRequired');
       await harness.service.update(partner(), document.claim.id, document.claim.version, { workloads: [] });
       const before = await load(harness, document.claim.id);
-      await rejectsWith(
-        harness.service.resubmit(partner(), before.claim.id, before.claim.version),
-        'incomplete',
-        onlyIssue('workloads', 'required'),
-      );
+      await rejectsWith(harness.service.resubmit(partner(), before.claim.id, before.claim.version), 'incomplete', onlyIssue('workloads', 'required'));
       await assertUnchanged(harness, before);
     });
   });
@@ -219,10 +206,8 @@ describe('lifecycle guards', function () {
       const first = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Teams'] }));
       const second = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Viva'] }));
       const before = await load(harness, second.id);
-      await rejectsWith(
-        harness.service.update(partner(), second.id, second.version, { workloads: ['Viva', 'Teams'] }),
-        'duplicate-claim',
-        (error) => assert.equal(error.params.existingClaimId, first.id),
+      await rejectsWith(harness.service.update(partner(), second.id, second.version, { workloads: ['Viva', 'Teams'] }), 'duplicate-claim', (error) =>
+        assert.equal(error.params.existingClaimId, first.id),
       );
       await assertUnchanged(harness, before);
     });
@@ -230,12 +215,7 @@ describe('lifecycle guards', function () {
     it('a claim of ANOTHER organisation on the same key is accepted and flagged as competing', async () => {
       const harness = await newHarness();
       const first = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Teams'] }));
-      const second = await claimAt(
-        harness,
-        'Submitted',
-        m365Details({ workloads: ['Teams', 'Viva'], partnerId: OTHER_PARTNER_ID }),
-        otherPartner(),
-      );
+      const second = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Teams', 'Viva'], partnerId: OTHER_PARTNER_ID }), otherPartner());
       assert.equal(second.status, 'Submitted');
 
       const { outbox } = await load(harness, second.id);
@@ -271,7 +251,10 @@ describe('lifecycle guards', function () {
       const { outbox } = await load(harness, only.id);
       assert.equal(outbox.find((alert) => alert.kind === 'claim-submitted')?.data.competingWith, undefined);
       const queue = await harness.service.reviewQueue(reviewer());
-      assert.deepEqual(queue.map((item) => item.competingWith), [[]]);
+      assert.deepEqual(
+        queue.map((item) => item.competingWith),
+        [[]],
+      );
     });
   });
 
@@ -312,11 +295,7 @@ describe('lifecycle guards', function () {
       for (const { field, value } of locked) {
         it(`of ${field} in ${stage} -> validation not-editable, nothing changes`, async () => {
           const { harness, document: before } = await fixture(stage);
-          await rejectsWith(
-            harness.service.update(partner(), before.claim.id, before.claim.version, value),
-            'validation',
-            onlyIssue(field, 'not-editable'),
-          );
+          await rejectsWith(harness.service.update(partner(), before.claim.id, before.claim.version, value), 'validation', onlyIssue(field, 'not-editable'));
           await assertUnchanged(harness, before);
         });
       }
@@ -370,11 +349,7 @@ describe('lifecycle guards', function () {
 
       it(`create with ${label} -> validation ${field}: ${problem}, nothing is stored`, async () => {
         const harness = await newHarness();
-        await rejectsWith(
-          harness.service.create(partner(), { ...m365Details(), ...input } as CreateInput),
-          'validation',
-          onlyIssue(field, problem),
-        );
+        await rejectsWith(harness.service.create(partner(), { ...m365Details(), ...input } as CreateInput), 'validation', onlyIssue(field, problem));
         assert.equal(await harness.repository.count(), 0);
         assert.deepEqual(await harness.repository.idsForOrganisation(partner().tenantId), []);
       });
@@ -394,7 +369,10 @@ describe('lifecycle guards', function () {
       it(`PoE: ${label} -> validation ${problem}, nothing changes`, async () => {
         const { harness, document: before } = await fixture('Draft');
         await rejectsWith(harness.service.addPoe(partner(), before.claim.id, before.claim.version, file), 'validation', (error) =>
-          assert.ok(issuesOf(error).some((issue) => issue.problem === problem), JSON.stringify(issuesOf(error))),
+          assert.ok(
+            issuesOf(error).some((issue) => issue.problem === problem),
+            JSON.stringify(issuesOf(error)),
+          ),
         );
         await assertUnchanged(harness, before);
       });
@@ -455,10 +433,7 @@ describe('lifecycle guards', function () {
       const { harness, document } = await fixture('Disputed');
       await harness.service.decideDispute(reviewer(), document.claim.id, document.claim.version, { outcome: 'uphold' });
       const before = await load(harness, document.claim.id);
-      await rejectsWith(
-        harness.service.dispute(partner(), before.claim.id, before.claim.version, { justification: 'Once more.' }),
-        'dispute-used',
-      );
+      await rejectsWith(harness.service.dispute(partner(), before.claim.id, before.claim.version, { justification: 'Once more.' }), 'dispute-used');
       await assertUnchanged(harness, before);
     });
 
@@ -467,10 +442,7 @@ describe('lifecycle guards', function () {
       const approved = await harness.service.decideDispute(reviewer(), document.claim.id, document.claim.version, { outcome: 'overturn' });
       await harness.service.disassociate(partner(), approved.id, approved.version, { reason: 'Customer left.' });
       const before = await load(harness, document.claim.id);
-      await rejectsWith(
-        harness.service.dispute(partner(), before.claim.id, before.claim.version, { justification: 'Once more.' }),
-        'dispute-used',
-      );
+      await rejectsWith(harness.service.dispute(partner(), before.claim.id, before.claim.version, { justification: 'Once more.' }), 'dispute-used');
       await assertUnchanged(harness, before);
     });
 
@@ -479,10 +451,7 @@ describe('lifecycle guards', function () {
       await harness.service.withdraw(partner('billing-admin'), document.claim.id, document.claim.version);
       const before = await load(harness, document.claim.id);
       assert.deepEqual(before.claim.rejection?.final, true);
-      await rejectsWith(
-        harness.service.dispute(partner(), before.claim.id, before.claim.version, { justification: 'Changed my mind.' }),
-        'invalid-transition',
-      );
+      await rejectsWith(harness.service.dispute(partner(), before.claim.id, before.claim.version, { justification: 'Changed my mind.' }), 'invalid-transition');
       await assertUnchanged(harness, before);
     });
 
@@ -490,10 +459,7 @@ describe('lifecycle guards', function () {
       const { harness, document } = await fixture('Approved');
       await harness.service.optOut(customer(), document.claim.id, document.claim.version);
       const before = await load(harness, document.claim.id);
-      await rejectsWith(
-        harness.service.dispute(partner(), before.claim.id, before.claim.version, { justification: 'They did agree.' }),
-        'invalid-transition',
-      );
+      await rejectsWith(harness.service.dispute(partner(), before.claim.id, before.claim.version, { justification: 'They did agree.' }), 'invalid-transition');
       await assertUnchanged(harness, before);
     });
 
@@ -569,8 +535,7 @@ describe('lifecycle guards', function () {
       {
         action: 'requestInformation',
         stage: 'InReview',
-        run: (h, id, v) =>
-          h.service.requestInformation(ownOrganisationReviewer(), id, v, { reasons: ['missing-products'], comment: 'Products?' }),
+        run: (h, id, v) => h.service.requestInformation(ownOrganisationReviewer(), id, v, { reasons: ['missing-products'], comment: 'Products?' }),
       },
       { action: 'approve', stage: 'InReview', run: (h, id, v) => h.service.approve(ownOrganisationReviewer(), id, v) },
       {
@@ -610,19 +575,13 @@ describe('lifecycle guards', function () {
   describe('disassociate', () => {
     it('under the default policy -> invalid-transition, nothing changes', async () => {
       const { harness, document: before } = await fixture('Approved');
-      await rejectsWith(
-        harness.service.disassociate(partner(), before.claim.id, before.claim.version, { reason: 'Customer left.' }),
-        'invalid-transition',
-      );
+      await rejectsWith(harness.service.disassociate(partner(), before.claim.id, before.claim.version, { reason: 'Customer left.' }), 'invalid-transition');
       await assertUnchanged(harness, before);
     });
 
     it('under the default policy, once associated -> invalid-transition', async () => {
       const { harness, document: before } = await fixture('Associated');
-      await rejectsWith(
-        harness.service.disassociate(partner(), before.claim.id, before.claim.version, { reason: 'Customer left.' }),
-        'invalid-transition',
-      );
+      await rejectsWith(harness.service.disassociate(partner(), before.claim.id, before.claim.version, { reason: 'Customer left.' }), 'invalid-transition');
       await assertUnchanged(harness, before);
     });
 
@@ -633,10 +592,7 @@ describe('lifecycle guards', function () {
       });
       assert.equal(ended.status, 'Rejected');
       assert.equal(ended.consentPhase, undefined);
-      assert.deepEqual(
-        { reason: ended.rejection?.reason, final: ended.rejection?.final },
-        { reason: 'partner-disassociated', final: true },
-      );
+      assert.deepEqual({ reason: ended.rejection?.reason, final: ended.rejection?.final }, { reason: 'partner-disassociated', final: true });
       const after = await load(harness, ended.id);
       await rejectsWith(harness.service.dispute(partner(), ended.id, ended.version, { justification: 'Undo.' }), 'invalid-transition');
       await assertUnchanged(harness, after);
@@ -660,10 +616,7 @@ describe('lifecycle guards', function () {
         outcome: 'uphold',
       });
       assert.equal(upheld.status, 'Rejected');
-      assert.deepEqual(
-        { reason: upheld.rejection?.reason, final: upheld.rejection?.final },
-        { reason: 'insufficient-poe', final: true },
-      );
+      assert.deepEqual({ reason: upheld.rejection?.reason, final: upheld.rejection?.final }, { reason: 'insufficient-poe', final: true });
       assert.deepEqual(upheld.deadlines, {}, 'no dispute window after a final rejection');
       assert.deepEqual(await harness.service.reviewQueue(reviewer()), []);
       // No longer active: the same organisation may claim the same key again.

@@ -1,13 +1,5 @@
 import assert from 'node:assert/strict';
-import {
-  claimAt,
-  createHarness,
-  customer,
-  partner,
-  poeFile,
-  reviewer,
-  type Harness,
-} from '../support/serviceHarness.js';
+import { claimAt, createHarness, customer, partner, poeFile, reviewer, type Harness } from '../support/serviceHarness.js';
 
 // History is the claim's record: who, in which role, when, what, which fields changed; only appended.
 
@@ -64,17 +56,27 @@ describe('history', () => {
     const times = history.map((entry) => Date.parse(entry.at));
     for (let index = 1; index < times.length; index += 1) assert.equal(times[index]! - times[index - 1]!, 60_000);
 
+    assert.deepEqual(history[1]!.changes.map((change) => change.field).sort(), [
+      'customerContact',
+      'customerDomain',
+      'customerTenantId',
+      'partnerContact',
+      'partnerId',
+      'workloads',
+    ]);
     assert.deepEqual(
-      history[1]!.changes.map((change) => change.field).sort(),
-      ['customerContact', 'customerDomain', 'customerTenantId', 'partnerContact', 'partnerId', 'workloads'],
+      history[1]!.changes.find((change) => change.field === 'workloads'),
+      {
+        field: 'workloads',
+        to: ['Teams'],
+      },
     );
-    assert.deepEqual(history[1]!.changes.find((change) => change.field === 'workloads'), {
-      field: 'workloads',
-      to: ['Teams'],
-    });
     assert.deepEqual(history[3]!.changes, [{ field: 'status', from: 'Draft', to: 'Submitted' }]);
     assert.equal(history[4]!.comment, 'Looking at it today.');
-    assert.deepEqual(history[7]!.changes.map((change) => change.field), ['status', 'rejection']);
+    assert.deepEqual(
+      history[7]!.changes.map((change) => change.field),
+      ['status', 'rejection'],
+    );
 
     // Append-only: every earlier history is a prefix of every later one, entry for entry.
     for (const snapshot of snapshots) assert.deepEqual(history.slice(0, snapshot.length), snapshot);

@@ -3,15 +3,7 @@ import { PARTNER_ROLES, type ActingRole, type Actor, type Role } from '../../ser
 import type { ClaimService } from '../../services/claimService.js';
 import { DomainError, type ErrorCode } from '../../services/errors.js';
 import { TRANSITIONS, type Action, type AlertEffect, type Party, type TransitionRow } from '../../services/lifecycle.js';
-import type {
-  AlertAudience,
-  Claim,
-  ClaimDocument,
-  ConsentPhase,
-  DeadlineName,
-  RejectionReason,
-  Status,
-} from '../../services/model.js';
+import type { AlertAudience, Claim, ClaimDocument, ConsentPhase, DeadlineName, RejectionReason, Status } from '../../services/model.js';
 import { createPolicy, type PolicyName } from '../../services/policy.js';
 import {
   OTHER_CUSTOMER_TENANT,
@@ -106,11 +98,7 @@ const SCENARIOS: readonly Scenario[] = [
     parties: ['partner'],
     roles: EDITORS,
     startTimers: ['reviewStart'],
-    alerts: [
-      { kind: 'claim-submitted', to: 'reviewers' },
-      RECEIPT,
-      { kind: 'consent-notice', to: 'customer', consentNoticeAt: 'submission' },
-    ],
+    alerts: [{ kind: 'claim-submitted', to: 'reviewers' }, RECEIPT, { kind: 'consent-notice', to: 'customer', consentNoticeAt: 'submission' }],
     run: (service, actor, id, version) => service.submit(actor, id, version),
     effect: (before, after) => {
       assert.equal(before.submittedAt, undefined);
@@ -207,8 +195,7 @@ const SCENARIOS: readonly Scenario[] = [
     rejection: { reason: REJECT_REASON, final: false, fixed: false },
     startTimers: ['disputeWindow'],
     alerts: [{ kind: 'rejected', to: 'partner' }],
-    run: (service, actor, id, version) =>
-      service.reject(actor, id, version, { reason: REJECT_REASON, comment: 'No products are named.' }),
+    run: (service, actor, id, version) => service.reject(actor, id, version, { reason: REJECT_REASON, comment: 'No products are named.' }),
   },
   {
     action: 'resubmit',
@@ -276,8 +263,7 @@ const SCENARIOS: readonly Scenario[] = [
     keptRejection: { reason: CLAIM_AT_REJECTION, final: false },
     startTimers: ['disputeDecision'],
     alerts: [{ kind: 'claim-disputed', to: 'reviewers' }, RECEIPT],
-    run: (service, actor, id, version) =>
-      service.dispute(actor, id, version, { justification: 'The acknowledgement is on page 3.' }),
+    run: (service, actor, id, version) => service.dispute(actor, id, version, { justification: 'The acknowledgement is on page 3.' }),
     effect: (before, after) => assert.equal(after.disputesUsed, before.disputesUsed + 1),
   },
   {
@@ -304,8 +290,7 @@ const SCENARIOS: readonly Scenario[] = [
     rejection: { reason: CLAIM_AT_REJECTION, final: true, fixed: false },
     startTimers: [],
     alerts: [{ kind: 'rejected', to: 'partner' }],
-    run: (service, actor, id, version) =>
-      service.decideDispute(actor, id, version, { outcome: 'uphold', comment: 'Page 3 is unsigned.' }),
+    run: (service, actor, id, version) => service.decideDispute(actor, id, version, { outcome: 'uphold', comment: 'Page 3 is unsigned.' }),
   },
   {
     action: 'disassociate',
@@ -318,8 +303,7 @@ const SCENARIOS: readonly Scenario[] = [
     startTimers: [],
     alerts: [],
     policy: 'partner-center-2023',
-    run: (service, actor, id, version) =>
-      service.disassociate(actor, id, version, { reason: 'The customer moved to another partner.' }),
+    run: (service, actor, id, version) => service.disassociate(actor, id, version, { reason: 'The customer moved to another partner.' }),
   },
   {
     action: 'comment',
@@ -434,16 +418,7 @@ function refusedActors(scenario: Scenario): RefusedCase[] {
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-const ALL_STAGES: readonly Stage[] = [
-  'Draft',
-  'Submitted',
-  'InReview',
-  'PartnerActionRequired',
-  'Approved',
-  'Associated',
-  'Rejected',
-  'Disputed',
-];
+const ALL_STAGES: readonly Stage[] = ['Draft', 'Submitted', 'InReview', 'PartnerActionRequired', 'Approved', 'Associated', 'Rejected', 'Disputed'];
 const statusOf = (stage: Stage): Status => (stage === 'Associated' ? 'Approved' : stage);
 
 let harnesses: Harness[] = [];
@@ -491,7 +466,9 @@ const sideAudience = (role: ActingRole): AlertAudience => (role === 'reviewer' ?
 
 function expectedAlerts(scenario: Scenario, role: ActingRole): { kind: string; to: AlertAudience }[] {
   const noticeAt = createPolicy({ ...(scenario.policy ? { name: scenario.policy } : {}) }).consentNoticeAt;
-  return scenario.alerts.filter((alert) => !alert.consentNoticeAt || alert.consentNoticeAt === noticeAt).map((alert) => ({ kind: alert.kind, to: alert.to === 'other-side' ? sideAudience(role) : alert.to }));
+  return scenario.alerts
+    .filter((alert) => !alert.consentNoticeAt || alert.consentNoticeAt === noticeAt)
+    .map((alert) => ({ kind: alert.kind, to: alert.to === 'other-side' ? sideAudience(role) : alert.to }));
 }
 
 function expectedConsentPhase(scenario: Scenario, before: Claim): ConsentPhase | undefined {
@@ -512,9 +489,7 @@ describe('claim lifecycle (SPEC section 3)', function () {
     const statusesOf = (scenario: Scenario) => sorted([...new Set(scenario.from.map(statusOf))]);
     const matching = (row: TransitionRow) =>
       SCENARIOS.filter(
-        (scenario) =>
-          scenario.action === row.action &&
-          JSON.stringify(statusesOf(scenario)) === JSON.stringify(sorted(row.from.map((match) => match.status))),
+        (scenario) => scenario.action === row.action && JSON.stringify(statusesOf(scenario)) === JSON.stringify(sorted(row.from.map((match) => match.status))),
       );
 
     it('has one row, as SPEC describes it, for every scenario and a scenario for every non-system row', () => {
@@ -530,9 +505,7 @@ describe('claim lifecycle (SPEC section 3)', function () {
         assert.equal(row.consentPhase, scenario.consentPhase, `${label}: consent phase`);
         assert.deepEqual(
           row.rejection,
-          scenario.rejection
-            ? { ...(scenario.rejection.fixed ? { reason: scenario.rejection.reason } : {}), final: scenario.rejection.final }
-            : undefined,
+          scenario.rejection ? { ...(scenario.rejection.fixed ? { reason: scenario.rejection.reason } : {}), final: scenario.rejection.final } : undefined,
           `${label}: rejection`,
         );
         assert.deepEqual(sorted(row.startTimers), sorted(scenario.startTimers), `${label}: timers`);
@@ -581,10 +554,7 @@ describe('claim lifecycle (SPEC section 3)', function () {
               }
               const rejection = scenario.rejection ?? scenario.keptRejection;
               if (rejection) {
-                assert.deepEqual(
-                  { reason: claim.rejection?.reason, final: claim.rejection?.final },
-                  { reason: rejection.reason, final: rejection.final },
-                );
+                assert.deepEqual({ reason: claim.rejection?.reason, final: claim.rejection?.final }, { reason: rejection.reason, final: rejection.final });
               } else if (scenario.to !== 'same') {
                 assert.equal(claim.rejection, undefined);
               }
@@ -678,10 +648,7 @@ describe('claim lifecycle (SPEC section 3)', function () {
 
     it('a partner of another organisation is wrong-tenant even with a stale version', async () => {
       const { harness, document: before } = await fixture('Submitted');
-      await rejectsWith(
-        harness.service.withdraw(otherPartner('incentives-admin'), before.claim.id, before.claim.version - 1),
-        'wrong-tenant',
-      );
+      await rejectsWith(harness.service.withdraw(otherPartner('incentives-admin'), before.claim.id, before.claim.version - 1), 'wrong-tenant');
       await assertUnchanged(harness, before);
     });
 

@@ -79,11 +79,13 @@ describe('outbox', () => {
     };
     const held = new Map([[first.id, new Set([submitted!.id, receipt!.id])]]);
     const rest = await harness.service.pendingAlerts(1, held);
-    assert.deepEqual(rest.map((alert) => [alert.claimId, alert.kind]), [[second.id, 'claim-submitted']]);
+    assert.deepEqual(
+      rest.map((alert) => [alert.claimId, alert.kind]),
+      [[second.id, 'claim-submitted']],
+    );
     assert.deepEqual(read, [second.id]);
     const partlyHeld = await harness.service.pendingAlerts(10, new Map([[first.id, new Set([submitted!.id])]]));
     assert.deepEqual(partlyHeld.map((alert) => alert.id).includes(submitted!.id), false);
     assert.equal(partlyHeld.length, 3);
   });
 });
-

@@ -13,18 +13,15 @@ describe('policy presets', () => {
     const policy = createPolicy();
     assert.equal(policy.name, 'seed-2020');
     assert.equal(policy.timeZone, 'UTC');
-    assert.deepEqual(
-      Object.fromEntries(Object.entries(policy.timers).map(([name, rule]) => [name, `${rule.length} ${rule.unit}`])),
-      {
-        reviewStart: '5 business-days',
-        reviewDecision: '5 business-days',
-        partnerResponse: '5 business-days',
-        consentWindow: '5 business-days',
-        disputeWindow: '30 calendar-days',
-        disputeDecision: '5 business-days',
-        decision: '10 business-days',
-      },
-    );
+    assert.deepEqual(Object.fromEntries(Object.entries(policy.timers).map(([name, rule]) => [name, `${rule.length} ${rule.unit}`])), {
+      reviewStart: '5 business-days',
+      reviewDecision: '5 business-days',
+      partnerResponse: '5 business-days',
+      consentWindow: '5 business-days',
+      disputeWindow: '30 calendar-days',
+      disputeDecision: '5 business-days',
+      decision: '10 business-days',
+    });
   });
 
   it('refuses an unknown preset, time zone or holiday', () => {
@@ -84,10 +81,9 @@ describe('policy presets', () => {
   it('seed-2020: there is no disassociation', async () => {
     harness = await createHarness({ policy: 'seed-2020' });
     const approved = await claimAt(harness, 'Associated');
-    await assert.rejects(
-      harness.service.disassociate(partner(), approved.id, approved.version, { reason: 'No longer our customer.' }),
-      { code: 'invalid-transition' },
-    );
+    await assert.rejects(harness.service.disassociate(partner(), approved.id, approved.version, { reason: 'No longer our customer.' }), {
+      code: 'invalid-transition',
+    });
   });
 
   it('holidays and the time zone of the policy move deadlines', async () => {

@@ -256,7 +256,10 @@ describe('LowdbClaimRepository (real files)', () => {
 
     it('gives concurrent callers distinct ids', async () => {
       const ids = await Promise.all(Array.from({ length: 20 }, () => repo.allocateId(at)));
-      assert.deepEqual(sorted(ids), Array.from({ length: 20 }, (_, i) => claimId(i + 1)));
+      assert.deepEqual(
+        sorted(ids),
+        Array.from({ length: 20 }, (_, i) => claimId(i + 1)),
+      );
     });
 
     it('continues after a restart', async () => {
@@ -296,7 +299,10 @@ describe('LowdbClaimRepository (real files)', () => {
       const results = await Promise.all(Array.from({ length: 50 }, () => repo.update(id, bump)));
 
       // Run one at a time, in arrival order: each saw the previous one's write.
-      assert.deepEqual(results, Array.from({ length: 50 }, (_, i) => i + 2));
+      assert.deepEqual(
+        results,
+        Array.from({ length: 50 }, (_, i) => i + 2),
+      );
       assert.equal((await repo.get(id))?.claim.version, 51);
       await reopen();
       assert.equal((await repo.get(id))?.claim.version, 51);
@@ -374,9 +380,7 @@ describe('LowdbClaimRepository (real files)', () => {
 
     it('refuses a mutation that changes the claim id', async () => {
       await repo.insert(makeClaimDocument({ id: claimId(1) }));
-      await assert.rejects(
-        repo.update(claimId(1), (current) => ({ next: { ...current, claim: { ...current.claim, id: claimId(2) } }, result: undefined })),
-      );
+      await assert.rejects(repo.update(claimId(1), (current) => ({ next: { ...current, claim: { ...current.claim, id: claimId(2) } }, result: undefined })));
       assert.equal(await repo.count(), 1);
       assert.equal(await exists(claimFile(claimId(2))), false);
     });
@@ -633,7 +637,7 @@ describe('LowdbClaimRepository (real files)', () => {
           [],
           'temporary files left after open',
         );
-        assert.ok(await store.count() >= run.acked.size);
+        assert.ok((await store.count()) >= run.acked.size);
         for (const [id, version] of run.acked) {
           const stored = await store.get(id);
           assert.ok(stored, `acknowledged claim ${id} is missing`);

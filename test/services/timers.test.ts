@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Alert, Claim } from '../../services/model.js';
-import {
-  claimAt,
-  createHarness,
-  m365Details,
-  partner,
-  reviewer,
-  type Harness,
-} from '../support/serviceHarness.js';
+import { claimAt, createHarness, m365Details, partner, reviewer, type Harness } from '../support/serviceHarness.js';
 
 // Timers fire through tick(now) with an injected clock: never early, exactly once, in deadline
 // order, and with the lifecycle's outcome (SPEC section 3, timers; section 7, catch-up).
@@ -60,11 +53,7 @@ describe('timers', () => {
         [['reviewStart', 'due', 'alerted']],
       );
       assert.deepEqual(await harness.service.tick(new Date(ms(claim.deadlines.reviewStart) + DAY)), []);
-      assert.deepEqual(await kinds(harness, claim.id), [
-        ...before,
-        'review-sla-near->reviewers',
-        'review-sla-overdue->reviewers',
-      ]);
+      assert.deepEqual(await kinds(harness, claim.id), [...before, 'review-sla-near->reviewers', 'review-sla-overdue->reviewers']);
     });
 
     it('an overdue reminder does not change the claim a reviewer is looking at', async () => {
@@ -78,7 +67,10 @@ describe('timers', () => {
     it('a review started in time cancels the review-start timers', async () => {
       await harness.service.startReview(reviewer(), claim.id, claim.version);
       const fired = await harness.service.tick(new Date(ms(claim.deadlines.reviewStart) + 1));
-      assert.ok(fired.every((firing) => firing.deadline !== 'reviewStart'), JSON.stringify(fired));
+      assert.ok(
+        fired.every((firing) => firing.deadline !== 'reviewStart'),
+        JSON.stringify(fired),
+      );
     });
   });
 
@@ -103,13 +95,10 @@ describe('timers', () => {
     assert.deepEqual(rejected.rejection, { reason: 'no-partner-response', at: respondBy, final: false });
     assert.equal(rejected.version, claim.version + 1);
     const last = rejected.history.at(-1)!;
-    assert.deepEqual([last.actorId, last.role, last.action, last.fromStatus, last.toStatus], [
-      'system',
-      'system',
-      'partnerResponseLapse',
-      'PartnerActionRequired',
-      'Rejected',
-    ]);
+    assert.deepEqual(
+      [last.actorId, last.role, last.action, last.fromStatus, last.toStatus],
+      ['system', 'system', 'partnerResponseLapse', 'PartnerActionRequired', 'Rejected'],
+    );
     assert.equal(rejected.deadlines.disputeWindow, new Date(ms(respondBy) + 30 * DAY).toISOString());
     const rejections = (await outbox(harness, claim.id)).filter((alert) => alert.kind === 'rejected');
     assert.equal(rejections.length, 1);
@@ -140,10 +129,7 @@ describe('timers', () => {
     const closes = ms(claim.deadlines.disputeWindow);
     assert.equal(closes, ms(claim.statusSince) + 30 * DAY);
 
-    const firings = [
-      ...(await harness.service.tick(new Date(closes - 7 * DAY))),
-      ...(await harness.service.tick(new Date(closes - DAY))),
-    ];
+    const firings = [...(await harness.service.tick(new Date(closes - 7 * DAY))), ...(await harness.service.tick(new Date(closes - DAY)))];
     assert.deepEqual(
       firings.map((firing) => [firing.kind, firing.outcome]),
       [
@@ -167,10 +153,7 @@ describe('timers', () => {
     await harness.service.tick(new Date(closes));
     const closed = await harness.service.get(partner(), claim.id);
     assert.equal(closed.disputeWindowClosed, true);
-    await assert.rejects(
-      harness.service.dispute(partner(), claim.id, closed.version, { justification: 'late' }),
-      { code: 'window-closed' },
-    );
+    await assert.rejects(harness.service.dispute(partner(), claim.id, closed.version, { justification: 'late' }), { code: 'window-closed' });
     const submitted = await harness.service.submit(partner(), second.id, second.version + 1);
     assert.equal(submitted.status, 'Submitted');
   });
@@ -192,25 +175,20 @@ describe('timers', () => {
     const fired = await harness.service.tick(now);
 
     const dueTimes = fired.map((firing) => ms(firing.dueAt));
-    assert.deepEqual(dueTimes, [...dueTimes].sort((a, b) => a - b), 'fired in deadline order');
+    assert.deepEqual(
+      dueTimes,
+      [...dueTimes].sort((a, b) => a - b),
+      'fired in deadline order',
+    );
     const identities = fired.map((firing) => `${firing.claimId}/${firing.deadline}/${firing.kind}/${firing.dueAt}`);
     assert.equal(new Set(identities).size, identities.length, 'each timer once');
     const outcome = (claimId: string) =>
       fired.filter((firing) => firing.claimId === claimId).map((firing) => `${firing.deadline}:${firing.kind}:${firing.outcome}`);
 
-    assert.deepEqual(outcome(submitted.id), [
-      'reviewStart:near:superseded',
-      'reviewStart:due:alerted',
-      'decision:near:superseded',
-      'decision:due:alerted',
-    ]);
+    assert.deepEqual(outcome(submitted.id), ['reviewStart:near:superseded', 'reviewStart:due:alerted', 'decision:near:superseded', 'decision:due:alerted']);
     assert.deepEqual(outcome(waiting.id), ['partnerResponse:near:superseded', 'partnerResponse:due:transitioned']);
     assert.deepEqual(outcome(approved.id), ['consentWindow:due:transitioned']);
-    assert.deepEqual(outcome(rejected.id), [
-      'disputeWindow:near:superseded',
-      'disputeWindow:near:superseded',
-      'disputeWindow:due:closed',
-    ]);
+    assert.deepEqual(outcome(rejected.id), ['disputeWindow:near:superseded', 'disputeWindow:near:superseded', 'disputeWindow:due:closed']);
 
     assert.equal((await harness.service.get(partner(), waiting.id)).status, 'Rejected');
     assert.equal((await harness.service.get(partner(), approved.id)).consentPhase, 'associated');
@@ -221,7 +199,11 @@ describe('timers', () => {
 
     assert.deepEqual(await harness.service.tick(now), []);
     const overdue = (await outbox(harness, submitted.id)).filter((alert) => alert.kind === 'review-sla-overdue');
-    assert.deepEqual(overdue.map((alert) => alert.data.deadlineName), ['reviewStart', 'decision'], 'once each');
+    assert.deepEqual(
+      overdue.map((alert) => alert.data.deadlineName),
+      ['reviewStart', 'decision'],
+      'once each',
+    );
     assert.equal((await outbox(harness, submitted.id)).filter((alert) => alert.kind === 'review-sla-near').length, 0);
   });
 

@@ -190,13 +190,19 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
           current.outbox.push(makeAlert(current.claim, { id: 'c' }));
           return { next: current, result: undefined };
         });
-        assert.deepEqual((await repo.get(claimId(1)))?.outbox.map((alert) => [alert.id, alert.state]), [
-          ['a', 'sent'],
-          ['b', 'pending'],
-          ['c', 'pending'],
-        ]);
+        assert.deepEqual(
+          (await repo.get(claimId(1)))?.outbox.map((alert) => [alert.id, alert.state]),
+          [
+            ['a', 'sent'],
+            ['b', 'pending'],
+            ['c', 'pending'],
+          ],
+        );
         await repo.update(claimId(1), (current) => ({ next: { ...current, outbox: current.outbox.slice(1, 2) }, result: undefined }));
-        assert.deepEqual((await repo.get(claimId(1)))?.outbox.map((alert) => alert.id), ['b']);
+        assert.deepEqual(
+          (await repo.get(claimId(1)))?.outbox.map((alert) => alert.id),
+          ['b'],
+        );
         assert.equal((await repo.summary(claimId(1)))?.pendingAlerts, 1);
       });
     });
@@ -220,12 +226,18 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         }
         const stored = (await repo.get(claimId(1)))!;
         assert.equal(stored.claim.version, 2);
-        assert.deepEqual(stored.outbox.map((alert) => alert.id), ['decision-2']);
+        assert.deepEqual(
+          stored.outbox.map((alert) => alert.id),
+          ['decision-2'],
+        );
       });
 
       it('allocates unique, consecutive ids per year, also concurrently', async () => {
         const ids = await Promise.all(Array.from({ length: 25 }, () => repo.allocateId(new Date('2026-06-01T00:00:00Z'))));
-        assert.deepEqual(sorted(ids), Array.from({ length: 25 }, (_, i) => claimId(i + 1)));
+        assert.deepEqual(
+          sorted(ids),
+          Array.from({ length: 25 }, (_, i) => claimId(i + 1)),
+        );
         assert.equal(await repo.allocateId(new Date('2027-01-01T00:00:00Z')), claimId(1, 2027));
         assert.equal(await (await engine.another()).allocateId(new Date('2026-12-31T23:59:59Z')), claimId(26));
       });

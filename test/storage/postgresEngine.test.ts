@@ -65,21 +65,20 @@ describe('PostgreSQL engine: several instances, failures', function () {
       current.outbox.push(makeAlert(current.claim, { id: 'review-started' }));
       return { next: current, result: 'won' };
     };
-    const outcomes = await Promise.allSettled(
-      Array.from({ length: 20 }, (_, i) => (i % 2 ? first : second).repository.update(claimId(1), decide)),
-    );
+    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => (i % 2 ? first : second).repository.update(claimId(1), decide)));
     assert.equal(outcomes.filter((outcome) => outcome.status === 'fulfilled').length, 1);
     const stored = await second.repository.get(claimId(1));
     assert.equal(stored?.claim.version, 2);
-    assert.deepEqual(stored?.outbox.map((alert) => alert.id), ['review-started']);
+    assert.deepEqual(
+      stored?.outbox.map((alert) => alert.id),
+      ['review-started'],
+    );
   });
 
-  it("refuses a second organisation claim on one key submitted at once on two instances", async () => {
+  it('refuses a second organisation claim on one key submitted at once on two instances', async () => {
     const url = await cluster.createDatabase('cpor_dup');
     const clock = new ManualClock(MONDAY);
-    const services = [await instance(url), await instance(url)].map(
-      ({ repository }) => new ClaimService({ repository, policy: createPolicy({}), clock }),
-    );
+    const services = [await instance(url), await instance(url)].map(({ repository }) => new ClaimService({ repository, policy: createPolicy({}), clock }));
     const drafts = [];
     for (const service of services) {
       const draft = await service.create(partner(), m365Details({ workloads: ['Teams'] }));
@@ -95,9 +94,7 @@ describe('PostgreSQL engine: several instances, failures', function () {
     this.timeout(180_000);
     const url = await cluster.createDatabase('cpor_ticks');
     const clock = new ManualClock(MONDAY);
-    const [one, two] = [await instance(url), await instance(url)].map(
-      ({ repository }) => new ClaimService({ repository, policy: createPolicy({}), clock }),
-    );
+    const [one, two] = [await instance(url), await instance(url)].map(({ repository }) => new ClaimService({ repository, policy: createPolicy({}), clock }));
     const workloads = ['Teams', 'Exchange', 'SharePoint', 'Intune'] as const;
     for (let i = 0; i < 100; i += 1) {
       // Different customers, so no two claims compete for a key.
@@ -130,14 +127,20 @@ describe('PostgreSQL engine: several instances, failures', function () {
     this.timeout(120_000);
     const url = await cluster.createDatabase('cpor_startup');
     await assert.rejects(
-      openStorage({ engine: 'postgres', dataDir: '/nonexistent', databaseUrl: 'postgres://postgres@127.0.0.1:1/none', startupWaitMs: 0 }, { clock: systemClock }),
+      openStorage(
+        { engine: 'postgres', dataDir: '/nonexistent', databaseUrl: 'postgres://postgres@127.0.0.1:1/none', startupWaitMs: 0 },
+        { clock: systemClock },
+      ),
       (error) => isDomainError(error, 'storage-unavailable'),
     );
     await cluster.stop();
     const logged: string[] = [];
     let storage: OpenedStorage | undefined;
     try {
-      const opening = openStorage({ engine: 'postgres', dataDir: '/nonexistent', databaseUrl: url, startupWaitMs: 60_000 }, { clock: systemClock, log: (line) => logged.push(line) });
+      const opening = openStorage(
+        { engine: 'postgres', dataDir: '/nonexistent', databaseUrl: url, startupWaitMs: 60_000 },
+        { clock: systemClock, log: (line) => logged.push(line) },
+      );
       await new Promise((resolve) => setTimeout(resolve, 1500));
       await cluster.start();
       storage = await opening;
@@ -145,7 +148,10 @@ describe('PostgreSQL engine: several instances, failures', function () {
       await cluster.start().catch(() => undefined);
     }
     assert.equal(await storage.claims.count(), 0);
-    assert.ok(logged.some((line) => /not reachable at start/.test(line)), logged.join('\n'));
+    assert.ok(
+      logged.some((line) => /not reachable at start/.test(line)),
+      logged.join('\n'),
+    );
     await storage.close();
   });
 

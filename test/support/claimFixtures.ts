@@ -1,14 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ClaimDocumentSchema,
-  type Alert,
-  type Claim,
-  type ClaimDocument,
-  type HistoryEntry,
-  type Timer,
-} from '../../services/model.js';
+import { ClaimDocumentSchema, type Alert, type Claim, type ClaimDocument, type HistoryEntry, type Timer } from '../../services/model.js';
 
 // Schema-valid claim documents for tests, and throw-away data folders. Every document is run
 // through ClaimDocumentSchema.parse, so a fixture can never drift from the stored shape.

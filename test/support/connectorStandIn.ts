@@ -51,7 +51,10 @@ export class ConnectorStandIn {
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => void standIn.answer(request.method ?? 'GET', request.url ?? '/', request.headers, Buffer.concat(chunks).toString('utf8'), response));
+      request.on(
+        'end',
+        () => void standIn.answer(request.method ?? 'GET', request.url ?? '/', request.headers, Buffer.concat(chunks).toString('utf8'), response),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return standIn;
@@ -100,13 +103,7 @@ export class ConnectorStandIn {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private async answer(
-    method: string,
-    url: string,
-    headers: IncomingHttpHeaders,
-    text: string,
-    response: ServerResponse,
-  ): Promise<void> {
+  private async answer(method: string, url: string, headers: IncomingHttpHeaders, text: string, response: ServerResponse): Promise<void> {
     const path = url.split('?')[0] ?? url;
     let body: unknown = text;
     try {

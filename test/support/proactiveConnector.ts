@@ -56,7 +56,9 @@ export class ProactiveConnector {
   posts(conversationId?: string): RecordedRequest[] {
     return this.requests.filter(
       (request) =>
-        request.method === 'POST' && request.activityId === undefined && request.conversationId !== undefined &&
+        request.method === 'POST' &&
+        request.activityId === undefined &&
+        request.conversationId !== undefined &&
         (conversationId === undefined || request.conversationId === conversationId),
     );
   }

@@ -146,23 +146,10 @@ export async function createHarness(
 }
 
 /** The statuses a test can ask a claim to be brought to. */
-export type Stage =
-  | 'Draft'
-  | 'Submitted'
-  | 'InReview'
-  | 'PartnerActionRequired'
-  | 'Approved'
-  | 'Associated'
-  | 'Rejected'
-  | 'Disputed';
+export type Stage = 'Draft' | 'Submitted' | 'InReview' | 'PartnerActionRequired' | 'Approved' | 'Associated' | 'Rejected' | 'Disputed';
 
 /** Creates a complete claim and takes it through the lifecycle to `stage`, as real users would. */
-export async function claimAt(
-  harness: Harness,
-  stage: Stage,
-  details: Partial<ClaimDetails> = m365Details(),
-  by: Actor = partner(),
-): Promise<Claim> {
+export async function claimAt(harness: Harness, stage: Stage, details: Partial<ClaimDetails> = m365Details(), by: Actor = partner()): Promise<Claim> {
   const { service } = harness;
   let claim = await service.create(by, details);
   claim = await service.addPoe(by, claim.id, claim.version, poeFile());

@@ -9,13 +9,7 @@ import { loadConfig, type BotConfig } from '../../../bot/config.js';
 import type { Actor } from '../../../services/actor.js';
 import { BotClient, type InvokeResponseBody, type TeamsUser } from '../../support/botClient.js';
 import { ConnectorStandIn, type RecordedRequest } from '../../support/connectorStandIn.js';
-import {
-  CUSTOMER_TENANT,
-  OTHER_CUSTOMER_TENANT,
-  OTHER_PARTNER_TENANT,
-  PARTNER_TENANT,
-  REVIEW_TENANT,
-} from '../../support/serviceHarness.js';
+import { CUSTOMER_TENANT, OTHER_CUSTOMER_TENANT, OTHER_PARTNER_TENANT, PARTNER_TENANT, REVIEW_TENANT } from '../../support/serviceHarness.js';
 import { startFileHost, type FileHost } from '../../dialogs/support/dialogHarness.js';
 
 // The real bot, end to end: `startApp` (the composition root `npm start` uses) on a free port of
@@ -74,8 +68,7 @@ export function rosterLines(): string {
 /** The actor the service sees for a roster person (for direct reads of the store in assertions). */
 export function actorOf(person: TeamsUser): Actor {
   const organisation = person.tenantId === CONTOSO.tenantId ? CONTOSO : person.tenantId === NORTHWIND.tenantId ? NORTHWIND : undefined;
-  const roles: Actor['roles'] =
-    person === REVIEWER ? ['reviewer'] : person === PARTNER_ES ? ['incentives-user'] : organisation ? ['incentives-admin'] : [];
+  const roles: Actor['roles'] = person === REVIEWER ? ['reviewer'] : person === PARTNER_ES ? ['incentives-user'] : organisation ? ['incentives-admin'] : [];
   return { userId: person.aadObjectId, tenantId: person.tenantId, roles, ...(organisation ? { organisation } : {}) };
 }
 
@@ -154,7 +147,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
     startApp({
       config,
       environment,
-      log: (message, error) => logs.push(`${message}${error ? `: ${error instanceof Error ? error.stack ?? error.message : String(error)}` : ''}`),
+      log: (message, error) => logs.push(`${message}${error ? `: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` : ''}`),
       poeDownload: { allowedHosts: ['127.0.0.1'], allowHttp: true },
     });
 
@@ -186,7 +179,10 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
       const extra = typeof input === 'string' ? { id } : { ...input, id };
       const result = await e2e.client.message(person, typeof input === 'string' ? input : '', extra);
       assert.ok(result.status >= 200 && result.status < 300, `the bot answered HTTP ${result.status}: ${JSON.stringify(result.body)}`);
-      return connector.sent().filter((request) => replyPath.test(request.path)).map((request) => request.body as Reply);
+      return connector
+        .sent()
+        .filter((request) => replyPath.test(request.path))
+        .map((request) => request.body as Reply);
     },
     async click(person, verb, data, clickOptions = {}) {
       // BotClient.cardAction's shape, with an id the test knows (so what the invoke posts is not
@@ -212,10 +208,12 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
     },
     async waitForAlert(person, marker, timeoutMs = 8000) {
       const find = () => e2e.proactive(person).find((request) => request.status < 300 && cardStrings(request.body).some((text) => text.includes(marker)));
-      await connector.waitFor(() => find() !== undefined, timeoutMs).catch(() => {
-        const seen = e2e.proactive(person).map((request) => cardStrings(request.body).slice(0, 3).join(' | '));
-        throw new Error(`no alert "${marker}" for ${person.aadObjectId} within ${timeoutMs} ms; seen: ${JSON.stringify(seen)}`);
-      });
+      await connector
+        .waitFor(() => find() !== undefined, timeoutMs)
+        .catch(() => {
+          const seen = e2e.proactive(person).map((request) => cardStrings(request.body).slice(0, 3).join(' | '));
+          throw new Error(`no alert "${marker}" for ${person.aadObjectId} within ${timeoutMs} ms; seen: ${JSON.stringify(seen)}`);
+        });
       return find()!;
     },
     nameNextAlert(person, id) {
