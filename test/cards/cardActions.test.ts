@@ -14,6 +14,7 @@ import { CardActions } from '../../bot/cardActions.js';
 import { translatorFor } from '../../cards/i18n/i18n.js';
 import { CLAIM_CARD_VERBS, COVERED_BY, type ClaimCardVerb } from '../../cards/index.js';
 import { PARTNER_ROLES, type Actor } from '../../services/actor.js';
+import { M365_WORKLOADS } from '../../services/catalogue.js';
 import type { Directory, DirectoryUser } from '../../services/directory/directory.js';
 import type { Claim } from '../../services/model.js';
 import { BotClient, type InvokeResponseBody, type TeamsUser } from '../support/botClient.js';
@@ -257,19 +258,7 @@ describe('card actions over HTTP (adaptiveCard/action)', function () {
   it('every role at every status: the card offers exactly what succeeds when clicked, and nothing else does', async function () {
     this.timeout(120_000);
     let workload = 0;
-    const workloads = [
-      'Exchange',
-      'SharePoint',
-      'Teams',
-      'Intune',
-      'Microsoft 365 Apps',
-      'Viva',
-      'Defender',
-      'Entra ID P1',
-      'Entra ID P2',
-      'Purview',
-      'Windows',
-    ] as const;
+    const workloads = M365_WORKLOADS;
     const fresh = async (stage: Stage): Promise<Claim> => {
       // A new customer tenant each time keeps claims from being duplicates of each other.
       const tenant = `${(0x30000000 + (workload += 1)).toString(16)}-3333-4333-8333-333333333333`;

@@ -5,7 +5,19 @@ import { translatorFor } from '../../cards/i18n/i18n.js';
 import type { Claim } from '../../services/model.js';
 import { CUSTOMER_TENANT, OTHER_PARTNER_TENANT } from '../support/serviceHarness.js';
 import { actionTitled, cardTitle, submit, textOf } from '../dialogs/support/dialogHarness.js';
-import { actorOf, assertShows, cardIn, cardStrings, invokeError, OTHER_PARTNER, PARTNER, REVIEWER, startE2E, type E2E, type Reply } from './support/e2eApp.js';
+import {
+  actorOf,
+  assertShows,
+  cardIn,
+  cardStrings,
+  invokeError,
+  OTHER_PARTNER,
+  PARTNER,
+  REVIEWER,
+  e2ePerTest,
+  type E2E,
+  type Reply,
+} from './support/e2eApp.js';
 import { CONTACTS, PDF, claimsOf, fileFrom, walkCreateClaim } from './support/journey.js';
 import { literal } from '../../cards/markdown.js';
 import { storedFilesIn } from '../support/storedFiles.js';
@@ -18,14 +30,11 @@ const UNKNOWN_ID = 'CPOR-2026-999999';
 
 describe('e2e: bad input gets a clear message and changes nothing', function () {
   this.timeout(60_000);
+  const apps = e2ePerTest();
   let e2e: E2E;
 
   beforeEach(async () => {
-    e2e = await startE2E();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && e2e.logs.length) console.error(e2e.logs.join('\n'));
-    await e2e.close();
+    e2e = await apps.start();
   });
 
   const reviewerView = (claimId: string): Promise<Claim> => e2e.app.claims.get(actorOf(REVIEWER), claimId);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { translatorFor, type Translator } from '../../cards/i18n/i18n.js';
 import type { TeamsUser } from '../support/botClient.js';
 import { cardTitle } from '../dialogs/support/dialogHarness.js';
-import { cardIn, PARTNER, PARTNER_ES, REVIEWER, startE2E, type E2E, type Reply } from './support/e2eApp.js';
+import { cardIn, PARTNER, PARTNER_ES, REVIEWER, e2ePerTest, type E2E, type Reply } from './support/e2eApp.js';
 import { first, walkCreateClaim } from './support/journey.js';
 
 // Issue 14, item 1: every Action.Submit button is plain data (no Teams `msteams` imBack object,
@@ -35,14 +35,11 @@ function assertNoImBack(reply: Reply | undefined): void {
 
 describe('e2e: card buttons are plain Action.Submit data the bot maps to commands (issue 14, 1)', function () {
   this.timeout(60_000);
+  const apps = e2ePerTest();
   let e2e: E2E;
 
   beforeEach(async () => {
-    e2e = await startE2E();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && e2e.logs.length) console.error(e2e.logs.join('\n'));
-    await e2e.close();
+    e2e = await apps.start();
   });
 
   /** Presses the button titled `title` on `reply`'s card, as a client sends it; returns the replies. */

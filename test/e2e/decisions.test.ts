@@ -14,7 +14,7 @@ import {
   OTHER_CUSTOMER,
   PARTNER,
   REVIEWER,
-  startE2E,
+  e2ePerTest,
   verbsOf,
   type E2E,
   type Reply,
@@ -51,14 +51,11 @@ function versionOn(card: Record<string, unknown>, verb: string): number {
 
 describe('e2e: decisions and consent from cards (Universal Actions)', function () {
   this.timeout(60_000);
+  const apps = e2ePerTest();
   let e2e: E2E;
 
   beforeEach(async () => {
-    e2e = await startE2E();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && e2e.logs.length) console.error(e2e.logs.join('\n'));
-    await e2e.close();
+    e2e = await apps.start();
   });
 
   const stored = (claimId: string): Promise<Claim> => e2e.app.claims.get(actorOf(REVIEWER), claimId);
@@ -83,7 +80,7 @@ describe('e2e: decisions and consent from cards (Universal Actions)', function (
   it('a reviewer whose role was granted by email approves from a card, on their first contact', async () => {
     await e2e.close();
     const email = 'eve.reviewer@reviews.example';
-    e2e = await startE2E({ env: { BOOTSTRAP_ADMINS: `${REVIEW_TENANT}:${email}:reviewer` } });
+    e2e = await apps.start({ env: { BOOTSTRAP_ADMINS: `${REVIEW_TENANT}:${email}:reviewer` } });
     const eve = { aadObjectId: 'aad-eve', tenantId: REVIEW_TENANT, name: 'Eve Reviewer', locale: 'en-US' };
     // Teams tells the bot the member's email (the roster knows Eve only by it).
     e2e.connector.script(

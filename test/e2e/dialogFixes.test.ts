@@ -1,21 +1,18 @@
 import assert from 'node:assert/strict';
 import { translatorFor } from '../../cards/i18n/i18n.js';
 import { actionTitled, cardJson, cardTitle, submit, textOf } from '../dialogs/support/dialogHarness.js';
-import { actorOf, assertDoesNotShow, assertShows, cardIn, PARTNER, PARTNER_ES, REVIEWER, startE2E, type E2E } from './support/e2eApp.js';
+import { actorOf, assertDoesNotShow, assertShows, cardIn, PARTNER, PARTNER_ES, REVIEWER, e2ePerTest, type E2E } from './support/e2eApp.js';
 import { CONTACTS, first, walkCreateClaim } from './support/journey.js';
 
 // Issue 14, the dialog items driven through the real server, in English and Spanish.
 
 describe('e2e: dialog fixes of issue 14', function () {
   this.timeout(60_000);
+  const apps = e2ePerTest();
   let e2e: E2E;
 
   beforeEach(async () => {
-    e2e = await startE2E();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && e2e.logs.length) console.error(e2e.logs.join('\n'));
-    await e2e.close();
+    e2e = await apps.start();
   });
 
   for (const person of [PARTNER, PARTNER_ES]) {

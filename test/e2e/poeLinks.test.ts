@@ -3,7 +3,7 @@ import { translatorFor } from '../../cards/i18n/i18n.js';
 import { loadConsentSecret } from '../../consent/consentTokens.js';
 import { PoeLinkTokens } from '../../services/poeLinkTokens.js';
 import type { TeamsUser } from '../support/botClient.js';
-import { cardIn, OTHER_PARTNER, PARTNER, PARTNER_ES, REVIEWER, startE2E, type E2E } from './support/e2eApp.js';
+import { cardIn, OTHER_PARTNER, PARTNER, PARTNER_ES, REVIEWER, e2ePerTest, type E2E } from './support/e2eApp.js';
 import { PDF, walkCreateClaim } from './support/journey.js';
 
 // Issue 14, item 2: the claim card opens the proof of execution for the claim's partner and the
@@ -19,14 +19,11 @@ function openUrls(card: unknown): string[] {
 
 describe('e2e: the PoE opens from the claim card for the partner and the reviewers (issue 14, 2)', function () {
   this.timeout(60_000);
+  const apps = e2ePerTest();
   let e2e: E2E;
 
   beforeEach(async () => {
-    e2e = await startE2E();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && e2e.logs.length) console.error(e2e.logs.join('\n'));
-    await e2e.close();
+    e2e = await apps.start();
   });
 
   /** The link on `person`'s claim card, fetched from the running app. */
