@@ -106,12 +106,15 @@ export class CardCopies {
 
   /** Remembers a claim card sent in reply to someone. */
   async recordClaimCard(claim: Claim, activityId: string, recipient: Recipient): Promise<void> {
-    await this.record(claim.id, { kind: 'claim', conversationKey: recipient.conversationKey, activityId, recipient });
+    const copy = await this.record(claim.id, { kind: 'claim', conversationKey: recipient.conversationKey, activityId, recipient });
+    // The claim may have changed while the card was on its way: that change saw no copy to update.
+    const latest = await this.options.latestClaim(claim.id);
+    if (latest && latest.version !== claim.version) this.queue(latest, copy);
   }
 
   /** Remembers an alert the outbox posted. */
   async recordAlert(alert: Alert, activityId: string, recipient: Recipient): Promise<void> {
-    await this.record(alert.claimId, {
+    const copy = await this.record(alert.claimId, {
       kind: 'alert',
       alert,
       shown: alertNowKey(alert),
@@ -119,6 +122,9 @@ export class CardCopies {
       activityId,
       recipient,
     });
+    // The claim may have moved on while the alert was being posted: that change saw no copy.
+    const latest = await this.options.latestClaim(alert.claimId);
+    if (latest) this.queue(latest, copy);
   }
 
   /**
@@ -128,28 +134,33 @@ export class CardCopies {
   async claimChanged(claim: Claim, clicked?: ClickedCard): Promise<void> {
     for (const copy of await this.read(claim.id)) {
       if (clicked && copy.conversationKey === clicked.conversationKey && copy.activityId === clicked.activityId) continue;
-      if (copy.kind === 'alert' && copy.alert && alertNowKey(copy.alert, { claim, at: this.options.clock.now() }) === (copy.shown ?? alertNowKey(copy.alert)))
-        continue;
-      const id = copyId(copy);
-      if (this.queued.has(id)) {
-        this.stats.coalesced += 1;
-        continue;
-      }
-      this.queued.add(id);
-      let attempts = 0;
-      this.options.lanes.enqueue(copy.conversationKey, {
-        run: async () => {
-          this.queued.delete(id);
-          const verdict = await this.update(claim.id, copy, attempts + 1);
-          if (verdict.kind === 'retry') {
-            attempts += 1;
-            // Queued again: later changes fold into this attempt.
-            this.queued.add(id);
-          }
-          return verdict;
-        },
-      });
+      this.queue(claim, copy);
     }
+  }
+
+  /** Queues one copy's update unless it already shows what the claim says now. */
+  private queue(claim: Claim, copy: CardCopy): void {
+    if (copy.kind === 'alert' && copy.alert && alertNowKey(copy.alert, { claim, at: this.options.clock.now() }) === (copy.shown ?? alertNowKey(copy.alert)))
+      return;
+    const id = copyId(copy);
+    if (this.queued.has(id)) {
+      this.stats.coalesced += 1;
+      return;
+    }
+    this.queued.add(id);
+    let attempts = 0;
+    this.options.lanes.enqueue(copy.conversationKey, {
+      run: async () => {
+        this.queued.delete(id);
+        const verdict = await this.update(claim.id, copy, attempts + 1);
+        if (verdict.kind === 'retry') {
+          attempts += 1;
+          // Queued again: later changes fold into this attempt.
+          this.queued.add(id);
+        }
+        return verdict;
+      },
+    });
   }
 
   health(): UpdateStats & { queued: number } {
@@ -224,12 +235,14 @@ export class CardCopies {
 
   // ---- the file ---------------------------------------------------------------------------
 
-  private async record(claimId: string, copy: Omit<CardCopy, 'recordedAt'>): Promise<void> {
+  private async record(claimId: string, copy: Omit<CardCopy, 'recordedAt'>): Promise<CardCopy> {
+    const recorded: CardCopy = { ...copy, recordedAt: this.options.clock.now().toISOString() };
     await this.writes.run(claimId, async () => {
       const copies = (await this.read(claimId)).filter((existing) => copyId(existing) !== copyId(copy));
-      copies.push({ ...copy, recordedAt: this.options.clock.now().toISOString() });
+      copies.push(recorded);
       await this.write(claimId, copies.slice(-MAX_COPIES_PER_CLAIM));
     });
+    return recorded;
   }
 
   private async forget(claimId: string, copy: CardCopy): Promise<void> {

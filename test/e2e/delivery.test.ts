@@ -354,4 +354,24 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
     // Resubmitted, then approved: at most one update per status it moved through.
     assert.ok(e2e.updatesOf(PARTNER, 'action-alert').length <= 2);
   });
+
+  it('an alert still being posted when the claim moves on is brought up to date once Teams answers', async () => {
+    await start();
+    let claim = await claimInReview();
+    e2e.nameNextAlert(PARTNER, 'slow-alert', 1500);
+    claim = await e2e.app.claims.requestInformation(actorOf(REVIEWER), claim.id, claim.version, { reasons: ['missing-products'], comment: 'Which workloads?' });
+    await e2e.waitForAlert(PARTNER, en.t('cards.alert.information-requested.title', { claimId: claim.id }));
+    // Teams has not answered yet: the bot does not know the alert's id, so nothing can be updated.
+    claim = await e2e.app.claims.resubmit(actorOf(PARTNER), claim.id, claim.version, { comment: 'Teams.' });
+    await e2e.app.claims.approve(actorOf(REVIEWER), claim.id, claim.version);
+    assert.equal(e2e.updatesOf(PARTNER, 'slow-alert').length, 0);
+    const approvedText = en.t('cards.common.statusWithPhase', { status: en.t('claims.status.Approved'), phase: en.t('claims.consentPhase.window-open') });
+    await eventually(
+      () => e2e.updatesOf(PARTNER, 'slow-alert').some((update) => cardStrings(update.body).includes(en.t('cards.alert.now', { status: approvedText }))),
+      'the alert gained its Now line',
+      10_000,
+    );
+    await e2e.quiet(300);
+    assert.equal(e2e.updatesOf(PARTNER, 'slow-alert').length, 1, 'one update, for where the claim is now');
+  });
 });

@@ -108,7 +108,8 @@ export interface E2E {
    * Makes the next post to `person`'s chat answer with the activity id `id` (to click on it later).
    * Call it while that person is not talking, so the next post is the proactive one.
    */
-  nameNextAlert(person: TeamsUser, id: string): void;
+  /** The next alert to `person` gets `id`; with `delayMs`, the connector holds its answer that long. */
+  nameNextAlert(person: TeamsUser, id: string, delayMs?: number): void;
   /**
    * Waits (bounded) until the connector has seen no request for `quietMs`: card-copy updates and
    * alerts run after the turn that caused them, so a "nothing more was sent" check starts here.
@@ -216,8 +217,8 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
         });
       return find()!;
     },
-    nameNextAlert(person, id) {
-      connector.script({ method: 'POST', path: new RegExp(`^${escapeRegExp(activityPath(person))}(/[^/]+)?$`) }, { status: 200, body: { id } });
+    nameNextAlert(person, id, delayMs) {
+      connector.script({ method: 'POST', path: new RegExp(`^${escapeRegExp(activityPath(person))}(/[^/]+)?$`) }, { status: 200, body: { id }, delayMs });
     },
     async quiet(quietMs = 150) {
       const deadline = Date.now() + 5000;
