@@ -8,7 +8,7 @@ import type { ClaimService } from '../services/claimService.js';
 import { DomainError } from '../services/errors.js';
 import type { Claim } from '../services/model.js';
 import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
-import { parseCommand, questionCommand, withoutMentions, type ParsedCommand } from '../dialogs/commands.js';
+import { commandOf, questionCommand, withoutMentions, type ParsedCommand } from '../dialogs/commands.js';
 import type { ConversationFlows } from '../dialogs/conversationFlows.js';
 import { literal } from '../cards/markdown.js';
 import type { PoeLinks } from './poeFileRoute.js';
@@ -85,7 +85,7 @@ export class ClaimsBot extends TeamsActivityHandler {
     typedFromButton(context);
 
     const submitted = context.activity.value as { verb?: unknown } | undefined;
-    const command = parseCommand(context.activity.text);
+    const command = commandOf(context);
     try {
       if (command?.verb === 'cancel') {
         const cancelled = await this.deps.flows.cancel(context);

@@ -1,3 +1,4 @@
+import type { TurnContext } from 'botbuilder';
 import { SUPPORTED_LOCALES, Translator } from '../cards/i18n/i18n.js';
 
 // Text commands. Every verb has aliases in every language, and any language's alias works for
@@ -64,6 +65,20 @@ export function withoutMentions(text: string): string {
     .replace(/<at>[^<]*<\/at>/gi, ' ')
     .replace(/&nbsp;/g, ' ')
     .trim();
+}
+
+const PARSED = Symbol('parsed command');
+
+/**
+ * The command typed this turn, parsed once: the bot routes on it and the active dialog's step
+ * reads the same answer. Set the activity's text (a button's command) before the first call.
+ */
+export function commandOf(context: TurnContext): ParsedCommand | undefined {
+  const cached = context.turnState.get(PARSED) as { command: ParsedCommand | undefined } | undefined;
+  if (cached) return cached.command;
+  const command = parseCommand(context.activity.text);
+  context.turnState.set(PARSED, { command });
+  return command;
 }
 
 export function parseCommand(text: string | undefined): ParsedCommand | undefined {

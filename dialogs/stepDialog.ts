@@ -1,6 +1,6 @@
 import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import type { TurnContext } from 'botbuilder';
-import { parseCommand, withoutMentions } from './commands.js';
+import { commandOf, withoutMentions } from './commands.js';
 import { describeError } from '../cards/i18n/errorMessages.js';
 import type { Translator } from '../cards/i18n/i18n.js';
 import { DomainError } from '../services/errors.js';
@@ -110,7 +110,7 @@ export abstract class StepDialog extends Dialog<FlowOptions> {
       input = { kind: 'form', action: submit.envelope.action, fields: submit.fields };
     } else {
       const text = withoutMentions(activity.text ?? '');
-      const command = parseCommand(text);
+      const command = commandOf(dc.context);
       if (command?.verb === 'back' && !command.rest && !command.claimId) return this.back(dc, ctx);
       input = { kind: 'text', text };
     }
@@ -136,7 +136,7 @@ export abstract class StepDialog extends Dialog<FlowOptions> {
     if (activity.value !== undefined || PoeFiles.hasFiles(activity)) return false;
     const step = this.stepById(state.step);
     if (!step) return false;
-    const command = parseCommand(activity.text);
+    const command = commandOf(context);
     if (command === undefined || command.verb === 'back') return false;
     return !step.freeText || command.claimId !== undefined || (command.rest === '' && LOOK_UP_VERBS.has(command.verb));
   }

@@ -1,6 +1,8 @@
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { z } from 'zod';
 import { writeFileDurably } from '../../services/store/durableJsonFile.js';
+import { readLog } from '../../services/store/jsonLines.js';
 
 // A durable record of proactive sends, one JSON line per event, fsynced before the caller goes
 // on. It closes the gap between "Teams accepted the message" and "the claim's outbox says sent":
@@ -14,17 +16,17 @@ import { writeFileDurably } from '../../services/store/durableJsonFile.js';
 // alert (its dedupe key) as finished, so a second alert with the same key is never sent.
 // A torn last line (crash mid-append) is ignored: its fsync never returned, so nothing was sent.
 
-export type JournalState = 'sending' | 'sent' | 'failed' | 'done';
-
-export interface JournalEntry {
+const JournalEntrySchema = z.object({
   /** The alert's dedupe key. */
-  key: string;
+  key: z.string(),
   /** The recipient conversation ('*' for the alert as a whole). */
-  target: string;
-  state: JournalState;
-  at: number;
-  activityId?: string;
-}
+  target: z.string(),
+  state: z.enum(['sending', 'sent', 'failed', 'done']),
+  at: z.number(),
+  activityId: z.string().optional(),
+});
+export type JournalEntry = z.infer<typeof JournalEntrySchema>;
+export type JournalState = JournalEntry['state'];
 
 const WHOLE_ALERT = '*';
 const COMPACT_EVERY = 5000;
@@ -96,10 +98,7 @@ export class DeliveryJournal {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw error;
     }
-    for (const line of text.split('\n')) {
-      const entry = parseLine(line);
-      if (entry) this.latest.set(entryId(entry.key, entry.target), entry);
-    }
+    for (const entry of readLog(text, JournalEntrySchema)) this.latest.set(entryId(entry.key, entry.target), entry);
   }
 
   private async compact(): Promise<void> {
@@ -125,23 +124,4 @@ export class DeliveryJournal {
 
 function entryId(key: string, target: string): string {
   return `${key}\u0000${target}`;
-}
-
-function parseLine(line: string): JournalEntry | undefined {
-  if (!line.trim()) return undefined;
-  try {
-    const value = JSON.parse(line) as Partial<JournalEntry>;
-    const states: readonly string[] = ['sending', 'sent', 'failed', 'done'];
-    if (typeof value.key !== 'string' || typeof value.target !== 'string' || typeof value.at !== 'number') return undefined;
-    if (typeof value.state !== 'string' || !states.includes(value.state)) return undefined;
-    return {
-      key: value.key,
-      target: value.target,
-      state: value.state as JournalState,
-      at: value.at,
-      ...(typeof value.activityId === 'string' ? { activityId: value.activityId } : {}),
-    };
-  } catch {
-    return undefined;
-  }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PartnerOrganisationSchema, RoleSchema, isPartnerRole, type PartnerOrganisation, type Role } from '../actor.js';
+import { jsonLines } from '../store/jsonLines.js';
 
 // The roster file: JSON Lines, one record per line, so a mistake is reported with its line.
 // Blank lines and lines starting with `#` are ignored.
@@ -52,16 +53,8 @@ export function parseRoster(text: string, file = 'roster'): Roster {
   const userLines = new Map<string, number>();
   const partnerUsers: { line: number; tenantId: string }[] = [];
 
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const line = index + 1;
-    const content = raw.trim();
-    if (!content || content.startsWith('#')) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(content);
-    } catch (error) {
-      throw new RosterFormatError(file, line, `not valid JSON (${(error as Error).message})`);
-    }
+  for (const { line, value, problem } of jsonLines(text, { comments: true })) {
+    if (problem !== undefined) throw new RosterFormatError(file, line, problem);
     const parsed = RecordSchema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -76,7 +69,7 @@ export function parseRoster(text: string, file = 'roster'): Roster {
       if (earlier) throw new RosterFormatError(file, line, `organisation ${organisation.tenantId} is already on line ${earlier}`);
       organisationLines.set(key, line);
       roster.organisations.push(organisation);
-      return;
+      continue;
     }
     for (const key of userKeys(record)) {
       const earlier = userLines.get(key);
@@ -85,7 +78,7 @@ export function parseRoster(text: string, file = 'roster'): Roster {
     }
     if (record.roles.some(isPartnerRole)) partnerUsers.push({ line, tenantId: record.tenantId.toLowerCase() });
     roster.users.push(record);
-  });
+  }
 
   // Checked at the end so an organisation may follow its users in the file.
   for (const { line, tenantId } of partnerUsers) {

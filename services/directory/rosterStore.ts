@@ -1,9 +1,11 @@
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Role } from '../actor.js';
+import { z } from 'zod';
+import { RoleSchema } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { writeFileDurably } from '../store/durableJsonFile.js';
 import { KeyedMutex } from '../store/keyedMutex.js';
+import { readLog } from '../store/jsonLines.js';
 import { parseRoster, serializeRoster, type Roster } from './roster.js';
 import { PRIVATE_FILE_MODE } from '../store/privateFiles.js';
 
@@ -11,19 +13,21 @@ import { PRIVATE_FILE_MODE } from '../store/privateFiles.js';
 // CLI reach a running bot within the TTL; every change re-reads the file, is written durably
 // (temporary file, fsync, rename) and then appended to the audit file.
 
-export type AuditAction = 'add-organisation' | 'update-organisation' | 'grant' | 'revoke';
+const AuditActionSchema = z.enum(['add-organisation', 'update-organisation', 'grant', 'revoke']);
+export type AuditAction = z.infer<typeof AuditActionSchema>;
 
 /** One line of the append-only audit file: who did what to whom, when, and through what. */
-export interface AuditEntry {
-  at: string;
-  action: AuditAction;
-  by: { userId: string; tenantId?: string; roles?: Role[] };
-  source: 'chat' | 'cli' | 'bootstrap';
-  tenantId: string;
-  target?: { userId?: string; email?: string };
-  role?: Role;
-  organisation?: { name: string; partnerIds: string[] };
-}
+const AuditEntrySchema = z.object({
+  at: z.string(),
+  action: AuditActionSchema,
+  by: z.object({ userId: z.string(), tenantId: z.string().optional(), roles: z.array(RoleSchema).optional() }),
+  source: z.enum(['chat', 'cli', 'bootstrap']),
+  tenantId: z.string(),
+  target: z.object({ userId: z.string().optional(), email: z.string().optional() }).optional(),
+  role: RoleSchema.optional(),
+  organisation: z.object({ name: z.string(), partnerIds: z.array(z.string()) }).optional(),
+});
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
 /** What a change returns: the next roster (or `unchanged`), its audit entries and a result. */
 export type RosterMutation<T> = (current: Roster) => {
@@ -95,8 +99,8 @@ export class RosterStore {
     });
   }
 
-  /** The audit trail, oldest first. */
-  async auditTrail(): Promise<AuditEntry[]> {
+  /** The audit trail, oldest first; a damaged line is skipped and reported to `onSkipped`. */
+  async auditTrail(onSkipped?: (line: number, problem: string) => void): Promise<AuditEntry[]> {
     let text: string;
     try {
       text = await readFile(this.auditFile, 'utf8');
@@ -104,19 +108,20 @@ export class RosterStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
-    return text
-      .split('\n')
-      .filter((line) => line.trim())
-      .map((line) => JSON.parse(line) as AuditEntry);
+    return readLog(text, AuditEntrySchema, onSkipped);
   }
 
   private async appendAudit(entries: AuditEntry[]): Promise<void> {
     if (!entries.length) return;
     await mkdir(dirname(this.auditFile), { recursive: true });
     // Append-only and fsynced: the trail must survive a crash right after the change.
-    const handle = await open(this.auditFile, 'a', PRIVATE_FILE_MODE);
+    const handle = await open(this.auditFile, 'a+', PRIVATE_FILE_MODE);
     try {
-      await handle.writeFile(entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''), 'utf8');
+      // After a crash mid-append the file ends in a torn line: start on a fresh one, so only it is lost.
+      const { size } = await handle.stat();
+      const last = size > 0 ? (await handle.read(Buffer.alloc(1), 0, 1, size - 1)).buffer.toString('utf8') : '\n';
+      const lines = entries.map((entry) => `${JSON.stringify(entry)}\n`).join('');
+      await handle.writeFile(last === '\n' ? lines : `\n${lines}`, 'utf8');
       await handle.sync();
     } finally {
       await handle.close();

@@ -79,7 +79,7 @@ describe('claim action dialogs', () => {
       const claim = await claimAt(service, 'InReview');
       const replies = await bot.say(`edit ${claim.id}`);
       assert.equal(textOf(replies[0]), en.t('errors.invalid-transition', { status: en.t('claims.status.InReview') }));
-      assert.equal(textOf((await bot.say('done'))[0]), '[router] unrouted');
+      assert.equal(textOf((await bot.say('done'))[0]), en.t('bot.notUnderstood', { text: 'done' }), 'no dialog took the answer');
     });
 
     it('partner-center-2023: a submitted claim is not editable', async () => {

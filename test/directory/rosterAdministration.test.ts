@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Actor } from '../../services/actor.js';
@@ -75,6 +75,20 @@ describe('directory: roster administration by partner admins', () => {
     const again = await admin.grant(ivan, { email: 'new.person@contoso.com' }, 'incentives-user');
     assert.equal(again.changed, false, 'granting twice changes nothing');
     assert.equal((await store.auditTrail()).length, 1);
+  });
+
+  it('keeps the audit trail readable after a crash tore its last line', async () => {
+    const ivan = await actor('aad-ivan');
+    await admin.grant(ivan, { email: 'first@contoso.com' }, 'incentives-user');
+    await appendFile(store.auditFile, '{"at":"2026-11-');
+    await admin.grant(ivan, { email: 'second@contoso.com' }, 'incentives-user');
+    const skipped: number[] = [];
+    const trail = await store.auditTrail((line) => skipped.push(line));
+    assert.deepEqual(
+      trail.map((entry) => entry.target?.email),
+      ['first@contoso.com', 'second@contoso.com'],
+    );
+    assert.deepEqual(skipped, [2], 'the torn line is reported, not fatal');
   });
 
   it('lets a global admin grant and revoke, and records both', async () => {

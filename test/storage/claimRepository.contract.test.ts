@@ -143,6 +143,14 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         await assert.rejects(repo.update(claimId(9), bump), withCode('not-found'));
       });
 
+      it('refuses a mutation that changes the claim id, storing nothing', async () => {
+        await repo.insert(makeClaimDocument({ id: claimId(1) }));
+        await assert.rejects(repo.update(claimId(1), (current) => ({ next: { ...current, claim: { ...current.claim, id: claimId(2) } }, result: undefined })));
+        assert.equal(await repo.count(), 1);
+        assert.equal(await repo.get(claimId(2)), undefined);
+        assert.equal((await repo.get(claimId(1)))?.claim.version, 1);
+      });
+
       it('lets an asynchronous mutation query the repository before it decides', async () => {
         await repo.insert(makeClaimDocument({ id: claimId(1) }));
         await repo.insert(makeClaimDocument({ id: claimId(2) }));

@@ -4,20 +4,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestAdapter, type Activity, type TurnContext } from 'botbuilder';
-import { parseCommand } from '../../../dialogs/commands.js';
+import { ActorResolver } from '../../../bot/actorResolver.js';
+import { CardActions } from '../../../bot/cardActions.js';
+import { ClaimsBot } from '../../../bot/claimsBot.js';
 import { FileStorage } from '../../../storage/files/fileStateStorage.js';
-import { userContextOf } from '../../../dialogs/userContext.js';
 import type { Actor } from '../../../services/actor.js';
+import type { Directory } from '../../../services/directory/directory.js';
 import { DialogFlows } from '../../../dialogs/conversationFlows.js';
 import { PoeFiles, TEAMS_FILE_DOWNLOAD_INFO } from '../../../dialogs/poeFiles.js';
 import { createHarness, partner, type Harness } from '../../support/serviceHarness.js';
 import type { PolicyName } from '../../../services/policy.js';
 
-// Drives the dialogs the way the router does (cancel first, then the active dialog, then flow
-// verbs), through botbuilder's TestAdapter, with a real claim service and FileStorage on a temp
-// folder. Each `say` returns exactly what the bot sent during that turn.
-
-const FLOW_VERBS = new Set(['new-claim', 'edit', 'respond', 'dispute', 'withdraw']);
+// Drives the dialogs through the real ClaimsBot routing and botbuilder's TestAdapter, with a real
+// claim service and FileStorage on a temp folder; the directory (Graph, across the network)
+// answers with the harness's actor. Each `say` returns exactly what the bot sent during that turn.
 
 export interface Card {
   type: 'AdaptiveCard';
@@ -58,25 +58,20 @@ export async function createDialogHarness(options: DialogHarnessOptions = {}): P
   const rules = { ...service.service.policy.poe, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) };
   const poe = new PoeFiles({ dataDir: service.dataDir, rules, allowedHosts: ['127.0.0.1'], allowHttp: true });
   const flows = new DialogFlows({ claims: service.service, storage, poe, imageAuthorization: async () => undefined });
-  const adapter = new TestAdapter(async (context: TurnContext) => {
-    const user = userContextOf(context.activity, 'en');
-    try {
-      const command = parseCommand(context.activity.text);
-      if (command?.verb === 'cancel') {
-        const cancelled = await flows.cancel(context);
-        await context.sendActivity(user.translator.t(cancelled ? 'bot.cancelled' : 'bot.nothingToCancel'));
-        return;
-      }
-      if (await flows.continueActive(context, actor, user)) return;
-      if (command && FLOW_VERBS.has(command.verb)) {
-        await flows.begin(context, actor, user, command);
-        return;
-      }
-      await context.sendActivity(`[router] ${command?.verb ?? 'unrouted'}`);
-    } finally {
-      await flows.save(context);
-    }
-  });
+  const directory: Directory = {
+    resolve: async () => ({
+      userId: actor.userId,
+      tenantId: actor.tenantId,
+      displayName: actor.displayName,
+      roles: actor.roles,
+      ...(actor.organisation ? { organisation: actor.organisation } : {}),
+    }),
+  };
+  const clock = service.clock;
+  const actors = new ActorResolver(directory, clock);
+  const cardActions = new CardActions({ claims: service.service, clock, actors, config: { defaultLocale: 'en' } });
+  const bot = new ClaimsBot({ claims: service.service, clock, actors, flows, cardActions, defaultLocale: 'en' });
+  const adapter = new TestAdapter((context: TurnContext) => bot.run(context));
   const base: Partial<Activity> = {
     type: 'message',
     channelId: 'msteams',
