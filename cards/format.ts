@@ -1,6 +1,6 @@
 import { PROGRAMS, programName, type CatalogueEdition, type Program } from '../services/catalogue.js';
 import { DEADLINE_NAMES, type ConsentPhase, type Status } from '../services/model.js';
-import type { Translator } from './i18n/i18n.js';
+import type { MessageParams, Translator } from './i18n/i18n.js';
 import type { AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
 
@@ -155,4 +155,9 @@ export interface CommandData {
 
 export function commandData(value: string): CommandData {
   return { command: value };
+}
+
+/** "3 claims" when all are shown, "25 of 40 claims" when not: never "1 of 1 claims". */
+export function summaryOf(t: Translator, group: string, shown: number, total: number, params: MessageParams = {}): string {
+  return shown === total ? t.plural(`${group}.summaryAll`, total, { ...params, total }) : t.t(`${group}.summary`, { ...params, shown, total });
 }

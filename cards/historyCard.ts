@@ -1,5 +1,5 @@
 import type { Claim, HistoryEntry } from '../services/model.js';
-import { commandText, commandData, type CommandData, instantFor, programText, withoutNulls } from './format.js';
+import { commandText, commandData, type CommandData, instantFor, programText, summaryOf, withoutNulls } from './format.js';
 import { catalogueOf } from '../services/consentRules.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
@@ -27,7 +27,7 @@ export function renderHistory(claim: Claim, history: HistoryEntry[], viewer: Vie
   const shown = newestFirst.slice(0, MAX_ENTRIES);
   const data: HistoryCardData = {
     title: t.t('cards.history.title', { claimId: claim.id }),
-    summary: t.t('cards.history.summary', { shown: shown.length, total: history.length }),
+    summary: summaryOf(t, 'cards.history', shown.length, history.length),
     entries: shown.map((entry) => ({
       heading: actionLabel(viewer, entry.action),
       byline: t.t('cards.history.byline', {

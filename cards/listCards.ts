@@ -1,6 +1,6 @@
 import type { QueueItem } from '../services/claimService.js';
 import type { Claim, DeadlineName, Status } from '../services/model.js';
-import { commandText, durationText, commandData, type CommandData, instantFor, statusColor, statusText, withoutNulls } from './format.js';
+import { commandText, durationText, commandData, type CommandData, instantFor, statusColor, statusText, summaryOf, withoutNulls } from './format.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
 import { literal } from './markdown.js';
@@ -73,7 +73,7 @@ export function renderClaimList(result: { total: number; claims: Claim[] }, view
   const shown = result.claims.slice(0, MAX_ROWS);
   const data: ClaimListData = {
     title: t.t('cards.list.title'),
-    summary: result.total === 0 ? t.t('cards.list.empty') : t.t('cards.list.summary', { shown: shown.length, total: result.total }),
+    summary: result.total === 0 ? t.t('cards.list.empty') : summaryOf(t, 'cards.list', shown.length, result.total),
     asOf: asOf(viewer),
     claims: shown.map((claim) => {
       const deadlineName = CURRENT_DEADLINE[claim.status];
@@ -109,7 +109,7 @@ export function renderReviewQueue(items: QueueItem[], viewer: Viewer): AdaptiveC
     summary:
       items.length === 0
         ? t.t('cards.queue.empty')
-        : t.t('cards.queue.summary', { shown: shown.length, total: items.length, overdue: items.filter((item) => item.overdue).length }),
+        : summaryOf(t, 'cards.queue', shown.length, items.length, { overdue: items.filter((item) => item.overdue).length }),
     asOf: asOf(viewer),
     items: shown.map((item) => ({
       claimId: item.claim.id,

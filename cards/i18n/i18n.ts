@@ -60,6 +60,7 @@ export class Translator {
   /** Formatters by time zone; only zones Intl accepted get here, so it stays as small as the zone list. */
   private readonly instantFormats = new Map<string, Intl.DateTimeFormat>();
   private listFormat: Intl.ListFormat | undefined;
+  private pluralRules: Intl.PluralRules | undefined;
 
   constructor(locale: Locale) {
     this.locale = locale;
@@ -72,6 +73,16 @@ export class Translator {
     const template = this.catalogue.get(key) ?? this.fallback.get(key);
     if (template === undefined) throw new Error(`no message "${key}"`);
     return template.replace(/\{(\w+)\}/g, (whole, name: string) => (params[name] === undefined ? whole : String(params[name])));
+  }
+
+  /**
+   * A message with plural forms (`"key": { "one": …, "other": … }`), the form chosen for `count`
+   * by the locale's rules ("1 claim", "2 claims"); `other` when the locale has no such form.
+   */
+  plural(key: string, count: number, params: MessageParams = {}): string {
+    this.pluralRules ??= new Intl.PluralRules(this.locale);
+    const form = `${key}.${this.pluralRules.select(count)}`;
+    return this.t(this.has(form) ? form : `${key}.other`, { ...params, count });
   }
 
   has(key: string): boolean {

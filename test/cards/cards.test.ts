@@ -381,4 +381,17 @@ describe('claim card content', function () {
     const queue = renderReviewQueue(await harness.service.reviewQueue(reviewer()), { ...viewerFor('sv', 'reviewer', at), timeZone: 'UTC' });
     assert.match(textOf(queue), /Uppdaterad 24 nov\. 2026 08:30/);
   });
+
+  it('counts in words that agree with the number: "1 claim.", "2 claims", never "1 of 1 claims"', async function () {
+    const one = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Entra ID P1'] }));
+    const two = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Entra ID P2'] }));
+    assert.match(textOf(renderClaimList({ total: 1, claims: [one] }, viewerFor('en'))), /1 claim\./);
+    assert.doesNotMatch(textOf(renderClaimList({ total: 1, claims: [one] }, viewerFor('en'))), /1 of 1/);
+    assert.match(textOf(renderClaimList({ total: 2, claims: [one, two] }, viewerFor('en'))), /2 claims, most recently changed first/);
+    assert.match(textOf(renderClaimList({ total: 1, claims: [one] }, viewerFor('es'))), /1 notificación\./);
+    assert.match(textOf(renderHistory(one, one.history.slice(0, 1), viewerFor('it'))), /1 voce\./);
+    const queue = await harness.service.reviewQueue(reviewer());
+    assert.match(textOf(renderReviewQueue(queue.slice(0, 1), viewerFor('sv', 'reviewer'))), /1 väntande anspråk; \d+ försenade\./);
+    assert.match(textOf(renderReviewQueue(queue.slice(0, 2), viewerFor('en', 'reviewer'))), /2 claims waiting, oldest first/);
+  });
 });
