@@ -8,7 +8,7 @@ import type { ClaimService } from '../services/claimService.js';
 import { DomainError } from '../services/errors.js';
 import type { Claim } from '../services/model.js';
 import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
-import { commandOf, questionCommand, withoutMentions, type ParsedCommand } from '../dialogs/commands.js';
+import { commandOf, questionCommand, suggestCommand, withoutMentions, type ParsedCommand } from '../dialogs/commands.js';
 import type { ConversationFlows } from '../dialogs/conversationFlows.js';
 import { literal } from '../cards/markdown.js';
 import type { PoeLinks } from './poeFileRoute.js';
@@ -105,7 +105,9 @@ export class ClaimsBot extends TeamsActivityHandler {
       if (!command) {
         // Say so first, then help: the help card alone reads as if the words were ignored.
         const typed = withoutMentions(context.activity.text ?? '').slice(0, 200);
-        if (typed) await context.sendActivity(user.translator.t('bot.notUnderstood', { text: literal(typed) }));
+        const suggestion = suggestCommand(typed, user.translator.locale);
+        if (suggestion) await context.sendActivity(user.translator.t('bot.didYouMean', { text: literal(typed), suggestion: literal(suggestion) }));
+        else if (typed) await context.sendActivity(user.translator.t('bot.notUnderstood', { text: literal(typed) }));
         await this.reply(context, renderHelp(this.viewer(user, identity, actor), actor.roles));
         return;
       }

@@ -2,18 +2,10 @@ import { translatorFor, type Translator } from '../cards/i18n/i18n.js';
 import type { PoeFileError } from './poeFiles.js';
 import type { Policy } from '../services/policy.js';
 import { literal } from '../cards/markdown.js';
+import { fold, uniquePartOf } from './textMatch.js';
 
 // Reading typed answers: short words ("done", "sí", "ja") in the reader's language or English,
-// and option labels matched without case or accents.
-
-export function fold(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/\p{Diacritic}/gu, '')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim();
-}
+// and option labels matched without case or accents, or by a part only one label has.
 
 export type Word = 'done' | 'yes' | 'no' | 'submit' | 'draft' | 'resubmit' | 'dispute';
 
@@ -27,13 +19,16 @@ export function isWord(t: Translator, text: string, word: Word): boolean {
   return accepted.includes(typed);
 }
 
-/** Picks an option by its code, its label, or its number in the list as shown (1-based). */
+/**
+ * Picks an option by its code, its label, its number in the list as shown (1-based), or words
+ * only its label has ("Microsoft 365" for "OSU-Microsoft 365 (Online Services Usage)").
+ */
 export function pickOption<T extends string>(text: string, options: readonly T[], label: (option: T) => string): T | undefined {
   const typed = fold(text);
   if (!typed) return undefined;
   const number = Number(typed);
   if (Number.isInteger(number) && number >= 1 && number <= options.length) return options[number - 1];
-  return options.find((option) => fold(option) === typed || fold(label(option)) === typed);
+  return options.find((option) => fold(option) === typed || fold(label(option)) === typed) ?? uniquePartOf(typed, options, label);
 }
 
 export function formatSize(t: Translator, bytes: number): string {

@@ -20,6 +20,7 @@ import type { UpdateInput } from '../services/commandInputs.js';
 import { DomainSchema, GuidSchema, type Claim, type Contact } from '../services/model.js';
 import { catalogueOf } from '../services/consentRules.js';
 import { acceptedTypes, formatInstant, formatSize, isWord, pickOption } from './answers.js';
+import { closest } from './textMatch.js';
 import { choiceCard, fieldsCard, formText, parseForm, workloadsCard, type Fact, type FieldInput, type FormAction } from './forms.js';
 import { takeFiles } from './poeIntake.js';
 import type { Step, StepContext, StepInput, StepResult } from './stepDialog.js';
@@ -68,10 +69,14 @@ function chosen<T extends string>(ctx: StepContext, input: StepInput, options: r
   }
   const option = pickOption(input.text, options, label);
   if (option) return option;
-  return {
-    kind: 'retry',
-    say: ctx.t.t('dialogs.common.pickOne', { options: ctx.t.formatList(options.map((candidate) => label(candidate))) }),
-  };
+  const pickOne = ctx.t.t('dialogs.common.pickOne', { options: ctx.t.formatList(options.map((candidate) => label(candidate))) });
+  return { kind: 'retry', say: withSuggestion(ctx.t, pickOne, input.text, options.map(label)) };
+}
+
+/** `message`, then "Did you mean Exchange?" when what was typed is a near miss of one option. */
+function withSuggestion(t: Translator, message: string, typed: string, labels: readonly string[]): string {
+  const near = closest(typed, labels);
+  return near ? `${message} ${t.t('dialogs.common.didYouMean', { suggestion: near })}` : message;
 }
 
 function isResult(value: unknown): value is StepResult {
@@ -350,14 +355,12 @@ export const workloadsStep: Step = {
       else unknown.push(name);
     }
     if (unknown.length) {
-      return {
-        kind: 'retry',
-        say: t.t('dialogs.workloads.unknown', {
-          unknown: t.formatList(unknown),
-          program: programLabel(program, catalogueOf(await ctx.claim())),
-          options: catalogue.join(', '),
-        }),
-      };
+      const refusal = t.t('dialogs.workloads.unknown', {
+        unknown: t.formatList(unknown),
+        program: programLabel(program, catalogueOf(await ctx.claim())),
+        options: catalogue.join(', '),
+      });
+      return { kind: 'retry', say: unknown.length === 1 ? withSuggestion(t, refusal, unknown[0]!, catalogue) : refusal };
     }
     return save(ctx, { workloads: [...new Set(picked)] });
   },

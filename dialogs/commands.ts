@@ -1,5 +1,6 @@
 import type { TurnContext } from 'botbuilder';
 import { SUPPORTED_LOCALES, Translator } from '../cards/i18n/i18n.js';
+import { closest, fold } from './textMatch.js';
 
 // Text commands. Every verb has aliases in every language, and any language's alias works for
 // anyone: a Spanish speaker with an English Teams client can still type "nueva notificación".
@@ -34,19 +35,11 @@ export interface ParsedCommand {
 
 const CLAIM_ID = /\bCPOR-\d{4}-\d{6,}\b/i;
 
-/** Folded for matching: lower case, no accents, single spaces. */
-function fold(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/\p{Diacritic}/gu, '')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
 interface Alias {
+  text: string;
   folded: string;
   verb: Verb;
+  locale: string;
 }
 
 const ALIASES: Alias[] = SUPPORTED_LOCALES.flatMap((locale) => {
@@ -55,7 +48,7 @@ const ALIASES: Alias[] = SUPPORTED_LOCALES.flatMap((locale) => {
     translator
       .t(`commands.aliases.${verb}`)
       .split('|')
-      .map((alias) => ({ folded: fold(alias), verb })),
+      .map((alias) => ({ text: alias, folded: fold(alias), verb, locale })),
   );
 }).sort((a, b) => b.folded.length - a.folded.length);
 
@@ -112,4 +105,26 @@ export function questionCommand(text: string | undefined): ParsedCommand | undef
   if (match) return { verb: 'claim', claimId: match[0].toUpperCase(), rest: '' };
   const words = fold(typed).split(/[^\p{L}\p{N}-]+/u);
   return words.some((word) => QUESTION_WORDS.has(word)) ? { verb: 'my-claims', rest: '' } : undefined;
+}
+
+/**
+ * The command a mistyped message was probably meant to be ("my claism CPOR-…" → "my claims
+ * CPOR-…"), the reader's own words first; only a near miss of the command words counts.
+ */
+export function suggestCommand(text: string | undefined, locale: string): string | undefined {
+  const words = withoutMentions(text ?? '')
+    .replace(/\s+/g, ' ')
+    .split(' ')
+    .filter(Boolean);
+  for (const own of [true, false]) {
+    for (let count = Math.min(3, words.length); count >= 1; count -= 1) {
+      const candidates = ALIASES.filter((alias) => alias.folded.split(' ').length === count && (alias.locale === locale) === own);
+      const near = closest(
+        words.slice(0, count).join(' '),
+        candidates.map((alias) => alias.text),
+      );
+      if (near) return [near, ...words.slice(count)].join(' ');
+    }
+  }
+  return undefined;
 }

@@ -419,3 +419,48 @@ describe('create-claim dialog in Spanish', () => {
     }
   });
 });
+
+describe('natural phrasing: part of a name, near misses, and mistyped commands', () => {
+  for (const locale of ['en-US', 'es-ES'] as const) {
+    it(`takes "Microsoft 365" for the program and offers "Exchange" for "exchnage" (${locale})`, async () => {
+      const t = translatorFor(locale);
+      const bot = await createDialogHarness({ locale });
+      try {
+        await bot.say(t.t('commands.aliases.new-claim').split('|')[0]!);
+        let replies = await bot.say('Microsoft 365');
+        const { claims } = await bot.service.service.listForPartner(bot.actor);
+        assert.equal(claims[0]?.details.program, 'OSU-M365');
+        assert.equal(textOf(replies[0]), t.t('dialogs.program.created', { claimId: claims[0]!.id }));
+        await bot.say('4512345');
+        await bot.say(`fabrikam.onmicrosoft.com ${CUSTOMER_TENANT}`);
+        replies = await bot.say('exchnage');
+        assert.match(textOf(replies[0]), new RegExp(`${escape(t.t('dialogs.common.didYouMean', { suggestion: 'Exchange' }))}$`));
+        assert.equal((await bot.service.service.get(bot.actor, claims[0]!.id)).details.workloads, undefined, 'a guess is offered, not taken');
+        replies = await bot.say('Exchange');
+        assert.equal(cardTitle(replies[0]), t.t('dialogs.contacts.heading'));
+      } finally {
+        await bot.cleanup();
+      }
+    });
+
+    it(`says "did you mean" for a mistyped command before the help (${locale})`, async () => {
+      const t = translatorFor(locale);
+      const bot = await createDialogHarness({ locale });
+      try {
+        const myClaims = t.t('commands.aliases.my-claims').split('|')[0]!;
+        const typo = `${myClaims.slice(0, -2)}${myClaims.at(-1)}${myClaims.at(-2)}`;
+        const replies = await bot.say(typo);
+        assert.equal(textOf(replies[0]), t.t('bot.didYouMean', { text: typo, suggestion: myClaims }));
+        assert.equal(cardTitle(replies[1]), t.t('cards.help.helpTitle'));
+        const unrelated = await bot.say('zzzz qqqq');
+        assert.equal(textOf(unrelated[0]), t.t('bot.notUnderstood', { text: 'zzzz qqqq' }));
+      } finally {
+        await bot.cleanup();
+      }
+    });
+  }
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

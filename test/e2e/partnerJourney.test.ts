@@ -41,7 +41,7 @@ describe('e2e: a partner files a claim by conversation', function () {
     assertShows(
       list,
       t.t('cards.list.title'),
-      t.t('cards.list.summary', { shown: 1, total: 1 }),
+      t.plural('cards.list.summaryAll', 1, { total: 1 }),
       claim.id,
       t.t('claims.status.Submitted'),
       `${t.t('cards.deadline.reviewStart')}: ${t.formatInstant(claim.deadlines.reviewStart!, zone)}`,

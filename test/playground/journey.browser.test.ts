@@ -249,7 +249,7 @@ async function journey(run: Run, t: Translator, locale: 'en-US' | 'es-ES'): Prom
   await queue.getByText(claimId).first().waitFor({ state: 'visible' });
   await reviewer.screenshot('queue');
   await reviewer.press(queue, t.t('cards.action.refresh'));
-  await reviewer.waitForText(t.t('cards.queue.summary', { shown: 1, total: 1, overdue: 0 }));
+  await reviewer.waitForText(t.plural('cards.queue.summaryAll', 1, { total: 1, overdue: 0 }));
 
   // Rita reviews: Start review, then Approve.
   await reviewer.press(reviewCard, t.t('cards.action.startReview'));
