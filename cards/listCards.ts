@@ -1,6 +1,18 @@
 import type { QueueItem } from '../services/claimService.js';
 import type { Claim, DeadlineName, Status } from '../services/model.js';
-import { commandText, durationText, commandData, type CommandData, instantFor, statusColor, statusText, summaryOf, withoutNulls } from './format.js';
+import {
+  commandText,
+  durationText,
+  commandData,
+  type CommandData,
+  instantFor,
+  programText,
+  statusColor,
+  statusText,
+  summaryOf,
+  withoutNulls,
+} from './format.js';
+import { catalogueOf } from '../services/consentRules.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
 import { literal } from './markdown.js';
@@ -57,7 +69,7 @@ const CURRENT_DEADLINE: Partial<Record<Status, DeadlineName>> = {
 function scopeLine(claim: Claim, viewer: Viewer): string {
   const { details } = claim;
   const parts = [
-    details.program,
+    details.program && programText(details.program, catalogueOf(claim)),
     details.customerDomain && literal(details.customerDomain),
     details.workloads?.length ? viewer.translator.formatList(details.workloads) : undefined,
   ];

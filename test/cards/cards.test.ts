@@ -387,6 +387,8 @@ describe('claim card content', function () {
     const two = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Entra ID P2'] }));
     assert.match(textOf(renderClaimList({ total: 1, claims: [one] }, viewerFor('en'))), /1 claim\./);
     assert.doesNotMatch(textOf(renderClaimList({ total: 1, claims: [one] }, viewerFor('en'))), /1 of 1/);
+    // The program by the same name the dialog and the alerts use, not its code.
+    assert.match(textOf(renderClaimList({ total: 1, claims: [one] }, viewerFor('en'))), /OSU-Microsoft 365 \(Online Services Usage\) · /);
     assert.match(textOf(renderClaimList({ total: 2, claims: [one, two] }, viewerFor('en'))), /2 claims, most recently changed first/);
     assert.match(textOf(renderClaimList({ total: 1, claims: [one] }, viewerFor('es'))), /1 notificación\./);
     assert.match(textOf(renderHistory(one, one.history.slice(0, 1), viewerFor('it'))), /1 voce\./);
