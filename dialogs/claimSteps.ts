@@ -221,7 +221,7 @@ export const customerStep: Step = {
             ],
           },
         ],
-        hint: `${t.t('dialogs.customer.typeHint')} ${hint(ctx)}`,
+        hint: `${t.t('dialogs.customer.tenantHint')} ${t.t('dialogs.customer.typeHint')} ${hint(ctx)}`,
         actions: withBack(ctx, [ctx.buttons.action(t.t('dialogs.common.continueButton'), 'save', {}, 'positive')]),
       }),
     ];

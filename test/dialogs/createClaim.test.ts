@@ -388,6 +388,7 @@ describe('create-claim dialog in Spanish', () => {
       assert.equal(textOf(replies[0]), es.t('dialogs.program.created', { claimId: claims[0]!.id }));
       replies = await bot.say('4512345');
       assert.equal(cardTitle(replies[0]), es.t('dialogs.customer.title'));
+      assert.ok(cardJson(replies[0]).includes(es.t('dialogs.customer.tenantHint')), 'says where the tenant ID is found');
       replies = await bot.say('fabrikam 1234');
       assert.equal(
         textOf(replies[0]),
