@@ -382,6 +382,16 @@ describe('claim card content', function () {
     assert.match(textOf(queue), /Uppdaterad 24 nov\. 2026 08:30/);
   });
 
+  it('keeps a claim id on one line in lists and the queue', async function () {
+    const queue = await harness.service.reviewQueue(reviewer());
+    const { claim } = queue[0]!;
+    for (const card of [renderClaimList({ total: 1, claims: [claim] }, viewerFor('sv')), renderReviewQueue(queue, viewerFor('sv', 'reviewer'))]) {
+      const blocks = JSON.stringify(card).match(new RegExp(`\\{[^{}]*"text":"${claim.id}"[^{}]*\\}`, 'g')) ?? [];
+      assert.ok(blocks.length > 0, 'the id is shown');
+      for (const block of blocks) assert.equal((JSON.parse(block) as { wrap?: boolean }).wrap, false, block);
+    }
+  });
+
   it('counts in words that agree with the number: "1 claim.", "2 claims", never "1 of 1 claims"', async function () {
     const one = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Entra ID P1'] }));
     const two = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Entra ID P2'] }));
