@@ -38,6 +38,8 @@ export interface CardActionsDeps {
 }
 
 const ERROR_CONTENT_TYPE = 'application/vnd.microsoft.error';
+/** Refusals about the claim as it stands, answered with its current card and the reason on it. */
+const CLAIM_REFUSALS = new Set<string>(['incomplete', 'duplicate-claim', 'invalid-transition', 'window-closed', 'own-organisation']);
 
 // ---- what each verb accepts ------------------------------------------------------------------
 
@@ -266,6 +268,14 @@ export class CardActions {
         );
       }
       if (current && stale) return cardResponse(this.cardFor(turn, current, turn.user.translator.t('cards.note.stale')));
+    }
+    // The claim refuses what was asked as it stands (incomplete, a duplicate, the wrong status):
+    // the reason goes on the card, where the person looks, not into an error banner.
+    if (isDomainError(error) && CLAIM_REFUSALS.has(error.code)) {
+      const current = await this.deps.claims.get(turn.actor, data.claimId).catch(() => undefined);
+      if (current && relationOf(turn.actor, current) !== 'customer') {
+        return cardResponse(this.cardFor(turn, current, describeError(turn.user.translator, error)));
+      }
     }
     if (!isDomainError(error)) this.report('card action failed', error);
     return errorResponse(turn.user, error);

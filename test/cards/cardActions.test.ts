@@ -159,6 +159,12 @@ describe('card actions over HTTP (adaptiveCard/action)', function () {
     return JSON.stringify(response.value);
   }
 
+  /** The note a card carries at its top (the bold warning line), if any. */
+  function noteOf(response: InvokeResponseBody): string | undefined {
+    const body = ((response.value as { body?: { type?: string; color?: string; text?: string }[] }).body ?? []).slice(0, 3);
+    return body.find((element) => element.type === 'TextBlock' && element.color === 'Warning')?.text;
+  }
+
   function verbs(response: InvokeResponseBody): string[] {
     const card = { ...(response.value as Record<string, unknown>), refresh: undefined };
     const found: string[] = [];
@@ -288,7 +294,12 @@ describe('card actions over HTTP (adaptiveCard/action)', function () {
             if (!CONVERSATION.has(verb)) assert.ok(after === undefined || after.version > claim.version, `${label}: offered and clicked, the claim changed`);
             walked.push(label);
           } else {
-            assert.ok(response.statusCode >= 400, `${label}: not offered, so the service must refuse it (got ${response.statusCode})`);
+            // Refused: an error, or the current card with the reason on it.
+            const reason = response.statusCode === 200 ? noteOf(response) : undefined;
+            assert.ok(
+              response.statusCode >= 400 || reason,
+              `${label}: not offered, so the service must refuse it (got ${response.statusCode} without a reason)`,
+            );
             assert.equal(after?.version, claim.version, `${label}: refused, nothing changed`);
           }
         }
@@ -361,6 +372,16 @@ describe('card actions over HTTP (adaptiveCard/action)', function () {
     assert.equal(unknown.statusCode, 400);
     assert.match((unknown.value as { message: string }).message, /CPOR-2026-999999/);
     assert.equal((await current(claim.id)).version, claim.version);
+    assert.deepEqual(writes(), []);
+  });
+
+  it('Submit on a draft that cannot be submitted answers with the draft card and the reason on it', async function () {
+    const draft = await harness.service.create(partner(), { program: 'OSU-M365' });
+    const response = await click(asUser(partner(), 'es-ES'), 'submit', { claimId: draft.id, version: draft.version }, { replyToId: 'draft-card' });
+    const reason = noteOf(response);
+    assert.ok(reason?.startsWith(translatorFor('es').t('errors.incomplete').split('{')[0]!), reason);
+    assert.deepEqual(verbs(response).includes('submit'), false, 'the card it answers with does not offer Submit again');
+    assert.equal((await current(draft.id)).version, draft.version);
     assert.deepEqual(writes(), []);
   });
 
