@@ -244,7 +244,7 @@ export class ClaimsBot extends TeamsActivityHandler {
       allowed: this.deps.claims.allowedActions(actor, claim),
       ...(note ? { note } : {}),
       refreshUserIds: [identity.teamsUserId],
-      ...(this.deps.poeLinks ? { poeLinks: this.deps.poeLinks.linksFor(actor, claim) } : {}),
+      ...(this.deps.poeLinks ? { poeLinks: await this.deps.poeLinks.linksFor(actor, claim) } : {}),
     });
     const response = await this.reply(context, card);
     await this.deps.hooks?.onCardSent?.(context, claim, response);

@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import type restify from 'restify';
+import { z } from 'zod';
 import { relationOf } from '../services/access.js';
 import type { Actor } from '../services/actor.js';
 import type { ClaimService } from '../services/claimService.js';
 import type { Clock } from '../services/clock.js';
 import { isDomainError } from '../services/errors.js';
 import type { Claim } from '../services/model.js';
-import type { PoeLinkTokens } from '../services/poeLinkTokens.js';
+import type { LinkPurpose, LinkTokens } from '../services/linkTokens.js';
 import type { ActorResolver } from './actorResolver.js';
 
 // Proof of execution, opened from the claim card: GET /poe/<token> serves one file to the reader
@@ -15,9 +16,21 @@ import type { ActorResolver } from './actorResolver.js';
 // again as that reader, so someone who lost access since (or never had it: only the claim's
 // partner and the reviewers) gets 404, like an unknown claim. Bytes go out with the type they were
 // checked against at upload, inline for what a browser shows safely, as a download otherwise.
+// The token (services/linkTokens.ts) is signed with the consent links' key for its own audience.
+
+const PoeFileClaims = z.object({
+  /** the claim and the file */
+  cid: z.string().regex(/^CPOR-\d{4}-\d{6,}$/),
+  fid: z.string().min(1).max(200),
+  /** the reader: AAD object id and tenant */
+  sub: z.string().min(1).max(128),
+  tid: z.string().min(1).max(128),
+});
+
+export const POE_FILE: LinkPurpose<z.infer<typeof PoeFileClaims>> = { audience: 'cpor:poe-file', claims: PoeFileClaims };
 
 export interface PoeLinksDeps {
-  tokens: PoeLinkTokens;
+  tokens: LinkTokens;
   clock: Clock;
   /** Where links point: the bot's public base URL (read when a link is made: the port may be bound late). */
   baseUrl: () => string;
@@ -34,15 +47,14 @@ export const PREVIEW_TYPES = new Set(['image/png', 'image/jpeg']);
 export class PoeLinks {
   constructor(private readonly deps: PoeLinksDeps) {}
 
-  linksFor(actor: Actor, claim: Claim): Record<string, string> {
+  async linksFor(actor: Actor, claim: Claim): Promise<Record<string, string>> {
     if (!mayOpen(actor, claim)) return {};
     const expiresAt = new Date(this.deps.clock.now().getTime() + (this.deps.ttlMs ?? DEFAULT_TTL_MS));
-    return Object.fromEntries(
-      claim.poe.map((file) => [
-        file.id,
-        `${this.deps.baseUrl()}/poe/${this.deps.tokens.sign({ claimId: claim.id, fileId: file.id, userId: actor.userId, tenantId: actor.tenantId, expiresAt })}`,
-      ]),
-    );
+    const links = claim.poe.map(async (file) => {
+      const token = await this.deps.tokens.sign(POE_FILE, { cid: claim.id, fid: file.id, sub: actor.userId, tid: actor.tenantId }, expiresAt);
+      return [file.id, `${this.deps.baseUrl()}/poe/${token}`] as const;
+    });
+    return Object.fromEntries(await Promise.all(links));
   }
 }
 
@@ -53,7 +65,7 @@ function mayOpen(actor: Actor, claim: Claim): boolean {
 }
 
 export interface PoeRouteDeps {
-  tokens: PoeLinkTokens;
+  tokens: LinkTokens;
   claims: ClaimService;
   actors: ActorResolver;
   clock: Clock;
@@ -75,7 +87,7 @@ export function registerPoeRoutes(server: restify.Server, deps: PoeRouteDeps): v
 }
 
 async function serve(raw: string, res: restify.Response, deps: PoeRouteDeps): Promise<void> {
-  const check = deps.tokens.verify(raw, deps.clock.now());
+  const check = await deps.tokens.verify(POE_FILE, raw, deps.clock.now());
   if (!check.ok) {
     plain(
       res,
@@ -84,11 +96,11 @@ async function serve(raw: string, res: restify.Response, deps: PoeRouteDeps): Pr
     );
     return;
   }
-  const { token } = check;
-  const actor = await deps.actors.resolve({ userId: token.userId, tenantId: token.tenantId, teamsUserId: '' });
+  const { cid: claimId, fid: fileId, sub: userId, tid: tenantId } = check.claims;
+  const actor = await deps.actors.resolve({ userId, tenantId, teamsUserId: '' });
   let claim: Claim;
   try {
-    claim = await deps.claims.get(actor, token.claimId);
+    claim = await deps.claims.get(actor, claimId);
   } catch (error) {
     if (isDomainError(error)) {
       plain(res, 404, 'Not found.');
@@ -96,7 +108,7 @@ async function serve(raw: string, res: restify.Response, deps: PoeRouteDeps): Pr
     }
     throw error;
   }
-  const file = claim.poe.find((candidate) => candidate.id === token.fileId);
+  const file = claim.poe.find((candidate) => candidate.id === fileId);
   if (!file || !mayOpen(actor, claim)) {
     plain(res, 404, 'Not found.');
     return;
