@@ -4,7 +4,7 @@ import { ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbu
 import { renderAlert, renderClaimCard } from '../cards/index.js';
 import { translatorFor } from '../cards/i18n/i18n.js';
 import { DialogFlows } from '../dialogs/conversationFlows.js';
-import { PoeFiles } from '../dialogs/poeFiles.js';
+import { PoeFiles } from '../poe/poeFiles.js';
 import { ClaimService } from '../services/claimService.js';
 import { systemClock, type Clock } from '../services/clock.js';
 import { openConsentLinks } from '../consent/openConsent.js';
@@ -24,7 +24,8 @@ import type { BotConfig } from './config.js';
 import { createConsentMailer } from '../consent/consentMail.js';
 import { consentFactsFromAlert } from '../consent/consentMailNotice.js';
 import { registerConsentRoutes } from '../consent/consentPage.js';
-import { PoeLinks, registerPoeRoutes } from './poeFileRoute.js';
+import { PoeLinks } from '../poe/poeLinks.js';
+import { registerPoeRoutes } from '../poe/poeFileRoute.js';
 import { CardCopies } from './proactive/cardCopies.js';
 import { cardBeingClicked } from './proactive/clickedCard.js';
 import { ConversationLanes } from './proactive/conversationLanes.js';

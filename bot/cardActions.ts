@@ -12,7 +12,7 @@ import { DomainError, isDomainError, publicError, type FieldIssue } from '../ser
 import { INFORMATION_REASONS, REVIEWER_REJECTION_REASONS, type Claim } from '../services/model.js';
 import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
 import type { ParsedCommand } from '../dialogs/commands.js';
-import type { PoeLinks } from './poeFileRoute.js';
+import type { PoeLinks } from '../poe/poeLinks.js';
 import { userContextOf, type UserContext } from '../dialogs/userContext.js';
 import type { Clock } from '../services/clock.js';
 import { clickedCardOf, whileHandlingClick } from './proactive/clickedCard.js';

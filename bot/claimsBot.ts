@@ -11,7 +11,7 @@ import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResol
 import { parseCommand, questionCommand, withoutMentions, type ParsedCommand } from '../dialogs/commands.js';
 import type { ConversationFlows } from '../dialogs/conversationFlows.js';
 import { literal } from '../cards/markdown.js';
-import type { PoeLinks } from './poeFileRoute.js';
+import type { PoeLinks } from '../poe/poeLinks.js';
 import { userContextOf, type UserContext } from '../dialogs/userContext.js';
 import type { Clock } from '../services/clock.js';
 

@@ -21,7 +21,7 @@ import { DomainSchema, GuidSchema, type Claim, type Contact } from '../services/
 import { catalogueOf } from '../services/consentRules.js';
 import { acceptedTypes, formatInstant, formatSize, isWord, pickOption } from './answers.js';
 import { choiceCard, fieldsCard, formText, parseForm, workloadsCard, type Fact, type FieldInput, type FormAction } from './forms.js';
-import { takeFiles } from './poeIntake.js';
+import { receiveFiles } from './poeReplies.js';
 import type { Step, StepContext, StepInput, StepResult } from './stepDialog.js';
 import { literal } from '../cards/markdown.js';
 
@@ -478,7 +478,7 @@ export const poeStep: Step = {
   async handle(ctx, entry) {
     const { t } = ctx;
     if (entry.kind === 'files') {
-      const intake = await takeFiles(ctx, 'attach');
+      const intake = await receiveFiles(ctx, 'attach');
       const next = intake.received ? t.t('dialogs.poe.more') : t.t('dialogs.poe.tryAgain');
       return { kind: 'stay', say: [...intake.lines, next].join('\n\n') };
     }

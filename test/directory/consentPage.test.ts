@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { POE_FILE } from '../../bot/poeFileRoute.js';
+import { POE_FILE } from '../../poe/poeLinks.js';
 import { claimAt, createHarness, partner, reviewer, type Harness } from '../support/serviceHarness.js';
 import { startConsentPage, type ConsentPageServer } from './consentPageServer.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { POE_FILE } from '../../bot/poeFileRoute.js';
+import { POE_FILE } from '../../poe/poeLinks.js';
 import { CONSENT_OPT_OUT, signConsentToken, verifyConsentToken } from '../../consent/consentTokens.js';
 import { LinkTokens } from '../../services/linkTokens.js';
 

@@ -1,73 +1,33 @@
 import { readFile } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import type restify from 'restify';
-import { z } from 'zod';
-import { relationOf } from '../services/access.js';
 import type { Actor } from '../services/actor.js';
 import type { ClaimService } from '../services/claimService.js';
 import type { Clock } from '../services/clock.js';
 import { isDomainError } from '../services/errors.js';
+import type { LinkTokens } from '../services/linkTokens.js';
 import type { Claim } from '../services/model.js';
-import type { LinkPurpose, LinkTokens } from '../services/linkTokens.js';
-import type { ActorResolver } from './actorResolver.js';
+import { mayOpen, POE_FILE } from './poeLinks.js';
 
 // Proof of execution, opened from the claim card: GET /poe/<token> serves one file to the reader
-// the link was made for. The token is short-lived and names the reader; at open the claim is read
-// again as that reader, so someone who lost access since (or never had it: only the claim's
-// partner and the reviewers) gets 404, like an unknown claim. Bytes go out with the type they were
-// checked against at upload, inline for what a browser shows safely, as a download otherwise.
-// The token (services/linkTokens.ts) is signed with the consent links' key for its own audience.
+// the link was made for (poeLinks.ts). The token is short-lived and names the reader; at open the
+// claim is read again as that reader, so someone who lost access since (or never had it: only the
+// claim's partner and the reviewers) gets 404, like an unknown claim. Bytes go out with the type
+// they were checked against at upload, inline for what a browser shows safely, as a download
+// otherwise.
 
-const PoeFileClaims = z.object({
-  /** the claim and the file */
-  cid: z.string().regex(/^CPOR-\d{4}-\d{6,}$/),
-  fid: z.string().min(1).max(200),
-  /** the reader: AAD object id and tenant */
-  sub: z.string().min(1).max(128),
-  tid: z.string().min(1).max(128),
-});
-
-export const POE_FILE: LinkPurpose<z.infer<typeof PoeFileClaims>> = { audience: 'cpor:poe-file', claims: PoeFileClaims };
-
-export interface PoeLinksDeps {
-  tokens: LinkTokens;
-  clock: Clock;
-  /** Where links point: the bot's public base URL (read when a link is made: the port may be bound late). */
-  baseUrl: () => string;
-  /** How long a link works; cards are refreshed (and get new links) when they are viewed. */
-  ttlMs?: number;
-}
-
-const DEFAULT_TTL_MS = 30 * 60 * 1000;
 /** What a browser shows without running anything of the file's. */
 const INLINE_TYPES = new Set(['application/pdf', 'image/png', 'image/jpeg']);
-export const PREVIEW_TYPES = new Set(['image/png', 'image/jpeg']);
 
-/** Makes the links a claim card shows its reader; none for readers who may not open the files. */
-export class PoeLinks {
-  constructor(private readonly deps: PoeLinksDeps) {}
-
-  async linksFor(actor: Actor, claim: Claim): Promise<Record<string, string>> {
-    if (!mayOpen(actor, claim)) return {};
-    const expiresAt = new Date(this.deps.clock.now().getTime() + (this.deps.ttlMs ?? DEFAULT_TTL_MS));
-    const links = claim.poe.map(async (file) => {
-      const token = await this.deps.tokens.sign(POE_FILE, { cid: claim.id, fid: file.id, sub: actor.userId, tid: actor.tenantId }, expiresAt);
-      return [file.id, `${this.deps.baseUrl()}/poe/${token}`] as const;
-    });
-    return Object.fromEntries(await Promise.all(links));
-  }
-}
-
-/** The claim's partner and the reviewers; not the customer, whose notice is about the association. */
-function mayOpen(actor: Actor, claim: Claim): boolean {
-  const relation = relationOf(actor, claim);
-  return relation === 'partner' || relation === 'reviewer';
+/** Who the reader a link names is now (bot/actorResolver.ts: directory roles and all). */
+export interface ReaderResolver {
+  resolve(identity: { userId: string; tenantId: string; teamsUserId: string }): Promise<Actor>;
 }
 
 export interface PoeRouteDeps {
   tokens: LinkTokens;
   claims: ClaimService;
-  actors: ActorResolver;
+  actors: ReaderResolver;
   clock: Clock;
   dataDir: string;
   log?: (message: string, error?: unknown) => void;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { translatorFor } from '../../cards/i18n/i18n.js';
-import { POE_FILE } from '../../bot/poeFileRoute.js';
+import { POE_FILE } from '../../poe/poeLinks.js';
 import { signConsentToken } from '../../consent/consentTokens.js';
 import { LinkTokens, loadLinkSecret } from '../../services/linkTokens.js';
 import type { TeamsUser } from '../support/botClient.js';
-import { cardIn, OTHER_PARTNER, PARTNER, PARTNER_ES, REVIEWER, e2ePerTest, type E2E } from './support/e2eApp.js';
-import { PDF, walkCreateClaim } from './support/journey.js';
+import { cardIn, OTHER_PARTNER, PARTNER, PARTNER_ES, REVIEWER, e2ePerTest, type E2E } from '../e2e/support/e2eApp.js';
+import { PDF, walkCreateClaim } from '../e2e/support/journey.js';
 
 // Issue 14, item 2: the claim card opens the proof of execution for the claim's partner and the
 // reviewers, through a short-lived signed link to the bot's own /poe route, checked again on open.
@@ -19,14 +19,9 @@ function openUrls(card: unknown): string[] {
 describe('e2e: the PoE opens from the claim card for the partner and the reviewers (issue 14, 2)', function () {
   this.timeout(60_000);
   const apps = e2ePerTest();
-  let e2e: E2E;
-
-  beforeEach(async () => {
-    e2e = await apps.start();
-  });
 
   /** The link on `person`'s claim card, fetched from the running app. */
-  async function linkOf(person: TeamsUser, claimId: string): Promise<string> {
+  async function linkOf(e2e: E2E, person: TeamsUser, claimId: string): Promise<string> {
     const [reply] = await e2e.say(person, `claim ${claimId}`);
     const urls = openUrls(cardIn(reply));
     assert.equal(urls.length, 1, 'one link for the one file');
@@ -37,9 +32,10 @@ describe('e2e: the PoE opens from the claim card for the partner and the reviewe
 
   for (const person of [PARTNER, PARTNER_ES]) {
     it(`opens the PDF for the partner and the reviewer, inline with its type and name (${person.locale})`, async () => {
+      const e2e = await apps.start();
       const { claimId } = await walkCreateClaim(e2e, person, 'submitted');
       for (const reader of [person, REVIEWER]) {
-        const response = await fetch(await linkOf(reader, claimId));
+        const response = await fetch(await linkOf(e2e, reader, claimId));
         assert.equal(response.status, 200);
         assert.equal(response.headers.get('content-type'), 'application/pdf');
         assert.equal(
@@ -57,8 +53,9 @@ describe('e2e: the PoE opens from the claim card for the partner and the reviewe
   }
 
   it('refuses a forged, tampered or expired link, and a reader who may not see the claim', async () => {
+    const e2e = await apps.start();
     const { claimId } = await walkCreateClaim(e2e, PARTNER, 'submitted');
-    const good = await linkOf(PARTNER, claimId);
+    const good = await linkOf(e2e, PARTNER, claimId);
     const claim = await e2e.app.claims.get({ userId: REVIEWER.aadObjectId, tenantId: REVIEWER.tenantId, roles: ['reviewer'] }, claimId);
     const fileId = claim.poe[0]!.id;
 

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createPolicy } from '../../services/policy.js';
-import { BOT_FILE_HOSTS, DEFAULT_POE_HOSTS, PoeFileError, PoeFiles, TEAMS_FILE_DOWNLOAD_INFO, type IncomingFile } from '../../dialogs/poeFiles.js';
-import { fileMessage, startFileHost, tempDir, type FileHost } from './support/dialogHarness.js';
+import { BOT_FILE_HOSTS, DEFAULT_POE_HOSTS, PoeFileError, PoeFiles, TEAMS_FILE_DOWNLOAD_INFO, type IncomingFile } from '../../poe/poeFiles.js';
+import { fileMessage, startFileHost, tempDir, type FileHost } from '../dialogs/support/dialogHarness.js';
 import { storedFilesIn } from '../support/storedFiles.js';
 
 // Downloading PoE: only from allowed hosts (no request otherwise), only accepted types, never
