@@ -4,7 +4,7 @@ import { ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbu
 import { renderAlert, renderClaimCard } from '../cards/index.js';
 import { translatorFor } from '../cards/i18n/i18n.js';
 import { DialogFlows } from '../dialogs/conversationFlows.js';
-import { PoeFiles } from '../dialogs/poeFiles.js';
+import { PoeFiles } from '../poe/poeFiles.js';
 import { ClaimService } from '../services/claimService.js';
 import { systemClock, type Clock } from '../services/clock.js';
 import { openConsentLinks } from '../consent/openConsent.js';
@@ -24,9 +24,8 @@ import type { BotConfig } from './config.js';
 import { createConsentMailer } from '../consent/consentMail.js';
 import { consentFactsFromAlert } from '../consent/consentMailNotice.js';
 import { registerConsentRoutes } from '../consent/consentPage.js';
-import { PoeLinks, registerPoeRoutes } from './poeFileRoute.js';
-import { PoeLinkTokens } from '../services/poeLinkTokens.js';
-import { loadConsentSecret } from '../consent/consentTokens.js';
+import { PoeLinks } from '../poe/poeLinks.js';
+import { registerPoeRoutes } from '../poe/poeFileRoute.js';
 import { CardCopies } from './proactive/cardCopies.js';
 import { cardBeingClicked } from './proactive/clickedCard.js';
 import { ConversationLanes } from './proactive/conversationLanes.js';
@@ -99,13 +98,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const directoryServices = await openDirectory(directoryConfig, { clock });
   const actors = new ActorResolver(options.directory ?? directoryServices.directory, clock, log);
   const consentLinks = await openConsentLinks(directoryConfig);
-  // PoE links share the consent links' secret, under their own prefix (services/poeLinkTokens.ts).
-  const poeTokens = new PoeLinkTokens(await loadConsentSecret(directoryConfig.dataDir, directoryConfig.consentSecret));
   // Without PUBLIC_BASE_URL, links name the port really bound (PORT may be 0, or differ from the
   // environment's when a launcher picks it).
   const listeningOn: { port?: number } = {};
   const poeLinks = new PoeLinks({
-    tokens: poeTokens,
+    // One key for every signed link; the audience keeps a consent link from opening a file.
+    tokens: consentLinks.tokens,
     clock,
     baseUrl: () => (environment.PUBLIC_BASE_URL || listeningOn.port === undefined ? directoryConfig.publicBaseUrl : `http://localhost:${listeningOn.port}`),
   });
@@ -151,7 +149,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         const reader = await actorOfReader(references.get(recipient.conversationKey), actors, context);
         return renderClaimCard(claim, toViewer(recipient, clock.now()), {
           allowed: reader ? claims.allowedActions(reader, claim) : new Set(),
-          ...(reader ? { poeLinks: poeLinks.linksFor(reader, claim) } : {}),
+          ...(reader ? { poeLinks: await poeLinks.linksFor(reader, claim) } : {}),
         });
       },
       alertCard: (alert, now, recipient) => renderAlert(alert, toViewer(recipient, clock.now()), now),
@@ -241,7 +239,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       ...proactiveHealth(scheduler, outbox, cardCopies),
     }),
     routes: [
-      (http) => registerPoeRoutes(http, { tokens: poeTokens, claims, actors, clock, dataDir: config.dataDir, log }),
+      (http) => registerPoeRoutes(http, { tokens: consentLinks.tokens, claims, actors, clock, dataDir: config.dataDir, log }),
       (http) =>
         registerConsentRoutes(http, {
           service: claims,

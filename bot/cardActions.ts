@@ -12,7 +12,7 @@ import { DomainError, isDomainError, publicError, type FieldIssue } from '../ser
 import { INFORMATION_REASONS, REVIEWER_REJECTION_REASONS, type Claim } from '../services/model.js';
 import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
 import type { ParsedCommand } from '../dialogs/commands.js';
-import type { PoeLinks } from './poeFileRoute.js';
+import type { PoeLinks } from '../poe/poeLinks.js';
 import { userContextOf, type UserContext } from '../dialogs/userContext.js';
 import type { Clock } from '../services/clock.js';
 import { clickedCardOf, whileHandlingClick } from './proactive/clickedCard.js';
@@ -110,7 +110,7 @@ export class CardActions {
   constructor(private readonly deps: CardActionsDeps) {
     const { claims } = deps;
     this.handlers = {
-      refreshClaim: async (turn, data) => ({ card: this.cardFor(turn, await claims.get(turn.actor, data.claimId)) }),
+      refreshClaim: async (turn, data) => ({ card: await this.cardFor(turn, await claims.get(turn.actor, data.claimId)) }),
       startReview: async (turn, data) => ({ changed: await claims.startReview(turn.actor, data.claimId, data.version) }),
       requestInformation: async (turn, data) => ({
         changed: await claims.requestInformation(turn.actor, data.claimId, data.version, {
@@ -180,7 +180,7 @@ export class CardActions {
       const clicked = turn.automatic ? undefined : clickedCardOf(context.activity);
       const outcome = await whileHandlingClick(clicked, () => (this.handlers[verb] as Handler<CardVerb>)(turn, parsed.data));
       if ('card' in outcome) return cardResponse(outcome.card);
-      return cardResponse(this.changedCard(turn, outcome.changed, outcome.note));
+      return cardResponse(await this.changedCard(turn, outcome.changed, outcome.note));
     } catch (error) {
       return this.recover(turn, data, error);
     }
@@ -218,29 +218,29 @@ export class CardActions {
       authorize(action, turn.actor, claim);
       throw new DomainError('invalid-transition', { claimId: claim.id, status: claim.status, action });
     }
-    if (turn.automatic) return { card: this.cardFor(turn, claim) };
+    if (turn.automatic) return { card: await this.cardFor(turn, claim) };
     const conversationType = turn.context.activity.conversation?.conversationType;
     if (!this.deps.startConversation || (conversationType && conversationType !== 'personal')) {
       const command = commandText(this.viewer(turn, claim), commandVerb, claim.id);
       const note = turn.user.translator.t('cards.note.continueInChat', { command });
       await turn.context.sendActivity(note);
-      return { card: this.cardFor(turn, claim, note) };
+      return { card: await this.cardFor(turn, claim, note) };
     }
     await this.deps.startConversation(turn.context, turn.actor, turn.user, { verb: commandVerb, claimId: claim.id, rest: '' });
-    return { card: this.cardFor(turn, claim) };
+    return { card: await this.cardFor(turn, claim) };
   }
 
   // ---- outcomes -----------------------------------------------------------------------------
 
   /** The updated card for the invoke response, which replaces the clicked card for the clicker. */
-  private changedCard(turn: Turn, claim: Claim, note?: string): AdaptiveCard {
+  private async changedCard(turn: Turn, claim: Claim, note?: string): Promise<AdaptiveCard> {
     const viewer = this.viewer(turn, claim);
     return viewer.role === 'customer'
       ? renderConsentNotice(claim, viewer, { ...this.refreshFor(turn), ...(note ? { note } : {}) })
       : renderClaimCard(claim, viewer, {
           allowed: this.deps.claims.allowedActions(turn.actor, claim),
           ...this.refreshFor(turn),
-          ...this.linksFor(turn, claim),
+          ...(await this.linksFor(turn, claim)),
           note: note ?? turn.user.translator.t('cards.note.done', { status: turn.user.translator.t(`claims.status.${claim.status}`) }),
         });
   }
@@ -267,7 +267,7 @@ export class CardActions {
           }),
         );
       }
-      if (current && stale) return cardResponse(this.cardFor(turn, current, turn.user.translator.t('cards.note.stale')));
+      if (current && stale) return cardResponse(await this.cardFor(turn, current, turn.user.translator.t('cards.note.stale')));
     }
     // The claim refuses what was asked as it stands (incomplete, a duplicate, the wrong status):
     // the reason goes on the card, where the person looks, not into an error banner.
@@ -281,11 +281,11 @@ export class CardActions {
     return errorResponse(turn.user, error);
   }
 
-  private cardFor(turn: Turn, claim: Claim, note?: string): AdaptiveCard {
+  private async cardFor(turn: Turn, claim: Claim, note?: string): Promise<AdaptiveCard> {
     return renderClaimCard(claim, this.viewer(turn, claim), {
       allowed: this.deps.claims.allowedActions(turn.actor, claim),
       ...this.refreshFor(turn),
-      ...this.linksFor(turn, claim),
+      ...(await this.linksFor(turn, claim)),
       ...(note ? { note } : {}),
     });
   }
@@ -295,8 +295,8 @@ export class CardActions {
     return { refreshUserIds: [turn.identity.teamsUserId] };
   }
 
-  private linksFor(turn: Turn, claim: Claim): { poeLinks?: Record<string, string> } {
-    return this.deps.poeLinks ? { poeLinks: this.deps.poeLinks.linksFor(turn.actor, claim) } : {};
+  private async linksFor(turn: Turn, claim: Claim): Promise<{ poeLinks?: Record<string, string> }> {
+    return this.deps.poeLinks ? { poeLinks: await this.deps.poeLinks.linksFor(turn.actor, claim) } : {};
   }
 
   private viewer(turn: Turn, claim: Claim): Viewer {

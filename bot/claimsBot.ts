@@ -11,7 +11,7 @@ import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResol
 import { commandOf, questionCommand, suggestCommand, withoutMentions, type ParsedCommand } from '../dialogs/commands.js';
 import type { ConversationFlows } from '../dialogs/conversationFlows.js';
 import { literal } from '../cards/markdown.js';
-import type { PoeLinks } from './poeFileRoute.js';
+import type { PoeLinks } from '../poe/poeLinks.js';
 import { userContextOf, type UserContext } from '../dialogs/userContext.js';
 import type { Clock } from '../services/clock.js';
 
@@ -246,7 +246,7 @@ export class ClaimsBot extends TeamsActivityHandler {
       allowed: this.deps.claims.allowedActions(actor, claim),
       ...(note ? { note } : {}),
       refreshUserIds: [identity.teamsUserId],
-      ...(this.deps.poeLinks ? { poeLinks: this.deps.poeLinks.linksFor(actor, claim) } : {}),
+      ...(this.deps.poeLinks ? { poeLinks: await this.deps.poeLinks.linksFor(actor, claim) } : {}),
     });
     const response = await this.reply(context, card);
     await this.deps.hooks?.onCardSent?.(context, claim, response);

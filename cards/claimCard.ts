@@ -77,7 +77,7 @@ export interface ClaimCardOptions {
   refreshUserIds?: string[];
   /** Competing claims when the caller knows them (the review queue does). */
   competingWith?: readonly string[];
-  /** Signed links to the PoE files by file id, for readers who may open them (bot/poeFileRoute.ts). */
+  /** Signed links to the PoE files by file id, for readers who may open them (poe/poeLinks.ts). */
   poeLinks?: Readonly<Record<string, string>>;
 }
 

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { translatorFor, type Locale } from '../cards/i18n/i18n.js';
-import { contactKeyOf, type ConsentTokens } from './consentTokens.js';
+import { contactKeyOf, signConsentToken } from './consentTokens.js';
+import type { LinkTokens } from '../services/linkTokens.js';
 import type { DirectoryConfig } from '../services/directory/directoryConfig.js';
 import { escapeHtml, localeForRecipient, noticeParagraphs, type ConsentNoticeFacts } from './consentMailNotice.js';
 import { EmlOutboxSender, GraphMailSender, type MailSender } from './consentMailSender.js';
@@ -12,7 +13,7 @@ import type { Clock } from '../services/clock.js';
 // that expires when the consent window ends.
 
 export interface ConsentMailerOptions {
-  tokens: ConsentTokens;
+  tokens: LinkTokens;
   sender: MailSender;
   /** Where the bot is reached from outside, e.g. https://bot.example.com (PUBLIC_BASE_URL). */
   publicBaseUrl: string;
@@ -38,7 +39,7 @@ export class ConsentMailer {
     const sent: SentConsentMail[] = [];
     for (const contact of facts.contacts.filter((candidate) => !wanted || wanted.has(candidate.email.toLowerCase()))) {
       const locale = localeForRecipient(contact.email, facts.customerDomain, this.options.defaultLocale);
-      const token = this.options.tokens.sign({
+      const token = await signConsentToken(this.options.tokens, {
         claimId: facts.claimId,
         customerTenantId: facts.customerTenantId,
         expiresAt: new Date(facts.linkExpiresAt),
@@ -114,7 +115,7 @@ ${footer.map((line) => `<p style="${muted}">${escapeHtml(line)}</p>`).join('\n')
  */
 export function createConsentMailer(options: {
   config: DirectoryConfig;
-  tokens: ConsentTokens;
+  tokens: LinkTokens;
   graphClient?: Client;
   defaultLocale: Locale;
   timeZone: string;

@@ -6,8 +6,8 @@ import type { Actor } from '../services/actor.js';
 import type { ClaimService } from '../services/claimService.js';
 import type { Clock } from '../services/clock.js';
 import { customerMayOptOut } from '../services/consentRules.js';
-import type { ConsentToken, ConsentTokens } from './consentTokens.js';
-import { contactKeyOf } from './consentTokens.js';
+import { contactKeyOf, verifyConsentToken, type ConsentToken } from './consentTokens.js';
+import type { LinkTokens } from '../services/linkTokens.js';
 import type { UsedConsentTokens } from './usedConsentTokens.js';
 import { isDomainError } from '../services/errors.js';
 import type { Claim } from '../services/model.js';
@@ -21,7 +21,7 @@ import { consentFactsFromClaim, escapeHtml, noticeParagraphs } from './consentMa
 
 export interface ConsentPageDeps {
   service: ClaimService;
-  tokens: ConsentTokens;
+  tokens: LinkTokens;
   usedTokens: UsedConsentTokens;
   /** Deadlines are shown in the policy's time zone. */
   timeZone: string;
@@ -115,7 +115,7 @@ class ConsentPage {
   /** Checks the link and loads its claim; throws a PageError saying why it can't be used. */
   private async open(raw: string, translator: Translator): Promise<Opened> {
     const now = this.clock.now();
-    const check = this.deps.tokens.verify(raw, now);
+    const check = await verifyConsentToken(this.deps.tokens, raw, now);
     if (!check.ok) throw check.reason === 'expired' ? new PageError('expired', check.token.expiresAt) : new PageError('invalid');
     const { token } = check;
     if (await this.deps.usedTokens.has(token.nonce)) throw new PageError('used');

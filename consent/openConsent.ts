@@ -1,19 +1,20 @@
 import { join } from 'node:path';
-import { ConsentTokens, loadConsentSecret } from './consentTokens.js';
+import { LinkTokens, loadLinkSecret } from '../services/linkTokens.js';
 import { UsedConsentTokens } from './usedConsentTokens.js';
 
 // The consent link machinery, from the directory configuration: the signing secret (configured
-// or kept under DATA_DIR) and the record of links already used.
+// or kept under DATA_DIR; PoE links are signed with it too, for another audience) and the record
+// of links already used.
 
 export interface ConsentLinks {
-  tokens: ConsentTokens;
+  tokens: LinkTokens;
   usedTokens: UsedConsentTokens;
 }
 
 export async function openConsentLinks(config: { dataDir: string; consentSecret?: string }): Promise<ConsentLinks> {
-  const secret = await loadConsentSecret(config.dataDir, config.consentSecret);
+  const secret = await loadLinkSecret(config.dataDir, config.consentSecret);
   return {
-    tokens: new ConsentTokens(secret),
+    tokens: new LinkTokens(secret),
     usedTokens: new UsedConsentTokens(join(config.dataDir, 'consent', 'used-tokens.json')),
   };
 }

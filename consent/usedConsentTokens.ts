@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { writeFileDurably } from '../services/store/durableJsonFile.js';
 import { KeyedMutex } from '../services/store/keyedMutex.js';
 
-// Consent links are single use: once an opt-out went through, its token's nonce is recorded
+// Consent links are single use: once an opt-out went through, its token's id (`jti`) is recorded
 // here (durably) until the token would have expired anyway, and a second use is refused.
 
 const UsedSchema = z.record(z.string(), z.number());

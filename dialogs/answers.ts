@@ -1,5 +1,5 @@
 import { translatorFor, type Translator } from '../cards/i18n/i18n.js';
-import type { PoeFileError } from './poeFiles.js';
+import type { PoeFileError } from '../poe/poeFiles.js';
 import type { Policy } from '../services/policy.js';
 import { literal } from '../cards/markdown.js';
 import { fold, uniquePartOf } from './textMatch.js';

@@ -4,7 +4,7 @@ import { rowFor, type Action } from '../services/lifecycle.js';
 import type { Claim } from '../services/model.js';
 import { isWord, type Word } from './answers.js';
 import { parseForm, type Reply } from './forms.js';
-import { takeFiles } from './poeIntake.js';
+import { receiveFiles } from './poeReplies.js';
 import { refuse, type Step, type StepContext, type StepResult } from './stepDialog.js';
 
 // What the dialogs that act on an existing claim (respond, dispute, withdraw) share: the check
@@ -50,7 +50,7 @@ export function collectStep<S extends z.ZodType>(options: CollectStepOptions<S>)
     async handle(ctx, entry) {
       const { t } = ctx;
       if (entry.kind === 'files') {
-        const intake = await takeFiles(ctx, options.files);
+        const intake = await receiveFiles(ctx, options.files);
         return { kind: 'stay', say: [...intake.lines, t.t(key('more'))].join('\n\n') };
       }
       if (entry.kind === 'form') {

@@ -22,7 +22,7 @@ import { catalogueOf } from '../services/consentRules.js';
 import { acceptedTypes, formatInstant, formatSize, isWord, pickOption } from './answers.js';
 import { closest } from './textMatch.js';
 import { choiceCard, fieldsCard, formText, parseForm, workloadsCard, type Fact, type FieldInput, type FormAction } from './forms.js';
-import { takeFiles } from './poeIntake.js';
+import { receiveFiles } from './poeReplies.js';
 import type { Step, StepContext, StepInput, StepResult } from './stepDialog.js';
 import { literal } from '../cards/markdown.js';
 
@@ -481,7 +481,7 @@ export const poeStep: Step = {
   async handle(ctx, entry) {
     const { t } = ctx;
     if (entry.kind === 'files') {
-      const intake = await takeFiles(ctx, 'attach');
+      const intake = await receiveFiles(ctx, 'attach');
       const next = intake.received ? t.t('dialogs.poe.more') : t.t('dialogs.poe.tryAgain');
       return { kind: 'stay', say: [...intake.lines, next].join('\n\n') };
     }

@@ -10,7 +10,7 @@ import { discardHeld, DISPUTE_DIALOG, DisputeDialog } from './disputeDialog.js';
 import { EDIT_CLAIM_DIALOG, EditClaimDialog } from './editClaimDialog.js';
 import { FLOW_TURN_KEY, type FlowServices, type FlowState } from './flowContext.js';
 import { readSubmit } from './forms.js';
-import type { PoeFiles } from './poeFiles.js';
+import type { PoeFiles } from '../poe/poeFiles.js';
 import { RESPOND_DIALOG, RespondDialog } from './respondDialog.js';
 import { StepDialog } from './stepDialog.js';
 import { WITHDRAW_DIALOG, WithdrawDialog } from './withdrawDialog.js';

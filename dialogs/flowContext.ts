@@ -4,7 +4,7 @@ import type { Actor } from '../services/actor.js';
 import type { ClaimService } from '../services/claimService.js';
 import type { PoeInput } from '../services/model.js';
 import type { Policy } from '../services/policy.js';
-import type { PoeFiles } from './poeFiles.js';
+import type { PoeFiles } from '../poe/poeFiles.js';
 
 // What every dialog needs beyond its own state: the services, and who is acting this turn.
 // The actor is resolved afresh by the router each turn (never persisted with the dialog), so a

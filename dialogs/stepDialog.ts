@@ -7,7 +7,7 @@ import { DomainError } from '../services/errors.js';
 import type { Claim } from '../services/model.js';
 import { flowTurnOf, type FlowOptions, type FlowServices, type FlowState, type FlowTurn } from './flowContext.js';
 import { FormButtons, readSubmit, type Reply } from './forms.js';
-import { PoeFiles } from './poeFiles.js';
+import { PoeFiles } from '../poe/poeFiles.js';
 
 // A dialog as an ordered list of steps, each of which asks, validates at once and either moves on
 // or asks again with the reason. Unlike a waterfall it keeps the trail of answered steps, so

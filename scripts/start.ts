@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApp, type Log, type RunningApp } from '../bot/app.js';
 import { ConfigurationError, loadConfig, warnIfUnauthenticated, type BotConfig } from '../bot/config.js';
-import { DEFAULT_POE_HOSTS } from '../dialogs/poeFiles.js';
+import { DEFAULT_POE_HOSTS } from '../poe/poeFiles.js';
 
 // `npm start`: the bot on its embedded defaults (DATA_DIR ./data, the roster file as directory)
 // and, unless NODE_ENV=production or PLAYGROUND=0, the Microsoft 365 Agents Playground next to

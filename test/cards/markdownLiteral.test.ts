@@ -15,7 +15,7 @@ import {
 import { literal } from '../../cards/markdown.js';
 import { describePoeProblem } from '../../dialogs/answers.js';
 import { claimFacts as dialogFacts, poeLines } from '../../dialogs/claimSteps.js';
-import { PoeFileError } from '../../dialogs/poeFiles.js';
+import { PoeFileError } from '../../poe/poeFiles.js';
 import { DomainError } from '../../services/errors.js';
 import type { Alert, Claim, PoeFile } from '../../services/model.js';
 import { createPolicy } from '../../services/policy.js';

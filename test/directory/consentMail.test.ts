@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { composeConsentMail, ConsentMailer, createConsentMailer } from '../../consent/consentMail.js';
 import { consentFactsFromAlert, consentFactsFromClaim, localeForRecipient } from '../../consent/consentMailNotice.js';
 import { EmlOutboxSender } from '../../consent/consentMailSender.js';
-import { ConsentTokens, loadConsentSecret } from '../../consent/consentTokens.js';
+import { verifyConsentToken } from '../../consent/consentTokens.js';
+import { LinkTokens, loadLinkSecret } from '../../services/linkTokens.js';
 import { loadDirectoryConfig } from '../../services/directory/directoryConfig.js';
 import { openDirectory } from '../../services/directory/openDirectory.js';
 import { bizAppsDetails, claimAt, createHarness, CUSTOMER_TENANT, PARTNER_TENANT, type Harness } from '../support/serviceHarness.js';
@@ -29,10 +30,10 @@ const decodeSubject = (headers: string) => Buffer.from(/^Subject: =\?UTF-8\?B\?(
 
 describe('consent by email', () => {
   let harness: Harness;
-  let tokens: ConsentTokens;
+  let tokens: LinkTokens;
   beforeEach(async () => {
     harness = await createHarness();
-    tokens = new ConsentTokens(await loadConsentSecret(harness.dataDir));
+    tokens = new LinkTokens(await loadLinkSecret(harness.dataDir));
   });
   afterEach(async () => harness.cleanup());
 
@@ -55,7 +56,7 @@ describe('consent by email', () => {
     assert.equal(others.length, 0);
     assert.ok(sent);
     assert.equal(sent.to, 'dana@fabrikam.com');
-    assert.match(sent.link, /^https:\/\/bot\.example\.com\/consent\/v1\.[\w-]+\.[\w-]+\?lang=en$/);
+    assert.match(sent.link, /^https:\/\/bot\.example\.com\/consent\/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+\?lang=en$/, 'a compact JWS, URL-safe as it is');
 
     const folder = join(harness.dataDir, 'outbox-mail');
     const files = await readdir(folder);
@@ -83,7 +84,7 @@ describe('consent by email', () => {
     assert.ok(html.includes('You don&#39;t need to do anything to accept.'));
 
     const token = sent.link.split('/consent/')[1]!.split('?')[0]!;
-    const check = tokens.verify(token, harness.clock.now());
+    const check = await verifyConsentToken(tokens, token, harness.clock.now());
     assert.ok(check.ok);
     assert.equal(check.token.claimId, claim.id);
     assert.equal(check.token.customerTenantId, CUSTOMER_TENANT);
@@ -128,7 +129,7 @@ describe('consent by email', () => {
   it('partner-center-2023: mails the notice at submission, with an opt-out at any time and a link valid for a year', async () => {
     await harness.cleanup();
     harness = await createHarness({ policy: 'partner-center-2023' });
-    tokens = new ConsentTokens(await loadConsentSecret(harness.dataDir));
+    tokens = new LinkTokens(await loadLinkSecret(harness.dataDir));
     const claim = await claimAt(harness, 'Submitted');
     const alert = (await harness.repository.get(claim.id))?.outbox.find((candidate) => candidate.kind === 'consent-notice');
     assert.ok(alert, 'submission recorded a consent-notice alert');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { POE_FILE } from '../../poe/poeLinks.js';
 import { claimAt, createHarness, partner, reviewer, type Harness } from '../support/serviceHarness.js';
 import { startConsentPage, type ConsentPageServer } from './consentPageServer.js';
 
@@ -118,12 +119,15 @@ for (const serverWideBodyParser of [true, false]) {
       const claim = await claimAt(harness, 'Approved');
       const link = await page.mailLink(claim);
       const token = link.split('/consent/')[1]!.split('?')[0]!;
-      const [version, payload, mac] = token.split('.');
+      const [header, payload, signature] = token.split('.');
       const forged = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8')) as Record<string, unknown>;
-      forged.e = Number(forged.e) + 86_400 * 365;
-      const tampered = `${version}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${mac}`;
+      forged.exp = Number(forged.exp) + 86_400 * 365;
+      const tampered = `${header}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${signature}`;
       const otherLast = token.endsWith('A') ? 'B' : 'A';
-      for (const bad of [tampered, `${token.slice(0, -1)}${otherLast}`, 'v1.e30.AAAA', 'nonsense', '']) {
+      const unsigned = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${payload}.`;
+      // Signed with the page's own key for the same claim, but as a PoE file link.
+      const poeLink = await page.tokens.sign(POE_FILE, { cid: claim.id, fid: 'f1', sub: 'u', tid: 't' }, new Date(claim.deadlines.consentWindow!));
+      for (const bad of [tampered, `${token.slice(0, -1)}${otherLast}`, unsigned, poeLink, 'v1.e30.AAAA', 'nonsense', '']) {
         const shown = await get(`${page.baseUrl}/consent/${encodeURIComponent(bad)}`);
         assert.equal(shown.status, 400, bad);
         assert.equal(errorKind(shown.html), 'invalid');

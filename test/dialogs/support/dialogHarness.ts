@@ -11,7 +11,7 @@ import { FileStorage } from '../../../storage/files/fileStateStorage.js';
 import type { Actor } from '../../../services/actor.js';
 import type { Directory } from '../../../services/directory/directory.js';
 import { DialogFlows } from '../../../dialogs/conversationFlows.js';
-import { PoeFiles, TEAMS_FILE_DOWNLOAD_INFO } from '../../../dialogs/poeFiles.js';
+import { PoeFiles, TEAMS_FILE_DOWNLOAD_INFO } from '../../../poe/poeFiles.js';
 import { createHarness, partner, type Harness } from '../../support/serviceHarness.js';
 import type { PolicyName } from '../../../services/policy.js';
 

@@ -1,61 +1,33 @@
 import { readFile } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import type restify from 'restify';
-import { relationOf } from '../services/access.js';
 import type { Actor } from '../services/actor.js';
 import type { ClaimService } from '../services/claimService.js';
 import type { Clock } from '../services/clock.js';
 import { isDomainError } from '../services/errors.js';
+import type { LinkTokens } from '../services/linkTokens.js';
 import type { Claim } from '../services/model.js';
-import type { PoeLinkTokens } from '../services/poeLinkTokens.js';
-import type { ActorResolver } from './actorResolver.js';
+import { mayOpen, POE_FILE } from './poeLinks.js';
 
 // Proof of execution, opened from the claim card: GET /poe/<token> serves one file to the reader
-// the link was made for. The token is short-lived and names the reader; at open the claim is read
-// again as that reader, so someone who lost access since (or never had it: only the claim's
-// partner and the reviewers) gets 404, like an unknown claim. Bytes go out with the type they were
-// checked against at upload, inline for what a browser shows safely, as a download otherwise.
+// the link was made for (poeLinks.ts). The token is short-lived and names the reader; at open the
+// claim is read again as that reader, so someone who lost access since (or never had it: only the
+// claim's partner and the reviewers) gets 404, like an unknown claim. Bytes go out with the type
+// they were checked against at upload, inline for what a browser shows safely, as a download
+// otherwise.
 
-export interface PoeLinksDeps {
-  tokens: PoeLinkTokens;
-  clock: Clock;
-  /** Where links point: the bot's public base URL (read when a link is made: the port may be bound late). */
-  baseUrl: () => string;
-  /** How long a link works; cards are refreshed (and get new links) when they are viewed. */
-  ttlMs?: number;
-}
-
-const DEFAULT_TTL_MS = 30 * 60 * 1000;
 /** What a browser shows without running anything of the file's. */
 const INLINE_TYPES = new Set(['application/pdf', 'image/png', 'image/jpeg']);
-export const PREVIEW_TYPES = new Set(['image/png', 'image/jpeg']);
 
-/** Makes the links a claim card shows its reader; none for readers who may not open the files. */
-export class PoeLinks {
-  constructor(private readonly deps: PoeLinksDeps) {}
-
-  linksFor(actor: Actor, claim: Claim): Record<string, string> {
-    if (!mayOpen(actor, claim)) return {};
-    const expiresAt = new Date(this.deps.clock.now().getTime() + (this.deps.ttlMs ?? DEFAULT_TTL_MS));
-    return Object.fromEntries(
-      claim.poe.map((file) => [
-        file.id,
-        `${this.deps.baseUrl()}/poe/${this.deps.tokens.sign({ claimId: claim.id, fileId: file.id, userId: actor.userId, tenantId: actor.tenantId, expiresAt })}`,
-      ]),
-    );
-  }
-}
-
-/** The claim's partner and the reviewers; not the customer, whose notice is about the association. */
-function mayOpen(actor: Actor, claim: Claim): boolean {
-  const relation = relationOf(actor, claim);
-  return relation === 'partner' || relation === 'reviewer';
+/** Who the reader a link names is now (bot/actorResolver.ts: directory roles and all). */
+export interface ReaderResolver {
+  resolve(identity: { userId: string; tenantId: string; teamsUserId: string }): Promise<Actor>;
 }
 
 export interface PoeRouteDeps {
-  tokens: PoeLinkTokens;
+  tokens: LinkTokens;
   claims: ClaimService;
-  actors: ActorResolver;
+  actors: ReaderResolver;
   clock: Clock;
   dataDir: string;
   log?: (message: string, error?: unknown) => void;
@@ -75,7 +47,7 @@ export function registerPoeRoutes(server: restify.Server, deps: PoeRouteDeps): v
 }
 
 async function serve(raw: string, res: restify.Response, deps: PoeRouteDeps): Promise<void> {
-  const check = deps.tokens.verify(raw, deps.clock.now());
+  const check = await deps.tokens.verify(POE_FILE, raw, deps.clock.now());
   if (!check.ok) {
     plain(
       res,
@@ -84,11 +56,11 @@ async function serve(raw: string, res: restify.Response, deps: PoeRouteDeps): Pr
     );
     return;
   }
-  const { token } = check;
-  const actor = await deps.actors.resolve({ userId: token.userId, tenantId: token.tenantId, teamsUserId: '' });
+  const { cid: claimId, fid: fileId, sub: userId, tid: tenantId } = check.claims;
+  const actor = await deps.actors.resolve({ userId, tenantId, teamsUserId: '' });
   let claim: Claim;
   try {
-    claim = await deps.claims.get(actor, token.claimId);
+    claim = await deps.claims.get(actor, claimId);
   } catch (error) {
     if (isDomainError(error)) {
       plain(res, 404, 'Not found.');
@@ -96,7 +68,7 @@ async function serve(raw: string, res: restify.Response, deps: PoeRouteDeps): Pr
     }
     throw error;
   }
-  const file = claim.poe.find((candidate) => candidate.id === token.fileId);
+  const file = claim.poe.find((candidate) => candidate.id === fileId);
   if (!file || !mayOpen(actor, claim)) {
     plain(res, 404, 'Not found.');
     return;

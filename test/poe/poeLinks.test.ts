@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { translatorFor } from '../../cards/i18n/i18n.js';
-import { loadConsentSecret } from '../../consent/consentTokens.js';
-import { PoeLinkTokens } from '../../services/poeLinkTokens.js';
+import { POE_FILE } from '../../poe/poeLinks.js';
+import { signConsentToken } from '../../consent/consentTokens.js';
+import { LinkTokens, loadLinkSecret } from '../../services/linkTokens.js';
 import type { TeamsUser } from '../support/botClient.js';
-import { cardIn, OTHER_PARTNER, PARTNER, PARTNER_ES, REVIEWER, e2ePerTest, type E2E } from './support/e2eApp.js';
-import { PDF, walkCreateClaim } from './support/journey.js';
+import { cardIn, OTHER_PARTNER, PARTNER, PARTNER_ES, REVIEWER, e2ePerTest, type E2E } from '../e2e/support/e2eApp.js';
+import { PDF, walkCreateClaim } from '../e2e/support/journey.js';
 
 // Issue 14, item 2: the claim card opens the proof of execution for the claim's partner and the
 // reviewers, through a short-lived signed link to the bot's own /poe route, checked again on open.
-
-const FIXED = new Date('2030-01-01T00:00:00Z');
 
 /** The PoE links of a card: markdown links in its texts, and image select actions. */
 function openUrls(card: unknown): string[] {
@@ -20,27 +19,23 @@ function openUrls(card: unknown): string[] {
 describe('e2e: the PoE opens from the claim card for the partner and the reviewers (issue 14, 2)', function () {
   this.timeout(60_000);
   const apps = e2ePerTest();
-  let e2e: E2E;
-
-  beforeEach(async () => {
-    e2e = await apps.start();
-  });
 
   /** The link on `person`'s claim card, fetched from the running app. */
-  async function linkOf(person: TeamsUser, claimId: string): Promise<string> {
+  async function linkOf(e2e: E2E, person: TeamsUser, claimId: string): Promise<string> {
     const [reply] = await e2e.say(person, `claim ${claimId}`);
     const urls = openUrls(cardIn(reply));
     assert.equal(urls.length, 1, 'one link for the one file');
     const url = new URL(urls[0]!);
-    assert.match(url.pathname, /^\/poe\/p1\./);
+    assert.match(url.pathname, /^\/poe\/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/, 'a compact JWS, URL-safe as it is');
     return `${e2e.app.url}${url.pathname}`;
   }
 
   for (const person of [PARTNER, PARTNER_ES]) {
     it(`opens the PDF for the partner and the reviewer, inline with its type and name (${person.locale})`, async () => {
+      const e2e = await apps.start();
       const { claimId } = await walkCreateClaim(e2e, person, 'submitted');
       for (const reader of [person, REVIEWER]) {
-        const response = await fetch(await linkOf(reader, claimId));
+        const response = await fetch(await linkOf(e2e, reader, claimId));
         assert.equal(response.status, 200);
         assert.equal(response.headers.get('content-type'), 'application/pdf');
         assert.equal(
@@ -58,8 +53,9 @@ describe('e2e: the PoE opens from the claim card for the partner and the reviewe
   }
 
   it('refuses a forged, tampered or expired link, and a reader who may not see the claim', async () => {
+    const e2e = await apps.start();
     const { claimId } = await walkCreateClaim(e2e, PARTNER, 'submitted');
-    const good = await linkOf(PARTNER, claimId);
+    const good = await linkOf(e2e, PARTNER, claimId);
     const claim = await e2e.app.claims.get({ userId: REVIEWER.aadObjectId, tenantId: REVIEWER.tenantId, roles: ['reviewer'] }, claimId);
     const fileId = claim.poe[0]!.id;
 
@@ -69,27 +65,28 @@ describe('e2e: the PoE opens from the claim card for the partner and the reviewe
     assert.equal((await fetch(`${e2e.app.url}/poe/not-a-token`)).status, 404);
 
     // Signed with the bot's own secret, but for another organisation's admin: checked on open.
-    const tokens = new PoeLinkTokens(await loadConsentSecret(e2e.dataDir));
+    const tokens = new LinkTokens(await loadLinkSecret(e2e.dataDir));
     const later = new Date(Date.now() + 10 * 60_000);
-    const foreign = tokens.sign({ claimId, fileId, userId: OTHER_PARTNER.aadObjectId, tenantId: OTHER_PARTNER.tenantId, expiresAt: later });
+    const foreign = await tokens.sign(POE_FILE, { cid: claimId, fid: fileId, sub: OTHER_PARTNER.aadObjectId, tid: OTHER_PARTNER.tenantId }, later);
     const refused = await fetch(`${e2e.app.url}/poe/${foreign}`);
     assert.equal(refused.status, 404);
     assert.equal(refused.headers.get('content-type'), 'text/plain; charset=utf-8');
 
-    const expired = tokens.sign({ claimId, fileId, userId: PARTNER.aadObjectId, tenantId: PARTNER.tenantId, expiresAt: new Date(Date.now() - 1000) });
+    const mine = { cid: claimId, fid: fileId, sub: PARTNER.aadObjectId, tid: PARTNER.tenantId };
+    const expired = await tokens.sign(POE_FILE, mine, new Date(Date.now() - 1000));
     assert.equal((await fetch(`${e2e.app.url}/poe/${expired}`)).status, 410);
+
+    // The right reader and file, but signed with another key.
+    const otherKey = await new LinkTokens(Buffer.alloc(32, 8)).sign(POE_FILE, mine, later);
+    assert.equal((await fetch(`${e2e.app.url}/poe/${otherKey}`)).status, 404);
+
+    // A consent link for the same claim, signed with the bot's key: not a PoE link.
+    const customerTenantId = '22222222-2222-4222-8222-222222222222';
+    const consent = await signConsentToken(tokens, { claimId, customerTenantId, expiresAt: later, contactEmail: 'dana@fabrikam.com' });
+    assert.equal((await fetch(`${e2e.app.url}/poe/${consent}`)).status, 404);
 
     // The other organisation's admin gets no link on any card: the claim is unknown to them.
     const [reply] = await e2e.say(OTHER_PARTNER, `claim ${claimId}`);
     assert.deepEqual(openUrls(cardIn(reply)), []);
-  });
-
-  it('tokens: a consent token is not a PoE token; expiry follows the given clock', () => {
-    const tokens = new PoeLinkTokens(Buffer.alloc(32, 7));
-    const token = tokens.sign({ claimId: 'CPOR-2030-000001', fileId: 'f1', userId: 'u', tenantId: 't', expiresAt: new Date(FIXED.getTime() + 60_000) });
-    assert.equal(tokens.verify(token, FIXED).ok, true);
-    assert.deepEqual(tokens.verify(token, new Date(FIXED.getTime() + 60_000)), { ok: false, reason: 'expired' });
-    assert.deepEqual(new PoeLinkTokens(Buffer.alloc(32, 8)).verify(token, FIXED), { ok: false, reason: 'invalid' });
-    assert.deepEqual(tokens.verify(token.replace(/^p1\./, 'v1.'), FIXED), { ok: false, reason: 'invalid' });
   });
 });

@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createPolicy } from '../../services/policy.js';
-import { BOT_FILE_HOSTS, DEFAULT_POE_HOSTS, PoeFileError, PoeFiles, TEAMS_FILE_DOWNLOAD_INFO, type IncomingFile } from '../../dialogs/poeFiles.js';
-import { fileMessage, startFileHost, tempDir, type FileHost } from './support/dialogHarness.js';
+import { BOT_FILE_HOSTS, DEFAULT_POE_HOSTS, PoeFileError, PoeFiles, TEAMS_FILE_DOWNLOAD_INFO, type IncomingFile } from '../../poe/poeFiles.js';
+import { fileMessage, startFileHost } from '../dialogs/support/dialogHarness.js';
+import { fileHostPerTest } from './support/fileHostPerTest.js';
 import { storedFilesIn } from '../support/storedFiles.js';
 
 // Downloading PoE: only from allowed hosts (no request otherwise), only accepted types, never
@@ -24,18 +25,11 @@ function fileOf(kind: 'pdf' | 'png' | 'xlsx' | 'docx', length: number): Buffer {
 }
 
 describe('PoE files', () => {
-  let host: FileHost;
-  let dir: { path: string; remove: () => Promise<void> };
+  const fixture = fileHostPerTest();
   let poe: PoeFiles;
 
-  beforeEach(async () => {
-    host = await startFileHost();
-    dir = await tempDir('cpor-poe-');
-    poe = new PoeFiles({ dataDir: dir.path, rules, allowedHosts: ['127.0.0.1'], allowHttp: true });
-  });
-  afterEach(async () => {
-    await host.close();
-    await dir.remove();
+  beforeEach(() => {
+    poe = new PoeFiles({ dataDir: fixture.dataDir, rules, allowedHosts: ['127.0.0.1'], allowHttp: true });
   });
 
   const only = (name: string, url: string): IncomingFile => {
@@ -46,21 +40,21 @@ describe('PoE files', () => {
 
   it('downloads from the allowed stand-in host and stores the bytes with their SHA-256', async () => {
     const bytes = fileOf('xlsx', 150_000);
-    const stored = await poe.store(only('Report Q3.xlsx', host.put('r.xlsx', bytes, { chunked: true })), 'CPOR-2026-000001');
+    const stored = await poe.store(only('Report Q3.xlsx', fixture.host.put('r.xlsx', bytes, { chunked: true })), 'CPOR-2026-000001');
     assert.equal(stored.size, bytes.length);
     assert.equal(stored.sha256, createHash('sha256').update(bytes).digest('hex'));
     assert.equal(stored.name, 'Report Q3.xlsx');
     assert.equal(stored.contentType, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     assert.match(stored.storagePath, /^poe\/CPOR-2026-000001\/[0-9a-f-]{36}-Report_Q3\.xlsx$/);
-    assert.deepEqual(await readFile(join(dir.path, stored.storagePath)), bytes);
+    assert.deepEqual(await readFile(join(fixture.dataDir, stored.storagePath)), bytes);
     assert.deepEqual(
-      (await readdir(join(dir.path, 'poe', 'CPOR-2026-000001'))).filter((name) => name.endsWith('.part')),
+      (await readdir(join(fixture.dataDir, 'poe', 'CPOR-2026-000001'))).filter((name) => name.endsWith('.part')),
       [],
     );
   });
 
   it('refuses a host outside the allow-list without making a request', async () => {
-    const url = host.put('a.pdf', Buffer.from('%PDF')).replace('127.0.0.1', 'localhost');
+    const url = fixture.host.put('a.pdf', Buffer.from('%PDF')).replace('127.0.0.1', 'localhost');
     const { files, refused } = poe.filesIn(fileMessage('a.pdf', url));
     assert.deepEqual(files, []);
     assert.equal(refused[0]?.problem, 'host-not-allowed');
@@ -68,27 +62,27 @@ describe('PoE files', () => {
       poe.store({ name: 'a.pdf', extension: 'pdf', url, kind: 'teams-file' }, 'CPOR-2026-000001'),
       (error: PoeFileError) => error.problem === 'host-not-allowed',
     );
-    assert.deepEqual(host.requests, []);
+    assert.deepEqual(fixture.host.requests, []);
   });
 
   it('refuses a type outside the policy before any request, and a file with no extension', async () => {
     for (const name of ['tool.exe', 'notes.txt', 'README']) {
-      const { files, refused } = poe.filesIn(fileMessage(name, host.put(name, Buffer.from('x'))));
+      const { files, refused } = poe.filesIn(fileMessage(name, fixture.host.put(name, Buffer.from('x'))));
       assert.deepEqual(files, []);
       assert.equal(refused[0]?.problem, 'file-type', name);
     }
-    assert.deepEqual(host.requests, []);
+    assert.deepEqual(fixture.host.requests, []);
   });
 
   it('refuses an oversized file by its Content-Length and, without one, stops reading at the limit', async () => {
     const big = Buffer.alloc(rules.maxBytes + 1, 1);
-    await assert.rejects(poe.store(only('big.pdf', host.put('big.pdf', big)), 'C1'), (error: PoeFileError) => error.problem === 'file-too-large');
+    await assert.rejects(poe.store(only('big.pdf', fixture.host.put('big.pdf', big)), 'C1'), (error: PoeFileError) => error.problem === 'file-too-large');
     const huge = fileOf('pdf', rules.maxBytes * 5);
     await assert.rejects(
-      poe.store(only('huge.pdf', host.put('huge.pdf', huge, { chunked: true })), 'C1'),
+      poe.store(only('huge.pdf', fixture.host.put('huge.pdf', huge, { chunked: true })), 'C1'),
       (error: PoeFileError) => error.problem === 'file-too-large',
     );
-    assert.deepEqual(await storedFilesIn(dir.path, 'poe'), [], 'no partial file is left behind');
+    assert.deepEqual(await storedFilesIn(fixture.dataDir, 'poe'), [], 'no partial file is left behind');
   });
 
   it('a redirect to a host outside the allow-list is not followed', async () => {
@@ -96,7 +90,7 @@ describe('PoE files', () => {
     try {
       const target = other.put('x.pdf', Buffer.from('%PDF')).replace('127.0.0.1', 'localhost');
       const redirecting = new PoeFiles({
-        dataDir: dir.path,
+        dataDir: fixture.dataDir,
         rules,
         allowedHosts: ['127.0.0.1'],
         allowHttp: true,
@@ -111,7 +105,7 @@ describe('PoE files', () => {
   });
 
   it('production defaults: https only, Teams and SharePoint hosts only', () => {
-    const strict = new PoeFiles({ dataDir: dir.path, rules });
+    const strict = new PoeFiles({ dataDir: fixture.dataDir, rules });
     assert.ok(DEFAULT_POE_HOSTS.includes('*.sharepoint.com'));
     for (const url of [
       'https://contoso-my.sharepoint.com/personal/pat/_layouts/15/download.aspx?UniqueId=1',
@@ -155,7 +149,7 @@ describe('PoE files', () => {
   it('sends the bot token to the connector for pasted images, never to SharePoint links', async () => {
     const seen: Array<string | null> = [];
     const recording = new PoeFiles({
-      dataDir: dir.path,
+      dataDir: fixture.dataDir,
       rules,
       allowedHosts: ['127.0.0.1', 'localhost'],
       tokenHosts: ['127.0.0.1'],
@@ -182,13 +176,17 @@ describe('PoE files', () => {
   describe('content must match the extension (issue 16)', () => {
     const html = Buffer.from('<!DOCTYPE html><html><body><form action="https://evil.example">Sign in</form></body></html>');
     const refusedAs = async (name: string, bytes: Buffer, chunked = false) => {
-      await assert.rejects(poe.store(only(name, host.put(name, bytes, { chunked })), 'C2'), (error: PoeFileError) => error.problem === 'file-type', name);
+      await assert.rejects(
+        poe.store(only(name, fixture.host.put(name, bytes, { chunked })), 'C2'),
+        (error: PoeFileError) => error.problem === 'file-type',
+        name,
+      );
     };
 
     it('refuses an HTML page named .pdf, and leaves nothing on disk', async () => {
       await refusedAs('invoice.pdf', html);
       await refusedAs('invoice.pdf', Buffer.concat([html, fileOf('pdf', 1000)]), true);
-      assert.deepEqual(await storedFilesIn(dir.path, 'poe'), []);
+      assert.deepEqual(await storedFilesIn(fixture.dataDir, 'poe'), []);
     });
 
     it('refuses other formats under a borrowed extension', async () => {
@@ -224,7 +222,7 @@ describe('PoE files', () => {
         ['g.msg', msg],
       ];
       for (const [name, bytes] of files) {
-        const stored = await poe.store(only(name, host.put(name, bytes, { chunked: true })), 'C3');
+        const stored = await poe.store(only(name, fixture.host.put(name, bytes, { chunked: true })), 'C3');
         assert.equal(stored.size, bytes.length, name);
       }
     });
