@@ -274,7 +274,7 @@ export class CardActions {
     if (isDomainError(error) && CLAIM_REFUSALS.has(error.code)) {
       const current = await this.deps.claims.get(turn.actor, data.claimId).catch(() => undefined);
       if (current && relationOf(turn.actor, current) !== 'customer') {
-        return cardResponse(this.cardFor(turn, current, describeError(turn.user.translator, error)));
+        return cardResponse(await this.cardFor(turn, current, describeError(turn.user.translator, error)));
       }
     }
     if (!isDomainError(error)) this.report('card action failed', error);
