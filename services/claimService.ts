@@ -20,7 +20,7 @@ import type { Policy } from './policy.js';
 import { ChangeFeed, type ClaimChangeListener } from './claims/changeFeed.js';
 import { CommandRunner } from './claims/commands.js';
 import { Contributions } from './claims/contributions.js';
-import { ClaimDetailsEditor } from './claims/details.js';
+import { ClaimCreation } from './claims/details.js';
 import { Outbox, type DeliveryOutcome } from './claims/outbox.js';
 import { ClaimQueries, type QueueItem } from './claims/queries.js';
 import { RecordKeyHolders } from './claims/recordKeys.js';
@@ -47,7 +47,7 @@ export class ClaimService {
   readonly policy: Policy;
   private readonly clock: Clock;
   private readonly feed = new ChangeFeed();
-  private readonly details: ClaimDetailsEditor;
+  private readonly creation: ClaimCreation;
   private readonly commands: CommandRunner;
   private readonly timers: TimerRunner;
   private readonly outbox: Outbox;
@@ -65,7 +65,7 @@ export class ClaimService {
     const effects = new TransitionEffects(policy, new BusinessCalendar(policy.timeZone, policy.holidays));
     const transitions = new Transitions({ repository, clock, rules, effects, keyHolders, feed });
     const contributions = new Contributions(policy, clock);
-    this.details = new ClaimDetailsEditor({ repository, policy, clock, transitions, keyHolders, feed });
+    this.creation = new ClaimCreation(repository, policy, clock, feed);
     this.commands = new CommandRunner({ transitions, keyHolders, contributions, clock });
     this.timers = new TimerRunner(repository, effects, feed);
     this.outbox = new Outbox(repository, clock);
@@ -80,11 +80,11 @@ export class ClaimService {
   // ---- commands -------------------------------------------------------------------------
 
   create(actor: Actor, input: CreateInput): Promise<Claim> {
-    return this.details.create(actor, input);
+    return this.creation.create(actor, input);
   }
 
   update(actor: Actor, claimId: string, version: number, input: UpdateInput): Promise<Claim> {
-    return this.details.update(actor, claimId, version, input);
+    return this.commands.run('update', actor, claimId, version, input);
   }
 
   addPoe(actor: Actor, claimId: string, version: number, file: PoeInput): Promise<Claim> {

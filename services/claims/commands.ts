@@ -10,10 +10,12 @@ import {
   OptionalCommentInputSchema,
   RejectInputSchema,
   RequestInformationInputSchema,
+  UpdateInputSchema,
 } from '../commandInputs.js';
 import type { Action } from '../lifecycle.js';
 import { PoeInputSchema, type Claim, type FieldChange } from '../model.js';
 import type { Contributions } from './contributions.js';
+import { editDetails } from './details.js';
 import type { RecordKeyHolders } from './recordKeys.js';
 import type { Change, Transitions } from './transition.js';
 import type { Decision } from './transitionEffects.js';
@@ -76,6 +78,12 @@ const COMMANDS = {
     input: PoeInputSchema.strict(),
     action: 'addPoe',
     effect: (claim, file, { actor, contributions }) => contributions.attachPoe(claim, [file], actor),
+  }),
+  update: command({
+    input: UpdateInputSchema,
+    action: 'edit',
+    gated: true,
+    effect: (claim, requested, { actor }) => editDetails(claim, requested, actor),
   }),
   submit: command({ input: NO_INPUT, action: 'submit', gated: true }),
   discard: command({ input: NO_INPUT, action: 'discard' }),

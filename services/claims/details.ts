@@ -1,37 +1,31 @@
+import type { z } from 'zod';
 import { isPartnerRole, type Actor } from '../actor.js';
 import { solutionAreaOf } from '../catalogue.js';
 import type { ClaimRepository } from '../claimRepository.js';
 import { checkDetails, parseInput } from '../claimValidation.js';
 import type { Clock } from '../clock.js';
-import { CreateInputSchema, UpdateInputSchema, type CreateInput, type UpdateInput } from '../commandInputs.js';
+import { CreateInputSchema, type CreateInput, type UpdateInputSchema } from '../commandInputs.js';
 import { DomainError } from '../errors.js';
 import { rowsFor } from '../lifecycle.js';
 import type { Claim, ClaimDetails, FieldChange } from '../model.js';
 import type { Policy } from '../policy.js';
 import type { ChangeFeed } from './changeFeed.js';
-import type { RecordKeyHolders } from './recordKeys.js';
-import type { Transitions } from './transition.js';
 
-// What a partner enters about a claim: creating the draft and changing its details later.
+// What a partner enters about a claim: the new draft, and the edits to its details later.
 
 /** Fields a partner may still change once a claim is submitted (SPEC section 3). */
 const EDITABLE_AFTER_SUBMIT = new Set<keyof ClaimDetails>(['partnerId', 'workloads', 'customerContact', 'technicalContact', 'partnerContact']);
 const EDITOR_ROLES = new Set(rowsFor('submit').flatMap((row) => row.roles));
 
-export interface DetailsParts {
-  repository: ClaimRepository;
-  policy: Policy;
-  clock: Clock;
-  transitions: Transitions;
-  keyHolders: RecordKeyHolders;
-  feed: ChangeFeed;
-}
-
-export class ClaimDetailsEditor {
-  constructor(private readonly parts: DetailsParts) {}
+export class ClaimCreation {
+  constructor(
+    private readonly repository: ClaimRepository,
+    private readonly policy: Policy,
+    private readonly clock: Clock,
+    private readonly feed: ChangeFeed,
+  ) {}
 
   async create(actor: Actor, input: CreateInput): Promise<Claim> {
-    const { repository, policy, clock, feed } = this.parts;
     const organisation = actor.organisation;
     const role = actor.roles.find((candidate) => isPartnerRole(candidate) && EDITOR_ROLES.has(candidate));
     if (!organisation || !role) throw new DomainError('not-allowed', { action: 'create' });
@@ -41,8 +35,8 @@ export class ClaimDetailsEditor {
     if (details.program) details.solutionArea = solutionAreaOf(details.program);
     checkDetails(details, organisation);
 
-    const now = clock.now();
-    const id = await repository.allocateId(now);
+    const now = this.clock.now();
+    const id = await this.repository.allocateId(now);
     const claim: Claim = {
       id,
       version: 1,
@@ -54,10 +48,10 @@ export class ClaimDetailsEditor {
       status: 'Draft',
       statusSince: now.toISOString(),
       terms: {
-        catalogue: policy.catalogue,
-        customerOptOut: policy.customerOptOut,
-        consentNoticeAt: policy.consentNoticeAt,
-        disputeInformationRequest: policy.disputeInformationRequest,
+        catalogue: this.policy.catalogue,
+        customerOptOut: this.policy.customerOptOut,
+        consentNoticeAt: this.policy.consentNoticeAt,
+        disputeInformationRequest: this.policy.disputeInformationRequest,
       },
       details,
       disputesUsed: 0,
@@ -78,37 +72,29 @@ export class ClaimDetailsEditor {
       toStatus: 'Draft',
       changes: diffDetails({}, details),
     });
-    await repository.insert({ claim, outbox: [] });
-    feed.notify(claim);
+    await this.repository.insert({ claim, outbox: [] });
+    this.feed.notify(claim);
     return claim;
   }
+}
 
-  async update(actor: Actor, claimId: string, version: number, input: UpdateInput): Promise<Claim> {
-    const { transitions, keyHolders } = this.parts;
-    const requested = parseInput(UpdateInputSchema, input);
-    if (requested.workloads) requested.workloads = [...new Set(requested.workloads)];
-    return keyHolders.gated(() =>
-      transitions.run(actor, claimId, version, {
-        action: 'edit',
-        apply: (claim) => {
-          if (claim.status !== 'Draft') {
-            const locked = Object.keys(requested).filter((field) => !EDITABLE_AFTER_SUBMIT.has(field as keyof ClaimDetails));
-            if (locked.length) {
-              throw new DomainError('validation', {
-                issues: locked.map((field) => ({ field, problem: 'not-editable' as const })),
-              });
-            }
-          }
-          const next: ClaimDetails = { ...claim.details, ...stripUndefined(requested) };
-          if (next.program) next.solutionArea = solutionAreaOf(next.program);
-          checkDetails(next, organisationOf(actor));
-          const changes = diffDetails(claim.details, next);
-          claim.details = next;
-          return changes;
-        },
-      }),
-    );
+/** Applies a partner's edit to `claim` (a copy); returns what changed. */
+export function editDetails(claim: Claim, requested: z.output<typeof UpdateInputSchema>, actor: Actor): FieldChange[] {
+  if (claim.status !== 'Draft') {
+    const locked = Object.keys(requested).filter((field) => !EDITABLE_AFTER_SUBMIT.has(field as keyof ClaimDetails));
+    if (locked.length) {
+      throw new DomainError('validation', {
+        issues: locked.map((field) => ({ field, problem: 'not-editable' as const })),
+      });
+    }
   }
+  const next: ClaimDetails = { ...claim.details, ...stripUndefined(requested) };
+  if (requested.workloads) next.workloads = [...new Set(requested.workloads)];
+  if (next.program) next.solutionArea = solutionAreaOf(next.program);
+  checkDetails(next, organisationOf(actor));
+  const changes = diffDetails(claim.details, next);
+  claim.details = next;
+  return changes;
 }
 
 function organisationOf(actor: Actor) {
