@@ -27,7 +27,7 @@ export function rowOf(action: Action, claim: Claim): TransitionRow {
 }
 
 /** The row for the claim's status names who may take it there, which can be narrower than the action's other rows. */
-export function assertRowAllows(row: TransitionRow, role: ActingRole, claim: Claim): void {
+function assertRowAllows(row: TransitionRow, role: ActingRole, claim: Claim): void {
   const allowed = role === 'customer' ? row.parties.includes('customer') : role !== 'system' && row.roles.includes(role);
   if (!allowed) throw new DomainError('not-allowed', { claimId: claim.id, action: row.action });
 }
@@ -58,9 +58,8 @@ export class ClaimRules {
     try {
       const row = rowOf(action, claim);
       const role = authorize(action, actor, claim);
-      assertRowAllows(row, role, claim);
-      this.runGuards(row, 'before-change', actor, role, claim, now);
-      this.runGuards(row, 'after-change', actor, role, claim, now, holders);
+      this.checkRow(row, actor, role, claim, now);
+      this.checkOutcome(row, actor, role, claim, now, holders);
       return undefined;
     } catch (error) {
       if (!isDomainError(error)) throw error;
@@ -68,11 +67,21 @@ export class ClaimRules {
     }
   }
 
+  /** Throws unless the row lets `role` take it and its guards on the claim as it is hold. */
+  checkRow(row: TransitionRow, actor: Actor, role: ActingRole, claim: Claim, now: Date): void {
+    assertRowAllows(row, role, claim);
+    this.runGuards(row, 'before-change', actor, role, claim, now);
+  }
+
   /**
-   * Guards on what the claim will be (completeness, duplicates) run after the command's change.
-   * Returns the competing claims `noDuplicate` found.
+   * Throws unless the row's guards on what the claim will be (completeness, duplicates) hold, run
+   * after the command's change. Returns the competing claims `noDuplicate` found.
    */
-  runGuards(row: TransitionRow, phase: GuardPhase, actor: Actor, role: ActingRole, claim: Claim, now: Date, holders?: KeyHolders): string[] {
+  checkOutcome(row: TransitionRow, actor: Actor, role: ActingRole, claim: Claim, now: Date, holders?: KeyHolders): string[] {
+    return this.runGuards(row, 'after-change', actor, role, claim, now, holders);
+  }
+
+  private runGuards(row: TransitionRow, phase: GuardPhase, actor: Actor, role: ActingRole, claim: Claim, now: Date, holders?: KeyHolders): string[] {
     let competingWith: string[] = [];
     for (const guard of row.guards) {
       if (GUARDS_AFTER_CHANGE.has(guard) !== (phase === 'after-change')) continue;

@@ -8,7 +8,7 @@ import type { Claim, FieldChange } from '../model.js';
 import type { ChangeFeed } from './changeFeed.js';
 import { sideOf } from './contributions.js';
 import type { RecordKeyHolders } from './recordKeys.js';
-import { assertRowAllows, rowOf, type ClaimRules } from './rules.js';
+import { rowOf, type ClaimRules } from './rules.js';
 import type { Decision, TransitionEffects } from './transitionEffects.js';
 
 // The one place a claim changes on a person's command: authorize the actor, check the version they
@@ -53,15 +53,14 @@ export class Transitions {
         throw new DomainError('stale-version', { claimId, version: current.version });
       }
       const row = rowOf(change.action, current);
-      assertRowAllows(row, role, current);
+      rules.checkRow(row, actor, role, current, now);
       if (row.to === 'deleted') return { next: 'delete', result: current };
 
       const claim = structuredClone(current);
-      rules.runGuards(row, 'before-change', actor, role, claim, now);
       const fieldChanges = change.apply(claim, role);
       // Read inside the update: a database engine answers from the same transaction.
       const holders = row.guards.includes('noDuplicate') ? await keyHolders.of(claim) : [];
-      const competingWith = rules.runGuards(row, 'after-change', actor, role, claim, now, holders);
+      const competingWith = rules.checkOutcome(row, actor, role, claim, now, holders);
       const next = effects.apply(document, claim, row, change, {
         actorId: actor.userId,
         actorTenantId: actor.tenantId,
