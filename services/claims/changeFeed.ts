@@ -1,0 +1,26 @@
+import type { Claim } from '../model.js';
+
+/** Told after every committed change of a claim (by a command or a timer), e.g. to refresh cards. */
+export type ClaimChangeListener = (claim: Claim) => void;
+
+/** Those told of committed changes. */
+export class ChangeFeed {
+  private readonly listeners = new Set<ClaimChangeListener>();
+
+  /** Returns the unsubscribe function. */
+  subscribe(listener: ClaimChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A listener's failure is its own: the change is committed whatever it does. */
+  notify(claim: Claim): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(structuredClone(claim));
+      } catch {
+        // Listeners report their own errors; nothing here can undo a committed change.
+      }
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import type { ClaimRepository } from '../claimRepository.js';
+import type { Clock } from '../clock.js';
+import type { Alert } from '../model.js';
+
+// The alerts changes recorded, as the delivery worker takes them and reports back.
+
+export interface DeliveryOutcome {
+  state: 'sent' | 'pending' | 'dead';
+  error?: string;
+}
+
+export class Outbox {
+  constructor(
+    private readonly repository: ClaimRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Alerts waiting to be delivered, oldest first. `except` names alerts the caller already holds
+   * (by claim): a claim all of whose pending alerts are held is skipped without being read, so a
+   * large backlog for a throttled conversation costs nothing per pass.
+   */
+  async pendingAlerts(limit = 100, except: ReadonlyMap<string, ReadonlySet<string>> = new Map()): Promise<Alert[]> {
+    const alerts: Alert[] = [];
+    let claimsRead = 0;
+    // Claims come oldest pending alert first, and each holds at least one alert not excepted, so
+    // the `limit` oldest alerts are all among the first `limit` claims read.
+    const claimIds = await this.repository.idsWithPendingAlerts();
+    const pendingByClaim = except.size
+      ? new Map((await this.repository.summaries([...except.keys()])).map((summary) => [summary.id, summary.pendingAlerts]))
+      : new Map<string, number>();
+    for (const claimId of claimIds) {
+      if (claimsRead >= limit) break;
+      const held = except.get(claimId);
+      if (held && held.size >= (pendingByClaim.get(claimId) ?? 0)) continue;
+      const document = await this.repository.get(claimId);
+      if (!document) continue;
+      claimsRead += 1;
+      alerts.push(...document.outbox.filter((alert) => alert.state === 'pending' && !held?.has(alert.id)));
+    }
+    // Stable sort: alerts of one change keep the order the lifecycle row gives them.
+    return alerts.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.claimId.localeCompare(b.claimId)).slice(0, limit);
+  }
+
+  /**
+   * Records what became of one delivery attempt. `sent` is final: a later report for the same
+   * alert changes nothing, so a retry racing a success can never resurrect it.
+   */
+  async recordDelivery(claimId: string, alertId: string, outcome: DeliveryOutcome): Promise<Alert | undefined> {
+    return this.repository.update(claimId, (document) => {
+      const alert = document.outbox.find((candidate) => candidate.id === alertId);
+      if (!alert || alert.state !== 'pending') return { next: 'unchanged', result: alert };
+      const updated: Alert = {
+        ...alert,
+        attempts: alert.attempts + 1,
+        state: outcome.state,
+        ...(outcome.state === 'sent' ? { sentAt: this.clock.now().toISOString() } : {}),
+        ...(outcome.error ? { lastError: outcome.error.slice(0, 500) } : {}),
+      };
+      const outbox = document.outbox.map((candidate) => (candidate.id === alertId ? updated : candidate));
+      return { next: { ...document, outbox }, result: updated };
+    });
+  }
+}

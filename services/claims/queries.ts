@@ -1,0 +1,99 @@
+import { assertCanView } from '../access.js';
+import { isPartnerRole, type Actor } from '../actor.js';
+import type { ClaimRepository } from '../claimRepository.js';
+import type { Clock } from '../clock.js';
+import { DomainError } from '../errors.js';
+import type { Claim, ClaimDocument, DeadlineName, HistoryEntry, Status } from '../model.js';
+import type { RecordKeyHolders } from './recordKeys.js';
+import { checksDuplicates } from './rules.js';
+
+// What a viewer may read of claims: one claim, its history, a partner's list, the review queue.
+
+const REVIEW_STATUSES: readonly Status[] = ['Submitted', 'InReview', 'Disputed'];
+
+export interface QueueItem {
+  claim: Claim;
+  /** The SLA deadline of the claim's current status. */
+  slaDue?: string;
+  ageMs: number;
+  overdue: boolean;
+  competingWith: string[];
+  ownOrganisation: boolean;
+}
+
+export class ClaimQueries {
+  constructor(
+    private readonly repository: ClaimRepository,
+    private readonly clock: Clock,
+    private readonly keyHolders: RecordKeyHolders,
+  ) {}
+
+  async get(actor: Actor, claimId: string): Promise<Claim> {
+    const document = await this.load(claimId);
+    assertCanView(actor, document.claim);
+    // What the duplicate guard needs, read now so that allowedActions can answer synchronously.
+    if (checksDuplicates(document.claim)) {
+      this.keyHolders.remember(document.claim, await this.keyHolders.of(document.claim));
+    }
+    return document.claim;
+  }
+
+  async history(actor: Actor, claimId: string): Promise<HistoryEntry[]> {
+    const document = await this.load(claimId);
+    if (assertCanView(actor, document.claim) === 'customer') {
+      throw new DomainError('not-allowed', { claimId, action: 'history' });
+    }
+    return document.claim.history;
+  }
+
+  /** The actor's organisation's claims, most recently changed first. */
+  async listForPartner(
+    actor: Actor,
+    options: { statuses?: readonly Status[]; limit?: number; offset?: number } = {},
+  ): Promise<{ total: number; claims: Claim[] }> {
+    const organisation = actor.organisation;
+    if (!organisation || !actor.roles.some(isPartnerRole)) throw new DomainError('not-allowed', { action: 'list' });
+    const wanted = options.statuses ? new Set(options.statuses) : undefined;
+    const summaries = (await this.repository.summaries(await this.repository.idsForOrganisation(organisation.tenantId)))
+      .filter((summary) => !wanted || wanted.has(summary.status))
+      .sort((a, b) => b.statusSince.localeCompare(a.statusSince) || b.id.localeCompare(a.id));
+    const offset = options.offset ?? 0;
+    const page = summaries.slice(offset, offset + (options.limit ?? 20));
+    const claims = await Promise.all(page.map(async (summary) => (await this.load(summary.id)).claim));
+    return { total: summaries.length, claims };
+  }
+
+  /** Claims waiting for a reviewer, oldest first, with SLA age and competing claims. */
+  async reviewQueue(actor: Actor, options: { limit?: number } = {}): Promise<QueueItem[]> {
+    if (!actor.roles.includes('reviewer')) throw new DomainError('not-allowed', { action: 'queue' });
+    const now = this.clock.now().getTime();
+    const summaries = (await this.repository.summaries(await this.repository.idsInStatuses(REVIEW_STATUSES)))
+      .sort((a, b) => a.statusSince.localeCompare(b.statusSince) || a.id.localeCompare(b.id))
+      .slice(0, options.limit ?? 50);
+    return Promise.all(
+      summaries.map(async (summary) => {
+        const { claim } = await this.load(summary.id);
+        const slaDue = claim.deadlines[slaDeadlineOf(claim.status)];
+        return {
+          claim,
+          slaDue,
+          ageMs: now - Date.parse(claim.statusSince),
+          overdue: slaDue !== undefined && Date.parse(slaDue) <= now,
+          competingWith: await this.keyHolders.competitorsOf(claim),
+          ownOrganisation: actor.organisation?.tenantId === claim.partnerTenantId,
+        };
+      }),
+    );
+  }
+  private async load(claimId: string): Promise<ClaimDocument> {
+    const document = await this.repository.get(claimId);
+    if (!document) throw new DomainError('not-found', { claimId });
+    return document;
+  }
+}
+
+function slaDeadlineOf(status: Status): DeadlineName {
+  if (status === 'Submitted') return 'reviewStart';
+  if (status === 'Disputed') return 'disputeDecision';
+  return 'reviewDecision';
+}
