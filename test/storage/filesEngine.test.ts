@@ -4,15 +4,11 @@ import { access, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { recordKeysOf } from '../../services/claimFacts.js';
-import type { ClaimDetails, ClaimDocument } from '../../services/model.js';
+import type { ClaimDocument } from '../../services/model.js';
 import { LowdbClaimRepository } from '../../storage/files/lowdbClaimRepository.js';
 import {
-  CUSTOMER_TENANT,
   FIXTURE_NOW,
   PARTNER_TENANT_A,
-  PARTNER_TENANT_B,
-  SUBSCRIPTION_ID,
   claimId,
   makeAlert,
   makeClaimDocument,
@@ -29,23 +25,11 @@ import {
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WRITER_CHILD = fileURLToPath(new URL('../support/storeWriterChild.ts', import.meta.url));
 
-// Derived, not spelled out: the key format belongs to claimFacts, the store only indexes it.
-const M365_TEAMS_KEY = onlyKey({ program: 'OSU-M365', customerTenantId: CUSTOMER_TENANT, workloads: ['Teams'] });
-const SUBSCRIPTION_KEY = onlyKey({ program: 'OSA', subscriptionId: SUBSCRIPTION_ID });
-
-function onlyKey(details: ClaimDetails): string {
-  const keys = recordKeysOf({ details });
-  assert.equal(keys.length, 1);
-  return keys[0]!;
-}
-
 /** A mutation that bumps the version and returns the new one. */
 function bump(current: ClaimDocument): { next: ClaimDocument; result: number } {
   current.claim.version += 1;
   return { next: current, result: current.claim.version };
 }
-
-const sorted = (ids: string[]): string[] => [...ids].sort();
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
@@ -102,107 +86,6 @@ describe('LowdbClaimRepository (real files)', () => {
       await repo.insert(document);
       document.claim.partnerName = 'Changed after insert';
       assert.equal((await repo.get(claimId(1)))?.claim.partnerName, 'Contoso Partners Ltd');
-    });
-  });
-
-  describe('restart', () => {
-    const A1 = claimId(1);
-    const A2 = claimId(2);
-    const B1 = claimId(3);
-    const B2 = claimId(4);
-
-    async function seed(): Promise<ClaimDocument[]> {
-      const a1 = makeClaimDocument({ id: A1, timers: [makeTimer('2026-03-05T09:00:00.000Z')] });
-      a1.outbox.push(makeAlert(a1.claim));
-      const a2 = makeClaimDocument({ id: A2, status: 'Draft', submittedAt: undefined });
-      const b1 = makeClaimDocument({
-        id: B1,
-        partnerTenantId: PARTNER_TENANT_B,
-        status: 'Approved',
-        consentPhase: 'window-open',
-        details: { program: 'OSA', activity: 'Presales', subscriptionId: SUBSCRIPTION_ID, workloads: ['Power BI'] },
-        timers: [
-          makeTimer('2026-03-01T09:00:00.000Z', { firedAt: '2026-03-01T09:00:01.000Z' }),
-          makeTimer('2026-03-04T09:00:00.000Z', { deadline: 'consentWindow' }),
-          makeTimer('2026-03-06T09:00:00.000Z', { deadline: 'consentWindow', kind: 'near', offset: 'P1D' }),
-        ],
-      });
-      const b2 = makeClaimDocument({
-        id: B2,
-        partnerTenantId: PARTNER_TENANT_B,
-        status: 'Rejected',
-        rejection: { reason: 'customer-declined', at: FIXTURE_NOW, final: true },
-      });
-      b2.outbox.push(makeAlert(b2.claim, { state: 'sent', attempts: 1, sentAt: FIXTURE_NOW }));
-      const documents = [a1, a2, b1, b2];
-      for (const document of documents) await repo.insert(document);
-      return documents;
-    }
-
-    async function indexAnswers(store: LowdbClaimRepository) {
-      return {
-        count: await store.count(),
-        organisationA: sorted(await store.idsForOrganisation(PARTNER_TENANT_A)),
-        organisationB: sorted(await store.idsForOrganisation(PARTNER_TENANT_B)),
-        submittedOrApproved: sorted(await store.idsInStatuses(['Submitted', 'Approved'])),
-        rejected: await store.idsInStatuses(['Rejected']),
-        teamsKey: await store.activeIdsForKey(M365_TEAMS_KEY),
-        subscriptionKey: await store.activeIdsForKey(SUBSCRIPTION_KEY),
-        customer: sorted(await store.idsForCustomerTenant(CUSTOMER_TENANT.toUpperCase())),
-        nextDue: await store.nextDue(),
-        pendingAlerts: await store.idsWithPendingAlerts(),
-        summaryB1: await store.summary(B1),
-      };
-    }
-
-    it('loads the same documents and index answers into a new instance', async () => {
-      const documents = await seed();
-      const before = await indexAnswers(repo);
-      assert.deepEqual(
-        { ...before, summaryB1: undefined },
-        {
-          count: 4,
-          organisationA: [A1, A2],
-          organisationB: [B1, B2],
-          submittedOrApproved: [A1, B1],
-          rejected: [B2],
-          // A2 is a draft and B2 a final rejection: neither competes for a record key.
-          teamsKey: [A1],
-          subscriptionKey: [B1],
-          customer: [A1, A2, B2],
-          nextDue: { claimId: B1, dueAt: Date.parse('2026-03-04T09:00:00.000Z') },
-          pendingAlerts: [A1],
-          summaryB1: undefined,
-        },
-      );
-      assert.deepEqual(before.summaryB1?.recordKeys, [SUBSCRIPTION_KEY]);
-
-      await reopen();
-
-      assert.deepEqual(await indexAnswers(repo), before);
-      for (const document of documents) assert.deepEqual(await repo.get(document.claim.id), document);
-    });
-
-    it('keeps updates and deletions across a restart', async () => {
-      await seed();
-      await repo.update(A1, (current) => {
-        current.claim.version += 1;
-        current.claim.status = 'InReview';
-        current.outbox = current.outbox.map((alert) => ({ ...alert, state: 'sent' as const, sentAt: FIXTURE_NOW }));
-        return { next: current, result: undefined };
-      });
-      await repo.update(B1, () => ({ next: 'delete', result: undefined }));
-      const before = await indexAnswers(repo);
-
-      await reopen();
-
-      assert.deepEqual(await indexAnswers(repo), before);
-      assert.equal(await repo.count(), 3);
-      assert.deepEqual(await repo.idsInStatuses(['InReview']), [A1]);
-      assert.deepEqual(await repo.idsWithPendingAlerts(), []);
-      assert.deepEqual(await repo.nextDue(), { claimId: A1, dueAt: Date.parse('2026-03-05T09:00:00.000Z') });
-      assert.equal(await repo.get(B1), undefined);
-      assert.equal((await repo.get(A1))?.claim.version, 2);
     });
   });
 
