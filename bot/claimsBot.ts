@@ -198,6 +198,13 @@ export class ClaimsBot extends TeamsActivityHandler {
         await this.sendClaimCard(context, claim, actor, identity, user, translator.t('bot.commentAdded'));
         return;
       }
+      case 'opt-out': {
+        // A customer's words: their open association requests, each as the notice with Opt out.
+        const open = await claims.optOutChoices(actor, { limit: 5 });
+        if (!open.length) await context.sendActivity(translator.t('bot.nothingToOptOut'));
+        for (const claim of open) await this.sendClaimCard(context, claim, actor, identity, user);
+        return;
+      }
       case 'queue': {
         const items = await claims.reviewQueue(actor, { limit: 25 });
         await this.reply(context, renderReviewQueue(items, this.viewer(user, identity, actor)));

@@ -23,6 +23,7 @@ export const VERBS = [
   'revoke',
   'roles',
   'reviewer-channel',
+  'opt-out',
 ] as const;
 export type Verb = (typeof VERBS)[number];
 

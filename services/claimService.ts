@@ -186,6 +186,12 @@ export class ClaimService {
     return this.queries.reviewQueue(actor, options);
   }
 
+  /** The association requests the actor's tenant, as a customer, may still opt out of. */
+  async optOutChoices(actor: Actor, options: { limit?: number } = {}): Promise<Claim[]> {
+    const now = this.clock.now();
+    return (await this.queries.listForCustomer(actor, options)).filter((claim) => this.allowedActions(actor, claim, now).has('optOut'));
+  }
+
   /** The actions `actor` may take on `claim` at `now`, by the checks the commands make. */
   allowedActions(actor: Actor, claim: Claim, now: Date = this.clock.now()): ReadonlySet<Action> {
     return this.rules.allowedActions(actor, claim, now);

@@ -1,4 +1,4 @@
-import { assertCanView } from '../access.js';
+import { assertCanView, relationOf } from '../access.js';
 import { isPartnerRole, type Actor } from '../actor.js';
 import type { ClaimRepository } from '../claimRepository.js';
 import type { Clock } from '../clock.js';
@@ -85,6 +85,15 @@ export class ClaimQueries {
       }),
     );
   }
+  /** Claims filed for the actor's own tenant (they are its customer), most recently changed first. */
+  async listForCustomer(actor: Actor, options: { limit?: number } = {}): Promise<Claim[]> {
+    const summaries = (await this.repository.summaries(await this.repository.idsForCustomerTenant(actor.tenantId)))
+      .sort((a, b) => b.statusSince.localeCompare(a.statusSince) || b.id.localeCompare(a.id))
+      .slice(0, options.limit ?? 20);
+    const claims = await Promise.all(summaries.map(async (summary) => (await this.load(summary.id)).claim));
+    return claims.filter((claim) => relationOf(actor, claim) === 'customer');
+  }
+
   private async load(claimId: string): Promise<ClaimDocument> {
     const document = await this.repository.get(claimId);
     if (!document) throw new DomainError('not-found', { claimId });

@@ -97,6 +97,30 @@ describe('e2e: decisions and consent from cards (Universal Actions)', function (
     assert.equal(approved.history.at(-1)?.actorId, 'aad-eve');
   });
 
+  it('a customer who types "opt out" gets the notice of each request still open, and opts out from it', async () => {
+    const spanish: typeof CUSTOMER = { ...CUSTOMER, locale: 'es-ES' };
+    const es = translatorFor('es-ES');
+    let replies = await e2e.say(spanish, 'dejar de participar');
+    assert.equal(textOf(replies[0]), es.t('bot.nothingToOptOut'), 'nothing to opt out of before approval');
+
+    const inReview = await claimInReview(e2e, 'Viva');
+    const approved = await e2e.app.claims.approve(actorOf(REVIEWER), inReview.id, inReview.version);
+    replies = await e2e.say(CUSTOMER, 'opt out');
+    assert.equal(replies.length, 1);
+    const notice = cardIn(replies[0]);
+    assertShows(notice, en.t('cards.action.optOut'));
+    assert.deepEqual(verbsOf(notice), ['optOut']);
+    const asking = await e2e.click(CUSTOMER, 'optOut', { claimId: approved.id, version: versionOn(notice, 'optOut') });
+    const confirm = (invokeCard(asking).actions as { title?: string; data?: Record<string, unknown> }[]).find(
+      (action) => action.title === en.t('cards.action.confirmOptOut'),
+    );
+    assert.ok(confirm?.data, 'the notice asks to confirm');
+    assertShows(invokeCard(await e2e.click(CUSTOMER, 'optOut', confirm.data)), en.t('cards.consent.optedOut', { partner: CONTOSO.name }));
+    assert.equal((await stored(approved.id)).status, 'Rejected');
+    replies = await e2e.say(CUSTOMER, 'opt out');
+    assert.equal(textOf(replies[0]), en.t('bot.nothingToOptOut'), 'and then there is nothing left to opt out of');
+  });
+
   it('review, request information, respond, approve, opt out: every invoke, card update and alert asserted', async () => {
     // Each person has written to the bot once, so the bot knows where to reach them.
     for (const person of [REVIEWER, CUSTOMER]) {
