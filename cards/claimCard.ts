@@ -22,6 +22,7 @@ import {
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
 import { literal } from './markdown.js';
+import { progressLine } from './progressLine.js';
 
 // The claim card: what the claim is, where it stands, its deadlines in the reader's zone, its
 // proof of execution and latest comments, and the actions the reader's role may take now. The
@@ -49,6 +50,7 @@ export interface ClaimCardData {
   title: string;
   statusLine: string;
   statusColor: string;
+  progress: string;
   note: string;
   competing: string;
   situation: string;
@@ -188,6 +190,7 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
     title: t.t('cards.claim.title', { claimId: claim.id }),
     statusLine: statusText(viewer, claim.status, claim.consentPhase),
     statusColor: statusColor(claim.status),
+    progress: progressLine(claim, viewer),
     note: options.note ?? '',
     competing: competingWith.length ? t.t('cards.claim.competing', { claims: t.formatList(competingWith) }) : '',
     situation: situationText(claim, viewer),

@@ -1,5 +1,5 @@
 import { PROGRAMS, programName, type CatalogueEdition, type Program } from '../services/catalogue.js';
-import { DEADLINE_NAMES, type ConsentPhase, type Status } from '../services/model.js';
+import { DEADLINE_NAMES, type ConsentPhase, type DeadlineName, type Status } from '../services/model.js';
 import type { MessageParams, Translator } from './i18n/i18n.js';
 import type { AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
@@ -25,6 +25,16 @@ export function statusText(viewer: Viewer, status: Status, consentPhase?: Consen
     ? viewer.translator.t('cards.common.statusWithPhase', { status: label, phase: viewer.translator.t(`claims.consentPhase.${consentPhase}`) })
     : label;
 }
+
+/** The deadline that matters now for a claim in `status`. */
+export const CURRENT_DEADLINE: Partial<Record<Status, DeadlineName>> = {
+  Submitted: 'reviewStart',
+  InReview: 'reviewDecision',
+  PartnerActionRequired: 'partnerResponse',
+  Approved: 'consentWindow',
+  Rejected: 'disputeWindow',
+  Disputed: 'disputeDecision',
+};
 
 /** Adaptive Card colours for a status: green once approved, red once rejected. */
 export function statusColor(status: Status): 'Good' | 'Attention' | 'Warning' | 'Accent' | 'Default' {

@@ -1,6 +1,7 @@
 import type { QueueItem } from '../services/claimService.js';
-import type { Claim, DeadlineName, Status } from '../services/model.js';
+import type { Claim } from '../services/model.js';
 import {
+  CURRENT_DEADLINE,
   commandText,
   durationText,
   commandData,
@@ -55,16 +56,6 @@ export interface ReviewQueueData {
 
 const listTemplate = new CardTemplate<ClaimListData>('claimList');
 const queueTemplate = new CardTemplate<ReviewQueueData>('reviewQueue');
-
-/** The deadline that matters now for a claim in `status`. */
-const CURRENT_DEADLINE: Partial<Record<Status, DeadlineName>> = {
-  Submitted: 'reviewStart',
-  InReview: 'reviewDecision',
-  PartnerActionRequired: 'partnerResponse',
-  Approved: 'consentWindow',
-  Rejected: 'disputeWindow',
-  Disputed: 'disputeDecision',
-};
 
 function scopeLine(claim: Claim, viewer: Viewer): string {
   const { details } = claim;

@@ -22,6 +22,7 @@ import type { Actor } from '../../services/actor.js';
 import { ALERT_KINDS, type Alert, type AlertAudience, type AlertKind, type Claim } from '../../services/model.js';
 import { claimAt, createHarness, customer, m365Details, MONDAY, otherPartner, partner, reviewer, type Harness, type Stage } from '../support/serviceHarness.js';
 import { validateAdaptiveCard } from './adaptiveCardValidator.js';
+import { cardStrings } from '../e2e/support/e2eApp.js';
 
 // Every card the product can send, in every language, checked against Adaptive Cards 1.5 with the
 // adaptivecards library's parser, for size (Teams refuses cards over ~80 KB), for leftover
@@ -380,6 +381,26 @@ describe('claim card content', function () {
     assert.match(JSON.stringify(refresh.data), /my claims/);
     const queue = renderReviewQueue(await harness.service.reviewQueue(reviewer()), { ...viewerFor('sv', 'reviewer', at), timeZone: 'UTC' });
     assert.match(textOf(queue), /Uppdaterad 24 nov\. 2026 08:30/);
+  });
+
+  it('shows where the claim is on its way: steps done, the current one with its deadline, what comes next', async function () {
+    const en = translatorFor('en');
+    const progressOf = (claim: Claim, locale: Locale = 'en') => {
+      const t = translatorFor(locale);
+      const prefix = t.t('cards.claim.progress', { steps: '' });
+      const line = cardStrings(renderClaimCard(claim, viewerFor(locale), { allowed: new Set() })).find((text) => text.startsWith(prefix));
+      assert.ok(line, `a progress line in ${locale}`);
+      return line.slice(prefix.length);
+    };
+    const fresh = (n: number) => `5${n}5${n}5${n}5${n}-5555-4555-8555-555555555555`;
+    const submitted = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Teams'], customerTenantId: fresh(1) }));
+    const until = en.t('cards.claim.progressUntil', { step: 'Submitted', deadline: en.formatInstant(submitted.deadlines.reviewStart!, 'Europe/Stockholm') });
+    assert.equal(progressOf(submitted), `✓ Editing → ▶ ${until} → Under review → Approved → Consent period open → Sent for incentive assessment`);
+    const asked = await claimAt(harness, 'PartnerActionRequired', m365Details({ workloads: ['Teams'], customerTenantId: fresh(2) }));
+    assert.match(progressOf(asked), /^✓ Editing → ✓ Submitted → ✓ Under review → ▶ Partner action required \(until .+\) → Approved → /);
+    const approved = await claimAt(harness, 'Approved', m365Details({ workloads: ['Teams'], customerTenantId: fresh(3) }));
+    const es = translatorFor('es');
+    assert.ok(progressOf(approved, 'es').includes(`✓ ${es.t('claims.status.Approved')} → ▶ `), progressOf(approved, 'es'));
   });
 
   it('keeps a claim id on one line in lists and the queue', async function () {

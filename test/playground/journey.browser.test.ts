@@ -237,7 +237,7 @@ async function journey(run: Run, t: Translator, locale: 'en-US' | 'es-ES'): Prom
       .then(async () => (await reviewer.page.evaluate<string[]>('window.openedUrls'))[0]),
     popup.then((page) => page?.url()),
   ]);
-  assert.match(new URL(poeUrl!).pathname, /^\/poe\/p1\./, `the PoE link points to the bot: ${poeUrl}`);
+  assert.match(new URL(poeUrl!).pathname, /^\/poe\/[\w-]+\.[\w-]+\.[\w-]+$/, `the PoE link points to the bot, with a signed token: ${poeUrl}`);
   const fetched = await run.context.request.get(poeUrl!);
   assert.equal(fetched.status(), 200);
   assert.equal(fetched.headers()['content-type'], 'application/pdf');
