@@ -47,6 +47,7 @@ export class ActorResolver {
       userId: identity.userId,
       tenantId: identity.tenantId,
       displayName: user.displayName ?? identity.name,
+      ...((email ?? user.email) ? { email: email ?? user.email } : {}),
       roles: user.roles,
       ...(user.organisation ? { organisation: user.organisation } : {}),
     };

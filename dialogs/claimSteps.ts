@@ -173,9 +173,12 @@ export const partnerIdStep: Step = {
 
 const GUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The partner contact starts as the signed-in person (their Teams name), until one is saved. */
+/** The partner contact starts as the signed-in person (their name and email), until one is saved. */
 function profileValue(ctx: StepContext, kind: ContactKind, key: 'name' | 'title' | 'email'): string | undefined {
-  return kind === 'partner' && key === 'name' ? ctx.turn.actor.displayName : undefined;
+  if (kind !== 'partner') return undefined;
+  if (key === 'name') return ctx.turn.actor.displayName;
+  const { email } = ctx.turn.actor;
+  return key === 'email' && email && EmailSchema.safeParse(email).success ? email : undefined;
 }
 
 /** Keeps a refused form's values, so the form asked again shows what was typed (only strings). */

@@ -23,6 +23,8 @@ export const ActorSchema = z.object({
   userId: z.string().min(1).max(200),
   tenantId: z.guid(),
   displayName: z.string().max(200).optional(),
+  /** As Teams or the directory knows it; offered as the partner contact, never trusted for access. */
+  email: z.string().max(254).optional(),
   roles: z.array(RoleSchema),
   /** Present for partner users (and reviewers who belong to a partner organisation). */
   organisation: PartnerOrganisationSchema.optional(),

@@ -180,9 +180,18 @@ describe('e2e: dialog fixes of issue 14', function () {
   }
 
   for (const person of [PARTNER, PARTNER_ES]) {
-    it(`9: the partner contact starts as the signed-in person (${person.locale})`, async () => {
+    it(`9: the partner contact starts as the signed-in person, name and email (${person.locale})`, async () => {
+      const email = `${person.aadObjectId}@contoso.example`;
+      // Teams tells the bot the member's email.
+      e2e.connector.script(
+        { method: 'GET', path: new RegExp(`/members/29%3A${person.aadObjectId}$`) },
+        { status: 200, body: { id: `29:${person.aadObjectId}`, aadObjectId: person.aadObjectId, email } },
+        10,
+      );
       const journey = await walkCreateClaim(e2e, person, 'contacts');
-      assert.ok(cardJson(journey.asked[0]).includes(`"value":"${person.name!}"`));
+      const card = cardJson(journey.asked[0]);
+      assert.ok(card.includes(`"id":"partnerName","label":`) && card.includes(`"value":"${person.name!}"`), 'the name');
+      assert.match(card, new RegExp(`"id":"partnerEmail"[^}]*"value":"${email.replace(/\./g, '\\.')}"`), 'the email');
     });
   }
 });
