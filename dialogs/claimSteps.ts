@@ -181,15 +181,36 @@ function profileValue(ctx: StepContext, kind: ContactKind, key: 'name' | 'title'
   return key === 'email' && email && EmailSchema.safeParse(email).success ? email : undefined;
 }
 
-/** Keeps a refused form's values, so the form asked again shows what was typed (only strings). */
-function keepEntered(ctx: StepContext, fields: Record<string, unknown>): void {
+/**
+ * Keeps a refused form's values, so the form asked again shows what was typed (only strings),
+ * and which fields were wrong, so only those are marked.
+ */
+function keepEntered(ctx: StepContext, fields: Record<string, unknown>, invalid: Record<string, string>): void {
   ctx.state.entered = Object.fromEntries(
     Object.entries(fields).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].length <= 500),
   );
+  ctx.state.invalid = invalid;
 }
 
-function input(id: string, label: string, value: string | undefined, placeholder: string, required: boolean, errorMessage: string): FieldInput {
-  return { id, label, value: value ?? '', placeholder, style: id.toLowerCase().includes('email') ? 'email' : 'text', required, errorMessage };
+function input(
+  ctx: StepContext,
+  id: string,
+  label: string,
+  value: string | undefined,
+  placeholder: string,
+  required: boolean,
+  errorMessage: string,
+): FieldInput {
+  return {
+    id,
+    label,
+    value: value ?? '',
+    placeholder,
+    style: id.toLowerCase().includes('email') ? 'email' : 'text',
+    required,
+    errorMessage,
+    problem: ctx.state.invalid?.[id] ?? '',
+  };
 }
 
 export const customerStep: Step = {
@@ -206,6 +227,7 @@ export const customerStep: Step = {
             heading: '',
             inputs: [
               input(
+                ctx,
                 'customerDomain',
                 t.t('dialogs.labels.customerDomain'),
                 ctx.state.entered?.customerDomain ?? details.customerDomain,
@@ -214,6 +236,7 @@ export const customerStep: Step = {
                 t.t('dialogs.customer.badDomainShort'),
               ),
               input(
+                ctx,
                 'customerTenantId',
                 t.t('dialogs.labels.customerTenantId'),
                 ctx.state.entered?.customerTenantId ?? details.customerTenantId,
@@ -247,13 +270,18 @@ export const customerStep: Step = {
       [tenant, domain] = guidFirst ? [words[0]!, words[1]!] : [words[1]!, words[0]!];
     }
     const problems: string[] = [];
+    const invalid: Record<string, string> = {};
     if (!domain) problems.push(t.t('dialogs.common.required', { field: t.t('dialogs.labels.customerDomain') }));
     else if (!DomainSchema.safeParse(domain).success) problems.push(t.t('dialogs.customer.badDomain', { value: literal(domain) }));
+    if (problems.length) invalid.customerDomain = t.t(domain ? 'dialogs.customer.badDomainShort' : 'dialogs.contacts.requiredShort');
     if (!tenant) problems.push(t.t('dialogs.common.required', { field: t.t('dialogs.labels.customerTenantId') }));
     else if (!GuidSchema.safeParse(tenant).success)
       problems.push(t.t('dialogs.common.badGuid', { value: literal(tenant), field: t.t('dialogs.labels.customerTenantId') }));
+    if (problems.length > Object.keys(invalid).length) {
+      invalid.customerTenantId = t.t(tenant ? 'dialogs.common.badGuidShort' : 'dialogs.contacts.requiredShort');
+    }
     if (problems.length) {
-      keepEntered(ctx, { customerDomain: domain, customerTenantId: tenant });
+      keepEntered(ctx, { customerDomain: domain, customerTenantId: tenant }, invalid);
       return { kind: 'retry', say: problems.join('\n\n') };
     }
     return save(ctx, { customerDomain: domain.toLowerCase(), customerTenantId: tenant.toLowerCase() });
@@ -278,9 +306,10 @@ export const subscriptionStep: Step = {
             heading: '',
             inputs: [
               input(
+                ctx,
                 'subscriptionId',
                 t.t('dialogs.labels.subscriptionId'),
-                details.subscriptionId,
+                ctx.state.entered?.subscriptionId ?? details.subscriptionId,
                 '00000000-0000-0000-0000-000000000000',
                 true,
                 t.t('dialogs.common.badGuidShort'),
@@ -306,7 +335,10 @@ export const subscriptionStep: Step = {
     }
     const field = t.t('dialogs.labels.subscriptionId');
     if (!value) return { kind: 'retry', say: t.t('dialogs.common.required', { field }) };
-    if (!GuidSchema.safeParse(value).success) return { kind: 'retry', say: t.t('dialogs.common.badGuid', { value: literal(value), field }) };
+    if (!GuidSchema.safeParse(value).success) {
+      keepEntered(ctx, { subscriptionId: value }, { subscriptionId: t.t('dialogs.common.badGuidShort') });
+      return { kind: 'retry', say: t.t('dialogs.common.badGuid', { value: literal(value), field }) };
+    }
     return save(ctx, { subscriptionId: value.toLowerCase() });
   },
 };
@@ -405,6 +437,7 @@ export const contactsStep: Step = {
             // A technical contact's title is optional, as the model has it.
             const required = !(kind === 'technical' && field === 'Title');
             return input(
+              ctx,
               `${kind}${field}`,
               t.t(`dialogs.contacts.${key}`),
               ctx.state.entered?.[`${kind}${field}`] ?? current[kind]?.[key] ?? profileValue(ctx, kind, key),
@@ -434,6 +467,11 @@ export const contactsStep: Step = {
     const values = parsed.data as Record<string, string | undefined>;
 
     const problems: string[] = [];
+    const invalid: Record<string, string> = {};
+    const refuse = (field: string, problem: string, short: string) => {
+      problems.push(problem);
+      invalid[field] = short;
+    };
     const contacts: Partial<Record<ContactKind, Contact>> = {};
     for (const kind of kinds) {
       const who = t.t(`dialogs.labels.${kind}Contact`);
@@ -441,17 +479,22 @@ export const contactsStep: Step = {
       const title = values[`${kind}Title`]?.trim() ?? '';
       const email = values[`${kind}Email`]?.trim() ?? '';
       const before = problems.length;
-      if (!NameSchema.safeParse(name).success)
-        problems.push(t.t(name ? 'dialogs.contacts.tooLong' : 'dialogs.contacts.required', { who, field: t.t('dialogs.contacts.name') }));
-      if (kind === 'customer' && !NameSchema.safeParse(title).success)
-        problems.push(t.t(title ? 'dialogs.contacts.tooLong' : 'dialogs.contacts.required', { who, field: t.t('dialogs.contacts.title') }));
-      if (kind === 'technical' && title.length > 120) problems.push(t.t('dialogs.contacts.tooLong', { who, field: t.t('dialogs.contacts.title') }));
-      if (!email) problems.push(t.t('dialogs.contacts.required', { who, field: t.t('dialogs.contacts.email') }));
-      else if (!EmailSchema.safeParse(email).success) problems.push(t.t('dialogs.contacts.badEmail', { who, value: literal(email) }));
+      const missingOrLong = (field: 'Name' | 'Title', value: string) => {
+        const problem = t.t(value ? 'dialogs.contacts.tooLong' : 'dialogs.contacts.required', { who, field: t.t(`dialogs.contacts.${field.toLowerCase()}`) });
+        refuse(`${kind}${field}`, problem, value ? problem : t.t('dialogs.contacts.requiredShort'));
+      };
+      if (!NameSchema.safeParse(name).success) missingOrLong('Name', name);
+      if (kind === 'customer' && !NameSchema.safeParse(title).success) missingOrLong('Title', title);
+      if (kind === 'technical' && title.length > 120) missingOrLong('Title', title);
+      if (!email)
+        refuse(`${kind}Email`, t.t('dialogs.contacts.required', { who, field: t.t('dialogs.contacts.email') }), t.t('dialogs.contacts.requiredShort'));
+      else if (!EmailSchema.safeParse(email).success) {
+        refuse(`${kind}Email`, t.t('dialogs.contacts.badEmail', { who, value: literal(email) }), t.t('dialogs.contacts.badEmailShort'));
+      }
       if (problems.length === before) contacts[kind] = { name, email, ...(title ? { title } : {}) };
     }
     if (problems.length) {
-      keepEntered(ctx, entry.fields);
+      keepEntered(ctx, entry.fields, invalid);
       return { kind: 'retry', say: problems.join('\n\n') };
     }
     return save(ctx, {

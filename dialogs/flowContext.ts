@@ -46,6 +46,8 @@ export interface FlowState {
   pendingText?: string;
   /** What was typed into the current step's form when it was refused: the form shows it again. */
   entered?: Record<string, string>;
+  /** The refused form's fields that were wrong, each with why: marked on the form asked again. */
+  invalid?: Record<string, string>;
 }
 
 export interface FlowOptions {

@@ -47,6 +47,8 @@ export interface FieldInput {
   style: 'text' | 'email';
   required: boolean;
   errorMessage: string;
+  /** Why the value last sent was refused, shown under this field only ('' when it was fine). */
+  problem: string;
 }
 
 export interface FieldsCardData {

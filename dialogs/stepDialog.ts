@@ -150,7 +150,10 @@ export abstract class StepDialog extends Dialog<FlowOptions> {
 
   private async apply(dc: DialogContext, ctx: StepContext, result: StepResult, from: string | undefined): Promise<DialogTurnResult> {
     // Typed values are kept only while the same form is asked again.
-    if (result.kind !== 'retry') delete ctx.state.entered;
+    if (result.kind !== 'retry') {
+      delete ctx.state.entered;
+      delete ctx.state.invalid;
+    }
     switch (result.kind) {
       case 'end': {
         if (result.say) await this.send(ctx, [typeof result.say === 'string' ? { type: 'message', text: result.say } : result.say]);

@@ -8,6 +8,7 @@ import { translatorFor } from '../../cards/i18n/i18n.js';
 import { CUSTOMER_TENANT, SUBSCRIPTION } from '../support/serviceHarness.js';
 import {
   actionTitled,
+  cardOf,
   cardJson,
   cardTitle,
   createDialogHarness,
@@ -253,6 +254,11 @@ describe('create-claim dialog', () => {
         ].join('\n\n'),
       );
       assert.equal(cardTitle(replies[1]), en.t('dialogs.contacts.heading'));
+      // Only the two bad fields are marked, each under itself; everything typed is still there.
+      const marks = fieldMarks(cardOf(replies[1]));
+      assert.deepEqual(marks, { customerName: en.t('dialogs.contacts.requiredShort'), partnerEmail: en.t('dialogs.contacts.badEmailShort') });
+      assert.ok(cardJson(replies[1]).includes(`"value":"${CONTACTS.customerEmail}"`), 'a good field keeps its value');
+      assert.ok(cardJson(replies[1]).includes('"value":"pat-at-contoso"'), 'the bad one shows what was typed');
       replies = await bot.say(submit(button, { ...CONTACTS, ...TECHNICAL }));
       assert.equal(textOf(replies[0]), en.t('dialogs.form.unexpected', { fields: 'technicalName, technicalTitle, technicalEmail' }));
       replies = await bot.say('Dana, dana@fabrikam.com');
@@ -464,4 +470,20 @@ describe('natural phrasing: part of a name, near misses, and mistyped commands',
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Each form field with a problem line under it, by the field's id. */
+function fieldMarks(card: unknown): Record<string, string> {
+  const marks: Record<string, string> = {};
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(walk);
+    if (!value || typeof value !== 'object') return;
+    const items = (value as { items?: { type?: string; id?: string; text?: string; color?: string }[] }).items;
+    const field = items?.find((item) => item.type === 'Input.Text');
+    const mark = items?.find((item) => item.type === 'TextBlock' && item.color === 'Attention');
+    if (field?.id && mark?.text) marks[field.id] = mark.text;
+    Object.values(value).forEach(walk);
+  };
+  walk(card);
+  return marks;
 }

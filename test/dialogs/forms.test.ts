@@ -35,7 +35,10 @@ describe('dialog form cards', () => {
     fields: fieldsCard({
       title: 'T',
       sections: [
-        { heading: 'H', inputs: [{ id: 'customerEmail', label: 'E', placeholder: 'p', value: '', style: 'email', required: true, errorMessage: 'e' }] },
+        {
+          heading: 'H',
+          inputs: [{ id: 'customerEmail', label: 'E', placeholder: 'p', value: '', style: 'email', required: true, errorMessage: 'e', problem: 'x' }],
+        },
       ],
       actions: [buttons.action('Go', 'save')],
     }),
