@@ -120,7 +120,8 @@ export type CommandVerb =
   | 'grant'
   | 'revoke'
   | 'roles'
-  | 'reviewer-channel';
+  | 'reviewer-channel'
+  | 'opt-out';
 
 /** The reader's own alias of a command (the first in their catalogue), with its argument. */
 export function commandText(viewer: Viewer, verb: CommandVerb, argument?: string): string {

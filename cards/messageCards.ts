@@ -81,8 +81,10 @@ function renderHelpCard(viewer: Viewer, roles: readonly Role[], kind: 'welcome' 
   if (roles.some((role) => ADMIN_ROLES.has(role))) {
     sections.push({ heading: t.t('cards.help.adminHeading'), text: t.t('cards.help.adminText'), commands: commandsOf(viewer, ADMIN_COMMANDS) });
   }
-  // Customers have no commands: their section is for people with no partner or reviewer role.
-  if (!partner && !reviewer) sections.push({ heading: t.t('cards.help.customerHeading'), text: t.t('cards.help.customerText'), commands: [] });
+  // The customer's section is for people with no partner or reviewer role.
+  if (!partner && !reviewer) {
+    sections.push({ heading: t.t('cards.help.customerHeading'), text: t.t('cards.help.customerText'), commands: commandsOf(viewer, ['opt-out']) });
+  }
   sections.push({ heading: t.t('cards.help.generalHeading'), text: '', commands: commandsOf(viewer, GENERAL_COMMANDS) });
   const buttons: HelpCardData['buttons'] = [];
   const button = (verb: CommandVerb) => buttons.push({ title: t.t(`cards.help.button.${verb}`), command: commandData(commandText(viewer, verb)) });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { translatorFor } from '../../cards/i18n/i18n.js';
 import { actionTitled, cardJson, cardTitle, submit, textOf } from '../dialogs/support/dialogHarness.js';
-import { actorOf, assertDoesNotShow, assertShows, cardIn, PARTNER, PARTNER_ES, REVIEWER, e2ePerTest, type E2E } from './support/e2eApp.js';
+import { actorOf, assertDoesNotShow, assertShows, cardIn, CUSTOMER, PARTNER, PARTNER_ES, REVIEWER, e2ePerTest, type E2E } from './support/e2eApp.js';
 import { CONTACTS, first, walkCreateClaim } from './support/journey.js';
 
 // Issue 14, the dialog items driven through the real server, in English and Spanish.
@@ -162,6 +162,11 @@ describe('e2e: dialog fixes of issue 14', function () {
       if (admin) assertShows(card, t.t('cards.help.adminHeading'), t.t('cards.help.command.grant'), t.t('cards.help.command.roles'));
       else assertDoesNotShow(card, t.t('cards.help.adminHeading'));
     }
+    // A customer's help is their section, with the command that finds their notices.
+    const customerEs = { ...CUSTOMER, locale: 'es-ES' };
+    const es = translatorFor('es-ES');
+    const card = cardIn((await e2e.say(customerEs, first(es, 'commands.aliases.help')))[0]);
+    assertShows(card, es.t('cards.help.customerHeading'), es.t('cards.help.command.opt-out'));
   });
 
   for (const [person, question, about] of [
