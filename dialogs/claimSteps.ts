@@ -7,6 +7,7 @@ import {
   PROGRAMS,
   activitiesFor,
   programName,
+  programShortName,
   requiresSubscription,
   requiresTechnicalContact,
   workloadsFor,
@@ -91,10 +92,12 @@ export const programStep: Step = {
     choiceCard({
       title: ctx.t.t('dialogs.program.title'),
       text: ctx.t.t('dialogs.program.text'),
+      // Full names in the text, short ones on the buttons: clients cut a long button title off.
+      lines: PROGRAMS.map((program) => programLabel(program, ctx.services.policy.catalogue)),
       hint: hint(ctx),
       actions: withBack(
         ctx,
-        PROGRAMS.map((program) => ctx.buttons.choice(programLabel(program, ctx.services.policy.catalogue), 'choose', { choice: program })),
+        PROGRAMS.map((program) => ctx.buttons.choice(programShortName(program, ctx.services.policy.catalogue), 'choose', { choice: program })),
       ),
     }),
   ],

@@ -121,6 +121,11 @@ export function programName(program: Program, edition: CatalogueEdition = 'seed-
   return PROGRAM_NAMES[edition][program];
 }
 
+/** The name without its spelled-out abbreviation ("OSU-Microsoft 365"), short enough for a button. */
+export function programShortName(program: Program, edition: CatalogueEdition = 'seed-2020'): string {
+  return programName(program, edition).replace(/\s*\([^)]*\)$/, '');
+}
+
 export function solutionAreaName(area: SolutionArea, edition: CatalogueEdition = 'seed-2020'): string {
   return SOLUTION_AREA_NAMES[edition][area];
 }

@@ -1,4 +1,4 @@
-import { PROGRAMS, programName } from '../../services/catalogue.js';
+import { PROGRAMS, programName, programShortName } from '../../services/catalogue.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -58,7 +58,7 @@ describe('create-claim dialog', () => {
   async function walkTo(step: 'program' | 'partnerId' | 'customer' | 'workloads' | 'contacts' | 'poe' | 'summary'): Promise<Partial<Activity>[]> {
     let replies = await bot.say('new claim');
     if (step === 'program') return replies;
-    replies = await bot.say(submit(actionTitled(replies[1], programName('OSU-M365'))));
+    replies = await bot.say(submit(actionTitled(replies[1], programShortName('OSU-M365'))));
     if (step === 'partnerId') return replies;
     replies = await bot.say(submit(actionTitled(replies[1], '4512345')));
     if (step === 'customer') return replies;
@@ -72,6 +72,19 @@ describe('create-claim dialog', () => {
     return bot.say('done');
   }
 
+  it('names each program in full in the text and short on its button, so no button is cut off', async () => {
+    const replies = await bot.say('new claim');
+    const card = cardOf(replies[1]);
+    for (const program of PROGRAMS) {
+      assert.ok(cardJson(replies[1]).includes(programName(program)), `${program} in full`);
+      assert.ok(actionTitled(replies[1], programShortName(program)).title.length <= 30, `${program}'s button`);
+    }
+    assert.deepEqual(
+      card.actions?.map((action) => action.title).slice(0, PROGRAMS.length),
+      PROGRAMS.map((program) => programShortName(program)),
+    );
+  });
+
   it('files a Business Applications claim from program to submission, every reply checked', async () => {
     let replies = await bot.say('new claim');
     assert.equal(replies.length, 2);
@@ -79,7 +92,7 @@ describe('create-claim dialog', () => {
     assert.equal(cardTitle(replies[1]), en.t('dialogs.program.title'));
     assert.equal((await draft()).length, 0, 'nothing is stored before the first answer');
 
-    replies = await bot.say(submit(actionTitled(replies[1], programName('OSU-BizApps'))));
+    replies = await bot.say(submit(actionTitled(replies[1], programShortName('OSU-BizApps'))));
     const [created] = await draft();
     assert.ok(created);
     assert.equal(replies.length, 2);
@@ -166,7 +179,7 @@ describe('create-claim dialog', () => {
       assert.equal(textOf(replies[0]), en.t('dialogs.common.pickOne', { options: en.formatList(PROGRAMS.map((p) => programName(p))) }));
       assert.equal(cardTitle(replies[1]), en.t('dialogs.program.title'));
 
-      const button = actionTitled(first[1], programName('OSA'));
+      const button = actionTitled(first[1], programShortName('OSA'));
       replies = await bot.say({ value: { ...button.data, partnerTenantId: 'someone-else' } });
       assert.equal(textOf(replies[0]), en.t('dialogs.form.unexpected', { fields: 'partnerTenantId' }));
       replies = await bot.say({ value: { ...button.data, choice: 'OSX' } });
@@ -208,7 +221,7 @@ describe('create-claim dialog', () => {
 
     it('subscription: malformed GUID', async () => {
       let replies = await bot.say('new claim');
-      replies = await bot.say(submit(actionTitled(replies[1], programName('OSA'))));
+      replies = await bot.say(submit(actionTitled(replies[1], programShortName('OSA'))));
       replies = await bot.say(submit(actionTitled(replies[1], en.t('dialogs.activities.presales'))));
       assert.equal(cardTitle(replies[0]), en.t('dialogs.partnerId.title'));
       replies = await bot.say('4512345');
@@ -389,7 +402,7 @@ describe('create-claim dialog in Spanish', () => {
       let replies = await bot.say('nueva notificación');
       assert.equal(textOf(replies[0]), es.t('dialogs.create.intro'));
       assert.equal(cardTitle(replies[1]), es.t('dialogs.program.title'));
-      replies = await bot.say(submit(actionTitled(replies[1], programName('OSU-M365'))));
+      replies = await bot.say(submit(actionTitled(replies[1], programShortName('OSU-M365'))));
       const { claims } = await bot.service.service.listForPartner(bot.actor);
       assert.equal(textOf(replies[0]), es.t('dialogs.program.created', { claimId: claims[0]!.id }));
       replies = await bot.say('4512345');

@@ -1,4 +1,4 @@
-import { programName } from '../../services/catalogue.js';
+import { programName, programShortName } from '../../services/catalogue.js';
 import assert from 'node:assert/strict';
 import { describeIssues } from '../../cards/i18n/errorMessages.js';
 import { translatorFor } from '../../cards/i18n/i18n.js';
@@ -51,7 +51,7 @@ describe('e2e: bad input gets a clear message and changes nothing', function () 
   it('at every step of the create-claim dialog: forged and incomplete forms, malformed GUID, wrong domain, unknown workload, empty contact, wrong-type and oversized files', async () => {
     // Program: a forged field, a missing field, a value that is not offered. No draft is created.
     const start = await walkCreateClaim(e2e, PARTNER, 'program');
-    const programButton = actionTitled(start.asked[1], programName('OSU-M365'));
+    const programButton = actionTitled(start.asked[1], programShortName('OSU-M365'));
     const programTitle = en.t('dialogs.program.title');
     await refused(
       { value: { ...programButton.data, partnerTenantId: OTHER_PARTNER_TENANT }, text: undefined },

@@ -1,4 +1,4 @@
-import { programName } from '../../services/catalogue.js';
+import { programShortName } from '../../services/catalogue.js';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -153,7 +153,7 @@ async function journey(run: Run, t: Translator, locale: 'en-US' | 'es-ES'): Prom
   await partner.say(command('new-claim'));
   let card = await partner.waitForCard(t.t('dialogs.program.title'));
   await partner.screenshot('program');
-  await partner.press(card, programName('OSU-M365'));
+  await partner.press(card, programShortName('OSU-M365'));
 
   card = await partner.waitForCard(t.t('dialogs.customer.title'));
   const created = await partner.waitForText(CLAIM_ID);

@@ -1,4 +1,4 @@
-import { programName } from '../../../services/catalogue.js';
+import { programShortName } from '../../../services/catalogue.js';
 import assert from 'node:assert/strict';
 import { translatorFor, type Translator } from '../../../cards/i18n/i18n.js';
 import type { Claim } from '../../../services/model.js';
@@ -59,7 +59,7 @@ export async function walkCreateClaim(e2e: E2E, person: TeamsUser, until: Journe
   const journey: Journey = { t, asked: replies, claimId: '' };
   if (stop('program')) return journey;
 
-  replies = await e2e.say(person, submit(actionTitled(replies[1], programName('OSU-M365'))));
+  replies = await e2e.say(person, submit(actionTitled(replies[1], programShortName('OSU-M365'))));
   const draft = (await claimsOf(e2e, person)).find((claim) => !before.has(claim.id));
   assert.ok(draft, 'the first answer creates the draft');
   assert.equal(draft.status, 'Draft');
