@@ -403,6 +403,30 @@ describe('claim card content', function () {
     assert.ok(progressOf(approved, 'es').includes(`✓ ${es.t('claims.status.Approved')} → ▶ `), progressOf(approved, 'es'));
   });
 
+  it('previews an image PoE on the card through its signed link, and only links other types', async function () {
+    const { claim } = (await harness.service.reviewQueue(reviewer()))[0]!;
+    const file = (id: string, name: string, contentType: string) => ({
+      id,
+      name,
+      contentType,
+      size: 2048,
+      sha256: 'a'.repeat(64),
+      storagePath: `poe/${claim.id}/${id}`,
+      uploadedBy: 'user-1',
+      uploadedAt: claim.statusSince,
+    });
+    const withFiles: Claim = { ...claim, poe: [file('f1', 'signed.png', 'image/png'), file('f2', 'ack.pdf', 'application/pdf')] };
+    const links = { f1: 'https://bot.example/poe/one', f2: 'https://bot.example/poe/two' };
+    const images = (card: AdaptiveCard) => JSON.stringify(card).match(/\{"type":"Image"[^{}]*/g) ?? [];
+    const shown = images(renderClaimCard(withFiles, viewerFor('en', 'reviewer'), { allowed: new Set(), poeLinks: links }));
+    assert.equal(shown.length, 1, 'one preview: the PNG');
+    assert.match(shown[0]!, /"url":"https:\/\/bot\.example\/poe\/one"/);
+    assert.match(shown[0]!, /"altText":"signed\.png"/);
+    const text = JSON.stringify(renderClaimCard(withFiles, viewerFor('en', 'reviewer'), { allowed: new Set(), poeLinks: links }));
+    assert.ok(text.includes('(https://bot.example/poe/two)'), 'the PDF is a link');
+    assert.deepEqual(images(renderClaimCard(withFiles, viewerFor('en', 'reviewer'), { allowed: new Set() })), [], 'no link, no preview');
+  });
+
   it('keeps a claim id on one line in lists and the queue', async function () {
     const queue = await harness.service.reviewQueue(reviewer());
     const { claim } = queue[0]!;
