@@ -147,9 +147,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     render: {
       claimCard: async (claim, recipient, context) => {
         const reader = await actorOfReader(references.get(recipient.conversationKey), actors, context);
-        return renderClaimCard(claim, toViewer(recipient, clock.now()), {
-          allowed: reader ? claims.allowedActions(reader, claim) : new Set(),
-          ...(reader ? { poeLinks: await poeLinks.linksFor(reader, claim) } : {}),
+        // Read as the reader: what they may see, and what the card offers, with the competing
+        // claims the duplicate check needs (a stored copy alone would offer Submit on a duplicate).
+        const current = reader ? await claims.get(reader, claim.id).catch(() => undefined) : undefined;
+        return renderClaimCard(current ?? claim, toViewer(recipient, clock.now()), {
+          allowed: reader && current ? claims.allowedActions(reader, current) : new Set(),
+          ...(reader && current ? { poeLinks: await poeLinks.linksFor(reader, current) } : {}),
         });
       },
       alertCard: (alert, now, recipient) => renderAlert(alert, toViewer(recipient, clock.now()), now),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { translatorFor } from '../../cards/i18n/i18n.js';
 import type { Alert, Claim } from '../../services/model.js';
 import type { RecordedRequest } from '../support/connectorStandIn.js';
-import { claimInReview as claimInReviewVia } from './support/journey.js';
+import { claimInReview as claimInReviewVia, walkCreateClaim } from './support/journey.js';
 import {
   actorOf,
   assertShows,
@@ -17,6 +17,7 @@ import {
   PARTNER,
   REVIEWER,
   startE2E,
+  verbsOf,
   type E2E,
 } from './support/e2eApp.js';
 
@@ -353,6 +354,22 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
     assert.deepEqual(buttons, [en.t('cards.action.open')], 'Respond goes once the claim has moved on; Open stays');
     // Resubmitted, then approved: at most one update per status it moved through.
     assert.ok(e2e.updatesOf(PARTNER, 'action-alert').length <= 2);
+  });
+
+  it('a posted card of a duplicate draft, updated after a change, does not offer Submit', async () => {
+    await start();
+    const first = await walkCreateClaim(e2e, PARTNER, 'summary');
+    const second = await walkCreateClaim(e2e, PARTNER, 'summary');
+    let held = await e2e.app.claims.get(actorOf(PARTNER), first.claimId);
+    await e2e.app.claims.submit(actorOf(PARTNER), held.id, held.version);
+    await e2e.say(PARTNER, `claim ${second.claimId}`, { replyId: 'duplicate-card' });
+    await e2e.quiet();
+    held = await e2e.app.claims.get(actorOf(PARTNER), second.claimId);
+    await e2e.app.claims.update(actorOf(PARTNER), held.id, held.version, { partnerContact: { name: 'Pat Renamed', email: 'pat@contoso.com' } });
+    await eventually(() => accepted(e2e.updatesOf(PARTNER, 'duplicate-card')).length === 1, 'the card was updated');
+    const updated = cardIn(accepted(e2e.updatesOf(PARTNER, 'duplicate-card'))[0]!.body);
+    assert.ok(JSON.stringify(updated).includes('Pat Renamed'), 'the update shows the change');
+    assert.ok(!verbsOf(updated).includes('submit'), `Submit is not offered on a duplicate: ${verbsOf(updated).join(', ')}`);
   });
 
   it('an alert still being posted when the claim moves on is brought up to date once Teams answers', async () => {
