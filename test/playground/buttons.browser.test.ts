@@ -15,7 +15,8 @@ import { assertClean, waitForStatus, withRun, type Run } from './playgroundRun.j
 // welcome card's New claim, a row of My claims and of the review queue, a draft's Edit and Submit
 // (and its summary's Save as draft and Discard draft),
 // the reviewer's Request information and Reject forms, the partner's Comment, Respond (card and
-// alert), Dispute and Withdraw, and the customer's Opt out with its confirmation. The claims are
+// alert), Resubmit, Dispute and Withdraw, the reviewer's Decide dispute, and the customer's Opt
+// out with its Keep and its confirmation. The claims are
 // put where each button shows through the claim service, as Ana and Rita would; every click goes
 // through the browser. Screenshots go to test-output/playground/buttons-en-US-*.png.
 
@@ -40,7 +41,7 @@ const RITA: Actor = {
   roles: ['reviewer'],
 };
 
-type Stage = 'Draft' | 'Submitted' | 'InReview' | 'Approved';
+type Stage = 'Draft' | 'Submitted' | 'InReview' | 'PartnerActionRequired' | 'Approved';
 
 /** A complete claim of Ana's on Carlos's tenant, for one workload (each claim its own, so none compete), brought to `stage`. */
 async function seedClaim(claims: ClaimService, workload: Workload, stage: Stage): Promise<Claim> {
@@ -66,6 +67,9 @@ async function seedClaim(claims: ClaimService, workload: Workload, stage: Stage)
   if (stage === 'Submitted') return claim;
   claim = await claims.startReview(RITA, claim.id, claim.version);
   if (stage === 'InReview') return claim;
+  if (stage === 'PartnerActionRequired') {
+    return claims.requestInformation(RITA, claim.id, claim.version, { reasons: ['missing-products'], comment: 'Which products?' });
+  }
   return claims.approve(RITA, claim.id, claim.version);
 }
 
@@ -113,6 +117,7 @@ async function everyButton(run: Run): Promise<void> {
   const toInform = await seedClaim(claims, 'SharePoint', 'Submitted');
   const toReject = await seedClaim(claims, 'Intune', 'InReview');
   const toWithdraw = await seedClaim(claims, 'Viva', 'Submitted');
+  const toResubmit = await seedClaim(claims, 'Teams', 'PartnerActionRequired');
   const approved = await seedClaim(claims, 'Defender', 'Approved');
 
   // Ana: a row of My claims opens the draft; Edit starts the edit dialog in the chat; Submit submits.
@@ -202,6 +207,26 @@ async function everyButton(run: Run): Promise<void> {
   await partner.waitForText(upToDue('dialogs.dispute.done', toReject.id));
   assert.equal((await claims.get(ANA, toReject.id)).status, 'Disputed');
 
+  // Rita decides the dispute from the card: Uphold, then Send.
+  const disputed = await openClaim(reviewer, toReject.id);
+  await waitForStatus(disputed, t.t('claims.status.Disputed'));
+  await reviewer.press(disputed, action('decideDispute'));
+  await disputed.getByRole('radio', { name: action('uphold'), exact: true }).check();
+  await reviewer.screenshot('decide-dispute');
+  await reviewer.press(disputed, action('send'));
+  await waitForStatus(disputed, t.t('claims.status.Rejected'));
+  await reviewer.screenshot('dispute-decided');
+
+  // Ana resubmits straight from a card that asks for information: Resubmit, then its Resubmit.
+  const resubmitting = await openClaim(partner, toResubmit.id);
+  await waitForStatus(resubmitting, t.t('claims.status.PartnerActionRequired'));
+  await partner.press(resubmitting, action('resubmit'));
+  await resubmitting.getByText(action('resubmitHint')).waitFor({ state: 'visible' });
+  await visibleInput(resubmitting, action('optionalComment')).fill('Teams Phone and Teams Rooms.');
+  await partner.screenshot('resubmit');
+  await partner.press(resubmitting, action('resubmit'));
+  await waitForStatus(resubmitting, t.t('claims.status.InReview'));
+
   // Ana withdraws another claim, confirming.
   const withdrawing = await openClaim(partner, toWithdraw.id);
   await partner.press(withdrawing, action('withdraw'));
@@ -217,6 +242,11 @@ async function everyButton(run: Run): Promise<void> {
   await customer.press(notice, action('optOut'));
   await notice.getByText(t.t('cards.consent.confirmQuestion', { partner: DEMO_ORGANISATION.name })).waitFor({ state: 'visible' });
   await customer.screenshot('opt-out-confirm');
+  // "No, keep the association" goes back to the notice; Opt out asks again.
+  await customer.press(notice, action('keep'));
+  await notice.getByText(t.t('cards.consent.confirmQuestion', { partner: DEMO_ORGANISATION.name })).waitFor({ state: 'hidden' });
+  await customer.press(notice, action('optOut'));
+  await notice.getByText(t.t('cards.consent.confirmQuestion', { partner: DEMO_ORGANISATION.name })).waitFor({ state: 'visible' });
   await customer.press(notice, action('confirmOptOut'));
   await notice
     .getByText(t.t('cards.consent.optedOut', { partner: DEMO_ORGANISATION.name }))
