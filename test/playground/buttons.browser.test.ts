@@ -12,7 +12,7 @@ import { assertClean, waitForStatus, withRun, type Run } from './playgroundRun.j
 
 // Every button of every card the three people get, pressed in the Microsoft 365 Agents
 // Playground (headless Chromium) on the demo, beyond those the journey already presses: the
-// welcome card's New claim, a row of My claims and of the review queue, a draft's Edit and Submit
+// welcome card's New claim, a row of My claims (and its Refresh and Help) and of the review queue, a draft's Edit and Submit
 // (and its summary's Save as draft and Discard draft),
 // the reviewer's Request information and Reject forms, the partner's Comment, Respond (card and
 // alert), Resubmit, Dispute and Withdraw, the reviewer's Decide dispute, and the customer's Opt
@@ -121,7 +121,12 @@ async function everyButton(run: Run): Promise<void> {
   const approved = await seedClaim(claims, 'Defender', 'Approved');
 
   // Ana: a row of My claims opens the draft; Edit starts the edit dialog in the chat; Submit submits.
-  const list = await nextCard(partner, t.t('cards.list.title'), () => partner.say(command('my-claims')));
+  // The list's own buttons: Refresh brings it again, Help the help card.
+  let list = await nextCard(partner, t.t('cards.list.title'), () => partner.say(command('my-claims')));
+  await list.getByText(draft.id, { exact: true }).waitFor({ state: 'visible' });
+  await partner.screenshot('my-claims');
+  await nextCard(partner, t.t('cards.help.helpTitle'), () => partner.press(list, action('help')));
+  list = await nextCard(partner, t.t('cards.list.title'), () => partner.press(list, action('refresh')));
   await list.getByText(draft.id, { exact: true }).click();
   const draftCard = await partner.newestCard(t.t('cards.claim.title', { claimId: draft.id }));
   await waitForStatus(draftCard, t.t('claims.status.Draft'));
