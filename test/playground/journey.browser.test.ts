@@ -1,16 +1,10 @@
 import { programShortName } from '../../services/catalogue.js';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { BrowserContext, ConsoleMessage, Locator } from 'playwright-core';
-import { launchChromium, requireChromium } from '../support/chromium.js';
-import { loadConfig } from '../../bot/config.js';
+import { requireChromium } from '../support/chromium.js';
 import { translatorFor, type Translator } from '../../cards/i18n/i18n.js';
-import { DEMO_CUSTOMER, DEMO_ORGANISATION, DEMO_PEOPLE, DEMO_ROLES, poeActivity, startDemo, type DemoRole, type RunningDemo } from '../../scripts/start.js';
-import { startLocaleProxy, type LocaleProxy } from './localeProxy.js';
-import { inputsLabelled, PlaygroundTab, STEP_TIMEOUT_MS } from './playgroundTab.js';
+import { DEMO_CUSTOMER, DEMO_ORGANISATION, DEMO_PEOPLE, DEMO_ROLES, poeActivity } from '../../scripts/start.js';
+import { inputsLabelled, STEP_TIMEOUT_MS } from './playgroundTab.js';
+import { assertClean, CLAIM_ID, waitForStatus, withRun, type Run } from './playgroundRun.js';
 
 // The whole journey in the Microsoft 365 Agents Playground, in headless Chromium (Debian's
 // `chromium`, driven by playwright-core), on the demo `npm start` runs (scripts/start.ts): the bot
@@ -21,110 +15,7 @@ import { inputsLabelled, PlaygroundTab, STEP_TIMEOUT_MS } from './playgroundTab.
 // test-output/playground/. Any error card, failed activity or browser console error fails it.
 // A missing browser fails the test unless SKIP_BROWSER_TESTS=1.
 
-const OUTPUT = join(process.cwd(), 'test-output', 'playground');
-const CLAIM_ID = /CPOR-\d{4}-\d{6,}/;
 const ERROR_TITLE_LOCALES = ['en', 'es'] as const;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => done());
-  });
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (typeof address !== 'object' || address === null) throw new Error('no free port');
-  return address.port;
-}
-
-interface Run {
-  demo: RunningDemo;
-  proxy?: LocaleProxy;
-  dataDir: string;
-  context: BrowserContext;
-  profile: string;
-  tabs: Record<DemoRole, PlaygroundTab>;
-  problems: string[];
-  blocked: Set<string>;
-  /** What the bot logged (turn failures and the like). */
-  botLog: string[];
-}
-
-async function startRun(locale: 'en-US' | 'es-ES'): Promise<Run> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'cpor-journey-'));
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATA_DIR: dataDir,
-    HOST: '127.0.0.1',
-    PORT: process.env.JOURNEY_BOT_PORT ?? String(await freePort()),
-  });
-  let proxy: LocaleProxy | undefined;
-  const botLog: string[] = [];
-  const demo = await startDemo({
-    config,
-    environment: { DATA_DIR: dataDir },
-    playground: true,
-    playgroundPorts: { partner: await freePort(), reviewer: await freePort(), customer: await freePort() },
-    startTimeoutMs: 30_000,
-    log: (message, error) => botLog.push(`${message} ${error instanceof Error ? error.stack : (error ?? '')}`),
-    endpoint: async (app) => {
-      const direct = `http://127.0.0.1:${app.port}/api/messages`;
-      if (locale === 'en-US') return direct;
-      proxy = await startLocaleProxy(direct, locale);
-      return proxy.endpoint;
-    },
-  });
-  const { context, profile } = await launchChromium({
-    viewport: { width: 1280, height: 1000 },
-    locale,
-  });
-  context.setDefaultTimeout(STEP_TIMEOUT_MS);
-  const blocked = new Set<string>();
-  // Nothing leaves this machine: the playground's page asks a CDN for fonts and an animation
-  // worklet; those requests are aborted (and the console errors they cause are theirs, not ours).
-  await context.route('**/*', (route) => {
-    const { hostname } = new URL(route.request().url());
-    if (hostname === '127.0.0.1' || hostname === 'localhost') return route.continue();
-    blocked.add(route.request().url());
-    return route.abort();
-  });
-  const problems: string[] = [];
-  const onConsole = (who: string) => (message: ConsoleMessage) => {
-    if (message.type() !== 'error') return;
-    const source = message.location().url;
-    const text = message.text();
-    const fromBlocked = [...blocked].some((url) => source === url || text.includes(url));
-    if (!fromBlocked) problems.push(`${who} console error: ${text} (${source})`);
-  };
-  await mkdir(OUTPUT, { recursive: true });
-  // This run's screenshots replace the last run's.
-  for (const file of await readdir(OUTPUT)) if (file.startsWith(`${locale}-`)) await rm(join(OUTPUT, file), { force: true });
-  const tabs = {} as Record<DemoRole, PlaygroundTab>;
-  for (const role of DEMO_ROLES) {
-    const page = await context.newPage();
-    page.on('console', onConsole(role));
-    page.on('pageerror', (error) => problems.push(`${role} page error: ${error.message}`));
-    tabs[role] = new PlaygroundTab(page, `${locale}-${role}`, OUTPUT);
-  }
-  return { demo, dataDir, context, profile, tabs, problems, blocked, botLog, ...(proxy ? { proxy } : {}) };
-}
-
-async function stopRun(run: Run | undefined): Promise<void> {
-  if (!run) return;
-  await run.context.close().catch(() => undefined);
-  await run.demo.stop();
-  await run.proxy?.stop();
-  await rm(run.profile, { recursive: true, force: true });
-  await rm(run.dataDir, { recursive: true, force: true });
-}
-
-/** Waits until the card's status line (e.g. "Approved: customer consent window open") shows `status`. */
-async function waitForStatus(card: Locator, status: string, timeout = STEP_TIMEOUT_MS): Promise<void> {
-  await card
-    .getByText(new RegExp(`^${status.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`))
-    .first()
-    .waitFor({ state: 'visible', timeout });
-}
 
 /** The journey, in the language `locale` (the bot's replies and the words typed are in it). */
 async function journey(run: Run, t: Translator, locale: 'en-US' | 'es-ES'): Promise<void> {
@@ -270,12 +161,7 @@ async function journey(run: Run, t: Translator, locale: 'en-US' | 'es-ES'): Prom
   assert.ok(notice);
   await customer.screenshot('consent-notice');
 
-  for (const role of DEMO_ROLES) {
-    await run.tabs[role].assertNoErrorCard(errorTitles);
-    assert.deepEqual(await run.tabs[role].failedRequests(), [], `${role}: every request between playground and bot succeeded`);
-  }
-  assert.deepEqual(run.problems, [], 'no console or page errors');
-  assert.deepEqual(run.botLog, [], 'the bot logged no failure');
+  await assertClean(run, errorTitles);
 }
 
 describe('the journey in the Microsoft 365 Agents Playground (headless Chromium)', function () {
@@ -290,19 +176,10 @@ describe('the journey in the Microsoft 365 Agents Playground (headless Chromium)
     ['es-ES', 'es'],
   ] as const) {
     it(`files, reviews and approves a claim, and the customer gets the consent notice (${locale})`, async () => {
-      let run: Run | undefined;
-      try {
-        run = await startRun(locale);
+      await withRun(locale, locale, async (run) => {
         await journey(run, translatorFor(language), locale);
         if (run.proxy) assert.ok(run.proxy.rewritten() > 0, 'the Spanish run went through the locale proxy');
-      } catch (error) {
-        if (run) {
-          for (const role of DEMO_ROLES) await run.tabs[role].screenshot('failure').catch(() => undefined);
-        }
-        throw error;
-      } finally {
-        await stopRun(run);
-      }
+      });
     });
   }
 });

@@ -1,0 +1,276 @@
+import assert from 'node:assert/strict';
+import type { Locator } from 'playwright-core';
+import { requireChromium } from '../support/chromium.js';
+import { translatorFor } from '../../cards/i18n/i18n.js';
+import type { Actor } from '../../services/actor.js';
+import type { ClaimService } from '../../services/claimService.js';
+import type { Workload } from '../../services/catalogue.js';
+import type { Claim } from '../../services/model.js';
+import { DEMO_CUSTOMER, DEMO_ORGANISATION, DEMO_PEOPLE, DEMO_REVIEW_TENANT, DEMO_ROLES } from '../../scripts/start.js';
+import { inputsLabelled, STEP_TIMEOUT_MS, type PlaygroundTab } from './playgroundTab.js';
+import { assertClean, waitForStatus, withRun, type Run } from './playgroundRun.js';
+
+// Every button of every card the three people get, pressed in the Microsoft 365 Agents
+// Playground (headless Chromium) on the demo, beyond those the journey already presses: the
+// welcome card's New claim, a row of My claims (and its Refresh and Help) and of the review queue, a draft's Edit and Submit
+// (and its summary's Save as draft and Discard draft),
+// the reviewer's Request information and Reject forms, the partner's Comment, Respond (card and
+// alert), Resubmit, Dispute and Withdraw, the reviewer's Decide dispute, and the customer's Opt
+// out with its Keep and its confirmation. The claims are
+// put where each button shows through the claim service, as Ana and Rita would; every click goes
+// through the browser. Screenshots go to test-output/playground/buttons-en-US-*.png.
+
+const t = translatorFor('en');
+const action = (key: string) => t.t(`cards.action.${key}`);
+const command = (verb: string) => t.t(`commands.aliases.${verb}`).split('|')[0]!;
+/** The text of `key` up to its `{due}` (a date this test does not compute). */
+const upToDue = (key: string, claimId: string) => t.t(key, { claimId, due: '\u0000' }).split('\u0000')[0]!;
+
+/** Ana and Rita as the bot knows them (the roles the demo bootstrap grants). */
+const ANA: Actor = {
+  userId: DEMO_PEOPLE.partner.user.aadObjectId,
+  tenantId: DEMO_ORGANISATION.tenantId,
+  displayName: DEMO_PEOPLE.partner.user.name,
+  roles: ['incentives-admin'],
+  organisation: { ...DEMO_ORGANISATION, partnerIds: [...DEMO_ORGANISATION.partnerIds] },
+};
+const RITA: Actor = {
+  userId: DEMO_PEOPLE.reviewer.user.aadObjectId,
+  tenantId: DEMO_REVIEW_TENANT,
+  displayName: DEMO_PEOPLE.reviewer.user.name,
+  roles: ['reviewer'],
+};
+
+type Stage = 'Draft' | 'Submitted' | 'InReview' | 'PartnerActionRequired' | 'Approved';
+
+/** A complete claim of Ana's on Carlos's tenant, for one workload (each claim its own, so none compete), brought to `stage`. */
+async function seedClaim(claims: ClaimService, workload: Workload, stage: Stage): Promise<Claim> {
+  let claim = await claims.create(ANA, {
+    program: 'OSU-M365',
+    activity: 'Usage',
+    partnerId: DEMO_ORGANISATION.partnerIds[0],
+    customerDomain: DEMO_CUSTOMER.domain,
+    customerTenantId: DEMO_CUSTOMER.tenantId,
+    workloads: [workload],
+    customerContact: { name: 'Dana Fabrikam', title: 'IT Director', email: 'dana@fabrikam.example' },
+    partnerContact: { name: 'Ana Partner', email: 'ana@contoso.example' },
+  });
+  claim = await claims.addPoe(ANA, claim.id, claim.version, {
+    name: `${workload} acknowledgement.pdf`,
+    contentType: 'application/pdf',
+    size: 120_000,
+    sha256: 'a'.repeat(64),
+    storagePath: `poe/${claim.id}.pdf`,
+  });
+  if (stage === 'Draft') return claim;
+  claim = await claims.submit(ANA, claim.id, claim.version);
+  if (stage === 'Submitted') return claim;
+  claim = await claims.startReview(RITA, claim.id, claim.version);
+  if (stage === 'InReview') return claim;
+  if (stage === 'PartnerActionRequired') {
+    return claims.requestInformation(RITA, claim.id, claim.version, { reasons: ['missing-products'], comment: 'Which products?' });
+  }
+  return claims.approve(RITA, claim.id, claim.version);
+}
+
+/** Does `act` and returns the card holding `text` that it brings (one more than there were). */
+async function nextCard(tab: PlaygroundTab, text: string | RegExp, act: () => Promise<void>): Promise<Locator> {
+  const before = await tab.cards().filter({ hasText: text }).count();
+  await act();
+  const card = tab.cards().filter({ hasText: text }).nth(before);
+  await card.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await card.scrollIntoViewIfNeeded();
+  return card;
+}
+
+/** Opens claim `claimId` by typing its command and returns its card. */
+async function openClaim(tab: PlaygroundTab, claimId: string): Promise<Locator> {
+  const title = t.t('cards.claim.title', { claimId });
+  return nextCard(tab, title, () => tab.say(`${command('claim')} ${claimId}`));
+}
+
+/** The visible input labelled `label` in `card` (a shown Action.ShowCard's form, not a hidden one). */
+function visibleInput(card: Locator, label: string): Locator {
+  return inputsLabelled(card, label).filter({ visible: true }).first();
+}
+
+async function everyButton(run: Run): Promise<void> {
+  const { partner, reviewer, customer } = run.tabs;
+  const { claims } = run.demo.app;
+  const errorTitles = [t.t('cards.error.title')];
+
+  for (const role of DEMO_ROLES) {
+    await run.tabs[role].open(run.demo.playgrounds[role]!.url);
+    await run.tabs[role].waitForCard(t.t('cards.help.welcomeTitle'));
+  }
+
+  // The welcome card's New claim starts the create dialog; cancelling ends it.
+  await partner.press(await partner.waitForCard(t.t('cards.help.welcomeTitle')), t.t('cards.help.button.new-claim'));
+  await partner.waitForCard(t.t('dialogs.program.title'));
+  await partner.screenshot('new-claim');
+  await partner.say(command('cancel'));
+  await partner.waitForText(t.t('bot.cancelled'));
+
+  // Claims where each button shows, one workload each.
+  const draft = await seedClaim(claims, 'Exchange', 'Draft');
+  const toDiscard = await seedClaim(claims, 'Purview', 'Draft');
+  const toInform = await seedClaim(claims, 'SharePoint', 'Submitted');
+  const toReject = await seedClaim(claims, 'Intune', 'InReview');
+  const toWithdraw = await seedClaim(claims, 'Viva', 'Submitted');
+  const toResubmit = await seedClaim(claims, 'Teams', 'PartnerActionRequired');
+  const approved = await seedClaim(claims, 'Defender', 'Approved');
+
+  // Ana: a row of My claims opens the draft; Edit starts the edit dialog in the chat; Submit submits.
+  // The list's own buttons: Refresh brings it again, Help the help card.
+  let list = await nextCard(partner, t.t('cards.list.title'), () => partner.say(command('my-claims')));
+  await list.getByText(draft.id, { exact: true }).waitFor({ state: 'visible' });
+  await partner.screenshot('my-claims');
+  await nextCard(partner, t.t('cards.help.helpTitle'), () => partner.press(list, action('help')));
+  list = await nextCard(partner, t.t('cards.list.title'), () => partner.press(list, action('refresh')));
+  await list.getByText(draft.id, { exact: true }).click();
+  const draftCard = await partner.newestCard(t.t('cards.claim.title', { claimId: draft.id }));
+  await waitForStatus(draftCard, t.t('claims.status.Draft'));
+  await partner.screenshot('draft');
+  await partner.press(draftCard, action('edit'));
+  const edit = await partner.waitForCard(t.t('dialogs.edit.title', { claimId: draft.id }));
+  await partner.screenshot('edit-dialog');
+  // A draft's Done leads to its summary: Save as draft keeps it, and the card's Submit submits it.
+  let summary = await nextCard(partner, t.t('dialogs.summary.title', { claimId: draft.id }), () => partner.press(edit, t.t('dialogs.edit.doneButton')));
+  await partner.press(summary, t.t('dialogs.summary.draftButton'));
+  await partner.waitForText(t.t('dialogs.summary.saved', { claimId: draft.id }));
+  await partner.press(draftCard, action('submit'));
+  await waitForStatus(draftCard, t.t('claims.status.Submitted'));
+  await partner.screenshot('draft-submitted');
+
+  // Another draft's Edit, Done and then Discard draft discards it.
+  const discarding = await openClaim(partner, toDiscard.id);
+  const editing = await nextCard(partner, t.t('dialogs.edit.title', { claimId: toDiscard.id }), () => partner.press(discarding, action('edit')));
+  summary = await nextCard(partner, t.t('dialogs.summary.title', { claimId: toDiscard.id }), () => partner.press(editing, t.t('dialogs.edit.doneButton')));
+  await partner.screenshot('summary-discard');
+  await partner.press(summary, t.t('dialogs.summary.discardButton'));
+  await partner.waitForText(t.t('dialogs.summary.discarded', { claimId: toDiscard.id }));
+
+  // Rita: a queue row opens a claim; she asks for information (reasons, comment, Send).
+  const queue = await nextCard(reviewer, t.t('cards.queue.title'), () => reviewer.say(command('queue')));
+  await queue.getByText(toInform.id, { exact: true }).click();
+  const informCard = await reviewer.newestCard(t.t('cards.claim.title', { claimId: toInform.id }));
+  await reviewer.press(informCard, action('startReview'));
+  await waitForStatus(informCard, t.t('claims.status.InReview'));
+  await reviewer.press(informCard, action('requestInformation'));
+  await informCard.getByRole('checkbox', { name: t.t('claims.informationReason.missing-customer-acknowledgement') }).check();
+  await visibleInput(informCard, action('commentToPartner')).fill('Please attach the signed acknowledgement.');
+  await reviewer.screenshot('request-information');
+  await reviewer.press(informCard, action('send'));
+  await waitForStatus(informCard, t.t('claims.status.PartnerActionRequired'));
+  await reviewer.screenshot('information-requested');
+
+  // Rita rejects another: reason, comment, Reject claim.
+  const rejectCard = await openClaim(reviewer, toReject.id);
+  await reviewer.press(rejectCard, action('reject'));
+  // A compact choice set is a Fluent combobox here: open it and pick the option.
+  await visibleInput(rejectCard, action('reason')).click();
+  await reviewer.page.getByRole('option', { name: t.t('claims.rejectionReason.insufficient-poe'), exact: true }).click();
+  await visibleInput(rejectCard, action('commentToPartner')).fill('The PoE does not show the customer acknowledgement.');
+  await reviewer.screenshot('reject');
+  await reviewer.press(rejectCard, action('confirmReject'));
+  await waitForStatus(rejectCard, t.t('claims.status.Rejected'));
+  await reviewer.screenshot('rejected');
+
+  // Ana comments on the claim that waits for her, and Respond on its card starts the respond dialog.
+  const respondTitle = t.t('dialogs.respond.title', { claimId: toInform.id });
+  const waiting = await openClaim(partner, toInform.id);
+  await waitForStatus(waiting, t.t('claims.status.PartnerActionRequired'));
+  await partner.press(waiting, action('comment'));
+  await visibleInput(waiting, action('commentText')).fill('The signed acknowledgement follows today.');
+  await partner.screenshot('comment');
+  await partner.press(waiting, action('send'));
+  await waiting.getByText(t.t('cards.note.commented')).waitFor({ state: 'visible' });
+  await waiting.getByText('The signed acknowledgement follows today.').first().waitFor({ state: 'visible' });
+  await partner.screenshot('commented');
+  await nextCard(partner, respondTitle, () => partner.press(waiting, action('respond')));
+  await partner.screenshot('respond-from-card');
+  await partner.say(command('cancel'));
+  await partner.waitForText(t.t('bot.cancelled'));
+
+  // The alert's Respond starts it again; answering and Resubmit puts the claim back in review.
+  const alert = await partner.waitForCard(t.t('cards.alert.information-requested.title', { claimId: toInform.id }), 20_000);
+  const respond = await nextCard(partner, respondTitle, () => partner.press(alert, action('respond')));
+  await respond.getByText(t.t('claims.informationReason.missing-customer-acknowledgement')).first().waitFor({ state: 'visible' });
+  await visibleInput(respond, t.t('dialogs.respond.commentLabel')).fill('Attached the signed acknowledgement.');
+  await partner.screenshot('respond-dialog');
+  await partner.press(respond, t.t('dialogs.respond.resubmitButton'));
+  await partner.waitForText(upToDue('dialogs.respond.done', toInform.id));
+  assert.equal((await claims.get(ANA, toInform.id)).status, 'InReview', 'the response put the claim back in review');
+
+  // Ana disputes the rejection: Dispute on the card starts the dialog; the justification sends it.
+  const rejected = await openClaim(partner, toReject.id);
+  await waitForStatus(rejected, t.t('claims.status.Rejected'));
+  const dispute = await nextCard(partner, t.t('dialogs.dispute.title', { claimId: toReject.id }), () => partner.press(rejected, action('dispute')));
+  await visibleInput(dispute, t.t('dialogs.dispute.justificationLabel')).fill('The acknowledgement is on page 3.');
+  await partner.screenshot('dispute-dialog');
+  await partner.press(dispute, t.t('dialogs.dispute.disputeButton'));
+  await partner.waitForText(upToDue('dialogs.dispute.done', toReject.id));
+  assert.equal((await claims.get(ANA, toReject.id)).status, 'Disputed');
+
+  // Rita decides the dispute from the card: Uphold, then Send.
+  const disputed = await openClaim(reviewer, toReject.id);
+  await waitForStatus(disputed, t.t('claims.status.Disputed'));
+  await reviewer.press(disputed, action('decideDispute'));
+  await disputed.getByRole('radio', { name: action('uphold'), exact: true }).check();
+  await reviewer.screenshot('decide-dispute');
+  await reviewer.press(disputed, action('send'));
+  await waitForStatus(disputed, t.t('claims.status.Rejected'));
+  await reviewer.screenshot('dispute-decided');
+
+  // Ana resubmits straight from a card that asks for information: Resubmit, then its Resubmit.
+  const resubmitting = await openClaim(partner, toResubmit.id);
+  await waitForStatus(resubmitting, t.t('claims.status.PartnerActionRequired'));
+  await partner.press(resubmitting, action('resubmit'));
+  await resubmitting.getByText(action('resubmitHint')).waitFor({ state: 'visible' });
+  await visibleInput(resubmitting, action('optionalComment')).fill('Teams Phone and Teams Rooms.');
+  await partner.screenshot('resubmit');
+  await partner.press(resubmitting, action('resubmit'));
+  await waitForStatus(resubmitting, t.t('claims.status.InReview'));
+
+  // Ana withdraws another claim, confirming.
+  const withdrawing = await openClaim(partner, toWithdraw.id);
+  await partner.press(withdrawing, action('withdraw'));
+  await withdrawing.getByText(action('withdrawHint')).waitFor({ state: 'visible' });
+  await partner.screenshot('withdraw');
+  await partner.press(withdrawing, action('confirmWithdraw'));
+  await waitForStatus(withdrawing, t.t('claims.status.Rejected'));
+  await partner.screenshot('withdrawn');
+
+  // Carlos opts out of the approved claim from its consent notice, confirming.
+  const notice = await customer.waitForCard(approved.id, 20_000);
+  await notice.getByText(t.t('cards.consent.title', { partner: DEMO_ORGANISATION.name })).waitFor({ state: 'visible' });
+  await customer.press(notice, action('optOut'));
+  await notice.getByText(t.t('cards.consent.confirmQuestion', { partner: DEMO_ORGANISATION.name })).waitFor({ state: 'visible' });
+  await customer.screenshot('opt-out-confirm');
+  // "No, keep the association" goes back to the notice; Opt out asks again.
+  await customer.press(notice, action('keep'));
+  await notice.getByText(t.t('cards.consent.confirmQuestion', { partner: DEMO_ORGANISATION.name })).waitFor({ state: 'hidden' });
+  await customer.press(notice, action('optOut'));
+  await notice.getByText(t.t('cards.consent.confirmQuestion', { partner: DEMO_ORGANISATION.name })).waitFor({ state: 'visible' });
+  await customer.press(notice, action('confirmOptOut'));
+  await notice
+    .getByText(t.t('cards.consent.optedOut', { partner: DEMO_ORGANISATION.name }))
+    .first()
+    .waitFor({ state: 'visible' });
+  await customer.screenshot('opted-out');
+  assert.equal((await claims.get(ANA, approved.id)).status, 'Rejected', 'the opt-out rejected the claim');
+
+  await assertClean(run, errorTitles);
+}
+
+describe('every button in the Microsoft 365 Agents Playground (headless Chromium)', function () {
+  this.timeout(300_000);
+
+  before(function () {
+    requireChromium(this);
+  });
+
+  it('each button of each card the partner, the reviewer and the customer get gives its reply or card (en-US)', async () => {
+    await withRun('en-US', 'buttons-en-US', everyButton);
+  });
+});
