@@ -4,7 +4,7 @@ import { requireChromium } from '../support/chromium.js';
 import { translatorFor } from '../../cards/i18n/i18n.js';
 import type { Actor } from '../../services/actor.js';
 import type { ClaimService } from '../../services/claimService.js';
-import type { Workload } from '../../services/catalogue.js';
+import { programShortName, type Workload } from '../../services/catalogue.js';
 import type { Claim } from '../../services/model.js';
 import { DEMO_CUSTOMER, DEMO_ORGANISATION, DEMO_PEOPLE, DEMO_REVIEW_TENANT, DEMO_ROLES } from '../../scripts/start.js';
 import { inputsLabelled, STEP_TIMEOUT_MS, type PlaygroundTab } from './playgroundTab.js';
@@ -13,9 +13,10 @@ import { assertClean, waitForStatus, withRun, type Run } from './playgroundRun.j
 // Every button of every card the three people get, pressed in the Microsoft 365 Agents
 // Playground (headless Chromium) on the demo, beyond those the journey already presses: the
 // welcome card's New claim, a row of My claims (and its Refresh and Help) and of the review queue, a draft's Edit and Submit
-// (and its summary's Save as draft and Discard draft),
+// (and its summary's Save as draft, Discard draft and Back; every field button of the edit menu),
 // the reviewer's Request information and Reject forms, the partner's Comment, Respond (card and
-// alert), Resubmit, Dispute and Withdraw, the reviewer's Decide dispute, and the customer's Opt
+// alert), Resubmit, Dispute and Withdraw, the reviewer's Decide dispute (Uphold and Overturn),
+// Comment and History (and its Back to the claim), and the customer's Opt
 // out with its Keep and its confirmation. The claims are
 // put where each button shows through the claim service, as Ana and Rita would; every click goes
 // through the browser. Screenshots go to test-output/playground/buttons-en-US-*.png.
@@ -119,6 +120,10 @@ async function everyButton(run: Run): Promise<void> {
   const toWithdraw = await seedClaim(claims, 'Viva', 'Submitted');
   const toResubmit = await seedClaim(claims, 'Teams', 'PartnerActionRequired');
   const approved = await seedClaim(claims, 'Defender', 'Approved');
+  const toEdit = await seedClaim(claims, 'Windows', 'Draft');
+  let toOverturn = await seedClaim(claims, 'Entra ID P1', 'InReview');
+  toOverturn = await claims.reject(RITA, toOverturn.id, toOverturn.version, { reason: 'insufficient-poe', comment: 'No acknowledgement.' });
+  toOverturn = await claims.dispute(ANA, toOverturn.id, toOverturn.version, { justification: 'It is on page 3.' });
 
   // Ana: a row of My claims opens the draft; Edit starts the edit dialog in the chat; Submit submits.
   // The list's own buttons: Refresh brings it again, Help the help card.
@@ -149,6 +154,27 @@ async function everyButton(run: Run): Promise<void> {
   await partner.screenshot('summary-discard');
   await partner.press(summary, t.t('dialogs.summary.discardButton'));
   await partner.waitForText(t.t('dialogs.summary.discarded', { claimId: toDiscard.id }));
+
+  // Every button of the edit dialog's menu: each field's step, answered as it stands, comes back
+  // to the menu; Done leads to the summary, whose Back returns to the menu.
+  const editTitle = t.t('dialogs.edit.title', { claimId: toEdit.id });
+  let menu = await nextCard(partner, editTitle, async () => partner.press(await openClaim(partner, toEdit.id), action('edit')));
+  const field = (name: string) => t.t(`dialogs.edit.fields.${name}`);
+  let step = await nextCard(partner, t.t('dialogs.program.title'), () => partner.press(menu, field('program')));
+  menu = await nextCard(partner, editTitle, () => partner.press(step, programShortName('OSU-M365')));
+  step = await nextCard(partner, t.t('dialogs.customer.title'), () => partner.press(menu, field('customer')));
+  menu = await nextCard(partner, editTitle, () => partner.press(step, t.t('dialogs.common.continueButton')));
+  await nextCard(partner, t.t('dialogs.workloads.title'), () => partner.press(menu, field('workloads')));
+  menu = await nextCard(partner, editTitle, () => partner.say('Windows'));
+  step = await nextCard(partner, t.t('dialogs.contacts.heading'), () => partner.press(menu, field('contacts')));
+  menu = await nextCard(partner, editTitle, () => partner.press(step, t.t('dialogs.common.continueButton')));
+  step = await nextCard(partner, t.t('dialogs.poe.title'), () => partner.press(menu, field('poe')));
+  menu = await nextCard(partner, editTitle, () => partner.press(step, t.t('dialogs.poe.doneButton')));
+  summary = await nextCard(partner, t.t('dialogs.summary.title', { claimId: toEdit.id }), () => partner.press(menu, t.t('dialogs.edit.doneButton')));
+  menu = await nextCard(partner, editTitle, () => partner.press(summary, t.t('dialogs.common.backButton')));
+  await partner.screenshot('edit-menu-again');
+  await partner.say(command('cancel'));
+  await partner.waitForText(t.t('bot.cancelled'));
 
   // Rita: a queue row opens a claim; she asks for information (reasons, comment, Send).
   const queue = await nextCard(reviewer, t.t('cards.queue.title'), () => reviewer.say(command('queue')));
@@ -222,6 +248,24 @@ async function everyButton(run: Run): Promise<void> {
   await waitForStatus(disputed, t.t('claims.status.Rejected'));
   await reviewer.screenshot('dispute-decided');
 
+  // Rita overturns another rejection on dispute: Decide dispute, Overturn, Send approves it.
+  const overturning = await openClaim(reviewer, toOverturn.id);
+  await waitForStatus(overturning, t.t('claims.status.Disputed'));
+  await reviewer.press(overturning, action('decideDispute'));
+  await overturning.getByRole('radio', { name: action('overturn'), exact: true }).check();
+  await reviewer.press(overturning, action('send'));
+  await waitForStatus(overturning, t.t('claims.status.Approved'));
+  await reviewer.screenshot('dispute-overturned');
+
+  // Rita's own Comment, and History with its Back to the claim.
+  await reviewer.press(overturning, action('comment'));
+  await visibleInput(overturning, action('commentText')).fill('Overturned: the acknowledgement is on page 3.');
+  await reviewer.press(overturning, action('send'));
+  await overturning.getByText(t.t('cards.note.commented')).waitFor({ state: 'visible' });
+  const history = await nextCard(reviewer, t.t('cards.history.title', { claimId: toOverturn.id }), () => reviewer.press(overturning, action('history')));
+  await reviewer.screenshot('history');
+  await nextCard(reviewer, t.t('cards.claim.title', { claimId: toOverturn.id }), () => reviewer.press(history, action('backToClaim')));
+
   // Ana resubmits straight from a card that asks for information: Resubmit, then its Resubmit.
   const resubmitting = await openClaim(partner, toResubmit.id);
   await waitForStatus(resubmitting, t.t('claims.status.PartnerActionRequired'));
@@ -264,7 +308,7 @@ async function everyButton(run: Run): Promise<void> {
 }
 
 describe('every button in the Microsoft 365 Agents Playground (headless Chromium)', function () {
-  this.timeout(300_000);
+  this.timeout(480_000);
 
   before(function () {
     requireChromium(this);
