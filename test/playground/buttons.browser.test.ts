@@ -12,7 +12,7 @@ import { assertClean, waitForStatus, withRun, type Run } from './playgroundRun.j
 
 // Every button of every card the three people get, pressed in the Microsoft 365 Agents
 // Playground (headless Chromium) on the demo, beyond those the journey already presses: the
-// welcome card's New claim, a row of My claims (and its Refresh and Help) and of the review queue, a draft's Edit and Submit
+// welcome card's New claim, a row of My claims (and its Refresh, Help and New claim) and of the review queue, a draft's Edit and Submit
 // (and its summary's Save as draft, Discard draft and Back; every field button of the edit menu),
 // the reviewer's Request information and Reject forms, the partner's Comment, Respond (card and
 // alert), Resubmit, Dispute and Withdraw, the reviewer's Decide dispute (Uphold and Overturn),
@@ -132,6 +132,10 @@ async function everyButton(run: Run): Promise<void> {
   await partner.screenshot('my-claims');
   await nextCard(partner, t.t('cards.help.helpTitle'), () => partner.press(list, action('help')));
   list = await nextCard(partner, t.t('cards.list.title'), () => partner.press(list, action('refresh')));
+  // The list's New claim starts the create dialog too.
+  await nextCard(partner, t.t('dialogs.program.title'), () => partner.press(list, action('newClaim')));
+  await partner.say(command('cancel'));
+  await partner.waitForText(t.t('bot.cancelled'));
   await list.getByText(draft.id, { exact: true }).click();
   const draftCard = await partner.newestCard(t.t('cards.claim.title', { claimId: draft.id }));
   await waitForStatus(draftCard, t.t('claims.status.Draft'));
@@ -164,8 +168,12 @@ async function everyButton(run: Run): Promise<void> {
   menu = await nextCard(partner, editTitle, () => partner.press(step, programShortName('OSU-M365')));
   step = await nextCard(partner, t.t('dialogs.customer.title'), () => partner.press(menu, field('customer')));
   menu = await nextCard(partner, editTitle, () => partner.press(step, t.t('dialogs.common.continueButton')));
-  await nextCard(partner, t.t('dialogs.workloads.title'), () => partner.press(menu, field('workloads')));
-  menu = await nextCard(partner, editTitle, () => partner.say('Windows'));
+  // The workloads card comes with the claim's workloads chosen: its Continue keeps them.
+  step = await nextCard(partner, t.t('dialogs.workloads.title'), () => partner.press(menu, field('workloads')));
+  menu = await nextCard(partner, editTitle, () => partner.press(step, t.t('dialogs.common.continueButton')));
+  // A step's Back returns to the menu without saving; the same step's Continue saves.
+  step = await nextCard(partner, t.t('dialogs.contacts.heading'), () => partner.press(menu, field('contacts')));
+  menu = await nextCard(partner, editTitle, () => partner.press(step, t.t('dialogs.common.backButton')));
   step = await nextCard(partner, t.t('dialogs.contacts.heading'), () => partner.press(menu, field('contacts')));
   menu = await nextCard(partner, editTitle, () => partner.press(step, t.t('dialogs.common.continueButton')));
   step = await nextCard(partner, t.t('dialogs.poe.title'), () => partner.press(menu, field('poe')));
