@@ -97,7 +97,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const directoryConfig = loadDirectoryConfig(environment);
   const directoryServices = await openDirectory(directoryConfig, { clock });
   const actors = new ActorResolver(options.directory ?? directoryServices.directory, clock, log);
-  const consentLinks = await openConsentLinks(directoryConfig);
+  const consentLinks = await openConsentLinks(directoryConfig, storage.blobs);
   // Without PUBLIC_BASE_URL, links name the port really bound (PORT may be 0, or differ from the
   // environment's when a launcher picks it).
   const listeningOn: { port?: number } = {};
@@ -111,6 +111,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     config: directoryConfig,
     tokens: consentLinks.tokens,
     ...(directoryServices.graphClient ? { graphClient: directoryServices.graphClient } : {}),
+    blobs: storage.blobs,
     defaultLocale: config.DEFAULT_LOCALE,
     timeZone: policy.timeZone,
     clock,
@@ -200,7 +201,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     claims,
     storage: storage.botState,
     poe: new PoeFiles({
-      dataDir: config.dataDir,
+      blobs: storage.blobs,
       rules: policy.poe,
       ...(config.CPOR_POE_HOSTS ? { allowedHosts: config.CPOR_POE_HOSTS } : {}),
       ...(options.poeDownload ?? {}),
@@ -242,7 +243,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       ...proactiveHealth(scheduler, outbox, cardCopies),
     }),
     routes: [
-      (http) => registerPoeRoutes(http, { tokens: consentLinks.tokens, claims, actors, clock, dataDir: config.dataDir, log }),
+      (http) => registerPoeRoutes(http, { tokens: consentLinks.tokens, claims, actors, clock, blobs: storage.blobs, log }),
       (http) =>
         registerConsentRoutes(http, {
           service: claims,

@@ -1,10 +1,10 @@
-import { join } from 'node:path';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { translatorFor, type Locale } from '../cards/i18n/i18n.js';
 import { contactKeyOf, signConsentToken } from './consentTokens.js';
 import type { LinkTokens } from '../services/linkTokens.js';
 import type { DirectoryConfig } from '../services/directory/directoryConfig.js';
 import { escapeHtml, localeForRecipient, noticeParagraphs, type ConsentNoticeFacts } from './consentMailNotice.js';
+import type { BlobStore } from '../services/store/blobStore.js';
 import { EmlOutboxSender, GraphMailSender, type MailSender } from './consentMailSender.js';
 import type { Clock } from '../services/clock.js';
 
@@ -117,15 +117,15 @@ export function createConsentMailer(options: {
   config: DirectoryConfig;
   tokens: LinkTokens;
   graphClient?: Client;
+  /** Where mails go when Graph does not send them. */
+  blobs: BlobStore;
   defaultLocale: Locale;
   timeZone: string;
   clock: Clock;
 }): ConsentMailer {
   const { config, graphClient } = options;
   const sender: MailSender =
-    graphClient && config.graph?.mailSender
-      ? new GraphMailSender(graphClient, config.graph.mailSender)
-      : new EmlOutboxSender(join(config.dataDir, 'outbox-mail'), options.clock);
+    graphClient && config.graph?.mailSender ? new GraphMailSender(graphClient, config.graph.mailSender) : new EmlOutboxSender(options.blobs, options.clock);
   return new ConsentMailer({
     tokens: options.tokens,
     sender,

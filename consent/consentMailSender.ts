@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { writeFileDurably } from '../services/store/durableJsonFile.js';
+import type { BlobStore } from '../services/store/blobStore.js';
 import type { Clock } from '../services/clock.js';
 
 // Where a consent mail goes: Microsoft Graph `sendMail` when Graph is configured, else an `.eml`
-// file under DATA_DIR/outbox-mail/ that a local user can open in any mail client.
+// file in the blob store (`outbox-mail/`, under DATA_DIR with the files engine) that a local
+// user can open in any mail client.
 
 export interface MailMessage {
   /** Stable for one claim and recipient: names the `.eml` file, so a retry overwrites it. */
@@ -58,17 +57,18 @@ export class GraphMailSender implements MailSender {
   }
 }
 
+export const EML_OUTBOX = 'outbox-mail';
+
 export class EmlOutboxSender implements MailSender {
   constructor(
-    private readonly folder: string,
+    private readonly blobs: BlobStore,
     private readonly clock: Clock,
   ) {}
 
   async send(message: MailMessage): Promise<{ location: string }> {
-    await mkdir(this.folder, { recursive: true });
-    const path = join(this.folder, `${message.id.replace(/[^A-Za-z0-9._-]/g, '_')}.eml`);
-    await writeFileDurably(path, toEml(message, this.clock.now()));
-    return { location: path };
+    const name = `${EML_OUTBOX}/${message.id.replace(/[^A-Za-z0-9._-]/g, '_')}.eml`;
+    await this.blobs.put(name, Buffer.from(toEml(message, this.clock.now()), 'utf8'));
+    return { location: this.blobs.locationOf(name) };
   }
 }
 

@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { resolve, sep } from 'node:path';
 import type restify from 'restify';
 import type { Actor } from '../services/actor.js';
 import type { ClaimService } from '../services/claimService.js';
 import type { Clock } from '../services/clock.js';
 import { isDomainError } from '../services/errors.js';
 import type { LinkTokens } from '../services/linkTokens.js';
+import type { BlobStore } from '../services/store/blobStore.js';
 import type { Claim } from '../services/model.js';
 import { mayOpen, POE_FILE } from './poeLinks.js';
 
@@ -29,7 +28,7 @@ export interface PoeRouteDeps {
   claims: ClaimService;
   actors: ReaderResolver;
   clock: Clock;
-  dataDir: string;
+  blobs: BlobStore;
   log?: (message: string, error?: unknown) => void;
 }
 
@@ -73,10 +72,8 @@ async function serve(raw: string, res: restify.Response, deps: PoeRouteDeps): Pr
     plain(res, 404, 'Not found.');
     return;
   }
-  const root = resolve(deps.dataDir);
-  const path = resolve(root, file.storagePath);
-  if (!path.startsWith(root + sep)) throw new Error(`PoE path ${file.storagePath} leaves DATA_DIR`);
-  const bytes = await readFile(path);
+  const bytes = await deps.blobs.get(file.storagePath);
+  if (!bytes) throw new Error(`PoE ${file.storagePath} of ${claim.id} is not in the blob store`);
   const disposition = INLINE_TYPES.has(file.contentType) ? 'inline' : 'attachment';
   res.writeHead(200, {
     'Content-Type': file.contentType,

@@ -1,18 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
 import type { Activity, Attachment } from 'botbuilder';
 import { POE_CONTENT_TYPES } from '../services/catalogue.js';
 import { ContentCheck } from './poeContent.js';
 import type { PoeInput } from '../services/model.js';
 import type { Policy } from '../services/policy.js';
-import { PRIVATE_FILE_MODE } from '../services/store/privateFiles.js';
+import type { BlobStore } from '../services/store/blobStore.js';
 
 // Proof-of-execution files sent in the 1:1 chat. Teams hands the bot a pre-authorized SharePoint
 // link (file.download.info) or, for pasted images, a connector URL. We fetch only over https from
 // Teams/SharePoint hosts, check type, size and content (bytes against the extension) before and
-// while downloading, and store the bytes under DATA_DIR/poe/<claim>/ with their SHA-256
-// (temporary file, fsync, rename).
+// while downloading, and store the bytes in the blob store as `poe/<claim>/<uuid>-<name>` with
+// their SHA-256 (the policy bounds the size, so a file is held in memory until it has passed).
 
 export const TEAMS_FILE_DOWNLOAD_INFO = 'application/vnd.microsoft.teams.file.download.info';
 
@@ -59,7 +57,7 @@ export interface IncomingFile {
 }
 
 export interface PoeFilesOptions {
-  dataDir: string;
+  blobs: BlobStore;
   rules: Policy['poe'];
   /** Host patterns files may come from; production keeps the default. */
   allowedHosts?: readonly string[];
@@ -148,13 +146,10 @@ export class PoeFiles {
 
     const safeName = safeFileName(file.name, file.extension);
     const storagePath = ['poe', safeSegment(claimId), `${randomUUID()}-${safeName}`].join('/');
-    const finalPath = this.absolute(storagePath);
-    const temporary = join(dirname(finalPath), `.${randomUUID()}.part`);
-    await mkdir(dirname(finalPath), { recursive: true });
     const hash = createHash('sha256');
     const content = new ContentCheck(file.extension);
+    const chunks: Uint8Array[] = [];
     let size = 0;
-    const handle = await open(temporary, 'wx', PRIVATE_FILE_MODE);
     try {
       for await (const chunk of response.body) {
         const bytes = chunk as Uint8Array;
@@ -163,20 +158,17 @@ export class PoeFiles {
         if (size > maxBytes) throw new PoeFileError('file-too-large', file.name);
         if (!content.push(bytes)) throw new PoeFileError('file-type', file.name, 'content does not match the extension');
         hash.update(bytes);
-        await handle.write(bytes);
+        chunks.push(bytes);
       }
       if (size === 0) throw new PoeFileError('empty', file.name);
       if (!content.verdict()) throw new PoeFileError('file-type', file.name, 'content does not match the extension');
-      await handle.sync();
     } catch (error) {
-      await handle.close().catch(() => undefined);
-      await rm(temporary, { force: true });
       await response.body.cancel().catch(() => undefined);
       if (error instanceof PoeFileError) throw error;
       throw new PoeFileError('download-failed', file.name, (error as Error).message);
     }
-    await handle.close();
-    await rename(temporary, finalPath);
+    // A random name: taken only if a UUID repeats, which is a broken generator, not a user's problem.
+    if (!(await this.options.blobs.create(storagePath, Buffer.concat(chunks, size)))) throw new Error(`PoE name ${storagePath} is taken`);
     return {
       name: displayName(file.name),
       contentType: POE_CONTENT_TYPES[file.extension]!,
@@ -188,7 +180,7 @@ export class PoeFiles {
 
   /** Removes a stored file the claim did not take (e.g. the service refused it). */
   async remove(storagePath: string): Promise<void> {
-    await rm(this.absolute(storagePath), { force: true });
+    await this.options.blobs.remove(storagePath);
   }
 
   private async download(file: IncomingFile, authorization: string | undefined): Promise<Response> {
@@ -219,13 +211,6 @@ export class PoeFiles {
       return response;
     }
     throw new PoeFileError('download-failed', file.name, 'too many redirects');
-  }
-
-  private absolute(storagePath: string): string {
-    const root = resolve(this.options.dataDir);
-    const path = resolve(root, storagePath);
-    if (!path.startsWith(root + sep)) throw new Error(`PoE path ${storagePath} leaves DATA_DIR`);
-    return path;
   }
 }
 

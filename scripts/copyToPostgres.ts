@@ -5,7 +5,8 @@ import { createPool } from '../storage/postgres/pool.js';
 
 // Moving up from the embedded store to PostgreSQL, with the bot stopped:
 //   DATA_DIR=./data DATABASE_URL=postgres://… npx tsx scripts/copyToPostgres.ts
-// Copies every claim (with its history and alerts) and the id counters into an empty database,
+// Copies every claim (with its history and alerts), the id counters, the PoE files, the link
+// secret and the bot state (dialogs in flight) into an empty database,
 // or completes an earlier copy; verifies counts and a checksum per claim before reporting success.
 // Then start the bot with STORE=postgres and the same DATABASE_URL.
 
@@ -21,8 +22,11 @@ async function main(): Promise<number> {
     const report = await copyFilesToPostgres({ dataDir, pool, clock: systemClock });
     console.log(
       `copied ${report.copied} claim(s), ${report.alreadyThere} already there; ${report.claims} verified (count and SHA-256 per claim); ` +
-        `ids continue from ${JSON.stringify(report.counters)}`,
+        `ids continue from ${JSON.stringify(report.counters)}; ${report.blobs} file(s) (PoE, link secret) and ${report.stateEntries} bot state entries copied and verified`,
     );
+    if (report.missingBlobs.length > 0) {
+      console.warn(`${report.missingBlobs.length} PoE file(s) named by claims were not in DATA_DIR (already lost there): ${report.missingBlobs.join(', ')}`);
+    }
     return 0;
   } catch (error) {
     console.error(`copy failed, nothing reported as copied: ${(error as Error).message}`);

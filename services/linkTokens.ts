@@ -1,8 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, open, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { z } from 'zod';
+import type { BlobStore } from './store/blobStore.js';
 
 // The one signed-link format: a compact JWS (a JWT, HS256) for every link the bot mails or shows,
 // the consent page's and the proof-of-execution files'. The purpose is the audience (`aud`), so a
@@ -98,28 +97,19 @@ function isCanonical(token: string): boolean {
   return Buffer.from(signature, 'base64url').toString('base64url') === signature;
 }
 
+/** Where the generated signing secret is kept in the blob store. */
+export const LINK_SECRET_BLOB = 'consent/secret';
+
 /**
- * The signing secret: CONSENT_SECRET when set, else `DATA_DIR/consent/secret`, created once with
- * 32 random bytes (mode 0600). Two processes starting together agree: the file is created
- * exclusively and the loser reads the winner's.
+ * The signing secret: CONSENT_SECRET when set, else a blob (`DATA_DIR/consent/secret` with the
+ * files engine, a row shared by every instance with PostgreSQL) created once with 32 random bytes.
+ * Instances starting together agree: the blob is created only if absent and all read the winner's.
  */
-export async function loadLinkSecret(dataDir: string, configured?: string): Promise<Buffer> {
+export async function loadLinkSecret(blobs: BlobStore, configured?: string): Promise<Buffer> {
   if (configured) return Buffer.from(configured, 'utf8');
-  const folder = join(dataDir, 'consent');
-  const path = join(folder, 'secret');
-  await mkdir(folder, { recursive: true });
-  try {
-    const handle = await open(path, 'wx', 0o600);
-    try {
-      await handle.writeFile(randomBytes(32).toString('hex'), 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  const secret = Buffer.from((await readFile(path, 'utf8')).trim(), 'hex');
-  if (secret.length < 32) throw new Error(`${path} does not hold a 32-byte hex secret; delete it to make a new one`);
+  await blobs.create(LINK_SECRET_BLOB, Buffer.from(randomBytes(32).toString('hex'), 'utf8'));
+  const stored = await blobs.get(LINK_SECRET_BLOB);
+  const secret = Buffer.from((stored ?? Buffer.alloc(0)).toString('utf8').trim(), 'hex');
+  if (secret.length < 32) throw new Error(`${blobs.locationOf(LINK_SECRET_BLOB)} does not hold a 32-byte hex secret; delete it to make a new one`);
   return secret;
 }

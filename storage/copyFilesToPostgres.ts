@@ -4,11 +4,17 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import type { Clock } from '../services/clock.js';
 import { STATUSES, type ClaimDocument } from '../services/model.js';
+import { LINK_SECRET_BLOB } from '../services/linkTokens.js';
+import { FileBlobStore } from './files/fileBlobStore.js';
+import { FileStorage } from './files/fileStateStorage.js';
 import { LowdbClaimRepository } from './files/lowdbClaimRepository.js';
+import { PostgresBlobStore } from './postgres/postgresBlobStore.js';
 import { PostgresClaimRepository } from './postgres/postgresClaimRepository.js';
+import { translate } from './postgres/pool.js';
 
 // Moving up: copies the claims of an embedded DATA_DIR into a PostgreSQL database that is empty
-// or holds an earlier copy of the same claims. Running it again copies what is missing and
+// or holds an earlier copy of the same claims, with the PoE files they name, the link signing
+// secret (links already mailed keep working) and the bot state (dialogs in flight continue). Running it again copies what is missing and
 // changes nothing else; a claim that differs in the database stops it (the database has been
 // used since). Success is reported only after counts and a checksum per claim match.
 
@@ -18,6 +24,12 @@ export interface CopyReport {
   alreadyThere: number;
   /** The id counters the database continues from, per year. */
   counters: Record<string, number>;
+  /** PoE files and the link secret, copied and verified byte for byte (SHA-256). */
+  blobs: number;
+  /** PoE files claims name that were not in DATA_DIR (their claims are copied all the same). */
+  missingBlobs: string[];
+  /** Bot state entries (dialog stacks, preferences) in the database after the copy. */
+  stateEntries: number;
 }
 
 export async function copyFilesToPostgres(options: { dataDir: string; pool: pg.Pool; clock: Clock }): Promise<CopyReport> {
@@ -63,10 +75,53 @@ export async function copyFilesToPostgres(options: { dataDir: string; pool: pg.P
       const copy = await database.get(id);
       if (!copy || checksumOf(copy) !== checksums.get(id)) throw new Error(`verification failed: ${id} differs after the copy`);
     }
-    return { claims: ids.length, copied, alreadyThere: ids.length - copied, counters };
+    const names = [LINK_SECRET_BLOB];
+    for (const id of ids) for (const file of (await files.get(id))!.claim.poe) names.push(file.storagePath);
+    const blobs = await copyBlobs(options.dataDir, options.pool, names);
+    const stateEntries = await copyBotState(options.dataDir, options.pool);
+    return { claims: ids.length, copied, alreadyThere: ids.length - copied, counters, ...blobs, stateEntries };
   } finally {
     await files.close();
   }
+}
+
+/** Copies the named blobs that exist, never overwriting; verifies each copy's SHA-256. */
+async function copyBlobs(dataDir: string, pool: pg.Pool, names: readonly string[]): Promise<{ blobs: number; missingBlobs: string[] }> {
+  const source = new FileBlobStore(dataDir);
+  const target = new PostgresBlobStore(pool);
+  const missingBlobs: string[] = [];
+  let blobs = 0;
+  for (const name of new Set(names)) {
+    const bytes = await source.get(name);
+    if (!bytes) {
+      // The secret is made at the bot's first start; a DATA_DIR that never ran one has none.
+      if (name !== LINK_SECRET_BLOB) missingBlobs.push(name);
+      continue;
+    }
+    await target.create(name, bytes);
+    const copy = await target.get(name);
+    if (!copy || sha256(copy) !== sha256(bytes)) throw new Error(`verification failed: ${name} differs between ${dataDir} and the database`);
+    blobs += 1;
+  }
+  return { blobs, missingBlobs };
+}
+
+/** Copies bot state entries the database lacks (a dialog in flight continues after the move). */
+async function copyBotState(dataDir: string, pool: pg.Pool): Promise<number> {
+  const entries = await new FileStorage(dataDir).entries();
+  for (const { key, item } of entries) {
+    await pool.query('INSERT INTO bot_state (key, etag, item) VALUES ($1, 1, $2) ON CONFLICT (key) DO NOTHING', [key, item]).catch(translate);
+  }
+  const { rows } = await pool
+    .query<{ count: string }>('SELECT count(*) AS count FROM bot_state WHERE key = ANY($1)', [entries.map((entry) => entry.key)])
+    .catch(translate);
+  if (Number(rows[0]!.count) !== entries.length)
+    throw new Error(`verification failed: ${entries.length} bot state entries in ${dataDir}, ${rows[0]!.count} copied`);
+  return entries.length;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** SHA-256 of the document with object keys sorted: jsonb does not keep the files' key order. */

@@ -2,9 +2,12 @@ import type { Storage } from 'botbuilder';
 import type { ClaimRepository } from '../services/claimRepository.js';
 import type { Clock } from '../services/clock.js';
 import { isDomainError } from '../services/errors.js';
+import type { BlobStore } from '../services/store/blobStore.js';
+import { FileBlobStore } from './files/fileBlobStore.js';
 import { FileStorage } from './files/fileStateStorage.js';
 import { LowdbClaimRepository } from './files/lowdbClaimRepository.js';
 import { createPool } from './postgres/pool.js';
+import { PostgresBlobStore } from './postgres/postgresBlobStore.js';
 import { PostgresClaimRepository } from './postgres/postgresClaimRepository.js';
 import { PostgresStateStorage } from './postgres/postgresStateStorage.js';
 
@@ -29,6 +32,8 @@ export interface OpenedStorage {
   claims: ClaimRepository;
   /** botbuilder's Storage with eTags: dialog stacks and user preferences. */
   botState: Storage;
+  /** PoE files, consent mails of a local run, the link signing secret. */
+  blobs: BlobStore;
   /** Closes the repository, then the connections. */
   close(): Promise<void>;
 }
@@ -37,7 +42,13 @@ export async function openStorage(settings: StorageSettings, context: { clock: C
   if (settings.engine === 'files') {
     const claims = new LowdbClaimRepository({ dataDir: settings.dataDir });
     await claims.open();
-    return { engine: 'files', claims, botState: new FileStorage(settings.dataDir), close: () => claims.close() };
+    return {
+      engine: 'files',
+      claims,
+      botState: new FileStorage(settings.dataDir),
+      blobs: new FileBlobStore(settings.dataDir),
+      close: () => claims.close(),
+    };
   }
   if (!settings.databaseUrl) throw new Error('STORE=postgres needs DATABASE_URL');
   const pool = createPool({
@@ -57,6 +68,7 @@ export async function openStorage(settings: StorageSettings, context: { clock: C
     engine: 'postgres',
     claims,
     botState: new PostgresStateStorage(pool),
+    blobs: new PostgresBlobStore(pool),
     close: async () => {
       await claims.close();
       await pool.end();

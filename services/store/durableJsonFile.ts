@@ -37,13 +37,13 @@ export class DurableJsonFile<T> implements Adapter<T> {
   }
 }
 
-export async function writeFileDurably(path: string, text: string): Promise<void> {
+export async function writeFileDurably(path: string, content: string | Uint8Array): Promise<void> {
   temporaryCounter += 1;
   const temporary = `${path}.${process.pid}.${temporaryCounter}.tmp`;
   // Private whatever the process umask: the scripts write the roster through here too.
   const file = await open(temporary, 'w', PRIVATE_FILE_MODE);
   try {
-    await file.writeFile(text, 'utf8');
+    await file.writeFile(content);
     await file.sync();
   } finally {
     await file.close();
@@ -62,7 +62,7 @@ export async function removeFileDurably(path: string): Promise<void> {
   await syncFolder(dirname(path));
 }
 
-async function syncFolder(folder: string): Promise<void> {
+export async function syncFolder(folder: string): Promise<void> {
   const handle = await open(folder, 'r');
   try {
     await handle.sync();

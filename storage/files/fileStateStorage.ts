@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Storage, StoreItems } from 'botbuilder';
 import { removeFileDurably, writeFileDurably } from '../../services/store/durableJsonFile.js';
@@ -62,6 +62,14 @@ export class FileStorage implements Storage {
         }),
       ),
     );
+  }
+
+  /** Every stored item with its key (the copy to PostgreSQL reads them all). */
+  async entries(): Promise<Array<{ key: string; item: Record<string, unknown> }>> {
+    await this.ensureFolder();
+    const names = (await readdir(this.folder)).filter((name) => /^[0-9a-f]{64}\.json$/.test(name));
+    const stored = await Promise.all(names.map(async (name) => JSON.parse(await readFile(join(this.folder, name), 'utf8')) as StoredItem));
+    return stored.map(({ key, item }) => ({ key, item }));
   }
 
   private async load(key: string): Promise<StoredItem | undefined> {

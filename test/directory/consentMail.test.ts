@@ -10,6 +10,7 @@ import { loadDirectoryConfig } from '../../services/directory/directoryConfig.js
 import { openDirectory } from '../../services/directory/openDirectory.js';
 import { bizAppsDetails, claimAt, createHarness, CUSTOMER_TENANT, PARTNER_TENANT, type Harness } from '../support/serviceHarness.js';
 import { fakeCredential, GraphStandIn } from './helpers.js';
+import { FileBlobStore } from '../../storage/files/fileBlobStore.js';
 
 /** The decoded parts of an `.eml` file written by EmlOutboxSender. */
 function readEml(text: string): { headers: string; plain: string; html: string } {
@@ -33,7 +34,7 @@ describe('consent by email', () => {
   let tokens: LinkTokens;
   beforeEach(async () => {
     harness = await createHarness();
-    tokens = new LinkTokens(await loadLinkSecret(harness.dataDir));
+    tokens = new LinkTokens(await loadLinkSecret(new FileBlobStore(harness.dataDir)));
   });
   afterEach(async () => harness.cleanup());
 
@@ -41,7 +42,7 @@ describe('consent by email', () => {
   const emlMailer = (timeZone: string) =>
     new ConsentMailer({
       tokens,
-      sender: new EmlOutboxSender(join(harness.dataDir, 'outbox-mail'), harness.clock),
+      sender: new EmlOutboxSender(new FileBlobStore(harness.dataDir), harness.clock),
       publicBaseUrl: 'http://localhost:3978',
       from: 'notices@contoso.com',
       defaultLocale: 'en',
@@ -51,7 +52,14 @@ describe('consent by email', () => {
   it('writes an .eml with the complete notice and a signed link when Graph is not configured', async () => {
     const claim = await claimAt(harness, 'Approved');
     const config = loadDirectoryConfig({ DATA_DIR: harness.dataDir, PUBLIC_BASE_URL: 'https://bot.example.com/' });
-    const mailer = createConsentMailer({ config, tokens, defaultLocale: 'en', timeZone: 'UTC', clock: harness.clock });
+    const mailer = createConsentMailer({
+      config,
+      tokens,
+      blobs: new FileBlobStore(harness.dataDir),
+      defaultLocale: 'en',
+      timeZone: 'UTC',
+      clock: harness.clock,
+    });
     const [sent, ...others] = await mailer.send(consentFactsFromClaim(claim));
     assert.equal(others.length, 0);
     assert.ok(sent);
@@ -129,7 +137,7 @@ describe('consent by email', () => {
   it('partner-center-2023: mails the notice at submission, with an opt-out at any time and a link valid for a year', async () => {
     await harness.cleanup();
     harness = await createHarness({ policy: 'partner-center-2023' });
-    tokens = new LinkTokens(await loadLinkSecret(harness.dataDir));
+    tokens = new LinkTokens(await loadLinkSecret(new FileBlobStore(harness.dataDir)));
     const claim = await claimAt(harness, 'Submitted');
     const alert = (await harness.repository.get(claim.id))?.outbox.find((candidate) => candidate.kind === 'consent-notice');
     assert.ok(alert, 'submission recorded a consent-notice alert');
@@ -171,7 +179,15 @@ describe('consent by email', () => {
         PUBLIC_BASE_URL: 'https://bot.example.com',
       });
       const { graphClient } = await openDirectory(config, { credential: fakeCredential, clock: harness.clock });
-      const mailer = createConsentMailer({ config, tokens, graphClient, defaultLocale: 'en', timeZone: 'UTC', clock: harness.clock });
+      const mailer = createConsentMailer({
+        config,
+        tokens,
+        graphClient,
+        blobs: new FileBlobStore(harness.dataDir),
+        defaultLocale: 'en',
+        timeZone: 'UTC',
+        clock: harness.clock,
+      });
       const [sent] = await mailer.send(consentFactsFromClaim(claim));
       assert.equal(sent?.location, 'graph:notices@contoso.com');
 

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import restify from 'restify';
 import { ConsentMailer } from '../../consent/consentMail.js';
@@ -8,6 +7,7 @@ import { registerConsentRoutes } from '../../consent/consentPage.js';
 import { openConsentLinks, type ConsentLinks } from '../../consent/openConsent.js';
 import type { Claim } from '../../services/model.js';
 import type { Harness } from '../support/serviceHarness.js';
+import { FileBlobStore } from '../../storage/files/fileBlobStore.js';
 
 // The consent page on a real restify server over the harness's claim service, and the links
 // the consent mail would carry to it.
@@ -20,7 +20,7 @@ export interface ConsentPageServer extends ConsentLinks {
 }
 
 export async function startConsentPage(harness: Harness, options: { serverWideBodyParser?: boolean } = {}): Promise<ConsentPageServer> {
-  const links = await openConsentLinks({ dataDir: harness.dataDir });
+  const links = await openConsentLinks({ dataDir: harness.dataDir }, new FileBlobStore(harness.dataDir));
   const server = restify.createServer({ handleUncaughtExceptions: false });
   // bot/server.ts parses bodies server-wide; the page must work with and without that.
   if (options.serverWideBodyParser ?? true) server.use(restify.plugins.bodyParser({ mapParams: false }));
@@ -36,7 +36,7 @@ export async function startConsentPage(harness: Harness, options: { serverWideBo
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const mailer = new ConsentMailer({
     tokens: links.tokens,
-    sender: new EmlOutboxSender(join(harness.dataDir, 'outbox-mail'), harness.clock),
+    sender: new EmlOutboxSender(new FileBlobStore(harness.dataDir), harness.clock),
     publicBaseUrl: baseUrl,
     from: 'notices@contoso.com',
     defaultLocale: 'en',

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { m365Details } from '../support/serviceHarness.js';
 import { announceSkip, testCluster, type PostgresCluster } from '../support/postgresCluster.js';
-import { actorOf, PARTNER, PARTNER_ES, startE2E, type E2E, type Reply } from './support/e2eApp.js';
+import { actorOf, cardIn, PARTNER, PARTNER_ES, REVIEWER, startE2E, type E2E, type Reply } from './support/e2eApp.js';
+import { PDF, walkCreateClaim } from './support/journey.js';
+import { storedFilesIn } from '../support/storedFiles.js';
 
 // The real server on STORE=postgres: claims live in the database, survive a restart of the bot,
 // and while the database is down the user is told, in their language, to try again in a moment;
@@ -60,6 +62,33 @@ describe('e2e: STORE=postgres', function () {
       const next = texts(await other.say(PARTNER, { value: { choice: 'OSU-M365', form: 'create-claim', step: 'program', action: 'choose' } }));
       assert.doesNotMatch(next, /Which program is this claim for\?/);
       assert.match(next, /Which PartnerID is this claim for\?/, 'the second instance asked the next question of the same dialog');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('serves a PoE file one instance took in from the other, through a link either instance signed', async () => {
+    const url = await cluster.createDatabase('cpor_e2e_poe');
+    e2e = await startE2E({ env: { STORE: 'postgres', DATABASE_URL: url } });
+    const other = await startE2E({ env: { STORE: 'postgres', DATABASE_URL: url } });
+    try {
+      const { claimId } = await walkCreateClaim(e2e, PARTNER, 'submitted');
+      assert.deepEqual(await storedFilesIn(e2e.dataDir, 'poe'), [], "the bytes are in the database, not in one instance's DATA_DIR");
+      const linkPath = async (instance: E2E) => {
+        const [reply] = await instance.say(REVIEWER, `claim ${claimId}`);
+        const link = /\]\((https?:\/\/[^)\s"]+\/poe\/[^)\s"]+)\)/.exec(JSON.stringify(cardIn(reply)))?.[1];
+        assert.ok(link, 'the claim card links the file');
+        return new URL(link).pathname;
+      };
+      // Signed by the first instance, opened on the second, and the other way round.
+      for (const [signer, server] of [
+        [e2e, other],
+        [other, e2e],
+      ] as const) {
+        const response = await fetch(`${server.app.url}${await linkPath(signer)}`);
+        assert.equal(response.status, 200);
+        assert.deepEqual(Buffer.from(await response.arrayBuffer()), PDF);
+      }
     } finally {
       await other.close();
     }

@@ -7,6 +7,7 @@ import { BOT_FILE_HOSTS, DEFAULT_POE_HOSTS, PoeFileError, PoeFiles, TEAMS_FILE_D
 import { fileMessage, startFileHost } from '../dialogs/support/dialogHarness.js';
 import { fileHostPerTest } from './support/fileHostPerTest.js';
 import { storedFilesIn } from '../support/storedFiles.js';
+import { FileBlobStore } from '../../storage/files/fileBlobStore.js';
 
 // Downloading PoE: only from allowed hosts (no request otherwise), only accepted types, never
 // more than the limit, stored atomically with its SHA-256.
@@ -29,7 +30,7 @@ describe('PoE files', () => {
   let poe: PoeFiles;
 
   beforeEach(() => {
-    poe = new PoeFiles({ dataDir: fixture.dataDir, rules, allowedHosts: ['127.0.0.1'], allowHttp: true });
+    poe = new PoeFiles({ blobs: new FileBlobStore(fixture.dataDir), rules, allowedHosts: ['127.0.0.1'], allowHttp: true });
   });
 
   const only = (name: string, url: string): IncomingFile => {
@@ -90,7 +91,7 @@ describe('PoE files', () => {
     try {
       const target = other.put('x.pdf', Buffer.from('%PDF')).replace('127.0.0.1', 'localhost');
       const redirecting = new PoeFiles({
-        dataDir: fixture.dataDir,
+        blobs: new FileBlobStore(fixture.dataDir),
         rules,
         allowedHosts: ['127.0.0.1'],
         allowHttp: true,
@@ -105,7 +106,7 @@ describe('PoE files', () => {
   });
 
   it('production defaults: https only, Teams and SharePoint hosts only', () => {
-    const strict = new PoeFiles({ dataDir: fixture.dataDir, rules });
+    const strict = new PoeFiles({ blobs: new FileBlobStore(fixture.dataDir), rules });
     assert.ok(DEFAULT_POE_HOSTS.includes('*.sharepoint.com'));
     for (const url of [
       'https://contoso-my.sharepoint.com/personal/pat/_layouts/15/download.aspx?UniqueId=1',
@@ -149,7 +150,7 @@ describe('PoE files', () => {
   it('sends the bot token to the connector for pasted images, never to SharePoint links', async () => {
     const seen: Array<string | null> = [];
     const recording = new PoeFiles({
-      dataDir: fixture.dataDir,
+      blobs: new FileBlobStore(fixture.dataDir),
       rules,
       allowedHosts: ['127.0.0.1', 'localhost'],
       tokenHosts: ['127.0.0.1'],

@@ -8,6 +8,7 @@ import type { Claim, PoeInput } from '../../services/model.js';
 import { createPolicy } from '../../services/policy.js';
 import { fileMessage } from '../dialogs/support/dialogHarness.js';
 import { fileHostPerTest } from './support/fileHostPerTest.js';
+import { FileBlobStore } from '../../storage/files/fileBlobStore.js';
 
 // One message's files, without a conversation: each gets one outcome, in the order sent; a file
 // the claim does not keep leaves no bytes behind; the file limit counts held files too.
@@ -20,7 +21,12 @@ describe('PoE intake', () => {
   let poe: PoeFiles;
 
   beforeEach(() => {
-    poe = new PoeFiles({ dataDir: fixture.dataDir, rules: { ...createPolicy().poe, maxFiles: 2 }, allowedHosts: ['127.0.0.1'], allowHttp: true });
+    poe = new PoeFiles({
+      blobs: new FileBlobStore(fixture.dataDir),
+      rules: { ...createPolicy().poe, maxFiles: 2 },
+      allowedHosts: ['127.0.0.1'],
+      allowHttp: true,
+    });
   });
 
   /** A claim with `onClaim` files and `held` held ones, keeping files as `keep` says. */

@@ -6,6 +6,7 @@ import { LinkTokens, loadLinkSecret } from '../../services/linkTokens.js';
 import type { TeamsUser } from '../support/botClient.js';
 import { cardIn, OTHER_PARTNER, PARTNER, PARTNER_ES, REVIEWER, e2ePerTest, type E2E } from '../e2e/support/e2eApp.js';
 import { PDF, walkCreateClaim } from '../e2e/support/journey.js';
+import { FileBlobStore } from '../../storage/files/fileBlobStore.js';
 
 // Issue 14, item 2: the claim card opens the proof of execution for the claim's partner and the
 // reviewers, through a short-lived signed link to the bot's own /poe route, checked again on open.
@@ -65,7 +66,7 @@ describe('e2e: the PoE opens from the claim card for the partner and the reviewe
     assert.equal((await fetch(`${e2e.app.url}/poe/not-a-token`)).status, 404);
 
     // Signed with the bot's own secret, but for another organisation's admin: checked on open.
-    const tokens = new LinkTokens(await loadLinkSecret(e2e.dataDir));
+    const tokens = new LinkTokens(await loadLinkSecret(new FileBlobStore(e2e.dataDir)));
     const later = new Date(Date.now() + 10 * 60_000);
     const foreign = await tokens.sign(POE_FILE, { cid: claimId, fid: fileId, sub: OTHER_PARTNER.aadObjectId, tid: OTHER_PARTNER.tenantId }, later);
     const refused = await fetch(`${e2e.app.url}/poe/${foreign}`);

@@ -11,7 +11,8 @@ import { STATUSES } from '../../services/model.js';
 import { claimId, makeClaimDocument } from '../support/claimFixtures.js';
 import { announceSkip, testCluster, type PostgresCluster } from '../support/postgresCluster.js';
 import { bizAppsDetails, claimAt, createHarness, m365Details, type Harness } from '../support/serviceHarness.js';
-import { PARTNER, startE2E } from '../e2e/support/e2eApp.js';
+import { cardIn, PARTNER, PARTNER_ES, REVIEWER, startE2E, type E2E } from '../e2e/support/e2eApp.js';
+import { PDF, walkCreateClaim } from '../e2e/support/journey.js';
 
 // scripts/copyToPostgres.ts on a DATA_DIR the product wrote through its claim service: the copy
 // is complete and verified, a second run changes nothing, a database used since is refused, and
@@ -102,6 +103,45 @@ describe('scripts/copyToPostgres.ts', function () {
       await assert.rejects(copy(url), (error: { stderr?: string }) => /not empty/.test(error.stderr ?? ''));
     } finally {
       await client.end();
+    }
+  });
+
+  it('moves a DATA_DIR the running bot wrote: its PoE opens, its links verify and a dialog in flight continues', async () => {
+    const embedded = await startE2E();
+    let moved: E2E | undefined;
+    try {
+      const { claimId } = await walkCreateClaim(embedded, PARTNER, 'submitted');
+      const linkOnCard = async (instance: E2E) => {
+        const [reply] = await instance.say(REVIEWER, `claim ${claimId}`);
+        const link = /\]\((https?:\/\/[^)\s"]+\/poe\/[^)\s"]+)\)/.exec(JSON.stringify(cardIn(reply)))?.[1];
+        assert.ok(link, 'the claim card links the file');
+        return new URL(link).pathname;
+      };
+      const signedBeforeTheMove = await linkOnCard(embedded);
+      // A Spanish partner half-way through a new claim when the bot is stopped.
+      assert.match(JSON.stringify(await embedded.say(PARTNER_ES, 'nueva notificación')), /programa/i);
+      await embedded.app.stop();
+
+      const url = await cluster.createDatabase('cpor_copy_product');
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/copyToPostgres.ts'], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, DATA_DIR: embedded.dataDir, DATABASE_URL: url },
+      });
+      assert.match(stdout, /copied 1 claim\(s\), 0 already there; 1 verified/);
+      assert.match(stdout, /2 file\(s\) \(PoE, link secret\) and \d+ bot state entries copied and verified/);
+
+      moved = await startE2E({ env: { STORE: 'postgres', DATABASE_URL: url } });
+      assert.match(JSON.stringify(await moved.say(PARTNER, 'my claims')), new RegExp(claimId));
+      for (const path of [signedBeforeTheMove, await linkOnCard(moved)]) {
+        const response = await fetch(`${moved.app.url}${path}`);
+        assert.equal(response.status, 200, 'a link signed before the move opens the file after it');
+        assert.deepEqual(Buffer.from(await response.arrayBuffer()), PDF);
+      }
+      const next = JSON.stringify(await moved.say(PARTNER_ES, { value: { choice: 'OSU-M365', form: 'create-claim', step: 'program', action: 'choose' } }));
+      assert.match(next, /PartnerID/, 'the dialog started before the move asks its next question');
+    } finally {
+      await moved?.close();
+      await embedded.close();
     }
   });
 });

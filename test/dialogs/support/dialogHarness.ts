@@ -14,6 +14,7 @@ import { DialogFlows } from '../../../dialogs/conversationFlows.js';
 import { PoeFiles, TEAMS_FILE_DOWNLOAD_INFO } from '../../../poe/poeFiles.js';
 import { createHarness, partner, type Harness } from '../../support/serviceHarness.js';
 import type { PolicyName } from '../../../services/policy.js';
+import { FileBlobStore } from '../../../storage/files/fileBlobStore.js';
 
 // Drives the dialogs through the real ClaimsBot routing and botbuilder's TestAdapter, with a real
 // claim service and FileStorage on a temp folder; the directory (Graph, across the network)
@@ -56,7 +57,7 @@ export async function createDialogHarness(options: DialogHarnessOptions = {}): P
   const actor = options.actor ?? partner();
   const storage = new FileStorage(service.dataDir);
   const rules = { ...service.service.policy.poe, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) };
-  const poe = new PoeFiles({ dataDir: service.dataDir, rules, allowedHosts: ['127.0.0.1'], allowHttp: true });
+  const poe = new PoeFiles({ blobs: new FileBlobStore(service.dataDir), rules, allowedHosts: ['127.0.0.1'], allowHttp: true });
   const flows = new DialogFlows({ claims: service.service, storage, poe, imageAuthorization: async () => undefined });
   const directory: Directory = {
     resolve: async () => ({
