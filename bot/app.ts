@@ -80,10 +80,13 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const policy = createPolicy({ name: config.CPOR_POLICY, timeZone: config.CPOR_TIME_ZONE, holidays: config.CPOR_HOLIDAYS });
   // One clock for every part that reads time: the service, scheduler, delivery, links and caches.
   const clock = options.clock ?? systemClock;
+  const directoryConfig = loadDirectoryConfig(environment);
   const storage = await openStorage(
     {
       engine: config.STORE,
       dataDir: config.dataDir,
+      rosterFile: directoryConfig.rosterFile,
+      auditFile: directoryConfig.auditFile,
       ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
       poolSize: config.DATABASE_POOL_SIZE,
       statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
@@ -94,8 +97,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const repository = storage.claims;
   const claims = new ClaimService({ repository, policy, clock });
 
-  const directoryConfig = loadDirectoryConfig(environment);
-  const directoryServices = await openDirectory(directoryConfig, { clock });
+  const directoryServices = await openDirectory(directoryConfig, { clock, rosterStorage: storage.roster });
   const actors = new ActorResolver(options.directory ?? directoryServices.directory, clock, log);
   const consentLinks = await openConsentLinks(directoryConfig, storage.blobs);
   // Without PUBLIC_BASE_URL, links name the port really bound (PORT may be 0, or differ from the

@@ -5,7 +5,7 @@ import type { AdaptiveCard } from '../cards/template.js';
 import { relationOf } from '../services/access.js';
 import type { Actor } from '../services/actor.js';
 import type { ClaimService } from '../services/claimService.js';
-import { DomainError } from '../services/errors.js';
+import { DomainError, isDomainError } from '../services/errors.js';
 import type { Claim } from '../services/model.js';
 import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
 import { commandOf, questionCommand, suggestCommand, withoutMentions, type ParsedCommand } from '../dialogs/commands.js';
@@ -78,7 +78,8 @@ export class ClaimsBot extends TeamsActivityHandler {
       actor = await this.deps.actors.resolve(identity, context);
     } catch (error) {
       this.deps.log?.('directory lookup failed', error);
-      await this.reply(context, renderError(user.translator.t('bot.directoryUnavailable'), this.viewer(user, identity)));
+      const message = isDomainError(error, 'storage-unavailable') ? describeError(user.translator, error) : user.translator.t('bot.directoryUnavailable');
+      await this.reply(context, renderError(message, this.viewer(user, identity)));
       return;
     }
     await this.deps.hooks?.onActivity?.(context, actor);

@@ -6,8 +6,11 @@ import { userLabel } from '../services/directory/roster.js';
 import { addOrganisation, operatorGrant, operatorRevoke, RosterOperatorError, type OperatorContext } from '../services/directory/rosterOperator.js';
 import { RosterStore } from '../services/directory/rosterStore.js';
 import { systemClock } from '../services/clock.js';
+import { loadConfig } from '../bot/config.js';
+import { openRosterStorage } from '../storage/openStorage.js';
 
-// The operator's tool for the roster file (DATA_DIR/roster.jsonl, or ROSTER_FILE):
+// The operator's tool for the roster: the file DATA_DIR/roster.jsonl (or ROSTER_FILE), or with
+// STORE=postgres the database's, where every running instance hears the change at once:
 //   npx tsx scripts/roster.ts add-organisation --tenant <guid> --name "Contoso Partners" --partner-ids 4512345,4512346
 //   npx tsx scripts/roster.ts grant  --tenant <guid> (--user <aad object id> | --email <address>) --role incentives-admin [--name "Ana"]
 //   npx tsx scripts/roster.ts revoke --tenant <guid> (--user <id> | --email <address>) --role incentives-admin
@@ -22,7 +25,8 @@ const USAGE = `usage: npx tsx scripts/roster.ts <command> [options]
   list    [--tenant <guid>]
   check   validate the roster file
 roles: ${ROLES.join(', ')}
-The file is DATA_DIR/roster.jsonl (DATA_DIR defaults to ./data) unless ROSTER_FILE is set.`;
+The file is DATA_DIR/roster.jsonl (DATA_DIR defaults to ./data) unless ROSTER_FILE is set;
+with STORE=postgres and DATABASE_URL, the database's roster.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -38,8 +42,27 @@ async function main(argv: string[]): Promise<number> {
     },
     strict: true,
   });
+  const botConfig = loadConfig();
   const config = loadDirectoryConfig();
-  const store = new RosterStore({ rosterFile: config.rosterFile, auditFile: config.auditFile, cacheTtlMs: 0, clock: systemClock });
+  const storage = await openRosterStorage(
+    {
+      engine: botConfig.STORE,
+      rosterFile: config.rosterFile,
+      auditFile: config.auditFile,
+      ...(botConfig.DATABASE_URL ? { databaseUrl: botConfig.DATABASE_URL } : {}),
+    },
+    { clock: systemClock },
+  );
+  try {
+    return await run(command, values, new RosterStore({ storage, cacheTtlMs: 0, clock: systemClock }));
+  } finally {
+    await storage.close();
+  }
+}
+
+type Options = { tenant?: string; name?: string; 'partner-ids'?: string; user?: string; email?: string; role?: string };
+
+async function run(command: string | undefined, values: Options, store: RosterStore): Promise<number> {
   const context: OperatorContext = { by: `cli:${userInfo().username}`, source: 'cli' };
   const required = (name: keyof typeof values): string => {
     const value = values[name];
@@ -95,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'check': {
       const roster = await store.load();
-      console.log(`${config.rosterFile}: ${roster.organisations.length} organisations, ${roster.users.length} users; valid`);
+      console.log(`${store.location}: ${roster.organisations.length} organisations, ${roster.users.length} users; valid`);
       return 0;
     }
     default:

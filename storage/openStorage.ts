@@ -2,12 +2,16 @@ import type { Storage } from 'botbuilder';
 import type { ClaimRepository } from '../services/claimRepository.js';
 import type { Clock } from '../services/clock.js';
 import { isDomainError } from '../services/errors.js';
+import type { RosterStorage } from '../services/directory/rosterStorage.js';
 import type { BlobStore } from '../services/store/blobStore.js';
 import { FileBlobStore } from './files/fileBlobStore.js';
+import { RosterFiles } from './files/rosterFiles.js';
 import { FileStorage } from './files/fileStateStorage.js';
 import { LowdbClaimRepository } from './files/lowdbClaimRepository.js';
+import { migrate } from './postgres/migrate.js';
 import { createPool } from './postgres/pool.js';
 import { PostgresBlobStore } from './postgres/postgresBlobStore.js';
+import { PostgresRosterStorage } from './postgres/postgresRosterStorage.js';
 import { PostgresClaimRepository } from './postgres/postgresClaimRepository.js';
 import { PostgresStateStorage } from './postgres/postgresStateStorage.js';
 
@@ -20,6 +24,9 @@ export type StoreEngine = (typeof STORE_ENGINES)[number];
 export interface StorageSettings {
   engine: StoreEngine;
   dataDir: string;
+  /** The files engine's roster and its audit trail (ROSTER_FILE, ROSTER_AUDIT_FILE). */
+  rosterFile: string;
+  auditFile: string;
   databaseUrl?: string;
   poolSize?: number;
   statementTimeoutMs?: number;
@@ -34,6 +41,8 @@ export interface OpenedStorage {
   botState: Storage;
   /** PoE files, consent mails of a local run, the link signing secret. */
   blobs: BlobStore;
+  /** The roster and its audit trail (with PostgreSQL, every instance hears each change). */
+  roster: RosterStorage;
   /** Closes the repository, then the connections. */
   close(): Promise<void>;
 }
@@ -47,6 +56,7 @@ export async function openStorage(settings: StorageSettings, context: { clock: C
       claims,
       botState: new FileStorage(settings.dataDir),
       blobs: new FileBlobStore(settings.dataDir),
+      roster: new RosterFiles(settings.rosterFile, settings.auditFile),
       close: () => claims.close(),
     };
   }
@@ -64,12 +74,28 @@ export async function openStorage(settings: StorageSettings, context: { clock: C
     await pool.end();
     throw error;
   }
+  const roster = new PostgresRosterStorage({
+    pool,
+    connectionString: settings.databaseUrl,
+    clock: context.clock,
+    ...(context.log ? { log: context.log } : {}),
+  });
+  try {
+    if (await roster.seedFrom(new RosterFiles(settings.rosterFile, settings.auditFile))) {
+      context.log?.(`postgres: the roster in ${settings.rosterFile} is now the database's; the file is no longer read`);
+    }
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
   return {
     engine: 'postgres',
     claims,
     botState: new PostgresStateStorage(pool),
     blobs: new PostgresBlobStore(pool),
+    roster,
     close: async () => {
+      await roster.close();
       await claims.close();
       await pool.end();
     },
@@ -93,4 +119,36 @@ async function openWhenReachable(claims: PostgresClaimRepository, waitMs: number
       await context.clock.sleep(Math.min(pause, left));
     }
   }
+}
+
+/**
+ * The roster alone, for the operator's CLI while the bot may be running: nothing else of the
+ * store is opened (opening the files engine's claims tidies their folder, which is the bot's).
+ */
+export async function openRosterStorage(
+  settings: Pick<StorageSettings, 'engine' | 'rosterFile' | 'auditFile' | 'databaseUrl'>,
+  context: { clock: Clock },
+): Promise<RosterStorage> {
+  if (settings.engine === 'files') return new RosterFiles(settings.rosterFile, settings.auditFile);
+  if (!settings.databaseUrl) throw new Error('STORE=postgres needs DATABASE_URL');
+  const pool = createPool({ connectionString: settings.databaseUrl, poolSize: 2 });
+  try {
+    await migrate(pool, context.clock);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  const roster = new PostgresRosterStorage({ pool, connectionString: settings.databaseUrl, clock: context.clock });
+  return {
+    location: roster.location,
+    read: () => roster.read(),
+    change: (change) => roster.change(change),
+    auditTrail: (onSkipped) => roster.auditTrail(onSkipped),
+    // The CLI makes one change and exits: it listens to no one.
+    watch: () => undefined,
+    close: async () => {
+      await roster.close();
+      await pool.end();
+    },
+  };
 }

@@ -2,7 +2,8 @@ import type { Clock } from '../clock.js';
 import type { Directory, DirectoryUser, ResolveHints } from './directory.js';
 
 // Remembers answers for a short time so a chat turn doesn't cost a Graph round trip each time.
-// Only answers are cached, never failures, and a role change shows within the TTL.
+// Only answers are cached, never failures, and a role change shows within the TTL (at once when
+// the roster reports it: see openDirectory).
 
 export class CachingDirectory implements Directory {
   private readonly entries = new Map<string, { user: DirectoryUser; at: number }>();
@@ -24,5 +25,10 @@ export class CachingDirectory implements Directory {
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, { user, at: now });
     return user;
+  }
+
+  /** Forgets every answer (the roster changed). */
+  clear(): void {
+    this.entries.clear();
   }
 }

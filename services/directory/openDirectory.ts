@@ -9,6 +9,7 @@ import { GraphDirectory } from './graphDirectory.js';
 import { RosterAdministration } from './rosterAdministration.js';
 import { RosterDirectory } from './rosterDirectory.js';
 import { applyBootstrap, parseBootstrap } from './rosterOperator.js';
+import type { RosterStorage } from './rosterStorage.js';
 import { RosterStore } from './rosterStore.js';
 
 // Builds the directory the configuration asks for. Called once at start: a malformed roster
@@ -24,13 +25,11 @@ export interface DirectoryServices {
   kind: 'roster' | 'graph';
 }
 
-export async function openDirectory(config: DirectoryConfig, options: { credential?: TokenCredential; clock: Clock }): Promise<DirectoryServices> {
-  const roster = new RosterStore({
-    rosterFile: config.rosterFile,
-    auditFile: config.auditFile,
-    cacheTtlMs: config.cacheTtlMs,
-    clock: options.clock,
-  });
+export async function openDirectory(
+  config: DirectoryConfig,
+  options: { credential?: TokenCredential; clock: Clock; rosterStorage: RosterStorage },
+): Promise<DirectoryServices> {
+  const roster = new RosterStore({ storage: options.rosterStorage, cacheTtlMs: config.cacheTtlMs, clock: options.clock });
   await roster.load();
   await applyBootstrap(roster, parseBootstrap(config.bootstrapOrganisations, config.bootstrapAdmins));
   const rosterDirectory = new RosterDirectory(roster);
@@ -54,8 +53,11 @@ export async function openDirectory(config: DirectoryConfig, options: { credenti
     roster,
     fallback: rosterDirectory,
   });
+  const directory = new CachingDirectory(graphDirectory, config.cacheTtlMs, options.clock);
+  // A grant or revoke (on any instance, where the engine tells) shows at the next turn.
+  roster.onChange(() => directory.clear());
   return {
-    directory: new CachingDirectory(graphDirectory, config.cacheTtlMs, options.clock),
+    directory,
     roster,
     administration,
     graphClient,

@@ -1,9 +1,10 @@
 import type { Directory, DirectoryUser, ResolveHints } from './directory.js';
+import { isDomainError } from '../errors.js';
 import { directoryUnavailable } from './directoryErrors.js';
 import { findUser, organisationOf } from './roster.js';
 import type { RosterStore } from './rosterStore.js';
 
-// The embedded directory (the default): roles and organisations from the roster file.
+// The embedded directory (the default): roles and organisations from the roster.
 
 export class RosterDirectory implements Directory {
   constructor(private readonly store: RosterStore) {}
@@ -13,6 +14,8 @@ export class RosterDirectory implements Directory {
     try {
       roster = await this.store.current();
     } catch (error) {
+      // The database away: the user is told so, as for any other read of it.
+      if (isDomainError(error, 'storage-unavailable')) throw error;
       // A roster broken after start-up (edited by hand) grants nothing until it is fixed.
       throw directoryUnavailable((error as Error).message);
     }

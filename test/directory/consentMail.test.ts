@@ -11,6 +11,7 @@ import { openDirectory } from '../../services/directory/openDirectory.js';
 import { bizAppsDetails, claimAt, createHarness, CUSTOMER_TENANT, PARTNER_TENANT, type Harness } from '../support/serviceHarness.js';
 import { fakeCredential, GraphStandIn } from './helpers.js';
 import { FileBlobStore } from '../../storage/files/fileBlobStore.js';
+import { RosterFiles } from '../../storage/files/rosterFiles.js';
 
 /** The decoded parts of an `.eml` file written by EmlOutboxSender. */
 function readEml(text: string): { headers: string; plain: string; html: string } {
@@ -178,7 +179,11 @@ describe('consent by email', () => {
         GRAPH_MAIL_SENDER: 'notices@contoso.com',
         PUBLIC_BASE_URL: 'https://bot.example.com',
       });
-      const { graphClient } = await openDirectory(config, { credential: fakeCredential, clock: harness.clock });
+      const { graphClient } = await openDirectory(config, {
+        credential: fakeCredential,
+        clock: harness.clock,
+        rosterStorage: new RosterFiles(config.rosterFile, config.auditFile),
+      });
       const mailer = createConsentMailer({
         config,
         tokens,

@@ -8,6 +8,7 @@ import { openDirectory } from '../../services/directory/openDirectory.js';
 import { isDomainError } from '../../services/errors.js';
 import { ManualClock, MONDAY, OTHER_PARTNER_TENANT, PARTNER_TENANT } from '../support/serviceHarness.js';
 import { fakeCredential, GraphStandIn, json } from './helpers.js';
+import { RosterFiles } from '../../storage/files/rosterFiles.js';
 
 const ADMINS_GROUP = 'aaaaaaaa-0000-4000-8000-000000000001';
 const USERS_GROUP = 'aaaaaaaa-0000-4000-8000-000000000002';
@@ -34,7 +35,11 @@ describe('directory: Microsoft Graph, against a local stand-in', function () {
       GRAPH_MAX_RETRY_AFTER_SECONDS: '5',
       ...extra,
     });
-    const services = await openDirectory(config, { credential: fakeCredential, clock: new ManualClock(MONDAY) });
+    const services = await openDirectory(config, {
+      credential: fakeCredential,
+      clock: new ManualClock(MONDAY),
+      rosterStorage: new RosterFiles(config.rosterFile, config.auditFile),
+    });
     assert.equal(services.kind, 'graph');
     return services.directory;
   }

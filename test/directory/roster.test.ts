@@ -10,6 +10,7 @@ import { parseBootstrap, RosterOperatorError } from '../../services/directory/ro
 import { RosterStore } from '../../services/directory/rosterStore.js';
 import { isDomainError } from '../../services/errors.js';
 import { ManualClock, MONDAY, PARTNER_TENANT, REVIEW_TENANT } from '../support/serviceHarness.js';
+import { RosterFiles } from '../../storage/files/rosterFiles.js';
 
 const ORG = JSON.stringify({ type: 'organisation', tenantId: PARTNER_TENANT, name: 'Contoso Partners', partnerIds: ['4512345'] });
 const ADMIN = JSON.stringify({
@@ -72,11 +73,14 @@ describe('directory: the roster file', () => {
   it('stops start-up on a malformed file, with the line in the message', async () => {
     await writeFile(join(dataDir, 'roster.jsonl'), `${ORG}\n{"type":"organisation","tenantId":"not-a-guid","name":"X","partnerIds":["1234"]}\n`);
     const config = loadDirectoryConfig({ DATA_DIR: dataDir });
-    await assert.rejects(openDirectory(config, { clock: new ManualClock(MONDAY) }), (error: Error) => {
-      assert.ok(error instanceof RosterFormatError);
-      assert.match(error.message, /roster\.jsonl, line 2: tenantId/);
-      return true;
-    });
+    await assert.rejects(
+      openDirectory(config, { clock: new ManualClock(MONDAY), rosterStorage: new RosterFiles(config.rosterFile, config.auditFile) }),
+      (error: Error) => {
+        assert.ok(error instanceof RosterFormatError);
+        assert.match(error.message, /roster\.jsonl, line 2: tenantId/);
+        return true;
+      },
+    );
   });
 
   it('bootstraps the first organisation and admin from the environment, once', async () => {
@@ -85,7 +89,10 @@ describe('directory: the roster file', () => {
       BOOTSTRAP_ORGANISATIONS: `${PARTNER_TENANT}:4512345+4512346:Contoso Partners: EMEA`,
       BOOTSTRAP_ADMINS: `${PARTNER_TENANT}:ana@contoso.com:global-admin,${REVIEW_TENANT}:aad-rita:reviewer`,
     });
-    const { directory, roster } = await openDirectory(config, { clock: new ManualClock(MONDAY) });
+    const { directory, roster } = await openDirectory(config, {
+      clock: new ManualClock(MONDAY),
+      rosterStorage: new RosterFiles(config.rosterFile, config.auditFile),
+    });
     const ana = await directory.resolve('aad-ana', PARTNER_TENANT, { email: 'ana@contoso.com' });
     assert.deepEqual(ana.roles, ['global-admin']);
     assert.deepEqual(ana.organisation, { tenantId: PARTNER_TENANT, name: 'Contoso Partners: EMEA', partnerIds: ['4512345', '4512346'] });
@@ -93,7 +100,7 @@ describe('directory: the roster file', () => {
     assert.equal((await roster.auditTrail()).filter((entry) => entry.source === 'bootstrap').length, 3);
 
     const before = await readFile(config.rosterFile, 'utf8');
-    await openDirectory(config, { clock: new ManualClock(MONDAY) });
+    await openDirectory(config, { clock: new ManualClock(MONDAY), rosterStorage: new RosterFiles(config.rosterFile, config.auditFile) });
     assert.equal(await readFile(config.rosterFile, 'utf8'), before, 'a second start changes nothing');
     assert.equal((await roster.auditTrail()).length, 3);
   });
@@ -112,7 +119,7 @@ describe('directory: the roster file', () => {
       `${ORG}\n${ADMIN}\n{"type":"user","tenantId":"${PARTNER_TENANT}","email":"bo@contoso.com","roles":["incentives-user"]}\n`,
     );
     const directory = new RosterDirectory(
-      new RosterStore({ rosterFile: join(dataDir, 'roster.jsonl'), auditFile: join(dataDir, 'audit.jsonl'), clock: new ManualClock(MONDAY) }),
+      new RosterStore({ storage: new RosterFiles(join(dataDir, 'roster.jsonl'), join(dataDir, 'audit.jsonl')), clock: new ManualClock(MONDAY) }),
     );
     const ana = await directory.resolve('aad-ana', PARTNER_TENANT);
     assert.deepEqual(ana.roles, ['incentives-admin']);
@@ -128,7 +135,7 @@ describe('directory: the roster file', () => {
     const rosterFile = join(dataDir, 'roster.jsonl');
     await writeFile(rosterFile, `${ORG}\n${ADMIN}\n`);
     const clock = new ManualClock(MONDAY);
-    const directory = new RosterDirectory(new RosterStore({ rosterFile, auditFile: join(dataDir, 'a.jsonl'), cacheTtlMs: 60_000, clock }));
+    const directory = new RosterDirectory(new RosterStore({ storage: new RosterFiles(rosterFile, join(dataDir, 'a.jsonl')), cacheTtlMs: 60_000, clock }));
     assert.deepEqual((await directory.resolve('aad-ana', PARTNER_TENANT)).roles, ['incentives-admin']);
     await writeFile(rosterFile, `${ORG}\n${ADMIN.replace('incentives-admin', 'billing-admin')}\n`);
     assert.deepEqual((await directory.resolve('aad-ana', PARTNER_TENANT)).roles, ['incentives-admin'], 'within the TTL');

@@ -8,6 +8,7 @@ import { RosterDirectory } from '../../services/directory/rosterDirectory.js';
 import { RosterStore } from '../../services/directory/rosterStore.js';
 import { isDomainError, type ErrorCode } from '../../services/errors.js';
 import { ManualClock, MONDAY, OTHER_PARTNER_TENANT, PARTNER_TENANT, REVIEW_TENANT } from '../support/serviceHarness.js';
+import { RosterFiles } from '../../storage/files/rosterFiles.js';
 
 const CONTOSO = { tenantId: PARTNER_TENANT, name: 'Contoso Partners', partnerIds: ['4512345'] };
 const NORTHWIND = { tenantId: OTHER_PARTNER_TENANT, name: 'Northwind Advisors', partnerIds: ['7700001'] };
@@ -27,6 +28,7 @@ const ROSTER = [
 describe('directory: roster administration by partner admins', () => {
   let dataDir: string;
   let store: RosterStore;
+  let files: RosterFiles;
   let admin: RosterAdministration;
   let directory: RosterDirectory;
 
@@ -39,14 +41,15 @@ describe('directory: roster administration by partner admins', () => {
   async function refused(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
     await assert.rejects(promise, (error) => isDomainError(error, code) || assert.fail(`expected ${code}, got ${String(error)}`));
     // Every test using this only ever gets refusals, so the file is still as written at the start.
-    assert.equal(await readFile(store.rosterFile, 'utf8'), `${ROSTER}\n`, 'the roster is unchanged');
+    assert.equal(await readFile(files.rosterFile, 'utf8'), `${ROSTER}\n`, 'the roster is unchanged');
     assert.deepEqual(await store.auditTrail(), [], 'nothing is audited');
   }
 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'cpor-roster-admin-'));
     await writeFile(join(dataDir, 'roster.jsonl'), `${ROSTER}\n`);
-    store = new RosterStore({ rosterFile: join(dataDir, 'roster.jsonl'), auditFile: join(dataDir, 'roster-audit.jsonl'), clock: new ManualClock(MONDAY) });
+    files = new RosterFiles(join(dataDir, 'roster.jsonl'), join(dataDir, 'roster-audit.jsonl'));
+    store = new RosterStore({ storage: files, clock: new ManualClock(MONDAY) });
     admin = new RosterAdministration(store);
     directory = new RosterDirectory(store);
   });
@@ -61,7 +64,7 @@ describe('directory: roster administration by partner admins', () => {
     assert.equal(granted.organisation?.name, 'Contoso Partners');
 
     // A fresh store reads what was written: the change is on disk, not only in memory.
-    const reread = new RosterDirectory(new RosterStore({ rosterFile: store.rosterFile, auditFile: store.auditFile, clock: new ManualClock(MONDAY) }));
+    const reread = new RosterDirectory(new RosterStore({ storage: new RosterFiles(files.rosterFile, files.auditFile), clock: new ManualClock(MONDAY) }));
     assert.deepEqual((await reread.resolve('x', PARTNER_TENANT, { email: 'new.person@contoso.com' })).roles, ['incentives-user']);
 
     const [entry] = await store.auditTrail();
@@ -80,7 +83,7 @@ describe('directory: roster administration by partner admins', () => {
   it('keeps the audit trail readable after a crash tore its last line', async () => {
     const ivan = await actor('aad-ivan');
     await admin.grant(ivan, { email: 'first@contoso.com' }, 'incentives-user');
-    await appendFile(store.auditFile, '{"at":"2026-11-');
+    await appendFile(files.auditFile, '{"at":"2026-11-');
     await admin.grant(ivan, { email: 'second@contoso.com' }, 'incentives-user');
     const skipped: number[] = [];
     const trail = await store.auditTrail((line) => skipped.push(line));

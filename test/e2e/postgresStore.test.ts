@@ -93,4 +93,24 @@ describe('e2e: STORE=postgres', function () {
       await other.close();
     }
   });
+
+  it('a role granted by chat on one instance shows on the other at once, its hour-long cache notwithstanding', async () => {
+    const url = await cluster.createDatabase('cpor_e2e_roster');
+    const hourLong = { STORE: 'postgres', DATABASE_URL: url, DIRECTORY_CACHE_SECONDS: '3600' };
+    e2e = await startE2E({ env: hourLong });
+    const other = await startE2E({ env: hourLong });
+    try {
+      const who = 'sam@contoso.com';
+      assert.doesNotMatch(texts(await other.say(PARTNER, 'roles')), new RegExp(who), 'read, and cached for an hour');
+      assert.match(texts(await e2e.say(PARTNER, `grant ${who} billing-admin`)), /billing-admin/);
+      let listed = '';
+      for (let tries = 0; tries < 50 && !listed.includes(`${who}: billing-admin`); tries += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        listed = texts(await other.say(PARTNER, 'roles'));
+      }
+      assert.match(listed, new RegExp(`${who}: billing-admin`));
+    } finally {
+      await other.close();
+    }
+  });
 });

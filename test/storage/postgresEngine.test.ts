@@ -128,7 +128,14 @@ describe('PostgreSQL engine: several instances, failures', function () {
     const url = await cluster.createDatabase('cpor_startup');
     await assert.rejects(
       openStorage(
-        { engine: 'postgres', dataDir: '/nonexistent', databaseUrl: 'postgres://postgres@127.0.0.1:1/none', startupWaitMs: 0 },
+        {
+          engine: 'postgres',
+          dataDir: '/nonexistent',
+          rosterFile: '/nonexistent/roster.jsonl',
+          auditFile: '/nonexistent/audit.jsonl',
+          databaseUrl: 'postgres://postgres@127.0.0.1:1/none',
+          startupWaitMs: 0,
+        },
         { clock: systemClock },
       ),
       (error) => isDomainError(error, 'storage-unavailable'),
@@ -138,7 +145,14 @@ describe('PostgreSQL engine: several instances, failures', function () {
     let storage: OpenedStorage | undefined;
     try {
       const opening = openStorage(
-        { engine: 'postgres', dataDir: '/nonexistent', databaseUrl: url, startupWaitMs: 60_000 },
+        {
+          engine: 'postgres',
+          dataDir: '/nonexistent',
+          rosterFile: '/nonexistent/roster.jsonl',
+          auditFile: '/nonexistent/audit.jsonl',
+          databaseUrl: url,
+          startupWaitMs: 60_000,
+        },
         { clock: systemClock, log: (line) => logged.push(line) },
       );
       await new Promise((resolve) => setTimeout(resolve, 1500));
