@@ -2,10 +2,13 @@ import type { Storage } from 'botbuilder';
 import type { ClaimRepository } from '../services/claimRepository.js';
 import type { Clock } from '../services/clock.js';
 import { isDomainError } from '../services/errors.js';
+import type { DocumentStore } from '../services/store/documentStore.js';
+import { FileDocumentStore } from './files/fileDocumentStore.js';
 import { FileStorage } from './files/fileStateStorage.js';
 import { LowdbClaimRepository } from './files/lowdbClaimRepository.js';
 import { createPool } from './postgres/pool.js';
 import { PostgresClaimRepository } from './postgres/postgresClaimRepository.js';
+import { PostgresDocumentStore } from './postgres/postgresDocumentStore.js';
 import { PostgresStateStorage } from './postgres/postgresStateStorage.js';
 
 // Picks the engine from configuration: `files` (embedded under DATA_DIR, no set-up) or
@@ -29,6 +32,8 @@ export interface OpenedStorage {
   claims: ClaimRepository;
   /** botbuilder's Storage with eTags: dialog stacks and user preferences. */
   botState: Storage;
+  /** Keyed documents with eTags: conversation references, card copies, delivery journal, used consent tokens. */
+  documents: DocumentStore;
   /** Closes the repository, then the connections. */
   close(): Promise<void>;
 }
@@ -37,7 +42,13 @@ export async function openStorage(settings: StorageSettings, context: { clock: C
   if (settings.engine === 'files') {
     const claims = new LowdbClaimRepository({ dataDir: settings.dataDir });
     await claims.open();
-    return { engine: 'files', claims, botState: new FileStorage(settings.dataDir), close: () => claims.close() };
+    return {
+      engine: 'files',
+      claims,
+      botState: new FileStorage(settings.dataDir),
+      documents: new FileDocumentStore({ dataDir: settings.dataDir, clock: context.clock, ...(context.log ? { log: context.log } : {}) }),
+      close: () => claims.close(),
+    };
   }
   if (!settings.databaseUrl) throw new Error('STORE=postgres needs DATABASE_URL');
   const pool = createPool({
@@ -57,6 +68,7 @@ export async function openStorage(settings: StorageSettings, context: { clock: C
     engine: 'postgres',
     claims,
     botState: new PostgresStateStorage(pool),
+    documents: new PostgresDocumentStore({ pool, clock: context.clock, ...(context.log ? { log: context.log } : {}) }),
     close: async () => {
       await claims.close();
       await pool.end();
