@@ -1,20 +1,20 @@
-import { join } from 'node:path';
 import { LinkTokens, loadLinkSecret } from '../services/linkTokens.js';
+import type { DocumentStore } from '../services/store/documentStore.js';
 import { UsedConsentTokens } from './usedConsentTokens.js';
 
 // The consent link machinery, from the directory configuration: the signing secret (configured
 // or kept under DATA_DIR; PoE links are signed with it too, for another audience) and the record
-// of links already used.
+// of links already used (in the document store).
 
 export interface ConsentLinks {
   tokens: LinkTokens;
   usedTokens: UsedConsentTokens;
 }
 
-export async function openConsentLinks(config: { dataDir: string; consentSecret?: string }): Promise<ConsentLinks> {
+export async function openConsentLinks(config: { dataDir: string; consentSecret?: string }, documents: DocumentStore): Promise<ConsentLinks> {
   const secret = await loadLinkSecret(config.dataDir, config.consentSecret);
   return {
     tokens: new LinkTokens(secret),
-    usedTokens: new UsedConsentTokens(join(config.dataDir, 'consent', 'used-tokens.json')),
+    usedTokens: await UsedConsentTokens.open(documents),
   };
 }
