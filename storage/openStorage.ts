@@ -68,7 +68,7 @@ export async function openStorage(settings: StorageSettings, context: { clock: C
     engine: 'postgres',
     claims,
     botState: new PostgresStateStorage(pool),
-    documents: new PostgresDocumentStore({ pool, clock: context.clock, ...(context.log ? { log: context.log } : {}) }),
+    documents: new PostgresDocumentStore({ pool, clock: context.clock, dataDir: settings.dataDir, ...(context.log ? { log: context.log } : {}) }),
     close: async () => {
       await claims.close();
       await pool.end();

@@ -1,7 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
 import type { Clock } from '../../services/clock.js';
 import {
   assertCollectionName,
@@ -16,29 +15,13 @@ import {
 } from '../../services/store/documentStore.js';
 import { removeFileDurably, writeFileDurably } from '../../services/store/durableJsonFile.js';
 import { KeyedMutex } from '../../services/store/keyedMutex.js';
+import { envelopeOf, fileNameOf, folderOf, readCollectionFolder, type Entry } from './collectionFolder.js';
 
 // Documents on the embedded store: one durable file per document, DATA_DIR/<collection>/
 // <sha256(key) first 40 hex>.json, holding the key, eTag, expiry and value. One process owns a
 // DATA_DIR, so the whole collection is loaded once into memory (the index `find` reads) and
 // writes to one key are serialized in the process. A file the schema rejects is reported and
-// skipped; the rest of the collection still loads.
-
-const EnvelopeSchema = z.object({
-  envelope: z.literal(1),
-  key: z.string(),
-  eTag: z.string(),
-  expiresAt: z.number().optional(),
-  value: z.unknown(),
-});
-
-interface Entry<T> {
-  /** Unknown for a file of the previous layout whose document does not name its key. */
-  key: string | undefined;
-  value: T;
-  eTag: string;
-  expiresAt?: number;
-  tags: Tags;
-}
+// skipped; the rest of the collection still loads (collectionFolder.ts).
 
 export class FileDocumentStore implements DocumentStore {
   private readonly collections = new Map<string, Promise<DocumentCollection<unknown>>>();
@@ -74,7 +57,7 @@ class FileCollection<T> implements DocumentCollection<T> {
     definition: CollectionDefinition<T>,
     options: { dataDir: string; clock: Clock; log?: (message: string, error?: unknown) => void },
   ): Promise<FileCollection<T>> {
-    const folder = join(options.dataDir, ...definition.name.split('/'));
+    const folder = folderOf(options.dataDir, definition.name);
     await mkdir(folder, { recursive: true });
     const collection = new FileCollection(definition, folder, options.clock, options.log ?? (() => undefined));
     await collection.load();
@@ -153,14 +136,7 @@ class FileCollection<T> implements DocumentCollection<T> {
   }
 
   private async write(entry: Entry<T> & { key: string }): Promise<void> {
-    const envelope = {
-      envelope: 1,
-      key: entry.key,
-      eTag: entry.eTag,
-      ...(entry.expiresAt !== undefined ? { expiresAt: entry.expiresAt } : {}),
-      value: entry.value,
-    };
-    await writeFileDurably(join(this.folder, fileNameOf(entry.key)), JSON.stringify(envelope));
+    await writeFileDurably(join(this.folder, fileNameOf(entry.key)), JSON.stringify(envelopeOf(entry)));
     this.entries.set(fileNameOf(entry.key), entry);
   }
 
@@ -172,26 +148,7 @@ class FileCollection<T> implements DocumentCollection<T> {
   }
 
   private async load(): Promise<void> {
-    for (const name of (await readdir(this.folder)).filter((file) => file.endsWith('.json'))) {
-      try {
-        const text = await readFile(join(this.folder, name), 'utf8');
-        const raw: unknown = JSON.parse(text);
-        const envelope = EnvelopeSchema.safeParse(raw);
-        if (envelope.success) {
-          const value = this.definition.schema.parse(envelope.data.value);
-          const { key, eTag, expiresAt } = envelope.data;
-          this.entries.set(name, { key, value, eTag, ...(expiresAt !== undefined ? { expiresAt } : {}), tags: this.definition.tags?.(value) ?? {} });
-        } else {
-          // The previous version's file: the document alone. Its eTag is its content's hash,
-          // the same after a restart until it is written again.
-          const value = this.definition.schema.parse(raw);
-          const eTag = `v0-${createHash('sha256').update(text).digest('hex').slice(0, 20)}`;
-          this.entries.set(name, { key: this.definition.keyOf?.(value), value, eTag, tags: this.definition.tags?.(value) ?? {} });
-        }
-      } catch (error) {
-        this.log(`document ${this.definition.name}/${name} is unreadable; skipped`, error);
-      }
-    }
+    for (const [name, entry] of await readCollectionFolder(this.definition, this.folder, this.log)) this.entries.set(name, entry);
   }
 
   /** Moves what the previous version kept in its own layout into documents, then removes it. */
@@ -221,10 +178,6 @@ class FileCollection<T> implements DocumentCollection<T> {
     }
     this.log(`${this.definition.name}: imported ${imported} documents from the previous layout`);
   }
-}
-
-function fileNameOf(key: string): string {
-  return `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.json`;
 }
 
 function isExpired(entry: { expiresAt?: number }, now: number): boolean {

@@ -11,6 +11,7 @@ import {
   type StoredDocument,
   type Tags,
 } from '../../services/store/documentStore.js';
+import { moveDataDirDocuments } from './moveDataDirDocuments.js';
 import { translate } from './pool.js';
 
 // Documents in PostgreSQL (`documents`, migration 0003), shared by every instance: nothing is
@@ -19,11 +20,33 @@ import { translate } from './pool.js';
 // Clock's time passed in, never the database's.
 
 export class PostgresDocumentStore implements DocumentStore {
-  constructor(private readonly options: { pool: pg.Pool; clock: Clock; log?: (message: string, error?: unknown) => void }) {}
+  /** Per collection: this instance's DATA_DIR documents moved into the database (once per process). */
+  private readonly moved = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly options: {
+      pool: pg.Pool;
+      clock: Clock;
+      /** This instance's DATA_DIR, whose documents are moved into the database when a collection opens. */
+      dataDir?: string;
+      log?: (message: string, error?: unknown) => void;
+    },
+  ) {}
 
   async collection<T>(definition: CollectionDefinition<T>): Promise<DocumentCollection<T>> {
     assertCollectionName(definition.name);
-    return new PostgresCollection(definition, this.options.pool, this.options.clock, this.options.log ?? (() => undefined));
+    const { pool, clock, dataDir } = this.options;
+    const log = this.options.log ?? (() => undefined);
+    if (dataDir !== undefined) {
+      let moving = this.moved.get(definition.name);
+      if (!moving) {
+        moving = moveDataDirDocuments(definition, { pool, clock, dataDir, log });
+        this.moved.set(definition.name, moving);
+        moving.catch(() => this.moved.delete(definition.name));
+      }
+      await moving;
+    }
+    return new PostgresCollection(definition, pool, clock, log);
   }
 }
 

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Activity } from 'botbuilder';
 import type pg from 'pg';
+import { CardCopies, type CardCopiesOptions } from '../../bot/proactive/cardCopies.js';
+import type { ConversationLanes } from '../../bot/proactive/conversationLanes.js';
 import { ConversationReferenceStore } from '../../bot/proactive/conversationReferences.js';
 import { DeliveryJournal } from '../../bot/proactive/deliveryJournal.js';
 import { UsedConsentTokens } from '../../consent/usedConsentTokens.js';
@@ -8,6 +13,8 @@ import { isDomainError } from '../../services/errors.js';
 import { migrate } from '../../storage/postgres/migrate.js';
 import { createPool } from '../../storage/postgres/pool.js';
 import { PostgresDocumentStore } from '../../storage/postgres/postgresDocumentStore.js';
+import { FileDocumentStore } from '../../storage/files/fileDocumentStore.js';
+import { tempDataDir } from '../support/claimFixtures.js';
 import { announceSkip, testCluster } from '../support/postgresCluster.js';
 import { ManualClock } from '../support/serviceHarness.js';
 
@@ -26,6 +33,25 @@ const partnerActivity: Partial<Activity> = {
   conversation: { id: 'a:partner-1', conversationType: 'personal', tenantId: 'tenant-1', isGroup: false, name: '' },
   channelData: { tenant: { id: 'tenant-1' } },
 };
+
+const hashName = (key: string) => `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.json`;
+
+/** Card copies with nothing to send through: only their store is exercised here. */
+function cardCopiesOptions(): Omit<CardCopiesOptions, 'documents'> {
+  return {
+    adapter: {} as CardCopiesOptions['adapter'],
+    appId: '',
+    references: {} as ConversationReferenceStore,
+    lanes: {} as ConversationLanes,
+    latestClaim: async () => undefined,
+    render: {
+      claimCard: async () => ({ type: 'AdaptiveCard', version: '1.5', body: [] }),
+      alertCard: () => ({ type: 'AdaptiveCard', version: '1.5', body: [] }),
+    },
+    clock: new ManualClock(new Date('2026-03-02T09:00:00Z')),
+    settings: { requestTimeoutMs: 1000, backoffBaseMs: 10, backoffMaxMs: 100 },
+  };
+}
 
 describe('document store, postgres engine: two instances on one database', function () {
   const clock = new ManualClock(new Date('2026-03-02T09:00:00Z'));
@@ -89,6 +115,54 @@ describe('document store, postgres engine: two instances on one database', funct
     await a!.markDone('alert-1');
     assert.equal((await b!.state('alert-1', 'tenant-1|a:partner-1'))?.activityId, 'm-1');
     assert.equal(await b!.isDone('alert-1'), true);
+  });
+
+  it("moves an instance's DATA_DIR documents into the database once, and never brings back one deleted since", async () => {
+    const dir = await tempDataDir('cpor-move-');
+    try {
+      // One reference written by the files engine (an envelope), one by the version before it.
+      const files = await ConversationReferenceStore.open(new FileDocumentStore({ dataDir: dir.path, clock }), { clock });
+      await files.recordActivity(partnerActivity, { userId: 'partner-1', roles: [] });
+      const older = { ...(await files.get('tenant-1|a:partner-1'))!, key: 'tenant-1|a:partner-2', userId: 'partner-2' };
+      await writeFile(join(dir.path, 'conversations', hashName(older.key)), JSON.stringify(older));
+      await mkdir(join(dir.path, 'consent'), { recursive: true });
+      await writeFile(join(dir.path, 'consent', 'used-tokens.json'), JSON.stringify({ 'jti-old': clock.now().getTime() + 60_000 }));
+      await mkdir(join(dir.path, 'proactive', 'card-copies'), { recursive: true });
+      await writeFile(
+        join(dir.path, 'proactive', 'delivery-journal.jsonl'),
+        `${JSON.stringify({ key: 'alert-1', target: 'c1', state: 'sending', at: clock.now().getTime() })}\n`,
+      );
+      // A card copy of the previous version does not name its claim: it cannot be moved.
+      await writeFile(join(dir.path, 'proactive', 'card-copies', hashName('CPOR-2026-0001')), '[]');
+
+      const logged: string[] = [];
+      const moving = new PostgresDocumentStore({ pool: pools[0]!, clock, dataDir: dir.path, log: (message) => logged.push(message) });
+      const references = await ConversationReferenceStore.open(moving, { clock });
+      assert.deepEqual(
+        (await references.all()).map((stored) => stored.userId),
+        ['partner-1', 'partner-2'],
+      );
+      assert.equal(await (await UsedConsentTokens.open(moving)).has('jti-old'), true);
+      assert.equal((await (await DeliveryJournal.open(moving, { retentionMs: 60_000, clock })).state('alert-1', 'c1'))?.state, 'sending');
+      assert.deepEqual(await readdir(join(dir.path, 'conversations')), []);
+      assert.deepEqual(await readdir(join(dir.path, 'consent')), []);
+
+      // The other instance sees them; a removal there is not undone by this instance's next start.
+      const other = await ConversationReferenceStore.open(instances[1], { clock });
+      assert.equal(await other.removeForUninstall(partnerActivity), 1);
+      const restarted = await ConversationReferenceStore.open(new PostgresDocumentStore({ pool: pools[0]!, clock, dataDir: dir.path }), { clock });
+      assert.deepEqual(
+        (await restarted.all()).map((stored) => stored.userId),
+        ['partner-2'],
+      );
+      await CardCopies.open({ ...cardCopiesOptions(), documents: moving });
+      assert.ok(
+        logged.some((line) => /1 files that do not name their key stay/.test(line)),
+        logged.join('\n'),
+      );
+    } finally {
+      await dir.remove();
+    }
   });
 
   it('turns an unreachable database into storage-unavailable', async function () {
