@@ -20,7 +20,7 @@ import { recipientOf, resolveRecipients, roleOf, type AlertRenderer, type Recipi
 // - An alert is marked sent only after Teams accepted every copy that could be delivered (2xx).
 // - Never two copies: an in-process set of alerts being handled, a re-read of the alert before
 //   each send, and a durable journal (deliveryJournal.ts) written before and after each POST.
-//   A crash between Teams' 2xx and the journal's `sent` line (one fsync) is the only window in
+//   A crash between Teams' 2xx and the journal's `sent` entry (one durable write) is the only window in
 //   which the outcome is unknown; DELIVERY_AFTER_CRASH decides it: `skip` (default, at most
 //   once: dead-lettered as uncertain, never re-sent) or `resend` (at least once).
 // - 429 waits Retry-After, 412/5xx/network back off with jitter, both for that conversation only;
