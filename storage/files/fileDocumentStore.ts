@@ -184,6 +184,7 @@ function isExpired(entry: { expiresAt?: number }, now: number): boolean {
   return entry.expiresAt !== undefined && entry.expiresAt <= now;
 }
 
+/** A copy: what a caller does with a document must not change the cached one. */
 function documentOf<T>(key: string, entry: Entry<T>): StoredDocument<T> {
-  return { key, value: entry.value, eTag: entry.eTag, ...(entry.expiresAt !== undefined ? { expiresAt: entry.expiresAt } : {}) };
+  return { key, value: structuredClone(entry.value), eTag: entry.eTag, ...(entry.expiresAt !== undefined ? { expiresAt: entry.expiresAt } : {}) };
 }

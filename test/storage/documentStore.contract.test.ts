@@ -119,6 +119,8 @@ function documentStoreContract(engineName: 'files' | 'postgres'): void {
       const first = await chats.put('a', chat());
       assert.equal(typeof first, 'string');
       assert.deepEqual(await chats.get('a'), { key: 'a', value: chat(), eTag: first });
+      (await chats.get('a'))!.value.note = 'changed by a reader';
+      assert.equal((await chats.get('a'))?.value.note, 'first', 'a document read is a copy');
       const second = await chats.put('a', chat({ note: 'second' }));
       assert.notEqual(second, first);
       assert.equal((await chats.get('a'))?.value.note, 'second');
