@@ -99,7 +99,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 
   const directoryServices = await openDirectory(directoryConfig, { clock, rosterStorage: storage.roster });
   const actors = new ActorResolver(options.directory ?? directoryServices.directory, clock, log);
-  const consentLinks = await openConsentLinks(directoryConfig, storage.blobs);
+  const consentLinks = await openConsentLinks(directoryConfig, storage);
   // Without PUBLIC_BASE_URL, links name the port really bound (PORT may be 0, or differ from the
   // environment's when a launcher picks it).
   const listeningOn: { port?: number } = {};
@@ -137,11 +137,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 
   const delivery = loadProactiveConfig(environment);
   const appId = config.MicrosoftAppId ?? '';
-  const references = await ConversationReferenceStore.open(config.dataDir, { clock, defaultLocale: config.DEFAULT_LOCALE, log });
+  const references = await ConversationReferenceStore.open(storage.documents, { clock, defaultLocale: config.DEFAULT_LOCALE });
   // One set of per-conversation queues and limits for every proactive request: alerts and card updates.
   const lanes = new ConversationLanes({ clock, globalRatePerSecond: delivery.delivery.globalRatePerSecond, log });
   const cardCopies = await CardCopies.open({
-    dataDir: config.dataDir,
+    documents: storage.documents,
     adapter,
     appId,
     references,
@@ -149,7 +149,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     latestClaim: async (claimId) => (await repository.get(claimId))?.claim,
     render: {
       claimCard: async (claim, recipient, context) => {
-        const reader = await actorOfReader(references.get(recipient.conversationKey), actors, context);
+        const reader = await actorOfReader(await references.get(recipient.conversationKey), actors, context);
         // Read as the reader: what they may see, and what the card offers, with the competing
         // claims the duplicate check needs (a stored copy alone would offer Submit on a duplicate).
         const current = reader ? await claims.get(reader, claim.id).catch(() => undefined) : undefined;
@@ -170,7 +170,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     adapter,
     appId,
     references,
-    dataDir: config.dataDir,
+    documents: storage.documents,
     settings: delivery.delivery,
     cardCopies,
     lanes,

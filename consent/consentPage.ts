@@ -168,7 +168,7 @@ class ConsentPage {
         if (attempt >= 2) throw new PageError('closed');
       }
     }
-    await this.deps.usedTokens.markUsed(opened.token.nonce, opened.token.expiresAt, this.clock.now());
+    await this.deps.usedTokens.markUsed(opened.token.nonce, opened.token.expiresAt);
   }
 
   private localeOf(req: IncomingMessage): Locale {

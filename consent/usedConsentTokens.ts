@@ -1,43 +1,62 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileDurably } from '../services/store/durableJsonFile.js';
-import { KeyedMutex } from '../services/store/keyedMutex.js';
+import { isDocumentConflict, type CollectionDefinition, type DocumentCollection, type DocumentStore } from '../services/store/documentStore.js';
 
 // Consent links are single use: once an opt-out went through, its token's id (`jti`) is recorded
-// here (durably) until the token would have expired anyway, and a second use is refused.
+// (durably, in the document store) until the token would have expired anyway, and a second use
+// is refused. The record is created only if absent, so with STORE=postgres one use wins across
+// every instance.
 
-const UsedSchema = z.record(z.string(), z.number());
+const UsedTokenSchema = z.object({ expiresAt: z.number() });
+type UsedToken = z.infer<typeof UsedTokenSchema>;
+
+/** The previous version's file: one JSON object, jti to expiry (epoch ms). */
+const PreviousFileSchema = z.record(z.string(), z.number());
+
+const USED_TOKENS: CollectionDefinition<UsedToken> = {
+  name: 'consent/used-tokens',
+  schema: UsedTokenSchema,
+  legacy: {
+    async read(dataDir) {
+      const path = join(dataDir, 'consent', 'used-tokens.json');
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      }
+      const used = PreviousFileSchema.parse(JSON.parse(text));
+      return { documents: Object.entries(used).map(([key, expiresAt]) => ({ key, value: { expiresAt }, expiresAt })), paths: [path] };
+    },
+  },
+};
 
 export class UsedConsentTokens {
-  private readonly writes = new KeyedMutex();
-  private used: Map<string, number> | undefined;
+  private constructor(private readonly used: DocumentCollection<UsedToken>) {}
 
-  constructor(private readonly path: string) {}
+  static async open(documents: DocumentStore): Promise<UsedConsentTokens> {
+    return new UsedConsentTokens(await documents.collection(USED_TOKENS));
+  }
 
   async has(nonce: string): Promise<boolean> {
-    return (await this.load()).has(nonce);
+    return (await this.used.get(nonce)) !== undefined;
   }
 
-  /** Records a use; entries past their expiry are dropped on the way. */
-  async markUsed(nonce: string, expiresAt: Date, now: Date): Promise<void> {
-    await this.writes.run('used', async () => {
-      const used = await this.load();
-      used.set(nonce, expiresAt.getTime());
-      for (const [key, expiry] of used) if (expiry <= now.getTime()) used.delete(key);
-      await mkdir(dirname(this.path), { recursive: true });
-      await writeFileDurably(this.path, JSON.stringify(Object.fromEntries(used)));
-    });
-  }
-
-  private async load(): Promise<Map<string, number>> {
-    if (this.used) return this.used;
+  /**
+   * Records a use; false when the token was used already (by this or another instance). Records
+   * past their expiry are dropped on the way.
+   */
+  async markUsed(nonce: string, expiresAt: Date): Promise<boolean> {
+    let first = true;
     try {
-      this.used = new Map(Object.entries(UsedSchema.parse(JSON.parse(await readFile(this.path, 'utf8')))));
+      await this.used.put(nonce, { expiresAt: expiresAt.getTime() }, { ifNoneMatch: true, expiresAt: expiresAt.getTime() });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      this.used = new Map();
+      if (!isDocumentConflict(error)) throw error;
+      first = false;
     }
-    return this.used;
+    await this.used.sweepExpired();
+    return first;
   }
 }

@@ -6,6 +6,8 @@ import type { RosterStorage } from '../services/directory/rosterStorage.js';
 import type { BlobStore } from '../services/store/blobStore.js';
 import { FileBlobStore } from './files/fileBlobStore.js';
 import { RosterFiles } from './files/rosterFiles.js';
+import type { DocumentStore } from '../services/store/documentStore.js';
+import { FileDocumentStore } from './files/fileDocumentStore.js';
 import { FileStorage } from './files/fileStateStorage.js';
 import { LowdbClaimRepository } from './files/lowdbClaimRepository.js';
 import { migrate } from './postgres/migrate.js';
@@ -13,6 +15,7 @@ import { createPool } from './postgres/pool.js';
 import { PostgresBlobStore } from './postgres/postgresBlobStore.js';
 import { PostgresRosterStorage } from './postgres/postgresRosterStorage.js';
 import { PostgresClaimRepository } from './postgres/postgresClaimRepository.js';
+import { PostgresDocumentStore } from './postgres/postgresDocumentStore.js';
 import { PostgresStateStorage } from './postgres/postgresStateStorage.js';
 
 // Picks the engine from configuration: `files` (embedded under DATA_DIR, no set-up) or
@@ -43,6 +46,8 @@ export interface OpenedStorage {
   blobs: BlobStore;
   /** The roster and its audit trail (with PostgreSQL, every instance hears each change). */
   roster: RosterStorage;
+  /** Keyed documents with eTags: conversation references, card copies, delivery journal, used consent tokens. */
+  documents: DocumentStore;
   /** Closes the repository, then the connections. */
   close(): Promise<void>;
 }
@@ -57,6 +62,7 @@ export async function openStorage(settings: StorageSettings, context: { clock: C
       botState: new FileStorage(settings.dataDir),
       blobs: new FileBlobStore(settings.dataDir),
       roster: new RosterFiles(settings.rosterFile, settings.auditFile),
+      documents: new FileDocumentStore({ dataDir: settings.dataDir, clock: context.clock, ...(context.log ? { log: context.log } : {}) }),
       close: () => claims.close(),
     };
   }
@@ -94,6 +100,7 @@ export async function openStorage(settings: StorageSettings, context: { clock: C
     botState: new PostgresStateStorage(pool),
     blobs: new PostgresBlobStore(pool),
     roster,
+    documents: new PostgresDocumentStore({ pool, clock: context.clock, dataDir: settings.dataDir, ...(context.log ? { log: context.log } : {}) }),
     close: async () => {
       await roster.close();
       await claims.close();

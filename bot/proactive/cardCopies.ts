@@ -1,6 +1,3 @@
-import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { CardFactory, type TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import { alertNowKey } from '../../cards/alertCard.js';
@@ -8,8 +5,7 @@ import type { AdaptiveCard } from '../../cards/template.js';
 import { SUPPORTED_LOCALES } from '../../cards/i18n/i18n.js';
 import type { Clock } from '../../services/clock.js';
 import { AlertSchema, type Alert, type Claim } from '../../services/model.js';
-import { writeFileDurably } from '../../services/store/durableJsonFile.js';
-import { KeyedMutex } from '../../services/store/keyedMutex.js';
+import { updateDocument, type CollectionDefinition, type DocumentCollection, type DocumentStore } from '../../services/store/documentStore.js';
 import { backoffMs, classifyConnectorError } from './connectorErrors.js';
 import type { ConversationLanes, LaneVerdict } from './conversationLanes.js';
 import { conversationReferenceOf, type ConversationReferenceStore } from './conversationReferences.js';
@@ -27,7 +23,8 @@ import type { ClickedCard } from './clickedCard.js';
 // One update per copy is queued at a time: changes arriving while it waits are folded into it,
 // since it renders the claim as it is when its turn comes. The card a person just clicked is
 // left alone: the invoke response already gave them the new card.
-// One file per claim under DATA_DIR/proactive/card-copies.
+// One document per claim (collection `proactive/card-copies`: in the files engine the folder and
+// file names the previous version wrote, whose files are read as they are).
 
 const RecipientSchema = z.object({
   conversationKey: z.string().min(1),
@@ -53,6 +50,8 @@ const CopySchema = z.object({
 export type CardCopy = z.infer<typeof CopySchema>;
 const CopiesSchema = z.array(CopySchema);
 
+const COPIES: CollectionDefinition<CardCopy[]> = { name: 'proactive/card-copies', schema: CopiesSchema };
+
 /** Copies kept per claim; the oldest are forgotten (and stay as they were) beyond this. */
 const MAX_COPIES_PER_CLAIM = 50;
 /** Failed attempts (5xx, timeouts) before one update is given up; the next change tries again. */
@@ -66,7 +65,7 @@ export interface CopyRenderers {
 }
 
 export interface CardCopiesOptions {
-  dataDir: string;
+  documents: DocumentStore;
   adapter: ProactiveAdapter;
   appId: string;
   references: ConversationReferenceStore;
@@ -88,20 +87,17 @@ export interface UpdateStats {
 }
 
 export class CardCopies {
-  private readonly writes = new KeyedMutex();
-  private readonly folder: string;
   /** Copies with an update waiting in their lane (not started yet), by copy id. */
   private readonly queued = new Set<string>();
   private readonly stats: UpdateStats = { updated: 0, failed: 0, forgotten: 0, coalesced: 0 };
 
-  private constructor(private readonly options: CardCopiesOptions) {
-    this.folder = join(options.dataDir, 'proactive', 'card-copies');
-  }
+  private constructor(
+    private readonly options: CardCopiesOptions,
+    private readonly copies: DocumentCollection<CardCopy[]>,
+  ) {}
 
   static async open(options: CardCopiesOptions): Promise<CardCopies> {
-    const copies = new CardCopies(options);
-    await mkdir(copies.folder, { recursive: true });
-    return copies;
+    return new CardCopies(options, await options.documents.collection(COPIES));
   }
 
   /** Remembers a claim card sent in reply to someone. */
@@ -176,7 +172,7 @@ export class CardCopies {
     if (!copy || !claim) return { kind: 'done' };
     const shown = copy.kind === 'alert' && copy.alert ? alertNowKey(copy.alert, { claim, at: this.options.clock.now() }) : undefined;
     if (shown !== undefined && shown === (copy.shown ?? alertNowKey(copy.alert!))) return { kind: 'done' };
-    const stored = this.options.references.get(copy.conversationKey);
+    const stored = await this.options.references.get(copy.conversationKey);
     if (!stored || stored.dead) {
       await this.forget(claimId, copy);
       return { kind: 'done' };
@@ -233,55 +229,30 @@ export class CardCopies {
     return { kind: 'done' };
   }
 
-  // ---- the file ---------------------------------------------------------------------------
+  // ---- the documents ---------------------------------------------------------------------
 
   private async record(claimId: string, copy: Omit<CardCopy, 'recordedAt'>): Promise<CardCopy> {
     const recorded: CardCopy = { ...copy, recordedAt: this.options.clock.now().toISOString() };
-    await this.writes.run(claimId, async () => {
-      const copies = (await this.read(claimId)).filter((existing) => copyId(existing) !== copyId(copy));
-      copies.push(recorded);
-      await this.write(claimId, copies.slice(-MAX_COPIES_PER_CLAIM));
-    });
+    await this.change(claimId, (copies) => [...copies.filter((existing) => copyId(existing) !== copyId(copy)), recorded].slice(-MAX_COPIES_PER_CLAIM));
     return recorded;
   }
 
   private async forget(claimId: string, copy: CardCopy): Promise<void> {
     this.stats.forgotten += 1;
-    await this.writes.run(claimId, async () => {
-      const copies = await this.read(claimId);
-      await this.write(
-        claimId,
-        copies.filter((existing) => copyId(existing) !== copyId(copy)),
-      );
-    });
+    await this.change(claimId, (copies) => copies.filter((existing) => copyId(existing) !== copyId(copy)));
   }
 
   private async markShown(claimId: string, copy: CardCopy, shown: string): Promise<void> {
-    await this.writes.run(claimId, async () => {
-      const copies = await this.read(claimId);
-      await this.write(
-        claimId,
-        copies.map((existing) => (copyId(existing) === copyId(copy) ? { ...existing, shown } : existing)),
-      );
-    });
+    await this.change(claimId, (copies) => copies.map((existing) => (copyId(existing) === copyId(copy) ? { ...existing, shown } : existing)));
   }
 
-  private fileOf(claimId: string): string {
-    return join(this.folder, `${createHash('sha256').update(claimId).digest('hex').slice(0, 40)}.json`);
+  /** Read, change, write, conditional on what was read: another instance may record a copy meanwhile. */
+  private async change(claimId: string, edit: (copies: CardCopy[]) => CardCopy[]): Promise<void> {
+    await updateDocument(this.copies, claimId, (current) => ({ value: edit(current?.value ?? []) }));
   }
 
   private async read(claimId: string): Promise<CardCopy[]> {
-    try {
-      return CopiesSchema.parse(JSON.parse(await readFile(this.fileOf(claimId), 'utf8')));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      this.options.log?.(`card copies of ${claimId} are unreadable; starting afresh`, error);
-      return [];
-    }
-  }
-
-  private async write(claimId: string, copies: CardCopy[]): Promise<void> {
-    await writeFileDurably(this.fileOf(claimId), JSON.stringify(copies));
+    return (await this.copies.get(claimId))?.value ?? [];
   }
 }
 

@@ -1,18 +1,14 @@
-import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Activity, ConversationReference } from 'botbuilder';
 import { z } from 'zod';
 import { RoleSchema, type Role } from '../../services/actor.js';
-import { removeFileDurably, writeFileDurably } from '../../services/store/durableJsonFile.js';
-import { KeyedMutex } from '../../services/store/keyedMutex.js';
+import { updateDocument, type CollectionDefinition, type DocumentCollection, type DocumentStore, type Tags } from '../../services/store/documentStore.js';
 import { userContextOf } from '../../dialogs/userContext.js';
 import type { Clock } from '../../services/clock.js';
 
 // Where people can be reached: one conversation reference per personal chat (tenant + AAD user
 // id, with the roles, language and time zone seen on the user's last activity) and per reviewer
-// channel (chosen with "use this channel"). Keyed by tenant and conversation, one file each under
-// DATA_DIR/conversations, written only when something changed. A reference Teams refused for
+// channel (chosen with "use this channel"). Keyed by tenant and conversation, one document each in
+// the document store (collection `conversations`), written only when something changed. A reference Teams refused for
 // good (403 blocked / 404 gone) is kept but marked dead until the user writes again.
 
 const AccountSchema = z.looseObject({ id: z.string().min(1), name: z.string().optional(), aadObjectId: z.string().optional() });
@@ -59,54 +55,69 @@ export interface TenantEndpoint {
 
 type TeamsChannelData = { tenant?: { id?: string }; team?: { id?: string }; channel?: { id?: string } };
 
-export class ConversationReferenceStore {
-  private readonly byKey = new Map<string, StoredReference>();
-  private readonly writes = new KeyedMutex();
+/** What recording an activity did. */
+export interface Recorded {
+  stored: StoredReference;
+  /** This call made the conversation reachable: it was unknown, or dead, before. */
+  reachable: boolean;
+}
 
+const REFERENCES: CollectionDefinition<StoredReference> = {
+  // DATA_DIR/conversations in the files engine: the folder the previous version wrote, whose
+  // files (the reference alone, named by the hash of its key) are read as they are.
+  name: 'conversations',
+  schema: StoredReferenceSchema,
+  keyOf: (stored) => stored.key,
+  tags: (stored) => ({
+    tenantId: stored.tenantId,
+    kind: stored.kind,
+    ...(stored.userId ? { userId: stored.userId } : {}),
+    ...(stored.teamId ? { teamId: stored.teamId } : {}),
+    reviewer: stored.roles.includes('reviewer'),
+    reviewerChannel: stored.reviewerChannel !== undefined,
+    dead: stored.dead !== undefined,
+  }),
+};
+
+export class ConversationReferenceStore {
   private constructor(
-    private readonly folder: string,
+    private readonly references: DocumentCollection<StoredReference>,
     private readonly clock: Clock,
     private readonly defaultLocale: string,
-    private readonly log: (message: string, error?: unknown) => void,
   ) {}
 
-  static async open(
-    dataDir: string,
-    options: { clock: Clock; defaultLocale?: string; log?: (message: string, error?: unknown) => void },
-  ): Promise<ConversationReferenceStore> {
-    const folder = join(dataDir, 'conversations');
-    await mkdir(folder, { recursive: true });
-    const store = new ConversationReferenceStore(folder, options.clock, options.defaultLocale ?? 'en', options.log ?? (() => undefined));
-    await store.load();
-    return store;
+  static async open(documents: DocumentStore, options: { clock: Clock; defaultLocale?: string }): Promise<ConversationReferenceStore> {
+    return new ConversationReferenceStore(await documents.collection(REFERENCES), options.clock, options.defaultLocale ?? 'en');
   }
 
   // ---- recording, from the bot's turns ---------------------------------------------------
 
   /** On install and on every message: remember (or refresh) where this person is. */
-  async recordActivity(activity: Partial<Activity>, actor: ReferenceActor | undefined): Promise<StoredReference | undefined> {
+  async recordActivity(activity: Partial<Activity>, actor: ReferenceActor | undefined): Promise<Recorded | undefined> {
     const fresh = this.baseOf(activity);
     if (!fresh) return undefined;
-    const existing = this.byKey.get(fresh.key);
-    // An activity without a locale (an install event, say) says nothing about the user's language.
-    const base = !activity.locale && existing ? { ...fresh, locale: existing.locale } : fresh;
-    if (base.kind === 'channel') {
-      // Channels are only kept once a reviewer chose one; a message there refreshes it.
-      if (!existing) return undefined;
-      return this.put({ ...existing, reference: base.reference, locale: base.locale, timeZone: base.timeZone, updatedAt: existing.updatedAt }, existing);
-    }
     const userId = activity.from?.aadObjectId;
-    if (!userId) return undefined;
-    const organisationTenantId = actor?.organisation?.tenantId ?? existing?.organisationTenantId;
-    const next: StoredReference = {
-      ...base,
-      userId,
-      ...(activity.from?.id ? { teamsUserId: activity.from.id } : {}),
-      roles: actor ? [...actor.roles] : (existing?.roles ?? []),
-      ...(organisationTenantId ? { organisationTenantId } : {}),
-      updatedAt: existing?.updatedAt ?? this.clock.now().toISOString(),
-    };
-    return this.put(next, existing);
+    if (fresh.kind === 'personal' && !userId) return undefined;
+    const saved = await this.save(fresh.key, (existing) => {
+      // An activity without a locale (an install event, say) says nothing about the user's language.
+      const base = !activity.locale && existing ? { ...fresh, locale: existing.locale } : fresh;
+      if (base.kind === 'channel') {
+        // Channels are only kept once a reviewer chose one; a message there refreshes it.
+        if (!existing) return undefined;
+        return { ...existing, reference: base.reference, locale: base.locale, timeZone: base.timeZone, updatedAt: existing.updatedAt };
+      }
+      const organisationTenantId = actor?.organisation?.tenantId ?? existing?.organisationTenantId;
+      return {
+        ...base,
+        userId: userId!,
+        ...(activity.from?.id ? { teamsUserId: activity.from.id } : {}),
+        roles: actor ? [...actor.roles] : (existing?.roles ?? []),
+        ...(organisationTenantId ? { organisationTenantId } : {}),
+        updatedAt: existing?.updatedAt ?? this.clock.now().toISOString(),
+      };
+    });
+    if (!saved.stored) return undefined;
+    return { stored: saved.stored, reachable: saved.written && (saved.before === undefined || saved.before.dead !== undefined) };
   }
 
   /** "use this channel", typed by a reviewer in a team channel. Undefined outside a channel. */
@@ -119,26 +130,25 @@ export class ConversationReferenceStore {
       reviewerChannel: { setBy: actor.userId, at: this.clock.now().toISOString() },
       updatedAt: this.clock.now().toISOString(),
     };
-    return this.put(next, this.byKey.get(base.key), true);
+    return (await this.save(base.key, () => next, true)).stored;
   }
 
   /** Uninstall: forget the personal chat, or every channel of the team the bot left. */
   async removeForUninstall(activity: Partial<Activity>): Promise<number> {
     const base = this.baseOf(activity);
+    if (!base) return 0;
     const channelData = activity.channelData as TeamsChannelData | undefined;
     const teamId = channelData?.team?.id;
-    const doomed = [...this.byKey.values()].filter(
-      (stored) => stored.key === base?.key || (teamId !== undefined && stored.teamId === teamId && stored.tenantId === base?.tenantId),
-    );
-    for (const stored of doomed) await this.remove(stored.key);
-    return doomed.length;
+    const doomed = new Set([base.key]);
+    if (teamId !== undefined) for (const stored of await this.references.find({ tenantId: base.tenantId, teamId })) doomed.add(stored.key);
+    let removed = 0;
+    for (const key of doomed) if (await this.references.delete(key)) removed += 1;
+    return removed;
   }
 
   /** After Teams answered 403 (blocked, not in roster, disabled) or 404 for this conversation. */
   async markDead(key: string, reason: string): Promise<void> {
-    const existing = this.byKey.get(key);
-    if (!existing || existing.dead) return;
-    await this.put({ ...existing, dead: { at: this.clock.now().toISOString(), reason } }, existing, true);
+    await this.save(key, (existing) => (existing && !existing.dead ? { ...existing, dead: { at: this.clock.now().toISOString(), reason } } : undefined), true);
   }
 
   /** A personal chat the bot created itself (createConversation) for a user it had not met. */
@@ -167,53 +177,55 @@ export class ConversationReferenceStore {
       timeZone: 'UTC',
       updatedAt: this.clock.now().toISOString(),
     };
-    return (await this.put(next, this.byKey.get(key), true)) ?? next;
+    return (await this.save(key, () => next, true)).stored ?? next;
   }
 
   // ---- lookups, for delivery -------------------------------------------------------------
 
-  get(key: string): StoredReference | undefined {
-    return this.byKey.get(key);
+  async get(key: string): Promise<StoredReference | undefined> {
+    return (await this.references.get(key))?.value;
   }
 
   /** The live personal chat of one user, if the bot has one. */
-  personalChat(tenantId: string, userId: string): StoredReference | undefined {
-    return this.all().find((stored) => stored.kind === 'personal' && stored.tenantId === tenantId && stored.userId === userId && !stored.dead);
+  async personalChat(tenantId: string, userId: string): Promise<StoredReference | undefined> {
+    return (await this.values({ kind: 'personal', tenantId, userId, dead: false }))[0];
   }
 
   /** Any personal chat of the user, dead or alive (to tell "blocked" from "never met"). */
-  anyPersonalChat(tenantId: string, userId: string): StoredReference | undefined {
-    return this.all().find((stored) => stored.kind === 'personal' && stored.tenantId === tenantId && stored.userId === userId);
+  async anyPersonalChat(tenantId: string, userId: string): Promise<StoredReference | undefined> {
+    return (await this.values({ kind: 'personal', tenantId, userId }))[0];
   }
 
-  reviewerChannels(): StoredReference[] {
-    return this.all().filter((stored) => stored.kind === 'channel' && stored.reviewerChannel && !stored.dead);
+  reviewerChannels(): Promise<StoredReference[]> {
+    return this.values({ kind: 'channel', reviewerChannel: true, dead: false });
   }
 
-  reviewerChats(): StoredReference[] {
-    return this.all().filter((stored) => stored.kind === 'personal' && stored.roles.includes('reviewer') && !stored.dead);
+  reviewerChats(): Promise<StoredReference[]> {
+    return this.values({ kind: 'personal', reviewer: true, dead: false });
   }
 
   /** Live personal chats of users of one tenant (customers of a claim). */
-  tenantChats(tenantId: string): StoredReference[] {
-    return this.all().filter((stored) => stored.kind === 'personal' && stored.tenantId === tenantId && !stored.dead);
+  tenantChats(tenantId: string): Promise<StoredReference[]> {
+    return this.values({ kind: 'personal', tenantId, dead: false });
   }
 
   /** Where to create a conversation in this tenant: the service URL and bot of its latest activity. */
-  endpointFor(tenantId: string): TenantEndpoint | undefined {
-    const latest = this.all()
-      .filter((stored) => stored.tenantId === tenantId)
-      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
+  async endpointFor(tenantId: string): Promise<TenantEndpoint | undefined> {
+    const latest = (await this.values({ tenantId })).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
     if (!latest) return undefined;
     const { serviceUrl, channelId, bot } = latest.reference;
     return { serviceUrl, channelId, bot: { id: bot.id, ...(bot.name ? { name: bot.name } : {}) } };
   }
 
-  all(): StoredReference[] {
-    return [...this.byKey.values()];
+  all(): Promise<StoredReference[]> {
+    return this.values({});
   }
 
   // ---- internals -------------------------------------------------------------------------
+
+  private async values(tags: Tags): Promise<StoredReference[]> {
+    return (await this.references.find(tags)).map((document) => document.value);
+  }
 
   private baseOf(activity: Partial<Activity>): Omit<StoredReference, 'roles' | 'updatedAt'> | undefined {
     const channelData = activity.channelData as TeamsChannelData | undefined;
@@ -245,38 +257,26 @@ export class ConversationReferenceStore {
     };
   }
 
-  /** Stores `next` unless it equals what is stored (a living reference refreshed is alive again). */
-  private async put(next: StoredReference, existing: StoredReference | undefined, force = false): Promise<StoredReference> {
-    const candidate: StoredReference = force ? next : withoutDead(next);
-    if (existing && !force && sameContent(existing, candidate)) return existing;
-    const stored: StoredReference = { ...candidate, updatedAt: this.clock.now().toISOString() };
-    this.byKey.set(stored.key, stored);
-    await this.writes.run(stored.key, () => writeFileDurably(this.fileOf(stored.key), JSON.stringify(stored)));
-    return stored;
-  }
-
-  private async remove(key: string): Promise<void> {
-    this.byKey.delete(key);
-    await this.writes.run(key, async () => {
-      await removeFileDurably(this.fileOf(key)).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-      });
+  /**
+   * Stores what `next` makes of the stored reference unless it equals it (a living reference
+   * refreshed is alive again; `force` keeps `dead` as given). Conditional on the version read,
+   * so instances recording the same conversation at once write it once.
+   */
+  private async save(
+    key: string,
+    next: (existing: StoredReference | undefined) => StoredReference | undefined,
+    force = false,
+  ): Promise<{ stored: StoredReference | undefined; before: StoredReference | undefined; written: boolean }> {
+    let before: StoredReference | undefined;
+    const { written, document } = await updateDocument(this.references, key, (current) => {
+      before = current?.value;
+      const proposed = next(before);
+      if (!proposed) return undefined;
+      const candidate: StoredReference = force ? proposed : withoutDead(proposed);
+      if (before && !force && sameContent(before, candidate)) return undefined;
+      return { value: { ...candidate, updatedAt: this.clock.now().toISOString() } };
     });
-  }
-
-  private fileOf(key: string): string {
-    return join(this.folder, `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.json`);
-  }
-
-  private async load(): Promise<void> {
-    for (const name of (await readdir(this.folder)).filter((file) => file.endsWith('.json'))) {
-      try {
-        const stored = StoredReferenceSchema.parse(JSON.parse(await readFile(join(this.folder, name), 'utf8')));
-        this.byKey.set(stored.key, stored);
-      } catch (error) {
-        this.log(`conversation reference ${name} is unreadable; ignored`, error);
-      }
-    }
+    return { stored: document?.value, before, written };
   }
 }
 

@@ -3,15 +3,16 @@ import type { DeliveryOutcome } from '../../services/claimService.js';
 import type { Clock } from '../../services/clock.js';
 import type { Alert } from '../../services/model.js';
 import type { ClaimRepository } from '../../services/claimRepository.js';
+import type { DocumentStore } from '../../services/store/documentStore.js';
 import type { CardCopies } from './cardCopies.js';
 import { backoffMs, classifyConnectorError, type ConnectorFailure } from './connectorErrors.js';
-import { conversationReferenceOf, type ConversationReferenceStore } from './conversationReferences.js';
+import { conversationReferenceOf, type ConversationReferenceStore, type StoredReference } from './conversationReferences.js';
 import type { ConversationLanes, LaneVerdict } from './conversationLanes.js';
 import { DeliveryJournal } from './deliveryJournal.js';
 import { continueConversation, createConversation, type ProactiveAdapter } from './proactiveTurn.js';
 import { prepareProactiveClient } from './proactiveClient.js';
 import type { DeliverySettings } from './proactiveConfig.js';
-import { recipientOf, resolveRecipients, roleOf, type AlertRenderer, type Recipient } from './recipients.js';
+import { recipientOf, resolveRecipients, roleOf, type AlertRenderer, type Recipient, type Resolution } from './recipients.js';
 
 // The outbox worker: drains the alerts state changes recorded, renders each for each recipient
 // in their language, and posts it proactively, within Teams' rate limits. Delivery promise:
@@ -19,7 +20,7 @@ import { recipientOf, resolveRecipients, roleOf, type AlertRenderer, type Recipi
 // - An alert is marked sent only after Teams accepted every copy that could be delivered (2xx).
 // - Never two copies: an in-process set of alerts being handled, a re-read of the alert before
 //   each send, and a durable journal (deliveryJournal.ts) written before and after each POST.
-//   A crash between Teams' 2xx and the journal's `sent` line (one fsync) is the only window in
+//   A crash between Teams' 2xx and the journal's `sent` entry (one durable write) is the only window in
 //   which the outcome is unknown; DELIVERY_AFTER_CRASH decides it: `skip` (default, at most
 //   once: dead-lettered as uncertain, never re-sent) or `resend` (at least once).
 // - 429 waits Retry-After, 412/5xx/network back off with jitter, both for that conversation only;
@@ -48,7 +49,8 @@ export interface OutboxDeliveryOptions {
   /** MicrosoftAppId; the empty string when running unauthenticated (local). */
   appId: string;
   references: ConversationReferenceStore;
-  dataDir: string;
+  /** Where the delivery journal lives (deliveryJournal.ts). */
+  documents: DocumentStore;
   renderAlert: AlertRenderer;
   settings: DeliverySettings;
   cardCopies?: CardCopies;
@@ -139,7 +141,7 @@ export class OutboxDelivery {
 
   static async open(options: OutboxDeliveryOptions): Promise<OutboxDelivery> {
     const { clock } = options;
-    const journal = await DeliveryJournal.open(options.dataDir, { retentionMs: options.settings.dedupeRetentionMs, now: () => clock.now().getTime() });
+    const journal = await DeliveryJournal.open(options.documents, { retentionMs: options.settings.dedupeRetentionMs, clock });
     return new OutboxDelivery(options, journal);
   }
 
@@ -257,12 +259,12 @@ export class OutboxDelivery {
   // ---- one alert --------------------------------------------------------------------------
 
   private async begin(alert: Alert): Promise<void> {
-    if (this.journal.isDone(alert.dedupeKey)) {
+    if (await this.journal.isDone(alert.dedupeKey)) {
       // Delivered before (a crash lost the outbox write, or the same change was recorded twice).
       await this.recordFinal(alert, { state: 'sent', error: 'already delivered (dedupe key)' });
       return;
     }
-    let resolution = resolveRecipients(alert, this.options.references);
+    let resolution = await resolveRecipients(alert, this.options.references);
     if (resolution.kind === 'create') {
       const created = await this.createChat(resolution);
       resolution =
@@ -276,7 +278,7 @@ export class OutboxDelivery {
     }
     const job: Job = { alert, targets: [], attempts: alert.attempts, finished: false };
     for (const recipient of resolution.targets) {
-      const entry = this.journal.state(alert.dedupeKey, recipient.conversationKey);
+      const entry = await this.journal.state(alert.dedupeKey, recipient.conversationKey);
       const target: Target = { recipient, state: 'pending' };
       if (entry?.state === 'sent') target.state = 'sent';
       else if (entry?.state === 'sending' && this.options.settings.afterCrash === 'skip') {
@@ -301,7 +303,7 @@ export class OutboxDelivery {
     const { alert } = job;
     try {
       if (job.finished || target.state !== 'pending') return { kind: 'done' };
-      const stored = this.options.references.get(target.recipient.conversationKey);
+      const stored = await this.options.references.get(target.recipient.conversationKey);
       if (!stored || stored.dead) {
         target.state = 'failed';
         target.failure = stored?.dead ? `conversation closed (${stored.dead.reason})` : 'conversation removed (uninstalled)';
@@ -449,8 +451,8 @@ export class OutboxDelivery {
   }
 
   private async createChat(
-    resolution: Extract<ReturnType<typeof resolveRecipients>, { kind: 'create' }>,
-  ): Promise<{ kind: 'created'; stored: NonNullable<ReturnType<ConversationReferenceStore['get']>> } | { kind: 'failed'; reason: string }> {
+    resolution: Extract<Resolution, { kind: 'create' }>,
+  ): Promise<{ kind: 'created'; stored: StoredReference } | { kind: 'failed'; reason: string }> {
     const { tenantId, userId, endpoint } = resolution;
     const parameters: ConversationParameters = {
       isGroup: false,

@@ -31,9 +31,9 @@ export class ProactiveHooks implements ConversationHooks {
 
   async onActivity(context: TurnContext, actor: Actor | undefined): Promise<void> {
     await this.guard('recording the conversation', async () => {
-      const before = this.options.references.get(conversationKeyOf(context.activity) ?? '');
-      const stored = await this.options.references.recordActivity(context.activity, actor);
-      if (stored && (before === undefined || before.dead !== undefined)) this.options.onReachable?.(stored);
+      // Reachable once, whichever instance recorded the activity first.
+      const recorded = await this.options.references.recordActivity(context.activity, actor);
+      if (recorded?.reachable) this.options.onReachable?.(recorded.stored);
     });
   }
 
@@ -54,7 +54,7 @@ export class ProactiveHooks implements ConversationHooks {
     const copies = this.options.cardCopies;
     if (!copies || !activityId) return;
     await this.guard('remembering the claim card', async () => {
-      const stored = this.options.references.get(conversationKeyOf(context.activity) ?? '');
+      const stored = await this.options.references.get(conversationKeyOf(context.activity) ?? '');
       if (!stored) return;
       await copies.recordClaimCard(claim, activityId, recipientOf(stored, roleFor(stored, claim)));
     });

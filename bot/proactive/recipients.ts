@@ -82,7 +82,7 @@ export function roleOf(alert: Alert): RecipientRole {
   return alert.to === 'reviewers' ? 'reviewer' : alert.to;
 }
 
-export function resolveRecipients(alert: Alert, references: ConversationReferenceStore): Resolution {
+export async function resolveRecipients(alert: Alert, references: ConversationReferenceStore): Promise<Resolution> {
   const role = roleOf(alert);
   const data = alert.data;
   switch (alert.to) {
@@ -90,24 +90,24 @@ export function resolveRecipients(alert: Alert, references: ConversationReferenc
       const tenantId = text(data.partnerTenantId);
       const userId = text(data.createdBy);
       if (!tenantId || !userId) return { kind: 'unreachable', reason: 'the alert names no partner user' };
-      const chat = references.personalChat(tenantId, userId);
+      const chat = await references.personalChat(tenantId, userId);
       if (chat) return { kind: 'targets', targets: [recipientOf(chat, role)] };
-      const known = references.anyPersonalChat(tenantId, userId);
+      const known = await references.anyPersonalChat(tenantId, userId);
       if (known?.dead) return { kind: 'unreachable', reason: `the partner's chat is closed (${known.dead.reason})` };
-      const endpoint = references.endpointFor(tenantId);
+      const endpoint = await references.endpointFor(tenantId);
       if (!endpoint) return { kind: 'unreachable', reason: 'no conversation with the partner and no service URL for their tenant' };
       return { kind: 'create', tenantId, userId, ...(known?.teamsUserId ? { teamsUserId: known.teamsUserId } : {}), endpoint };
     }
     case 'reviewers': {
-      const channels = references.reviewerChannels();
-      const chosen = channels.length > 0 ? channels : references.reviewerChats();
+      const channels = await references.reviewerChannels();
+      const chosen = channels.length > 0 ? channels : await references.reviewerChats();
       if (chosen.length === 0) return { kind: 'unreachable', reason: 'no reviewer channel and no reviewer chat known' };
       return { kind: 'targets', targets: chosen.map((stored) => recipientOf(stored, role)) };
     }
     case 'customer': {
       const tenantId = text(data.customerTenantId);
       if (!tenantId) return { kind: 'unreachable', reason: 'the claim has no customer tenant' };
-      const chats = references.tenantChats(tenantId);
+      const chats = await references.tenantChats(tenantId);
       if (chats.length === 0) return { kind: 'unreachable', reason: 'no user of the customer tenant has talked to the bot' };
       return { kind: 'targets', targets: chats.map((stored) => recipientOf(stored, role)) };
     }

@@ -6,6 +6,7 @@ import { EmlOutboxSender } from '../../consent/consentMailSender.js';
 import { registerConsentRoutes } from '../../consent/consentPage.js';
 import { openConsentLinks, type ConsentLinks } from '../../consent/openConsent.js';
 import type { Claim } from '../../services/model.js';
+import { FileDocumentStore } from '../../storage/files/fileDocumentStore.js';
 import type { Harness } from '../support/serviceHarness.js';
 import { FileBlobStore } from '../../storage/files/fileBlobStore.js';
 
@@ -20,7 +21,10 @@ export interface ConsentPageServer extends ConsentLinks {
 }
 
 export async function startConsentPage(harness: Harness, options: { serverWideBodyParser?: boolean } = {}): Promise<ConsentPageServer> {
-  const links = await openConsentLinks({ dataDir: harness.dataDir }, new FileBlobStore(harness.dataDir));
+  const links = await openConsentLinks(
+    { dataDir: harness.dataDir },
+    { blobs: new FileBlobStore(harness.dataDir), documents: new FileDocumentStore({ dataDir: harness.dataDir, clock: harness.clock }) },
+  );
   const server = restify.createServer({ handleUncaughtExceptions: false });
   // bot/server.ts parses bodies server-wide; the page must work with and without that.
   if (options.serverWideBodyParser ?? true) server.use(restify.plugins.bodyParser({ mapParams: false }));

@@ -3,6 +3,7 @@ import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilde
 import type { AdaptiveCard } from '../../cards/template.js';
 import { ConversationLanes } from '../../bot/proactive/conversationLanes.js';
 import { ConversationReferenceStore } from '../../bot/proactive/conversationReferences.js';
+import { FileDocumentStore } from '../../storage/files/fileDocumentStore.js';
 import { alertStateFrom, OutboxDelivery, type OutboxDeliveryOptions } from '../../bot/proactive/outboxDelivery.js';
 import type { DeliverySettings } from '../../bot/proactive/proactiveConfig.js';
 import type { AlertRenderer } from '../../bot/proactive/recipients.js';
@@ -97,14 +98,16 @@ export async function openWorker(
 ): Promise<Worker> {
   const clock = options.clock ?? harness.clock;
   const settings = options.settings ?? testSettings();
-  const references = options.references ?? (await ConversationReferenceStore.open(harness.dataDir, { clock }));
+  // One store per worker, as one process owns a DATA_DIR; a second worker stands for a restart.
+  const documents = options.documents ?? new FileDocumentStore({ dataDir: harness.dataDir, clock });
+  const references = options.references ?? (await ConversationReferenceStore.open(documents, { clock }));
   const lanes = options.lanes ?? new ConversationLanes({ clock, globalRatePerSecond: settings.globalRatePerSecond });
   const outbox = await OutboxDelivery.open({
     claims: harness.service,
     alertState: alertStateFrom(harness.repository),
     adapter: unauthenticatedAdapter(),
     appId: '',
-    dataDir: harness.dataDir,
+    documents,
     renderAlert: testRenderer,
     ...options,
     settings,

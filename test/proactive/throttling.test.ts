@@ -54,7 +54,7 @@ describe('proactive: throttling, refusals, uninstall', () => {
     await deliverAll(worker, harness);
 
     assert.equal(connector.posts('a:reviewer').length, 1, 'no retry after a 403 blocked');
-    assert.equal(worker.references.get(`${REVIEW_TENANT}|a:reviewer`)?.dead?.reason, 'ConversationBlockedByUser');
+    assert.equal((await worker.references.get(`${REVIEW_TENANT}|a:reviewer`))?.dead?.reason, 'ConversationBlockedByUser');
     const outbox = (await harness.repository.get(claim.id))!.outbox;
     const submitted = outbox.find((alert) => alert.kind === 'claim-submitted')!;
     assert.equal(submitted.state, 'dead');
@@ -78,12 +78,12 @@ describe('proactive: throttling, refusals, uninstall', () => {
     const submitted = (await harness.repository.get(claim.id))!.outbox.find((alert) => alert.kind === 'claim-submitted')!;
     assert.equal(submitted.state, 'sent');
     assert.equal(connector.delivered(':claim-submitted:reviewers').length, 1);
-    assert.ok(worker.references.get(`${REVIEW_TENANT}|a:reviewer-2`)?.dead);
+    assert.ok((await worker.references.get(`${REVIEW_TENANT}|a:reviewer-2`))?.dead);
   });
 
   it('uninstall removes the reference (alerts wait); reinstall restores delivery', async () => {
     await worker.references.removeForUninstall({ ...personalActivity(connector, partnerChat), type: 'installationUpdate', action: 'remove' });
-    assert.equal(worker.references.personalChat(PARTNER_TENANT, partner().userId), undefined);
+    assert.equal(await worker.references.personalChat(PARTNER_TENANT, partner().userId), undefined);
     const claim = await claimAt(harness, 'Submitted');
     await deliverAll(worker, harness);
     assert.equal(connector.posts('a:partner').length, 0);

@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Clock } from '../../services/clock.js';
+import {
+  assertCollectionName,
+  DocumentConflictError,
+  tagsMatch,
+  type CollectionDefinition,
+  type DocumentCollection,
+  type DocumentStore,
+  type PutOptions,
+  type StoredDocument,
+  type Tags,
+} from '../../services/store/documentStore.js';
+import { removeFileDurably, writeFileDurably } from '../../services/store/durableJsonFile.js';
+import { KeyedMutex } from '../../services/store/keyedMutex.js';
+import { envelopeOf, fileNameOf, folderOf, readCollectionFolder, type Entry } from './collectionFolder.js';
+
+// Documents on the embedded store: one durable file per document, DATA_DIR/<collection>/
+// <sha256(key) first 40 hex>.json, holding the key, eTag, expiry and value. One process owns a
+// DATA_DIR, so the whole collection is loaded once into memory (the index `find` reads) and
+// writes to one key are serialized in the process. A file the schema rejects is reported and
+// skipped; the rest of the collection still loads (collectionFolder.ts).
+
+export class FileDocumentStore implements DocumentStore {
+  private readonly collections = new Map<string, Promise<DocumentCollection<unknown>>>();
+
+  constructor(private readonly options: { dataDir: string; clock: Clock; log?: (message: string, error?: unknown) => void }) {}
+
+  collection<T>(definition: CollectionDefinition<T>): Promise<DocumentCollection<T>> {
+    assertCollectionName(definition.name);
+    let opened = this.collections.get(definition.name);
+    if (!opened) {
+      opened = FileCollection.open(definition, this.options) as Promise<DocumentCollection<unknown>>;
+      this.collections.set(definition.name, opened);
+      // A collection that failed to open may be tried again.
+      opened.catch(() => this.collections.delete(definition.name));
+    }
+    return opened as Promise<DocumentCollection<T>>;
+  }
+}
+
+class FileCollection<T> implements DocumentCollection<T> {
+  /** By file name: a file of the previous layout may only be known by the hash of its key. */
+  private readonly entries = new Map<string, Entry<T>>();
+  private readonly locks = new KeyedMutex();
+
+  private constructor(
+    private readonly definition: CollectionDefinition<T>,
+    private readonly folder: string,
+    private readonly clock: Clock,
+    private readonly log: (message: string, error?: unknown) => void,
+  ) {}
+
+  static async open<T>(
+    definition: CollectionDefinition<T>,
+    options: { dataDir: string; clock: Clock; log?: (message: string, error?: unknown) => void },
+  ): Promise<FileCollection<T>> {
+    const folder = folderOf(options.dataDir, definition.name);
+    await mkdir(folder, { recursive: true });
+    const collection = new FileCollection(definition, folder, options.clock, options.log ?? (() => undefined));
+    await collection.load();
+    await collection.importLegacy(options.dataDir);
+    return collection;
+  }
+
+  async get(key: string): Promise<StoredDocument<T> | undefined> {
+    const entry = this.live(key);
+    return entry && documentOf(key, entry);
+  }
+
+  async put(key: string, value: T, options: PutOptions = {}): Promise<string> {
+    // Checked before the write, as the postgres engine's database does.
+    const parsed = this.definition.schema.parse(value);
+    return this.locks.run(key, async () => {
+      const current = this.live(key);
+      if (options.ifNoneMatch && current) throw new DocumentConflictError(this.definition.name, key, 'exists');
+      if (options.ifMatch !== undefined && current?.eTag !== options.ifMatch) throw new DocumentConflictError(this.definition.name, key, 'changed');
+      const entry: Entry<T> & { key: string } = {
+        key,
+        value: parsed,
+        eTag: randomUUID(),
+        ...(options.expiresAt !== undefined ? { expiresAt: options.expiresAt } : {}),
+        tags: this.definition.tags?.(parsed) ?? {},
+      };
+      await this.write(entry);
+      return entry.eTag;
+    });
+  }
+
+  async delete(key: string, options: { ifMatch?: string } = {}): Promise<boolean> {
+    return this.locks.run(key, async () => {
+      const current = this.live(key);
+      if (options.ifMatch !== undefined && current?.eTag !== options.ifMatch) throw new DocumentConflictError(this.definition.name, key, 'changed');
+      const name = fileNameOf(key);
+      if (!this.entries.has(name)) return false;
+      await this.removeFile(name);
+      return current !== undefined;
+    });
+  }
+
+  async find(wanted: Tags): Promise<Array<StoredDocument<T>>> {
+    const now = this.clock.now().getTime();
+    const found: Array<StoredDocument<T>> = [];
+    for (const entry of this.entries.values()) {
+      if (entry.key === undefined || isExpired(entry, now) || !tagsMatch(entry.tags, wanted)) continue;
+      found.push(documentOf(entry.key, entry));
+    }
+    return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async sweepExpired(): Promise<number> {
+    const now = this.clock.now().getTime();
+    let swept = 0;
+    for (const entry of [...this.entries.values()]) {
+      const key = entry.key;
+      if (key === undefined || !isExpired(entry, now)) continue;
+      const removed = await this.locks.run(key, async () => {
+        const latest = this.entries.get(fileNameOf(key));
+        if (!latest || !isExpired(latest, now)) return false;
+        await this.removeFile(fileNameOf(key));
+        return true;
+      });
+      if (removed) swept += 1;
+    }
+    return swept;
+  }
+
+  // ---- files ----------------------------------------------------------------------------
+
+  private live(key: string): Entry<T> | undefined {
+    const entry = this.entries.get(fileNameOf(key));
+    if (!entry || (entry.key !== undefined && entry.key !== key) || isExpired(entry, this.clock.now().getTime())) return undefined;
+    return entry;
+  }
+
+  private async write(entry: Entry<T> & { key: string }): Promise<void> {
+    await writeFileDurably(join(this.folder, fileNameOf(entry.key)), JSON.stringify(envelopeOf(entry)));
+    this.entries.set(fileNameOf(entry.key), entry);
+  }
+
+  private async removeFile(name: string): Promise<void> {
+    await removeFileDurably(join(this.folder, name)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    this.entries.delete(name);
+  }
+
+  private async load(): Promise<void> {
+    for (const [name, entry] of await readCollectionFolder(this.definition, this.folder, this.log)) this.entries.set(name, entry);
+  }
+
+  /** Moves what the previous version kept in its own layout into documents, then removes it. */
+  private async importLegacy(dataDir: string): Promise<void> {
+    const legacy = await this.definition.legacy?.read(dataDir, (problem) => this.log(`${this.definition.name}: ${problem}`));
+    if (!legacy) return;
+    const now = this.clock.now().getTime();
+    let imported = 0;
+    for (const document of legacy.documents) {
+      // Already moved by an import a crash interrupted before the old files were removed.
+      if (this.entries.has(fileNameOf(document.key))) continue;
+      if (document.expiresAt !== undefined && document.expiresAt <= now) continue;
+      const value = this.definition.schema.parse(document.value);
+      await this.write({
+        key: document.key,
+        value,
+        eTag: randomUUID(),
+        ...(document.expiresAt !== undefined ? { expiresAt: document.expiresAt } : {}),
+        tags: this.definition.tags?.(value) ?? {},
+      });
+      imported += 1;
+    }
+    for (const path of legacy.paths) {
+      await removeFileDurably(path).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
+    }
+    this.log(`${this.definition.name}: imported ${imported} documents from the previous layout`);
+  }
+}
+
+function isExpired(entry: { expiresAt?: number }, now: number): boolean {
+  return entry.expiresAt !== undefined && entry.expiresAt <= now;
+}
+
+/** A copy: what a caller does with a document must not change the cached one. */
+function documentOf<T>(key: string, entry: Entry<T>): StoredDocument<T> {
+  return { key, value: structuredClone(entry.value), eTag: entry.eTag, ...(entry.expiresAt !== undefined ? { expiresAt: entry.expiresAt } : {}) };
+}
