@@ -10,6 +10,8 @@ import { FileStorage } from './files/fileStateStorage.js';
 import { LowdbClaimRepository } from './files/lowdbClaimRepository.js';
 import { PostgresBlobStore } from './postgres/postgresBlobStore.js';
 import { PostgresClaimRepository } from './postgres/postgresClaimRepository.js';
+import { PostgresRosterStorage } from './postgres/postgresRosterStorage.js';
+import { RosterFiles } from './files/rosterFiles.js';
 import { translate } from './postgres/pool.js';
 
 // Moving up: copies the claims of an embedded DATA_DIR into a PostgreSQL database that is empty
@@ -30,9 +32,18 @@ export interface CopyReport {
   missingBlobs: string[];
   /** Bot state entries (dialog stacks, preferences) in the database after the copy. */
   stateEntries: number;
+  /** The roster file: copied with its audit now, already the database's, or there was none. */
+  roster: 'copied' | 'already there' | 'none';
 }
 
-export async function copyFilesToPostgres(options: { dataDir: string; pool: pg.Pool; clock: Clock }): Promise<CopyReport> {
+export async function copyFilesToPostgres(options: {
+  dataDir: string;
+  pool: pg.Pool;
+  clock: Clock;
+  /** The roster and its audit (ROSTER_FILE, ROSTER_AUDIT_FILE); by default under DATA_DIR. */
+  rosterFile?: string;
+  auditFile?: string;
+}): Promise<CopyReport> {
   const files = new LowdbClaimRepository({ dataDir: options.dataDir });
   await files.open();
   const database = new PostgresClaimRepository({ pool: options.pool, clock: options.clock });
@@ -79,7 +90,8 @@ export async function copyFilesToPostgres(options: { dataDir: string; pool: pg.P
     for (const id of ids) for (const file of (await files.get(id))!.claim.poe) names.push(file.storagePath);
     const blobs = await copyBlobs(options.dataDir, options.pool, names);
     const stateEntries = await copyBotState(options.dataDir, options.pool);
-    return { claims: ids.length, copied, alreadyThere: ids.length - copied, counters, ...blobs, stateEntries };
+    const roster = await copyRoster(options);
+    return { claims: ids.length, copied, alreadyThere: ids.length - copied, counters, ...blobs, stateEntries, roster };
   } finally {
     await files.close();
   }
@@ -118,6 +130,14 @@ async function copyBotState(dataDir: string, pool: pg.Pool): Promise<number> {
   if (Number(rows[0]!.count) !== entries.length)
     throw new Error(`verification failed: ${entries.length} bot state entries in ${dataDir}, ${rows[0]!.count} copied`);
   return entries.length;
+}
+
+/** The roster file and its audit become the database's unless it has a roster already. */
+async function copyRoster(options: { dataDir: string; pool: pg.Pool; clock: Clock; rosterFile?: string; auditFile?: string }): Promise<CopyReport['roster']> {
+  const files = new RosterFiles(options.rosterFile ?? join(options.dataDir, 'roster.jsonl'), options.auditFile ?? join(options.dataDir, 'roster-audit.jsonl'));
+  if (!(await files.read()).trim()) return 'none';
+  const database = new PostgresRosterStorage({ pool: options.pool, clock: options.clock });
+  return (await database.seedFrom(files)) ? 'copied' : 'already there';
 }
 
 function sha256(bytes: Uint8Array): string {

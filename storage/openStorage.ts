@@ -145,14 +145,14 @@ export async function openRosterStorage(
     await pool.end();
     throw error;
   }
-  const roster = new PostgresRosterStorage({ pool, connectionString: settings.databaseUrl, clock: context.clock });
+  // No connection string: the CLI makes one change and exits, it listens to no one.
+  const roster = new PostgresRosterStorage({ pool, clock: context.clock });
   return {
     location: roster.location,
     read: () => roster.read(),
     change: (change) => roster.change(change),
     auditTrail: (onSkipped) => roster.auditTrail(onSkipped),
-    // The CLI makes one change and exits: it listens to no one.
-    watch: () => undefined,
+    watch: (listener) => roster.watch(listener),
     close: async () => {
       await roster.close();
       await pool.end();

@@ -15,8 +15,8 @@ const RECONNECT_MAX_MS = 10_000;
 
 export interface PostgresRosterOptions {
   pool: pg.Pool;
-  /** For the listening connection, which must stay out of the pool. */
-  connectionString: string;
+  /** For the listening connection, which must stay out of the pool; scripts leave it out and hear nothing. */
+  connectionString?: string;
   clock: Clock;
   log?: (message: string) => void;
 }
@@ -96,7 +96,7 @@ export class PostgresRosterStorage implements RosterStorage {
 
   watch(listener: () => void): void {
     this.listeners.push(listener);
-    if (this.listeners.length === 1) void this.listen();
+    if (this.listeners.length === 1 && this.options.connectionString) void this.listen(this.options.connectionString);
   }
 
   async close(): Promise<void> {
@@ -112,9 +112,9 @@ export class PostgresRosterStorage implements RosterStorage {
   }
 
   /** Keeps one LISTEN connection open, reconnecting with growing pauses while the database is away. */
-  private async listen(): Promise<void> {
+  private async listen(connectionString: string): Promise<void> {
     for (let pause = RECONNECT_MIN_MS, first = true; !this.closed; pause = Math.min(pause * 2, RECONNECT_MAX_MS)) {
-      const client = new pg.Client({ connectionString: this.options.connectionString, application_name: 'cpor-claims-assistant (roster listener)' });
+      const client = new pg.Client({ connectionString, application_name: 'cpor-claims-assistant (roster listener)' });
       const lost = new Promise<void>((resolve) => {
         client.on('error', () => resolve());
         client.on('end', () => resolve());

@@ -128,7 +128,7 @@ describe('scripts/copyToPostgres.ts', function () {
         env: { ...process.env, DATA_DIR: embedded.dataDir, DATABASE_URL: url },
       });
       assert.match(stdout, /copied 1 claim\(s\), 0 already there; 1 verified/);
-      assert.match(stdout, /2 file\(s\) \(PoE, link secret\) and \d+ bot state entries copied and verified/);
+      assert.match(stdout, /2 file\(s\) \(PoE, link secret\) and \d+ bot state entries copied and verified; roster: copied/);
 
       moved = await startE2E({ env: { STORE: 'postgres', DATABASE_URL: url } });
       assert.match(JSON.stringify(await moved.say(PARTNER, 'my claims')), new RegExp(claimId));
