@@ -92,7 +92,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     { clock, log },
   );
   const repository = storage.claims;
-  const claims = new ClaimService({ repository, policy, clock });
+  const claims = new ClaimService({ repository, policy, clock, instanceId: config.instanceId });
 
   const directoryConfig = loadDirectoryConfig(environment);
   const directoryServices = await openDirectory(directoryConfig, { clock });
@@ -171,6 +171,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     settings: delivery.delivery,
     cardCopies,
     lanes,
+    owner: config.instanceId,
     clock,
     log,
     renderAlert: (alert, recipient) => renderAlert(alert, toViewer(recipient, clock.now())),

@@ -93,7 +93,7 @@ export interface Worker {
 
 export async function openWorker(
   harness: Harness,
-  options: Partial<OutboxDeliveryOptions> & { references?: ConversationReferenceStore } = {},
+  options: Partial<Omit<OutboxDeliveryOptions, 'owner'>> & { references?: ConversationReferenceStore; owner?: string } = {},
 ): Promise<Worker> {
   const clock = options.clock ?? harness.clock;
   const settings = options.settings ?? testSettings();
@@ -106,6 +106,7 @@ export async function openWorker(
     appId: '',
     dataDir: harness.dataDir,
     renderAlert: testRenderer,
+    owner: harness.service.instanceId,
     ...options,
     settings,
     clock,

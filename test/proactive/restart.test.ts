@@ -62,7 +62,9 @@ describe('proactive: restarts and crashes', () => {
   it('a crash after Teams accepted but before the outbox was updated sends no second copy', async () => {
     let crashed = false;
     const crashingSource: OutboxSource = {
-      pendingAlerts: (limit) => harness.service.pendingAlerts(limit),
+      leasePendingAlerts: (lease, limit, except) => harness.service.leasePendingAlerts(lease, limit, except),
+      renewAlertLeases: (lease, claimIds) => harness.service.renewAlertLeases(lease, claimIds),
+      releaseAlertLeases: (owner, claimIds) => harness.service.releaseAlertLeases(owner, claimIds),
       recordDelivery: (claimId, alertId, outcome) => {
         if (outcome.state !== 'sent') return harness.service.recordDelivery(claimId, alertId, outcome);
         crashed = true;
