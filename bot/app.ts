@@ -136,7 +136,13 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const appId = config.MicrosoftAppId ?? '';
   const references = await ConversationReferenceStore.open(config.dataDir, { clock, defaultLocale: config.DEFAULT_LOCALE, log });
   // One set of per-conversation queues and limits for every proactive request: alerts and card updates.
-  const lanes = new ConversationLanes({ clock, globalRatePerSecond: delivery.delivery.globalRatePerSecond, log });
+  // With STORE=postgres the limits are counted in the database, across every instance.
+  const lanes = new ConversationLanes({
+    clock,
+    globalRatePerSecond: delivery.delivery.globalRatePerSecond,
+    ...(storage.sendLimiter ? { limiter: storage.sendLimiter } : {}),
+    log,
+  });
   const cardCopies = await CardCopies.open({
     dataDir: config.dataDir,
     adapter,

@@ -2,10 +2,12 @@ import type { Storage } from 'botbuilder';
 import type { ClaimRepository } from '../services/claimRepository.js';
 import type { Clock } from '../services/clock.js';
 import { isDomainError } from '../services/errors.js';
+import type { SendLimiter } from '../services/sendLimits.js';
 import { FileStorage } from './files/fileStateStorage.js';
 import { LowdbClaimRepository } from './files/lowdbClaimRepository.js';
 import { createPool } from './postgres/pool.js';
 import { PostgresClaimRepository } from './postgres/postgresClaimRepository.js';
+import { PostgresSendLimiter } from './postgres/postgresSendLimiter.js';
 import { PostgresStateStorage } from './postgres/postgresStateStorage.js';
 
 // Picks the engine from configuration: `files` (embedded under DATA_DIR, no set-up) or
@@ -29,11 +31,19 @@ export interface OpenedStorage {
   claims: ClaimRepository;
   /** botbuilder's Storage with eTags: dialog stacks and user preferences. */
   botState: Storage;
+  /**
+   * Teams' send limits counted across every instance (postgres). Absent for files, whose one
+   * instance counts them in its own process.
+   */
+  sendLimiter?: SendLimiter;
   /** Closes the repository, then the connections. */
   close(): Promise<void>;
 }
 
-export async function openStorage(settings: StorageSettings, context: { clock: Clock; log?: (message: string) => void }): Promise<OpenedStorage> {
+export async function openStorage(
+  settings: StorageSettings,
+  context: { clock: Clock; log?: (message: string, error?: unknown) => void },
+): Promise<OpenedStorage> {
   if (settings.engine === 'files') {
     const claims = new LowdbClaimRepository({ dataDir: settings.dataDir });
     await claims.open();
@@ -57,6 +67,7 @@ export async function openStorage(settings: StorageSettings, context: { clock: C
     engine: 'postgres',
     claims,
     botState: new PostgresStateStorage(pool),
+    sendLimiter: new PostgresSendLimiter({ pool, clock: context.clock, ...(context.log ? { log: context.log } : {}) }),
     close: async () => {
       await claims.close();
       await pool.end();
