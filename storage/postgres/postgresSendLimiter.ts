@@ -65,9 +65,9 @@ export class PostgresSendLimiter implements SendLimiter {
         // Instances asking for one key take turns; other keys are not held up.
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
         const now = this.clock.now().getTime();
-        await client.query('UPDATE send_slots SET completed_at = granted_at + $3 WHERE key = $1 AND completed_at IS NULL AND granted_at <= $2 - $3', [
+        await client.query('UPDATE send_slots SET completed_at = granted_at + $3::bigint WHERE key = $1 AND completed_at IS NULL AND granted_at <= $2', [
           key,
-          now,
+          now - ABANDONED_AFTER_MS,
           ABANDONED_AFTER_MS,
         ]);
         await client.query('DELETE FROM send_slots WHERE key = $1 AND completed_at <= $2', [key, now - longestWindowMs]);
