@@ -15,6 +15,10 @@ const IN_FLIGHT_RECHECK_MS = 100;
 /** The pause after the database could not be asked, before asking again. */
 const UNAVAILABLE_PAUSE_MS = 1000;
 
+/** Rows this old are past any window; swept for every key now and then, so quiet conversations leave nothing behind. */
+const SWEEP_OLDER_THAN_MS = 3_600_000;
+const SWEEP_EVERY_MS = 60_000;
+
 type Grant = { slotId: string } | { waitMs: number };
 
 export interface PostgresSendLimiterOptions {
@@ -27,6 +31,7 @@ export class PostgresSendLimiter implements SendLimiter {
   private readonly pool: pg.Pool;
   private readonly clock: Clock;
   private readonly log: (message: string, error?: unknown) => void;
+  private nextSweepAt = 0;
 
   constructor(options: PostgresSendLimiterOptions) {
     this.pool = options.pool;
@@ -47,7 +52,10 @@ export class PostgresSendLimiter implements SendLimiter {
         this.log(`send limits: could not count a request for ${key}`, error);
         grant = { waitMs: UNAVAILABLE_PAUSE_MS };
       }
-      if ('slotId' in grant) return this.slot(grant.slotId);
+      if ('slotId' in grant) {
+        await this.sweepIfDue();
+        return this.slot(grant.slotId);
+      }
       await this.clock.sleep(Number.isFinite(grant.waitMs) ? grant.waitMs : IN_FLIGHT_RECHECK_MS, signal);
     }
   }
@@ -91,6 +99,16 @@ export class PostgresSendLimiter implements SendLimiter {
       client.off('error', onError);
       client.release(broken);
     }
+  }
+
+  /** A key is pruned when it is asked for; a key nobody asks for any more is swept here. */
+  private async sweepIfDue(): Promise<void> {
+    const now = this.clock.now().getTime();
+    if (now < this.nextSweepAt) return;
+    this.nextSweepAt = now + SWEEP_EVERY_MS;
+    await this.pool
+      .query('DELETE FROM send_slots WHERE completed_at <= $1', [now - SWEEP_OLDER_THAN_MS])
+      .catch((error: unknown) => this.log('send limits: could not sweep old requests', error));
   }
 
   private slot(slotId: string): SendSlot {

@@ -243,6 +243,31 @@ describe('PostgreSQL: several instances share the work by leases, and the send l
       assert.deepEqual([...one.problems, ...two.problems], []);
     });
 
+    it('keeps send slots only while they can still count: pruned per key, swept for quiet keys', async () => {
+      const url = await cluster.createDatabase('cpor_send_sweep');
+      const time = new VirtualTime();
+      const { pool } = await instance(url, 'instance-one', time);
+      const now = time.millis();
+      await pool.query('INSERT INTO send_slots (key, granted_at, completed_at) VALUES ($1, $2, $2), ($1, $3, $3), ($4, $2, $2)', [
+        'conversation:busy',
+        now - 31_000,
+        now - 100,
+        'conversation:quiet',
+      ]);
+      await pool.query('UPDATE send_slots SET granted_at = $1, completed_at = $1 WHERE key = $2', [now - 3_600_000, 'conversation:quiet']);
+      const slot = await new PostgresSendLimiter({ pool, clock: time }).acquire('conversation:busy', TEAMS_LIMITS);
+      await slot!.release();
+      const { rows } = await pool.query<{ key: string; completed_at: string }>('SELECT key, completed_at FROM send_slots ORDER BY completed_at');
+      assert.deepEqual(
+        rows.map((row) => [row.key, Number(row.completed_at) - now]),
+        [
+          ['conversation:busy', -100],
+          ['conversation:busy', 0],
+        ],
+        'the busy key keeps what is inside its 30 s window (and the new one); the quiet key is swept',
+      );
+    });
+
     it('a request left in flight by an instance that stopped blocks its window only until it counts as abandoned', async () => {
       const url = await cluster.createDatabase('cpor_send_abandoned');
       const time = new VirtualTime();
