@@ -66,7 +66,9 @@ export class TimerRunner {
         if (firing) fired.push(firing);
       }
     } finally {
-      await this.repository.releaseLeases('timers', [...held], this.owner);
+      // A release that fails (the database went away) must not hide why the tick stopped: the
+      // leases then lapse by themselves.
+      await this.repository.releaseLeases('timers', [...held], this.owner).catch(() => undefined);
     }
     return fired;
   }
