@@ -95,7 +95,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     { clock, log },
   );
   const repository = storage.claims;
-  const claims = new ClaimService({ repository, policy, clock });
+  const claims = new ClaimService({ repository, policy, clock, instanceId: config.instanceId });
 
   const directoryServices = await openDirectory(directoryConfig, { clock, rosterStorage: storage.roster });
   const actors = new ActorResolver(options.directory ?? directoryServices.directory, clock, log);
@@ -139,7 +139,13 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const appId = config.MicrosoftAppId ?? '';
   const references = await ConversationReferenceStore.open(storage.documents, { clock, defaultLocale: config.DEFAULT_LOCALE });
   // One set of per-conversation queues and limits for every proactive request: alerts and card updates.
-  const lanes = new ConversationLanes({ clock, globalRatePerSecond: delivery.delivery.globalRatePerSecond, log });
+  // With STORE=postgres the limits are counted in the database, across every instance.
+  const lanes = new ConversationLanes({
+    clock,
+    globalRatePerSecond: delivery.delivery.globalRatePerSecond,
+    ...(storage.sendLimiter ? { limiter: storage.sendLimiter } : {}),
+    log,
+  });
   const cardCopies = await CardCopies.open({
     documents: storage.documents,
     adapter,
@@ -174,6 +180,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     settings: delivery.delivery,
     cardCopies,
     lanes,
+    owner: config.instanceId,
     clock,
     log,
     renderAlert: (alert, recipient) => renderAlert(alert, toViewer(recipient, clock.now())),

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { isValidTimeZone } from '../services/businessCalendar.js';
 import { parseEnvironment } from '../services/environment.js';
+import { defaultInstanceId } from '../services/instance.js';
 import { POLICY_NAMES } from '../services/policy.js';
 import { STORE_ENGINES } from '../storage/openStorage.js';
 
@@ -50,6 +51,15 @@ const EnvironmentSchema = z
     DATABASE_POOL_SIZE: integer(10, 1, 200),
     DATABASE_STATEMENT_TIMEOUT_MS: integer(5000, 100, 120_000),
     DATABASE_START_WAIT_SECONDS: integer(60, 0, 3600),
+    INSTANCE_ID: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .trim()
+        .max(200)
+        .regex(/^[A-Za-z0-9._:@-]+$/, 'letters, digits and . _ : @ - only')
+        .optional(),
+    ),
   })
   .superRefine((env, context) => {
     if (env.MicrosoftAppId && !env.MicrosoftAppPassword && env.MicrosoftAppType !== 'UserAssignedMSI') {
@@ -82,13 +92,15 @@ export interface BotConfig extends Omit<Environment, 'HOST'> {
   dataDir: string;
   /** No app id: requests are not authenticated (local use only). */
   authenticationDisabled: boolean;
+  /** This process among the instances sharing a database: the owner of the leases it takes. */
+  instanceId: string;
 }
 
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): BotConfig {
   const env = parseEnvironment(EnvironmentSchema, environment, 'Bot');
   const authenticationDisabled = !env.MicrosoftAppId;
   const HOST = env.HOST ?? (authenticationDisabled ? '127.0.0.1' : '0.0.0.0');
-  return { ...env, HOST, dataDir: resolve(env.DATA_DIR), authenticationDisabled };
+  return { ...env, HOST, dataDir: resolve(env.DATA_DIR), authenticationDisabled, instanceId: env.INSTANCE_ID ?? defaultInstanceId() };
 }
 
 /**

@@ -24,6 +24,20 @@ export interface DueTimer {
   dueAt: number;
 }
 
+/**
+ * A lease: `owner` (one bot instance) alone works on a claim's due timers or pending alerts until
+ * `now + leaseMs` of the application's clock. An owner that stops without releasing loses it
+ * when that time passes, and another instance takes the work over.
+ */
+export interface LeaseTerms {
+  now: Date;
+  owner: string;
+  leaseMs: number;
+}
+
+/** What a lease covers: a claim's due timers and its pending alerts are leased separately. */
+export type LeaseKind = 'timers' | 'alerts';
+
 export interface MutationOutcome<T> {
   next: ClaimDocument | 'delete' | 'unchanged';
   result: T;
@@ -67,4 +81,16 @@ export interface ClaimRepository {
   /** Claims with alerts to deliver, the one holding the oldest alert first; at most `limit`. */
   idsWithPendingAlerts(limit?: number): Promise<string[]>;
   count(): Promise<number>;
+
+  /**
+   * Takes (or renews) the timer lease of up to `limit` claims with a timer due at `now` that no
+   * other owner holds, earliest first (ties by claim id). Two owners never hold one claim.
+   */
+  leaseDueTimers(terms: LeaseTerms & { limit: number }): Promise<DueTimer[]>;
+  /** The same for claims with pending alerts, the one holding the oldest alert first. */
+  leasePendingAlerts(terms: LeaseTerms & { limit: number }): Promise<string[]>;
+  /** Extends `owner`'s leases on `claimIds` to `now + leaseMs`; returns the ids it still holds. */
+  renewLeases(kind: LeaseKind, claimIds: readonly string[], terms: LeaseTerms): Promise<string[]>;
+  /** Gives up `owner`'s leases on `claimIds` (others' leases are left alone). */
+  releaseLeases(kind: LeaseKind, claimIds: readonly string[], owner: string): Promise<void>;
 }

@@ -2,6 +2,7 @@ import type { Actor } from './actor.js';
 import { BusinessCalendar } from './businessCalendar.js';
 import type { ClaimRepository } from './claimRepository.js';
 import type { Clock } from './clock.js';
+import { defaultInstanceId } from './instance.js';
 import type {
   CommentInput,
   CreateInput,
@@ -21,7 +22,7 @@ import { ChangeFeed, type ClaimChangeListener } from './claims/changeFeed.js';
 import { CommandRunner } from './claims/commands.js';
 import { Contributions } from './claims/contributions.js';
 import { ClaimCreation } from './claims/details.js';
-import { Outbox, type DeliveryOutcome } from './claims/outbox.js';
+import { Outbox, type AlertLease, type DeliveryOutcome, type LeasedAlerts } from './claims/outbox.js';
 import { ClaimQueries, type QueueItem } from './claims/queries.js';
 import { RecordKeyHolders } from './claims/recordKeys.js';
 import { ClaimRules } from './claims/rules.js';
@@ -33,7 +34,7 @@ import { TransitionEffects } from './claims/transitionEffects.js';
 // claims/: commands, transition effects, timers, the outbox and queries.
 
 export type { ClaimChangeListener } from './claims/changeFeed.js';
-export type { DeliveryOutcome } from './claims/outbox.js';
+export type { AlertLease, DeliveryOutcome, LeasedAlerts } from './claims/outbox.js';
 export type { QueueItem } from './claims/queries.js';
 export type { TimerFiring } from './claims/timers.js';
 
@@ -41,10 +42,14 @@ export interface ClaimServiceOptions {
   repository: ClaimRepository;
   policy: Policy;
   clock: Clock;
+  /** This instance, as the owner of the leases it takes (default: host, pid and a random part). */
+  instanceId?: string;
 }
 
 export class ClaimService {
   readonly policy: Policy;
+  /** The owner of the leases this service takes. */
+  readonly instanceId: string;
   private readonly clock: Clock;
   private readonly feed = new ChangeFeed();
   private readonly creation: ClaimCreation;
@@ -56,6 +61,7 @@ export class ClaimService {
 
   constructor(options: ClaimServiceOptions) {
     const { repository, policy, clock } = options;
+    this.instanceId = options.instanceId ?? defaultInstanceId();
     this.policy = policy;
     this.clock = clock;
     const feed = this.feed;
@@ -67,7 +73,7 @@ export class ClaimService {
     const contributions = new Contributions(policy, clock);
     this.creation = new ClaimCreation(repository, policy, clock, feed);
     this.commands = new CommandRunner({ transitions, keyHolders, contributions, clock });
-    this.timers = new TimerRunner(repository, effects, feed);
+    this.timers = new TimerRunner(repository, effects, feed, this.instanceId);
     this.outbox = new Outbox(repository, clock);
     this.queries = new ClaimQueries(repository, clock, keyHolders);
   }
@@ -159,6 +165,20 @@ export class ClaimService {
    */
   pendingAlerts(limit = 100, except: ReadonlyMap<string, ReadonlySet<string>> = new Map()): Promise<Alert[]> {
     return this.outbox.pendingAlerts(limit, except);
+  }
+
+  /** Pending alerts of claims leased to `lease.owner`, so instances never work on one claim's alerts at once. */
+  leasePendingAlerts(lease: AlertLease, limit: number, except: ReadonlyMap<string, ReadonlySet<string>> = new Map()): Promise<LeasedAlerts> {
+    return this.outbox.leasePendingAlerts(lease, limit, except);
+  }
+
+  /** Extends the owner's alert leases; returns the claims it still holds. */
+  renewAlertLeases(lease: AlertLease, claimIds: readonly string[]): Promise<string[]> {
+    return this.outbox.renewAlertLeases(lease, claimIds);
+  }
+
+  releaseAlertLeases(owner: string, claimIds: readonly string[]): Promise<void> {
+    return this.outbox.releaseAlertLeases(owner, claimIds);
   }
 
   /** Records what became of one delivery attempt; `sent` is final. */

@@ -8,6 +8,7 @@ import { FileBlobStore } from './files/fileBlobStore.js';
 import { RosterFiles } from './files/rosterFiles.js';
 import type { DocumentStore } from '../services/store/documentStore.js';
 import { FileDocumentStore } from './files/fileDocumentStore.js';
+import type { SendLimiter } from '../services/sendLimits.js';
 import { FileStorage } from './files/fileStateStorage.js';
 import { LowdbClaimRepository } from './files/lowdbClaimRepository.js';
 import { migrate } from './postgres/migrate.js';
@@ -16,6 +17,7 @@ import { PostgresBlobStore } from './postgres/postgresBlobStore.js';
 import { PostgresRosterStorage } from './postgres/postgresRosterStorage.js';
 import { PostgresClaimRepository } from './postgres/postgresClaimRepository.js';
 import { PostgresDocumentStore } from './postgres/postgresDocumentStore.js';
+import { PostgresSendLimiter } from './postgres/postgresSendLimiter.js';
 import { PostgresStateStorage } from './postgres/postgresStateStorage.js';
 
 // Picks the engine from configuration: `files` (embedded under DATA_DIR, no set-up) or
@@ -48,11 +50,19 @@ export interface OpenedStorage {
   roster: RosterStorage;
   /** Keyed documents with eTags: conversation references, card copies, delivery journal, used consent tokens. */
   documents: DocumentStore;
+  /**
+   * Teams' send limits counted across every instance (postgres). Absent for files, whose one
+   * instance counts them in its own process.
+   */
+  sendLimiter?: SendLimiter;
   /** Closes the repository, then the connections. */
   close(): Promise<void>;
 }
 
-export async function openStorage(settings: StorageSettings, context: { clock: Clock; log?: (message: string) => void }): Promise<OpenedStorage> {
+export async function openStorage(
+  settings: StorageSettings,
+  context: { clock: Clock; log?: (message: string, error?: unknown) => void },
+): Promise<OpenedStorage> {
   if (settings.engine === 'files') {
     const claims = new LowdbClaimRepository({ dataDir: settings.dataDir });
     await claims.open();
@@ -101,6 +111,7 @@ export async function openStorage(settings: StorageSettings, context: { clock: C
     blobs: new PostgresBlobStore(pool),
     roster,
     documents: new PostgresDocumentStore({ pool, clock: context.clock, dataDir: settings.dataDir, ...(context.log ? { log: context.log } : {}) }),
+    sendLimiter: new PostgresSendLimiter({ pool, clock: context.clock, ...(context.log ? { log: context.log } : {}) }),
     close: async () => {
       await roster.close();
       await claims.close();

@@ -1,9 +1,11 @@
-import { SlidingWindowLimiter, TEAMS_CONVERSATION_WINDOWS, type RateWindow } from './rateLimiter.js';
+import { InProcessSendLimiter, TEAMS_CONVERSATION_WINDOWS, type RateWindow } from './rateLimiter.js';
 import type { Clock } from '../../services/clock.js';
+import type { SendLimiter } from '../../services/sendLimits.js';
 
 // One queue per conversation, run one request at a time in order, each request passing the
 // conversation's limiter and the global one. A throttled or failing conversation waits on its
-// own; every other lane keeps flowing.
+// own; every other lane keeps flowing. The limits are counted by a SendLimiter: in this process
+// (files engine), or in the database across every instance (STORE=postgres).
 
 export type LaneVerdict = { kind: 'done' } | { kind: 'retry'; afterMs: number };
 
@@ -22,19 +24,24 @@ export interface LaneOptions {
   clock: Clock;
   globalRatePerSecond: number;
   conversationWindows?: readonly RateWindow[];
+  /** Where sends are counted (default: in this process). */
+  limiter?: SendLimiter;
   log?: (message: string, error?: unknown) => void;
 }
 
 export class ConversationLanes {
   private readonly lanes = new Map<string, Lane>();
-  private readonly limiters = new Map<string, SlidingWindowLimiter>();
-  private readonly global: SlidingWindowLimiter;
+  private readonly limiter: SendLimiter;
+  private readonly globalWindows: readonly RateWindow[];
+  private readonly conversationWindows: readonly RateWindow[];
   private readonly running = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
   private inFlight = 0;
 
   constructor(private readonly options: LaneOptions) {
-    this.global = new SlidingWindowLimiter([{ limit: options.globalRatePerSecond, windowMs: 1000 }], options.clock);
+    this.limiter = options.limiter ?? new InProcessSendLimiter(options.clock);
+    this.globalWindows = [{ limit: options.globalRatePerSecond, windowMs: 1000 }];
+    this.conversationWindows = options.conversationWindows ?? TEAMS_CONVERSATION_WINDOWS;
   }
 
   enqueue(conversationKey: string, task: LaneTask): void {
@@ -50,12 +57,12 @@ export class ConversationLanes {
 
   /** Runs `request` under the global rate only (requests that belong to no conversation yet). */
   async withGlobalSlot<T>(request: () => Promise<T>): Promise<T | undefined> {
-    const slot = await this.global.acquire(this.stopping.signal);
+    const slot = await this.globalSlot();
     if (!slot) return undefined;
     try {
       return await request();
     } finally {
-      slot.release();
+      await slot.release();
     }
   }
 
@@ -103,11 +110,11 @@ export class ConversationLanes {
         await clock.sleep(wait, signal);
         continue;
       }
-      const conversationSlot = await this.limiterFor(key).acquire(signal);
+      const conversationSlot = await this.limiter.acquire(`conversation:${key}`, this.conversationWindows, signal);
       if (!conversationSlot) return;
-      const globalSlot = await this.global.acquire(signal);
+      const globalSlot = await this.globalSlot();
       if (!globalSlot) {
-        conversationSlot.release();
+        await conversationSlot.release();
         return;
       }
       const task = lane.queue[0]!;
@@ -117,27 +124,15 @@ export class ConversationLanes {
         verdict = await task.run();
       } finally {
         this.inFlight -= 1;
-        globalSlot.release();
-        conversationSlot.release();
+        await Promise.all([globalSlot.release(), conversationSlot.release()]);
       }
       if (verdict.kind === 'retry') lane.blockedUntil = Math.max(lane.blockedUntil, clock.now().getTime() + verdict.afterMs);
       else lane.queue.shift();
     }
   }
 
-  private limiterFor(key: string): SlidingWindowLimiter {
-    let limiter = this.limiters.get(key);
-    if (!limiter) {
-      if (this.limiters.size > 1000) this.forgetQuietLimiters();
-      limiter = new SlidingWindowLimiter(this.options.conversationWindows ?? TEAMS_CONVERSATION_WINDOWS, this.options.clock);
-      this.limiters.set(key, limiter);
-    }
-    return limiter;
-  }
-
-  private forgetQuietLimiters(): void {
-    for (const [key, limiter] of this.limiters) {
-      if (!this.lanes.has(key) && limiter.size() === 0) this.limiters.delete(key);
-    }
+  /** The bot's own rate, across every conversation (and every instance, when shared). */
+  private globalSlot() {
+    return this.limiter.acquire('bot', this.globalWindows, this.stopping.signal);
   }
 }

@@ -1,5 +1,5 @@
 import { CardFactory, type ConversationParameters } from 'botbuilder';
-import type { DeliveryOutcome } from '../../services/claimService.js';
+import type { AlertLease, DeliveryOutcome, LeasedAlerts } from '../../services/claimService.js';
 import type { Clock } from '../../services/clock.js';
 import type { Alert } from '../../services/model.js';
 import type { ClaimRepository } from '../../services/claimRepository.js';
@@ -26,10 +26,16 @@ import { recipientOf, resolveRecipients, roleOf, type AlertRenderer, type Recipi
 // - 429 waits Retry-After, 412/5xx/network back off with jitter, both for that conversation only;
 //   403 blocked / 404 gone mark the reference dead and give up on that copy; attempts are
 //   counted on the alert (recordDelivery 'pending') and bounded; then a dead letter.
+// - Several instances on one database: work is picked by leasing claims (one owner at a time per
+//   claim's alerts), renewed on every pass while any alert of the claim is held here, released
+//   once they are settled; a lease that lapses (an instance that stopped) passes to another.
 
 export interface OutboxSource {
-  /** `except`: alerts already held, by claim, which need not be read again. */
-  pendingAlerts(limit: number, except?: ReadonlyMap<string, ReadonlySet<string>>): Promise<Alert[]>;
+  /** Pending alerts of claims now leased to `lease.owner`; `except`: alerts already held, by claim. */
+  leasePendingAlerts(lease: AlertLease, limit: number, except?: ReadonlyMap<string, ReadonlySet<string>>): Promise<LeasedAlerts>;
+  /** Extends the owner's leases; returns the claims it still holds. */
+  renewAlertLeases(lease: AlertLease, claimIds: readonly string[]): Promise<string[]>;
+  releaseAlertLeases(owner: string, claimIds: readonly string[]): Promise<void>;
   recordDelivery(claimId: string, alertId: string, outcome: DeliveryOutcome): Promise<Alert | undefined>;
 }
 
@@ -61,6 +67,10 @@ export interface OutboxDeliveryOptions {
   random?: () => number;
   /** The per-conversation queues and rate limits every proactive request goes through (posts and card updates); stopped with the worker. */
   lanes: ConversationLanes;
+  /** This instance, as the owner of the alert leases it takes. */
+  owner: string;
+  /** How long a claim's alerts stay leased without a renewal (default: four poll intervals, at least two minutes). */
+  leaseMs?: number;
   log?: (message: string, error?: unknown) => void;
 }
 
@@ -102,6 +112,7 @@ interface Job {
 }
 
 const RECENT_DEAD_LETTERS = 20;
+const MIN_LEASE_MS = 120_000;
 
 export class OutboxDelivery {
   private readonly lanes: ConversationLanes;
@@ -114,6 +125,10 @@ export class OutboxDelivery {
   private readonly waiting = new Map<string, Alert>();
   private recheckWaiting = true;
   private lastWaitingCheck = 0;
+  /** A pass is leasing and taking alerts: releases wait for its end (it may be taking that claim's). */
+  private picking = false;
+  private readonly releaseAfterPass = new Set<string>();
+  private readonly lease: AlertLease;
   /** Alerts the fallback declined in this process; they wait for a reference to appear. */
   private readonly declined = new Set<string>();
   private pendingCount = 0;
@@ -137,6 +152,8 @@ export class OutboxDelivery {
     this.random = options.random ?? Math.random;
     this.log = options.log ?? (() => undefined);
     this.lanes = options.lanes;
+    // Renewed on every pass, so it only lapses when this instance stops passing for that long.
+    this.lease = { owner: options.owner, leaseMs: options.leaseMs ?? Math.max(MIN_LEASE_MS, 4 * options.settings.pollIntervalMs) };
   }
 
   static async open(options: OutboxDeliveryOptions): Promise<OutboxDelivery> {
@@ -169,6 +186,8 @@ export class OutboxDelivery {
     await this.loop;
     await this.draining;
     await this.lanes.stop();
+    // Queued alerts stay pending: another instance may take them at once.
+    await this.releaseIdle(this.workedClaims(), true);
     await this.journal.close();
   }
 
@@ -228,6 +247,7 @@ export class OutboxDelivery {
   }
 
   private async drainOnce(): Promise<void> {
+    this.picking = true;
     try {
       if (this.recheckWaiting) {
         this.recheckWaiting = false;
@@ -241,18 +261,36 @@ export class OutboxDelivery {
         const ids = heldByClaim.get(alert.claimId) ?? new Set<string>();
         heldByClaim.set(alert.claimId, ids.add(alert.id));
       }
-      const alerts = await this.options.claims.pendingAlerts(this.options.settings.batchSize, heldByClaim);
+      // What this instance works on stays leased to it; a claim another instance took over
+      // (this one stalled past the lease) is left to that one.
+      const kept = new Set(await this.options.claims.renewAlertLeases(this.lease, [...heldByClaim.keys()]));
+      for (const claimId of [...heldByClaim.keys()].filter((id) => !kept.has(id))) {
+        this.drop(claimId);
+        heldByClaim.delete(claimId);
+      }
+      const { alerts, leased } = await this.options.claims.leasePendingAlerts(this.lease, this.options.settings.batchSize, heldByClaim);
+      for (const claimId of leased) this.releaseAfterPass.add(claimId);
       this.pendingCount = alerts.length + this.held.size + this.waiting.size;
-      for (const alert of alerts) {
-        if (this.stopped) break;
-        if (this.held.has(alert.id)) continue;
-        await this.begin(alert);
+      try {
+        for (const alert of alerts) {
+          if (this.stopped) break;
+          if (this.held.has(alert.id)) continue;
+          await this.begin(alert);
+        }
+      } finally {
+        this.picking = false;
+        // Leased claims that gave no alert this pass (beyond the batch, or all settled at once).
+        const settled = [...this.releaseAfterPass];
+        this.releaseAfterPass.clear();
+        await this.releaseIdle(settled);
       }
       this.lastDrainAt = this.clock.now().toISOString();
       this.lastError = undefined;
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : String(error);
       this.log('outbox drain failed', error);
+    } finally {
+      this.picking = false;
     }
   }
 
@@ -316,6 +354,7 @@ export class OutboxDelivery {
           // Someone else recorded it (another worker, or the claim's document was replaced).
           job.finished = true;
           this.held.delete(alert.id);
+          await this.releaseIdle([alert.claimId]);
           return { kind: 'done' };
         }
       }
@@ -411,7 +450,41 @@ export class OutboxDelivery {
       }
     } finally {
       this.held.delete(alert.id);
+      await this.releaseIdle([alert.claimId]);
     }
+  }
+
+  // ---- leases -----------------------------------------------------------------------------
+
+  /** Claims with an alert held or waiting here. */
+  private workedClaims(): string[] {
+    return [...new Set([...[...this.held.values()].map((job) => job.alert.claimId), ...[...this.waiting.values()].map((alert) => alert.claimId)])];
+  }
+
+  /**
+   * Gives up the leases of those of `claimIds` no alert of which is held or waiting here (all of
+   * them when `all`). During a pass they wait for its end, which may be taking alerts of the
+   * same claim under the lease it just renewed. Never throws: a lease not released lapses.
+   */
+  private async releaseIdle(claimIds: readonly string[], all = false): Promise<void> {
+    if (this.picking && !all) {
+      for (const claimId of claimIds) this.releaseAfterPass.add(claimId);
+      return;
+    }
+    const worked = new Set(all ? [] : this.workedClaims());
+    const idle = claimIds.filter((claimId) => !worked.has(claimId));
+    if (idle.length === 0) return;
+    await this.options.claims.releaseAlertLeases(this.lease.owner, idle).catch((error: unknown) => this.log('could not release alert leases', error));
+  }
+
+  /** Another instance holds the claim now: its alerts are no longer this one's to send. */
+  private drop(claimId: string): void {
+    for (const [alertId, job] of this.held) {
+      if (job.alert.claimId !== claimId) continue;
+      job.finished = true;
+      this.held.delete(alertId);
+    }
+    for (const [alertId, alert] of this.waiting) if (alert.claimId === claimId) this.waiting.delete(alertId);
   }
 
   /** Nobody can be reached in Teams: the fallback, else wait, else (after the limit) dead letter. */

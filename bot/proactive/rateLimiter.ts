@@ -1,4 +1,5 @@
 import type { Clock } from '../../services/clock.js';
+import { windowWaitMs, type RateWindow, type SendLimiter, type SendSlot } from '../../services/sendLimits.js';
 
 // Sliding-window rate limits (Teams: 7 per 1 s, 8 per 2 s, 60 per 30 s per conversation; a
 // global rate per bot). A slot is counted from the moment it is granted until `release`, and
@@ -6,11 +7,10 @@ import type { Clock } from '../../services/clock.js';
 // arrives, which lies between the two, so stamping the later instant keeps the limit true on
 // arrival times whatever the network latency: for any window holding k arrivals, the last one
 // granted saw the other k-1 as in flight or completed inside its window, so k-1 < limit.
+// With STORE=postgres the same windows are counted in the database across instances
+// (storage/postgres/postgresSendLimiter.ts); this one counts in the process.
 
-export interface RateWindow {
-  limit: number;
-  windowMs: number;
-}
+export type { RateWindow } from '../../services/sendLimits.js';
 
 export const TEAMS_CONVERSATION_WINDOWS: readonly RateWindow[] = [
   { limit: 7, windowMs: 1000 },
@@ -57,21 +57,7 @@ export class SlidingWindowLimiter {
   /** A slot now, or how long to wait before asking again (Infinity: only a release can help). */
   waitMs(now: number): number {
     this.prune(now);
-    let longest = 0;
-    for (const window of this.windows) {
-      const inWindow = this.entries.filter((entry) => entry.completedAt === undefined || entry.completedAt > now - window.windowMs);
-      if (inWindow.length < window.limit) continue;
-      // The oldest `excess` completed entries must leave the window before one more fits.
-      const excess = inWindow.length - window.limit + 1;
-      const completed = inWindow
-        .map((entry) => entry.completedAt)
-        .filter((at): at is number => at !== undefined)
-        .sort((a, b) => a - b);
-      const needed = completed[excess - 1];
-      const wait = needed === undefined ? Infinity : needed + window.windowMs - now;
-      longest = Math.max(longest, wait);
-    }
-    return longest;
+    return windowWaitMs(this.entries, this.windows, now);
   }
 
   /** Entries in flight or inside the longest window (for tests and health). */
@@ -115,5 +101,32 @@ export class SlidingWindowLimiter {
   private prune(now: number): void {
     if (this.entries.length === 0) return;
     this.entries = this.entries.filter((entry) => entry.completedAt === undefined || entry.completedAt > now - this.longestWindowMs);
+  }
+}
+
+/** The send limits of one instance (files engine): a sliding-window limiter per key. */
+export class InProcessSendLimiter implements SendLimiter {
+  private readonly limiters = new Map<string, SlidingWindowLimiter>();
+
+  constructor(private readonly clock: Clock) {}
+
+  async acquire(key: string, windows: readonly RateWindow[], signal?: AbortSignal): Promise<SendSlot | undefined> {
+    const slot = await this.limiterFor(key, windows).acquire(signal);
+    return slot && { release: async () => slot.release() };
+  }
+
+  private limiterFor(key: string, windows: readonly RateWindow[]): SlidingWindowLimiter {
+    let limiter = this.limiters.get(key);
+    if (!limiter) {
+      if (this.limiters.size > 1000) this.forgetQuietLimiters();
+      limiter = new SlidingWindowLimiter(windows, this.clock);
+      this.limiters.set(key, limiter);
+    }
+    return limiter;
+  }
+
+  /** Limiters with nothing in flight or in a window hold nothing worth keeping. */
+  private forgetQuietLimiters(): void {
+    for (const [key, limiter] of this.limiters) if (limiter.size() === 0) this.limiters.delete(key);
   }
 }

@@ -9,6 +9,19 @@ export interface DeliveryOutcome {
   error?: string;
 }
 
+/** Who asks for alerts to deliver (one bot instance), and for how long it holds a claim's. */
+export interface AlertLease {
+  owner: string;
+  leaseMs: number;
+}
+
+export interface LeasedAlerts {
+  /** Pending alerts of leased claims, oldest first, none of those excepted; at most `limit`. */
+  alerts: Alert[];
+  /** Every claim now leased to the owner by this call (some may have given no alert). */
+  leased: string[];
+}
+
 export class Outbox {
   constructor(
     private readonly repository: ClaimRepository,
@@ -40,6 +53,41 @@ export class Outbox {
     }
     // Stable sort: alerts of one change keep the order the lifecycle row gives them.
     return alerts.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.claimId.localeCompare(b.claimId)).slice(0, limit);
+  }
+
+  /**
+   * As pendingAlerts, but only from claims this owner now holds the alert lease of, so instances
+   * sharing a database never take one claim's alerts at the same time. Claims in `except` (the
+   * owner's own, still held) come back renewed and are read only for alerts not yet held.
+   */
+  async leasePendingAlerts(lease: AlertLease, limit: number, except: ReadonlyMap<string, ReadonlySet<string>> = new Map()): Promise<LeasedAlerts> {
+    // The owner's held claims come back too (they are among the oldest), so the limit makes room for them.
+    const leased = await this.repository.leasePendingAlerts({ now: this.clock.now(), ...lease, limit: limit + except.size });
+    const pendingByClaim = except.size
+      ? new Map((await this.repository.summaries([...except.keys()])).map((summary) => [summary.id, summary.pendingAlerts]))
+      : new Map<string, number>();
+    const alerts: Alert[] = [];
+    let claimsRead = 0;
+    for (const claimId of leased) {
+      if (claimsRead >= limit) break;
+      const held = except.get(claimId);
+      if (held && held.size >= (pendingByClaim.get(claimId) ?? 0)) continue;
+      const document = await this.repository.get(claimId);
+      if (!document) continue;
+      claimsRead += 1;
+      alerts.push(...document.outbox.filter((alert) => alert.state === 'pending' && !held?.has(alert.id)));
+    }
+    return { alerts: alerts.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.claimId.localeCompare(b.claimId)).slice(0, limit), leased };
+  }
+
+  /** Extends the owner's alert leases on `claimIds`; returns those it still holds. */
+  renewAlertLeases(lease: AlertLease, claimIds: readonly string[]): Promise<string[]> {
+    return this.repository.renewLeases('alerts', claimIds, { now: this.clock.now(), ...lease });
+  }
+
+  /** Frees claims whose alerts the owner no longer works on, for any instance to take. */
+  releaseAlertLeases(owner: string, claimIds: readonly string[]): Promise<void> {
+    return this.repository.releaseLeases('alerts', claimIds, owner);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { SYSTEM_ACTOR_ID } from '../actor.js';
 import { recordAlert, type AlertSpec } from '../alerts.js';
-import type { ClaimRepository } from '../claimRepository.js';
+import type { ClaimRepository, DueTimer } from '../claimRepository.js';
 import { rowFor, type Action } from '../lifecycle.js';
 import type { ClaimDocument, DeadlineName, Timer } from '../model.js';
 import type { ChangeFeed } from './changeFeed.js';
@@ -20,18 +20,24 @@ export interface TimerFiring {
   outcome: 'alerted' | 'superseded' | 'transitioned' | 'closed';
 }
 
+/** Far longer than a firing takes; only an instance that stopped mid-tick leaves work this long. */
+export const TIMER_LEASE_MS = 60_000;
+
 export class TimerRunner {
   private tickInFlight: Promise<TimerFiring[]> | undefined;
 
+  /** `owner`: this instance; instances sharing a database fire disjoint claims' timers. */
   constructor(
     private readonly repository: ClaimRepository,
     private readonly effects: TransitionEffects,
     private readonly feed: ChangeFeed,
+    private readonly owner: string,
   ) {}
 
   /**
-   * Fires every timer due at `now`, earliest deadline first across all claims, each exactly once.
-   * Only one tick runs at a time; a call during a tick waits for it and then runs its own.
+   * Fires every timer due at `now` that this instance can lease, earliest deadline first among
+   * them, each exactly once across instances. Only one tick runs at a time in a process; a call
+   * during a tick waits for it and then runs its own.
    */
   async tick(now: Date): Promise<TimerFiring[]> {
     const previous = this.tickInFlight ?? Promise.resolve([]);
@@ -46,21 +52,39 @@ export class TimerRunner {
 
   private async fireDueTimers(now: Date): Promise<TimerFiring[]> {
     const fired: TimerFiring[] = [];
-    let previous: string | undefined;
-    for (let next = await this.repository.nextDue(); next && next.dueAt <= now.getTime(); next = await this.repository.nextDue()) {
-      const marker = `${next.claimId}@${next.dueAt}`;
-      // The index is derived from the stored document, so this only guards against a broken store.
-      if (marker === previous) throw new Error(`timer ${marker} did not fire`);
-      previous = marker;
-      const firing = await this.repository.update(next.claimId, (document) => this.fireEarliestTimer(document, now));
-      if (!firing) continue;
-      fired.push(firing);
-      if (firing.outcome === 'transitioned' || firing.outcome === 'closed') {
-        const changed = await this.repository.get(firing.claimId);
-        if (changed) this.feed.notify(changed.claim);
+    const seen = new Set<string>();
+    const held = new Set<string>();
+    // One claim at a time: the earliest due timer among the claims no other instance holds (or
+    // this one already holds), so timers fire in deadline order here while another instance,
+    // skipping what this one has locked or leased, fires the next ones. Leases are kept until the
+    // tick ends, so a claim's later timers stay with the instance that fired its earlier ones.
+    const terms = { now, owner: this.owner, leaseMs: TIMER_LEASE_MS, limit: 1 };
+    try {
+      for (let [due] = await this.repository.leaseDueTimers(terms); due; [due] = await this.repository.leaseDueTimers(terms)) {
+        held.add(due.claimId);
+        const firing = await this.fire(due, now, seen);
+        if (firing) fired.push(firing);
       }
+    } finally {
+      // A release that fails (the database went away) must not hide why the tick stopped: the
+      // leases then lapse by themselves.
+      await this.repository.releaseLeases('timers', [...held], this.owner).catch(() => undefined);
     }
     return fired;
+  }
+
+  private async fire(due: DueTimer, now: Date, seen: Set<string>): Promise<TimerFiring | undefined> {
+    const marker = `${due.claimId}@${due.dueAt}`;
+    // The lease is taken on what the stored document says is due, so this only guards against a broken store.
+    if (seen.has(marker)) throw new Error(`timer ${marker} did not fire`);
+    seen.add(marker);
+    // Through update: its revision check stays the last guard, should a lease have lapsed meanwhile.
+    const firing = await this.repository.update(due.claimId, (document) => this.fireEarliestTimer(document, now));
+    if (firing && (firing.outcome === 'transitioned' || firing.outcome === 'closed')) {
+      const changed = await this.repository.get(firing.claimId);
+      if (changed) this.feed.notify(changed.claim);
+    }
+    return firing;
   }
 
   private fireEarliestTimer(document: ClaimDocument, now: Date): { next: ClaimDocument | 'unchanged'; result: TimerFiring | undefined } {

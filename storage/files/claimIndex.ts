@@ -75,6 +75,19 @@ export class ClaimIndex {
     return ids;
   }
 
+  /** Claims with alerts to deliver, oldest alert first. */
+  *claimsWithPendingAlerts(): IterableIterator<string> {
+    for (const entry of this.withPendingAlerts.ordered()) yield entry.claimId;
+  }
+
+  /** Claims with a timer due at `now`, earliest first. */
+  *dueTimers(now: number): IterableIterator<DueTimer> {
+    for (const entry of this.timers.ordered()) {
+      if (entry.at > now) return;
+      yield { claimId: entry.claimId, dueAt: entry.at };
+    }
+  }
+
   nextDue(): DueTimer | undefined {
     const first = this.timers.first();
     return first && { claimId: first.claimId, dueAt: first.at };

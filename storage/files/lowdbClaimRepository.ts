@@ -4,7 +4,8 @@ import { Low } from 'lowdb';
 import { DomainError } from '../../services/errors.js';
 import { ClaimDocumentSchema, type ClaimDocument, type Status } from '../../services/model.js';
 import { ClaimIndex } from './claimIndex.js';
-import type { ClaimRepository, ClaimSummary, DocumentMutation, DueTimer } from '../../services/claimRepository.js';
+import { InProcessLeases } from './inProcessLeases.js';
+import type { ClaimRepository, ClaimSummary, DocumentMutation, DueTimer, LeaseKind, LeaseTerms } from '../../services/claimRepository.js';
 import { DurableJsonFile, removeFileDurably } from '../../services/store/durableJsonFile.js';
 import { KeyedMutex } from '../../services/store/keyedMutex.js';
 
@@ -29,6 +30,7 @@ export class LowdbClaimRepository implements ClaimRepository {
   private readonly cache = new Map<string, ClaimDocument>();
   private readonly cacheSize: number;
   private readonly locks = new KeyedMutex();
+  private readonly leases: Record<LeaseKind, InProcessLeases> = { timers: new InProcessLeases(), alerts: new InProcessLeases() };
   /** The highest sequence number of the stored ids, per year. */
   private readonly highestOnDisk = new Map<string, number>();
   private opened = false;
@@ -102,6 +104,8 @@ export class LowdbClaimRepository implements ClaimRepository {
         await removeFileDurably(this.pathOf(id));
         this.index.remove(id);
         this.cache.delete(id);
+        this.leases.timers.forget(id);
+        this.leases.alerts.forget(id);
       } else if (next !== 'unchanged') {
         if (next.claim.id !== id) throw new Error(`a mutation of ${id} returned ${next.claim.id}`);
         await this.write(next);
@@ -149,6 +153,24 @@ export class LowdbClaimRepository implements ClaimRepository {
 
   async idsWithPendingAlerts(limit?: number): Promise<string[]> {
     return this.index.idsWithPendingAlerts(limit);
+  }
+
+  async leaseDueTimers(terms: LeaseTerms & { limit: number }): Promise<DueTimer[]> {
+    const due = [...this.index.dueTimers(terms.now.getTime())];
+    const dueAt = new Map(due.map((timer) => [timer.claimId, timer.dueAt]));
+    return this.leases.timers.take(dueAt.keys(), terms).map((claimId) => ({ claimId, dueAt: dueAt.get(claimId)! }));
+  }
+
+  async leasePendingAlerts(terms: LeaseTerms & { limit: number }): Promise<string[]> {
+    return this.leases.alerts.take(this.index.claimsWithPendingAlerts(), terms);
+  }
+
+  async renewLeases(kind: LeaseKind, claimIds: readonly string[], terms: LeaseTerms): Promise<string[]> {
+    return this.leases[kind].renew(claimIds, terms);
+  }
+
+  async releaseLeases(kind: LeaseKind, claimIds: readonly string[], owner: string): Promise<void> {
+    this.leases[kind].release(claimIds, owner);
   }
 
   async count(): Promise<number> {

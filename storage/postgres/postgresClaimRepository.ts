@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import type pg from 'pg';
-import type { ClaimRepository, ClaimSummary, DocumentMutation, DueTimer } from '../../services/claimRepository.js';
+import type { ClaimRepository, ClaimSummary, DocumentMutation, DueTimer, LeaseKind, LeaseTerms } from '../../services/claimRepository.js';
 import type { Clock } from '../../services/clock.js';
 import { DomainError } from '../../services/errors.js';
 import { ClaimDocumentSchema, type Alert, type ClaimDocument, type Status } from '../../services/model.js';
@@ -43,6 +43,12 @@ const SUMMARY_COLUMNS =
 const DOCUMENT_SELECT = `SELECT c.claim, c.revision,
   coalesce((SELECT jsonb_agg(a.alert ORDER BY a.position) FROM claim_alerts a WHERE a.claim_id = c.id), '[]'::jsonb) AS outbox
   FROM claims c WHERE c.id = $1`;
+
+/** The columns of each lease; names from this constant only, never from input. */
+const LEASE_COLUMNS: Record<LeaseKind, { owner: string; until: string }> = {
+  timers: { owner: 'timer_lease_owner', until: 'timer_lease_until' },
+  alerts: { owner: 'alert_lease_owner', until: 'alert_lease_until' },
+};
 
 export interface PostgresClaimRepositoryOptions {
   pool: pg.Pool;
@@ -204,6 +210,55 @@ export class PostgresClaimRepository implements ClaimRepository {
     return this.ids('SELECT id FROM claims WHERE oldest_pending_at IS NOT NULL ORDER BY oldest_pending_at, id LIMIT $1', [
       limit === undefined || !Number.isFinite(limit) ? null : limit,
     ]);
+  }
+
+  async leaseDueTimers(terms: LeaseTerms & { limit: number }): Promise<DueTimer[]> {
+    const rows = await this.lease('timers', 'next_due_at IS NOT NULL AND next_due_at <= $1', 'next_due_at', terms);
+    return rows.map((row) => ({ claimId: row.id, dueAt: Number(row.at) }));
+  }
+
+  async leasePendingAlerts(terms: LeaseTerms & { limit: number }): Promise<string[]> {
+    return (await this.lease('alerts', 'oldest_pending_at IS NOT NULL', 'oldest_pending_at', terms)).map((row) => row.id);
+  }
+
+  async renewLeases(kind: LeaseKind, claimIds: readonly string[], terms: LeaseTerms): Promise<string[]> {
+    if (claimIds.length === 0) return [];
+    const { owner, until } = LEASE_COLUMNS[kind];
+    return this.ids(`UPDATE claims SET ${until} = $1 WHERE id = ANY($2) AND ${owner} = $3 RETURNING id`, [
+      terms.now.getTime() + terms.leaseMs,
+      [...claimIds],
+      terms.owner,
+    ]);
+  }
+
+  async releaseLeases(kind: LeaseKind, claimIds: readonly string[], leaseOwner: string): Promise<void> {
+    if (claimIds.length === 0) return;
+    const { owner, until } = LEASE_COLUMNS[kind];
+    await this.query(`UPDATE claims SET ${owner} = NULL, ${until} = NULL WHERE id = ANY($1) AND ${owner} = $2`, [[...claimIds], leaseOwner]);
+  }
+
+  /**
+   * One statement: locks the first `limit` matching claims nobody else holds, skipping rows
+   * another transaction has locked (a concurrent lease, or an update), and writes the lease.
+   * Two instances asking at once therefore get disjoint claims; an expired lease counts as free.
+   */
+  private async lease(kind: LeaseKind, due: string, order: string, terms: LeaseTerms & { limit: number }): Promise<Array<{ id: string; at: string }>> {
+    const { owner, until } = LEASE_COLUMNS[kind];
+    const now = terms.now.getTime();
+    const { rows } = await this.query<{ id: string; at: string }>(
+      `WITH picked AS (
+         SELECT id FROM claims
+         WHERE ${due} AND (${owner} IS NULL OR ${owner} = $2 OR ${until} <= $1)
+         ORDER BY ${order}, id
+         LIMIT $4
+         FOR NO KEY UPDATE SKIP LOCKED
+       )
+       UPDATE claims c SET ${owner} = $2, ${until} = $3 FROM picked WHERE c.id = picked.id
+       RETURNING c.id, c.${order} AS at`,
+      [now, terms.owner, now + terms.leaseMs, terms.limit],
+    );
+    // RETURNING keeps no order.
+    return rows.sort((a, b) => Number(a.at) - Number(b.at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async count(): Promise<number> {

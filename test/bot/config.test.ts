@@ -41,6 +41,14 @@ describe('bot configuration', () => {
     assert.match(problemsOf({ STORE: 'sqlite' })[0]!, /^STORE="sqlite"/);
   });
 
+  it('names this instance from INSTANCE_ID, else from host, process and a random part, unique per process start', () => {
+    assert.equal(loadConfig({ INSTANCE_ID: 'bot-west-1' }).instanceId, 'bot-west-1');
+    const [first, second] = [loadConfig({}).instanceId, loadConfig({}).instanceId];
+    assert.match(first, new RegExp(`:${process.pid}:[0-9a-f]{8}$`));
+    assert.notEqual(first, second);
+    assert.match(problemsOf({ INSTANCE_ID: 'bot west/1' })[0]!, /^INSTANCE_ID=.*letters, digits/);
+  });
+
   it('reads every setting', () => {
     const config = loadConfig({
       PORT: '4000',

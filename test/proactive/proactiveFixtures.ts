@@ -94,7 +94,7 @@ export interface Worker {
 
 export async function openWorker(
   harness: Harness,
-  options: Partial<OutboxDeliveryOptions> & { references?: ConversationReferenceStore } = {},
+  options: Partial<Omit<OutboxDeliveryOptions, 'owner'>> & { references?: ConversationReferenceStore; owner?: string } = {},
 ): Promise<Worker> {
   const clock = options.clock ?? harness.clock;
   const settings = options.settings ?? testSettings();
@@ -109,6 +109,7 @@ export async function openWorker(
     appId: '',
     documents,
     renderAlert: testRenderer,
+    owner: harness.service.instanceId,
     ...options,
     settings,
     clock,

@@ -62,7 +62,9 @@ describe('proactive: restarts and crashes', () => {
   it('a crash after Teams accepted but before the outbox was updated sends no second copy', async () => {
     let crashed = false;
     const crashingSource: OutboxSource = {
-      pendingAlerts: (limit) => harness.service.pendingAlerts(limit),
+      leasePendingAlerts: (lease, limit, except) => harness.service.leasePendingAlerts(lease, limit, except),
+      renewAlertLeases: (lease, claimIds) => harness.service.renewAlertLeases(lease, claimIds),
+      releaseAlertLeases: (owner, claimIds) => harness.service.releaseAlertLeases(owner, claimIds),
       recordDelivery: (claimId, alertId, outcome) => {
         if (outcome.state !== 'sent') return harness.service.recordDelivery(claimId, alertId, outcome);
         crashed = true;
@@ -93,7 +95,8 @@ describe('proactive: restarts and crashes', () => {
   for (const afterCrash of ['skip', 'resend'] as const) {
     it(`a crash while the POST is in flight: DELIVERY_AFTER_CRASH=${afterCrash}`, async () => {
       connector.script('a:partner', { status: 200, hang: true });
-      const first = await worker();
+      // The crashed process gets no answer and must not time out and retry while the test runs.
+      const first = await worker({ settings: testSettings({ requestTimeoutMs: 20_000 }) });
       await meet(first.references, connector, partnerChat);
       await meet(first.references, connector, reviewerChat);
       const claim = await claimAt(harness, 'Submitted');

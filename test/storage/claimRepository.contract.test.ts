@@ -400,6 +400,92 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         assert.deepEqual(await repo.idsInStatuses(['Submitted']), [claimId(1)]);
       });
     });
+
+    describe('leases', () => {
+      const T0 = new Date('2026-03-10T09:00:00.000Z');
+      const LEASE_MS = 60_000;
+      const terms = (owner: string, now = T0, limit = 10) => ({ now, owner, leaseMs: LEASE_MS, limit });
+      const later = (ms: number) => new Date(T0.getTime() + ms);
+      const ids = (timers: { claimId: string }[]) => timers.map((timer) => timer.claimId);
+
+      /** Five claims with a timer due before T0 (claim 5 earliest) and one due after it. */
+      async function dueClaims(): Promise<void> {
+        const dueTimes = ['08:05', '08:04', '08:03', '08:02', '08:01'];
+        for (const [index, time] of dueTimes.entries()) {
+          await repo.insert(makeClaimDocument({ id: claimId(index + 1), timers: [makeTimer(`2026-03-10T${time}:00.000Z`)] }));
+        }
+        await repo.insert(makeClaimDocument({ id: claimId(6), timers: [makeTimer('2026-03-10T10:00:00.000Z')] }));
+      }
+
+      it('gives two owners disjoint due timers, earliest first, and nothing not yet due', async () => {
+        await dueClaims();
+        const first = await repo.leaseDueTimers(terms('instance-a', T0, 3));
+        assert.deepEqual(ids(first), [claimId(5), claimId(4), claimId(3)]);
+        assert.equal(first[0]!.dueAt, at('2026-03-10T08:01:00.000Z'));
+        const second = await repo.leaseDueTimers(terms('instance-b'));
+        assert.deepEqual(ids(second), [claimId(2), claimId(1)], 'the rest of what is due, not claim 6');
+        assert.deepEqual(await repo.leaseDueTimers(terms('instance-c')), []);
+        // An owner asking again gets what it holds back (renewed), still earliest first.
+        assert.deepEqual(ids(await repo.leaseDueTimers(terms('instance-a', later(1000)))), [claimId(5), claimId(4), claimId(3)]);
+      });
+
+      it('lets a lease lapse by the clock, and another owner take the work over', async () => {
+        await dueClaims();
+        assert.equal((await repo.leaseDueTimers(terms('instance-a'))).length, 5);
+        assert.deepEqual(await repo.leaseDueTimers(terms('instance-b', later(LEASE_MS - 1))), [], 'still held a millisecond before it ends');
+        assert.deepEqual(await repo.renewLeases('timers', [claimId(1), claimId(2)], { now: later(LEASE_MS - 1), owner: 'instance-b', leaseMs: LEASE_MS }), []);
+        // Renewed by its owner, claim 1 stays held past the first expiry; the others lapse.
+        assert.deepEqual(await repo.renewLeases('timers', [claimId(1)], { now: later(LEASE_MS - 1), owner: 'instance-a', leaseMs: LEASE_MS }), [claimId(1)]);
+        const takenOver = await repo.leaseDueTimers(terms('instance-b', later(LEASE_MS)));
+        assert.deepEqual(ids(takenOver), [claimId(5), claimId(4), claimId(3), claimId(2)]);
+        assert.deepEqual(await repo.renewLeases('timers', [claimId(2), claimId(1)], { now: later(LEASE_MS), owner: 'instance-a', leaseMs: LEASE_MS }), [
+          claimId(1),
+        ]);
+      });
+
+      it('frees released leases at once, and only its owner can release one', async () => {
+        await dueClaims();
+        await repo.leaseDueTimers(terms('instance-a'));
+        await repo.releaseLeases('timers', [claimId(5), claimId(4)], 'instance-b');
+        assert.deepEqual(await repo.leaseDueTimers(terms('instance-b')), []);
+        await repo.releaseLeases('timers', [claimId(5), claimId(4)], 'instance-a');
+        assert.deepEqual(ids(await repo.leaseDueTimers(terms('instance-b'))), [claimId(5), claimId(4)]);
+      });
+
+      it('keeps a lease through updates of the claim, and separate from the alert lease', async () => {
+        await dueClaims();
+        await repo.update(claimId(5), (current) => {
+          current.outbox.push(makeAlert(current.claim, { id: 'reminder' }));
+          return { next: current, result: undefined };
+        });
+        assert.deepEqual(ids(await repo.leaseDueTimers(terms('instance-a', T0, 1))), [claimId(5)]);
+        await repo.update(claimId(5), bump);
+        assert.deepEqual(ids(await repo.leaseDueTimers(terms('instance-b', T0, 1))), [claimId(4)]);
+        assert.deepEqual(await repo.leasePendingAlerts(terms('instance-b')), [claimId(5)], 'its alerts are another lease');
+      });
+
+      it('leases claims with pending alerts disjointly, oldest alert first, lapsing and released alike', async () => {
+        const created = ['2026-03-02T08:30:00.000Z', '2026-03-02T08:00:00.000Z', '2026-03-02T09:00:00.000Z'];
+        for (const [index, createdAt] of created.entries()) {
+          const document = makeClaimDocument({ id: claimId(index + 1) });
+          document.outbox.push(makeAlert(document.claim, { createdAt }));
+          await repo.insert(document);
+        }
+        await repo.insert(makeClaimDocument({ id: claimId(4) }));
+        assert.deepEqual(await repo.leasePendingAlerts(terms('instance-a', T0, 2)), [claimId(2), claimId(1)]);
+        assert.deepEqual(await repo.leasePendingAlerts(terms('instance-b')), [claimId(3)]);
+        assert.deepEqual(await repo.leasePendingAlerts(terms('instance-c')), []);
+        await repo.releaseLeases('alerts', [claimId(1)], 'instance-a');
+        assert.deepEqual(await repo.leasePendingAlerts(terms('instance-c')), [claimId(1)]);
+        assert.deepEqual(await repo.leasePendingAlerts(terms('instance-c', later(LEASE_MS))), [claimId(2), claimId(1), claimId(3)]);
+        // Sent: the claim has nothing pending and is offered to nobody.
+        await repo.update(claimId(2), (current) => {
+          current.outbox = current.outbox.map((alert) => ({ ...alert, state: 'sent', sentAt: FIXTURE_NOW, attempts: 1 }));
+          return { next: current, result: undefined };
+        });
+        assert.deepEqual(await repo.leasePendingAlerts(terms('instance-d', later(3 * LEASE_MS))), [claimId(1), claimId(3)]);
+      });
+    });
   });
 }
 
