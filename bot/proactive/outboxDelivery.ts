@@ -112,7 +112,6 @@ interface Job {
 }
 
 const RECENT_DEAD_LETTERS = 20;
-const MIN_LEASE_MS = 120_000;
 
 export class OutboxDelivery {
   private readonly lanes: ConversationLanes;
@@ -153,7 +152,7 @@ export class OutboxDelivery {
     this.log = options.log ?? (() => undefined);
     this.lanes = options.lanes;
     // Renewed on every pass, so it only lapses when this instance stops passing for that long.
-    this.lease = { owner: options.owner, leaseMs: options.leaseMs ?? Math.max(MIN_LEASE_MS, 4 * options.settings.pollIntervalMs) };
+    this.lease = { owner: options.owner, leaseMs: options.leaseMs ?? Math.max(options.settings.leaseMs, 4 * options.settings.pollIntervalMs) };
   }
 
   static async open(options: OutboxDeliveryOptions): Promise<OutboxDelivery> {

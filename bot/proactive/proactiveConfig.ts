@@ -19,6 +19,7 @@ const ProactiveEnvironmentSchema = z.object({
   DELIVERY_AFTER_CRASH: z.preprocess(emptyToUndefined, z.enum(['skip', 'resend']).default('skip')),
   DELIVERY_DEDUPE_RETENTION_DAYS: integer(45, 1, 3650),
   DELIVERY_TIMEOUT_MS: integer(15_000, 100, 120_000),
+  DELIVERY_LEASE_SECONDS: integer(120, 5, 3600),
 });
 
 export interface DeliverySettings {
@@ -38,6 +39,11 @@ export interface DeliverySettings {
   dedupeRetentionMs: number;
   /** A connector request without an answer by then counts as a failed attempt. */
   requestTimeoutMs: number;
+  /**
+   * How long an instance holds a claim's alerts without renewing (it renews on every pass, so
+   * only one that stopped or was killed lets go): then another instance takes them over.
+   */
+  leaseMs: number;
 }
 
 export interface ProactiveConfig {
@@ -62,6 +68,7 @@ export function loadProactiveConfig(environment: NodeJS.ProcessEnv = process.env
       afterCrash: env.DELIVERY_AFTER_CRASH,
       dedupeRetentionMs: env.DELIVERY_DEDUPE_RETENTION_DAYS * 24 * HOUR_MS,
       requestTimeoutMs: env.DELIVERY_TIMEOUT_MS,
+      leaseMs: env.DELIVERY_LEASE_SECONDS * 1000,
     },
   };
 }

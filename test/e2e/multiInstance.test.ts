@@ -3,16 +3,18 @@ import type pg from 'pg';
 import { translatorFor } from '../../cards/i18n/i18n.js';
 import { ClaimService } from '../../services/claimService.js';
 import { systemClock } from '../../services/clock.js';
+import type { Actor } from '../../services/actor.js';
 import type { Claim } from '../../services/model.js';
 import { createPolicy } from '../../services/policy.js';
 import { createPool } from '../../storage/postgres/pool.js';
 import { PostgresClaimRepository } from '../../storage/postgres/postgresClaimRepository.js';
 import type { InvokeResponseBody } from '../support/botClient.js';
-import { ConnectorStandIn } from '../support/connectorStandIn.js';
+import { ConnectorStandIn, type RecordedRequest } from '../support/connectorStandIn.js';
 import { announceSkip, testCluster, type PostgresCluster } from '../support/postgresCluster.js';
 import { m365Details, poeFile } from '../support/serviceHarness.js';
 import { startBotInstance, type BotInstance } from './support/botInstances.js';
-import { actorOf, PARTNER, REVIEWER } from './support/e2eApp.js';
+import { actorOf, CONTOSO, eventually, PARTNER, REVIEWER } from './support/e2eApp.js';
+import type { TeamsUser } from '../support/botClient.js';
 
 // Issue 15: two bot processes on one PostgreSQL database, requests spread over both, as App
 // Service instances behind Azure Bot Service. Each instance is `bot/index.ts` in its own process.
@@ -26,6 +28,7 @@ describe('e2e: two bot instances on one PostgreSQL database (issue 15)', functio
   let instances: BotInstance[] = [];
   let pool: pg.Pool | undefined;
   let service: ClaimService;
+  let repository: PostgresClaimRepository;
 
   before(async function () {
     const started = await testCluster();
@@ -56,7 +59,7 @@ describe('e2e: two bot instances on one PostgreSQL database (issue 15)', functio
     instances.push(await startBotInstance('a', { serviceUrl: connector.url, env: settings }));
     instances.push(await startBotInstance('b', { serviceUrl: connector.url, env: settings }));
     pool = createPool({ connectionString: url });
-    const repository = new PostgresClaimRepository({ pool, clock: systemClock });
+    repository = new PostgresClaimRepository({ pool, clock: systemClock });
     await repository.open();
     service = new ClaimService({ repository, policy: createPolicy(), clock: systemClock });
     return instances;
@@ -130,6 +133,140 @@ describe('e2e: two bot instances on one PostgreSQL database (issue 15)', functio
       assert.equal(retried.body.statusCode, 200, JSON.stringify(retried.body.value).slice(0, 300));
       assert.equal((await service.get(actorOf(REVIEWER), claim.id)).status, 'Approved');
     }
+  });
+
+  /** Ten partner users of Contoso, each in their own chat, met by the bot (one instance or the other). */
+  const PARTNERS: TeamsUser[] = Array.from({ length: 10 }, (_, index) => ({
+    aadObjectId: `aad-contoso-user-${index}`,
+    tenantId: CONTOSO.tenantId,
+    name: `Contoso User ${index}`,
+    locale: 'en-US',
+  }));
+  const partnerActor = (person: TeamsUser): Actor => ({
+    userId: person.aadObjectId,
+    tenantId: person.tenantId,
+    roles: ['incentives-user'],
+    organisation: CONTOSO,
+  });
+
+  /** Each partner submits `perPartner` claims: one submission receipt each, to their own chat. */
+  const submitted = new Set<string>();
+  async function submittedClaims(perPartner: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let round = 0; round < perPartner; round += 1) {
+      for (const [index, person] of PARTNERS.entries()) {
+        const actor = partnerActor(person);
+        let claim = await service.create(actor, m365Details({ customerTenantId: customerTenant(round * PARTNERS.length + index) }));
+        claim = await service.addPoe(actor, claim.id, claim.version, poeFile());
+        claim = await service.submit(actor, claim.id, claim.version);
+        ids.push(claim.id);
+        submitted.add(claim.id);
+      }
+    }
+    return ids;
+  }
+
+  /** Submission receipts the connector received, per claim id (the help text's example id is not one). */
+  function receipts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const request of connector.sent()) {
+      if (!PARTNERS.some((person) => request.path.includes(encodeURIComponent(`a:personal-${person.aadObjectId}`)))) continue;
+      const id = /CPOR-\d{4}-\d{6}/.exec(JSON.stringify(request.body))?.[0];
+      if (id && submitted.has(id)) counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  /** Teams' per-conversation windows, checked on the arrival times of everything sent to each chat. */
+  function assertWithinTeamsLimits(requests: readonly RecordedRequest[]): void {
+    const byConversation = new Map<string, number[]>();
+    for (const request of requests) {
+      const conversation = /^\/v3\/conversations\/([^/]+)/.exec(request.path)?.[1];
+      if (!conversation || (request.method !== 'POST' && request.method !== 'PUT')) continue;
+      byConversation.set(conversation, [...(byConversation.get(conversation) ?? []), request.at]);
+    }
+    for (const [conversation, times] of byConversation) {
+      times.sort((x, y) => x - y);
+      for (const [limit, windowMs] of [
+        [7, 1000],
+        [8, 2000],
+        [60, 30_000],
+      ] as const) {
+        for (const [index, start] of times.entries()) {
+          const inWindow = times.slice(index).filter((at) => at < start + windowMs).length;
+          assert.ok(inWindow <= limit, `${decodeURIComponent(conversation)}: ${inWindow} requests within ${windowMs} ms (limit ${limit})`);
+        }
+      }
+    }
+  }
+
+  it('200 alerts due: each delivered exactly once, no conversation over its limits across both instances', async () => {
+    const [a, b] = await twoInstances('cpor_two_alerts');
+    for (const [index, person] of PARTNERS.entries()) assert.equal((await (index % 2 ? a! : b!).client.message(person, 'help')).status, 200);
+    // The help replies are not alerts (and show an example claim id): count from here.
+    await eventually(() => connector.sent().length >= PARTNERS.length, 'the help replies');
+    connector.clear();
+    const ids = await submittedClaims(20);
+    assert.equal(ids.length, 200);
+
+    await eventually(() => receipts().size === 200, `all 200 receipts delivered (${receipts().size} so far)`, 90_000);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const delivered = receipts();
+    assert.deepEqual([...ids].sort(), [...delivered.keys()].sort());
+    assert.deepEqual(
+      [...delivered].filter(([, count]) => count !== 1),
+      [],
+      'no receipt twice',
+    );
+    assertWithinTeamsLimits(connector.requests);
+    for (const id of ids) {
+      const receipt = (await repository.get(id))!.outbox.find((alert) => alert.kind === 'submission-receipt')!;
+      assert.equal(receipt.state, 'sent', id);
+    }
+  });
+
+  it('kill -9 one instance mid-run: the other finishes its alerts once its leases lapse, none sent twice', async () => {
+    const [a, b] = await twoInstances('cpor_two_kill', { DELIVERY_LEASE_SECONDS: '6' });
+    for (const [index, person] of PARTNERS.entries()) assert.equal((await (index % 2 ? a! : b!).client.message(person, 'help')).status, 200);
+    // The help replies are not alerts (and show an example claim id): count from here.
+    await eventually(() => connector.sent().length >= PARTNERS.length, 'the help replies');
+    connector.clear();
+    // Teams answers slowly, so there is work in flight on both when one dies.
+    connector.script({ method: 'POST', path: /a%3Apersonal-aad-contoso-user-/ }, { status: 200, body: { id: 'slow-reply' }, delayMs: 150 }, 10_000);
+    const ids = await submittedClaims(8);
+
+    await eventually(() => receipts().size >= 20, 'a quarter delivered', 60_000);
+    await a!.kill();
+    await eventually(
+      async () => {
+        for (const id of ids) {
+          const receipt = (await repository.get(id))?.outbox.find((alert) => alert.kind === 'submission-receipt');
+          if (!receipt || receipt.state === 'pending') return false;
+        }
+        return true;
+      },
+      'every receipt settled by the instance left',
+      90_000,
+    );
+    const delivered = receipts();
+    assert.deepEqual(
+      [...delivered].filter(([, count]) => count !== 1),
+      [],
+      'none twice',
+    );
+    let uncertain = 0;
+    for (const id of ids) {
+      const receipt = (await repository.get(id))!.outbox.find((alert) => alert.kind === 'submission-receipt')!;
+      if (receipt.state === 'sent') assert.equal(delivered.get(id), 1, `${id} is recorded sent and was delivered`);
+      else {
+        // Sent by the killed instance with no answer recorded: DELIVERY_AFTER_CRASH=skip never sends it again.
+        assert.match(receipt.lastError ?? '', /uncertain/, id);
+        uncertain += 1;
+      }
+    }
+    assert.ok(uncertain <= PARTNERS.length, `${uncertain} uncertain: at most one in flight per chat when the instance died`);
+    assert.ok(delivered.size >= ids.length - uncertain);
+    assert.ok(b);
   });
 });
 

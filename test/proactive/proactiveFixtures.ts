@@ -79,6 +79,7 @@ export function testSettings(overrides: Partial<DeliverySettings> = {}): Deliver
     afterCrash: 'skip',
     dedupeRetentionMs: 30 * 86_400_000,
     requestTimeoutMs: 2000,
+    leaseMs: 120_000,
     ...overrides,
   };
 }

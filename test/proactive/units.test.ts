@@ -20,15 +20,18 @@ describe('proactive: parts', () => {
       assert.equal(config.delivery.maxAttempts, 8);
       assert.equal(config.delivery.undeliverableAfterMs, 72 * 3600_000);
       assert.equal(config.delivery.afterCrash, 'skip');
+      assert.equal(config.delivery.leaseMs, 120_000);
+      assert.equal(loadProactiveConfig({ DELIVERY_LEASE_SECONDS: '15' }).delivery.leaseMs, 15_000);
     });
 
     it('names each bad value', () => {
       assert.throws(
-        () => loadProactiveConfig({ TICK_INTERVAL_SECONDS: '0', DELIVERY_AFTER_CRASH: 'twice' }),
+        () => loadProactiveConfig({ TICK_INTERVAL_SECONDS: '0', DELIVERY_AFTER_CRASH: 'twice', DELIVERY_LEASE_SECONDS: '1' }),
         (error: unknown) =>
           error instanceof ConfigurationError &&
           error.problems.some((problem) => problem.startsWith('TICK_INTERVAL_SECONDS="0"')) &&
-          error.problems.some((problem) => problem.startsWith('DELIVERY_AFTER_CRASH="twice"')),
+          error.problems.some((problem) => problem.startsWith('DELIVERY_AFTER_CRASH="twice"')) &&
+          error.problems.some((problem) => problem.startsWith('DELIVERY_LEASE_SECONDS="1"')),
       );
     });
   });
