@@ -166,8 +166,9 @@ export async function verifySeeded(pool: pg.Pool, seeded: SeededPostgresClaims, 
     if (!parsed.success) throw new Error(`${id} does not parse: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
     const expected = summaryOf(parsed.data);
     const stored = await repository.summary(id);
-    if (!isDeepStrictEqual(stored, expected)) throw new Error(`${id}: stored columns ${JSON.stringify(stored)} differ from its document's ${JSON.stringify(expected)}`);
-    if (parsed.data.claim.status !== stageStatus(seededStage(sequence))) throw new Error(`${id} is ${parsed.data.claim.status}, expected ${seededStage(sequence)}`);
+    if (!isDeepStrictEqual(stored, expected))
+      throw new Error(`${id}: stored columns ${JSON.stringify(stored)} differ from its document's ${JSON.stringify(expected)}`);
+    if (parsed.data.claim.status !== seededStage(sequence)) throw new Error(`${id} is ${parsed.data.claim.status}, expected ${seededStage(sequence)}`);
     if (parsed.data.outbox.some((alert) => alert.state !== 'sent' || alert.claimId !== id)) throw new Error(`${id} has an alert not its own or not sent`);
     const seen = await service.get(reviewer(), id);
     if (seen.id !== id || seen.version !== seeded.versions[seededStage(sequence)]) throw new Error(`the service read ${id} as ${seen.id} v${seen.version}`);
@@ -180,8 +181,4 @@ export async function verifySeeded(pool: pg.Pool, seeded: SeededPostgresClaims, 
   if ((await repository.idsWithPendingAlerts(1)).length > 0) throw new Error('a seeded claim has a pending alert');
   const next = await repository.nextDue();
   if (!next || next.dueAt <= Date.now()) throw new Error(`a seeded timer is due already (${next?.claimId})`);
-}
-
-function stageStatus(stage: Stage): string {
-  return stage;
 }

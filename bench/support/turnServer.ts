@@ -18,7 +18,8 @@ import { benchDirectory } from './benchActors.js';
 // { type: 'rss' } and { type: 'pending' } (alerts waiting for delivery); { type: 'stop' } stops.
 
 export type ServerRequest = { id: number; type: 'rss' | 'pending' | 'stop' };
-export type ServerMessage = { type: 'ready'; url: string; startMs: number } | { type: 'reply'; id: number; value: number } | { type: 'failed'; message: string };
+export type ServerMessage =
+  { type: 'ready'; url: string; startMs: number } | { type: 'reply'; id: number; value: number } | { type: 'failed'; message: string };
 
 const send = (message: ServerMessage): void => {
   process.send?.(message);
