@@ -82,7 +82,7 @@ export async function seedPostgresClaims(pool: pg.Pool, n: number, progress?: (m
   const select = columns.map((column) => rewritten[column] ?? `t.${column}`).join(', ');
   const copy = (table: 'claims' | 'claim_alerts', from: number, to: number) => {
     // c: one row per copy k, with the template it copies (by sequence), its id, tenants and shift.
-    const copies = `SELECT k, ${quote(`CPOR-${year}-`)} || lpad(k::text, 6, '0') AS id,
+    const copies = `SELECT k, ${quote(`CPOR-${year}-`)} || lpad(k::text, greatest(6, length(k::text)), '0') AS id,
         ${quote('d4c3b2a1-9f8e-4d7c-b6a5-')} || lpad(k::text, 12, '0') AS customer,
         ${quote('6f1d2c3b-4a5e-4f60-8a7b-')} || lpad((k % ${ORGANISATIONS})::text, 12, '0') AS partner,
         k * 1000::bigint AS shift_ms,
