@@ -3,6 +3,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runCardBench, type CardBenchResult } from './cards.js';
+import { runPostgresScaleBench } from './postgresScale.js';
 import { runPostgresBench } from './postgresStore.js';
 import { runStoreBench, type StoreBenchRow } from './storeUpdate.js';
 import { busyMsOf, profileInProcess, readProfiles, summarizeProfile } from './support/profileSummary.js';
@@ -15,13 +16,16 @@ import { runTurnBench, type ScenarioResult, type TurnBenchResult } from './turns
 //   BENCH_NO_100K=1   leave out the 100,000-claim store (about 45 s)
 //   BENCH_PROFILE=1   CPU-profile each product turn scenario (node --cpu-prof) and print what dominates
 //                     the profile of every missed target (in-process figures are profiled again)
-//   BENCH_ONLY=turns,store,cards   run only these sections
+//   BENCH_NO_1M=1     leave out the 1,000,000-claim PostgreSQL database (about 6 minutes)
+//   BENCH_ONLY=turns,store,postgres,cards   run only these sections
 
 const quick = process.env.BENCH_QUICK === '1';
 const profiling = process.env.BENCH_PROFILE === '1';
-const only = new Set((process.env.BENCH_ONLY ?? 'cards,turns,store').split(',').map((section) => section.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'cards,turns,store,postgres').split(',').map((section) => section.trim()));
 const storeSizes = [1000, 10_000, ...(quick || process.env.BENCH_NO_100K === '1' ? [] : [100_000])];
 const tickSizes = new Set([10_000, 100_000]);
+// The PostgreSQL scale rows (issue 15); a quick run fills 10,000 claims only.
+const scaleSizes = quick ? [10_000] : [100_000, ...(process.env.BENCH_NO_1M === '1' ? [] : [1_000_000])];
 const RUNS = quick ? 1 : 3;
 
 const log = (message: string) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}`);
@@ -61,6 +65,7 @@ interface Row {
 }
 
 const rows: Row[] = [];
+const postgresNotes: string[] = [];
 const misses: { what: string; profile?: () => Promise<string> }[] = [];
 
 function addTarget(row: Omit<Row, 'verdict'>, value: number, limit: number, direction: Direction, profile?: () => Promise<string>): void {
@@ -224,6 +229,96 @@ async function postgresSection(): Promise<void> {
   }
 }
 
+/** PostgreSQL at 100,000 and 1,000,000 claims: update, start-up, tick, approve on one and two instances. */
+async function postgresScaleSection(): Promise<void> {
+  const section = 'PostgreSQL at scale';
+  const result = await runPostgresScaleBench(scaleSizes, {
+    runs: RUNS,
+    updates: quick ? 100 : 300,
+    ticks: quick ? 50 : 200,
+    runMs: quick ? 1000 : 5000,
+    warmupMs: quick ? 500 : 3000,
+    progress: log,
+  });
+  if (!result) {
+    rows.push({ section, figure: 'skipped: PostgreSQL binaries not found (apt-get install postgresql)', value: '-' });
+    return;
+  }
+  for (const row of result.rows) {
+    const n = row.n.toLocaleString('en-US');
+    rows.push({ section, figure: `fill ${n} claims in SQL from the service's own claims (verified)`, value: ms(row.fillMs, 0) });
+    addTarget(
+      { section, figure: `one claim update, ${n} claims stored: p99 (p50 ${ms(row.p50Ms)})`, value: ms(row.p99Ms), target: '< 10 ms' },
+      row.p99Ms,
+      10,
+      'at-most',
+    );
+    rows.push({ section, figure: `one claim update, ${n} claims stored: updates per second (sequential)`, value: perSecond(row.updatesPerSecond) });
+    addTarget(
+      {
+        section,
+        figure: `start-up, ${n} claims: startApp until it listens, own process (${ms(row.processReadyMs, 0)} from fork)`,
+        value: ms(row.startAppMs, 0),
+        target: '< 5 s',
+      },
+      row.startAppMs,
+      5000,
+      'at-most',
+    );
+    rows.push({ section, figure: `start-up, ${n} claims: openStorage (pool, migrations, roster)`, value: ms(row.openMs, 0) });
+    addTarget(
+      { section, figure: `tick(now), ${n} claims, nothing due: p99 (p50 ${ms(row.tickP50Ms, 3)})`, value: ms(row.tickP99Ms, 3), target: '< 5 ms' },
+      row.tickP99Ms,
+      5,
+      'at-most',
+    );
+  }
+  const [smaller, larger] = result.rows;
+  if (smaller && larger) {
+    // "Flat": the median update barely moves with ten times the claims (the p99 is the noisier figure).
+    addTarget(
+      {
+        section,
+        figure: `one claim update, ${larger.n.toLocaleString('en-US')} vs ${smaller.n.toLocaleString('en-US')} claims: p50 ratio (p99 ratio ${(larger.p99Ms / smaller.p99Ms).toFixed(2)})`,
+        value: (larger.p50Ms / smaller.p50Ms).toFixed(2),
+        target: '≤ 1.5 (flat)',
+      },
+      larger.p50Ms / smaller.p50Ms,
+      1.5,
+      'at-most',
+    );
+  }
+  const approve = result.approve;
+  if (approve) {
+    const n = approve.n.toLocaleString('en-US');
+    const errors = (count: number) => (count ? ` (${count} errors)` : '');
+    rows.push({ section, figure: `echo floor (same run): throughput, concurrency 10${errors(approve.errors.echo)}`, value: perSecond(approve.echo) });
+    for (const [instances, value, errorCount] of [
+      ['one instance', approve.oneInstance, approve.errors.oneInstance],
+      ['two instances, round-robin', approve.twoInstances, approve.errors.twoInstances],
+    ] as const) {
+      addTarget(
+        {
+          section,
+          figure: `\`approve\` invoke, ${instances}, ${n} claims: throughput, concurrency 10${errors(errorCount)}`,
+          value: perSecond(value),
+          floor: perSecond(approve.echo),
+          ratio: (value / approve.echo).toFixed(2),
+          target: '≥ 0.50 of echo',
+        },
+        value / approve.echo,
+        0.5,
+        'at-least',
+      );
+    }
+    const order = (values: readonly number[]) => values.map((value) => `${value.toFixed(0)}/s`).join(', ');
+    postgresNotes.push(
+      `postgres approve: closed-loop runs in order: echo ${order(approve.runs.echo)}; one instance ${order(approve.runs.oneInstance)}; two instances ${order(approve.runs.twoInstances)}`,
+      `postgres approve: ${approve.approved} claims approved; alerts waiting for delivery at the end: one instance ${approve.backlog.oneInstance}, two instances ${approve.backlog.twoInstances}`,
+    );
+  }
+}
+
 function memoryRows(turns: TurnBenchResult): void {
   const { echo, product } = turns.memory;
   rows.push({ section: 'Memory', figure: 'RSS idle: echo floor', value: mb(echo.idleBytes) });
@@ -243,14 +338,16 @@ if (only.has('cards')) await cardSection();
 if (only.has('turns')) turns = await turnSection();
 if (only.has('store')) await storeSection();
 if (only.has('store')) await postgresSection();
+if (only.has('postgres')) await postgresScaleSection();
 if (turns) memoryRows(turns);
 
-const order = ['Turns', 'Store', 'Store (PostgreSQL)', 'Timers', 'Cards', 'Memory'];
+const order = ['Turns', 'Store', 'Store (PostgreSQL)', 'PostgreSQL at scale', 'Timers', 'Cards', 'Memory'];
 rows.sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GB, node ${process.version}`;
 console.log(`CPOR Claims Assistant benchmarks (${quick ? 'QUICK: smoke test only' : `each figure the median of ${RUNS} runs`}; ${machine})\n`);
 console.log(formatTable(rows));
-if (turns?.notes.length) console.log(`\nnotes:\n${turns.notes.map((note) => `  - ${note}`).join('\n')}`);
+const notes = [...(turns?.notes ?? []), ...postgresNotes];
+if (notes.length) console.log(`\nnotes:\n${notes.map((note) => `  - ${note}`).join('\n')}`);
 console.log(misses.length ? `\n${misses.length} target(s) missed:\n${misses.map((miss) => `  - ${miss.what}`).join('\n')}` : '\nevery target met');
 if (profiling) {
   for (const miss of misses) {

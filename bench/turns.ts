@@ -184,10 +184,10 @@ function productScenario(name: Exclude<ScenarioName, 'echo'>, product: BotProces
 
 // ---- one scenario ----------------------------------------------------------------------------
 
-type Settings = { runs: number; runMs: number; warmupMs: number; concurrency: number; ratePerSecond: number };
-type Check = (replies: readonly { method: string; path: string; body: string }[], answer: string) => void;
+export type Settings = { runs: number; runMs: number; warmupMs: number; concurrency: number; ratePerSecond: number };
+export type Check = (replies: readonly { method: string; path: string; body: string }[], answer: string) => void;
 
-class Scenario {
+export class Scenario {
   betweenRuns: () => Promise<void> = async () => undefined;
   afterAll: (() => Promise<void>) | undefined;
   lastThroughputs: number[] = [];
@@ -226,28 +226,41 @@ class Scenario {
     }
   }
 
-  async measure(settings: Settings, memory: MemorySampler, progress: (message: string) => void): Promise<ScenarioResult> {
+  /** Warm-up, then `runs` closed-loop runs: requests completed per second in each. */
+  async throughput(
+    settings: Settings,
+    progress: (message: string) => void,
+    memory?: MemorySampler,
+  ): Promise<{ throughputRuns: number[]; requests: number; errors: number }> {
     // Every user the timed runs may need has had a turn already (chat recorded, email looked up).
     await Promise.all(Array.from({ length: WARM_SLOTS - this.slots }, () => this.request()));
     await closedLoop(this.request, settings.concurrency, settings.warmupMs);
     await this.betweenRuns();
 
     const throughputRuns: number[] = [];
-    const p50Runs: number[] = [];
-    const p99Runs: number[] = [];
     let requests = 0;
     let errors = 0;
-    let unfinished = 0;
     for (let run = 0; run < settings.runs; run += 1) {
-      memory.start();
+      memory?.start();
       const closed = await closedLoop(this.request, settings.concurrency, settings.runMs);
-      memory.stop();
+      memory?.stop();
       throughputRuns.push(closed.perSecond);
       requests += closed.requests + closed.errors;
       errors += closed.errors;
       progress(`turns: ${this.name} closed loop ${run + 1}/${settings.runs}: ${closed.perSecond.toFixed(0)}/s (${closed.errors} errors)`);
       await this.betweenRuns();
     }
+    this.lastThroughputs = throughputRuns;
+    return { throughputRuns, requests, errors };
+  }
+
+  async measure(settings: Settings, memory: MemorySampler, progress: (message: string) => void): Promise<ScenarioResult> {
+    const closed = await this.throughput(settings, progress, memory);
+    const { throughputRuns } = closed;
+    const p50Runs: number[] = [];
+    const p99Runs: number[] = [];
+    let { requests, errors } = closed;
+    let unfinished = 0;
     for (let run = 0; run < settings.runs; run += 1) {
       memory.start();
       const open = await openLoop(this.request, settings.ratePerSecond, settings.runMs, { drainMs: OPEN_LOOP_DRAIN_MS });
@@ -262,7 +275,6 @@ class Scenario {
       );
       await this.betweenRuns();
     }
-    this.lastThroughputs = throughputRuns;
     return {
       name: this.name,
       label: LABELS[this.name],
@@ -298,13 +310,13 @@ function activity(sink: ConnectorSink, user: Actor, conversationId: string, type
   };
 }
 
-async function messageTurn(sink: ConnectorSink, url: string, user: Actor, conversationId: string, text: string): Promise<string> {
+export async function messageTurn(sink: ConnectorSink, url: string, user: Actor, conversationId: string, text: string): Promise<string> {
   const status = await postJson(url, { ...activity(sink, user, conversationId, 'message'), text });
   if (status < 200 || status >= 300) throw new Error(`HTTP ${status}`);
   return '';
 }
 
-async function approveInvoke(sink: ConnectorSink, url: string, user: Actor, claimId: string, version: number): Promise<string> {
+export async function approveInvoke(sink: ConnectorSink, url: string, user: Actor, claimId: string, version: number): Promise<string> {
   const { status, text } = await postJsonForText(url, {
     ...activity(sink, user, `a:bench-approve-${user.userId}`, 'invoke'),
     name: 'adaptiveCard/action',
@@ -321,7 +333,7 @@ async function approveInvoke(sink: ConnectorSink, url: string, user: Actor, clai
 }
 
 /** Hands out each seeded claim once: an approve changes it for good. */
-class ClaimSupply {
+export class ClaimSupply {
   used = 0;
   failed = 0;
   private position: number;
@@ -350,7 +362,7 @@ class ClaimSupply {
 const posts = (replies: readonly { method: string; body: string }[]) =>
   replies.filter((reply) => reply.method === 'POST' && reply.body.includes('"type":"message"'));
 
-function expectTextReply(text: string): Check {
+export function expectTextReply(text: string): Check {
   return (replies) => {
     if (!posts(replies).some((reply) => reply.body.includes(`"text":"${text}"`))) throw new Error(`no reply "${text}"`);
   };
@@ -365,11 +377,11 @@ function expectCardReply(mustContain?: string): Check {
 }
 
 /** The invoke request itself checks its answer; nothing more is required of the replies. */
-const expectNothing: Check = () => undefined;
+export const expectNothing: Check = () => undefined;
 
 // ---- memory and the outbox ----------------------------------------------------------------------
 
-class MemorySampler {
+export class MemorySampler {
   private readonly samples: number[] = [];
   private timer: NodeJS.Timeout | undefined;
 

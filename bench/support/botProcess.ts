@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { ServerMessage, ServerRequest } from './turnServer.js';
 
@@ -8,6 +9,10 @@ export interface BotProcess {
   /** The messaging endpoint, http://127.0.0.1:<port>/api/messages. */
   url: string;
   pid: number;
+  /** From fork until the bot listened (module loading and compiling included). */
+  readyMs: number;
+  /** The bot's own start, measured inside it once its modules were loaded (the product: startApp until it listens). */
+  startMs: number;
   /** The bot process's resident set size, in bytes. */
   rss(): Promise<number>;
   /** Alerts the product's outbox still has to deliver (always 0 for the echo bot). */
@@ -26,6 +31,7 @@ export interface StartOptions {
 }
 
 export async function startBotProcess(kind: 'echo' | 'product', dataDir?: string, options: StartOptions = {}): Promise<BotProcess> {
+  const forked = performance.now();
   const child: ChildProcess = fork(SERVER, [kind, dataDir ?? '', JSON.stringify(options.environment ?? {})], {
     // restify 11 reads process.binding('http_parser'): its deprecation warning is noise here.
     execArgv: [...process.execArgv, '--no-deprecation', ...(options.nodeFlags ?? [])],
@@ -35,10 +41,10 @@ export async function startBotProcess(kind: 'echo' | 'product', dataDir?: string
   let nextId = 0;
   const waiting = new Map<number, (value: number) => void>();
 
-  const url = await new Promise<string>((resolve, reject) => {
+  const { url, startMs } = await new Promise<{ url: string; startMs: number }>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${kind} bot exited with ${code} before it was ready`)));
     child.on('message', (message: ServerMessage) => {
-      if (message.type === 'ready') resolve(message.url);
+      if (message.type === 'ready') resolve(message);
       else if (message.type === 'failed') reject(new Error(`${kind} bot failed to start: ${message.message}`));
       else {
         waiting.get(message.id)?.(message.value);
@@ -54,9 +60,12 @@ export async function startBotProcess(kind: 'echo' | 'product', dataDir?: string
       child.send({ id: nextId, type } satisfies ServerRequest);
     });
 
+  const readyMs = performance.now() - forked;
   return {
     url,
     pid: child.pid ?? 0,
+    readyMs,
+    startMs,
     rss: () => ask('rss'),
     pendingAlerts: () => ask('pending'),
     stop: async () => {

@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { memoryUsage } from 'node:process';
 import { startApp, type RunningApp } from '../../bot/app.js';
 import { loadConfig } from '../../bot/config.js';
@@ -17,7 +18,8 @@ import { benchDirectory } from './benchActors.js';
 // { type: 'rss' } and { type: 'pending' } (alerts waiting for delivery); { type: 'stop' } stops.
 
 export type ServerRequest = { id: number; type: 'rss' | 'pending' | 'stop' };
-export type ServerMessage = { type: 'ready'; url: string } | { type: 'reply'; id: number; value: number } | { type: 'failed'; message: string };
+export type ServerMessage =
+  { type: 'ready'; url: string; startMs: number } | { type: 'reply'; id: number; value: number } | { type: 'failed'; message: string };
 
 const send = (message: ServerMessage): void => {
   process.send?.(message);
@@ -25,6 +27,8 @@ const send = (message: ServerMessage): void => {
 
 interface Running {
   url: string;
+  /** How long starting took once this module was loaded: for the product, startApp until it listens. */
+  startMs: number;
   pending(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -38,16 +42,19 @@ const log = (message: string, error?: unknown): void => {
 
 async function start(kind: string, dataDir: string | undefined, extra: Record<string, string>): Promise<Running> {
   if (kind === 'echo') {
+    const started = performance.now();
     const echo = await startEchoBot();
-    return { url: echo.url, pending: async () => 0, stop: echo.close };
+    return { url: echo.url, startMs: performance.now() - started, pending: async () => 0, stop: echo.close };
   }
   if (kind !== 'product' || !dataDir) throw new Error('usage: turnServer.ts echo | product <DATA_DIR>');
   // The configuration wants a real port number: take one the system says is free.
   const port = await freePort();
   const environment: NodeJS.ProcessEnv = { NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ...extra };
+  const started = performance.now();
   const app: RunningApp = await startApp({ config: loadConfig(environment), environment, directory: benchDirectory, log });
   return {
     url: `${app.url}/api/messages`,
+    startMs: performance.now() - started,
     pending: async () => (await app.claims.pendingAlerts(100_000)).length,
     stop: app.stop,
   };
@@ -78,7 +85,7 @@ try {
       }
     })();
   });
-  send({ type: 'ready', url: running.url });
+  send({ type: 'ready', url: running.url, startMs: running.startMs });
 } catch (error) {
   send({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   process.exitCode = 1;
