@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { isDocumentConflict, type CollectionDefinition, type DocumentCollection, type DocumentStore } from '../services/store/documentStore.js';
+import { readTextIfPresent } from '../services/store/durableJsonFile.js';
 
 // Consent links are single use: once an opt-out went through, its token's id (`jti`) is recorded
 // (durably, in the document store) until the token would have expired anyway, and a second use
@@ -20,13 +20,8 @@ const USED_TOKENS: CollectionDefinition<UsedToken> = {
   legacy: {
     async read(dataDir) {
       const path = join(dataDir, 'consent', 'used-tokens.json');
-      let text: string;
-      try {
-        text = await readFile(path, 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw error;
-      }
+      const text = await readTextIfPresent(path);
+      if (text === undefined) return undefined;
       const used = PreviousFileSchema.parse(JSON.parse(text));
       return { documents: Object.entries(used).map(([key, expiresAt]) => ({ key, value: { expiresAt }, expiresAt })), paths: [path] };
     },

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Clock } from '../../services/clock.js';
 import type { CollectionDefinition, DocumentCollection, DocumentStore, LegacyImport } from '../../services/store/documentStore.js';
 import { readLog } from '../../services/store/jsonLines.js';
+import { readTextIfPresent } from '../../services/store/durableJsonFile.js';
 
 // A durable record of proactive sends, one document per (alert dedupe key, recipient), written
 // durably (files: fsync and rename; postgres: committed) before the caller goes on. It closes the
@@ -112,13 +112,8 @@ function previousJournal(retentionMs: number): LegacyImport<JournalEntry> {
   return {
     async read(dataDir, report) {
       const path = join(dataDir, 'proactive', 'delivery-journal.jsonl');
-      let text: string;
-      try {
-        text = await readFile(path, 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw error;
-      }
+      const text = await readTextIfPresent(path);
+      if (text === undefined) return undefined;
       const latest = new Map<string, JournalEntry>();
       const entries = readLog(text, JournalEntrySchema, (line, problem) => report(`delivery-journal.jsonl line ${line} skipped: ${problem}`));
       for (const entry of entries) latest.set(entryId(entry.key, entry.target), entry);

@@ -34,14 +34,32 @@ export class Outbox {
    * large backlog for a throttled conversation costs nothing per pass.
    */
   async pendingAlerts(limit = 100, except: ReadonlyMap<string, ReadonlySet<string>> = new Map()): Promise<Alert[]> {
-    const alerts: Alert[] = [];
-    let claimsRead = 0;
-    // Claims come oldest pending alert first, and each holds at least one alert not excepted, so
-    // the `limit` oldest alerts are all among the first `limit` claims read.
-    const claimIds = await this.repository.idsWithPendingAlerts();
+    return this.alertsOf(await this.repository.idsWithPendingAlerts(), limit, except);
+  }
+
+  /**
+   * As pendingAlerts, but only from claims this owner now holds the alert lease of, so instances
+   * sharing a database never take one claim's alerts at the same time. Claims in `except` (the
+   * owner's own, still held) come back renewed and are read only for alerts not yet held.
+   */
+  async leasePendingAlerts(lease: AlertLease, limit: number, except: ReadonlyMap<string, ReadonlySet<string>> = new Map()): Promise<LeasedAlerts> {
+    // The owner's held claims come back too (they are among the oldest), so the limit makes room for them.
+    const leased = await this.repository.leasePendingAlerts({ now: this.clock.now(), ...lease, limit: limit + except.size });
+    return { alerts: await this.alertsOf(leased, limit, except), leased };
+  }
+
+  /**
+   * The pending alerts of `claimIds` (oldest pending alert first), oldest first, at most `limit`.
+   * Each claim read holds at least one alert not excepted, so the `limit` oldest alerts are all
+   * among the first `limit` claims read; a claim all of whose pending alerts are held is skipped
+   * without being read.
+   */
+  private async alertsOf(claimIds: readonly string[], limit: number, except: ReadonlyMap<string, ReadonlySet<string>>): Promise<Alert[]> {
     const pendingByClaim = except.size
       ? new Map((await this.repository.summaries([...except.keys()])).map((summary) => [summary.id, summary.pendingAlerts]))
       : new Map<string, number>();
+    const alerts: Alert[] = [];
+    let claimsRead = 0;
     for (const claimId of claimIds) {
       if (claimsRead >= limit) break;
       const held = except.get(claimId);
@@ -53,31 +71,6 @@ export class Outbox {
     }
     // Stable sort: alerts of one change keep the order the lifecycle row gives them.
     return alerts.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.claimId.localeCompare(b.claimId)).slice(0, limit);
-  }
-
-  /**
-   * As pendingAlerts, but only from claims this owner now holds the alert lease of, so instances
-   * sharing a database never take one claim's alerts at the same time. Claims in `except` (the
-   * owner's own, still held) come back renewed and are read only for alerts not yet held.
-   */
-  async leasePendingAlerts(lease: AlertLease, limit: number, except: ReadonlyMap<string, ReadonlySet<string>> = new Map()): Promise<LeasedAlerts> {
-    // The owner's held claims come back too (they are among the oldest), so the limit makes room for them.
-    const leased = await this.repository.leasePendingAlerts({ now: this.clock.now(), ...lease, limit: limit + except.size });
-    const pendingByClaim = except.size
-      ? new Map((await this.repository.summaries([...except.keys()])).map((summary) => [summary.id, summary.pendingAlerts]))
-      : new Map<string, number>();
-    const alerts: Alert[] = [];
-    let claimsRead = 0;
-    for (const claimId of leased) {
-      if (claimsRead >= limit) break;
-      const held = except.get(claimId);
-      if (held && held.size >= (pendingByClaim.get(claimId) ?? 0)) continue;
-      const document = await this.repository.get(claimId);
-      if (!document) continue;
-      claimsRead += 1;
-      alerts.push(...document.outbox.filter((alert) => alert.state === 'pending' && !held?.has(alert.id)));
-    }
-    return { alerts: alerts.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.claimId.localeCompare(b.claimId)).slice(0, limit), leased };
   }
 
   /** Extends the owner's alert leases on `claimIds`; returns those it still holds. */

@@ -57,6 +57,16 @@ export async function writeFileDurably(path: string, content: string | Uint8Arra
   await syncFolder(dirname(path));
 }
 
+/** A file's text, or undefined when there is no such file (any other failure is thrown). */
+export async function readTextIfPresent(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 export async function removeFileDurably(path: string): Promise<void> {
   await unlink(path);
   await syncFolder(dirname(path));

@@ -1,7 +1,7 @@
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AuditEntrySchema, type AuditEntry, type RosterStorage, type RosterTextChange } from '../../services/directory/rosterStorage.js';
-import { writeFileDurably } from '../../services/store/durableJsonFile.js';
+import { readTextIfPresent, writeFileDurably } from '../../services/store/durableJsonFile.js';
 import { readLog } from '../../services/store/jsonLines.js';
 import { KeyedMutex } from '../../services/store/keyedMutex.js';
 import { PRIVATE_FILE_MODE } from '../../services/store/privateFiles.js';
@@ -23,13 +23,8 @@ export class RosterFiles implements RosterStorage {
   }
 
   async read(): Promise<string> {
-    try {
-      return await readFile(this.rosterFile, 'utf8');
-    } catch (error) {
-      // No file yet is an empty roster: the first grant (bootstrap or CLI) creates it.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
-      throw error;
-    }
+    // No file yet is an empty roster: the first grant (bootstrap or CLI) creates it.
+    return (await readTextIfPresent(this.rosterFile)) ?? '';
   }
 
   change<T>(change: (text: string) => RosterTextChange<T>): Promise<T> {
@@ -44,14 +39,8 @@ export class RosterFiles implements RosterStorage {
   }
 
   async auditTrail(onSkipped?: (entry: number, problem: string) => void): Promise<AuditEntry[]> {
-    let text: string;
-    try {
-      text = await readFile(this.auditFile, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    return readLog(text, AuditEntrySchema, onSkipped);
+    const text = await readTextIfPresent(this.auditFile);
+    return text === undefined ? [] : readLog(text, AuditEntrySchema, onSkipped);
   }
 
   /** A file changes no one tells us about: readers rely on the cache's time to live. */

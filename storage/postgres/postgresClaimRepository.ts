@@ -7,7 +7,8 @@ import { DomainError } from '../../services/errors.js';
 import { ClaimDocumentSchema, type Alert, type ClaimDocument, type Status } from '../../services/model.js';
 import { oldestPendingAt, summaryOf } from '../claimSummary.js';
 import { migrate } from './migrate.js';
-import { isRetryable, translate } from './pool.js';
+import { translate } from './pool.js';
+import { inTransaction } from './transaction.js';
 
 // The PostgreSQL engine of the claim repository. Several instances share one database: an update
 // reads the claim, runs the mutation and writes claim and alerts in one transaction whose UPDATE
@@ -284,38 +285,8 @@ export class PostgresClaimRepository implements ClaimRepository {
    * Runs `work` in a transaction on its own connection. Deadlocks between two updates (each
    * holding one record key and waiting for the other's) are run again when `retry` allows it.
    */
-  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>, retry = false): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      let client: pg.PoolClient;
-      try {
-        client = await this.pool.connect();
-      } catch (error) {
-        return translate(error);
-      }
-      let broken: Error | undefined;
-      // A connection cut while checked out (restart, failover) reports here, not as a crash;
-      // the next query on it fails and the transaction is rolled back by the server.
-      const onError = (error: Error) => {
-        broken = error;
-      };
-      client.on('error', onError);
-      try {
-        await client.query('BEGIN');
-        const result = await work(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch((rollbackError: Error) => {
-          broken = rollbackError;
-        });
-        if (retry && attempt < MAX_ATTEMPTS && isRetryable(error)) continue;
-        return translate(error);
-      } finally {
-        client.off('error', onError);
-        // A connection cut or whose rollback failed is in an unknown state: dropped, not reused.
-        client.release(broken);
-      }
-    }
+  private inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>, retry = false): Promise<T> {
+    return inTransaction(this.pool, work, { retry });
   }
 }
 

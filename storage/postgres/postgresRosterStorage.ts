@@ -2,6 +2,7 @@ import pg from 'pg';
 import { AuditEntrySchema, type AuditEntry, type RosterStorage, type RosterTextChange } from '../../services/directory/rosterStorage.js';
 import type { Clock } from '../../services/clock.js';
 import { translate } from './pool.js';
+import { inTransaction } from './transaction.js';
 
 // The roster in PostgreSQL: one row holding its text, changed under a row lock with the audit
 // rows in the same transaction, and a NOTIFY on commit. Each instance LISTENs on a connection of
@@ -35,11 +36,8 @@ export class PostgresRosterStorage implements RosterStorage {
     return rows[0]?.content ?? '';
   }
 
-  async change<T>(change: (text: string) => RosterTextChange<T>): Promise<T> {
-    const client = await this.options.pool.connect().catch(translate);
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
+  change<T>(change: (text: string) => RosterTextChange<T>): Promise<T> {
+    return inTransaction(this.options.pool, async (client) => {
       await client.query('INSERT INTO roster (id, revision, content) VALUES (1, 0, $1) ON CONFLICT (id) DO NOTHING', ['']);
       const { rows } = await client.query<{ content: string }>('SELECT content FROM roster WHERE id = 1 FOR UPDATE');
       const { next, audit, result } = change(rows[0]!.content);
@@ -48,15 +46,8 @@ export class PostgresRosterStorage implements RosterStorage {
         for (const entry of audit) await client.query('INSERT INTO roster_audit (entry) VALUES ($1)', [entry]);
         await client.query(`NOTIFY ${CHANNEL}`);
       }
-      await client.query('COMMIT');
       return result;
-    } catch (error) {
-      // A connection that cannot even roll back is dropped from the pool, not reused.
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      return translate(error);
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   /**
@@ -67,20 +58,11 @@ export class PostgresRosterStorage implements RosterStorage {
     const text = await files.read();
     if (!text.trim()) return false;
     const audit = await files.auditTrail();
-    const client = await this.options.pool.connect().catch(translate);
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.options.pool, async (client) => {
       const { rowCount } = await client.query('INSERT INTO roster (id, revision, content) VALUES (1, 1, $1) ON CONFLICT (id) DO NOTHING', [text]);
       if (rowCount === 1) for (const entry of audit) await client.query('INSERT INTO roster_audit (entry) VALUES ($1)', [entry]);
-      await client.query('COMMIT');
       return rowCount === 1;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      return translate(error);
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   async auditTrail(onSkipped?: (entry: number, problem: string) => void): Promise<AuditEntry[]> {

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Clock } from '../../services/clock.js';
 import { windowWaitMs, type RateWindow, type SendLimiter, type SendSlot } from '../../services/sendLimits.js';
+import { inTransaction } from './transaction.js';
 
 // Teams' send limits held across every instance sharing the database: each request is a row of
 // send_slots under its key (a conversation, or the bot's global rate), granted and completed on
@@ -60,45 +61,24 @@ export class PostgresSendLimiter implements SendLimiter {
     }
   }
 
-  private async tryGrant(key: string, windows: readonly RateWindow[], longestWindowMs: number): Promise<Grant> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    const onError = (error: Error) => {
-      broken = error;
-    };
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
-      try {
-        // Instances asking for one key take turns; other keys are not held up.
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
-        const now = this.clock.now().getTime();
-        await client.query('UPDATE send_slots SET completed_at = granted_at + $3::bigint WHERE key = $1 AND completed_at IS NULL AND granted_at <= $2', [
-          key,
-          now - ABANDONED_AFTER_MS,
-          ABANDONED_AFTER_MS,
-        ]);
-        await client.query('DELETE FROM send_slots WHERE key = $1 AND completed_at <= $2', [key, now - longestWindowMs]);
-        const { rows } = await client.query<{ completed_at: string | null }>('SELECT completed_at FROM send_slots WHERE key = $1', [key]);
-        const counted = rows.map((row) => ({ completedAt: row.completed_at === null ? undefined : Number(row.completed_at) }));
-        const waitMs = windowWaitMs(counted, windows, now);
-        let grant: Grant = { waitMs };
-        if (waitMs <= 0) {
-          const inserted = await client.query<{ id: string }>('INSERT INTO send_slots (key, granted_at) VALUES ($1, $2) RETURNING id', [key, now]);
-          grant = { slotId: inserted.rows[0]!.id };
-        }
-        await client.query('COMMIT');
-        return grant;
-      } catch (error) {
-        await client.query('ROLLBACK').catch((rollbackError: Error) => {
-          broken = rollbackError;
-        });
-        throw error;
-      }
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
-    }
+  private tryGrant(key: string, windows: readonly RateWindow[], longestWindowMs: number): Promise<Grant> {
+    return inTransaction(this.pool, async (client) => {
+      // Instances asking for one key take turns; other keys are not held up.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+      const now = this.clock.now().getTime();
+      await client.query('UPDATE send_slots SET completed_at = granted_at + $3::bigint WHERE key = $1 AND completed_at IS NULL AND granted_at <= $2', [
+        key,
+        now - ABANDONED_AFTER_MS,
+        ABANDONED_AFTER_MS,
+      ]);
+      await client.query('DELETE FROM send_slots WHERE key = $1 AND completed_at <= $2', [key, now - longestWindowMs]);
+      const { rows } = await client.query<{ completed_at: string | null }>('SELECT completed_at FROM send_slots WHERE key = $1', [key]);
+      const counted = rows.map((row) => ({ completedAt: row.completed_at === null ? undefined : Number(row.completed_at) }));
+      const waitMs = windowWaitMs(counted, windows, now);
+      if (waitMs > 0) return { waitMs };
+      const inserted = await client.query<{ id: string }>('INSERT INTO send_slots (key, granted_at) VALUES ($1, $2) RETURNING id', [key, now]);
+      return { slotId: inserted.rows[0]!.id };
+    });
   }
 
   /** A key is pruned when it is asked for; a key nobody asks for any more is swept here. */
