@@ -1,10 +1,10 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { memoryUsage } from 'node:process';
 import { startApp, type RunningApp } from '../../bot/app.js';
 import { loadConfig } from '../../bot/config.js';
 import { startEchoBot } from '../echoBot.js';
 import { benchDirectory } from './benchActors.js';
+import { freePort } from '../../test/support/freePort.js';
 
 // The bot under test, in its own process (forked by botProcess.ts), so the load generator and
 // the stand-in connector do not share its event loop and its RSS is its own.
@@ -58,17 +58,6 @@ async function start(kind: string, dataDir: string | undefined, extra: Record<st
     pending: async () => (await app.claims.pendingAlerts(100_000)).length,
     stop: app.stop,
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 try {

@@ -1,25 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from '../../scripts/build.js';
+import { freePort } from '../support/freePort.js';
 
 // The production start: `npm run build` compiles the product to JavaScript and `node
 // dist/bot/index.js` runs it without tsx. Built into test-output/ (inside the project, so the
 // compiled modules find node_modules), started on a free port, asked over HTTP, stopped.
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 describe('production build (npm run build, npm run start:prod)', function () {
   this.timeout(120_000);

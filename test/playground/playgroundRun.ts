@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, ConsoleMessage, Locator } from 'playwright-core';
@@ -9,6 +8,7 @@ import { loadConfig } from '../../bot/config.js';
 import { DEMO_ROLES, startDemo, type DemoRole, type RunningDemo } from '../../scripts/start.js';
 import { startLocaleProxy, type LocaleProxy } from './localeProxy.js';
 import { PlaygroundTab, STEP_TIMEOUT_MS } from './playgroundTab.js';
+import { freePort } from '../support/freePort.js';
 
 // One run of the demo for a browser test: the bot on a temporary DATA_DIR, one playground per
 // person, and a headless Chromium tab on each. It records what must stay empty for a run to pass:
@@ -30,18 +30,6 @@ export interface Run {
   blocked: Set<string>;
   /** What the bot logged (turn failures and the like). */
   botLog: string[];
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => done());
-  });
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (typeof address !== 'object' || address === null) throw new Error('no free port');
-  return address.port;
 }
 
 /** Starts the demo and a tab per person; screenshots are named `<name>-<role>-…` (name: the locale unless given). */

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BotClient, type TeamsUser } from '../../support/botClient.js';
 import { rosterLines } from './e2eApp.js';
+import { freePort } from '../../support/freePort.js';
 
 // Several instances of the bot, each its own process started as production starts it
 // (`node --import tsx bot/index.ts`, configured by the environment), sharing one PostgreSQL
@@ -103,15 +103,4 @@ function withoutTestSettings(environment: NodeJS.ProcessEnv): NodeJS.ProcessEnv 
   const copy = { ...environment };
   for (const key of Object.keys(copy)) if (key.startsWith('MOCHA') || key === 'DATA_DIR' || key === 'PORT') delete copy[key];
   return copy;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
