@@ -5,6 +5,7 @@ import { translatorFor } from '../../cards/i18n/i18n.js';
 import type { Alert, Claim } from '../../services/model.js';
 import type { RecordedRequest } from '../support/connectorStandIn.js';
 import { claimInReview as claimInReviewVia, walkCreateClaim } from './support/journey.js';
+import { assertWithinTeamsWindows } from '../support/rateWindows.js';
 import {
   actorOf,
   assertShows,
@@ -27,11 +28,6 @@ import {
 // what the connector received.
 
 const en = translatorFor('en');
-const TEAMS_WINDOWS = [
-  { limit: 7, windowMs: 1000 },
-  { limit: 8, windowMs: 2000 },
-  { limit: 60, windowMs: 30_000 },
-];
 
 interface Health {
   outbox: { pending: number; deadLetters: number; sentTotal: number; recentDeadLetters: { kind: string; reason: string }[] };
@@ -109,15 +105,6 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
   const showing = (requests: RecordedRequest[], text: string) => requests.filter((request) => cardStrings(request.body).some((line) => line.includes(text)));
   const chatPath = (person: typeof PARTNER) =>
     new RegExp(`^/v3/conversations/${encodeURIComponent(conversationOf(person)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/activities`);
-
-  function assertWithinTeamsLimits(requests: RecordedRequest[], label: string): void {
-    const times = requests.map((request) => request.at).sort((a, b) => a - b);
-    for (const { limit, windowMs } of TEAMS_WINDOWS) {
-      for (let i = 0; i + limit < times.length; i += 1) {
-        assert.ok(times[i + limit]! - times[i]! >= windowMs, `${label}: ${limit + 1} requests within ${windowMs} ms`);
-      }
-    }
-  }
 
   it('403 blocked: the customer chat is closed for good and the consent notice goes by mail instead', async () => {
     await start();
@@ -251,7 +238,7 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
       if (request.status === 429) assert.ok(next.at - request.at >= 2000, `a post ${next.at - request.at} ms after a 429`);
     });
     assert.equal(posts.filter((request) => request.status === 429 || request.status === 503).length, 4);
-    assertWithinTeamsLimits(proactiveTraffic(PARTNER), 'partner chat, posts and updates');
+    assertWithinTeamsWindows(proactiveTraffic(PARTNER), 'partner chat, posts and updates');
     // 30 changes, but the claim card open in the chat is rewritten far fewer times: changes that
     // arrive while its update waits are folded into it.
     const updates = e2e.updatesOf(PARTNER, 'partner-card');
@@ -286,8 +273,8 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
     assert.equal(e2e.updatesOf(PARTNER, 'partner-card').length, 1);
     assertShows(cardIn(e2e.updatesOf(PARTNER, 'partner-card')[0]!.body), approvedText);
     assert.ok(e2e.connector.updates().length > before);
-    assertWithinTeamsLimits(proactiveTraffic(REVIEWER), 'reviewer chat');
-    assertWithinTeamsLimits(proactiveTraffic(PARTNER), 'partner chat');
+    assertWithinTeamsWindows(proactiveTraffic(REVIEWER), 'reviewer chat');
+    assertWithinTeamsWindows(proactiveTraffic(PARTNER), 'partner chat');
   });
 
   it('a card update refused with 503, then 429, is retried in its lane and lands once, without a log line', async () => {

@@ -13,9 +13,10 @@ import { PostgresDocumentStore } from '../../storage/postgres/postgresDocumentSt
 import { PostgresSendLimiter } from '../../storage/postgres/postgresSendLimiter.js';
 import { claimId, makeAlert, makeClaimDocument, makeTimer, removeAllTempDataDirs, tempDataDir } from '../support/claimFixtures.js';
 import { announceSkip, testCluster, type PostgresCluster } from '../support/postgresCluster.js';
-import { ProactiveConnector, type RecordedRequest } from '../support/proactiveConnector.js';
+import { ProactiveConnector } from '../support/proactiveConnector.js';
 import { ManualClock, MONDAY, PARTNER_TENANT } from '../support/serviceHarness.js';
 import { meet, testRenderer, testSettings, unauthenticatedAdapter, VirtualTime } from '../proactive/proactiveFixtures.js';
+import { assertWithinTeamsWindows, TEAMS_WINDOWS, worstWindow } from '../support/rateWindows.js';
 
 // Two bot instances (each its own pool, service and instance id) sharing one database: due timers
 // and pending alerts are split between them by leases, each fires or is sent exactly once, a
@@ -23,11 +24,6 @@ import { meet, testRenderer, testSettings, unauthenticatedAdapter, VirtualTime }
 // Teams' send limits hold for what both send together.
 
 const DAY = 86_400_000;
-const TEAMS_LIMITS = [
-  { limit: 7, windowMs: 1000 },
-  { limit: 8, windowMs: 2000 },
-  { limit: 60, windowMs: 30_000 },
-];
 const GLOBAL_RATE = 50;
 
 /** The dedupe keys of the alerts accepted, in arrival order (the test renderer writes them in brackets). */
@@ -36,18 +32,6 @@ function arrivedKeys(connector: ProactiveConnector): string[] {
     .posts()
     .filter((request) => request.status < 300)
     .map((request) => /\[(CPOR-[^\]]+)\]/.exec(JSON.stringify(request.body))?.[1] ?? 'unknown');
-}
-
-/** The most requests any sliding window of `windowMs` holds, by arrival time. */
-function worstWindow(requests: readonly RecordedRequest[], windowMs: number): number {
-  const stamps = requests.map((request) => request.at).sort((a, b) => a - b);
-  let worst = 0;
-  let start = 0;
-  for (let end = 0; end < stamps.length; end += 1) {
-    while (stamps[end]! - stamps[start]! >= windowMs) start += 1;
-    worst = Math.max(worst, end - start + 1);
-  }
-  return worst;
 }
 
 describe('PostgreSQL: several instances share the work by leases, and the send limits', function () {
@@ -237,10 +221,7 @@ describe('PostgreSQL: several instances share the work by leases, and the send l
       for (const userId of USERS) {
         const arrivals = connector.posts(chatOf(userId));
         assert.equal(arrivals.length, 100);
-        for (const { limit, windowMs } of TEAMS_LIMITS) {
-          const worst = worstWindow(arrivals, windowMs);
-          assert.ok(worst <= limit, `${chatOf(userId)}: ${worst} requests arrived within ${windowMs} ms (limit ${limit})`);
-        }
+        assertWithinTeamsWindows(arrivals, chatOf(userId));
       }
       assert.ok(worstWindow(connector.posts(), 1000) <= GLOBAL_RATE, 'the global rate held across both instances');
       assert.deepEqual([...one.problems, ...two.problems], []);
@@ -258,7 +239,7 @@ describe('PostgreSQL: several instances share the work by leases, and the send l
         'conversation:quiet',
       ]);
       await pool.query('UPDATE send_slots SET granted_at = $1, completed_at = $1 WHERE key = $2', [now - 3_600_000, 'conversation:quiet']);
-      const slot = await new PostgresSendLimiter({ pool, clock: time }).acquire('conversation:busy', TEAMS_LIMITS);
+      const slot = await new PostgresSendLimiter({ pool, clock: time }).acquire('conversation:busy', TEAMS_WINDOWS);
       await slot!.release();
       const { rows } = await pool.query<{ key: string; completed_at: string }>('SELECT key, completed_at FROM send_slots ORDER BY completed_at');
       assert.deepEqual(
