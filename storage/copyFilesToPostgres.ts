@@ -57,9 +57,12 @@ export async function copyFilesToPostgres(options: {
     }
 
     let copied = 0;
+    // The PoE files the claims name, read on the way, and the link secret.
+    const blobNames = [LINK_SECRET_BLOB];
     const checksums = new Map<string, string>();
     for (const id of ids) {
       const document = (await files.get(id))!;
+      for (const file of document.claim.poe) blobNames.push(file.storagePath);
       checksums.set(id, checksumOf(document));
       const existing = await database.get(id);
       if (!existing) {
@@ -86,9 +89,7 @@ export async function copyFilesToPostgres(options: {
       const copy = await database.get(id);
       if (!copy || checksumOf(copy) !== checksums.get(id)) throw new Error(`verification failed: ${id} differs after the copy`);
     }
-    const names = [LINK_SECRET_BLOB];
-    for (const id of ids) for (const file of (await files.get(id))!.claim.poe) names.push(file.storagePath);
-    const blobs = await copyBlobs(options.dataDir, options.pool, names);
+    const blobs = await copyBlobs(options.dataDir, options.pool, blobNames);
     const stateEntries = await copyBotState(options.dataDir, options.pool);
     const roster = await copyRoster(options);
     return { claims: ids.length, copied, alreadyThere: ids.length - copied, counters, ...blobs, stateEntries, roster };

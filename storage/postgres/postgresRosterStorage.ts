@@ -55,6 +55,9 @@ export class PostgresRosterStorage implements RosterStorage {
    * database's, once. Returns false when the database already had a roster or there was none.
    */
   async seedFrom(files: RosterStorage): Promise<boolean> {
+    // Every start asks; only the first on a database reads the files.
+    const { rowCount: stored } = await this.options.pool.query('SELECT 1 FROM roster WHERE id = 1').catch(translate);
+    if (stored) return false;
     const text = await files.read();
     if (!text.trim()) return false;
     const audit = await files.auditTrail();
