@@ -69,7 +69,7 @@ export interface OutboxDeliveryOptions {
   lanes: ConversationLanes;
   /** This instance, as the owner of the alert leases it takes. */
   owner: string;
-  /** How long a claim's alerts stay leased without a renewal (default: four poll intervals, at least two minutes). */
+  /** How long a claim's alerts stay leased without a renewal (default: DELIVERY_LEASE_SECONDS, at least four poll intervals). */
   leaseMs?: number;
   log?: (message: string, error?: unknown) => void;
 }
