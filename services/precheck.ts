@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { WORKLOADS } from '../../services/catalogue.js';
-import type { InformationReason } from '../../services/model.js';
+import { WORKLOADS } from './catalogue.js';
+import type { InformationReason } from './model.js';
 
 // What the PoE pre-check says about one file: a finding per check, each with the text that
 // satisfied it (quoted, with where it was found) or what is missing. Stored beside the PoE file,
