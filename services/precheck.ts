@@ -41,6 +41,8 @@ export const PrecheckReportSchema = z.object({
   units: z.number().int().nonnegative(),
   /** Set when no text could be read; `findings` is then empty. */
   unreadable: z.enum(UNREADABLE_REASONS).optional(),
+  /** Set when only the first `units` were read: the file had more than the checker reads. */
+  truncated: z.boolean().optional(),
   /** Whether any text came from OCR. */
   ocr: z.boolean(),
   findings: z.array(FindingSchema),
