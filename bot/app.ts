@@ -18,6 +18,7 @@ import { keepDataPrivate } from '../services/store/privateFiles.js';
 import { openStorage } from '../storage/openStorage.js';
 import { ActorResolver } from './actorResolver.js';
 import { RosterChatCommands } from './adminCommands.js';
+import { ClaimSearchExtension } from './claimSearch.js';
 import { CardActions } from './cardActions.js';
 import { ClaimsBot } from './claimsBot.js';
 import type { BotConfig } from './config.js';
@@ -232,6 +233,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     actors,
     flows,
     cardActions,
+    search: new ClaimSearchExtension({ claims, clock, actors, defaultLocale: config.DEFAULT_LOCALE, log }),
     admin: new RosterChatCommands(directoryServices.administration),
     hooks,
     poeLinks,

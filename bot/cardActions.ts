@@ -1,6 +1,6 @@
 import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, TurnContext } from 'botbuilder';
 import { z } from 'zod';
-import { renderClaimCard, renderConsentNotice, type Viewer } from '../cards/index.js';
+import { renderClaimCard, renderConsentNotice, renderSharedClaimRefused, type Viewer } from '../cards/index.js';
 import { describeError } from '../cards/i18n/errorMessages.js';
 import { commandText, type CommandVerb } from '../cards/format.js';
 import { ADAPTIVE_CARD_CONTENT_TYPE, type AdaptiveCard } from '../cards/template.js';
@@ -39,6 +39,8 @@ export interface CardActionsDeps {
 
 const ERROR_CONTENT_TYPE = 'application/vnd.microsoft.error';
 /** Refusals about the claim as it stands, answered with its current card and the reason on it. */
+/** A shared claim the viewer may not see: never said apart from one that does not exist. */
+const NOT_SHARED = new Set<string>(['not-found', 'wrong-tenant', 'not-allowed']);
 const CLAIM_REFUSALS = new Set<string>(['incomplete', 'duplicate-claim', 'invalid-transition', 'window-closed', 'own-organisation']);
 
 // ---- what each verb accepts ------------------------------------------------------------------
@@ -66,6 +68,8 @@ const base = <V extends string>(verb: V) => ({ claimId, version, verb: z.literal
 
 export const VERB_SCHEMAS = {
   refreshClaim: z.object(base('refreshClaim')).strict(),
+  // A shared card (the search extension) names the claim only: it has no version to be stale.
+  openSharedClaim: z.object({ claimId, verb: z.literal('openSharedClaim').optional() }).strict(),
   startReview: z.object(base('startReview')).strict(),
   requestInformation: z.object({ ...base('requestInformation'), infoReasons: multiSelect(INFORMATION_REASONS), infoComment: requiredText }).strict(),
   approve: z.object({ ...base('approve'), approveComment: optionalText }).strict(),
@@ -111,6 +115,7 @@ export class CardActions {
     const { claims } = deps;
     this.handlers = {
       refreshClaim: async (turn, data) => ({ card: await this.cardFor(turn, await claims.get(turn.actor, data.claimId)) }),
+      openSharedClaim: (turn, data) => this.sharedClaim(turn, data.claimId),
       startReview: async (turn, data) => ({ changed: await claims.startReview(turn.actor, data.claimId, data.version) }),
       requestInformation: async (turn, data) => ({
         changed: await claims.requestInformation(turn.actor, data.claimId, data.version, {
@@ -204,6 +209,23 @@ export class CardActions {
     }
     const changed = await claims.optOut(turn.actor, data.claimId, data.version);
     return { changed, note: turn.user.translator.t('cards.note.optedOut') };
+  }
+
+  /**
+   * Each viewer of a shared card gets their own view: the claim card a partner or reviewer would
+   * get, the consent notice for the customer, and for anyone else the same refusal whether or not
+   * the claim exists.
+   */
+  private async sharedClaim(turn: Turn, claimId: string): Promise<Outcome> {
+    let claim: Claim;
+    try {
+      claim = await this.deps.claims.get(turn.actor, claimId);
+    } catch (error) {
+      if (isDomainError(error) && NOT_SHARED.has(error.code)) return { card: renderSharedClaimRefused(claimId, turn.user.translator) };
+      throw error;
+    }
+    const viewer = this.viewer(turn, claim);
+    return { card: viewer.role === 'customer' ? renderConsentNotice(claim, viewer, this.refreshFor(turn)) : await this.cardFor(turn, claim) };
   }
 
   /**

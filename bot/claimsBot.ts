@@ -1,4 +1,13 @@
-import { ActivityTypes, CardFactory, TeamsActivityHandler, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type TurnContext } from 'botbuilder';
+import {
+  ActivityTypes,
+  CardFactory,
+  TeamsActivityHandler,
+  type AdaptiveCardInvokeResponse,
+  type AdaptiveCardInvokeValue,
+  type MessagingExtensionQuery,
+  type MessagingExtensionResponse,
+  type TurnContext,
+} from 'botbuilder';
 import { renderClaimCard, renderClaimList, renderError, renderHelp, renderHistory, renderReviewQueue, renderWelcome, type Viewer } from '../cards/index.js';
 import { describeError } from '../cards/i18n/errorMessages.js';
 import type { AdaptiveCard } from '../cards/template.js';
@@ -23,6 +32,11 @@ export interface CardActionHandler {
   handle(context: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse>;
 }
 
+/** The search message extension's queries (bot/claimSearch.ts). */
+export interface MessagingExtensionSearch {
+  query(context: TurnContext, query: MessagingExtensionQuery): Promise<MessagingExtensionResponse>;
+}
+
 /** Commands a directory administrator types (grant, revoke, roles). */
 export interface AdminCommands {
   handle(context: TurnContext, actor: Actor, user: UserContext, command: ParsedCommand): Promise<void>;
@@ -43,6 +57,7 @@ export interface ClaimsBotDependencies {
   actors: ActorResolver;
   flows: ConversationFlows;
   cardActions: CardActionHandler;
+  search?: MessagingExtensionSearch;
   admin?: AdminCommands;
   hooks?: ConversationHooks;
   /** Signed links to the PoE files on claim cards. */
@@ -121,6 +136,11 @@ export class ClaimsBot extends TeamsActivityHandler {
 
   protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     return this.deps.cardActions.handle(context, invokeValue);
+  }
+
+  protected override async handleTeamsMessagingExtensionQuery(context: TurnContext, query: MessagingExtensionQuery): Promise<MessagingExtensionResponse> {
+    if (!this.deps.search) return super.handleTeamsMessagingExtensionQuery(context, query);
+    return this.deps.search.query(context, query);
   }
 
   protected override async onInstallationUpdateAddActivity(context: TurnContext): Promise<void> {

@@ -19,6 +19,15 @@ export interface ClaimSummary {
   pendingAlerts: number;
 }
 
+/** A search by the words a claim is found by (its id, customer and partner). */
+export interface ClaimSearch {
+  /** Matched as a substring, case-insensitively. */
+  text: string;
+  /** Only this organisation's claims. */
+  partnerTenantId?: string;
+  limit: number;
+}
+
 export interface DueTimer {
   claimId: string;
   dueAt: number;
@@ -76,6 +85,8 @@ export interface ClaimRepository {
   activeIdsForKey(recordKey: string): Promise<string[]>;
   /** Case-insensitive: tenant ids are GUIDs typed in either case. */
   idsForCustomerTenant(customerTenantId: string): Promise<string[]>;
+  /** Matching claims, most recently changed first. */
+  searchIds(search: ClaimSearch): Promise<string[]>;
   /** The earliest timer still to fire across all claims, ties by claim id. */
   nextDue(): Promise<DueTimer | undefined>;
   /** Claims with alerts to deliver, the one holding the oldest alert first; at most `limit`. */

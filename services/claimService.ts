@@ -197,6 +197,10 @@ export class ClaimService {
   }
 
   /** The actor's organisation's claims, most recently changed first. */
+  search(actor: Actor, text: string, options: { limit?: number } = {}): Promise<Claim[]> {
+    return this.queries.search(actor, text, options);
+  }
+
   listForPartner(actor: Actor, options: { statuses?: readonly Status[]; limit?: number; offset?: number } = {}): Promise<{ total: number; claims: Claim[] }> {
     return this.queries.listForPartner(actor, options);
   }

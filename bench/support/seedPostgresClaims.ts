@@ -74,6 +74,7 @@ export async function seedPostgresClaims(pool: pg.Pool, n: number, progress?: (m
     customer_tenant_id: 'c.customer',
     record_keys: 'array(SELECT replace(key, lower(t.customer_tenant_id), c.customer) FROM unnest(t.record_keys) AS key)',
     next_due_at: 't.next_due_at + c.shift_ms',
+    search_text: 'replace(replace(t.search_text, lower(c.template_id), lower(c.id)), lower(t.customer_tenant_id), c.customer)',
     claim: `jsonb_set(d.document, '{timers}', coalesce((
         SELECT jsonb_agg(jsonb_set(timer, '{dueAt}', to_jsonb(to_char(((timer ->> 'dueAt')::timestamptz + c.shift_ms * interval '1 millisecond') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))) ORDER BY position)
         FROM jsonb_array_elements(d.document -> 'timers') WITH ORDINALITY AS timers(timer, position)), '[]'::jsonb))`,

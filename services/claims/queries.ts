@@ -10,6 +10,8 @@ import { checksDuplicates } from './rules.js';
 // What a viewer may read of claims: one claim, its history, a partner's list, the review queue.
 
 const REVIEW_STATUSES: readonly Status[] = ['Submitted', 'InReview', 'Disputed'];
+/** Longer than any id, domain or name a search needs. */
+const MAX_SEARCH_LENGTH = 100;
 
 export interface QueueItem {
   claim: Claim;
@@ -63,6 +65,23 @@ export class ClaimQueries {
     return { total: summaries.length, claims };
   }
 
+  /**
+   * Claims found by id, customer (domain, tenant, contact) or partner: a reviewer's among all, a
+   * partner's among their organisation's; most recently changed first. Empty text: the latest.
+   */
+  async search(actor: Actor, text: string, options: { limit?: number } = {}): Promise<Claim[]> {
+    const reviewer = actor.roles.includes('reviewer');
+    const organisation = actor.roles.some(isPartnerRole) ? actor.organisation : undefined;
+    if (!reviewer && !organisation) throw new DomainError('not-allowed', { action: 'search' });
+    const ids = await this.repository.searchIds({
+      text: text.trim().slice(0, MAX_SEARCH_LENGTH),
+      ...(reviewer ? {} : { partnerTenantId: organisation!.tenantId }),
+      limit: options.limit ?? 25,
+    });
+    const documents = await Promise.all(ids.map((id) => this.repository.get(id)));
+    return documents.filter((document) => document !== undefined && canView(actor, document.claim)).map((document) => document!.claim);
+  }
+
   /** Claims waiting for a reviewer, oldest first, with SLA age and competing claims. */
   async reviewQueue(actor: Actor, options: { limit?: number } = {}): Promise<QueueItem[]> {
     if (!actor.roles.includes('reviewer')) throw new DomainError('not-allowed', { action: 'queue' });
@@ -105,4 +124,13 @@ function slaDeadlineOf(status: Status): DeadlineName {
   if (status === 'Submitted') return 'reviewStart';
   if (status === 'Disputed') return 'disputeDecision';
   return 'reviewDecision';
+}
+
+function canView(actor: Actor, claim: Claim): boolean {
+  try {
+    assertCanView(actor, claim);
+    return true;
+  } catch {
+    return false;
+  }
 }

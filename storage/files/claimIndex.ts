@@ -1,6 +1,6 @@
 import type { ClaimDocument, Status } from '../../services/model.js';
-import type { ClaimSummary, DueTimer } from '../../services/claimRepository.js';
-import { oldestPendingAt, summaryOf } from '../claimSummary.js';
+import type { ClaimSearch, ClaimSummary, DueTimer } from '../../services/claimRepository.js';
+import { oldestPendingAt, searchTextOf, summaryOf } from '../claimSummary.js';
 import { OrderedIds } from './orderedIds.js';
 
 // The in-memory index over stored claims, rebuilt at start. Every lookup the service makes is a
@@ -8,6 +8,7 @@ import { OrderedIds } from './orderedIds.js';
 
 export class ClaimIndex {
   private readonly summaries = new Map<string, ClaimSummary>();
+  private readonly searchText = new Map<string, string>();
   private readonly byOrganisation = new Map<string, Set<string>>();
   private readonly byCustomer = new Map<string, Set<string>>();
   private readonly byStatus = new Map<Status, Set<string>>();
@@ -29,6 +30,7 @@ export class ClaimIndex {
     const { claim } = document;
     const summary = summaryOf(document);
     this.summaries.set(claim.id, summary);
+    this.searchText.set(claim.id, searchTextOf(claim));
     addTo(this.byOrganisation, summary.partnerTenantId, claim.id);
     if (summary.customerTenantId) addTo(this.byCustomer, summary.customerTenantId.toLowerCase(), claim.id);
     addTo(this.byStatus, summary.status, claim.id);
@@ -41,6 +43,7 @@ export class ClaimIndex {
     const summary = this.summaries.get(id);
     if (!summary) return;
     this.summaries.delete(id);
+    this.searchText.delete(id);
     removeFrom(this.byOrganisation, summary.partnerTenantId, id);
     if (summary.customerTenantId) removeFrom(this.byCustomer, summary.customerTenantId.toLowerCase(), id);
     removeFrom(this.byStatus, summary.status, id);
@@ -51,6 +54,19 @@ export class ClaimIndex {
 
   idsForOrganisation(tenantId: string): string[] {
     return [...(this.byOrganisation.get(tenantId) ?? [])];
+  }
+
+  search(search: ClaimSearch): string[] {
+    const text = search.text.toLowerCase();
+    const candidates = search.partnerTenantId === undefined ? this.summaries.keys() : (this.byOrganisation.get(search.partnerTenantId) ?? []);
+    const found: ClaimSummary[] = [];
+    for (const id of candidates) {
+      if (this.searchText.get(id)?.includes(text)) found.push(this.summaries.get(id)!);
+    }
+    return found
+      .sort((a, b) => b.statusSince.localeCompare(a.statusSince) || b.id.localeCompare(a.id))
+      .slice(0, search.limit)
+      .map((summary) => summary.id);
   }
 
   idsForCustomerTenant(tenantId: string): string[] {

@@ -5,7 +5,7 @@ import { DomainError } from '../../services/errors.js';
 import { ClaimDocumentSchema, type ClaimDocument, type Status } from '../../services/model.js';
 import { ClaimIndex } from './claimIndex.js';
 import { InProcessLeases } from './inProcessLeases.js';
-import type { ClaimRepository, ClaimSummary, DocumentMutation, DueTimer, LeaseKind, LeaseTerms } from '../../services/claimRepository.js';
+import type { ClaimRepository, ClaimSearch, ClaimSummary, DocumentMutation, DueTimer, LeaseKind, LeaseTerms } from '../../services/claimRepository.js';
 import { DurableJsonFile, removeFileDurably } from '../../services/store/durableJsonFile.js';
 import { KeyedMutex } from '../../services/store/keyedMutex.js';
 
@@ -141,6 +141,10 @@ export class LowdbClaimRepository implements ClaimRepository {
 
   async activeIdsForKey(recordKey: string): Promise<string[]> {
     return this.index.activeIdsForKey(recordKey);
+  }
+
+  async searchIds(search: ClaimSearch): Promise<string[]> {
+    return this.index.search(search);
   }
 
   async idsForCustomerTenant(customerTenantId: string): Promise<string[]> {

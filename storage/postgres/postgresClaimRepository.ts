@@ -1,11 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import type pg from 'pg';
-import type { ClaimRepository, ClaimSummary, DocumentMutation, DueTimer, LeaseKind, LeaseTerms } from '../../services/claimRepository.js';
+import type { ClaimRepository, ClaimSearch, ClaimSummary, DocumentMutation, DueTimer, LeaseKind, LeaseTerms } from '../../services/claimRepository.js';
 import type { Clock } from '../../services/clock.js';
 import { DomainError } from '../../services/errors.js';
 import { ClaimDocumentSchema, type Alert, type ClaimDocument, type Status } from '../../services/model.js';
-import { oldestPendingAt, summaryOf } from '../claimSummary.js';
+import { oldestPendingAt, searchTextOf, summaryOf } from '../claimSummary.js';
 import { migrate } from './migrate.js';
 import { translate } from './pool.js';
 import { inTransaction } from './transaction.js';
@@ -73,6 +73,19 @@ export class PostgresClaimRepository implements ClaimRepository {
 
   async open(): Promise<void> {
     if (this.runMigrations) await migrate(this.pool, this.clock).catch(translate);
+    await this.fillSearchText();
+  }
+
+  /** Claims stored before the search column existed get their words once, from their documents. */
+  private async fillSearchText(): Promise<void> {
+    for (;;) {
+      const { rows } = await this.query<{ id: string; claim: ClaimDocument['claim'] }>('SELECT id, claim FROM claims WHERE search_text IS NULL LIMIT 500');
+      if (rows.length === 0) return;
+      await this.query(
+        'UPDATE claims c SET search_text = t.text FROM unnest($1::text[], $2::text[]) AS t(id, text) WHERE c.id = t.id AND c.search_text IS NULL',
+        [rows.map((row) => row.id), rows.map((row) => searchTextOf(row.claim))],
+      );
+    }
   }
 
   async close(): Promise<void> {
@@ -103,8 +116,8 @@ export class PostgresClaimRepository implements ClaimRepository {
       try {
         await client.query(
           `INSERT INTO claims (id, revision, version, partner_tenant_id, customer_tenant_id, status, consent_phase,
-             status_since, created_at, record_keys, active, next_due_at, oldest_pending_at, pending_alerts, claim)
-           VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+             status_since, created_at, record_keys, active, next_due_at, oldest_pending_at, pending_alerts, search_text, claim)
+           VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
           [stored.claim.id, ...summary, stored.claim],
         );
       } catch (error) {
@@ -133,7 +146,7 @@ export class PostgresClaimRepository implements ClaimRepository {
         const updated = await client.query(
           `UPDATE claims SET revision = revision + 1, version = $3, partner_tenant_id = $4, customer_tenant_id = $5,
              status = $6, consent_phase = $7, status_since = $8, created_at = $9, record_keys = $10, active = $11,
-             next_due_at = $12, oldest_pending_at = $13, pending_alerts = $14, claim = $15
+             next_due_at = $12, oldest_pending_at = $13, pending_alerts = $14, search_text = $15, claim = $16
            WHERE id = $1 AND revision = $2`,
           [id, row.revision, ...columnsOf(stored), stored.claim],
         );
@@ -160,7 +173,7 @@ export class PostgresClaimRepository implements ClaimRepository {
       const updated = await client.query(
         `UPDATE claims SET revision = revision + 1, version = $3, partner_tenant_id = $4, customer_tenant_id = $5,
            status = $6, consent_phase = $7, status_since = $8, created_at = $9, record_keys = $10, active = $11,
-           next_due_at = $12, oldest_pending_at = $13, pending_alerts = $14, claim = $15
+           next_due_at = $12, oldest_pending_at = $13, pending_alerts = $14, search_text = $15, claim = $16
          WHERE id = $1 AND version = $2`,
         [stored.claim.id, expectedVersion, ...columnsOf(stored), stored.claim],
       );
@@ -197,6 +210,16 @@ export class PostgresClaimRepository implements ClaimRepository {
 
   async idsForCustomerTenant(customerTenantId: string): Promise<string[]> {
     return this.ids('SELECT id FROM claims WHERE customer_tenant_id IS NOT NULL AND lower(customer_tenant_id) = lower($1)', [customerTenantId]);
+  }
+
+  async searchIds(search: ClaimSearch): Promise<string[]> {
+    // A substring of the words kept per claim; a sequential scan, fine for what one search shows.
+    const pattern = `%${search.text.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+    return this.ids(
+      `SELECT id FROM claims WHERE search_text LIKE $1 AND ($2::text IS NULL OR partner_tenant_id = $2)
+       ORDER BY status_since DESC, id DESC LIMIT $3`,
+      [pattern, search.partnerTenantId ?? null, search.limit],
+    );
   }
 
   async nextDue(): Promise<DueTimer | undefined> {
@@ -316,6 +339,7 @@ function columnsOf(document: ClaimDocument): unknown[] {
     summary.nextDueAt ?? null,
     oldestPendingAt(document) ?? null,
     summary.pendingAlerts,
+    searchTextOf(document.claim),
   ];
 }
 

@@ -8,6 +8,7 @@ import addFormatsModule from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
 import { parseCommand, type Verb } from '../../dialogs/commands.js';
 import { SUPPORTED_LOCALES, type Locale } from '../../cards/i18n/i18n.js';
+import { SEARCH_COMMAND_ID } from '../../bot/claimSearch.js';
 
 // The manifest and its localization files, with placeholders replaced by test values, against the
 // official Teams JSON schemas of the manifest's version as bundled with @microsoft/app-manifest,
@@ -153,6 +154,20 @@ describe('Teams app manifest', () => {
     }
   });
 
+  it("has the search message extension on the bot's own id, with the command the bot answers", () => {
+    const extensions = manifest.composeExtensions as unknown as {
+      botId: string;
+      commands: { id: string; type: string; initialRun: boolean; parameters: { name: string }[] }[];
+    }[];
+    assert.equal(extensions.length, 1);
+    assert.equal(extensions[0]!.botId, bot.botId, 'Universal Actions on shared cards need the same bot');
+    const [command] = extensions[0]!.commands;
+    assert.deepEqual(
+      { id: command!.id, type: command!.type, initialRun: command!.initialRun, parameters: command!.parameters.map((parameter) => parameter.name) },
+      { id: SEARCH_COMMAND_ID, type: 'query', initialRun: true, parameters: ['query'] },
+    );
+  });
+
   it('names the four additional languages, each file in the package folder', () => {
     const info = manifest.localizationInfo as { defaultLanguageTag: string; additionalLanguages: { languageTag: string; file: string }[] };
     assert.equal(info.defaultLanguageTag, 'en-us');
@@ -191,6 +206,15 @@ describe('Teams app manifest', () => {
         );
         const actual = Object.keys(strings).filter((key) => key.startsWith('bots['));
         assert.deepEqual([...actual].sort(), [...expected].sort());
+      });
+
+      it("translates the search extension's command and its parameter", () => {
+        for (const key of ['commands[0].title', 'commands[0].description', 'commands[0].parameters[0].title', 'commands[0].parameters[0].description']) {
+          const value = strings[`composeExtensions[0].${key}`];
+          assert.equal(typeof value, 'string', key);
+          assert.ok(String(value).trim().length > 0, key);
+        }
+        assert.notEqual(strings['composeExtensions[0].commands[0].title'], 'Find a claim');
       });
 
       it('uses command titles the bot understands in that language, at most 32 characters', () => {

@@ -336,6 +336,47 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         assert.deepEqual(await answers(await engine.another()), before);
       });
 
+      it('finds claims by the words of their id, customer and partner, newest first, within an organisation', async () => {
+        const details = (domain: string, contact: string) => ({
+          program: 'OSU-M365' as const,
+          customerDomain: domain,
+          customerContact: { name: contact, title: 'CIO', email: `it@${domain}` },
+        });
+        const older = makeClaimDocument({ statusSince: '2026-03-01T09:00:00.000Z', details: details('fabrikam.com', 'Dana Customer') });
+        const newer = makeClaimDocument({ statusSince: '2026-03-02T09:00:00.000Z', details: details('fabrikam-eu.com', 'Eva Ström') });
+        const other = makeClaimDocument({
+          partnerTenantId: PARTNER_TENANT_B,
+          partnerName: 'Northwind 100%_Advisors',
+          details: details('tailspin.com', 'Terry'),
+        });
+        for (const document of [older, newer, other]) await repo.insert(document);
+        const search = (text: string, partnerTenantId?: string, limit = 10) =>
+          repo.searchIds({ text, limit, ...(partnerTenantId === undefined ? {} : { partnerTenantId }) });
+
+        assert.deepEqual(await search('FABRIKAM'), [newer.claim.id, older.claim.id]);
+        assert.deepEqual(await search('fabrikam', undefined, 1), [newer.claim.id]);
+        assert.deepEqual(await search('ström'), [newer.claim.id], 'names match case-insensitively, accents kept');
+        assert.deepEqual(await search(older.claim.id.toLowerCase()), [older.claim.id]);
+        assert.deepEqual(await search('tailspin', PARTNER_TENANT_A), [], "another organisation's claim is not in this one's search");
+        assert.deepEqual(await search('tailspin', PARTNER_TENANT_B), [other.claim.id]);
+        // LIKE's own characters are matched as themselves.
+        assert.deepEqual(await search('100%_'), [other.claim.id]);
+        assert.deepEqual(await search('1%0'), []);
+        assert.deepEqual(sorted(await search('', PARTNER_TENANT_A)), sorted([older.claim.id, newer.claim.id]));
+
+        // A change to the customer changes what finds it, on this instance and on another.
+        await repo.update(older.claim.id, (current) => {
+          current.claim.details.customerDomain = 'litware.com';
+          current.claim.details.customerContact = { name: 'Lee Litware', title: 'CIO', email: 'lee@litware.com' };
+          current.claim.version += 1;
+          return { next: current, result: undefined };
+        });
+        for (const store of [repo, await engine.another()]) {
+          assert.deepEqual(await store.searchIds({ text: 'litware', limit: 10 }), [older.claim.id]);
+          assert.deepEqual(await store.searchIds({ text: 'fabrikam.com', limit: 10 }), []);
+        }
+      });
+
       it('orders due timers earliest first, ties by claim id, as they fire', async () => {
         const due = (n: number, iso: string) => ({ claimId: claimId(n), dueAt: at(iso) });
         assert.equal(await repo.nextDue(), undefined);

@@ -54,6 +54,19 @@ describe('PostgreSQL engine: several instances, failures', function () {
     );
   });
 
+  it('gives claims stored before the search column their words at the next start', async () => {
+    const url = await cluster.createDatabase('cpor_search_fill');
+    const { pool, repository } = await instance(url);
+    const documents = Array.from({ length: 3 }, (_, index) => makeClaimDocument({ partnerName: `Litware ${index}` }));
+    for (const document of documents) await repository.insert(document);
+    // As migration 0007 leaves the rows written before it.
+    await pool.query('UPDATE claims SET search_text = NULL');
+    assert.deepEqual(await repository.searchIds({ text: 'litware', limit: 10 }), []);
+    const restarted = (await instance(url)).repository;
+    assert.deepEqual((await restarted.searchIds({ text: 'litware', limit: 10 })).sort(), documents.map((document) => document.claim.id).sort());
+    assert.deepEqual(await restarted.searchIds({ text: 'litware 1', limit: 10 }), [documents[1]!.claim.id]);
+  });
+
   it('lets exactly one of 20 decisions split across two instances win', async () => {
     const url = await cluster.createDatabase('cpor_two');
     const [first, second] = [await instance(url), await instance(url)];
