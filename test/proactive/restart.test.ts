@@ -12,9 +12,9 @@ import { deliverAll, deliveredKeys, meet, openWorker, testSettings, type Worker 
 const partnerChat = { tenantId: PARTNER_TENANT, userId: partner().userId, conversationId: 'a:partner' };
 const reviewerChat = { tenantId: REVIEW_TENANT, userId: 'reviewer-1', conversationId: 'a:reviewer', roles: ['reviewer' as const] };
 
-async function until(condition: () => boolean, what: string): Promise<void> {
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -102,6 +102,10 @@ describe('proactive: restarts and crashes', () => {
       const claim = await claimAt(harness, 'Submitted');
       void first.outbox.drain();
       await until(() => connector.posts('a:partner').length === 1, 'the POST to reach Teams');
+      // The abandoned worker is still alive in this process: the crash point is only reached once
+      // it has nothing left to do but wait for that POST (the reviewers' alert recorded as sent),
+      // or it would go on sending beside the restarted one, as a killed process cannot.
+      await until(async () => (await harness.service.pendingAlerts()).length === 1, "the reviewers' alert to be recorded");
 
       harness = await harness.restart();
       const second = await worker({ settings: testSettings({ afterCrash }) });
