@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { poeChecklist } from '../cards/format.js';
+import { checklistLines } from '../cards/precheckText.js';
 import { describeIssues } from '../cards/i18n/errorMessages.js';
 import type { Translator } from '../cards/i18n/i18n.js';
 import {
@@ -546,6 +547,12 @@ export const poeStep: Step = {
   },
 };
 
+/** Before Submit: the pre-check over all the files, and that it does not stop a submission. */
+function precheckLines(t: Translator, claim: Claim): string[] {
+  const lines = checklistLines(t, claim.poe);
+  return lines.length ? [t.t('cards.precheck.heading'), ...lines, t.t('cards.precheck.maySubmit')] : [];
+}
+
 export function poeLines(t: Translator, claim: Claim): string[] {
   return claim.poe.map((file) => t.t('dialogs.poe.line', { name: literal(file.name), size: formatSize(t, file.size) }));
 }
@@ -596,7 +603,7 @@ export const summaryStep: Step = {
         title: t.t('dialogs.summary.title', { claimId: claim.id }),
         text: t.t('dialogs.summary.text'),
         facts: claimFacts(t, claim, ctx.turn.user.timeZone),
-        lines: poeLines(t, claim),
+        lines: [...poeLines(t, claim), ...precheckLines(t, claim)],
         note: missing.length ? t.t('dialogs.summary.missing', { issues: describeIssues(t, missing) }) : '',
         hint: t.t('dialogs.summary.hint', { claimId: claim.id }),
         actions: withBack(ctx, [

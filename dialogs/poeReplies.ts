@@ -38,8 +38,10 @@ export async function receiveFiles(ctx: StepContext, mode: 'attach' | 'hold'): P
 
 function lineFor({ t, services }: StepContext, outcome: FileOutcome): string {
   switch (outcome.kind) {
-    case 'received':
-      return t.t('dialogs.poe.received', { name: literal(outcome.file.name), size: formatSize(t, outcome.file.size) });
+    case 'received': {
+      const line = t.t('dialogs.poe.received', { name: literal(outcome.file.name), size: formatSize(t, outcome.file.size) });
+      return services.precheck ? `${line} ${t.t('dialogs.poe.beingChecked')}` : line;
+    }
     case 'refused':
       return describePoeProblem(t, outcome.error, services.poe.rules);
     case 'too-many':

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACTIVITIES, CATALOGUE_EDITIONS, PROGRAMS, SOLUTION_AREAS, WORKLOADS } from './catalogue.js';
 import { ROLES } from './actor.js';
+import { StoredPrecheckSchema } from './precheck.js';
 
 // The claim and its parts (SPEC section 2), as stored and as every boundary validates them.
 
@@ -96,10 +97,12 @@ export const PoeFileSchema = z.object({
   storagePath: text(500),
   uploadedBy: z.string().min(1),
   uploadedAt: instant,
+  /** The pre-check's latest report on the file; absent until it has run (and on older claims). */
+  precheck: StoredPrecheckSchema.optional(),
 });
 export type PoeFile = z.infer<typeof PoeFileSchema>;
 
-export const PoeInputSchema = PoeFileSchema.omit({ id: true, uploadedBy: true, uploadedAt: true });
+export const PoeInputSchema = PoeFileSchema.omit({ id: true, uploadedBy: true, uploadedAt: true, precheck: true });
 export type PoeInput = z.infer<typeof PoeInputSchema>;
 
 export const SIDES = ['partner', 'reviewer'] as const;
@@ -227,6 +230,7 @@ export const ALERT_KINDS = [
   'associated',
   'rejected',
   'new-comment',
+  'poe-prechecked',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
