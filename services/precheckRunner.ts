@@ -46,6 +46,8 @@ export class PrecheckRunner {
   private loop: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
   private stopped = false;
+  /** The claim a report is being recorded for: its own change is not a reason to look again. */
+  private recording: string | undefined;
   private idle: { promise: Promise<void>; resolve: () => void } | undefined;
   private readonly counts = { checked: 0, recorded: 0, failed: 0 };
   private lastSweepAt: string | undefined;
@@ -60,7 +62,7 @@ export class PrecheckRunner {
     this.stopped = false;
     // A new file or edited details: look at the claim now rather than at the next sweep.
     this.unsubscribe = this.options.claims.onChange((claim) => {
-      if (claim.poe.length > 0) this.enqueue(claim.id);
+      if (claim.poe.length > 0 && claim.id !== this.recording) this.enqueue(claim.id);
     });
     this.loop = this.run();
   }
@@ -141,7 +143,8 @@ export class PrecheckRunner {
         if (!bytes) throw new Error(`${claimId}: no bytes stored for ${file.storagePath}`);
         const report = await checker.check({ name: file.name, contentType: file.contentType, bytes }, work.facts);
         this.counts.checked += 1;
-        const outcome = await claims.recordPrecheck(claimId, file.id, report, work.factsDigest);
+        this.recording = claimId;
+        const outcome = await claims.recordPrecheck(claimId, file.id, report, work.factsDigest).finally(() => (this.recording = undefined));
         if (outcome === 'recorded') this.counts.recorded += 1;
         // The details changed while the file was read: read the claim again, with the new facts.
         if (outcome === 'stale') {
