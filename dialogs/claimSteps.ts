@@ -550,7 +550,8 @@ export const poeStep: Step = {
 /** Before Submit: the pre-check over all the files, and that it does not stop a submission. */
 function precheckLines(t: Translator, claim: Claim): string[] {
   const lines = checklistLines(t, claim.poe);
-  return lines.length ? [t.t('cards.precheck.heading'), ...lines, t.t('cards.precheck.maySubmit')] : [];
+  // One item of the card's list, its own lines below its heading (as poeChecklist is).
+  return lines.length ? [[t.t('cards.precheck.heading'), ...lines, t.t('cards.precheck.maySubmit')].join('\n')] : [];
 }
 
 export function poeLines(t: Translator, claim: Claim): string[] {
@@ -596,6 +597,9 @@ export const summaryStep: Step = {
   id: 'summary',
   async prompt(ctx) {
     const claim = await ctx.claim();
+    // Submit confirms the claim as this card shows it, with changes the system made since the
+    // partner's last answer (a pre-check report), so those do not make the Submit click stale.
+    ctx.state.version = claim.version;
     const { t } = ctx;
     const missing = missingForSubmission(claim);
     return [
