@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACTIVITIES, CATALOGUE_EDITIONS, PROGRAMS, SOLUTION_AREAS, WORKLOADS } from './catalogue.js';
 import { ROLES } from './actor.js';
+import { INFORMATION_REASONS } from './informationReasons.js';
 import { StoredPrecheckSchema } from './precheck.js';
 
 // The claim and its parts (SPEC section 2), as stored and as every boundary validates them.
@@ -15,14 +16,8 @@ export type ConsentPhase = (typeof CONSENT_PHASES)[number];
 export const CUSTOMER_OPT_OUT_RULES = ['consent-window', 'any-time'] as const;
 export type CustomerOptOut = (typeof CUSTOMER_OPT_OUT_RULES)[number];
 
-export const INFORMATION_REASONS = [
-  'missing-all-poe',
-  'missing-customer-acknowledgement',
-  'missing-or-old-dates',
-  'missing-partner-solution',
-  'missing-products',
-] as const;
-export type InformationReason = (typeof INFORMATION_REASONS)[number];
+// The reasons live in their own module so the pre-check's report format can name them.
+export { INFORMATION_REASONS, type InformationReason } from './informationReasons.js';
 
 export const REJECTION_REASONS = [
   'partner-request',

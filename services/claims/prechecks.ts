@@ -5,7 +5,8 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
 import type { Claim, PoeFile, Status } from '../model.js';
 import type { Policy } from '../policy.js';
-import { factsDigest, isCurrent, metChecks, precheckFactsOf, PrecheckReportSchema, type PrecheckFacts, type PrecheckReport } from '../precheck.js';
+import { PrecheckReportSchema, type PrecheckFacts, type PrecheckReport } from '../precheck.js';
+import { factsDigest, isCurrent, metChecks, precheckFactsOf } from '../precheckFacts.js';
 import { metCount } from '../precheckChecklist.js';
 import type { ChangeFeed } from './changeFeed.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { translatorFor } from '../../cards/i18n/i18n.js';
 import { systemClock } from '../../services/clock.js';
 import { announceSkip, testCluster, type PostgresCluster } from '../support/postgresCluster.js';
-import { GOOD_POE_LINES, MarkerChecker, textPdf } from '../support/markerChecker.js';
+import { MarkerChecker, textPdf } from '../support/markerChecker.js';
 import { actionTitled, cardTitle, submit, textOf } from '../dialogs/support/dialogHarness.js';
 import { actorOf, cardIn, cardStrings, e2ePerTest, PARTNER, REVIEWER, startE2E, type E2E, type E2EOptions } from './support/e2eApp.js';
 import { fileFrom, first, walkCreateClaim } from './support/journey.js';
@@ -107,14 +107,16 @@ describe('e2e: the PoE pre-check', function () {
   });
 
   it('a file uploaded before a restart, while no checker ran, is checked after it, once', async function () {
-    let checker: MarkerChecker | undefined;
-    const e2e = await run.start({ precheck: () => (checker ? { checker } : undefined) });
+    // No checker at the first start; one from the restart on.
+    const current: { checker?: MarkerChecker } = {};
+    const e2e = await run.start({ precheck: () => (current.checker ? { checker: current.checker } : undefined) });
     const { claimId, reply } = await uploadSow(e2e);
     assert.ok(!reply.includes(en.t('dialogs.poe.beingChecked')), 'the pre-check is off: no promise of a check');
     await e2e.quiet();
     assert.equal(checklistCards(e2e).length, 0);
 
-    checker = new MarkerChecker(systemClock);
+    const checker = new MarkerChecker(systemClock);
+    current.checker = checker;
     await e2e.restart();
     await e2e.waitForAlert(PARTNER, CHECKLIST_LABEL);
     await e2e.app.precheck!.whenIdle();

@@ -64,7 +64,10 @@ describe('PoE pre-check', function () {
       assert.equal(work.facts.customerDomain, 'fabrikam.onmicrosoft.com');
       assert.deepEqual(work.facts.workloads, ['Exchange', 'Teams']);
       assert.equal(work.facts.maxDateAgeMonths, 12);
-      const report = await new MarkerChecker(harness.clock).check({ name: 'sow.pdf', contentType: 'application/pdf', bytes: (await blobs.get(work.files[0]!.storagePath))! }, work.facts);
+      const report = await new MarkerChecker(harness.clock).check(
+        { name: 'sow.pdf', contentType: 'application/pdf', bytes: (await blobs.get(work.files[0]!.storagePath))! },
+        work.facts,
+      );
 
       assert.equal(await harness.service.recordPrecheck(claim.id, work.files[0]!.id, report, work.factsDigest), 'recorded');
       const stored = (await document(claim.id)).claim;
@@ -90,7 +93,10 @@ describe('PoE pre-check', function () {
     it('changes nothing for a file or a claim that is gone, and refuses a report on facts edited meanwhile', async function () {
       const claim = await draftWith('sow.pdf', ...GOOD_POE_LINES);
       const work = (await harness.service.precheckWork(claim.id, 'marker-1'))!;
-      const report = await new MarkerChecker(harness.clock).check({ name: 'sow.pdf', contentType: 'application/pdf', bytes: textPdf(...GOOD_POE_LINES) }, work.facts);
+      const report = await new MarkerChecker(harness.clock).check(
+        { name: 'sow.pdf', contentType: 'application/pdf', bytes: textPdf(...GOOD_POE_LINES) },
+        work.facts,
+      );
       assert.equal(await harness.service.recordPrecheck(claim.id, 'no-such-file', report, work.factsDigest), 'unchanged');
       assert.equal((await document(claim.id)).claim.version, claim.version);
 
@@ -106,7 +112,10 @@ describe('PoE pre-check', function () {
     it('refuses a malformed report (data at a boundary)', async function () {
       const claim = await draftWith('sow.pdf', ...GOOD_POE_LINES);
       const work = (await harness.service.precheckWork(claim.id, 'marker-1'))!;
-      const report = await new MarkerChecker(harness.clock).check({ name: 'sow.pdf', contentType: 'application/pdf', bytes: textPdf(...GOOD_POE_LINES) }, work.facts);
+      const report = await new MarkerChecker(harness.clock).check(
+        { name: 'sow.pdf', contentType: 'application/pdf', bytes: textPdf(...GOOD_POE_LINES) },
+        work.facts,
+      );
       await assert.rejects(harness.service.recordPrecheck(claim.id, work.files[0]!.id, { ...report, checkerVersion: '' }, work.factsDigest));
       assert.equal((await document(claim.id)).claim.poe[0]!.precheck, undefined);
     });
@@ -161,7 +170,14 @@ describe('PoE pre-check', function () {
       const alerts = await prechecksOf(claim.id);
       assert.equal(alerts.length, 2);
       const card = JSON.stringify(renderAlert(alerts[1]!, viewer('en', 'partner')));
-      assert.ok(card.includes(translatorFor('en').t('cards.precheck.missingWorkloads', { check: translatorFor('en').t('cards.precheck.check.products-named'), workloads: 'Intune' })));
+      assert.ok(
+        card.includes(
+          translatorFor('en').t('cards.precheck.missingWorkloads', {
+            check: translatorFor('en').t('cards.precheck.check.products-named'),
+            workloads: 'Intune',
+          }),
+        ),
+      );
     });
 
     it('reads every file again for a new checker version', async function () {
@@ -295,14 +311,23 @@ describe('PoE pre-check', function () {
         assert.ok(strings.includes(t.t('cards.precheck.maySubmit')), locale);
         assert.ok(strings.includes(t.t('cards.precheck.fileSummary', { file: 'sow.pdf', found: 3, of: 6 })), locale);
       }
-      const partnerCard = cardStrings(renderClaimCard((await document(claim.id)).claim, viewer('en', 'partner'), { allowed: harness.service.allowedActions(partner(), claim) }));
+      const partnerCard = cardStrings(
+        renderClaimCard((await document(claim.id)).claim, viewer('en', 'partner'), { allowed: harness.service.allowedActions(partner(), claim) }),
+      );
       assert.ok(partnerCard.includes(translatorFor('en').t('cards.precheck.maySubmit')), 'the draft card says Submit stays open');
     });
   });
 });
 
 function viewer(locale: Locale, role: Viewer['role']): Viewer {
-  return { userId: 'user-1', teamsUserId: '29:user-1', role, translator: translatorFor(locale), timeZone: 'Europe/Stockholm', now: new Date('2026-11-23T09:00:00Z') };
+  return {
+    userId: 'user-1',
+    teamsUserId: '29:user-1',
+    role,
+    translator: translatorFor(locale),
+    timeZone: 'Europe/Stockholm',
+    now: new Date('2026-11-23T09:00:00Z'),
+  };
 }
 
 function findInput(card: unknown, id: string): Record<string, unknown> {
