@@ -316,6 +316,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       stopping ??= (async () => {
         await server.drain(DRAIN_TIMEOUT_MS);
         await precheck?.stop();
+        await options.precheck?.checker.close?.();
         await scheduler.stop();
         await outbox.stop();
         await storage.close();

@@ -89,6 +89,8 @@ export const REASON_FOR_CHECK: Readonly<Record<Precheck, InformationReason>> = {
 export interface PoeChecker {
   readonly version: string;
   check(input: PrecheckInput, facts: PrecheckFacts): Promise<PrecheckReport>;
+  /** Frees what the checker holds (a worker thread); the app calls it once the runner stopped. */
+  close?(): Promise<void>;
 }
 
 /** A report as stored with its PoE file, with the digest of the facts it was read against. */
