@@ -19,10 +19,11 @@ export function reportLines(t: Translator, fileName: string, report: PrecheckRep
   return lines;
 }
 
-/** The lines over all of a claim's files; none while no file has been checked. */
+/** The lines over all of a claim's files; none while no file has a report. */
 export function checklistLines(t: Translator, files: readonly PoeFile[]): string[] {
   const checklist = claimChecklist(files);
-  if (!checklist) return files.length ? [t.plural('cards.precheck.waiting', files.length)] : [];
+  // Nothing until a report exists: with the pre-check off, "being checked" would never come true.
+  if (!checklist) return [];
   const lines = checklist.items.map((item) => itemLine(t, item));
   for (const { file, reason } of checklist.unreadable) {
     lines.push(t.t('cards.precheck.unreadable', { file: literal(file), reason: t.t(`cards.precheck.reason.${reason}`) }));

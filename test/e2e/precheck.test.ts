@@ -104,6 +104,11 @@ describe('e2e: the PoE pre-check', function () {
     // The history card says what the pre-check found.
     replies = await e2e.say(REVIEWER, `history ${claimId}`);
     assert.ok(cardStrings(cardIn(replies[0])).includes(en.t('cards.history.prechecked', { file: 'sow.pdf', found: 4, of: 6 })));
+
+    // Stopping the app stops the runner, then frees the checker.
+    await e2e.app.stop();
+    assert.equal(checker.closed, 1);
+    assert.equal(e2e.app.precheck!.health().running, false);
   });
 
   it('a file uploaded before a restart, while no checker ran, is checked after it, once', async function () {

@@ -23,11 +23,17 @@ export class MarkerChecker implements PoeChecker {
   readonly calls: { name: string; facts: PrecheckFacts }[] = [];
   /** Files whose check throws (by name), as a broken engine would. */
   readonly failing = new Set<string>();
+  /** How often the app closed it (it owns the checker it was given). */
+  closed = 0;
 
   constructor(
     private readonly clock: Pick<ManualClock, 'now'>,
     readonly version = 'marker-1',
   ) {}
+
+  async close(): Promise<void> {
+    this.closed += 1;
+  }
 
   async check(input: PrecheckInput, facts: PrecheckFacts): Promise<PrecheckReport> {
     this.calls.push({ name: input.name, facts });
