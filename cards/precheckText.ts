@@ -51,10 +51,23 @@ function itemLine(t: Translator, item: ChecklistItem): string {
   if (item.found) {
     const { evidence } = item;
     if (!evidence) return t.t('cards.precheck.foundPlain', { check });
-    const quoted = { check, where: literal(evidence.where), quote: literal(evidence.quote) };
+    const quoted = { check, where: whereText(t, evidence.where), quote: literal(evidence.quote) };
     return evidence.file ? t.t('cards.precheck.foundIn', { ...quoted, file: literal(evidence.file) }) : t.t('cards.precheck.found', quoted);
   }
   if (item.missingWorkloads?.length) return t.t('cards.precheck.missingWorkloads', { check, workloads: t.formatList(item.missingWorkloads) });
   if (item.tooOld && item.latestDate) return t.t('cards.precheck.tooOld', { check, date: item.latestDate });
   return t.t('cards.precheck.missing', { check });
+}
+
+/**
+ * Where the evidence is, in the reader's language: the checker says "page 3", "slide 2", "sheet
+ * Budget", "message" or "attachment contract.pdf, page 1"; anything else is shown as it came.
+ */
+export function whereText(t: Translator, where: string): string {
+  const attachment = /^attachment (.+), ((?:page|slide|sheet) .+|message)$/.exec(where);
+  if (attachment) return t.t('cards.precheck.where.attachment', { name: literal(attachment[1]!), where: whereText(t, attachment[2]!) });
+  const unit = /^(page|slide|sheet) (.+)$/.exec(where);
+  if (unit) return t.t(`cards.precheck.where.${unit[1]}`, { n: literal(unit[2]!) });
+  if (where === 'message') return t.t('cards.precheck.where.message');
+  return literal(where);
 }

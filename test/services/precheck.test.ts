@@ -7,6 +7,7 @@ import { claimChecklist, suggestedReasons } from '../../services/precheckCheckli
 import { PrecheckRunner } from '../../services/precheckRunner.js';
 import { FileBlobStore } from '../../storage/files/fileBlobStore.js';
 import { cardStrings } from '../e2e/support/e2eApp.js';
+import { whereText } from '../../cards/precheckText.js';
 import { GOOD_POE_LINES, MarkerChecker, textPdf } from '../support/markerChecker.js';
 import { createHarness, m365Details, partner, reviewer, type Harness } from '../support/serviceHarness.js';
 
@@ -253,6 +254,15 @@ describe('PoE pre-check', function () {
   });
 
   describe('on cards', function () {
+    it('says where the evidence is in the reader’s language', function () {
+      const es = translatorFor('es');
+      assert.equal(whereText(es, 'page 3'), 'página 3');
+      assert.equal(whereText(translatorFor('sv'), 'sheet Budget'), 'blad Budget');
+      assert.equal(whereText(translatorFor('it'), 'attachment contract.pdf, page 1'), 'allegato contract.pdf, pagina 1');
+      assert.equal(whereText(translatorFor('pt-BR'), 'message'), 'mensagem');
+      assert.equal(whereText(es, 'cell B2 [x]'), 'cell B2 \\[x\\]', 'anything else as it came, literally');
+    });
+
     it('the reviewer sees the evidence and Request information prefilled; the history says n of 6', async function () {
       const checker = new MarkerChecker(harness.clock);
       const started = runner(checker);
@@ -281,7 +291,7 @@ describe('PoE pre-check', function () {
             t.t('cards.precheck.foundIn', {
               check: t.t('cards.precheck.check.customer-named'),
               file: 'sow.pdf',
-              where: 'page 1',
+              where: t.t('cards.precheck.where.page', { n: '1' }),
               quote: 'Contoso Partners for fabrikam.onmicrosoft.com',
             }),
           ),
