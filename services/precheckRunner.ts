@@ -83,7 +83,7 @@ export class PrecheckRunner {
     this.wake.abort();
   }
 
-  /** Resolves once the queue is empty and no file is being checked (tests, and the bench). */
+  /** Resolves once the queue is empty and no file is being checked (for tests and a graceful wait). */
   whenIdle(): Promise<void> {
     if (!this.loop || (this.queue.size === 0 && !this.idle)) return Promise.resolve();
     return this.idle?.promise ?? Promise.resolve();
