@@ -14,6 +14,8 @@ import { openDirectory } from '../services/directory/openDirectory.js';
 import type { ClaimRepository } from '../services/claimRepository.js';
 import type { Alert } from '../services/model.js';
 import { createPolicy } from '../services/policy.js';
+import type { PoeChecker } from '../services/precheck.js';
+import { PrecheckRunner } from '../services/precheckRunner.js';
 import { keepDataPrivate } from '../services/store/privateFiles.js';
 import { openStorage } from '../storage/openStorage.js';
 import { ActorResolver } from './actorResolver.js';
@@ -55,6 +57,11 @@ export interface AppOptions {
   directory?: Directory;
   /** Tests: where PoE files may be downloaded from (production keeps Teams' and SharePoint's hosts). */
   poeDownload?: { allowedHosts: readonly string[]; allowHttp: boolean };
+  /**
+   * The PoE pre-check (issue 18): the checker that reads a file's text, and how often open claims
+   * are swept for files without a current report. Without it the pre-check is off.
+   */
+  precheck?: { checker: PoeChecker; sweepIntervalMs?: number };
 }
 
 export interface RunningApp {
@@ -66,10 +73,14 @@ export interface RunningApp {
   claims: ClaimService;
   repository: ClaimRepository;
   server: BotServer;
+  /** Present when the pre-check is on. */
+  precheck?: PrecheckRunner;
   stop(): Promise<void>;
 }
 
 const DRAIN_TIMEOUT_MS = 10_000;
+/** Sweeps catch files no instance looked at (one stopped first); a change here is looked at at once. */
+const PRECHECK_SWEEP_MS = 15 * 60_000;
 
 export async function startApp(options: AppOptions): Promise<RunningApp> {
   const { config } = options;
@@ -205,6 +216,16 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     cardCopies.claimChanged(claim, clicked).catch((error: unknown) => log(`updating the cards of ${claim.id}`, error));
     outbox.kick();
   });
+  const precheck = options.precheck
+    ? new PrecheckRunner({
+        claims,
+        blobs: storage.blobs,
+        checker: options.precheck.checker,
+        clock,
+        sweepIntervalMs: options.precheck.sweepIntervalMs ?? PRECHECK_SWEEP_MS,
+        log,
+      })
+    : undefined;
   const hooks = new ProactiveHooks({ references, cardCopies, onReachable: () => outbox.noteReachable(), log });
 
   const flows = new DialogFlows({
@@ -216,6 +237,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       ...(config.CPOR_POE_HOSTS ? { allowedHosts: config.CPOR_POE_HOSTS } : {}),
       ...(options.poeDownload ?? {}),
     }),
+    precheck: precheck !== undefined,
     log,
   });
   const cardActions = new CardActions({
@@ -252,6 +274,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       authentication: config.authenticationDisabled ? 'disabled (local mode)' : 'enabled',
       claims: await repository.count(),
       ...proactiveHealth(scheduler, outbox, cardCopies),
+      precheck: precheck ? precheck.health() : 'off',
     }),
     routes: [
       (http) => registerPoeRoutes(http, { tokens: consentLinks.tokens, claims, actors, clock, blobs: storage.blobs, log }),
@@ -280,6 +303,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const listening = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${port}`;
   outbox.start();
   await scheduler.start();
+  precheck?.start();
 
   let stopping: Promise<void> | undefined;
   return {
@@ -289,9 +313,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     claims,
     repository,
     server,
+    ...(precheck ? { precheck } : {}),
     stop: () => {
       stopping ??= (async () => {
         await server.drain(DRAIN_TIMEOUT_MS);
+        await precheck?.stop();
+        await options.precheck?.checker.close?.();
         await scheduler.stop();
         await outbox.stop();
         await storage.close();

@@ -28,6 +28,9 @@ import {
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
 import { literal } from './markdown.js';
+import { PrecheckReportSchema } from '../services/precheck.js';
+import { metCount } from '../services/precheckChecklist.js';
+import { reportLines } from './precheckText.js';
 
 // The proactive alerts of SPEC section 4. An alert carries a snapshot of the claim taken with the
 // change that caused it, so the card shows the claim as it was then without reading it again. The
@@ -66,6 +69,7 @@ export const AlertSnapshotSchema = z.object({
   commentBy: optional(z.string()),
   deadline: optional(z.string()),
   deadlineName: optional(z.enum(DEADLINE_NAMES)),
+  precheck: optional(z.object({ fileId: z.string(), fileName: z.string(), report: PrecheckReportSchema })),
 });
 export type AlertSnapshot = z.infer<typeof AlertSnapshotSchema>;
 
@@ -89,6 +93,7 @@ const STYLE: Record<AlertKind, AlertCardData['style']> = {
   associated: 'good',
   rejected: 'attention',
   'new-comment': 'emphasis',
+  'poe-prechecked': 'emphasis',
 };
 
 /**
@@ -128,6 +133,10 @@ export function renderAlert(alert: Alert, viewer: Viewer, now?: Claim): Adaptive
   // SPEC 5a: approval is not payment; a request for information shows what a PoE must show.
   if (alert.kind === 'approved') lines.push(t.t('cards.alert.approved.note'));
   if (alert.kind === 'information-requested' && alert.to === 'partner') lines.push(poeChecklist(t));
+  // The partner's checklist for the file just read; the pre-check never stops a submission.
+  if (alert.kind === 'poe-prechecked' && snapshot.precheck) {
+    lines.push(...reportLines(t, snapshot.precheck.fileName, snapshot.precheck.report), t.t('cards.precheck.maySubmit'));
+  }
   if (snapshot.competingWith?.length && alert.to === 'reviewers') {
     lines.push(t.t('cards.claim.competing', { claims: t.formatList(snapshot.competingWith) }));
   }
@@ -160,7 +169,7 @@ const NEXT_STEP: Partial<Record<AlertKind, CommandVerb>> = {
   rejected: 'dispute',
 };
 
-function kindParams(alert: Alert, snapshot: AlertSnapshot, viewer: Viewer): Record<string, string> {
+function kindParams(alert: Alert, snapshot: AlertSnapshot, viewer: Viewer): Record<string, string | number> {
   const { translator: t } = viewer;
   const deadlines = snapshot.deadlines ?? {};
   const at = (iso: string | undefined) => (iso ? instantFor(viewer, iso) : t.t('cards.common.unknown'));
@@ -193,6 +202,10 @@ function kindParams(alert: Alert, snapshot: AlertSnapshot, viewer: Viewer): Reco
     }
     case 'new-comment':
       return { author: literal(snapshot.commentBy ?? ''), comment: literal(truncate(snapshot.commentText ?? '')) };
+    case 'poe-prechecked': {
+      const precheck = snapshot.precheck;
+      return { file: literal(precheck?.fileName ?? ''), ...(precheck ? metCount(precheck.report) : { found: 0, of: 0 }) };
+    }
     case 'submission-receipt':
       return { status: snapshot.status ? statusText(viewer, snapshot.status, snapshot.consentPhase) : '' };
     default:

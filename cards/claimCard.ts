@@ -23,6 +23,8 @@ import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
 import { literal } from './markdown.js';
 import { progressLine } from './progressLine.js';
+import { claimChecklist, suggestedReasons } from '../services/precheckChecklist.js';
+import { checklistLines } from './precheckText.js';
 
 // The claim card: what the claim is, where it stands, its deadlines in the reader's zone, its
 // proof of execution and latest comments, and the actions the reader's role may take now. The
@@ -58,6 +60,10 @@ export interface ClaimCardData {
   facts: Fact[];
   deadlines: Fact[];
   poe: { text: string; name: string; url: string; open: string; preview: boolean }[];
+  /** The pre-check over all the files: a line per check with its evidence, or what is missing. */
+  precheck: { heading: string; lines: string[]; note: string };
+  /** The reasons the pre-check suggests, preselected in Request information (comma-separated). */
+  informationPrefill: string;
   comments: { heading: string; text: string }[];
   headings: { deadlines: string; poe: string; comments: string };
   labels: Record<string, string>;
@@ -67,7 +73,7 @@ export interface ClaimCardData {
   fallback: Record<ClaimCardVerb, Record<string, unknown>>;
   historyCommand: CommandData;
   refreshUserIds: string[];
-  show: Record<ClaimCardVerb | 'history' | 'refresh' | 'note' | 'competing' | 'situation' | 'deadlines' | 'comments' | 'readOnly', boolean>;
+  show: Record<ClaimCardVerb | 'history' | 'refresh' | 'note' | 'competing' | 'situation' | 'deadlines' | 'comments' | 'readOnly' | 'precheck', boolean>;
 }
 
 export interface ClaimCardOptions {
@@ -186,6 +192,9 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
         };
       })
     : [{ text: t.t('cards.claim.noPoe'), name: '', url: '', open: '', preview: false }];
+  const checklist = claimChecklist(claim.poe);
+  const prefill = checklist ? suggestedReasons(checklist.items) : [];
+  const precheckLines = checklistLines(t, claim.poe);
   const data: ClaimCardData = {
     title: t.t('cards.claim.title', { claimId: claim.id }),
     statusLine: statusText(viewer, claim.status, claim.consentPhase),
@@ -198,6 +207,20 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
     facts: claimFacts(claim, viewer),
     deadlines: [...decisionFact(viewer, claim.decisionDue, claim.status), ...deadlineFacts(viewer, claim.deadlines)],
     poe,
+    precheck: {
+      heading: t.t('cards.precheck.heading'),
+      lines: precheckLines,
+      // The partner may submit whatever the pre-check says; a reviewer learns what it suggests.
+      note:
+        viewer.role === 'reviewer'
+          ? show.requestInformation && prefill.length
+            ? t.t('cards.precheck.reviewerHint', { action: t.t('cards.action.requestInformation') })
+            : ''
+          : show.submit || show.resubmit || show.respond
+            ? t.t('cards.precheck.maySubmit')
+            : '',
+    },
+    informationPrefill: prefill.join(','),
     comments,
     headings: {
       deadlines: t.t('cards.claim.deadlines'),
@@ -225,6 +248,7 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
       deadlines: Object.keys(claim.deadlines).length > 0 || claim.decisionDue !== undefined,
       comments: comments.length > 0,
       readOnly: !anyAction,
+      precheck: precheckLines.length > 0,
     },
   };
   return withoutNulls(template.expand(data));

@@ -67,6 +67,10 @@ function entryLines(entry: HistoryEntry, viewer: Viewer, claim: Claim): string[]
   }
   for (const change of entry.changes) {
     if (STATUS_FIELDS.has(change.field)) continue;
+    if (change.field === 'precheck') {
+      lines.push(precheckLine(viewer, change.to));
+      continue;
+    }
     lines.push(
       t.t('cards.history.fieldChange', {
         field: capitalised(fieldLabel(viewer, change.field)),
@@ -92,6 +96,16 @@ function entryLines(entry: HistoryEntry, viewer: Viewer, claim: Claim): string[]
     lines.push(t.t('cards.history.comment', { comment: literal(comment) }));
   }
   return lines;
+}
+
+/** "contract.pdf: 4 of 6 found", or why the file could not be read. */
+function precheckLine(viewer: Viewer, value: unknown): string {
+  const { translator: t } = viewer;
+  const { file = '', found = 0, of = 0, unreadable } = (value ?? {}) as { file?: string; found?: number; of?: number; unreadable?: string };
+  if (unreadable && t.has(`cards.precheck.reason.${unreadable}`)) {
+    return t.t('cards.history.precheckedUnreadable', { file: literal(file), reason: t.t(`cards.precheck.reason.${unreadable}`) });
+  }
+  return t.t('cards.history.prechecked', { file: literal(file), found, of });
 }
 
 /** A field's value as people read it: lists joined, contacts as "name <email>", nothing as a dash. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { poeChecklist } from '../cards/format.js';
+import { checklistLines } from '../cards/precheckText.js';
 import { describeIssues } from '../cards/i18n/errorMessages.js';
 import type { Translator } from '../cards/i18n/i18n.js';
 import {
@@ -546,6 +547,13 @@ export const poeStep: Step = {
   },
 };
 
+/** Before Submit: the pre-check over all the files, and that it does not stop a submission. */
+function precheckLines(t: Translator, claim: Claim): string[] {
+  const lines = checklistLines(t, claim.poe);
+  // One item of the card's list, its own lines below its heading (as poeChecklist is).
+  return lines.length ? [[t.t('cards.precheck.heading'), ...lines, t.t('cards.precheck.maySubmit')].join('\n')] : [];
+}
+
 export function poeLines(t: Translator, claim: Claim): string[] {
   return claim.poe.map((file) => t.t('dialogs.poe.line', { name: literal(file.name), size: formatSize(t, file.size) }));
 }
@@ -589,6 +597,9 @@ export const summaryStep: Step = {
   id: 'summary',
   async prompt(ctx) {
     const claim = await ctx.claim();
+    // Submit confirms the claim as this card shows it, with changes the system made since the
+    // partner's last answer (a pre-check report), so those do not make the Submit click stale.
+    ctx.state.version = claim.version;
     const { t } = ctx;
     const missing = missingForSubmission(claim);
     return [
@@ -596,7 +607,7 @@ export const summaryStep: Step = {
         title: t.t('dialogs.summary.title', { claimId: claim.id }),
         text: t.t('dialogs.summary.text'),
         facts: claimFacts(t, claim, ctx.turn.user.timeZone),
-        lines: poeLines(t, claim),
+        lines: [...poeLines(t, claim), ...precheckLines(t, claim)],
         note: missing.length ? t.t('dialogs.summary.missing', { issues: describeIssues(t, missing) }) : '',
         hint: t.t('dialogs.summary.hint', { claimId: claim.id }),
         actions: withBack(ctx, [

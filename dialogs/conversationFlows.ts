@@ -35,6 +35,8 @@ export interface DialogFlowsOptions {
   claims: ClaimService;
   storage: Storage;
   poe: PoeFiles;
+  /** Whether the PoE pre-check runs: the upload reply then says the file is being checked. */
+  precheck?: boolean;
   /** Defaults to the claim service's policy. */
   policy?: Policy;
   /** How pasted images on the connector are authorized; defaults to the turn's connector token. */
@@ -63,6 +65,7 @@ export class DialogFlows implements ConversationFlows {
     this.services = {
       claims: options.claims,
       poe: options.poe,
+      precheck: options.precheck ?? false,
       policy: options.policy ?? options.claims.policy,
       imageAuthorization: options.imageAuthorization ?? connectorAuthorization,
       ...(options.log ? { log: options.log } : {}),

@@ -13,6 +13,8 @@ import type { PoeFiles } from '../poe/poeFiles.js';
 export interface FlowServices {
   claims: ClaimService;
   poe: PoeFiles;
+  /** Whether the PoE pre-check runs (bot/app.ts has a checker). */
+  precheck: boolean;
   policy: Policy;
   /** The `Authorization` header for pasted images on the connector; undefined when unauthenticated. */
   imageAuthorization: (context: TurnContext) => Promise<string | undefined>;

@@ -33,13 +33,16 @@ export async function receiveFiles(ctx: StepContext, mode: 'attach' | 'hold'): P
   });
   const received = outcomes.filter((outcome) => outcome.kind === 'received').length;
   state.added += mode === 'attach' ? received : 0;
-  return { received, lines: outcomes.map((outcome) => lineFor(ctx, outcome)) };
+  return { received, lines: outcomes.map((outcome) => lineFor(ctx, outcome, mode)) };
 }
 
-function lineFor({ t, services }: StepContext, outcome: FileOutcome): string {
+function lineFor({ t, services }: StepContext, outcome: FileOutcome, mode: 'attach' | 'hold'): string {
   switch (outcome.kind) {
-    case 'received':
-      return t.t('dialogs.poe.received', { name: literal(outcome.file.name), size: formatSize(t, outcome.file.size) });
+    case 'received': {
+      const line = t.t('dialogs.poe.received', { name: literal(outcome.file.name), size: formatSize(t, outcome.file.size) });
+      // A held file is checked once the command that holds it attaches it.
+      return services.precheck && mode === 'attach' ? `${line} ${t.t('dialogs.poe.beingChecked')}` : line;
+    }
     case 'refused':
       return describePoeProblem(t, outcome.error, services.poe.rules);
     case 'too-many':

@@ -18,11 +18,13 @@ import type { DomainError } from './errors.js';
 import type { Action } from './lifecycle.js';
 import type { Alert, Claim, HistoryEntry, PoeInput, Status } from './model.js';
 import type { Policy } from './policy.js';
+import type { PrecheckReport } from './precheck.js';
 import { ChangeFeed, type ClaimChangeListener } from './claims/changeFeed.js';
 import { CommandRunner } from './claims/commands.js';
 import { Contributions } from './claims/contributions.js';
 import { ClaimCreation } from './claims/details.js';
 import { Outbox, type AlertLease, type DeliveryOutcome, type LeasedAlerts } from './claims/outbox.js';
+import { Prechecks, type PrecheckOutcome, type PrecheckWork } from './claims/prechecks.js';
 import { ClaimQueries, type QueueItem } from './claims/queries.js';
 import { RecordKeyHolders } from './claims/recordKeys.js';
 import { ClaimRules } from './claims/rules.js';
@@ -35,6 +37,7 @@ import { TransitionEffects } from './claims/transitionEffects.js';
 
 export type { ClaimChangeListener } from './claims/changeFeed.js';
 export type { AlertLease, DeliveryOutcome, LeasedAlerts } from './claims/outbox.js';
+export type { PrecheckOutcome, PrecheckWork } from './claims/prechecks.js';
 export type { QueueItem } from './claims/queries.js';
 export type { TimerFiring } from './claims/timers.js';
 
@@ -58,6 +61,7 @@ export class ClaimService {
   private readonly outbox: Outbox;
   private readonly queries: ClaimQueries;
   private readonly rules: ClaimRules;
+  private readonly prechecks: Prechecks;
 
   constructor(options: ClaimServiceOptions) {
     const { repository, policy, clock } = options;
@@ -76,6 +80,7 @@ export class ClaimService {
     this.timers = new TimerRunner(repository, effects, feed, this.instanceId);
     this.outbox = new Outbox(repository, clock);
     this.queries = new ClaimQueries(repository, clock, keyHolders);
+    this.prechecks = new Prechecks(repository, policy, clock, feed);
   }
 
   /** Subscribes to committed changes; returns the unsubscribe function. */
@@ -155,6 +160,23 @@ export class ClaimService {
    */
   tick(now: Date = this.clock.now()): Promise<TimerFiring[]> {
     return this.timers.tick(now);
+  }
+
+  // ---- the PoE pre-check, for its runner (as the system) --------------------------------
+
+  /** Claims that may hold PoE files to check (not finished ones). */
+  precheckCandidates(): Promise<string[]> {
+    return this.prechecks.candidates();
+  }
+
+  /** The claim's files without a report of this checker version against its current facts. */
+  precheckWork(claimId: string, checkerVersion: string): Promise<PrecheckWork | undefined> {
+    return this.prechecks.work(claimId, checkerVersion);
+  }
+
+  /** Keeps a report with its file (history, version, the partner's checklist alert); idempotent. */
+  recordPrecheck(claimId: string, fileId: string, report: PrecheckReport, factsDigest: string): Promise<PrecheckOutcome> {
+    return this.prechecks.record(claimId, fileId, report, factsDigest);
   }
 
   // ---- the outbox, for the delivery worker ------------------------------------------------

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ACTIVITIES, CATALOGUE_EDITIONS, PROGRAMS, SOLUTION_AREAS, WORKLOADS } from './catalogue.js';
 import { ROLES } from './actor.js';
+import { INFORMATION_REASONS } from './informationReasons.js';
+import { StoredPrecheckSchema } from './precheck.js';
 
 // The claim and its parts (SPEC section 2), as stored and as every boundary validates them.
 
@@ -14,14 +16,8 @@ export type ConsentPhase = (typeof CONSENT_PHASES)[number];
 export const CUSTOMER_OPT_OUT_RULES = ['consent-window', 'any-time'] as const;
 export type CustomerOptOut = (typeof CUSTOMER_OPT_OUT_RULES)[number];
 
-export const INFORMATION_REASONS = [
-  'missing-all-poe',
-  'missing-customer-acknowledgement',
-  'missing-or-old-dates',
-  'missing-partner-solution',
-  'missing-products',
-] as const;
-export type InformationReason = (typeof INFORMATION_REASONS)[number];
+// The reasons live in their own module so the pre-check's report format can name them.
+export { INFORMATION_REASONS, type InformationReason } from './informationReasons.js';
 
 export const REJECTION_REASONS = [
   'partner-request',
@@ -96,10 +92,12 @@ export const PoeFileSchema = z.object({
   storagePath: text(500),
   uploadedBy: z.string().min(1),
   uploadedAt: instant,
+  /** The pre-check's latest report on the file; absent until it has run (and on older claims). */
+  precheck: StoredPrecheckSchema.optional(),
 });
 export type PoeFile = z.infer<typeof PoeFileSchema>;
 
-export const PoeInputSchema = PoeFileSchema.omit({ id: true, uploadedBy: true, uploadedAt: true });
+export const PoeInputSchema = PoeFileSchema.omit({ id: true, uploadedBy: true, uploadedAt: true, precheck: true });
 export type PoeInput = z.infer<typeof PoeInputSchema>;
 
 export const SIDES = ['partner', 'reviewer'] as const;
@@ -227,6 +225,7 @@ export const ALERT_KINDS = [
   'associated',
   'rejected',
   'new-comment',
+  'poe-prechecked',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isValidTimeZone } from './businessCalendar.js';
 import type { CatalogueEdition } from './catalogue.js';
+import { DEFAULT_MAX_DATE_AGE_MONTHS } from './precheck.js';
 import type { CustomerOptOut, DeadlineName, Status } from './model.js';
 
 // Every timer and rule of the lifecycle in one object (SPEC section 3), chosen by configuration.
@@ -25,7 +26,13 @@ export interface Policy {
   /** Whether a partner may end an approved association (ends as Rejected, final). */
   allowDisassociation: boolean;
   /** PoE files: what a claim accepts. */
-  poe: { maxBytes: number; maxFiles: number; extensions: readonly string[] };
+  poe: {
+    maxBytes: number;
+    maxFiles: number;
+    extensions: readonly string[];
+    /** The pre-check: how old, in months, the latest date in a PoE may be relative to the claim. */
+    maxDateAgeMonths: number;
+  };
   /** When the customer gets the consent notice. */
   consentNoticeAt: 'approval' | 'submission';
   /** While the consent window is open, or at any time until the claim ends. */
@@ -45,6 +52,7 @@ const POE_RULES: Policy['poe'] = {
   maxBytes: 10 * 1024 * 1024,
   maxFiles: 20,
   extensions: ['pdf', 'docx', 'xlsx', 'pptx', 'png', 'jpg', 'jpeg', 'eml', 'msg'],
+  maxDateAgeMonths: DEFAULT_MAX_DATE_AGE_MONTHS,
 };
 
 /** The seed articles (2020): five business days for everything but the 30-day dispute window. */

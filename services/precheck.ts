@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { WORKLOADS } from './catalogue.js';
-import type { InformationReason } from './model.js';
+import type { InformationReason } from './informationReasons.js';
 
 // What the PoE pre-check says about one file: a finding per check, each with the text that
 // satisfied it (quoted, with where it was found) or what is missing. Stored beside the PoE file,
@@ -80,3 +80,25 @@ export const REASON_FOR_CHECK: Readonly<Record<Precheck, InformationReason>> = {
   'customer-acknowledgement': 'missing-customer-acknowledgement',
   dates: 'missing-or-old-dates',
 };
+
+/**
+ * What turns bytes into a report: the engine (poe/precheck/) behind a port, so the runner and the
+ * tests do not depend on how text is read. `version` is the checker's, as its reports carry it:
+ * a report of another version is re-run.
+ */
+export interface PoeChecker {
+  readonly version: string;
+  check(input: PrecheckInput, facts: PrecheckFacts): Promise<PrecheckReport>;
+  /** Frees what the checker holds (a worker thread); the app calls it once the runner stopped. */
+  close?(): Promise<void>;
+}
+
+/** A report as stored with its PoE file, with the digest of the facts it was read against. */
+export const StoredPrecheckSchema = z.object({
+  report: PrecheckReportSchema,
+  factsDigest: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type StoredPrecheck = z.infer<typeof StoredPrecheckSchema>;
+
+/** How old the latest date in a PoE may be when the policy does not say. */
+export const DEFAULT_MAX_DATE_AGE_MONTHS = 12;

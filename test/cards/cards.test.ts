@@ -19,9 +19,23 @@ import {
 import { catalogueKeys, SUPPORTED_LOCALES, translatorFor, type Locale } from '../../cards/i18n/i18n.js';
 import type { Role } from '../../services/actor.js';
 import type { Actor } from '../../services/actor.js';
-import { ALERT_KINDS, type Alert, type AlertAudience, type AlertKind, type Claim } from '../../services/model.js';
-import { claimAt, createHarness, customer, m365Details, MONDAY, otherPartner, partner, reviewer, type Harness, type Stage } from '../support/serviceHarness.js';
+import { ALERT_KINDS, type Alert, type AlertAudience, type AlertKind, type Claim, type ClaimDetails } from '../../services/model.js';
+import {
+  bizAppsDetails,
+  claimAt,
+  createHarness,
+  OTHER_CUSTOMER_TENANT,
+  customer,
+  m365Details,
+  MONDAY,
+  otherPartner,
+  partner,
+  reviewer,
+  type Harness,
+  type Stage,
+} from '../support/serviceHarness.js';
 import { validateAdaptiveCard } from './adaptiveCardValidator.js';
+import { MarkerChecker, textPdf } from '../support/markerChecker.js';
 import { cardStrings } from '../e2e/support/e2eApp.js';
 
 // Every card the product can send, in every language, checked against Adaptive Cards 1.5 with the
@@ -99,6 +113,19 @@ describe('cards', function () {
     // Another organisation claims the same customer and workload: a competing claim.
     const competing = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Teams'], partnerId: '7700001' }), otherPartner());
     claims.set('Competing', competing);
+    // A claim in review whose PoE the pre-check read: found, missing and too-old lines, and the prefill.
+    claims.set(
+      'Prechecked',
+      await prechecked(
+        harness,
+        'InReview',
+        m365Details({ workloads: ['Purview', 'Teams'], customerDomain: 'tailspin.onmicrosoft.com', customerTenantId: OTHER_CUSTOMER_TENANT }),
+      ),
+    );
+    claims.set(
+      'PrecheckedDraft',
+      await prechecked(harness, 'Draft', bizAppsDetails({ customerDomain: 'tailspin.onmicrosoft.com', customerTenantId: OTHER_CUSTOMER_TENANT })),
+    );
     const documents = await Promise.all([...claims.values()].map((claim) => harness.repository.get(claim.id)));
     alerts = documents.flatMap((document) => document?.outbox ?? []);
   });
@@ -292,7 +319,20 @@ const AUDIENCE: Record<AlertKind, AlertAudience> = {
   associated: 'partner',
   rejected: 'partner',
   'new-comment': 'reviewers',
+  'poe-prechecked': 'partner',
 };
+
+/** A claim at `stage` whose one file the marker checker read: some checks met, some not. */
+async function prechecked(harness: Harness, stage: Stage, details: Partial<ClaimDetails>): Promise<Claim> {
+  const claim = await claimAt(harness, stage, details);
+  const work = (await harness.service.precheckWork(claim.id, 'marker-1'))!;
+  const report = await new MarkerChecker(harness.clock).check(
+    { name: 'scan.pdf', contentType: 'application/pdf', bytes: textPdf('Contoso Partners for fabrikam.onmicrosoft.com', 'Teams rollout, 2023-01-05') },
+    work.facts,
+  );
+  await harness.service.recordPrecheck(claim.id, work.files[0]!.id, report, work.factsDigest);
+  return harness.service.get(reviewer(), claim.id);
+}
 
 describe('claim card content', function () {
   let harness: Harness;

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Activity } from 'botbuilder';
-import { startApp, type RunningApp } from '../../../bot/app.js';
+import { startApp, type AppOptions, type RunningApp } from '../../../bot/app.js';
 import { loadConfig, type BotConfig } from '../../../bot/config.js';
 import type { Actor } from '../../../services/actor.js';
 import { BotClient, type InvokeResponseBody, type TeamsUser } from '../../support/botClient.js';
@@ -81,6 +81,8 @@ export interface E2EOptions {
   env?: Record<string, string>;
   /** Write the roster file before start (default true). */
   roster?: boolean;
+  /** The PoE pre-check of each start (asked again at a restart); none: the pre-check is off. */
+  precheck?: () => AppOptions['precheck'];
 }
 
 export interface E2E {
@@ -144,13 +146,16 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
   // loadConfig refuses PORT=0 (a deployment always names its port); the test asks the OS for one.
   const config: BotConfig = { ...loadConfig(environment), PORT: 0 };
 
-  const start = () =>
-    startApp({
+  const start = () => {
+    const precheck = options.precheck?.();
+    return startApp({
       config,
       environment,
+      ...(precheck ? { precheck } : {}),
       log: (message, error) => logs.push(`${message}${error ? `: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` : ''}`),
       poeDownload: { allowedHosts: ['127.0.0.1'], allowHttp: true },
     });
+  };
 
   let app: RunningApp;
   try {

@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import type { Workload } from './catalogue.js';
+import type { Claim } from './model.js';
+import { PRECHECKS, type PrecheckFacts, type PrecheckReport, type StoredPrecheck } from './precheck.js';
+
+// What a claim says that its PoE files are read against, and when a stored report still stands.
+
+/** What the claim says that a file is read against; `maxDateAgeMonths` is the policy's. */
+export function precheckFactsOf(claim: Claim, maxDateAgeMonths: number): PrecheckFacts {
+  const { details } = claim;
+  return {
+    partnerName: claim.partnerName,
+    ...(details.partnerId ? { partnerId: details.partnerId } : {}),
+    ...(details.customerDomain ? { customerDomain: details.customerDomain } : {}),
+    ...(details.customerTenantId ? { customerTenantId: details.customerTenantId } : {}),
+    ...(details.customerContact ? { customerContact: { name: details.customerContact.name, email: details.customerContact.email } } : {}),
+    workloads: [...(details.workloads ?? [])].sort() as Workload[],
+    // The day only: a claim's date moves a check only when it moves to another day.
+    claimDate: (claim.submittedAt ?? claim.createdAt).slice(0, 10),
+    maxDateAgeMonths,
+  };
+}
+
+/** A digest of the facts in a fixed field order, so equal facts always give the same digest. */
+export function factsDigest(facts: PrecheckFacts): string {
+  const ordered = [
+    facts.partnerName,
+    facts.partnerId ?? null,
+    facts.customerDomain ?? null,
+    facts.customerTenantId?.toLowerCase() ?? null,
+    facts.customerContact ? [facts.customerContact.name, facts.customerContact.email.toLowerCase()] : null,
+    [...facts.workloads].sort(),
+    facts.claimDate,
+    facts.maxDateAgeMonths,
+  ];
+  return createHash('sha256').update(JSON.stringify(ordered)).digest('hex');
+}
+
+/** Whether a stored report still stands: made by this checker, against these facts. */
+export function isCurrent(stored: StoredPrecheck | undefined, checkerVersion: string, digest: string): boolean {
+  return stored !== undefined && stored.report.checkerVersion === checkerVersion && stored.factsDigest === digest;
+}
+
+/** The checks a report met, as a set: two reports meeting the same checks say the same to a partner. */
+export function metChecks(report: PrecheckReport): string {
+  return report.unreadable
+    ? `unreadable:${report.unreadable}`
+    : PRECHECKS.filter((check) => report.findings.some((finding) => finding.check === check && finding.found)).join(',');
+}
