@@ -5,6 +5,9 @@ import { STATUSES } from '../services/model.js';
 // The tab's one page, rendered on the server in the reader's language: the skeleton with every
 // label, and the strings the script needs as a JSON data block (never executed). /tab/app.js
 // fills the tables and draws the charts from the API; nothing is loaded from another origin.
+// The teams-js bundle is loaded by the script only inside a frame (Teams, the playground): on its
+// own it would ask a CDN for its list of host origins, which the CSP refuses (it then uses its
+// built-in list).
 
 export interface PageSettings {
   mode: 'local' | 'sso';
@@ -47,7 +50,7 @@ const SCRIPT_KEYS = [
 ];
 
 function strings(t: Translator): string {
-  const entries = Object.fromEntries(SCRIPT_KEYS.map((key) => [key.slice('tab.'.length), t.t(key)]));
+  const entries = { ...Object.fromEntries(SCRIPT_KEYS.map((key) => [key.slice('tab.'.length), t.t(key)])), signInMissing: t.t('tab.error.signIn.missing') };
   // `<` escaped so the data block can never close its own script element.
   return JSON.stringify(entries).replace(/</g, '\\u003c');
 }
@@ -72,10 +75,9 @@ export function tabPage(t: Translator, settings: PageSettings): string {
 <title>${h(t.t('tab.title'))}</title>
 <style>${STYLE}</style>
 <script type="application/json" id="tab-strings">${strings(t)}</script>
-<script src="/tab/teams.js?v=${v}"></script>
 <script type="module" src="/tab/app.js?v=${v}"></script>
 </head>
-<body data-mode="${settings.mode}" data-locale="${h(t.locale)}">
+<body data-mode="${settings.mode}" data-locale="${h(t.locale)}" data-teams-js="/tab/teams.js?v=${v}">
 <header>
   <h1>${h(t.t('tab.title'))}</h1>
   <p id="who" class="muted"></p>
@@ -198,12 +200,12 @@ th{font-size:.8125rem;color:#424242;white-space:nowrap}
 th button.sort{border:0;background:none;padding:0;font-weight:700;color:inherit}
 th[aria-sort=ascending] button.sort::after{content:" \\25B2"}
 th[aria-sort=descending] button.sort::after{content:" \\25BC"}
-td button.link{border:0;background:none;padding:0;color:#4f52b2;text-decoration:underline;font-weight:600}
+td button.link{white-space:nowrap;border:0;background:none;padding:0;color:#4f52b2;text-decoration:underline;font-weight:600}
 tr.overdue td{background:#fdf3f4}
 .badge{display:inline-block;padding:1px 6px;border-radius:10px;font-size:.75rem;background:#eee}
 .badge.overdue{background:#c4314b;color:#fff}
 .pager{display:flex;gap:10px;align-items:center;justify-content:flex-end;margin-top:8px}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:16px}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:20px}
 figure{margin:0}
 figcaption{font-weight:600;margin-bottom:6px}
 .chart svg{width:100%;height:auto;display:block}

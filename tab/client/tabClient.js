@@ -66,8 +66,19 @@ function withTimeout(promise, ms) {
   return Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), ms))]);
 }
 
+/** teams-js, from this server, only when the page is framed: a top-level page has no Teams host. */
+function loadTeamsJs() {
+  if (window.parent === window) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const script = element('script', { src: document.body.dataset.teamsJs });
+    script.addEventListener('load', () => resolve(true));
+    script.addEventListener('error', () => resolve(false));
+    document.head.append(script);
+  });
+}
+
 async function teamsContext() {
-  if (typeof microsoftTeams === 'undefined' || window.parent === window) return undefined;
+  if (!(await loadTeamsJs()) || typeof microsoftTeams === 'undefined') return undefined;
   try {
     await withTimeout(microsoftTeams.app.initialize(), 5000);
     return await microsoftTeams.app.getContext();
@@ -88,6 +99,7 @@ async function signIn() {
     return false;
   }
   if (mode === 'sso') {
+    if (!context) throw new ApiFailure(strings.signInMissing);
     const token = await microsoftTeams.authentication.getAuthToken();
     identity.headers = { Authorization: `Bearer ${token}` };
   } else if (fromPage) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
 import { CUSTOMER, OTHER_PARTNER, PARTNER, PARTNER_ES, REVIEWER } from '../e2e/support/e2eApp.js';
+import { csvSections } from './support/csv.js';
 import { makeKnownClaims, startTabApp, type KnownClaims, type TabApp } from './support/tabApp.js';
 
 // The tab's API over real HTTP against startApp (local mode: the person in the user/tenant query
@@ -9,38 +10,6 @@ import { makeKnownClaims, startTabApp, type KnownClaims, type TabApp } from './s
 // endpoint; a customer gets nothing; reviewers get the queue, workload and statistics.
 
 const HOUR = 3_600_000;
-
-/** RFC 4180 fields of a CSV text (quoted fields, doubled quotes, CRLF), one array per record. */
-function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let index = 0; index < text.length; index += 1) {
-    const character = text[index]!;
-    if (quoted) {
-      if (character === '"' && text[index + 1] === '"') ((field += '"'), (index += 1));
-      else if (character === '"') quoted = false;
-      else field += character;
-    } else if (character === '"') quoted = true;
-    else if (character === ',') (record.push(field), (field = ''));
-    else if (character === '\r' && text[index + 1] === '\n') {
-      record.push(field);
-      records.push(record);
-      ((record = []), (field = ''), (index += 1));
-    } else field += character;
-  }
-  if (field || record.length) (record.push(field), records.push(record));
-  return records;
-}
-
-/** The two sections of an export CSV: claims, then history, split at the empty record. */
-export function csvSections(text: string): { claims: string[][]; history: string[][] } {
-  const records = parseCsv(text.replace(/^\uFEFF/, ''));
-  const gap = records.findIndex((record) => record.length === 1 && record[0] === '');
-  assert.ok(gap > 0, 'an empty line between the claims and the history');
-  return { claims: records.slice(0, gap), history: records.slice(gap + 1) };
-}
 
 describe('claims tab API (local mode, real HTTP, real store)', function () {
   this.timeout(60_000);
