@@ -1,4 +1,4 @@
-/* global document, window, location, fetch, URL, URLSearchParams, Intl, setTimeout, microsoftTeams */
+/* global document, window, location, fetch, URL, URLSearchParams, setTimeout, microsoftTeams */
 // The claims tab in the browser: finds out who is asking (Teams SSO in production; the Teams
 // context or the page's own user/tenant parameters in local mode), then fills the tables and
 // draws the charts from /tab/api. Every text comes from the server in the reader's language;

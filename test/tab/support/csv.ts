@@ -8,21 +8,33 @@ function parseCsv(text: string): string[][] {
   let record: string[] = [];
   let field = '';
   let quoted = false;
-  for (let index = 0; index < text.length; index += 1) {
+  let index = 0;
+  while (index < text.length) {
     const character = text[index]!;
+    const next = text[index + 1];
+    index += 1;
     if (quoted) {
-      if (character === '"' && text[index + 1] === '"') ((field += '"'), (index += 1));
-      else if (character === '"') quoted = false;
+      if (character === '"' && next === '"') {
+        field += '"';
+        index += 1;
+      } else if (character === '"') quoted = false;
       else field += character;
     } else if (character === '"') quoted = true;
-    else if (character === ',') (record.push(field), (field = ''));
-    else if (character === '\r' && text[index + 1] === '\n') {
+    else if (character === ',') {
+      record.push(field);
+      field = '';
+    } else if (character === '\r' && next === '\n') {
       record.push(field);
       records.push(record);
-      ((record = []), (field = ''), (index += 1));
+      record = [];
+      field = '';
+      index += 1;
     } else field += character;
   }
-  if (field || record.length) (record.push(field), records.push(record));
+  if (field || record.length) {
+    record.push(field);
+    records.push(record);
+  }
   return records;
 }
 
