@@ -74,7 +74,7 @@ describe('claims tab in headless Chromium', function () {
 
     await page.selectOption('#filter-program', 'OSU-BizApps');
     await page.click('#apply');
-    await page.waitForFunction("document.querySelectorAll('#claims-table tbody tr').length === 1");
+    await page.waitForSelector(`#claims-table tbody tr:only-child[data-claim="${known.asked.id}"]`);
     assert.deepEqual(await cellTexts(page, '#claims-table tbody tr td:first-child'), [known.asked.id]);
     assert.equal(await page.textContent('#count'), '1 claims');
 
