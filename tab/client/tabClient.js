@@ -60,7 +60,8 @@ function showMessage(text, isError = false) {
 
 // ---- who is asking ---------------------------------------------------------------------------
 
-const identity = { headers: {}, params: {} };
+/** Production: a fresh SSO token per request (teams-js caches it and renews it before it expires). */
+const identity = { headers: async () => ({}), params: {} };
 
 function withTimeout(promise, ms) {
   return Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), ms))]);
@@ -100,8 +101,7 @@ async function signIn() {
   }
   if (mode === 'sso') {
     if (!context) throw new ApiFailure(strings.signInMissing);
-    const token = await microsoftTeams.authentication.getAuthToken();
-    identity.headers = { Authorization: `Bearer ${token}` };
+    identity.headers = async () => ({ Authorization: `Bearer ${await microsoftTeams.authentication.getAuthToken()}` });
   } else if (fromPage) {
     identity.params = { user: pageParams.get('user'), tenant: pageParams.get('tenant') };
   } else if (context?.user?.id && context.user.tenant?.id) {
@@ -115,7 +115,7 @@ class ApiFailure extends Error {}
 async function request(path, params = {}) {
   const query = new URLSearchParams({ ...params, ...identity.params, lang: locale });
   for (const [name, value] of [...query]) if (value === '') query.delete(name);
-  const response = await fetch(`/tab/api/${path}?${query}`, { headers: identity.headers });
+  const response = await fetch(`/tab/api/${path}?${query}`, { headers: await identity.headers() });
   if (!response.ok) {
     const body = await response.json().catch(() => ({}));
     throw new ApiFailure(body?.error?.message ?? response.statusText);
