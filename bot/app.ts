@@ -29,6 +29,9 @@ import { consentFactsFromAlert } from '../consent/consentMailNotice.js';
 import { registerConsentRoutes } from '../consent/consentPage.js';
 import { PoeLinks } from '../poe/poeLinks.js';
 import { registerPoeRoutes } from '../poe/poeFileRoute.js';
+import { createTabAuthenticator } from '../tab/tabAuth.js';
+import { loadTabSignIn } from '../tab/tabConfig.js';
+import { registerTabRoutes } from '../tab/tabRoutes.js';
 import { CardCopies } from './proactive/cardCopies.js';
 import { cardBeingClicked } from './proactive/clickedCard.js';
 import { ConversationLanes } from './proactive/conversationLanes.js';
@@ -263,6 +266,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     log,
   });
 
+  // The tab names its user the way /api/messages does: Teams SSO with an app id, local mode without.
+  const tabAuthenticator = createTabAuthenticator(loadTabSignIn({ ...environment, MicrosoftAppId: config.MicrosoftAppId ?? '' }), clock);
+
   const server = createServer({
     adapter,
     bot,
@@ -288,6 +294,16 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           defaultLocale: config.DEFAULT_LOCALE,
           // Production is https (the configuration insists); the cookie never travels in clear there.
           secureCookies: config.NODE_ENV === 'production' || directoryConfig.publicBaseUrl.startsWith('https:'),
+          log,
+        }),
+      (http) =>
+        registerTabRoutes(http, {
+          claims,
+          actors,
+          authenticator: tabAuthenticator,
+          poeLinks: (actor, claim) => poeLinks.linksFor(actor, claim),
+          clock,
+          defaultLocale: config.DEFAULT_LOCALE,
           log,
         }),
     ],

@@ -168,6 +168,18 @@ describe('Teams app manifest', () => {
     );
   });
 
+  it('has a personal static tab served by the bot at /tab, on a valid domain', () => {
+    const tabs = manifest.staticTabs as unknown as { entityId: string; name: string; contentUrl: string; scopes: string[]; websiteUrl?: string }[];
+    assert.equal(tabs.length, 1);
+    const [tab] = tabs;
+    assert.deepEqual(tab!.scopes, ['personal']);
+    assert.equal(tab!.contentUrl, `https://${TEST_VALUES.BOT_DOMAIN}/tab`);
+    assert.ok((manifest.validDomains as string[]).includes(new URL(tab!.contentUrl).hostname));
+    assert.equal(tab!.websiteUrl, undefined, 'outside Teams there is no SSO token: the tab lives in Teams only');
+    // SSO: the token the page asks for is for the manifest's webApplicationInfo resource.
+    assert.equal((manifest.webApplicationInfo as JsonObject).resource, `api://botid-${TEST_VALUES.AAD_APP_CLIENT_ID}`);
+  });
+
   it('names the four additional languages, each file in the package folder', () => {
     const info = manifest.localizationInfo as { defaultLanguageTag: string; additionalLanguages: { languageTag: string; file: string }[] };
     assert.equal(info.defaultLanguageTag, 'en-us');
@@ -215,6 +227,13 @@ describe('Teams app manifest', () => {
           assert.ok(String(value).trim().length > 0, key);
         }
         assert.notEqual(strings['composeExtensions[0].commands[0].title'], 'Find a claim');
+      });
+
+      it('translates the name of the static tab', () => {
+        const name = strings['staticTabs[0].name'];
+        assert.equal(typeof name, 'string');
+        assert.notEqual(name, 'Claims');
+        assert.ok(String(name).length <= 128);
       });
 
       it('uses command titles the bot understands in that language, at most 32 characters', () => {
