@@ -34,7 +34,10 @@ import { proactiveHealth } from './proactive/health.js';
 import { alertStateFrom, OutboxDelivery } from './proactive/outboxDelivery.js';
 import { loadProactiveConfig } from './proactive/proactiveConfig.js';
 import { ProactiveHooks } from './proactive/proactiveHooks.js';
-import { actorOfReader, toViewer } from './proactive/recipients.js';
+import { actorOfReader, delegationNote, toViewer } from './proactive/recipients.js';
+import { ReviewerDelegations } from '../services/reviewers/delegations.js';
+import { ReviewerChoices } from './reviewerChoices.js';
+import { AwayActions } from './awayActions.js';
 import { TickScheduler } from './proactive/scheduler.js';
 import { createServer, type BotServer } from './server.js';
 import { TeamsAdapter } from './teamsAdapter.js';
@@ -138,6 +141,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const delivery = loadProactiveConfig(environment);
   const appId = config.MicrosoftAppId ?? '';
   const references = await ConversationReferenceStore.open(storage.documents, { clock, defaultLocale: config.DEFAULT_LOCALE });
+  const delegations = await ReviewerDelegations.open(storage.documents, clock);
+  const reviewerChoices = new ReviewerChoices(options.directory ?? directoryServices.directory, references);
   // One set of per-conversation queues and limits for every proactive request: alerts and card updates.
   // With STORE=postgres the limits are counted in the database, across every instance.
   const lanes = new ConversationLanes({
@@ -164,7 +169,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           ...(reader && current ? { poeLinks: await poeLinks.linksFor(reader, current) } : {}),
         });
       },
-      alertCard: (alert, now, recipient) => renderAlert(alert, toViewer(recipient, clock.now()), now),
+      alertCard: (alert, now, recipient) => renderAlert(alert, toViewer(recipient, clock.now()), now, delegationNote(recipient)),
     },
     clock,
     settings: delivery.delivery,
@@ -176,6 +181,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     adapter,
     appId,
     references,
+    delegations,
     documents: storage.documents,
     settings: delivery.delivery,
     cardCopies,
@@ -183,7 +189,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     owner: config.instanceId,
     clock,
     log,
-    renderAlert: (alert, recipient) => renderAlert(alert, toViewer(recipient, clock.now())),
+    renderAlert: (alert, recipient) => renderAlert(alert, toViewer(recipient, clock.now()), undefined, delegationNote(recipient)),
     // A customer who never talked to the bot still gets the consent notice: by mail.
     onUnreachable: async (alert: Alert) => {
       if (alert.kind !== 'consent-notice') return 'not-handled';
@@ -217,12 +223,15 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     }),
     log,
   });
+  const away = new AwayActions({ delegations, reviewers: reviewerChoices, actors, clock });
   const cardActions = new CardActions({
     claims,
     clock,
     actors,
     config: { defaultLocale: config.DEFAULT_LOCALE },
     poeLinks,
+    reviewers: reviewerChoices,
+    away,
     startConversation: (context, actor, user, command) => flows.begin(context, actor, user, command),
     log,
   });
@@ -235,6 +244,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     admin: new RosterChatCommands(directoryServices.administration),
     hooks,
     poeLinks,
+    reviewers: reviewerChoices,
+    away,
     defaultLocale: config.DEFAULT_LOCALE,
     log,
   });

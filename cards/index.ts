@@ -11,3 +11,5 @@ export { renderHistory, type HistoryCardData } from './historyCard.js';
 export { renderAlert, alertNowKey, AlertSnapshotSchema, type AlertCardData } from './alertCard.js';
 export { renderError, renderMessage, renderWelcome, renderHelp, type MessageCardData, type ErrorCardData, type HelpCardData } from './messageCards.js';
 export { MAX_REFRESH_USER_IDS } from './format.js';
+export { renderBulkResult, type BulkResultData } from './bulkResultCard.js';
+export { renderAwayCard, type AwayCardData } from './awayCard.js';

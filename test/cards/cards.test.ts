@@ -218,8 +218,14 @@ describe('cards', function () {
       it('every alert kind, to its audience', function () {
         for (const kind of ALERT_KINDS) {
           for (const alert of alertsOf(kind)) {
-            const role = alert.to === 'reviewers' ? 'reviewer' : alert.to;
+            const role = alert.to === 'reviewers' ? 'reviewer' : alert.to === 'partner-admins' ? 'partner' : alert.to;
             assertSendable(renderAlert(alert, viewerFor(locale, role)), `${kind} to ${alert.to}`);
+            if (alert.to === 'reviewer') {
+              for (const copy of ['stand-in', 'informed'] as const) {
+                const delegation = { copy, reviewerName: 'Rita Reviewer', delegateName: 'Rob Reviewer', until: '2026-12-04T17:00:00.000Z' };
+                assertSendable(renderAlert(alert, viewerFor(locale, role), undefined, delegation), `${kind} to ${alert.to}, ${copy}`);
+              }
+            }
           }
         }
       });
@@ -269,6 +275,14 @@ describe('cards', function () {
           commentBy: 'Pat Partner',
           deadlineName: kind === 'deadline-near' ? 'partnerResponse' : 'reviewDecision',
           deadline: '2026-11-30T09:00:00.000Z',
+          assignedBy: 'Rob Reviewer',
+          previousReviewer: 'Rita Reviewer',
+          newReviewer: 'Rob Reviewer',
+          detailChanges: [
+            { field: 'workloads', from: 'Teams', to: 'Teams, Exchange' },
+            { field: 'subscriptionId', to: '66666666-6666-4666-8666-666666666666' },
+          ],
+          poeAdded: ['signed-acknowledgement.pdf'],
         },
       },
     ];
@@ -292,6 +306,9 @@ const AUDIENCE: Record<AlertKind, AlertAudience> = {
   associated: 'partner',
   rejected: 'partner',
   'new-comment': 'reviewers',
+  'claim-assigned': 'reviewer',
+  'claim-unassigned': 'reviewer',
+  'information-escalated': 'partner-admins',
 };
 
 describe('claim card content', function () {
