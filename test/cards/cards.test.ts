@@ -11,6 +11,8 @@ import {
   renderHelp,
   renderHistory,
   renderMessage,
+  renderAwayCard,
+  renderBulkResult,
   renderReviewQueue,
   renderWelcome,
   type AdaptiveCard,
@@ -20,7 +22,8 @@ import { catalogueKeys, SUPPORTED_LOCALES, translatorFor, type Locale } from '..
 import type { Role } from '../../services/actor.js';
 import type { Actor } from '../../services/actor.js';
 import { ALERT_KINDS, type Alert, type AlertAudience, type AlertKind, type Claim } from '../../services/model.js';
-import { claimAt, createHarness, customer, m365Details, MONDAY, otherPartner, partner, reviewer, type Harness, type Stage } from '../support/serviceHarness.js';
+import { claimAt, createHarness, customer, m365Details, MONDAY, otherPartner, partner, REVIEW_TENANT, reviewer, type Harness, type Stage } from '../support/serviceHarness.js';
+import { DomainError } from '../../services/errors.js';
 import { validateAdaptiveCard } from './adaptiveCardValidator.js';
 import { cardStrings } from '../e2e/support/e2eApp.js';
 
@@ -209,6 +212,42 @@ describe('cards', function () {
         assert.ok(queue.length >= 3);
         assertSendable(renderReviewQueue(queue, viewerFor(locale, 'reviewer')), 'queue');
         assertSendable(renderReviewQueue([], viewerFor(locale, 'reviewer')), 'empty queue');
+        // The queue with its bulk selection: only claims the reviewer may decide, only actions one of them allows.
+        const allowed = (claim: Claim) => harness.service.allowedActions(reviewer(), claim);
+        const bulkQueue = renderReviewQueue(queue, viewerFor(locale, 'reviewer'), { allowed });
+        assertSendable(bulkQueue, 'queue with bulk selection');
+        const selectable = objectsOf(bulkQueue).find((object) => object.id === 'bulkClaims') as { choices: { value: string }[] } | undefined;
+        assert.deepEqual(
+          selectable?.choices.map((choice) => choice.value).sort(),
+          queue
+            .filter((item) => ['startReview', 'approve', 'reject', 'requestInformation'].some((action) => allowed(item.claim).has(action as never)))
+            .map((item) => `${item.claim.id}@${item.claim.version}`)
+            .sort(),
+        );
+        const offered = executeActions(bulkQueue).map((action) => (action.data as { bulkAction: string }).bulkAction);
+        const expected = ['startReview', 'approve', 'requestInformation', 'reject'].filter((action) => queue.some((item) => allowed(item.claim).has(action as never)));
+        assert.deepEqual(offered, expected, 'the queue offers exactly the bulk actions one listed claim allows');
+        for (const action of executeActions(bulkQueue)) {
+          const fallback = action.fallback as { type: string; data: Record<string, unknown> };
+          assert.deepEqual(fallback.data, { ...(action.data as Record<string, unknown>), verb: 'bulkDecide' });
+        }
+        const sample = queue[0]!.claim;
+        assertSendable(
+          renderBulkResult(
+            'approve',
+            [
+              { claimId: sample.id, outcome: 'done', claim: { ...sample, status: 'Approved', consentPhase: 'window-open' } },
+              { claimId: 'CPOR-2026-000099', outcome: 'refused', error: new DomainError('stale-version', { claimId: 'CPOR-2026-000099', version: 3 }) },
+            ],
+            viewerFor(locale, 'reviewer'),
+          ),
+          'bulk result',
+        );
+        const rob = { userId: 'reviewer-2', tenantId: REVIEW_TENANT, name: 'Rob Reviewer' };
+        const away = { reviewer: { ...rob, userId: 'reviewer-1', name: 'Rita' }, delegate: rob, until: '2026-12-05T00:00:00.000Z', setAt: MONDAY.toISOString() };
+        assertSendable(renderAwayCard(undefined, [rob], viewerFor(locale, 'reviewer'), { today: '2026-11-23' }), 'away card, present');
+        assertSendable(renderAwayCard(away, [rob], viewerFor(locale, 'reviewer'), { today: '2026-11-23', note: 'x' }), 'away card, away');
+        assertSendable(renderAwayCard(undefined, [], viewerFor(locale, 'reviewer'), { today: '2026-11-23' }), 'away card, nobody to stand in');
         const list = await harness.service.listForPartner(partner(), { limit: 50 });
         assertSendable(renderClaimList(list, viewerFor(locale)), 'list');
         assertSendable(renderClaimList({ total: 0, claims: [] }, viewerFor(locale)), 'empty list');
