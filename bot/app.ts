@@ -18,7 +18,7 @@ import { keepDataPrivate } from '../services/store/privateFiles.js';
 import { openStorage } from '../storage/openStorage.js';
 import { ActorResolver } from './actorResolver.js';
 import { RosterChatCommands } from './adminCommands.js';
-import { CardActions } from './cardActions.js';
+import { CardActions, reviewerChoicesFor } from './cardActions.js';
 import { ClaimsBot } from './claimsBot.js';
 import type { BotConfig } from './config.js';
 import { createConsentMailer } from '../consent/consentMail.js';
@@ -167,6 +167,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         return renderClaimCard(current ?? claim, toViewer(recipient, clock.now()), {
           allowed: reader && current ? claims.allowedActions(reader, current) : new Set(),
           ...(reader && current ? { poeLinks: await poeLinks.linksFor(reader, current) } : {}),
+          ...(reader && current ? await reviewerChoicesFor(reviewerChoices, claims, reader, current) : {}),
         });
       },
       alertCard: (alert, now, recipient) => renderAlert(alert, toViewer(recipient, clock.now()), now, delegationNote(recipient)),

@@ -22,7 +22,19 @@ import { catalogueKeys, SUPPORTED_LOCALES, translatorFor, type Locale } from '..
 import type { Role } from '../../services/actor.js';
 import type { Actor } from '../../services/actor.js';
 import { ALERT_KINDS, type Alert, type AlertAudience, type AlertKind, type Claim } from '../../services/model.js';
-import { claimAt, createHarness, customer, m365Details, MONDAY, otherPartner, partner, REVIEW_TENANT, reviewer, type Harness, type Stage } from '../support/serviceHarness.js';
+import {
+  claimAt,
+  createHarness,
+  customer,
+  m365Details,
+  MONDAY,
+  otherPartner,
+  partner,
+  REVIEW_TENANT,
+  reviewer,
+  type Harness,
+  type Stage,
+} from '../support/serviceHarness.js';
 import { DomainError } from '../../services/errors.js';
 import { validateAdaptiveCard } from './adaptiveCardValidator.js';
 import { cardStrings } from '../e2e/support/e2eApp.js';
@@ -225,7 +237,9 @@ describe('cards', function () {
             .sort(),
         );
         const offered = executeActions(bulkQueue).map((action) => (action.data as { bulkAction: string }).bulkAction);
-        const expected = ['startReview', 'approve', 'requestInformation', 'reject'].filter((action) => queue.some((item) => allowed(item.claim).has(action as never)));
+        const expected = ['startReview', 'approve', 'requestInformation', 'reject'].filter((action) =>
+          queue.some((item) => allowed(item.claim).has(action as never)),
+        );
         assert.deepEqual(offered, expected, 'the queue offers exactly the bulk actions one listed claim allows');
         for (const action of executeActions(bulkQueue)) {
           const fallback = action.fallback as { type: string; data: Record<string, unknown> };
@@ -244,7 +258,12 @@ describe('cards', function () {
           'bulk result',
         );
         const rob = { userId: 'reviewer-2', tenantId: REVIEW_TENANT, name: 'Rob Reviewer' };
-        const away = { reviewer: { ...rob, userId: 'reviewer-1', name: 'Rita' }, delegate: rob, until: '2026-12-05T00:00:00.000Z', setAt: MONDAY.toISOString() };
+        const away = {
+          reviewer: { ...rob, userId: 'reviewer-1', name: 'Rita' },
+          delegate: rob,
+          until: '2026-12-05T00:00:00.000Z',
+          setAt: MONDAY.toISOString(),
+        };
         assertSendable(renderAwayCard(undefined, [rob], viewerFor(locale, 'reviewer'), { today: '2026-11-23' }), 'away card, present');
         assertSendable(renderAwayCard(away, [rob], viewerFor(locale, 'reviewer'), { today: '2026-11-23', note: 'x' }), 'away card, away');
         assertSendable(renderAwayCard(undefined, [], viewerFor(locale, 'reviewer'), { today: '2026-11-23' }), 'away card, nobody to stand in');
