@@ -228,6 +228,13 @@ describe('cards', function () {
         const allowed = (claim: Claim) => harness.service.allowedActions(reviewer(), claim);
         const bulkQueue = renderReviewQueue(queue, viewerFor(locale, 'reviewer'), { allowed });
         assertSendable(bulkQueue, 'queue with bulk selection');
+        // Open and Refresh are typed commands: they neither send the selection nor wait for one.
+        const submits = objectsOf(bulkQueue).filter((object) => object.type === 'Action.Submit' && !JSON.stringify(object.data).includes('bulkDecide'));
+        assert.ok(submits.length >= 2);
+        assert.ok(
+          submits.every((object) => object.associatedInputs === 'none'),
+          'every command button ignores the selection',
+        );
         const selectable = objectsOf(bulkQueue).find((object) => object.id === 'bulkClaims') as { choices: { value: string }[] } | undefined;
         assert.deepEqual(
           selectable?.choices.map((choice) => choice.value).sort(),
