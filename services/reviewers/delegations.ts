@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Actor } from '../actor.js';
+import { RoleSchema, type Actor } from '../actor.js';
 import { reviewerRefOf, sameReviewer } from '../claims/assignment.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
@@ -39,7 +39,7 @@ export const SetDelegationInputSchema = z
       userId: z.string().min(1).max(200),
       tenantId: z.guid(),
       displayName: z.string().max(200).optional(),
-      roles: z.array(z.string()),
+      roles: z.array(RoleSchema),
     }),
   })
   .strict();
@@ -63,7 +63,9 @@ export class ReviewerDelegations {
   async set(actor: Actor, raw: SetDelegationInput): Promise<Delegation> {
     if (!actor.roles.includes('reviewer')) throw new DomainError('not-allowed', { action: 'away' });
     const parsed = SetDelegationInputSchema.safeParse(raw);
-    if (!parsed.success) throw new DomainError('validation', { issues: [{ field: 'until', problem: 'invalid' }] });
+    if (!parsed.success) {
+      throw new DomainError('validation', { issues: parsed.error.issues.map((issue) => ({ field: String(issue.path[0] ?? 'input'), problem: 'invalid' as const })) });
+    }
     const { until, delegate } = parsed.data;
     const now = this.clock.now();
     const end = Date.parse(until);
