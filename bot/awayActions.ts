@@ -11,7 +11,7 @@ import type { Clock } from '../services/clock.js';
 import { DomainError, isDomainError } from '../services/errors.js';
 import type { ReviewerDelegations } from '../services/reviewers/delegations.js';
 import type { ActorResolver } from './actorResolver.js';
-import type { ReviewerChoices } from './reviewerChoices.js';
+import { matchingReviewers, type ReviewerChoices } from './reviewerChoices.js';
 
 // Out-of-office, seen from the chat: the `away` command and the away card's two buttons. A typed
 // or picked last day ends at midnight in the reviewer's own zone; the delegate is whoever the
@@ -84,13 +84,4 @@ export class AwayActions {
     }
     return this.card(actor, user, viewer, user.translator.t('cards.away.saved'));
   }
-}
-
-/** Reviewers whose name or email contains what was typed (case and accents aside); an exact name wins. */
-export function matchingReviewers(choices: readonly ReviewerChoice[], typed: string): ReviewerChoice[] {
-  const fold = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().trim();
-  const wanted = fold(typed);
-  const exact = choices.filter((choice) => fold(choice.name) === wanted || (choice.email !== undefined && fold(choice.email) === wanted));
-  if (exact.length) return exact;
-  return choices.filter((choice) => fold(choice.name).includes(wanted) || (choice.email !== undefined && fold(choice.email).includes(wanted)));
 }

@@ -14,9 +14,9 @@ import { literal } from '../cards/markdown.js';
 import type { PoeLinks } from '../poe/poeLinks.js';
 import { userContextOf, type UserContext } from '../dialogs/userContext.js';
 import type { Clock } from '../services/clock.js';
-import { matchingReviewers, type AwayActions } from './awayActions.js';
+import type { AwayActions } from './awayActions.js';
 import { reviewerChoicesFor } from './cardActions.js';
-import type { ReviewerChoices } from './reviewerChoices.js';
+import { matchingReviewers, type ReviewerChoices } from './reviewerChoices.js';
 
 // Routing: Teams activities become an actor and a command; results become cards. The bot holds
 // no claim logic: everything that changes a claim goes through the claim service.

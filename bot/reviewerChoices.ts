@@ -8,7 +8,7 @@ import type { StoredReference } from './proactive/conversationReferences.js';
 // it can list them (the roster), else the reviewers the bot has met (their chats record the roles
 // the directory gave them). Each is checked again by the service when chosen; the picker only
 // leaves out whom the service would refuse: non-reviewers, the claim's own partner's people, the
-// current assignee.
+// current assignee. A typed name or email finds one of them (the `reassign` and `away` commands).
 
 const MAX_CHOICES = 50;
 
@@ -61,4 +61,13 @@ function fromChat(stored: StoredReference): Array<ReviewerChoice & { organisatio
   return [
     { userId: stored.userId, tenantId: stored.tenantId, name, ...(stored.organisationTenantId ? { organisationTenantId: stored.organisationTenantId } : {}) },
   ];
+}
+
+/** Reviewers whose name or email contains what was typed (case and accents aside); an exact name wins. */
+export function matchingReviewers(choices: readonly ReviewerChoice[], typed: string): ReviewerChoice[] {
+  const fold = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().trim();
+  const wanted = fold(typed);
+  const exact = choices.filter((choice) => fold(choice.name) === wanted || (choice.email !== undefined && fold(choice.email) === wanted));
+  if (exact.length) return exact;
+  return choices.filter((choice) => fold(choice.name).includes(wanted) || (choice.email !== undefined && fold(choice.email).includes(wanted)));
 }
