@@ -64,7 +64,9 @@ export class ReviewerDelegations {
     if (!actor.roles.includes('reviewer')) throw new DomainError('not-allowed', { action: 'away' });
     const parsed = SetDelegationInputSchema.safeParse(raw);
     if (!parsed.success) {
-      throw new DomainError('validation', { issues: parsed.error.issues.map((issue) => ({ field: String(issue.path[0] ?? 'input'), problem: 'invalid' as const })) });
+      throw new DomainError('validation', {
+        issues: parsed.error.issues.map((issue) => ({ field: String(issue.path[0] ?? 'input'), problem: 'invalid' as const })),
+      });
     }
     const { until, delegate } = parsed.data;
     const now = this.clock.now();
