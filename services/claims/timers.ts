@@ -79,8 +79,7 @@ export class TimerRunner {
     // The lease is taken on what the stored document says is due, so these only guard against a
     // broken store (a firing not kept would fire again, for ever). Two timers may share an
     // instant (a reminder and the escalation), so a firing is told apart by its kind too.
-    if (!firing) throw new Error(`timer ${due.claimId}@${due.dueAt} did not fire`);
-    const marker = `${firing.claimId}@${firing.dueAt}:${firing.deadline}:${firing.kind}`;
+    const marker = firing ? `${firing.claimId}@${firing.dueAt}:${firing.deadline}:${firing.kind}` : `${due.claimId}@${due.dueAt}`;
     if (seen.has(marker)) throw new Error(`timer ${marker} did not fire`);
     seen.add(marker);
     if (firing && (firing.outcome === 'transitioned' || firing.outcome === 'closed')) {
