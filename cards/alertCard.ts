@@ -140,7 +140,12 @@ export function renderAlert(alert: Alert, viewer: Viewer, now?: Claim, delegatio
   const claimId = snapshot.claimId ?? alert.claimId;
   const partner = literal(snapshot.partnerName ?? '');
   const params = { claimId, partner };
-  const textKey = alert.kind === 'approved' && snapshot.customerOptOut === 'any-time' ? 'cards.alert.approved.textAnyTime' : `cards.alert.${alert.kind}.text`;
+  const textKey =
+    alert.kind === 'approved' && snapshot.customerOptOut === 'any-time'
+      ? 'cards.alert.approved.textAnyTime'
+      : alert.kind === 'information-escalated' && alert.to === 'reviewer'
+        ? 'cards.alert.information-escalated.textReviewer'
+        : `cards.alert.${alert.kind}.text`;
   const lines: string[] = [t.t(textKey, { ...params, ...kindParams(alert, snapshot, viewer) })];
   // SPEC 5a: approval is not payment; a request for information shows what a PoE must show.
   if (alert.kind === 'approved') lines.push(t.t('cards.alert.approved.note'));

@@ -280,6 +280,19 @@ describe('cards', function () {
         for (const [name, claim] of claims) assertSendable(renderHistory(claim, claim.history, viewerFor(locale)), `history of ${name}`);
       });
 
+      it("the escalation: the partner's admins are told it is theirs to answer, the reviewer that the admins were told", function () {
+        const [escalated] = alertsOf('information-escalated');
+        const t = translatorFor(locale);
+        const toAdmins = textOf(renderAlert(escalated!, viewerFor(locale, 'partner')));
+        const toReviewer = { ...escalated!, to: 'reviewer' as const, data: { ...escalated!.data, reviewerId: 'reviewer-1', reviewerTenantId: REVIEW_TENANT } };
+        const reviewerCard = renderAlert(toReviewer, viewerFor(locale, 'reviewer'));
+        assertSendable(reviewerCard, 'escalation to the reviewer');
+        const head = (key: string) => t.t(key, { claimId: 'X', partner: 'Y', reasons: 'Z', comment: 'W', deadline: 'V' }).slice(0, 8);
+        assert.ok(toAdmins.includes(head('cards.alert.information-escalated.text')));
+        assert.ok(textOf(reviewerCard).includes(head('cards.alert.information-escalated.textReviewer')));
+        assert.ok(!textOf(reviewerCard).includes(head('cards.alert.information-escalated.text')));
+      });
+
       it('every alert kind, to its audience', function () {
         for (const kind of ALERT_KINDS) {
           for (const alert of alertsOf(kind)) {
