@@ -177,7 +177,8 @@ export class TimerRunner {
       action: 'escalate',
       fromStatus: claim.status,
       toStatus: claim.status,
-      changes: [{ field: 'escalatedTo', to: 'partner-admins' }],
+      // The action says it all: the partner's incentives admins were told.
+      changes: [],
     });
     return { next: { claim, outbox: [...document.outbox, ...alerts] }, result: firing('alerted') };
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describeError } from '../../cards/i18n/errorMessages.js';
 import { translatorFor } from '../../cards/i18n/i18n.js';
+import { renderHistory } from '../../cards/index.js';
 import type { Actor } from '../../services/actor.js';
 import { BusinessCalendar } from '../../services/businessCalendar.js';
 import { DomainError, type ErrorCode } from '../../services/errors.js';
@@ -86,6 +87,16 @@ describe('reviewer tools (issue 19)', function () {
       assert.deepEqual(
         unassigned.map((alert) => [alert.data.reviewerId, alert.data.newReviewer]),
         [['reviewer-2', 'Rita Reviewer']],
+      );
+
+      // The history card says who handed it to whom, in people's names.
+      const historyText = JSON.stringify(
+        renderHistory(claim, claim.history, { userId: 'reviewer-3', role: 'reviewer', translator: en, timeZone: 'UTC', now: MONDAY }),
+      );
+      assert.ok(historyText.includes(en.t('cards.history.action.reassign')));
+      assert.ok(
+        historyText.includes(en.t('cards.history.fieldChange', { field: 'Reviewer', from: 'Rob Reviewer', to: 'Rita Reviewer' })),
+        historyText.slice(0, 2000),
       );
 
       // The same click again (the version it saw) changes nothing and alerts nobody.
