@@ -21,7 +21,7 @@ import { openStorage } from '../storage/openStorage.js';
 import { ActorResolver } from './actorResolver.js';
 import { RosterChatCommands } from './adminCommands.js';
 import { ClaimSearchExtension } from './claimSearch.js';
-import { CardActions } from './cardActions.js';
+import { CardActions, reviewerChoicesFor } from './cardActions.js';
 import { ClaimsBot } from './claimsBot.js';
 import type { BotConfig } from './config.js';
 import { createConsentMailer } from '../consent/consentMail.js';
@@ -40,7 +40,10 @@ import { proactiveHealth } from './proactive/health.js';
 import { alertStateFrom, OutboxDelivery } from './proactive/outboxDelivery.js';
 import { loadProactiveConfig } from './proactive/proactiveConfig.js';
 import { ProactiveHooks } from './proactive/proactiveHooks.js';
-import { actorOfReader, toViewer } from './proactive/recipients.js';
+import { actorOfReader, delegationNote, toViewer } from './proactive/recipients.js';
+import { ReviewerDelegations } from '../services/reviewers/delegations.js';
+import { ReviewerChoices } from './reviewerChoices.js';
+import { AwayActions } from './awayActions.js';
 import { TickScheduler } from './proactive/scheduler.js';
 import { createServer, type BotServer } from './server.js';
 import { TeamsAdapter } from './teamsAdapter.js';
@@ -153,6 +156,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const delivery = loadProactiveConfig(environment);
   const appId = config.MicrosoftAppId ?? '';
   const references = await ConversationReferenceStore.open(storage.documents, { clock, defaultLocale: config.DEFAULT_LOCALE });
+  const delegations = await ReviewerDelegations.open(storage.documents, clock);
+  const reviewerChoices = new ReviewerChoices(options.directory ?? directoryServices.directory, references);
   // One set of per-conversation queues and limits for every proactive request: alerts and card updates.
   // With STORE=postgres the limits are counted in the database, across every instance.
   const lanes = new ConversationLanes({
@@ -177,9 +182,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         return renderClaimCard(current ?? claim, toViewer(recipient, clock.now()), {
           allowed: reader && current ? claims.allowedActions(reader, current) : new Set(),
           ...(reader && current ? { poeLinks: await poeLinks.linksFor(reader, current) } : {}),
+          ...(reader && current ? await reviewerChoicesFor(reviewerChoices, claims, reader, current) : {}),
         });
       },
-      alertCard: (alert, now, recipient) => renderAlert(alert, toViewer(recipient, clock.now()), now),
+      alertCard: (alert, now, recipient) => renderAlert(alert, toViewer(recipient, clock.now()), now, delegationNote(recipient)),
     },
     clock,
     settings: delivery.delivery,
@@ -191,6 +197,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     adapter,
     appId,
     references,
+    delegations,
     documents: storage.documents,
     settings: delivery.delivery,
     cardCopies,
@@ -198,7 +205,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     owner: config.instanceId,
     clock,
     log,
-    renderAlert: (alert, recipient) => renderAlert(alert, toViewer(recipient, clock.now())),
+    renderAlert: (alert, recipient) => renderAlert(alert, toViewer(recipient, clock.now()), undefined, delegationNote(recipient)),
     // A customer who never talked to the bot still gets the consent notice: by mail.
     onUnreachable: async (alert: Alert) => {
       if (alert.kind !== 'consent-notice') return 'not-handled';
@@ -243,12 +250,15 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     precheck: precheck !== undefined,
     log,
   });
+  const away = new AwayActions({ delegations, reviewers: reviewerChoices, actors, clock });
   const cardActions = new CardActions({
     claims,
     clock,
     actors,
     config: { defaultLocale: config.DEFAULT_LOCALE },
     poeLinks,
+    reviewers: reviewerChoices,
+    away,
     startConversation: (context, actor, user, command) => flows.begin(context, actor, user, command),
     log,
   });
@@ -262,6 +272,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     admin: new RosterChatCommands(directoryServices.administration),
     hooks,
     poeLinks,
+    reviewers: reviewerChoices,
+    away,
     defaultLocale: config.DEFAULT_LOCALE,
     log,
   });

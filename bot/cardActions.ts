@@ -1,6 +1,9 @@
 import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import { renderClaimCard, renderConsentNotice, renderSharedClaimRefused, type Viewer } from '../cards/index.js';
+import { parseReviewerChoice, type ReviewerChoice } from '../cards/claimCard.js';
+import type { ReviewerChoices } from './reviewerChoices.js';
+import type { AwayActions } from './awayActions.js';
 import { describeError } from '../cards/i18n/errorMessages.js';
 import { commandText, type CommandVerb } from '../cards/format.js';
 import { ADAPTIVE_CARD_CONTENT_TYPE, type AdaptiveCard } from '../cards/template.js';
@@ -10,10 +13,13 @@ import type { Actor } from '../services/actor.js';
 import type { ClaimService } from '../services/claimService.js';
 import { DomainError, isDomainError, publicError, type FieldIssue } from '../services/errors.js';
 import { INFORMATION_REASONS, REVIEWER_REJECTION_REASONS, type Claim } from '../services/model.js';
+import { BULK_ACTIONS, MAX_BULK_CLAIMS } from '../services/claims/bulk.js';
+import { renderBulkResult } from '../cards/bulkResultCard.js';
 import { identityOf, type ActorResolver, type TeamsIdentity } from './actorResolver.js';
 import type { ParsedCommand } from '../dialogs/commands.js';
 import type { PoeLinks } from '../poe/poeLinks.js';
 import { userContextOf, type UserContext } from '../dialogs/userContext.js';
+import { literal } from '../cards/markdown.js';
 import type { Clock } from '../services/clock.js';
 import { clickedCardOf, whileHandlingClick } from './proactive/clickedCard.js';
 
@@ -31,6 +37,10 @@ export interface CardActionsDeps {
   config: { defaultLocale: string };
   /** Signed links to the PoE files on claim cards. */
   poeLinks?: PoeLinks;
+  /** Whom a claim may be handed to: without it, claim cards offer no Reassign. */
+  reviewers?: ReviewerChoices;
+  /** The away card's buttons (out-of-office delegation). */
+  away?: AwayActions;
   /** Starts the named dialog in this conversation (dialogs/), as the typed command would. */
   startConversation?: (context: TurnContext, actor: Actor, user: UserContext, command: ParsedCommand) => Promise<void>;
   /** Where failures that must not fail the action (card update, hook) are reported. */
@@ -41,7 +51,16 @@ const ERROR_CONTENT_TYPE = 'application/vnd.microsoft.error';
 /** Refusals about the claim as it stands, answered with its current card and the reason on it. */
 /** A shared claim the viewer may not see: never said apart from one that does not exist. */
 const NOT_SHARED = new Set<string>(['not-found', 'wrong-tenant', 'not-allowed']);
-const CLAIM_REFUSALS = new Set<string>(['incomplete', 'duplicate-claim', 'invalid-transition', 'window-closed', 'own-organisation']);
+const CLAIM_REFUSALS = new Set<string>([
+  'incomplete',
+  'duplicate-claim',
+  'invalid-transition',
+  'window-closed',
+  'own-organisation',
+  'assignee-not-reviewer',
+  'assignee-own-organisation',
+  'already-assigned',
+]);
 
 // ---- what each verb accepts ------------------------------------------------------------------
 
@@ -83,8 +102,38 @@ export const VERB_SCHEMAS = {
   edit: z.object(base('edit')).strict(),
   respond: z.object(base('respond')).strict(),
   dispute: z.object(base('dispute')).strict(),
+  reassign: z.object({ ...base('reassign'), assignee: z.string().trim().min(3).max(300) }).strict(),
 } as const;
 export type CardVerb = keyof typeof VERB_SCHEMAS;
+
+/** A selected claim as the queue card sends it: "<id>@<version>". */
+const bulkClaim = z.string().regex(/^(CPOR-\d{4}-\d{6,})@(\d+)$/);
+
+/**
+ * The queue's bulk decision. The selection and the inputs of every show-card come along (a card
+ * sends what its ancestors hold); the action decides which of them count.
+ */
+export const BULK_SCHEMA = z
+  .object({
+    verb: z.literal('bulkDecide').optional(),
+    bulkAction: z.enum(BULK_ACTIONS),
+    bulkClaims: z.preprocess(
+      (value) =>
+        typeof value === 'string'
+          ? value
+              .split(',')
+              .map((item) => item.trim())
+              .filter(Boolean)
+          : value,
+      z.array(bulkClaim).min(1).max(MAX_BULK_CLAIMS),
+    ),
+    bulkInfoReasons: z.preprocess((value) => (value === '' ? undefined : value), multiSelect(INFORMATION_REASONS).optional()),
+    bulkInfoComment: optionalText,
+    bulkRejectReason: z.preprocess((value) => (value === '' ? undefined : value), z.enum(REVIEWER_REJECTION_REASONS).optional()),
+    bulkRejectComment: optionalText,
+  })
+  .strict();
+type BulkData = z.infer<typeof BULK_SCHEMA>;
 type DataOf<V extends CardVerb> = z.infer<(typeof VERB_SCHEMAS)[V]>;
 
 /** Verbs that start a conversation (dialogs/): the card answers with the command to type. */
@@ -150,34 +199,23 @@ export class CardActions {
       edit: (turn, data) => this.conversation(turn, 'edit', data),
       respond: (turn, data) => this.conversation(turn, 'respond', data),
       dispute: (turn, data) => this.conversation(turn, 'dispute', data),
+      reassign: (turn, data) => this.reassign(turn, data),
     };
   }
 
   async handle(context: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     const user = userContextOf(context.activity, this.deps.config.defaultLocale);
     const verb = value?.action?.verb;
+    if (verb === 'bulkDecide') return this.bulk(context, user, value);
+    if (verb === 'setAway' || verb === 'clearAway') return this.away(context, user, value, verb);
     if (typeof verb !== 'string' || !isCardVerb(verb)) {
       return errorResponse(user, new DomainError('validation', { issues: [{ field: 'verb', problem: 'invalid' }] }));
     }
     const parsed = VERB_SCHEMAS[verb].safeParse(value.action.data ?? {});
-    if (!parsed.success) {
-      const issues: FieldIssue[] = parsed.error.issues.map((issue) => ({
-        field: issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : String(issue.path[0] ?? 'input'),
-        problem: issue.code === 'unrecognized_keys' ? 'unknown-field' : issue.input === undefined ? 'required' : 'invalid',
-      }));
-      return errorResponse(user, new DomainError('validation', { issues }));
-    }
-    const identity = identityOf(context.activity);
-    if (!identity) return errorResponse(user, new DomainError('not-allowed', { action: verb }));
-
-    let turn: Turn;
-    try {
-      // With the turn context, as for messages: a role granted by email is found on a click too.
-      turn = { context, identity, user, actor: await this.deps.actors.resolve(identity, context), automatic: triggerOf(value, context) === 'automatic' };
-    } catch (error) {
-      this.report(`directory lookup failed for ${verb}`, error);
-      return errorResponse(user, error);
-    }
+    if (!parsed.success) return errorResponse(user, validationError(parsed.error));
+    const resolved = await this.turnOf(context, user, value, verb);
+    if ('statusCode' in resolved) return resolved;
+    const turn = resolved;
     const data = parsed.data as { claimId: string; version: number };
     try {
       // The clicked message gets the new card in this response; the copy updates the change
@@ -188,6 +226,68 @@ export class CardActions {
       return cardResponse(await this.changedCard(turn, outcome.changed, outcome.note));
     } catch (error) {
       return this.recover(turn, data, error);
+    }
+  }
+
+  /** Who clicked, as the directory knows them now; an error response when that cannot be told. */
+  private async turnOf(context: TurnContext, user: UserContext, value: AdaptiveCardInvokeValue, verb: string): Promise<Turn | AdaptiveCardInvokeResponse> {
+    const identity = identityOf(context.activity);
+    if (!identity) return errorResponse(user, new DomainError('not-allowed', { action: verb }));
+    try {
+      // With the turn context, as for messages: a role granted by email is found on a click too.
+      return { context, identity, user, actor: await this.deps.actors.resolve(identity, context), automatic: triggerOf(value, context) === 'automatic' };
+    } catch (error) {
+      this.report(`directory lookup failed for ${verb}`, error);
+      return errorResponse(user, error);
+    }
+  }
+
+  /**
+   * A bulk decision from the queue: each selected claim decided on its own by the service, at the
+   * version the queue showed (so a second click finds every claim changed and acts on none), and
+   * the clicked queue replaced by what became of each.
+   */
+  private async bulk(context: TurnContext, user: UserContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    const parsed = BULK_SCHEMA.safeParse(value.action.data ?? {});
+    if (!parsed.success) return errorResponse(user, validationError(parsed.error));
+    const resolved = await this.turnOf(context, user, value, 'bulkDecide');
+    if ('statusCode' in resolved) return resolved;
+    const turn = resolved;
+    const data = parsed.data;
+    const items = data.bulkClaims.map((entry) => {
+      const [claimId, version] = entry.split('@') as [string, string];
+      return { claimId, version: Number(version) };
+    });
+    try {
+      if (!turn.actor.roles.includes('reviewer')) throw new DomainError('not-allowed', { action: data.bulkAction });
+      const outcomes = await this.deps.claims.decideMany(turn.actor, data.bulkAction, items, bulkInput(data));
+      for (const outcome of outcomes)
+        if (outcome.outcome === 'refused' && !isDomainError(outcome.error)) this.report(`bulk ${data.bulkAction} of ${outcome.claimId} failed`, outcome.error);
+      return cardResponse(renderBulkResult(data.bulkAction, outcomes, { ...this.viewerOf(turn), role: 'reviewer' }));
+    } catch (error) {
+      if (!isDomainError(error)) this.report('bulk decision failed', error);
+      return errorResponse(turn.user, error);
+    }
+  }
+
+  /** The away card's buttons: the answer is the away card as it now stands. */
+  private async away(
+    context: TurnContext,
+    user: UserContext,
+    value: AdaptiveCardInvokeValue,
+    verb: 'setAway' | 'clearAway',
+  ): Promise<AdaptiveCardInvokeResponse> {
+    const resolved = await this.turnOf(context, user, value, verb);
+    if ('statusCode' in resolved) return resolved;
+    try {
+      if (!this.deps.away) throw new DomainError('not-allowed', { action: verb });
+      // A refresh never changes anything: it only shows the card.
+      if (resolved.automatic) return cardResponse(await this.deps.away.card(resolved.actor, user, this.viewerOf(resolved)));
+      return cardResponse(await this.deps.away.invoke(resolved.actor, user, this.viewerOf(resolved), verb, value.action.data));
+    } catch (error) {
+      if (error instanceof z.ZodError) return errorResponse(user, validationError(error));
+      if (!isDomainError(error)) this.report(`${verb} failed`, error);
+      return errorResponse(user, error);
     }
   }
 
@@ -209,6 +309,16 @@ export class CardActions {
     }
     const changed = await claims.optOut(turn.actor, data.claimId, data.version);
     return { changed, note: turn.user.translator.t('cards.note.optedOut') };
+  }
+
+  /** The picked reviewer as the directory knows them now; the service decides whether they may have it. */
+  private async reassign(turn: Turn, data: DataOf<'reassign'>): Promise<Outcome> {
+    const picked = parseReviewerChoice(data.assignee);
+    if (!picked) throw new DomainError('validation', { issues: [{ field: 'assignee', problem: 'invalid' }] });
+    const assignee = await this.deps.actors.resolve({ ...picked, teamsUserId: '' });
+    const changed = await this.deps.claims.reassign(turn.actor, data.claimId, data.version, { assignee });
+    const name = changed.assignedReviewer?.name ?? picked.userId;
+    return { changed, note: turn.user.translator.t('cards.note.reassigned', { reviewer: literal(name) }) };
   }
 
   /**
@@ -263,6 +373,7 @@ export class CardActions {
           allowed: this.deps.claims.allowedActions(turn.actor, claim),
           ...this.refreshFor(turn),
           ...(await this.linksFor(turn, claim)),
+          ...(await this.reviewersFor(turn, claim)),
           note: note ?? turn.user.translator.t('cards.note.done', { status: turn.user.translator.t(`claims.status.${claim.status}`) }),
         });
   }
@@ -308,6 +419,7 @@ export class CardActions {
       allowed: this.deps.claims.allowedActions(turn.actor, claim),
       ...this.refreshFor(turn),
       ...(await this.linksFor(turn, claim)),
+      ...(await this.reviewersFor(turn, claim)),
       ...(note ? { note } : {}),
     });
   }
@@ -319,6 +431,21 @@ export class CardActions {
 
   private async linksFor(turn: Turn, claim: Claim): Promise<{ poeLinks?: Record<string, string> }> {
     return this.deps.poeLinks ? { poeLinks: await this.deps.poeLinks.linksFor(turn.actor, claim) } : {};
+  }
+
+  private async reviewersFor(turn: Turn, claim: Claim): Promise<{ reviewers?: ReviewerChoice[] }> {
+    return reviewerChoicesFor(this.deps.reviewers, this.deps.claims, turn.actor, claim);
+  }
+
+  private viewerOf(turn: Turn): Viewer {
+    return {
+      userId: turn.actor.userId,
+      teamsUserId: turn.identity.teamsUserId,
+      role: 'observer',
+      translator: turn.user.translator,
+      timeZone: turn.user.timeZone,
+      now: this.deps.clock.now(),
+    };
   }
 
   private viewer(turn: Turn, claim: Claim): Viewer {
@@ -349,8 +476,39 @@ function triggerOf(value: AdaptiveCardInvokeValue, context: TurnContext): string
   return undefined;
 }
 
+/** The reassignment picker's reviewers, read only when the reader may reassign the claim now. */
+export async function reviewerChoicesFor(
+  reviewers: ReviewerChoices | undefined,
+  claims: Pick<ClaimService, 'allowedActions'>,
+  actor: Actor,
+  claim: Claim,
+): Promise<{ reviewers?: ReviewerChoice[] }> {
+  if (!reviewers || !claims.allowedActions(actor, claim).has('reassign')) return {};
+  return { reviewers: await reviewers.forClaim(claim) };
+}
+
 function isCardVerb(verb: string): verb is CardVerb {
   return Object.hasOwn(VERB_SCHEMAS, verb);
+}
+
+/** The input shared by the batch, from the fields of the action's own form. */
+function bulkInput(data: BulkData): Record<string, unknown> {
+  switch (data.bulkAction) {
+    case 'reject':
+      return { reason: data.bulkRejectReason, comment: data.bulkRejectComment };
+    case 'requestInformation':
+      return { reasons: data.bulkInfoReasons, comment: data.bulkInfoComment };
+    default:
+      return {};
+  }
+}
+
+function validationError(error: z.ZodError): DomainError {
+  const issues: FieldIssue[] = error.issues.map((issue) => ({
+    field: issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : String(issue.path[0] ?? 'input'),
+    problem: issue.code === 'unrecognized_keys' ? 'unknown-field' : issue.input === undefined ? 'required' : 'invalid',
+  }));
+  return new DomainError('validation', { issues });
 }
 
 function withComment(comment: string | undefined): { comment?: string } {

@@ -23,6 +23,9 @@ import { literal } from '../cards/markdown.js';
 import type { PoeLinks } from '../poe/poeLinks.js';
 import { userContextOf, type UserContext } from '../dialogs/userContext.js';
 import type { Clock } from '../services/clock.js';
+import type { AwayActions } from './awayActions.js';
+import { reviewerChoicesFor } from './cardActions.js';
+import { matchingReviewers, type ReviewerChoices } from './reviewerChoices.js';
 
 // Routing: Teams activities become an actor and a command; results become cards. The bot holds
 // no claim logic: everything that changes a claim goes through the claim service.
@@ -62,6 +65,10 @@ export interface ClaimsBotDependencies {
   hooks?: ConversationHooks;
   /** Signed links to the PoE files on claim cards. */
   poeLinks?: PoeLinks;
+  /** Whom a claim may be handed to (Reassign on claim cards, the `reassign` command). */
+  reviewers?: ReviewerChoices;
+  /** Out-of-office delegation (the `away` command). */
+  away?: AwayActions;
   defaultLocale: string;
   log?: (message: string, error?: unknown) => void;
 }
@@ -173,7 +180,7 @@ export class ClaimsBot extends TeamsActivityHandler {
   private async route(context: TurnContext, actor: Actor, identity: TeamsIdentity, user: UserContext, command: ParsedCommand): Promise<void> {
     const { claims } = this.deps;
     const { translator } = user;
-    const needsClaimId = ['claim', 'edit', 'respond', 'comment', 'withdraw', 'dispute', 'history'].includes(command.verb);
+    const needsClaimId = ['claim', 'edit', 'respond', 'comment', 'withdraw', 'dispute', 'history', 'reassign'].includes(command.verb);
     if (needsClaimId && !command.claimId) {
       await context.sendActivity(translator.t('bot.needClaimId', { command: translator.t(`commands.aliases.${command.verb}`).split('|')[0]! }));
       return;
@@ -228,7 +235,22 @@ export class ClaimsBot extends TeamsActivityHandler {
       }
       case 'queue': {
         const items = await claims.reviewQueue(actor, { limit: 25 });
-        await this.reply(context, renderReviewQueue(items, this.viewer(user, identity, actor)));
+        const now = this.deps.clock.now();
+        await this.reply(
+          context,
+          renderReviewQueue(items, this.viewer(user, identity, actor), { allowed: (claim) => claims.allowedActions(actor, claim, now) }),
+        );
+        return;
+      }
+      case 'reassign':
+        await this.reassign(context, actor, identity, user, command);
+        return;
+      case 'away': {
+        if (!this.deps.away) {
+          await context.sendActivity(translator.t('bot.adminUnavailable'));
+          return;
+        }
+        await this.reply(context, await this.deps.away.command(actor, user, this.viewer(user, identity, actor), command.rest));
         return;
       }
       case 'grant':
@@ -253,6 +275,34 @@ export class ClaimsBot extends TeamsActivityHandler {
     }
   }
 
+  /**
+   * `reassign <id> <reviewer>` hands the claim to the one reviewer whose name or email matches;
+   * without a name (or with none or several matching) the claim card answers, its picker open to choose.
+   */
+  private async reassign(context: TurnContext, actor: Actor, identity: TeamsIdentity, user: UserContext, command: ParsedCommand): Promise<void> {
+    const { claims } = this.deps;
+    const { translator } = user;
+    const claim = await claims.get(actor, command.claimId!);
+    const refusal = claims.refusal(actor, claim, 'reassign');
+    if (refusal) throw refusal;
+    const choices = (await reviewerChoicesFor(this.deps.reviewers, claims, actor, claim)).reviewers ?? [];
+    const matches = command.rest ? matchingReviewers(choices, command.rest) : [];
+    if (matches.length !== 1) {
+      const note = !command.rest
+        ? translator.t('bot.reassignPick')
+        : translator.t(matches.length === 0 ? 'bot.reassignNoMatch' : 'bot.reassignManyMatches', {
+            text: literal(command.rest),
+            names: translator.formatList(matches.map((choice) => literal(choice.name))),
+          });
+      await this.sendClaimCard(context, claim, actor, identity, user, note);
+      return;
+    }
+    const chosen = matches[0]!;
+    const assignee = await this.deps.actors.resolve({ userId: chosen.userId, tenantId: chosen.tenantId, teamsUserId: '' });
+    const changed = await claims.reassign(actor, claim.id, claim.version, { assignee });
+    await this.sendClaimCard(context, changed, actor, identity, user, translator.t('cards.note.reassigned', { reviewer: literal(chosen.name) }));
+  }
+
   /** An Action.Submit fallback (clients without Universal Actions) runs the same verb handler. */
   private async runSubmittedAction(context: TurnContext, verb: string, data: Record<string, unknown>): Promise<void> {
     const response = await this.deps.cardActions.handle(context, {
@@ -272,6 +322,7 @@ export class ClaimsBot extends TeamsActivityHandler {
   private async sendClaimCard(context: TurnContext, claim: Claim, actor: Actor, identity: TeamsIdentity, user: UserContext, note?: string): Promise<void> {
     const card = renderClaimCard(claim, this.viewer(user, identity, actor, claim), {
       allowed: this.deps.claims.allowedActions(actor, claim),
+      ...(await reviewerChoicesFor(this.deps.reviewers, this.deps.claims, actor, claim)),
       ...(note ? { note } : {}),
       refreshUserIds: [identity.teamsUserId],
       ...(this.deps.poeLinks ? { poeLinks: await this.deps.poeLinks.linksFor(actor, claim) } : {}),

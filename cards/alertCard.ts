@@ -70,6 +70,12 @@ export const AlertSnapshotSchema = z.object({
   deadline: optional(z.string()),
   deadlineName: optional(z.enum(DEADLINE_NAMES)),
   precheck: optional(z.object({ fileId: z.string(), fileName: z.string(), report: PrecheckReportSchema })),
+  assignedBy: optional(z.string()),
+  previousReviewer: optional(z.string()),
+  newReviewer: optional(z.string()),
+  /** The claim's details that changed since the request for information (a partner's response). */
+  detailChanges: optional(z.array(z.object({ field: z.string(), from: z.string().optional(), to: z.string().optional() }))),
+  poeAdded: optional(z.array(z.string())),
 });
 export type AlertSnapshot = z.infer<typeof AlertSnapshotSchema>;
 
@@ -94,7 +100,18 @@ const STYLE: Record<AlertKind, AlertCardData['style']> = {
   rejected: 'attention',
   'new-comment': 'emphasis',
   'poe-prechecked': 'emphasis',
+  'claim-assigned': 'accent',
+  'claim-unassigned': 'emphasis',
+  'information-escalated': 'warning',
 };
+
+/** How one copy of a personal reviewer alert reached its reader while the reviewer is away. */
+export interface DelegationNote {
+  copy: 'stand-in' | 'informed';
+  reviewerName: string;
+  delegateName: string;
+  until: string;
+}
 
 /**
  * What a posted alert says of the claim as it is now: 'as-sent' while the claim has not moved on
@@ -115,7 +132,7 @@ export function alertNowKey(alert: Alert, now?: { claim: Claim; at: Date }): str
  * its message and gains one line with the current status; the next-step button goes once the
  * claim has moved on (Open stays). A consent notice shows whether Opt out is still possible.
  */
-export function renderAlert(alert: Alert, viewer: Viewer, now?: Claim): AdaptiveCard {
+export function renderAlert(alert: Alert, viewer: Viewer, now?: Claim, delegation?: DelegationNote): AdaptiveCard {
   const snapshot = AlertSnapshotSchema.parse(alert.data);
   if (alert.kind === 'consent-notice' || alert.kind === 'opt-out-confirmation') {
     const subject = consentSubjectFrom(alert, snapshot);
@@ -128,7 +145,12 @@ export function renderAlert(alert: Alert, viewer: Viewer, now?: Claim): Adaptive
   const claimId = snapshot.claimId ?? alert.claimId;
   const partner = literal(snapshot.partnerName ?? '');
   const params = { claimId, partner };
-  const textKey = alert.kind === 'approved' && snapshot.customerOptOut === 'any-time' ? 'cards.alert.approved.textAnyTime' : `cards.alert.${alert.kind}.text`;
+  const textKey =
+    alert.kind === 'approved' && snapshot.customerOptOut === 'any-time'
+      ? 'cards.alert.approved.textAnyTime'
+      : alert.kind === 'information-escalated' && alert.to === 'reviewer'
+        ? 'cards.alert.information-escalated.textReviewer'
+        : `cards.alert.${alert.kind}.text`;
   const lines: string[] = [t.t(textKey, { ...params, ...kindParams(alert, snapshot, viewer) })];
   // SPEC 5a: approval is not payment; a request for information shows what a PoE must show.
   if (alert.kind === 'approved') lines.push(t.t('cards.alert.approved.note'));
@@ -136,6 +158,11 @@ export function renderAlert(alert: Alert, viewer: Viewer, now?: Claim): Adaptive
   // The partner's checklist for the file just read; the pre-check never stops a submission.
   if (alert.kind === 'poe-prechecked' && snapshot.precheck) {
     lines.push(...reportLines(t, snapshot.precheck.fileName, snapshot.precheck.report), t.t('cards.precheck.maySubmit'));
+  }
+  if (alert.kind === 'claim-resubmitted') lines.push(...resubmissionLines(snapshot, viewer));
+  if (delegation) {
+    const names = { reviewer: literal(delegation.reviewerName), delegate: literal(delegation.delegateName), until: instantFor(viewer, delegation.until) };
+    lines.push(t.t(`cards.alert.delegation.${delegation.copy}`, names));
   }
   if (snapshot.competingWith?.length && alert.to === 'reviewers') {
     lines.push(t.t('cards.claim.competing', { claims: t.formatList(snapshot.competingWith) }));
@@ -146,7 +173,8 @@ export function renderAlert(alert: Alert, viewer: Viewer, now?: Claim): Adaptive
     buttons.push({ title: t.t(`cards.action.${label}`), command: commandData(commandText(viewer, verb, claimId)) });
   let hint = '';
   const next = NEXT_STEP[alert.kind];
-  if (next && !movedOn && alert.to === 'partner' && !(alert.kind === 'rejected' && snapshot.rejection?.final)) {
+  const toPartner = alert.to === 'partner' || alert.to === 'partner-admins';
+  if (next && !movedOn && toPartner && !(alert.kind === 'rejected' && snapshot.rejection?.final)) {
     hint = t.t('cards.alert.nextStep', { command: commandText(viewer, next, claimId) });
     button(next, next);
   }
@@ -166,6 +194,7 @@ export function renderAlert(alert: Alert, viewer: Viewer, now?: Claim): Adaptive
 /** The text command that continues from an alert to the partner. */
 const NEXT_STEP: Partial<Record<AlertKind, CommandVerb>> = {
   'information-requested': 'respond',
+  'information-escalated': 'respond',
   rejected: 'dispute',
 };
 
@@ -174,6 +203,14 @@ function kindParams(alert: Alert, snapshot: AlertSnapshot, viewer: Viewer): Reco
   const deadlines = snapshot.deadlines ?? {};
   const at = (iso: string | undefined) => (iso ? instantFor(viewer, iso) : t.t('cards.common.unknown'));
   switch (alert.kind) {
+    case 'claim-assigned':
+      return {
+        by: literal(snapshot.assignedBy ?? ''),
+        previous: snapshot.previousReviewer ? t.t('cards.alert.claim-assigned.previous', { reviewer: literal(snapshot.previousReviewer) }) : '',
+      };
+    case 'claim-unassigned':
+      return { by: literal(snapshot.assignedBy ?? ''), reviewer: literal(snapshot.newReviewer ?? '') };
+    case 'information-escalated':
     case 'information-requested': {
       const request = snapshot.informationRequest;
       return {
@@ -244,6 +281,27 @@ function consentSubjectFrom(alert: Alert, snapshot: AlertSnapshot): Omit<Consent
     ...(snapshot.deadlines?.consentWindow ? { consentCloses: snapshot.deadlines.consentWindow } : {}),
     ...(snapshot.customerOptOut ? { optOut: snapshot.customerOptOut } : {}),
   };
+}
+
+/** A partner's response: what changed in the claim's details, and the files added, since the request (files are never removed). */
+function resubmissionLines(snapshot: AlertSnapshot, viewer: Viewer): string[] {
+  const { translator: t } = viewer;
+  const changes = snapshot.detailChanges ?? [];
+  const added = snapshot.poeAdded ?? [];
+  if (!changes.length && !added.length) return snapshot.detailChanges ? [t.t('cards.alert.diff.none')] : [];
+  const none = t.t('cards.alert.diff.empty');
+  const field = (name: string) => (t.has(`fields.${name}`) ? t.t(`fields.${name}`) : literal(name));
+  return [
+    t.t('cards.alert.diff.heading'),
+    ...changes.map((change) =>
+      t.t('cards.alert.diff.field', {
+        field: field(change.field),
+        from: change.from ? literal(truncate(change.from)) : none,
+        to: change.to ? literal(truncate(change.to)) : none,
+      }),
+    ),
+    ...added.map((name) => t.t('cards.alert.diff.poeAdded', { name: literal(name) })),
+  ];
 }
 
 function truncate(text: string): string {

@@ -45,6 +45,7 @@ export const CLAIM_CARD_VERBS = [
   'dispute',
   'comment',
   'withdraw',
+  'reassign',
 ] as const;
 export type ClaimCardVerb = (typeof CLAIM_CARD_VERBS)[number];
 
@@ -69,11 +70,17 @@ export interface ClaimCardData {
   labels: Record<string, string>;
   informationReasons: Fact[];
   rejectionReasons: Fact[];
+  /** Who the claim may be handed to (value: "<tenant id>:<user id>"). */
+  reviewerChoices: Fact[];
+  assignee: string;
   execute: ExecuteData;
   fallback: Record<ClaimCardVerb, Record<string, unknown>>;
   historyCommand: CommandData;
   refreshUserIds: string[];
-  show: Record<ClaimCardVerb | 'history' | 'refresh' | 'note' | 'competing' | 'situation' | 'deadlines' | 'comments' | 'readOnly' | 'precheck', boolean>;
+  show: Record<
+    ClaimCardVerb | 'history' | 'refresh' | 'note' | 'competing' | 'situation' | 'deadlines' | 'comments' | 'readOnly' | 'precheck' | 'assignee',
+    boolean
+  >;
 }
 
 export interface ClaimCardOptions {
@@ -87,6 +94,28 @@ export interface ClaimCardOptions {
   competingWith?: readonly string[];
   /** Signed links to the PoE files by file id, for readers who may open them (poe/poeLinks.ts). */
   poeLinks?: Readonly<Record<string, string>>;
+  /** Reviewers the claim may be handed to (ReviewerChoices): Reassign shows only with some. */
+  reviewers?: readonly ReviewerChoice[];
+}
+
+/** A reviewer a claim may be handed to, as the picker lists them. */
+export interface ReviewerChoice {
+  userId: string;
+  tenantId: string;
+  name: string;
+  /** For finding them by what a person types (chat commands). */
+  email?: string;
+}
+
+/** The picker's value for a reviewer; `parseReviewerChoice` reads it back. */
+export function reviewerChoiceValue(choice: Pick<ReviewerChoice, 'userId' | 'tenantId'>): string {
+  return `${choice.tenantId}:${choice.userId}`;
+}
+
+export function parseReviewerChoice(value: string): { tenantId: string; userId: string } | undefined {
+  const at = value.indexOf(':');
+  if (at <= 0 || at === value.length - 1) return undefined;
+  return { tenantId: value.slice(0, at), userId: value.slice(at + 1) };
 }
 
 /** Types a card may show as an image: the ones the upload check knows by their bytes. */
@@ -128,6 +157,10 @@ const LABELS = [
   'commentToPartner',
   'commentRequired',
   'optionalComment',
+  'reassign',
+  'reassignTo',
+  'reassignRequired',
+  'confirmReassign',
 ] as const;
 
 /** The lifecycle action behind each card verb; `respond` is the conversation ending in `resubmit`. */
@@ -144,6 +177,7 @@ const VERB_ACTION: Record<ClaimCardVerb, Action> = {
   dispute: 'dispute',
   comment: 'comment',
   withdraw: 'withdraw',
+  reassign: 'reassign',
 };
 
 /**
@@ -166,6 +200,12 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
   const { translator: t } = viewer;
   const execute: ExecuteData = { claimId: claim.id, version: claim.version };
   const show = Object.fromEntries(CLAIM_CARD_VERBS.map((verb) => [verb, offers(verb, options.allowed)])) as Record<ClaimCardVerb, boolean>;
+  // Nobody to hand it to, nothing to offer: the picker would be empty.
+  const reviewerChoices = (options.reviewers ?? []).map((choice) => ({ title: literal(choice.name), value: reviewerChoiceValue(choice) }));
+  show.reassign = show.reassign && reviewerChoices.length > 0;
+  const assignee = claim.assignedReviewer
+    ? t.t('cards.claim.assignee', { reviewer: literal(claim.assignedReviewer.name ?? claim.assignedReviewer.userId) })
+    : '';
   const anyAction = CLAIM_CARD_VERBS.some((verb) => show[verb]);
   const refreshUserIds = (options.refreshUserIds ?? []).slice(0, MAX_REFRESH_USER_IDS);
   const competingWith = options.competingWith ?? [];
@@ -234,6 +274,8 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
     },
     informationReasons: INFORMATION_REASONS.map((value) => ({ title: t.t(`claims.informationReason.${value}`), value })),
     rejectionReasons: REVIEWER_REJECTION_REASONS.map((value) => ({ title: t.t(`claims.rejectionReason.${value}`), value })),
+    reviewerChoices,
+    assignee,
     execute,
     fallback: Object.fromEntries(CLAIM_CARD_VERBS.map((verb) => [verb, submitData(verb, execute)])) as Record<ClaimCardVerb, Record<string, unknown>>,
     historyCommand: commandData(commandText(viewer, 'history', claim.id)),
@@ -249,6 +291,8 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
       comments: comments.length > 0,
       readOnly: !anyAction,
       precheck: precheckLines.length > 0,
+      // Reviewers see who has the claim; partners deal with "the reviewer".
+      assignee: viewer.role === 'reviewer' && assignee !== '',
     },
   };
   return withoutNulls(template.expand(data));

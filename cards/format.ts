@@ -121,7 +121,9 @@ export type CommandVerb =
   | 'revoke'
   | 'roles'
   | 'reviewer-channel'
-  | 'opt-out';
+  | 'opt-out'
+  | 'reassign'
+  | 'away';
 
 /** The reader's own alias of a command (the first in their catalogue), with its argument. */
 export function commandText(viewer: Viewer, verb: CommandVerb, argument?: string): string {

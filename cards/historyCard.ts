@@ -118,6 +118,9 @@ function valueText(viewer: Viewer, field: string, value: unknown, claim: Claim):
     if (typeof contact.name === 'string' || typeof contact.email === 'string') {
       return literal([contact.name, contact.email ? `<${String(contact.email)}>` : ''].filter(Boolean).join(' '));
     }
+    // A reviewer recorded without a name (the directory had none): their id, never raw JSON.
+    const person = value as { userId?: unknown };
+    if (typeof person.userId === 'string') return literal(person.userId);
     return literal(JSON.stringify(value));
   }
   if (field === 'program') return programText(String(value), catalogueOf(claim));

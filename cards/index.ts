@@ -12,3 +12,5 @@ export { renderAlert, alertNowKey, AlertSnapshotSchema, type AlertCardData } fro
 export { renderError, renderMessage, renderWelcome, renderHelp, type MessageCardData, type ErrorCardData, type HelpCardData } from './messageCards.js';
 export { MAX_REFRESH_USER_IDS } from './format.js';
 export { renderSharedClaim, renderSharedClaimRefused, searchPreviewOf } from './sharedClaimCard.js';
+export { renderBulkResult, type BulkResultData } from './bulkResultCard.js';
+export { renderAwayCard, type AwayCardData } from './awayCard.js';

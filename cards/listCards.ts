@@ -1,5 +1,6 @@
-import type { QueueItem } from '../services/claimService.js';
-import type { Claim } from '../services/model.js';
+import type { BulkAction, QueueItem } from '../services/claimService.js';
+import type { Action } from '../services/lifecycle.js';
+import { INFORMATION_REASONS, REVIEWER_REJECTION_REASONS, type Claim } from '../services/model.js';
 import {
   CURRENT_DEADLINE,
   commandText,
@@ -50,8 +51,46 @@ export interface ReviewQueueData {
     open: string;
     command: CommandData;
   }[];
-  labels: { refresh: string };
+  labels: Record<(typeof QUEUE_LABELS)[number], string>;
   commands: { queue: CommandData };
+  /** Bulk decisions: the claims that may be selected (value "<id>@<version>") and what may be done to them. */
+  selectable: { title: string; value: string }[];
+  informationReasons: { title: string; value: string }[];
+  rejectionReasons: { title: string; value: string }[];
+  bulk: Record<BulkAction, { bulkAction: BulkAction }>;
+  fallback: Record<BulkAction, { bulkAction: BulkAction; verb: 'bulkDecide' }>;
+  show: Record<BulkAction | 'select', boolean>;
+}
+
+export interface ReviewQueueOptions {
+  /** What the reader may do to each claim now (ClaimService.allowedActions): the selection offers exactly that. */
+  allowed?: (claim: Claim) => ReadonlySet<Action>;
+}
+
+const QUEUE_LABELS = [
+  'refresh',
+  'select',
+  'selectRequired',
+  'startReview',
+  'approve',
+  'reject',
+  'requestInformation',
+  'reason',
+  'reasonRequired',
+  'reasons',
+  'reasonsRequired',
+  'commentToPartner',
+  'commentRequired',
+  'confirmReject',
+  'send',
+] as const;
+
+/** The bulk actions in the order the card offers them. */
+const BULK_ORDER: readonly BulkAction[] = ['startReview', 'approve', 'requestInformation', 'reject'];
+
+/** The value a selected claim sends back: its id and the version the reader saw. */
+export function bulkChoiceValue(claim: Pick<Claim, 'id' | 'version'>): string {
+  return `${claim.id}@${claim.version}`;
 }
 
 const listTemplate = new CardTemplate<ClaimListData>('claimList');
@@ -102,7 +141,7 @@ export function renderClaimList(result: { total: number; claims: Claim[] }, view
   return withoutNulls(listTemplate.expand(data));
 }
 
-export function renderReviewQueue(items: QueueItem[], viewer: Viewer): AdaptiveCard {
+export function renderReviewQueue(items: QueueItem[], viewer: Viewer, options: ReviewQueueOptions = {}): AdaptiveCard {
   const { translator: t } = viewer;
   // Oldest first, whatever order the caller passes.
   const ordered = [...items].sort((a, b) => a.claim.statusSince.localeCompare(b.claim.statusSince) || a.claim.id.localeCompare(b.claim.id));
@@ -128,8 +167,37 @@ export function renderReviewQueue(items: QueueItem[], viewer: Viewer): AdaptiveC
       open: t.t('cards.action.open'),
       command: commandData(commandText(viewer, 'claim', item.claim.id)),
     })),
-    labels: { refresh: t.t('cards.action.refresh') },
+    labels: Object.fromEntries(QUEUE_LABELS.map((key) => [key, t.t(`cards.queue.bulk.${key}`)])) as ReviewQueueData['labels'],
     commands: { queue: commandData(commandText(viewer, 'queue')) },
+    ...bulkParts(shown, viewer, options),
   };
   return withoutNulls(queueTemplate.expand(data));
+}
+
+/** The selection and the bulk buttons: only claims the reader may decide now, only actions one of them allows. */
+function bulkParts(
+  shown: QueueItem[],
+  viewer: Viewer,
+  options: ReviewQueueOptions,
+): Pick<ReviewQueueData, 'selectable' | 'informationReasons' | 'rejectionReasons' | 'bulk' | 'fallback' | 'show'> {
+  const { translator: t } = viewer;
+  const open = new Set<BulkAction>();
+  const selectable: ReviewQueueData['selectable'] = [];
+  for (const item of shown) {
+    const allowed = options.allowed?.(item.claim) ?? new Set<Action>();
+    const actions = BULK_ORDER.filter((action) => allowed.has(action));
+    if (!actions.length) continue;
+    actions.forEach((action) => open.add(action));
+    const status = statusText(viewer, item.claim.status, item.claim.consentPhase);
+    selectable.push({ title: `${item.claim.id} · ${status} · ${literal(item.claim.partnerName)}`, value: bulkChoiceValue(item.claim) });
+  }
+  const show = Object.fromEntries(BULK_ORDER.map((action) => [action, open.has(action)])) as Record<BulkAction, boolean>;
+  return {
+    selectable,
+    informationReasons: INFORMATION_REASONS.map((value) => ({ title: t.t(`claims.informationReason.${value}`), value })),
+    rejectionReasons: REVIEWER_REJECTION_REASONS.map((value) => ({ title: t.t(`claims.rejectionReason.${value}`), value })),
+    bulk: Object.fromEntries(BULK_ORDER.map((action) => [action, { bulkAction: action }])) as ReviewQueueData['bulk'],
+    fallback: Object.fromEntries(BULK_ORDER.map((action) => [action, { bulkAction: action, verb: 'bulkDecide' as const }])) as ReviewQueueData['fallback'],
+    show: { ...show, select: selectable.length > 0 },
+  };
 }

@@ -38,12 +38,12 @@ const helpTemplate = new CardTemplate<HelpCardData>('help');
 const EXAMPLE_CLAIM_ID = 'CPOR-2026-000123';
 
 const PARTNER_COMMANDS: readonly CommandVerb[] = ['new-claim', 'my-claims', 'claim', 'edit', 'respond', 'comment', 'withdraw', 'dispute', 'history'];
-const REVIEWER_COMMANDS: readonly CommandVerb[] = ['queue', 'claim', 'comment', 'history', 'reviewer-channel'];
+const REVIEWER_COMMANDS: readonly CommandVerb[] = ['queue', 'claim', 'reassign', 'comment', 'history', 'away', 'reviewer-channel'];
 const GENERAL_COMMANDS: readonly CommandVerb[] = ['help', 'cancel'];
 const ADMIN_COMMANDS: readonly CommandVerb[] = ['grant', 'revoke', 'roles'];
 /** Who manages roles by chat (bot/adminCommands.ts; the roster decides in the end). */
 const ADMIN_ROLES = new Set<Role>(['incentives-admin', 'global-admin']);
-const TAKES_CLAIM_ID = new Set<CommandVerb>(['claim', 'edit', 'respond', 'comment', 'withdraw', 'dispute', 'history']);
+const TAKES_CLAIM_ID = new Set<CommandVerb>(['claim', 'edit', 'respond', 'comment', 'withdraw', 'dispute', 'history', 'reassign']);
 
 export function renderMessage(title: string, text: string): AdaptiveCard {
   return withoutNulls(messageTemplate.expand({ title, text }));

@@ -24,6 +24,8 @@ export const VERBS = [
   'roles',
   'reviewer-channel',
   'opt-out',
+  'reassign',
+  'away',
 ] as const;
 export type Verb = (typeof VERBS)[number];
 

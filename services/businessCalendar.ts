@@ -95,6 +95,13 @@ export class BusinessCalendar {
     return formatDate(this.localDate(instant.getTime()));
   }
 
+  /** The instant a calendar date ("2026-12-04") ends in the zone: the next day's first instant. */
+  endOfLocalDay(date: string): Date {
+    if (!isCalendarDate(date)) throw new RangeError(`"${date}" is not a calendar date (YYYY-MM-DD)`);
+    const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+    return new Date(this.startOfLocalDay(nextDate({ year, month, day })));
+  }
+
   private isBusinessDate(date: LocalDate): boolean {
     const weekday = new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay();
     return weekday !== 0 && weekday !== 6 && !this.holidays.has(formatDate(date));

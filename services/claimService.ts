@@ -10,6 +10,7 @@ import type {
   DisassociateInput,
   DisputeInput,
   OptionalCommentInput,
+  ReassignInput,
   RejectInput,
   RequestInformationInput,
   UpdateInput,
@@ -19,6 +20,7 @@ import type { Action } from './lifecycle.js';
 import type { Alert, Claim, HistoryEntry, PoeInput, Status } from './model.js';
 import type { Policy } from './policy.js';
 import type { PrecheckReport } from './precheck.js';
+import { runBulk, type BulkAction, type BulkItem, type BulkOutcome } from './claims/bulk.js';
 import { ChangeFeed, type ClaimChangeListener } from './claims/changeFeed.js';
 import { CommandRunner } from './claims/commands.js';
 import { Contributions } from './claims/contributions.js';
@@ -40,6 +42,7 @@ export type { AlertLease, DeliveryOutcome, LeasedAlerts } from './claims/outbox.
 export type { PrecheckOutcome, PrecheckWork } from './claims/prechecks.js';
 export type { QueueItem } from './claims/queries.js';
 export type { TimerFiring } from './claims/timers.js';
+export type { BulkAction, BulkItem, BulkOutcome } from './claims/bulk.js';
 
 export interface ClaimServiceOptions {
   repository: ClaimRepository;
@@ -152,6 +155,19 @@ export class ClaimService {
 
   comment(actor: Actor, claimId: string, version: number, input: CommentInput): Promise<Claim> {
     return this.commands.run('comment', actor, claimId, version, input);
+  }
+
+  /** Hands the claim to another reviewer (`assignee` as the directory resolved them). */
+  reassign(actor: Actor, claimId: string, version: number, input: ReassignInput): Promise<Claim> {
+    return this.commands.run('reassign', actor, claimId, version, input);
+  }
+
+  /**
+   * One decision on several claims (the queue's selection): each claim checked, changed and
+   * recorded on its own, at the version the reviewer saw; a refusal leaves the others alone.
+   */
+  decideMany(actor: Actor, action: BulkAction, items: readonly BulkItem[], input: unknown = {}): Promise<BulkOutcome[]> {
+    return runBulk((name, who, claimId, version, shared) => this.commands.run(name, who, claimId, version, shared), actor, action, items, input);
   }
 
   /**

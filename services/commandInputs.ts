@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ActorSchema } from './actor.js';
 import { ClaimDetailsSchema, INFORMATION_REASONS, PoeInputSchema, REVIEWER_REJECTION_REASONS } from './model.js';
 
 // The data each command accepts beyond actor, claim id and version. Strict: a forged extra
@@ -30,6 +31,8 @@ export const DisputeInputSchema = z
   });
 export const DecideDisputeInputSchema = z.object({ outcome: z.enum(['overturn', 'uphold']), comment: note.optional() }).strict();
 export const DisassociateInputSchema = z.object({ reason: note }).strict();
+/** The new assignee as the directory resolved them: the service checks the role and organisation. */
+export const ReassignInputSchema = z.object({ assignee: ActorSchema }).strict();
 
 export type CreateInput = z.input<typeof CreateInputSchema>;
 export type UpdateInput = z.input<typeof UpdateInputSchema>;
@@ -40,3 +43,4 @@ export type OptionalCommentInput = z.input<typeof OptionalCommentInputSchema>;
 export type DisputeInput = z.input<typeof DisputeInputSchema>;
 export type DecideDisputeInput = z.input<typeof DecideDisputeInputSchema>;
 export type DisassociateInput = z.input<typeof DisassociateInputSchema>;
+export type ReassignInput = z.input<typeof ReassignInputSchema>;

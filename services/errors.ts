@@ -14,6 +14,12 @@ export const ERROR_CODES = [
   'window-closed',
   'dispute-used',
   'directory-unavailable',
+  /** Reassignment: the chosen person is not a reviewer, is of the claim's partner, or already has it. */
+  'assignee-not-reviewer',
+  'assignee-own-organisation',
+  'already-assigned',
+  /** Out-of-office delegation that cannot be set as asked (see services/reviewers/delegations.ts). */
+  'delegation-invalid',
   'storage',
   /** The store cannot be reached (database down or failing over): retry in a moment. */
   'storage-unavailable',
@@ -52,6 +58,10 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'window-closed': 409,
   'dispute-used': 409,
   'directory-unavailable': 503,
+  'assignee-not-reviewer': 400,
+  'assignee-own-organisation': 403,
+  'already-assigned': 409,
+  'delegation-invalid': 400,
   storage: 500,
   'storage-unavailable': 503,
 };

@@ -21,6 +21,7 @@ export const ACTIONS = [
   'uphold',
   'comment',
   'disassociate',
+  'reassign',
   // Taken by the system when a timer expires.
   'partnerResponseLapse',
   'consentLapse',
@@ -272,6 +273,15 @@ export const TRANSITIONS: readonly TransitionRow[] = [
     roles: MANAGERS,
     guards: ['disassociationAllowed'],
     rejection: { reason: 'partner-disassociated', final: true },
+  }),
+  row({
+    // Hands the claim to another reviewer; the command checks the new assignee and alerts both.
+    action: 'reassign',
+    from: at('Submitted', 'InReview', 'PartnerActionRequired', 'Disputed'),
+    to: 'same',
+    parties: ['reviewer'],
+    roles: REVIEWERS,
+    guards: ['notOwnOrganisation'],
   }),
   row({
     action: 'comment',

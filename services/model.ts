@@ -153,13 +153,24 @@ export type DeadlineName = (typeof DEADLINE_NAMES)[number];
 
 export const TimerSchema = z.object({
   deadline: z.enum(DEADLINE_NAMES),
-  /** `due` is the deadline itself; `near` a reminder before it, `offset` naming which one. */
-  kind: z.enum(['near', 'due']),
+  /**
+   * `due` is the deadline itself; `near` a reminder before it, `offset` naming which one;
+   * `escalate` (partner response only) tells the partner's incentives admins before the lapse.
+   */
+  kind: z.enum(['near', 'due', 'escalate']),
   offset: z.string().optional(),
   dueAt: instant,
   firedAt: instant.optional(),
 });
 export type Timer = z.infer<typeof TimerSchema>;
+
+/** A reviewer named on a claim (the assignee), as the directory knew them then. */
+export const ReviewerRefSchema = z.object({
+  userId: z.string().min(1).max(200),
+  tenantId: z.guid(),
+  name: z.string().max(200).optional(),
+});
+export type ReviewerRef = z.infer<typeof ReviewerRefSchema>;
 
 export const ClaimSchema = z.object({
   id: z.string().regex(/^CPOR-\d{4}-\d{6,}$/),
@@ -184,6 +195,8 @@ export const ClaimSchema = z.object({
     .optional(),
   /** The overall decision date (services/decisionDate.ts) while the first review is open. */
   decisionDue: instant.optional(),
+  /** The reviewer who started the review or was handed the claim; absent on claims stored before. */
+  assignedReviewer: ReviewerRefSchema.optional(),
   details: ClaimDetailsSchema,
   informationRequest: z.object({ reasons: z.array(z.enum(INFORMATION_REASONS)).min(1), comment: z.string(), at: instant }).optional(),
   rejection: z
@@ -205,7 +218,11 @@ export const ClaimSchema = z.object({
 });
 export type Claim = z.infer<typeof ClaimSchema>;
 
-export const ALERT_AUDIENCES = ['partner', 'reviewers', 'customer'] as const;
+/**
+ * `reviewer`: one named reviewer (`data.reviewerId`, `data.reviewerTenantId`), or their delegate
+ * while they are away; `partner-admins`: the incentives admins of the claim's partner organisation.
+ */
+export const ALERT_AUDIENCES = ['partner', 'reviewers', 'customer', 'reviewer', 'partner-admins'] as const;
 export type AlertAudience = (typeof ALERT_AUDIENCES)[number];
 
 export const ALERT_KINDS = [
@@ -226,6 +243,9 @@ export const ALERT_KINDS = [
   'rejected',
   'new-comment',
   'poe-prechecked',
+  'claim-assigned',
+  'claim-unassigned',
+  'information-escalated',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

@@ -12,7 +12,7 @@ import { DeliveryJournal } from './deliveryJournal.js';
 import { continueConversation, createConversation, type ProactiveAdapter } from './proactiveTurn.js';
 import { prepareProactiveClient } from './proactiveClient.js';
 import type { DeliverySettings } from './proactiveConfig.js';
-import { recipientOf, resolveRecipients, roleOf, type AlertRenderer, type Recipient, type Resolution } from './recipients.js';
+import { recipientOf, resolveRecipients, roleOf, type AlertRenderer, type DelegationLookup, type Recipient, type Resolution } from './recipients.js';
 
 // The outbox worker: drains the alerts state changes recorded, renders each for each recipient
 // in their language, and posts it proactively, within Teams' rate limits. Delivery promise:
@@ -55,6 +55,8 @@ export interface OutboxDeliveryOptions {
   /** MicrosoftAppId; the empty string when running unauthenticated (local). */
   appId: string;
   references: ConversationReferenceStore;
+  /** Out-of-office delegation: a reviewer's personal alerts go to their delegate while they are away. */
+  delegations?: DelegationLookup;
   /** Where the delivery journal lives (deliveryJournal.ts). */
   documents: DocumentStore;
   renderAlert: AlertRenderer;
@@ -301,7 +303,7 @@ export class OutboxDelivery {
       await this.recordFinal(alert, { state: 'sent', error: 'already delivered (dedupe key)' });
       return;
     }
-    let resolution = await resolveRecipients(alert, this.options.references);
+    let resolution = await resolveRecipients(alert, this.options.references, this.options.delegations);
     if (resolution.kind === 'create') {
       const created = await this.createChat(resolution);
       resolution =

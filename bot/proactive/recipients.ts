@@ -4,12 +4,19 @@ import type { Actor } from '../../services/actor.js';
 import type { ActorResolver } from '../actorResolver.js';
 import { resolveLocale, translatorFor, type Locale, type Translator } from '../../cards/i18n/i18n.js';
 import type { Alert, Claim } from '../../services/model.js';
+import type { Delegation } from '../../services/reviewers/delegations.js';
+import type { DelegationNote } from '../../cards/alertCard.js';
 import type { ConversationReferenceStore, StoredReference, TenantEndpoint } from './conversationReferences.js';
 
 // Who receives an alert (SPEC section 4), as conversations the bot can post to:
 // 'partner'   -> the claim creator's personal chat (or a chat the bot creates for them);
 // 'reviewers' -> the reviewer channel(s), else each known reviewer's personal chat;
-// 'customer'  -> the personal chats of users of the claim's customer tenant the bot has met.
+// 'customer'  -> the personal chats of users of the claim's customer tenant the bot has met;
+// 'reviewer'  -> one named reviewer's personal chat (created if needed), or, while they are away
+//                (services/reviewers/delegations.ts), their delegate's chat plus a copy to them;
+// 'partner-admins' -> the personal chats of the partner organisation's users whose roles, as the
+//                directory gave them on their last message, include incentives admin; none known:
+//                the claim creator, as for 'partner'.
 
 export type RecipientRole = 'partner' | 'reviewer' | 'customer';
 
@@ -23,6 +30,13 @@ export interface Recipient {
   locale: Locale;
   timeZone: string;
   channel: boolean;
+  /** A personal reviewer alert that went to a delegate: this copy is the delegate's or the away reviewer's. */
+  delegation?: { copy: 'stand-in' | 'informed'; delegation: Delegation };
+}
+
+/** What recipients resolution asks of out-of-office delegation. */
+export interface DelegationLookup {
+  current(person: { userId: string; tenantId: string }): Promise<Delegation | undefined>;
 }
 
 export type AlertRenderer = (alert: Alert, recipient: Recipient) => AdaptiveCard;
@@ -46,6 +60,18 @@ export function toViewer(recipient: Recipient, now: Date): RecipientViewer {
     translator: translatorFor(recipient.locale),
     timeZone: recipient.timeZone,
     now,
+  };
+}
+
+/** What the alert card says of a copy that went to a delegate, or to the away reviewer. */
+export function delegationNote(recipient: Recipient): DelegationNote | undefined {
+  if (!recipient.delegation) return undefined;
+  const { copy, delegation } = recipient.delegation;
+  return {
+    copy,
+    reviewerName: delegation.reviewer.name ?? delegation.reviewer.userId,
+    delegateName: delegation.delegate.name ?? delegation.delegate.userId,
+    until: delegation.until,
   };
 }
 
@@ -79,10 +105,23 @@ export type Resolution =
   | { kind: 'unreachable'; reason: string };
 
 export function roleOf(alert: Alert): RecipientRole {
-  return alert.to === 'reviewers' ? 'reviewer' : alert.to;
+  if (alert.to === 'reviewers') return 'reviewer';
+  if (alert.to === 'partner-admins') return 'partner';
+  return alert.to;
 }
 
-export async function resolveRecipients(alert: Alert, references: ConversationReferenceStore): Promise<Resolution> {
+/** One person's personal chat, or how to create it. */
+async function personTarget(references: ConversationReferenceStore, tenantId: string, userId: string, role: RecipientRole, who: string): Promise<Resolution> {
+  const chat = await references.personalChat(tenantId, userId);
+  if (chat) return { kind: 'targets', targets: [recipientOf(chat, role)] };
+  const known = await references.anyPersonalChat(tenantId, userId);
+  if (known?.dead) return { kind: 'unreachable', reason: `the ${who}'s chat is closed (${known.dead.reason})` };
+  const endpoint = await references.endpointFor(tenantId);
+  if (!endpoint) return { kind: 'unreachable', reason: `no conversation with the ${who} and no service URL for their tenant` };
+  return { kind: 'create', tenantId, userId, ...(known?.teamsUserId ? { teamsUserId: known.teamsUserId } : {}), endpoint };
+}
+
+export async function resolveRecipients(alert: Alert, references: ConversationReferenceStore, delegations?: DelegationLookup): Promise<Resolution> {
   const role = roleOf(alert);
   const data = alert.data;
   switch (alert.to) {
@@ -90,13 +129,32 @@ export async function resolveRecipients(alert: Alert, references: ConversationRe
       const tenantId = text(data.partnerTenantId);
       const userId = text(data.createdBy);
       if (!tenantId || !userId) return { kind: 'unreachable', reason: 'the alert names no partner user' };
-      const chat = await references.personalChat(tenantId, userId);
-      if (chat) return { kind: 'targets', targets: [recipientOf(chat, role)] };
-      const known = await references.anyPersonalChat(tenantId, userId);
-      if (known?.dead) return { kind: 'unreachable', reason: `the partner's chat is closed (${known.dead.reason})` };
-      const endpoint = await references.endpointFor(tenantId);
-      if (!endpoint) return { kind: 'unreachable', reason: 'no conversation with the partner and no service URL for their tenant' };
-      return { kind: 'create', tenantId, userId, ...(known?.teamsUserId ? { teamsUserId: known.teamsUserId } : {}), endpoint };
+      return personTarget(references, tenantId, userId, role, 'partner');
+    }
+    case 'partner-admins': {
+      const tenantId = text(data.partnerTenantId);
+      if (!tenantId) return { kind: 'unreachable', reason: 'the alert names no partner organisation' };
+      const admins = (await references.tenantChats(tenantId)).filter((stored) => stored.roles.includes('incentives-admin'));
+      if (admins.length > 0) return { kind: 'targets', targets: admins.map((stored) => recipientOf(stored, role)) };
+      const creator = text(data.createdBy);
+      if (!creator) return { kind: 'unreachable', reason: 'no incentives admin of the partner known and no claim creator' };
+      return personTarget(references, tenantId, creator, role, 'partner');
+    }
+    case 'reviewer': {
+      const tenantId = text(data.reviewerTenantId);
+      const userId = text(data.reviewerId);
+      if (!tenantId || !userId) return { kind: 'unreachable', reason: 'the alert names no reviewer' };
+      const delegation = await delegations?.current({ userId, tenantId });
+      if (delegation) {
+        const standIn = await references.personalChat(delegation.delegate.tenantId, delegation.delegate.userId);
+        const own = await references.personalChat(tenantId, userId);
+        const targets = [
+          ...(standIn ? [{ ...recipientOf(standIn, role), delegation: { copy: 'stand-in' as const, delegation } }] : []),
+          ...(own ? [{ ...recipientOf(own, role), delegation: { copy: 'informed' as const, delegation } }] : []),
+        ];
+        if (targets.length > 0) return { kind: 'targets', targets };
+      }
+      return personTarget(references, tenantId, userId, role, 'reviewer');
     }
     case 'reviewers': {
       const channels = await references.reviewerChannels();

@@ -16,6 +16,9 @@ export function describeError(translator: Translator, reported: unknown): string
   if (code === 'window-closed' && (params.window === 'consent' || params.window === 'dispute')) {
     return translator.t(`errors.window-closed-${params.window}`);
   }
+  if (code === 'delegation-invalid' && typeof params.problem === 'string') {
+    return translator.t(`errors.delegation-invalid-${params.problem}`, { days: typeof params.days === 'number' ? params.days : 0 });
+  }
   const values: Record<string, string | number> = {};
   for (const [name, value] of Object.entries(params)) {
     // Parameters may echo what a caller sent (a claim id, a forged field name): shown literally.

@@ -8,13 +8,17 @@ import {
   DisassociateInputSchema,
   DisputeInputSchema,
   OptionalCommentInputSchema,
+  ReassignInputSchema,
   RejectInputSchema,
   RequestInformationInputSchema,
   UpdateInputSchema,
 } from '../commandInputs.js';
 import type { Action } from '../lifecycle.js';
 import { PoeInputSchema, type Claim, type FieldChange } from '../model.js';
+import type { AlertSpec } from '../alerts.js';
+import { assign, checkAssignee, reassignmentAlerts } from './assignment.js';
 import type { Contributions } from './contributions.js';
+import { changesSinceRequest } from './resubmission.js';
 import { editDetails } from './details.js';
 import type { RecordKeyHolders } from './recordKeys.js';
 import type { Change, Transitions } from './transition.js';
@@ -41,6 +45,10 @@ interface CommandSpec<I> {
   effect?: (claim: Claim, input: I, tools: CommandTools) => FieldChange[];
   /** Appended to every alert the change records. */
   alertExtra?: (input: I, actor: Actor) => Record<string, unknown>;
+  /** Added to the row's alerts, from the claim as it was before the change. */
+  alertData?: (before: Claim) => Record<string, unknown>;
+  /** Alerts beyond the lifecycle row's, from the claim before and after the change. */
+  alerts?: (before: Claim, after: Claim, actor: Actor) => Array<Omit<AlertSpec, 'cause'>>;
 }
 
 /** A spec with its input type sealed in, so the table can hold commands of different inputs. */
@@ -64,6 +72,8 @@ function command<I>(spec: CommandSpec<I>): Command {
           return changes;
         },
         ...(spec.alertExtra ? { alertExtra: spec.alertExtra(input, tools.actor) } : {}),
+        ...(spec.alertData ? { alertData: spec.alertData } : {}),
+        ...(spec.alerts ? { alerts: (before: Claim, after: Claim) => spec.alerts!(before, after, tools.actor) } : {}),
       };
     },
   };
@@ -87,7 +97,17 @@ const COMMANDS = {
   }),
   submit: command({ input: NO_INPUT, action: 'submit', gated: true }),
   discard: command({ input: NO_INPUT, action: 'discard' }),
-  startReview: command({ input: NO_INPUT, action: 'startReview' }),
+  // The reviewer who starts the review is its assignee (unless someone handed it to them already).
+  startReview: command({ input: NO_INPUT, action: 'startReview', effect: (claim, _input, { actor }) => assign(claim, actor) }),
+  reassign: command({
+    input: ReassignInputSchema,
+    action: 'reassign',
+    effect: (claim, { assignee }) => {
+      checkAssignee(claim, assignee);
+      return assign(claim, assignee);
+    },
+    alerts: reassignmentAlerts,
+  }),
   requestInformation: command({
     input: RequestInformationInputSchema,
     action: 'requestInformation',
@@ -97,7 +117,8 @@ const COMMANDS = {
       return [{ field: 'informationRequest', to: { reasons } }];
     },
   }),
-  resubmit: command({ ...optionalComment, action: 'resubmit' }),
+  // The reviewer sees what the partner changed since the request, beside their comment.
+  resubmit: command({ ...optionalComment, action: 'resubmit', alertData: changesSinceRequest }),
   approve: command({ ...optionalComment, action: 'approve' }),
   reject: command({ input: RejectInputSchema, action: 'reject', decision: ({ reason, comment }) => ({ reason, comment }) }),
   withdraw: command({ ...optionalComment, action: 'withdraw' }),

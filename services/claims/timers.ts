@@ -2,7 +2,7 @@ import { SYSTEM_ACTOR_ID } from '../actor.js';
 import { recordAlert, type AlertSpec } from '../alerts.js';
 import type { ClaimRepository, DueTimer } from '../claimRepository.js';
 import { rowFor, type Action } from '../lifecycle.js';
-import type { ClaimDocument, DeadlineName, Timer } from '../model.js';
+import type { Alert, Claim, ClaimDocument, DeadlineName, Timer } from '../model.js';
 import type { ChangeFeed } from './changeFeed.js';
 import type { TransitionEffects } from './transitionEffects.js';
 
@@ -74,12 +74,14 @@ export class TimerRunner {
   }
 
   private async fire(due: DueTimer, now: Date, seen: Set<string>): Promise<TimerFiring | undefined> {
-    const marker = `${due.claimId}@${due.dueAt}`;
-    // The lease is taken on what the stored document says is due, so this only guards against a broken store.
-    if (seen.has(marker)) throw new Error(`timer ${marker} did not fire`);
-    seen.add(marker);
     // Through update: its revision check stays the last guard, should a lease have lapsed meanwhile.
     const firing = await this.repository.update(due.claimId, (document) => this.fireEarliestTimer(document, now));
+    // The lease is taken on what the stored document says is due, so these only guard against a
+    // broken store (a firing not kept would fire again, for ever). Two timers may share an
+    // instant (a reminder and the escalation), so a firing is told apart by its kind too.
+    const marker = firing ? `${firing.claimId}@${firing.dueAt}:${firing.deadline}:${firing.kind}` : `${due.claimId}@${due.dueAt}`;
+    if (seen.has(marker)) throw new Error(`timer ${marker} did not fire`);
+    seen.add(marker);
     if (firing && (firing.outcome === 'transitioned' || firing.outcome === 'closed')) {
       const changed = await this.repository.get(firing.claimId);
       if (changed) this.feed.notify(changed.claim);
@@ -106,6 +108,8 @@ export class TimerRunner {
     const forReviewers = REVIEWER_DEADLINES.has(timer.deadline);
     const deadline = timer.deadline === 'decision' ? claim.decisionDue : claim.deadlines[timer.deadline];
     const extra = { deadlineName: timer.deadline, deadline };
+
+    if (timer.kind === 'escalate') return this.escalate(document, claim, timer, now, alert, firing);
 
     if (timer.kind === 'near') {
       const deadlinePassed = claim.timers.some(
@@ -139,5 +143,43 @@ export class TimerRunner {
       },
     );
     return { next, result: firing(action === 'disputeWindowClose' ? 'closed' : 'transitioned') };
+  }
+
+  /**
+   * The partner has not answered and the claim lapses in a business day: the partner
+   * organisation's incentives admins are told (and the assigned reviewer), with a history entry.
+   * The version stays: nothing the partner or reviewer may do changed, so their cards stay current.
+   */
+  private escalate(
+    document: ClaimDocument,
+    claim: Claim,
+    timer: Timer,
+    now: Date,
+    alert: (spec: Omit<AlertSpec, 'cause'>) => Alert,
+    firing: (outcome: TimerFiring['outcome']) => TimerFiring,
+  ): { next: ClaimDocument; result: TimerFiring } {
+    const lapsed = claim.status !== 'PartnerActionRequired' || Date.parse(claim.deadlines.partnerResponse ?? '') <= now.getTime();
+    // After downtime past the lapse itself, the rejection says it all.
+    if (lapsed) return { next: { ...document, claim }, result: firing('superseded') };
+    const extra = { deadlineName: timer.deadline, deadline: claim.deadlines.partnerResponse };
+    const alerts = [alert({ kind: 'information-escalated', to: 'partner-admins', extra })];
+    const assignee = claim.assignedReviewer;
+    if (assignee) {
+      alerts.push(
+        alert({ kind: 'information-escalated', to: 'reviewer', extra: { ...extra, reviewerId: assignee.userId, reviewerTenantId: assignee.tenantId } }),
+      );
+    }
+    claim.history.push({
+      seq: claim.history.length + 1,
+      at: now.toISOString(),
+      actorId: SYSTEM_ACTOR_ID,
+      role: 'system',
+      action: 'escalate',
+      fromStatus: claim.status,
+      toStatus: claim.status,
+      // The action says it all: the partner's incentives admins were told.
+      changes: [],
+    });
+    return { next: { claim, outbox: [...document.outbox, ...alerts] }, result: firing('alerted') };
   }
 }

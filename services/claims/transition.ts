@@ -4,6 +4,7 @@ import type { ClaimRepository } from '../claimRepository.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
 import type { Action } from '../lifecycle.js';
+import type { AlertSpec } from '../alerts.js';
 import type { Claim, FieldChange } from '../model.js';
 import type { ChangeFeed } from './changeFeed.js';
 import { sideOf } from './contributions.js';
@@ -22,6 +23,10 @@ export interface Change extends Decision {
   apply: (claim: Claim, role: ActingRole) => FieldChange[];
   /** Appended to every alert this change records. */
   alertExtra?: Record<string, unknown>;
+  /** Added to the row's alerts, computed from the claim before the change. */
+  alertData?: (before: Claim) => Record<string, unknown>;
+  /** Alerts beyond the row's (to named people), from the claim before and after the change. */
+  alerts?: (before: Claim, after: Claim) => Array<Omit<AlertSpec, 'cause'>>;
 }
 
 export interface TransitionParts {
@@ -69,7 +74,8 @@ export class Transitions {
         side: sideOf(role),
         now,
         fieldChanges,
-        alertExtra: { ...change.alertExtra, ...(competingWith.length ? { competingWith } : {}) },
+        alertExtra: { ...change.alertExtra, ...change.alertData?.(current), ...(competingWith.length ? { competingWith } : {}) },
+        ...(change.alerts ? { extraAlerts: change.alerts(current, claim) } : {}),
       });
       if (row.guards.includes('noDuplicate')) keyHolders.remember(next.claim, holders);
       return { next, result: next.claim };

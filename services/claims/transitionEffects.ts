@@ -1,5 +1,5 @@
 import type { ActingRole } from '../actor.js';
-import { recordAlert } from '../alerts.js';
+import { recordAlert, type AlertSpec } from '../alerts.js';
 import type { BusinessCalendar } from '../businessCalendar.js';
 import { overallDecisionDue } from '../decisionDate.js';
 import type { TransitionRow } from '../lifecycle.js';
@@ -10,6 +10,8 @@ import type { Policy } from '../policy.js';
 // it starts, the version and history entry, and the alerts recorded in the outbox.
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** An unanswered request for information goes to the partner's incentives admins this long before it lapses. */
+export const ESCALATION_BUSINESS_DAYS = 1;
 
 /** What the actor decided and said, as history and the rejection keep it. */
 export interface Decision {
@@ -28,6 +30,8 @@ export interface RowContext {
   now: Date;
   fieldChanges: FieldChange[];
   alertExtra: Record<string, unknown>;
+  /** Alerts to named people besides the row's, recorded for the same version. */
+  extraAlerts?: Array<Omit<AlertSpec, 'cause'>>;
 }
 
 export class TransitionEffects {
@@ -112,6 +116,7 @@ export class TransitionEffects {
         now,
       ),
     );
+    for (const extra of context.extraAlerts ?? []) alerts.push(recordAlert(claim, { ...extra, cause: `v${claim.version}` }, now));
     return { claim, outbox: [...document.outbox, ...alerts] };
   }
 
@@ -120,6 +125,10 @@ export class TransitionEffects {
     const due = rule.unit === 'business-days' ? this.calendar.addBusinessDays(now, rule.length) : new Date(now.getTime() + rule.length * DAY_MS);
     claim.deadlines[deadline] = due.toISOString();
     this.scheduleTimer(claim, deadline, due, now);
+    if (deadline === 'partnerResponse') {
+      const escalateAt = this.calendar.subtractBusinessDays(due, ESCALATION_BUSINESS_DAYS);
+      if (escalateAt > now) claim.timers.push({ deadline, kind: 'escalate', dueAt: escalateAt.toISOString() });
+    }
   }
 
   /** The due timer of a deadline and its reminders before it, those still ahead of `now`. */

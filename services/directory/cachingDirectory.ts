@@ -27,6 +27,11 @@ export class CachingDirectory implements Directory {
     return user;
   }
 
+  /** The inner directory's list, uncached: pickers are opened rarely and must show today's reviewers. */
+  async reviewers(): Promise<DirectoryUser[] | undefined> {
+    return this.inner.reviewers ? this.inner.reviewers() : undefined;
+  }
+
   /** Forgets every answer (the roster changed). */
   clear(): void {
     this.entries.clear();

@@ -26,4 +26,9 @@ export interface Directory {
    * by tenant). A directory that cannot answer throws, so no role is ever granted by a failure.
    */
   resolve(userId: string, tenantId: string, hints?: ResolveHints): Promise<DirectoryUser>;
+  /**
+   * Every reviewer the directory names by AAD id (the reassignment and delegation pickers), when
+   * it can list them; the roster can, Microsoft Graph here does not (see bot/reviewerChoices.ts).
+   */
+  reviewers?(): Promise<DirectoryUser[] | undefined>;
 }

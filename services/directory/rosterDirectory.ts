@@ -33,4 +33,21 @@ export class RosterDirectory implements Directory {
       ...(organisation ? { organisation } : {}),
     };
   }
+
+  async reviewers(): Promise<DirectoryUser[]> {
+    const roster = await this.store.current();
+    return roster.users
+      .filter((user) => user.userId !== undefined && user.roles.includes('reviewer'))
+      .map((user) => {
+        const organisation = organisationOf(roster, user.tenantId);
+        return {
+          userId: user.userId!,
+          tenantId: user.tenantId,
+          roles: user.roles,
+          ...(user.displayName ? { displayName: user.displayName } : {}),
+          ...(user.email ? { email: user.email } : {}),
+          ...(organisation ? { organisation } : {}),
+        };
+      });
+  }
 }

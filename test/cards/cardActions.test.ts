@@ -11,6 +11,7 @@ import {
 import restify from 'restify';
 import { ActorResolver } from '../../bot/actorResolver.js';
 import { CardActions } from '../../bot/cardActions.js';
+import { ReviewerChoices } from '../../bot/reviewerChoices.js';
 import { translatorFor } from '../../cards/i18n/i18n.js';
 import { CLAIM_CARD_VERBS, COVERED_BY, type ClaimCardVerb } from '../../cards/index.js';
 import { PARTNER_ROLES, type Actor } from '../../services/actor.js';
@@ -60,6 +61,10 @@ class TestDirectory implements Directory {
       ...(person.organisation ? { organisation: person.organisation } : {}),
     };
   }
+  /** The reviewers the reassignment picker lists. */
+  async reviewers(): Promise<DirectoryUser[]> {
+    return Promise.all(this.people.filter((person) => person.roles.includes('reviewer')).map((person) => this.resolve(person.userId, person.tenantId)));
+  }
 }
 
 const asUser = (actor: Actor, locale = 'en-US'): TeamsUser => ({
@@ -91,6 +96,7 @@ const VERB_INPUT: Record<ClaimCardVerb, Record<string, unknown>> = {
   dispute: {},
   comment: { commentText: 'A question.' },
   withdraw: { withdrawComment: '' },
+  reassign: { assignee: `${reviewer('reviewer-2').tenantId}:reviewer-2` },
 };
 /** Verbs whose click continues in the chat instead of changing the claim. */
 const CONVERSATION: ReadonlySet<ClaimCardVerb> = new Set(['edit', 'respond', 'dispute']);
@@ -114,6 +120,7 @@ describe('card actions over HTTP (adaptiveCard/action)', function () {
       claims: harness.service,
       clock: harness.clock,
       actors: new ActorResolver(directory, harness.clock),
+      reviewers: new ReviewerChoices(directory),
       config: { defaultLocale: 'en' },
       log: () => undefined,
     });
@@ -197,9 +204,11 @@ describe('card actions over HTTP (adaptiveCard/action)', function () {
     // never rewrites that message itself (the other copies are the delivery worker's job).
     let response = await click(REVIEWER, 'startReview', { claimId: claim.id, version: claim.version }, { replyToId: 'card-1' });
     assert.match(cardText(response), /Under review/);
-    assert.deepEqual(verbs(response), ['approve', 'comment', 'reject', 'requestInformation']);
+    // Reassign too: the reviewer who started the review may hand it to reviewer-2.
+    assert.deepEqual(verbs(response), ['approve', 'comment', 'reassign', 'reject', 'requestInformation']);
     claim = await current(claim.id);
     assert.equal(claim.status, 'InReview');
+    assert.equal(claim.assignedReviewer?.userId, 'reviewer-1', 'the reviewer who starts the review is assigned');
     assert.deepEqual(connector.updates(), []);
     assert.equal(changed.length, 1);
 
@@ -426,7 +435,7 @@ describe('card actions over HTTP (adaptiveCard/action)', function () {
     const claim = await claimAt(harness, 'Submitted');
     const data = { claimId: claim.id, version: claim.version };
     const asReviewer = await click(REVIEWER, 'refreshClaim', data, { trigger: 'automatic', replyToId: 'card-1' });
-    assert.deepEqual(verbs(asReviewer), ['comment', 'startReview']);
+    assert.deepEqual(verbs(asReviewer), ['comment', 'reassign', 'startReview']);
     const refresh = (asReviewer.value as { refresh: { userIds: string[] } }).refresh;
     assert.deepEqual(refresh.userIds, [BotClient.teamsIdOf(REVIEWER)]);
     const asPartner = await click(PARTNER, 'refreshClaim', data, { trigger: 'automatic', replyToId: 'card-1' });

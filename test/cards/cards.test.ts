@@ -11,6 +11,8 @@ import {
   renderHelp,
   renderHistory,
   renderMessage,
+  renderAwayCard,
+  renderBulkResult,
   renderReviewQueue,
   renderWelcome,
   type AdaptiveCard,
@@ -30,10 +32,12 @@ import {
   MONDAY,
   otherPartner,
   partner,
+  REVIEW_TENANT,
   reviewer,
   type Harness,
   type Stage,
 } from '../support/serviceHarness.js';
+import { DomainError } from '../../services/errors.js';
 import { validateAdaptiveCard } from './adaptiveCardValidator.js';
 import { MarkerChecker, textPdf } from '../support/markerChecker.js';
 import { cardStrings } from '../e2e/support/e2eApp.js';
@@ -236,17 +240,86 @@ describe('cards', function () {
         assert.ok(queue.length >= 3);
         assertSendable(renderReviewQueue(queue, viewerFor(locale, 'reviewer')), 'queue');
         assertSendable(renderReviewQueue([], viewerFor(locale, 'reviewer')), 'empty queue');
+        // The queue with its bulk selection: only claims the reviewer may decide, only actions one of them allows.
+        const allowed = (claim: Claim) => harness.service.allowedActions(reviewer(), claim);
+        const bulkQueue = renderReviewQueue(queue, viewerFor(locale, 'reviewer'), { allowed });
+        assertSendable(bulkQueue, 'queue with bulk selection');
+        // Open and Refresh are typed commands: they neither send the selection nor wait for one.
+        const submits = objectsOf(bulkQueue).filter((object) => object.type === 'Action.Submit' && !JSON.stringify(object.data).includes('bulkDecide'));
+        assert.ok(submits.length >= 2);
+        assert.ok(
+          submits.every((object) => object.associatedInputs === 'none'),
+          'every command button ignores the selection',
+        );
+        const selectable = objectsOf(bulkQueue).find((object) => object.id === 'bulkClaims') as { choices: { value: string }[] } | undefined;
+        assert.deepEqual(
+          selectable?.choices.map((choice) => choice.value).sort(),
+          queue
+            .filter((item) => ['startReview', 'approve', 'reject', 'requestInformation'].some((action) => allowed(item.claim).has(action as never)))
+            .map((item) => `${item.claim.id}@${item.claim.version}`)
+            .sort(),
+        );
+        const offered = executeActions(bulkQueue).map((action) => (action.data as { bulkAction: string }).bulkAction);
+        const expected = ['startReview', 'approve', 'requestInformation', 'reject'].filter((action) =>
+          queue.some((item) => allowed(item.claim).has(action as never)),
+        );
+        assert.deepEqual(offered, expected, 'the queue offers exactly the bulk actions one listed claim allows');
+        for (const action of executeActions(bulkQueue)) {
+          const fallback = action.fallback as { type: string; data: Record<string, unknown> };
+          assert.deepEqual(fallback.data, { ...(action.data as Record<string, unknown>), verb: 'bulkDecide' });
+        }
+        const sample = queue[0]!.claim;
+        assertSendable(
+          renderBulkResult(
+            'approve',
+            [
+              { claimId: sample.id, outcome: 'done', claim: { ...sample, status: 'Approved', consentPhase: 'window-open' } },
+              { claimId: 'CPOR-2026-000099', outcome: 'refused', error: new DomainError('stale-version', { claimId: 'CPOR-2026-000099', version: 3 }) },
+            ],
+            viewerFor(locale, 'reviewer'),
+          ),
+          'bulk result',
+        );
+        const rob = { userId: 'reviewer-2', tenantId: REVIEW_TENANT, name: 'Rob Reviewer' };
+        const away = {
+          reviewer: { ...rob, userId: 'reviewer-1', name: 'Rita' },
+          delegate: rob,
+          until: '2026-12-05T00:00:00.000Z',
+          setAt: MONDAY.toISOString(),
+        };
+        assertSendable(renderAwayCard(undefined, [rob], viewerFor(locale, 'reviewer'), { today: '2026-11-23' }), 'away card, present');
+        assertSendable(renderAwayCard(away, [rob], viewerFor(locale, 'reviewer'), { today: '2026-11-23', note: 'x' }), 'away card, away');
+        assertSendable(renderAwayCard(undefined, [], viewerFor(locale, 'reviewer'), { today: '2026-11-23' }), 'away card, nobody to stand in');
         const list = await harness.service.listForPartner(partner(), { limit: 50 });
         assertSendable(renderClaimList(list, viewerFor(locale)), 'list');
         assertSendable(renderClaimList({ total: 0, claims: [] }, viewerFor(locale)), 'empty list');
         for (const [name, claim] of claims) assertSendable(renderHistory(claim, claim.history, viewerFor(locale)), `history of ${name}`);
       });
 
+      it("the escalation: the partner's admins are told it is theirs to answer, the reviewer that the admins were told", function () {
+        const [escalated] = alertsOf('information-escalated');
+        const t = translatorFor(locale);
+        const toAdmins = textOf(renderAlert(escalated!, viewerFor(locale, 'partner')));
+        const toReviewer = { ...escalated!, to: 'reviewer' as const, data: { ...escalated!.data, reviewerId: 'reviewer-1', reviewerTenantId: REVIEW_TENANT } };
+        const reviewerCard = renderAlert(toReviewer, viewerFor(locale, 'reviewer'));
+        assertSendable(reviewerCard, 'escalation to the reviewer');
+        const head = (key: string) => t.t(key, { claimId: 'X', partner: 'Y', reasons: 'Z', comment: 'W', deadline: 'V' }).slice(0, 8);
+        assert.ok(toAdmins.includes(head('cards.alert.information-escalated.text')));
+        assert.ok(textOf(reviewerCard).includes(head('cards.alert.information-escalated.textReviewer')));
+        assert.ok(!textOf(reviewerCard).includes(head('cards.alert.information-escalated.text')));
+      });
+
       it('every alert kind, to its audience', function () {
         for (const kind of ALERT_KINDS) {
           for (const alert of alertsOf(kind)) {
-            const role = alert.to === 'reviewers' ? 'reviewer' : alert.to;
+            const role = alert.to === 'reviewers' ? 'reviewer' : alert.to === 'partner-admins' ? 'partner' : alert.to;
             assertSendable(renderAlert(alert, viewerFor(locale, role)), `${kind} to ${alert.to}`);
+            if (alert.to === 'reviewer') {
+              for (const copy of ['stand-in', 'informed'] as const) {
+                const delegation = { copy, reviewerName: 'Rita Reviewer', delegateName: 'Rob Reviewer', until: '2026-12-04T17:00:00.000Z' };
+                assertSendable(renderAlert(alert, viewerFor(locale, role), undefined, delegation), `${kind} to ${alert.to}, ${copy}`);
+              }
+            }
           }
         }
       });
@@ -296,6 +369,14 @@ describe('cards', function () {
           commentBy: 'Pat Partner',
           deadlineName: kind === 'deadline-near' ? 'partnerResponse' : 'reviewDecision',
           deadline: '2026-11-30T09:00:00.000Z',
+          assignedBy: 'Rob Reviewer',
+          previousReviewer: 'Rita Reviewer',
+          newReviewer: 'Rob Reviewer',
+          detailChanges: [
+            { field: 'workloads', from: 'Teams', to: 'Teams, Exchange' },
+            { field: 'subscriptionId', to: '66666666-6666-4666-8666-666666666666' },
+          ],
+          poeAdded: ['signed-acknowledgement.pdf'],
         },
       },
     ];
@@ -320,6 +401,9 @@ const AUDIENCE: Record<AlertKind, AlertAudience> = {
   rejected: 'partner',
   'new-comment': 'reviewers',
   'poe-prechecked': 'partner',
+  'claim-assigned': 'reviewer',
+  'claim-unassigned': 'reviewer',
+  'information-escalated': 'partner-admins',
 };
 
 /** A claim at `stage` whose one file the marker checker read: some checks met, some not. */

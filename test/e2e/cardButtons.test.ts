@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { translatorFor, type Translator } from '../../cards/i18n/i18n.js';
 import type { TeamsUser } from '../support/botClient.js';
 import { cardTitle } from '../dialogs/support/dialogHarness.js';
-import { cardIn, PARTNER, PARTNER_ES, REVIEWER, e2ePerTest, type E2E, type Reply } from './support/e2eApp.js';
+import { actorOf, cardIn, invokeCard, PARTNER, PARTNER_ES, REVIEWER, e2ePerTest, type E2E, type Reply } from './support/e2eApp.js';
 import { first, walkCreateClaim } from './support/journey.js';
 
 // Issue 14, item 1: every Action.Submit button is plain data (no Teams `msteams` imBack object,
@@ -104,6 +104,17 @@ describe('e2e: card buttons are plain Action.Submit data the bot maps to command
     assertNoImBack(queue);
     replies = await press(REVIEWER, queue, en.t('cards.action.open'));
     assert.equal(titleOf(replies[0]), en.t('cards.claim.title', { claimId }));
+
+    // Issue 19: a bulk decision from the queue answers with what became of each claim, and its
+    // button goes back to the queue.
+    const queued = await e2e.app.claims.get(actorOf(REVIEWER), claimId);
+    const bulk = await e2e.click(REVIEWER, 'bulkDecide', { bulkAction: 'startReview', bulkClaims: `${claimId}@${queued.version}` });
+    const result: Reply = { attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: invokeCard(bulk) }] };
+    replies = await press(REVIEWER, result, en.t('cards.bulk.backToQueue'));
+    assert.equal(titleOf(replies[0]), en.t('cards.queue.title'));
+    // The away card opens from its command.
+    replies = await e2e.say(REVIEWER, 'away');
+    assert.equal(titleOf(replies[0]), en.t('cards.away.title'));
 
     for (const reply of e2e.connector.sent()) {
       assertNoImBack(reply.body as Reply);

@@ -141,7 +141,8 @@ describe('e2e: decisions and consent from cards (Universal Actions)', function (
     // Both sides open the claim card; the bot remembers these copies to keep them current.
     let replies = await e2e.say(REVIEWER, `claim ${claimId}`, { replyId: 'reviewer-card' });
     let card = cardIn(replies[0]);
-    assert.deepEqual(verbsOf(card), ['comment', 'startReview']);
+    // Reassign too: the roster has another reviewer to hand the claim to (issue 19).
+    assert.deepEqual(verbsOf(card), ['comment', 'reassign', 'startReview']);
     replies = await e2e.say(PARTNER, `claim ${claimId}`, { replyId: 'partner-card' });
     assert.deepEqual(verbsOf(cardIn(replies[0])), ['comment', 'edit', 'withdraw']);
 
@@ -149,7 +150,7 @@ describe('e2e: decisions and consent from cards (Universal Actions)', function (
     let response = await e2e.click(REVIEWER, 'startReview', { claimId, version: claim.version }, { replyToId: 'reviewer-card' });
     card = invokeCard(response);
     assertShows(card, en.t('claims.status.InReview'), en.t('cards.note.done', { status: en.t('claims.status.InReview') }));
-    assert.deepEqual(verbsOf(card), ['approve', 'comment', 'reject', 'requestInformation']);
+    assert.deepEqual(verbsOf(card), ['approve', 'comment', 'reassign', 'reject', 'requestInformation']);
     claim = await stored(claimId);
     assert.equal(claim.status, 'InReview');
     const partnerCard = await cardUpdated(PARTNER, 'partner-card', en.t('claims.status.InReview'));

@@ -53,6 +53,8 @@ interface Scenario {
   keptRejection?: { reason: RejectionReason; final: boolean };
   startTimers: readonly DeadlineName[];
   alerts: readonly AlertEffect[];
+  /** Alerts the command records to named people beyond the row's (a reassignment's). */
+  extraAlerts?: readonly { kind: string; to: AlertAudience }[];
   policy?: PolicyName;
   run: Run;
   /** Extra checks of the command's own effect. */
@@ -306,6 +308,25 @@ const SCENARIOS: readonly Scenario[] = [
     run: (service, actor, id, version) => service.disassociate(actor, id, version, { reason: 'The customer moved to another partner.' }),
   },
   {
+    action: 'reassign',
+    call: 'reassign',
+    from: ['Submitted', 'InReview', 'PartnerActionRequired', 'Disputed'],
+    to: 'same',
+    parties: ['reviewer'],
+    roles: ['reviewer'],
+    startTimers: [],
+    alerts: [],
+    // The acting reviewer started the review (or nobody had): only the new assignee is told.
+    extraAlerts: [{ kind: 'claim-assigned', to: 'reviewer' }],
+    run: (service, actor, id, version) => service.reassign(actor, id, version, { assignee: reviewer('reviewer-2') }),
+    effect: (before, after) => {
+      assert.equal(after.assignedReviewer?.userId, 'reviewer-2');
+      assert.deepEqual(after.history.at(-1)?.changes, [
+        { field: 'assignedReviewer', ...(before.assignedReviewer ? { from: before.assignedReviewer } : {}), to: after.assignedReviewer },
+      ]);
+    },
+  },
+  {
     action: 'comment',
     call: 'comment',
     from: ['Submitted', 'InReview', 'PartnerActionRequired', 'Approved', 'Associated', 'Rejected', 'Disputed'],
@@ -466,9 +487,12 @@ const sideAudience = (role: ActingRole): AlertAudience => (role === 'reviewer' ?
 
 function expectedAlerts(scenario: Scenario, role: ActingRole): { kind: string; to: AlertAudience }[] {
   const noticeAt = createPolicy({ ...(scenario.policy ? { name: scenario.policy } : {}) }).consentNoticeAt;
-  return scenario.alerts
-    .filter((alert) => !alert.consentNoticeAt || alert.consentNoticeAt === noticeAt)
-    .map((alert) => ({ kind: alert.kind, to: alert.to === 'other-side' ? sideAudience(role) : alert.to }));
+  return [
+    ...scenario.alerts
+      .filter((alert) => !alert.consentNoticeAt || alert.consentNoticeAt === noticeAt)
+      .map((alert) => ({ kind: alert.kind, to: alert.to === 'other-side' ? sideAudience(role) : alert.to })),
+    ...(scenario.extraAlerts ?? []),
+  ];
 }
 
 function expectedConsentPhase(scenario: Scenario, before: Claim): ConsentPhase | undefined {

@@ -186,7 +186,8 @@ describe('timers', () => {
       fired.filter((firing) => firing.claimId === claimId).map((firing) => `${firing.deadline}:${firing.kind}:${firing.outcome}`);
 
     assert.deepEqual(outcome(submitted.id), ['reviewStart:near:superseded', 'reviewStart:due:alerted', 'decision:near:superseded', 'decision:due:alerted']);
-    assert.deepEqual(outcome(waiting.id), ['partnerResponse:near:superseded', 'partnerResponse:due:transitioned']);
+    // The escalation to the partner's incentives admins is due with the reminder; the lapse says it all now.
+    assert.deepEqual(outcome(waiting.id), ['partnerResponse:near:superseded', 'partnerResponse:escalate:superseded', 'partnerResponse:due:transitioned']);
     assert.deepEqual(outcome(approved.id), ['consentWindow:due:transitioned']);
     assert.deepEqual(outcome(rejected.id), ['disputeWindow:near:superseded', 'disputeWindow:near:superseded', 'disputeWindow:due:closed']);
 

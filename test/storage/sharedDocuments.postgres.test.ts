@@ -10,6 +10,7 @@ import { ConversationReferenceStore } from '../../bot/proactive/conversationRefe
 import { DeliveryJournal } from '../../bot/proactive/deliveryJournal.js';
 import { UsedConsentTokens } from '../../consent/usedConsentTokens.js';
 import { isDomainError } from '../../services/errors.js';
+import { ReviewerDelegations } from '../../services/reviewers/delegations.js';
 import { migrate } from '../../storage/postgres/migrate.js';
 import { createPool } from '../../storage/postgres/pool.js';
 import { PostgresDocumentStore } from '../../storage/postgres/postgresDocumentStore.js';
@@ -96,6 +97,20 @@ describe('document store, postgres engine: two instances on one database', funct
     const revived = await b!.recordActivity(partnerActivity, { userId: 'partner-1', roles: [] });
     assert.equal(revived?.reachable, true);
     assert.equal((await a!.recordActivity(partnerActivity, { userId: 'partner-1', roles: [] }))?.reachable, false);
+  });
+
+  it("shares a reviewer's out-of-office: set on one instance, in force on the other, ended by the Clock", async () => {
+    const [a, b] = await Promise.all(instances.map((documents) => ReviewerDelegations.open(documents, clock)));
+    const rita = { userId: 'reviewer-1', tenantId: '55555555-5555-4555-8555-555555555555', displayName: 'Rita', roles: ['reviewer' as const] };
+    const rob = { ...rita, userId: 'reviewer-2', displayName: 'Rob' };
+    const until = new Date(clock.now().getTime() + 2 * 24 * 3600_000);
+    await a!.set(rita, { until: until.toISOString(), delegate: rob });
+    assert.equal((await b!.current(rita))?.delegate.name, 'Rob');
+    clock.set(until);
+    assert.equal(await b!.current(rita), undefined, 'over at its end on the other instance too');
+    clock.set(new Date('2026-03-02T09:00:00Z'));
+    assert.equal(await b!.clear(rita), true);
+    assert.equal(await a!.current(rita), undefined);
   });
 
   it('lets a consent link be used once across instances', async () => {

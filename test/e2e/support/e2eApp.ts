@@ -44,6 +44,8 @@ export const PARTNER_ES: TeamsUser = {
 export const OTHER_PARTNER: TeamsUser = { aadObjectId: 'aad-northwind-admin', tenantId: OTHER_PARTNER_TENANT, name: 'Nora Northwind', locale: 'en-US' };
 /** A PoE reviewer of the program, in the program's own tenant. */
 export const REVIEWER: TeamsUser = { aadObjectId: 'aad-reviewer', tenantId: REVIEW_TENANT, name: 'Rita Reviewer', locale: 'en-US' };
+/** A second reviewer (reassignment, out-of-office delegation). */
+export const REVIEWER_2: TeamsUser = { aadObjectId: 'aad-reviewer-2', tenantId: REVIEW_TENANT, name: 'Rob Reviewer', locale: 'en-US' };
 /** A user of the customer tenant: not on the roster, a customer by tenant alone. */
 export const CUSTOMER: TeamsUser = { aadObjectId: 'aad-fabrikam-it', tenantId: CUSTOMER_TENANT, name: 'Dana Customer', locale: 'en-US' };
 /** A user of some other customer tenant. */
@@ -61,6 +63,7 @@ export function rosterLines(): string {
     user(PARTNER_ES, ['incentives-user']),
     user(OTHER_PARTNER, ['incentives-admin']),
     user(REVIEWER, ['reviewer']),
+    user(REVIEWER_2, ['reviewer']),
     '',
   ].join('\n');
 }
@@ -68,7 +71,8 @@ export function rosterLines(): string {
 /** The actor the service sees for a roster person (for direct reads of the store in assertions). */
 export function actorOf(person: TeamsUser): Actor {
   const organisation = person.tenantId === CONTOSO.tenantId ? CONTOSO : person.tenantId === NORTHWIND.tenantId ? NORTHWIND : undefined;
-  const roles: Actor['roles'] = person === REVIEWER ? ['reviewer'] : person === PARTNER_ES ? ['incentives-user'] : organisation ? ['incentives-admin'] : [];
+  const roles: Actor['roles'] =
+    person === REVIEWER || person === REVIEWER_2 ? ['reviewer'] : person === PARTNER_ES ? ['incentives-user'] : organisation ? ['incentives-admin'] : [];
   return { userId: person.aadObjectId, tenantId: person.tenantId, roles, ...(organisation ? { organisation } : {}) };
 }
 
