@@ -5,15 +5,21 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { z } from 'zod';
 import type { Clock } from '../../services/clock.js';
-import { PrecheckReportSchema, UNREADABLE_REASONS, type PrecheckFacts, type PrecheckInput, type PrecheckReport } from '../../services/precheck.js';
-import { runChecks } from './checks.js';
-import { emptyExtraction, type Extraction } from './extraction.js';
+import {
+  FindingSchema,
+  PrecheckReportSchema,
+  UNREADABLE_REASONS,
+  type PrecheckFacts,
+  type PrecheckInput,
+  type PrecheckReport,
+} from '../../services/precheck.js';
+import { unreadableReading, type Reading } from './extraction.js';
 import { ocrToolsAvailable } from './ocr.js';
 import type { ExtractRequest } from './extractWorker.js';
 
-// The PoE pre-check: a file's text is read in a worker thread (extractWorker.ts), one file at a
-// time, under a time limit and a heap limit; the checks then run here on the text (they take
-// milliseconds). Whatever the file does to the worker, the caller gets a report, never an error.
+// The PoE pre-check: a file is read and checked in a worker thread (extractWorker.ts), one file
+// at a time, under a time limit and a heap limit; only the findings come back to this thread.
+// Whatever the file does to the worker, the caller gets a report, never an error.
 
 /** Stored with each report: a report from an older checker is re-run. Bump when findings change. */
 export const CHECKER_VERSION = 'poe-precheck 1.0.0';
@@ -40,17 +46,16 @@ export interface PoeChecker {
   close(): Promise<void>;
 }
 
-const ExtractionSchema = z.object({
-  units: z.array(z.object({ where: z.string(), text: z.string() })),
+const ReadingSchema = z.object({
   unitCount: z.number().int().nonnegative(),
   truncated: z.boolean(),
   ocr: z.boolean(),
-  senders: z.array(z.string()),
   unreadable: z.enum(UNREADABLE_REASONS).optional(),
+  findings: z.array(FindingSchema),
 });
 
 const WorkerMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('done'), id: z.number(), extraction: ExtractionSchema }),
+  z.object({ type: z.literal('done'), id: z.number(), reading: ReadingSchema }),
   z.object({ type: z.literal('child'), pid: z.number().int(), running: z.boolean() }),
   z.object({ type: z.literal('temp'), path: z.string(), exists: z.boolean() }),
 ]);
@@ -95,7 +100,7 @@ export function createPoeChecker(options: PoeCheckerOptions): PoeChecker {
   let nextId = 1;
   let queue: Promise<unknown> = Promise.resolve();
   /** Ends the check in flight, if any, with this outcome. */
-  let abortCurrent: ((outcome: Extraction | Error) => void) | undefined;
+  let abortCurrent: ((outcome: Reading | Error) => void) | undefined;
   const children = new Set<number>();
   const tempDirs = new Set<string>();
 
@@ -121,15 +126,15 @@ export function createPoeChecker(options: PoeCheckerOptions): PoeChecker {
     tempDirs.clear();
   };
 
-  const extract = async (input: PrecheckInput): Promise<Extraction> => {
+  const read = async (input: PrecheckInput, facts: PrecheckFacts): Promise<Reading> => {
     const useOcr = await ocr;
     if (closed) throw new ClosedError();
     worker ??= startWorker();
     const current = worker;
     const id = nextId++;
     const stopTimer = new AbortController();
-    return new Promise<Extraction>((resolve, reject) => {
-      const finish = (outcome: Extraction | Error) => {
+    return new Promise<Reading>((resolve, reject) => {
+      const finish = (outcome: Reading | Error) => {
         current.off('message', onMessage);
         current.off('error', onError);
         current.off('exit', onExit);
@@ -150,18 +155,18 @@ export function createPoeChecker(options: PoeCheckerOptions): PoeChecker {
           if (message.exists) tempDirs.add(message.path);
           else tempDirs.delete(message.path);
         } else if (message.id === id) {
-          const { unreadable, ...rest } = message.extraction;
+          const { unreadable, ...rest } = message.reading;
           finish({ ...rest, ...(unreadable ? { unreadable } : {}) });
         }
       };
       // Out of heap (resourceLimits) is a file too large to read; anything else, a broken one.
       const onError = (error: Error & { code?: string }) => {
         discardWorker();
-        finish({ ...emptyExtraction(), unreadable: error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'too-large' : 'broken' });
+        finish(unreadableReading(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'too-large' : 'broken'));
       };
       const onExit = () => {
         if (worker === current) worker = undefined;
-        finish({ ...emptyExtraction(), unreadable: 'broken' });
+        finish(unreadableReading('broken'));
       };
       abortCurrent = finish;
       current.on('message', onMessage);
@@ -171,7 +176,7 @@ export function createPoeChecker(options: PoeCheckerOptions): PoeChecker {
       void options.clock.sleep(timeLimitMs, stopTimer.signal).then(() => {
         if (stopTimer.signal.aborted) return;
         discardWorker();
-        finish({ ...emptyExtraction(), unreadable: 'timed-out' });
+        finish(unreadableReading('timed-out'));
       });
       const request: ExtractRequest = {
         id,
@@ -179,22 +184,23 @@ export function createPoeChecker(options: PoeCheckerOptions): PoeChecker {
         contentType: input.contentType,
         bytes: input.bytes,
         options: { maxUnits, maxInflatedBytes, ocr: useOcr, maxOcrPages, toolTimeoutMs: timeLimitMs },
+        facts,
       };
       current.postMessage(request);
     });
   };
 
   const checkNow = async (input: PrecheckInput, facts: PrecheckFacts): Promise<PrecheckReport> => {
-    const extraction = await extract(input);
-    const base = {
+    const reading = await read(input, facts);
+    return PrecheckReportSchema.parse({
       checkerVersion: CHECKER_VERSION,
       checkedAt: options.clock.now().toISOString(),
-      units: extraction.unitCount,
-      ...(extraction.truncated ? { truncated: true } : {}),
-      ocr: extraction.ocr,
-    };
-    if (extraction.unreadable) return PrecheckReportSchema.parse({ ...base, unreadable: extraction.unreadable, findings: [] });
-    return PrecheckReportSchema.parse({ ...base, findings: runChecks(extraction, facts) });
+      units: reading.unitCount,
+      ...(reading.truncated ? { truncated: true } : {}),
+      ...(reading.unreadable ? { unreadable: reading.unreadable } : {}),
+      ocr: reading.ocr,
+      findings: reading.findings,
+    });
   };
 
   return {

@@ -1,9 +1,12 @@
 import { parentPort } from 'node:worker_threads';
+import type { PrecheckFacts } from '../../services/precheck.js';
+import { runChecks } from './checks.js';
 import { extractText } from './extract.js';
-import type { ExtractOptions, Extraction } from './extraction.js';
+import type { ExtractOptions, Reading } from './extraction.js';
 
-// The extraction thread (started by checker.ts): one file at a time, so parsing a large PDF or
-// waiting for OCR never holds the bot's event loop. Children and temp folders are reported as
+// The pre-check's thread (started by checker.ts): one file at a time, read and checked here, so
+// parsing a large PDF, waiting for OCR or matching 200 pages of text never holds the bot's event
+// loop; only the findings go back. Children and temp folders are reported as
 // they come and go, so the parent can clean up after terminating this thread on a time limit.
 
 export interface ExtractRequest {
@@ -12,10 +15,11 @@ export interface ExtractRequest {
   contentType: string;
   bytes: Uint8Array;
   options: Omit<ExtractOptions, 'track'>;
+  facts: PrecheckFacts;
 }
 
 export type WorkerMessage =
-  { type: 'done'; id: number; extraction: Extraction } | { type: 'child'; pid: number; running: boolean } | { type: 'temp'; path: string; exists: boolean };
+  { type: 'done'; id: number; reading: Reading } | { type: 'child'; pid: number; running: boolean } | { type: 'temp'; path: string; exists: boolean };
 
 const port = parentPort;
 if (port) {
@@ -29,8 +33,13 @@ if (port) {
       },
     };
     void extractText(request.name, request.contentType, request.bytes, options).then(
-      (extraction) => post({ type: 'done', id: request.id, extraction }),
-      () => post({ type: 'done', id: request.id, extraction: { units: [], unitCount: 0, truncated: false, ocr: false, senders: [], unreadable: 'broken' } }),
+      ({ unitCount, truncated, ocr, unreadable, ...text }) =>
+        post({
+          type: 'done',
+          id: request.id,
+          reading: { unitCount, truncated, ocr, ...(unreadable ? { unreadable, findings: [] } : { findings: runChecks(text, request.facts) }) },
+        }),
+      () => post({ type: 'done', id: request.id, reading: { unitCount: 0, truncated: false, ocr: false, unreadable: 'broken', findings: [] } }),
     );
   });
 }

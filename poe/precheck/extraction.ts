@@ -1,4 +1,4 @@
-import type { UnreadableReason } from '../../services/precheck.js';
+import type { Finding, UnreadableReason } from '../../services/precheck.js';
 
 // What extraction hands the checks: the text of each page, slide, sheet or message with where it
 // came from, and the senders of any e-mail (an e-mail from the customer is an acknowledgement).
@@ -49,3 +49,8 @@ export class Unreadable extends Error {
 }
 
 export const emptyExtraction = (): Extraction => ({ units: [], unitCount: 0, truncated: false, ocr: false, senders: [] });
+
+/** What the thread sends back: the findings, and what was read (not the text itself). */
+export type Reading = Pick<Extraction, 'unitCount' | 'truncated' | 'ocr' | 'unreadable'> & { findings: Finding[] };
+
+export const unreadableReading = (reason: UnreadableReason): Reading => ({ unitCount: 0, truncated: false, ocr: false, unreadable: reason, findings: [] });
