@@ -63,7 +63,8 @@ const WorkerMessageSchema = z.discriminatedUnion('type', [
 /** The worker's module beside this one: the .js file in the build, the .ts source under tsx. */
 function startExtractWorker(resourceLimits: ResourceLimits): Worker {
   const here = fileURLToPath(import.meta.url);
-  if (!here.endsWith('.ts')) return new Worker(join(dirname(here), 'extractWorker.js'), { resourceLimits });
+  // No inherited flags: the parent's (--input-type, a loader, a debugger port) are not the thread's.
+  if (!here.endsWith('.ts')) return new Worker(join(dirname(here), 'extractWorker.js'), { execArgv: [], resourceLimits });
   // A worker does not inherit tsx's loader hooks in time for its own first module (Node 20), so
   // under tsx a small bootstrap registers tsx in the thread, then imports the TypeScript source.
   // Resolved by hand: tests load this module as CommonJS, whose resolution would pick tsx's
