@@ -2,8 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
-import { PNG } from 'pngjs';
 import { startApp } from '../bot/app.js';
 import { loadConfig } from '../bot/config.js';
 import { createPoeChecker, type PoeChecker } from '../poe/precheck/checker.js';
@@ -12,7 +10,7 @@ import { systemClock } from '../services/clock.js';
 import type { PrecheckFacts } from '../services/precheck.js';
 import { freePort } from '../test/support/freePort.js';
 import { factsFor, linesFor, type Language } from '../test/poe/precheck/support/corpus.js';
-import { makeDocx, makeEml, makeMsg, makePdf, makePptx, makeScannedPdf, makeXlsx, renderPng } from '../test/poe/precheck/support/documents.js';
+import { makeDocx, makeEml, makeLargePdf, makeMsg, makePdf, makePptx, makeScannedPdf, makeXlsx, renderPng } from '../test/poe/precheck/support/documents.js';
 import { benchDirectory, benchPartner } from './support/benchActors.js';
 import { startConnectorSink } from './support/connectorSink.js';
 import { median, percentile } from './support/load.js';
@@ -53,32 +51,6 @@ export interface PrecheckBenchResult {
 
 const LANGUAGES: Language[] = ['en', 'es', 'pt-BR', 'it', 'sv'];
 const pages = (count: number) => Array.from({ length: count }, (_, index) => linesFor(LANGUAGES[index % LANGUAGES.length]!, 'none'));
-
-/** A PDF of about `megabytes`: text pages plus incompressible images (as scanned annexes are). */
-async function makeLargePdf(megabytes: number, textPages: number): Promise<Uint8Array> {
-  const document = await PDFDocument.create();
-  const font = await document.embedFont(StandardFonts.Helvetica);
-  for (const lines of pages(textPages)) {
-    const page = document.addPage([595, 842]);
-    lines.forEach((line, index) => page.drawText(line, { x: 50, y: 790 - index * 18, size: 11, font }));
-  }
-  const side = 1400;
-  const imageBytes = side * side * 3;
-  for (let made = 0; made < (megabytes * 1024 * 1024) / imageBytes; made += 1) {
-    const png = new PNG({ width: side, height: side, colorType: 2 });
-    // xorshift noise: deflate cannot shrink it, so the file is as large as its pixels.
-    let seed = 0x9e3779b9 ^ made;
-    for (let index = 0; index < png.data.length; index += 1) {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      png.data[index] = index % 4 === 3 ? 255 : seed & 0xff;
-    }
-    const image = await document.embedPng(PNG.sync.write(png, { colorType: 2 }));
-    document.addPage([595, 842]).drawImage(image, { x: 0, y: 0, width: 595, height: 842 });
-  }
-  return document.save();
-}
 
 async function samples(ocr: boolean): Promise<{ type: string; name: string; bytes: Uint8Array }[]> {
   const lines = linesFor('en', 'none');
@@ -157,7 +129,7 @@ export async function runPrecheckBench(options: { runs: number; turnWindowMs: nu
     }
 
     options.progress('precheck: making a ~20 MB PDF');
-    const big = await makeLargePdf(20, 300);
+    const big = await makeLargePdf(20, pages(300));
     const bigStarted = performance.now();
     const bigReport = await checker.check({ name: 'big.pdf', contentType: '', bytes: big }, facts);
     const bigPdfCheckMs = performance.now() - bigStarted;

@@ -15,7 +15,7 @@ import {
 } from '../../services/precheck.js';
 import { unreadableReading, type Reading } from './extraction.js';
 import { ocrToolsAvailable } from './ocr.js';
-import type { ExtractRequest } from './extractWorker.js';
+import type { ExtractRequest, FileChunk } from './extractWorker.js';
 
 // The PoE pre-check: a file is read and checked in a worker thread (extractWorker.ts), one file
 // at a time, under a time limit and a heap limit; only the findings come back to this thread.
@@ -80,6 +80,19 @@ function startExtractWorker(resourceLimits: ResourceLimits): Worker {
   );
   const bootstrap = `Promise.all(${JSON.stringify(preload)}.map((url) => import(url))).then(() => import(${JSON.stringify(tsx)})).then(({ register }) => { register(); return import(${JSON.stringify(source)}); });`;
   return new Worker(bootstrap, { eval: true, execArgv: [], resourceLimits });
+}
+
+/** Bytes handed over per message: copying a megabyte takes a few milliseconds of this thread. */
+const CHUNK_BYTES = 1024 * 1024;
+
+/** The file to the thread in chunks, each a copy transferred, with a turn of the event loop between. */
+async function sendBytes(worker: Worker, id: number, bytes: Uint8Array, stop: AbortSignal): Promise<void> {
+  for (let offset = 0; offset < bytes.length && !stop.aborted; offset += CHUNK_BYTES) {
+    const chunk = bytes.slice(offset, offset + CHUNK_BYTES);
+    const message: FileChunk = { type: 'chunk', id, offset, bytes: chunk };
+    worker.postMessage(message, [chunk.buffer]);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
 class ClosedError extends Error {
@@ -180,14 +193,16 @@ export function createPoeChecker(options: PoeCheckerOptions): PoeChecker {
         finish(unreadableReading('timed-out'));
       });
       const request: ExtractRequest = {
+        type: 'file',
         id,
         name: input.name,
         contentType: input.contentType,
-        bytes: input.bytes,
+        size: input.bytes.length,
         options: { maxUnits, maxInflatedBytes, ocr: useOcr, maxOcrPages, toolTimeoutMs: timeLimitMs },
         facts,
       };
       current.postMessage(request);
+      void sendBytes(current, id, input.bytes, stopTimer.signal);
     });
   };
 

@@ -5,7 +5,7 @@ import { ocrToolsAvailable } from '../../../poe/precheck/ocr.js';
 import { systemClock } from '../../../services/clock.js';
 import { PRECHECKS, PrecheckReportSchema, type Precheck, type PrecheckReport } from '../../../services/precheck.js';
 import { buildCorpus, factsFor, linesFor, type CorpusFile } from './support/corpus.js';
-import { makeEncryptedPdf, makePdf, makeScannedPdf, makeZipBombDocx } from './support/documents.js';
+import { makeEncryptedPdf, makeLargePdf, makePdf, makeScannedPdf, makeZipBombDocx } from './support/documents.js';
 
 // The corpus test of issue 18: documents made here, in the five languages and every accepted
 // type, good and with each defect, read by the real checker (worker thread, pdfjs, fflate,
@@ -204,8 +204,9 @@ describe('PoE pre-check: broken and hostile files', function () {
   });
 
   it("keeps the bot's event loop free while a large PDF is read", async () => {
+    // 400 text pages (200 read) and, after them, pages of incompressible images: about 12 MB.
     const pages = Array.from({ length: 400 }, (_, index) => [`Page ${index + 1}`, ...linesFor('en', 'none'), ...linesFor('es', 'none')]);
-    const big = await makePdf(pages);
+    const big = await makeLargePdf(12, pages);
     const histogram = monitorEventLoopDelay({ resolution: 10 });
     // A turn-sized task every 20 ms: how late it runs is what a user would feel.
     const lateness: number[] = [];
@@ -226,6 +227,7 @@ describe('PoE pre-check: broken and hostile files', function () {
     console.log(
       `      ${(big.length / 1024 / 1024).toFixed(1)} MB, 200 of 400 pages read in ${ms.toFixed(0)} ms; event-loop delay p99 ${p99.toFixed(1)} ms, worst timer lateness ${worst.toFixed(1)} ms`,
     );
+    assert.ok(big.length > 10 * 1024 * 1024, `${big.length} bytes`);
     assert.ok(lateness.length > 5, 'the timer ran during the check');
     assert.ok(p99 < 200, `event-loop delay p99 ${p99} ms`);
   });

@@ -8,6 +8,7 @@ import { burn, type Entry } from '@kenjiuno/msgreader/lib/Burner.js';
 import { TypeEnum } from '@kenjiuno/msgreader/lib/Reader.js';
 import { zipSync, strToU8 } from 'fflate';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { PNG } from 'pngjs';
 
 // Proof-of-execution files made by the tests themselves, in every accepted type: no binary
 // fixture is committed. Each builder takes the text as lines (a page, a slide, a sheet's rows).
@@ -280,4 +281,30 @@ export function makeZipBombDocx(inflatedBytes: number, lie: boolean): Uint8Array
   end.writeUInt32LE(central.length + name.length, 12);
   end.writeUInt32LE(centralOffset, 16);
   return Buffer.concat([local, name, data, central, name, end]);
+}
+
+/** A PDF of about `megabytes`: text pages plus incompressible images (as scanned annexes are). */
+export async function makeLargePdf(megabytes: number, textPages: readonly (readonly string[])[]): Promise<Uint8Array> {
+  const document = await PDFDocument.create();
+  const font = await document.embedFont(StandardFonts.Helvetica);
+  for (const lines of textPages) {
+    const page = document.addPage([595, 842]);
+    lines.forEach((line, index) => page.drawText(line, { x: 50, y: 790 - index * 18, size: 11, font }));
+  }
+  const side = 1400;
+  const imageBytes = side * side * 3;
+  for (let made = 0; made < (megabytes * 1024 * 1024) / imageBytes; made += 1) {
+    const png = new PNG({ width: side, height: side, colorType: 2 });
+    // xorshift noise: deflate cannot shrink it, so the file is as large as its pixels.
+    let seed = 0x9e3779b9 ^ made;
+    for (let index = 0; index < png.data.length; index += 1) {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      png.data[index] = index % 4 === 3 ? 255 : seed & 0xff;
+    }
+    const image = await document.embedPng(PNG.sync.write(png, { colorType: 2 }));
+    document.addPage([595, 842]).drawImage(image, { x: 0, y: 0, width: 595, height: 842 });
+  }
+  return document.save();
 }
