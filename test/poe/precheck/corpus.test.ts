@@ -5,7 +5,7 @@ import { ocrToolsAvailable } from '../../../poe/precheck/ocr.js';
 import { systemClock } from '../../../services/clock.js';
 import { PRECHECKS, PrecheckReportSchema, type Precheck, type PrecheckReport } from '../../../services/precheck.js';
 import { buildCorpus, factsFor, linesFor, type CorpusFile } from './support/corpus.js';
-import { makeEncryptedPdf, makeLargePdf, makePdf, makeScannedPdf, makeZipBombDocx } from './support/documents.js';
+import { makeEncryptedPdf, makeLargePdf, makePdf, makeScannedPdf, makeZipBombDocx, renderPng } from './support/documents.js';
 
 // The corpus test of issue 18: documents made here, in the five languages and every accepted
 // type, good and with each defect, read by the real checker (worker thread, pdfjs, fflate,
@@ -161,6 +161,18 @@ describe('PoE pre-check: broken and hostile files', function () {
     assert.equal(report.units, 200);
     assert.ok(report.findings.every((finding) => finding.found));
     assert.ok(ms < TIME_LIMIT_MS, `${ms} ms`);
+  });
+
+  it('a JPEG photo of a page is read by OCR; an image declaring 100,000 × 100,000 pixels is too large', async function () {
+    if (!(await ocrToolsAvailable())) this.skip();
+    const photo = await renderPng(await makePdf([linesFor('en', 'none')], { fontSize: 14 }), 1, 150, 'jpeg');
+    const { report } = await check('photo.jpg', photo);
+    assert.equal(report.ocr, true);
+    assert.ok(report.findings.every((finding) => finding.found));
+    const header = Buffer.from(await renderPng(await good()));
+    header.writeUInt32BE(100_000, 16);
+    header.writeUInt32BE(100_000, 20);
+    assert.equal((await check('huge.png', header)).report.unreadable, 'too-large');
   });
 
   it('a scanned PDF with OCR off: "scanned-image", said plainly', async () => {

@@ -196,12 +196,12 @@ export function makeMsg(mail: Pick<MailParts, 'from' | 'subject' | 'body'> & { s
 }
 
 /** A page rendered to PNG by poppler (the test machine and CI have it): a photo of the text. */
-export async function renderPng(pdf: Uint8Array, page = 1, dpi = 150): Promise<Uint8Array> {
+export async function renderPng(pdf: Uint8Array, page = 1, dpi = 150, format: 'png' | 'jpeg' = 'png'): Promise<Uint8Array> {
   const dir = await mkdtemp(join(tmpdir(), 'cpor-render-'));
   try {
     await writeFile(join(dir, 'in.pdf'), pdf);
-    await run('pdftoppm', ['-f', String(page), '-l', String(page), '-singlefile', '-r', String(dpi), '-png', join(dir, 'in.pdf'), join(dir, 'out')]);
-    return new Uint8Array(await readFile(join(dir, 'out.png')));
+    await run('pdftoppm', ['-f', String(page), '-l', String(page), '-singlefile', '-r', String(dpi), `-${format}`, join(dir, 'in.pdf'), join(dir, 'out')]);
+    return new Uint8Array(await readFile(join(dir, format === 'png' ? 'out.png' : 'out.jpg')));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
