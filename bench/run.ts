@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runCardBench, type CardBenchResult } from './cards.js';
 import { runPostgresScaleBench } from './postgresScale.js';
+import { runPrecheckBench } from './precheck.js';
 import { runPostgresBench } from './postgresStore.js';
 import { runStoreBench, type StoreBenchRow } from './storeUpdate.js';
 import { busyMsOf, profileInProcess, readProfiles, summarizeProfile } from './support/profileSummary.js';
 import { runTickBench, type TickRow } from './timers.js';
 import { runTurnBench, type ScenarioResult, type TurnBenchResult } from './turns.js';
+import { median } from './support/load.js';
 
 // `npm run bench`: every benchmark of issue 8 in one run, printed as one table (see bench/README.md).
 //
@@ -17,11 +19,11 @@ import { runTurnBench, type ScenarioResult, type TurnBenchResult } from './turns
 //   BENCH_PROFILE=1   CPU-profile each product turn scenario (node --cpu-prof) and print what dominates
 //                     the profile of every missed target (in-process figures are profiled again)
 //   BENCH_NO_1M=1     leave out the 1,000,000-claim PostgreSQL database (about 6 minutes)
-//   BENCH_ONLY=turns,store,postgres,cards   run only these sections
+//   BENCH_ONLY=turns,store,postgres,cards,precheck   run only these sections
 
 const quick = process.env.BENCH_QUICK === '1';
 const profiling = process.env.BENCH_PROFILE === '1';
-const only = new Set((process.env.BENCH_ONLY ?? 'cards,turns,store,postgres').split(',').map((section) => section.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'cards,turns,store,postgres,precheck').split(',').map((section) => section.trim()));
 const storeSizes = [1000, 10_000, ...(quick || process.env.BENCH_NO_100K === '1' ? [] : [100_000])];
 const tickSizes = new Set([10_000, 100_000]);
 // The PostgreSQL scale rows (issue 15); a quick run fills 10,000 claims only.
@@ -319,6 +321,49 @@ async function postgresScaleSection(): Promise<void> {
   }
 }
 
+/** The PoE pre-check (issue 18): per file type and page, OCR, and turns while a 20 MB PDF is read. */
+async function precheckSection(): Promise<void> {
+  const section = 'PoE pre-check';
+  const result = await runPrecheckBench({ runs: RUNS, turnWindowMs: quick ? 3000 : 10_000, progress: log });
+  const spread = (values: readonly number[]) => `${ms(Math.min(...values), 0)}–${ms(Math.max(...values), 0)}`;
+  for (const row of result.types) {
+    const perFile = median(row.runsMs);
+    rows.push({
+      section,
+      figure: `${row.type} (${(row.bytes / 1024).toFixed(0)} kB, ${row.units} read): per file, median (range ${spread(row.runsMs)})`,
+      value: ms(perFile, 0),
+    });
+    rows.push({ section, figure: `${row.type}: per ${row.ocr ? 'page, OCR' : 'page/slide/sheet/message'}`, value: ms(perFile / Math.max(1, row.units), 1) });
+  }
+  if (!result.ocrAvailable) rows.push({ section, figure: 'OCR: skipped, tesseract or pdftoppm not installed', value: '-' });
+  rows.push({ section, figure: `${mb(result.bigPdfBytes)} PDF (300 text pages, 200 read, and images): one check`, value: ms(result.bigPdfCheckMs, 0) });
+  const { idle, checking } = result;
+  rows.push({ section, figure: `message turn through startApp, no check running: p50 (p99 ${ms(idle.p99Ms)}, ${idle.turns} turns)`, value: ms(idle.p50Ms) });
+  // The "floor" column here is the same turn with no check running; the target is that a check
+  // does not change a turn's latency beyond the noise of a shared 2-core machine.
+  addTarget(
+    {
+      section,
+      figure: `message turn while the ${mb(result.bigPdfBytes)} PDF is checked (${checking.checks} checks done): p50 (p99 ${ms(checking.p99Ms)}, ${checking.turns} turns)`,
+      value: ms(checking.p50Ms),
+      floor: ms(idle.p50Ms),
+      ratio: (checking.p50Ms / idle.p50Ms).toFixed(2),
+      target: '≤ 1.5x no check',
+    },
+    checking.p50Ms / idle.p50Ms,
+    1.5,
+    'at-most',
+  );
+  rows.push({ section, figure: `main-thread event-loop delay p99, no check running (max ${ms(idle.loopMaxMs, 1)})`, value: ms(idle.loopP99Ms, 1) });
+  rows.push({
+    section,
+    figure: `main-thread event-loop delay p99 while checking (max ${ms(checking.loopMaxMs, 1)})`,
+    value: ms(checking.loopP99Ms, 1),
+    floor: ms(idle.loopP99Ms, 1),
+    ratio: (checking.loopP99Ms / idle.loopP99Ms).toFixed(2),
+  });
+}
+
 function memoryRows(turns: TurnBenchResult): void {
   const { echo, product } = turns.memory;
   rows.push({ section: 'Memory', figure: 'RSS idle: echo floor', value: mb(echo.idleBytes) });
@@ -339,9 +384,10 @@ if (only.has('turns')) turns = await turnSection();
 if (only.has('store')) await storeSection();
 if (only.has('store')) await postgresSection();
 if (only.has('postgres')) await postgresScaleSection();
+if (only.has('precheck')) await precheckSection();
 if (turns) memoryRows(turns);
 
-const order = ['Turns', 'Store', 'Store (PostgreSQL)', 'PostgreSQL at scale', 'Timers', 'Cards', 'Memory'];
+const order = ['Turns', 'Store', 'Store (PostgreSQL)', 'PostgreSQL at scale', 'Timers', 'Cards', 'PoE pre-check', 'Memory'];
 rows.sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GB, node ${process.version}`;
 console.log(`CPOR Claims Assistant benchmarks (${quick ? 'QUICK: smoke test only' : `each figure the median of ${RUNS} runs`}; ${machine})\n`);
