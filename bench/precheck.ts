@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { startApp } from '../bot/app.js';
 import { loadConfig } from '../bot/config.js';
-import { createPoeChecker, type PoeChecker } from '../poe/precheck/checker.js';
+import { createPoeChecker, type PoeWorkerChecker } from '../poe/precheck/checker.js';
 import { ocrToolsAvailable } from '../poe/precheck/ocr.js';
 import { systemClock } from '../services/clock.js';
 import type { PrecheckFacts } from '../services/precheck.js';
@@ -108,7 +108,7 @@ async function timeTurns(turn: () => Promise<unknown>, durationMs: number, gapMs
 
 export async function runPrecheckBench(options: { runs: number; turnWindowMs: number; progress: (message: string) => void }): Promise<PrecheckBenchResult> {
   const ocrAvailable = await ocrToolsAvailable();
-  const checker: PoeChecker = createPoeChecker({ clock: systemClock, timeLimitMs: 120_000 });
+  const checker: PoeWorkerChecker = createPoeChecker({ clock: systemClock, timeLimitMs: 120_000 });
   const facts: PrecheckFacts = factsFor('en');
   const types: TypeRow[] = [];
   try {

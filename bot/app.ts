@@ -16,6 +16,7 @@ import type { Alert } from '../services/model.js';
 import { createPolicy } from '../services/policy.js';
 import type { PoeChecker } from '../services/precheck.js';
 import { PrecheckRunner } from '../services/precheckRunner.js';
+import { createPoeChecker } from '../poe/precheck/checker.js';
 import { keepDataPrivate } from '../services/store/privateFiles.js';
 import { openStorage } from '../storage/openStorage.js';
 import { ActorResolver } from './actorResolver.js';
@@ -226,13 +227,15 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     cardCopies.claimChanged(claim, clicked).catch((error: unknown) => log(`updating the cards of ${claim.id}`, error));
     outbox.kick();
   });
-  const precheck = options.precheck
+  // The engine reads files in its own worker thread; a test may give its own checker instead.
+  const checker = options.precheck?.checker ?? (config.POE_PRECHECK === 'on' ? createPoeChecker({ clock, ocr: config.POE_PRECHECK_OCR }) : undefined);
+  const precheck = checker
     ? new PrecheckRunner({
         claims,
         blobs: storage.blobs,
-        checker: options.precheck.checker,
+        checker,
         clock,
-        sweepIntervalMs: options.precheck.sweepIntervalMs ?? PRECHECK_SWEEP_MS,
+        sweepIntervalMs: options.precheck?.sweepIntervalMs ?? PRECHECK_SWEEP_MS,
         log,
       })
     : undefined;
@@ -346,7 +349,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       stopping ??= (async () => {
         await server.drain(DRAIN_TIMEOUT_MS);
         await precheck?.stop();
-        await options.precheck?.checker.close?.();
+        await checker?.close?.();
         await scheduler.stop();
         await outbox.stop();
         await storage.close();

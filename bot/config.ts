@@ -38,6 +38,9 @@ const EnvironmentSchema = z
       (value) => (typeof value === 'string' && value.trim() ? value.split(',').map((host) => host.trim()) : undefined),
       z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, 'host names such as *.sharepoint.com, separated by commas')).optional(),
     ),
+    // The PoE pre-check (poe/precheck/): on unless turned off; OCR when Debian's tesseract is there.
+    POE_PRECHECK: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
+    POE_PRECHECK_OCR: z.preprocess(emptyToUndefined, z.enum(['auto', 'off']).default('auto')),
     PUBLIC_BASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
     HEALTH_KEY: z.preprocess(emptyToUndefined, z.string().min(24, 'at least 24 characters').optional()),
     STORE: z.preprocess(emptyToUndefined, z.enum(STORE_ENGINES).default('files')),

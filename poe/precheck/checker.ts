@@ -9,10 +9,14 @@ import {
   FindingSchema,
   PrecheckReportSchema,
   UNREADABLE_REASONS,
+  type PoeChecker,
   type PrecheckFacts,
   type PrecheckInput,
   type PrecheckReport,
 } from '../../services/precheck.js';
+
+/** The engine always has a worker to stop. */
+export type PoeWorkerChecker = Required<PoeChecker>;
 import { unreadableReading, type Reading } from './extraction.js';
 import { ocrToolsAvailable } from './ocr.js';
 import type { ExtractRequest, FileChunk } from './extractWorker.js';
@@ -38,12 +42,6 @@ export interface PoeCheckerOptions {
   maxOcrPages?: number;
   /** The worker's old-generation heap (512 MB): beyond it the file is too large. */
   maxHeapMb?: number;
-}
-
-export interface PoeChecker {
-  check(input: PrecheckInput, facts: PrecheckFacts): Promise<PrecheckReport>;
-  /** Stops the worker; checks still running or queued are rejected. */
-  close(): Promise<void>;
 }
 
 const ReadingSchema = z.object({
@@ -101,7 +99,7 @@ class ClosedError extends Error {
   }
 }
 
-export function createPoeChecker(options: PoeCheckerOptions): PoeChecker {
+export function createPoeChecker(options: PoeCheckerOptions): PoeWorkerChecker {
   const timeLimitMs = options.timeLimitMs ?? 60_000;
   const maxUnits = options.maxUnits ?? 200;
   const maxInflatedBytes = options.maxInflatedBytes ?? 64 * 1024 * 1024;
@@ -220,6 +218,7 @@ export function createPoeChecker(options: PoeCheckerOptions): PoeChecker {
   };
 
   return {
+    version: CHECKER_VERSION,
     check(input, facts) {
       if (closed) return Promise.reject(new ClosedError());
       // One file at a time: the worker is one thread, and the bot's turns share the machine.
@@ -227,6 +226,7 @@ export function createPoeChecker(options: PoeCheckerOptions): PoeChecker {
       queue = result.catch(() => undefined);
       return result;
     },
+    /** Stops the worker; checks still running or queued are rejected. */
     async close() {
       closed = true;
       abortCurrent?.(new ClosedError());

@@ -6,6 +6,7 @@ import { MarkerChecker, textPdf } from '../support/markerChecker.js';
 import { actionTitled, cardTitle, submit, textOf } from '../dialogs/support/dialogHarness.js';
 import { actorOf, cardIn, cardStrings, e2ePerTest, PARTNER, REVIEWER, startE2E, type E2E, type E2EOptions } from './support/e2eApp.js';
 import { fileFrom, first, walkCreateClaim } from './support/journey.js';
+import { makePdf } from '../poe/precheck/support/documents.js';
 
 // The PoE pre-check through the real server: the partner uploads a text-bearing PDF in the
 // create-claim conversation, is told it is being checked, gets the checklist card exactly once,
@@ -109,6 +110,32 @@ describe('e2e: the PoE pre-check', function () {
     await e2e.app.stop();
     assert.equal(checker.closed, 1);
     assert.equal(e2e.app.precheck!.health().running, false);
+  });
+
+  it('reads a real PDF with the engine the app starts by default, and finds all six', async function () {
+    const e2e = await run.start({ env: { POE_PRECHECK: 'on', POE_PRECHECK_OCR: 'off' } });
+    // Dated today by the process clock the app also reads, so the date is never too old.
+    const today = new Date().toISOString().slice(0, 10);
+    const pdf = await makePdf([
+      [
+        'Statement of work: Contoso Partners (PartnerID 4512345) for Fabrikam, fabrikam.onmicrosoft.com',
+        'Contoso Partners deployed and configured Microsoft Teams and Exchange Online for Fabrikam.',
+        `Date: ${today}`,
+        'Accepted and signed by the customer: Dana Customer, IT Director, Fabrikam',
+      ],
+    ]);
+    await walkCreateClaim(e2e, PARTNER, 'poe');
+    const replies = await e2e.say(PARTNER, fileFrom(e2e, 'statement-of-work.pdf', Buffer.from(pdf)));
+    assert.ok(textOf(replies[0]).includes(en.t('dialogs.poe.beingChecked')), textOf(replies[0]));
+
+    const strings = cardStrings((await e2e.waitForAlert(PARTNER, CHECKLIST_LABEL, 30_000)).body);
+    assert.ok(strings.includes(en.t('cards.precheck.fileSummary', { file: 'statement-of-work.pdf', found: 6, of: 6 })), strings.join(' | '));
+    assert.ok(
+      strings.some((text) => text.startsWith(`✓ ${en.t('cards.precheck.check.customer-acknowledgement')}`) && text.includes('page 1')),
+      strings.join(' | '),
+    );
+    await e2e.quiet();
+    assert.equal(checklistCards(e2e).length, 1);
   });
 
   it('a file uploaded before a restart, while no checker ran, is checked after it, once', async function () {

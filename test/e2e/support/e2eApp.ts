@@ -144,6 +144,8 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
     DELIVERY_POLL_SECONDS: '1',
     DELIVERY_BACKOFF_BASE_MS: '20',
     DIRECTORY_CACHE_SECONDS: '0',
+    // The real pre-check adds a checklist alert to every upload; tests of it turn it on.
+    POE_PRECHECK: 'off',
     ...options.env,
   };
   if (options.roster !== false) await writeFile(join(dataDir, 'roster.jsonl'), rosterLines());

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { createPoeChecker, type PoeChecker } from '../../../poe/precheck/checker.js';
+import { createPoeChecker, type PoeWorkerChecker } from '../../../poe/precheck/checker.js';
 import { ocrToolsAvailable } from '../../../poe/precheck/ocr.js';
 import { systemClock } from '../../../services/clock.js';
 import { PRECHECKS, PrecheckReportSchema, type Precheck, type PrecheckReport } from '../../../services/precheck.js';
@@ -28,7 +28,7 @@ const ratio = (part: number, whole: number) => (whole === 0 ? 1 : part / whole);
 
 describe('PoE pre-check: the corpus', function () {
   this.timeout(600_000);
-  let checker: PoeChecker;
+  let checker: PoeWorkerChecker;
   let ocr = false;
   let corpus: CorpusFile[] = [];
   const reports = new Map<string, PrecheckReport>();
@@ -121,10 +121,10 @@ describe('PoE pre-check: the corpus', function () {
 
 describe('PoE pre-check: broken and hostile files', function () {
   this.timeout(600_000);
-  let checker: PoeChecker;
+  let checker: PoeWorkerChecker;
   const facts = factsFor('en');
   const good = () => makePdf([linesFor('en', 'none')]);
-  const check = async (name: string, bytes: Uint8Array, on: PoeChecker = checker) => {
+  const check = async (name: string, bytes: Uint8Array, on: PoeWorkerChecker = checker) => {
     const started = performance.now();
     const report = await on.check({ name, contentType: '', bytes }, facts);
     return { report, ms: performance.now() - started };

@@ -31,6 +31,8 @@ export async function startTabApp(options: { env?: Record<string, string>; start
     TICK_INTERVAL_SECONDS: '3600',
     DELIVERY_POLL_SECONDS: '3600',
     DIRECTORY_CACHE_SECONDS: '0',
+    // The tab's claims carry PoE records without files: nothing for the pre-check to read.
+    POE_PRECHECK: 'off',
     ...options.env,
   };
   const clock = new HandClock(options.start ?? MONDAY);
