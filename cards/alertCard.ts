@@ -151,7 +151,8 @@ export function renderAlert(alert: Alert, viewer: Viewer, now?: Claim, delegatio
       : alert.kind === 'information-escalated' && alert.to === 'reviewer'
         ? 'cards.alert.information-escalated.textReviewer'
         : `cards.alert.${alert.kind}.text`;
-  const lines: string[] = [t.t(textKey, { ...params, ...kindParams(alert, snapshot, viewer) })];
+  const textParams = { ...params, ...kindParams(alert, snapshot, viewer) };
+  const lines: string[] = [t.t(textKey, textParams)];
   // SPEC 5a: approval is not payment; a request for information shows what a PoE must show.
   if (alert.kind === 'approved') lines.push(t.t('cards.alert.approved.note'));
   if (alert.kind === 'information-requested' && alert.to === 'partner') lines.push(poeChecklist(t));
@@ -181,7 +182,7 @@ export function renderAlert(alert: Alert, viewer: Viewer, now?: Claim, delegatio
   if (alert.to !== 'customer') button('claim', 'open');
   const data: AlertCardData = {
     kindLabel: t.t(`cards.alert.${alert.kind}.label`),
-    title: t.t(`cards.alert.${alert.kind}.title`, params),
+    title: t.t(`cards.alert.${alert.kind}.title`, textParams),
     style: STYLE[alert.kind],
     lines,
     facts: alertFacts(alert, snapshot, viewer),

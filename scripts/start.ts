@@ -281,10 +281,22 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
 
 // ---- the sample proof of execution -------------------------------------------------------
 
-/** A one-page PDF: what a partner would attach as proof of execution. */
-export function samplePoePdf(): Buffer {
-  const text = 'CPOR demo: signed customer acknowledgement (sample proof of execution)';
-  const stream = `BT /F1 12 Tf 72 720 Td (${text}) Tj ET`;
+/**
+ * A one-page PDF: what a partner would attach as proof of execution, written to pass the
+ * pre-check for the journey's claim (partner, customer, Teams, the work, a date, the signature).
+ * Dated `day` (YYYY-MM-DD), so it is never too old for a claim filed today.
+ */
+export function samplePoePdf(day: string): Buffer {
+  const lines = [
+    `Statement of work: ${DEMO_ORGANISATION.name}, PartnerID ${DEMO_ORGANISATION.partnerIds[0]}`,
+    `Customer: Fabrikam, ${DEMO_CUSTOMER.domain}`,
+    `${DEMO_ORGANISATION.name} deployed and configured Microsoft Teams for Fabrikam.`,
+    `Date: ${day}`,
+    'Accepted and signed by the customer: Dana Fabrikam, IT Director',
+  ];
+  // PDF literal strings: backslash and parentheses are escaped; 18 points between lines.
+  const shown = lines.map((line) => `(${line.replace(/[\\()]/g, (character) => `\\${character}`)}) Tj T*`).join(' ');
+  const stream = `BT /F1 12 Tf 18 TL 72 720 Td ${shown} ET`;
   const objects = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
@@ -314,8 +326,8 @@ export interface SamplePoeServer {
 }
 
 /** Serves the sample PDF on 127.0.0.1, standing in for the SharePoint link Teams would send. */
-export async function startSamplePoeServer(port = 0): Promise<SamplePoeServer> {
-  const pdf = samplePoePdf();
+export async function startSamplePoeServer(day: string, port = 0): Promise<SamplePoeServer> {
+  const pdf = samplePoePdf(day);
   const server: Server = createServer((request, response) => {
     if (request.method === 'GET' && request.url === '/sample-poe.pdf') {
       response.writeHead(200, { 'content-type': 'application/pdf', 'content-length': pdf.length });
@@ -388,7 +400,7 @@ export interface RunningDemo {
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const { config } = options;
   const environment = options.playground ? withDemoBootstrap(options.environment ?? process.env) : (options.environment ?? process.env);
-  const poe = options.playground ? await startSamplePoeServer() : undefined;
+  const poe = options.playground ? await startSamplePoeServer(new Date().toISOString().slice(0, 10)) : undefined;
   const started: Array<{ stop(): Promise<void> }> = poe ? [poe] : [];
   const stopAll = async () => {
     // Playgrounds first (they hold connections to the bot), then the bot, then the file server.

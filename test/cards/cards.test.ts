@@ -67,6 +67,8 @@ function assertSendable(card: AdaptiveCard, label: string): void {
   const json = JSON.stringify(card);
   assert.ok(Buffer.byteLength(json) < MAX_BYTES, `${label}: ${Buffer.byteLength(json)} bytes`);
   assert.ok(!json.includes('${'), `${label}: an unresolved template expression is left`);
+  // A catalogue text whose parameter the renderer did not pass shows "{name}" to the reader.
+  assert.doesNotMatch(json, /\{[A-Za-z]+\}/, `${label}: a text parameter is left unfilled`);
 }
 
 /** Every object in a card, depth first. */

@@ -62,7 +62,7 @@ describe('npm start demo (scripts/start.ts)', () => {
   });
 
   it('the sample proof of execution is a PDF, attached the way Teams attaches a file', () => {
-    const pdf = samplePoePdf();
+    const pdf = samplePoePdf('2026-03-02');
     assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
     assert.match(pdf.subarray(-6).toString('latin1'), /%%EOF\n$/);
     const activity = poeActivity(DEMO_PEOPLE.partner, { serviceUrl: 'http://localhost:56150/_connector' }, 'http://127.0.0.1:1/sample-poe.pdf') as {

@@ -2,7 +2,7 @@ import { programShortName } from '../../services/catalogue.js';
 import assert from 'node:assert/strict';
 import { requireChromium } from '../support/chromium.js';
 import { translatorFor, type Translator } from '../../cards/i18n/i18n.js';
-import { DEMO_CUSTOMER, DEMO_ORGANISATION, DEMO_PEOPLE, DEMO_ROLES, poeActivity } from '../../scripts/start.js';
+import { DEMO_CUSTOMER, DEMO_ORGANISATION, DEMO_PEOPLE, DEMO_ROLES, poeActivity, SAMPLE_POE_NAME } from '../../scripts/start.js';
 import { inputsLabelled, STEP_TIMEOUT_MS } from './playgroundTab.js';
 import { assertClean, CLAIM_ID, waitForStatus, withRun, type Run } from './playgroundRun.js';
 
@@ -77,7 +77,19 @@ async function journey(run: Run, t: Translator, locale: 'en-US' | 'es-ES'): Prom
   await partner.sendCustomActivity(poeActivity(DEMO_PEOPLE.partner, run.demo.playgrounds.partner!, run.demo.poe!.url, locale));
   await partner.waitForText(t.t('dialogs.poe.more'));
   await partner.screenshot('poe');
-  await partner.press(await partner.waitForCard(t.t('dialogs.poe.title')), t.t('dialogs.poe.doneButton'));
+  // The pre-check reads the file off the request path; its checklist arrives as a card of its own.
+  const checklist = await partner.waitForCard(t.t('cards.alert.poe-prechecked.title', { claimId, file: SAMPLE_POE_NAME }), 30_000);
+  await checklist
+    .getByText(t.t('cards.precheck.fileSummary', { file: SAMPLE_POE_NAME, found: 6, of: 6 }))
+    .first()
+    .waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await partner.screenshot('precheck-checklist');
+  // The dialog's own card (the checklist names the PoE too): the one with Done.
+  const poeQuestion = partner
+    .cards()
+    .filter({ hasText: t.t('dialogs.poe.title') })
+    .filter({ has: partner.page.getByRole('button', { name: t.t('dialogs.poe.doneButton'), exact: true }) });
+  await partner.press(poeQuestion.last(), t.t('dialogs.poe.doneButton'));
 
   card = await partner.waitForCard(t.t('dialogs.summary.title', { claimId }));
   await partner.screenshot('summary');
@@ -105,6 +117,9 @@ async function journey(run: Run, t: Translator, locale: 'en-US' | 'es-ES'): Prom
     t.t('cards.action.open'),
   );
   const reviewCard = await reviewer.newestCard(t.t('cards.claim.title', { claimId }));
+  // The reviewer's card carries the pre-check's summary with its evidence.
+  await reviewCard.getByText(t.t('cards.precheck.heading')).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await reviewCard.getByText('Accepted and signed by the customer', { exact: false }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
   await reviewer.screenshot('claim-to-review');
 
   // The PoE opens from Rita's card: a link to the bot's own signed URL (issue 14, 2). The

@@ -33,19 +33,20 @@ export interface Run {
 }
 
 /** Starts the demo and a tab per person; screenshots are named `<name>-<role>-…` (name: the locale unless given). */
-export async function startRun(locale: RunLocale, name: string = locale): Promise<Run> {
+export async function startRun(locale: RunLocale, name: string = locale, env: Record<string, string> = {}): Promise<Run> {
   const dataDir = await mkdtemp(join(tmpdir(), 'cpor-journey-'));
   const config = loadConfig({
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
     HOST: '127.0.0.1',
     PORT: process.env.JOURNEY_BOT_PORT ?? String(await freePort()),
+    ...env,
   });
   let proxy: LocaleProxy | undefined;
   const botLog: string[] = [];
   const demo = await startDemo({
     config,
-    environment: { DATA_DIR: dataDir },
+    environment: { DATA_DIR: dataDir, ...env },
     playground: true,
     playgroundPorts: { partner: await freePort(), reviewer: await freePort(), customer: await freePort() },
     startTimeoutMs: 30_000,
@@ -102,10 +103,10 @@ export async function stopRun(run: Run | undefined): Promise<void> {
 }
 
 /** Runs `body` on a fresh run, with a failure screenshot of every tab when it throws. */
-export async function withRun(locale: RunLocale, name: string, body: (run: Run) => Promise<void>): Promise<void> {
+export async function withRun(locale: RunLocale, name: string, body: (run: Run) => Promise<void>, env: Record<string, string> = {}): Promise<void> {
   let run: Run | undefined;
   try {
-    run = await startRun(locale, name);
+    run = await startRun(locale, name, env);
     await body(run);
   } catch (error) {
     if (run) {
