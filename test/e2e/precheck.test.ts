@@ -17,7 +17,9 @@ import { makePdf } from '../poe/precheck/support/documents.js';
 const en = translatorFor('en');
 const CHECKLIST_LABEL = en.t('cards.alert.poe-prechecked.label');
 /** Names the customer, the partner and both workloads, and is dated; no acknowledgement, no work words. */
-const SOW = textPdf('Contoso Partners and fabrikam.onmicrosoft.com', 'Teams and Exchange, 2026-10-01');
+/** Dated today by the process clock the app reads too, so it is never too old, whatever the date. */
+const DATED = `Teams and Exchange, ${new Date().toISOString().slice(0, 10)}`;
+const SOW = textPdf('Contoso Partners and fabrikam.onmicrosoft.com', DATED);
 
 function checklistCards(e2e: E2E) {
   return e2e.proactive(PARTNER).filter((request) => request.status < 300 && cardStrings(request.body).includes(CHECKLIST_LABEL));
@@ -94,7 +96,7 @@ describe('e2e: the PoE pre-check', function () {
           check: en.t('cards.precheck.check.dates'),
           file: 'sow.pdf',
           where: 'page 1',
-          quote: 'Teams and Exchange, 2026-10-01',
+          quote: DATED,
         }),
       ),
       texts.join(' | '),
