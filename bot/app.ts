@@ -14,6 +14,7 @@ import { openDirectory } from '../services/directory/openDirectory.js';
 import type { ClaimRepository } from '../services/claimRepository.js';
 import type { Alert } from '../services/model.js';
 import { createPolicy } from '../services/policy.js';
+import type { Action } from '../services/lifecycle.js';
 import type { PoeChecker } from '../services/precheck.js';
 import { PrecheckRunner } from '../services/precheckRunner.js';
 import { createPoeChecker } from '../poe/precheck/checker.js';
@@ -180,10 +181,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         // Read as the reader: what they may see, and what the card offers, with the competing
         // claims the duplicate check needs (a stored copy alone would offer Submit on a duplicate).
         const current = reader ? await claims.get(reader, claim.id).catch(() => undefined) : undefined;
+        const allowed = reader && current ? claims.allowedActions(reader, current) : new Set<Action>();
         return renderClaimCard(current ?? claim, toViewer(recipient, clock.now()), {
-          allowed: reader && current ? claims.allowedActions(reader, current) : new Set(),
+          allowed,
           ...(reader && current ? { poeLinks: await poeLinks.linksFor(reader, current) } : {}),
-          ...(reader && current ? await reviewerChoicesFor(reviewerChoices, claims, reader, current) : {}),
+          ...(current ? await reviewerChoicesFor(reviewerChoices, allowed, current) : {}),
         });
       },
       alertCard: (alert, now, recipient) => renderAlert(alert, toViewer(recipient, clock.now()), now, delegationNote(recipient)),

@@ -367,15 +367,15 @@ export class CardActions {
   /** The updated card for the invoke response, which replaces the clicked card for the clicker. */
   private async changedCard(turn: Turn, claim: Claim, note?: string): Promise<AdaptiveCard> {
     const viewer = this.viewer(turn, claim);
-    return viewer.role === 'customer'
-      ? renderConsentNotice(claim, viewer, { ...this.refreshFor(turn), ...(note ? { note } : {}) })
-      : renderClaimCard(claim, viewer, {
-          allowed: this.deps.claims.allowedActions(turn.actor, claim),
-          ...this.refreshFor(turn),
-          ...(await this.linksFor(turn, claim)),
-          ...(await this.reviewersFor(turn, claim)),
-          note: note ?? turn.user.translator.t('cards.note.done', { status: turn.user.translator.t(`claims.status.${claim.status}`) }),
-        });
+    if (viewer.role === 'customer') return renderConsentNotice(claim, viewer, { ...this.refreshFor(turn), ...(note ? { note } : {}) });
+    const allowed = this.deps.claims.allowedActions(turn.actor, claim);
+    return renderClaimCard(claim, viewer, {
+      allowed,
+      ...this.refreshFor(turn),
+      ...(await this.linksFor(turn, claim)),
+      ...(await reviewerChoicesFor(this.deps.reviewers, allowed, claim)),
+      note: note ?? turn.user.translator.t('cards.note.done', { status: turn.user.translator.t(`claims.status.${claim.status}`) }),
+    });
   }
 
   /**
@@ -415,11 +415,12 @@ export class CardActions {
   }
 
   private async cardFor(turn: Turn, claim: Claim, note?: string): Promise<AdaptiveCard> {
+    const allowed = this.deps.claims.allowedActions(turn.actor, claim);
     return renderClaimCard(claim, this.viewer(turn, claim), {
-      allowed: this.deps.claims.allowedActions(turn.actor, claim),
+      allowed,
       ...this.refreshFor(turn),
       ...(await this.linksFor(turn, claim)),
-      ...(await this.reviewersFor(turn, claim)),
+      ...(await reviewerChoicesFor(this.deps.reviewers, allowed, claim)),
       ...(note ? { note } : {}),
     });
   }
@@ -431,10 +432,6 @@ export class CardActions {
 
   private async linksFor(turn: Turn, claim: Claim): Promise<{ poeLinks?: Record<string, string> }> {
     return this.deps.poeLinks ? { poeLinks: await this.deps.poeLinks.linksFor(turn.actor, claim) } : {};
-  }
-
-  private async reviewersFor(turn: Turn, claim: Claim): Promise<{ reviewers?: ReviewerChoice[] }> {
-    return reviewerChoicesFor(this.deps.reviewers, this.deps.claims, turn.actor, claim);
   }
 
   private viewerOf(turn: Turn): Viewer {
@@ -479,11 +476,10 @@ function triggerOf(value: AdaptiveCardInvokeValue, context: TurnContext): string
 /** The reassignment picker's reviewers, read only when the reader may reassign the claim now. */
 export async function reviewerChoicesFor(
   reviewers: ReviewerChoices | undefined,
-  claims: Pick<ClaimService, 'allowedActions'>,
-  actor: Actor,
+  allowed: ReadonlySet<Action>,
   claim: Claim,
 ): Promise<{ reviewers?: ReviewerChoice[] }> {
-  if (!reviewers || !claims.allowedActions(actor, claim).has('reassign')) return {};
+  if (!reviewers || !allowed.has('reassign')) return {};
   return { reviewers: await reviewers.forClaim(claim) };
 }
 

@@ -285,7 +285,7 @@ export class ClaimsBot extends TeamsActivityHandler {
     const claim = await claims.get(actor, command.claimId!);
     const refusal = claims.refusal(actor, claim, 'reassign');
     if (refusal) throw refusal;
-    const choices = (await reviewerChoicesFor(this.deps.reviewers, claims, actor, claim)).reviewers ?? [];
+    const choices = (await reviewerChoicesFor(this.deps.reviewers, claims.allowedActions(actor, claim), claim)).reviewers ?? [];
     const matches = command.rest ? matchingReviewers(choices, command.rest) : [];
     if (matches.length !== 1) {
       const note = !command.rest
@@ -320,9 +320,10 @@ export class ClaimsBot extends TeamsActivityHandler {
   }
 
   private async sendClaimCard(context: TurnContext, claim: Claim, actor: Actor, identity: TeamsIdentity, user: UserContext, note?: string): Promise<void> {
+    const allowed = this.deps.claims.allowedActions(actor, claim);
     const card = renderClaimCard(claim, this.viewer(user, identity, actor, claim), {
-      allowed: this.deps.claims.allowedActions(actor, claim),
-      ...(await reviewerChoicesFor(this.deps.reviewers, this.deps.claims, actor, claim)),
+      allowed,
+      ...(await reviewerChoicesFor(this.deps.reviewers, allowed, claim)),
       ...(note ? { note } : {}),
       refreshUserIds: [identity.teamsUserId],
       ...(this.deps.poeLinks ? { poeLinks: await this.deps.poeLinks.linksFor(actor, claim) } : {}),

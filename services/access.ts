@@ -27,10 +27,21 @@ export function relationOf(actor: Actor, claim: Pick<Claim, 'partnerTenantId' | 
 }
 
 /** The role in which `actor` may take `action` on `claim`; throws when none. */
+/** Who takes part in an action over all its rows: fixed by the lifecycle table, so built once per action. */
+const ACTION_PARTIES = new Map<Action, { parties: ReadonlySet<string>; roles: ReadonlySet<string> }>();
+
+function partiesOf(action: Action): { parties: ReadonlySet<string>; roles: ReadonlySet<string> } {
+  let known = ACTION_PARTIES.get(action);
+  if (!known) {
+    const rows = rowsFor(action);
+    known = { parties: new Set(rows.flatMap((row) => row.parties)), roles: new Set(rows.flatMap((row) => row.roles)) };
+    ACTION_PARTIES.set(action, known);
+  }
+  return known;
+}
+
 export function authorize(action: Action, actor: Actor, claim: Claim): ActingRole {
-  const rows = rowsFor(action);
-  const parties = new Set(rows.flatMap((row) => row.parties));
-  const roles = new Set(rows.flatMap((row) => row.roles));
+  const { parties, roles } = partiesOf(action);
 
   if (parties.has('reviewer') && actor.roles.includes('reviewer')) return 'reviewer';
   if (parties.has('partner')) {

@@ -5,6 +5,8 @@
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const HOUR_MS = 60 * 60 * 1000;
+/** Day starts remembered per calendar (a few years of days); the map starts again beyond that. */
+const DAY_STARTS_KEPT = 2048;
 
 interface LocalDate {
   year: number;
@@ -16,6 +18,7 @@ export class BusinessCalendar {
   readonly timeZone: string;
   private readonly holidays: ReadonlySet<string>;
   private readonly parts: Intl.DateTimeFormat;
+  private readonly dayStarts = new Map<string, number>();
 
   constructor(timeZone: string, holidays: readonly string[] = []) {
     this.parts = new Intl.DateTimeFormat('en-US', {
@@ -40,16 +43,19 @@ export class BusinessCalendar {
     assertDayCount(days);
     let remaining = days * DAY_MS;
     let cursor = from.getTime();
+    // The zone is asked for the first date only: each later day starts where the one before ended.
+    let date = this.localDate(cursor);
     // A year of days without one business day means the holiday list is wrong, not that we wait.
     for (let guard = 0; guard < 3700; guard += 1) {
-      const date = this.localDate(cursor);
-      const dayEnd = this.startOfLocalDay(nextDate(date));
+      const next = nextDate(date);
+      const dayEnd = this.startOfLocalDay(next);
       if (this.isBusinessDate(date)) {
         const available = dayEnd - cursor;
         if (remaining <= available) return new Date(cursor + remaining);
         remaining -= available;
       }
       cursor = dayEnd;
+      date = next;
     }
     throw new RangeError('no business days found within ten years');
   }
@@ -59,8 +65,8 @@ export class BusinessCalendar {
     assertDayCount(days);
     let remaining = days * DAY_MS;
     let cursor = deadline.getTime();
+    let date = this.localDate(cursor - 1);
     for (let guard = 0; guard < 3700; guard += 1) {
-      const date = this.localDate(cursor - 1);
       const dayStart = this.startOfLocalDay(date);
       if (this.isBusinessDate(date)) {
         const available = cursor - dayStart;
@@ -68,6 +74,7 @@ export class BusinessCalendar {
         remaining -= available;
       }
       cursor = dayStart;
+      date = previousDate(date);
     }
     throw new RangeError('no business days found within ten years');
   }
@@ -77,11 +84,13 @@ export class BusinessCalendar {
     let total = 0;
     let cursor = from.getTime();
     const end = to.getTime();
-    while (cursor < end) {
-      const date = this.localDate(cursor);
-      const dayEnd = Math.min(this.startOfLocalDay(nextDate(date)), end);
+    let date = cursor < end ? this.localDate(cursor) : undefined;
+    while (date && cursor < end) {
+      const next = nextDate(date);
+      const dayEnd = Math.min(this.startOfLocalDay(next), end);
       if (this.isBusinessDate(date)) total += dayEnd - cursor;
       cursor = dayEnd;
+      date = next;
     }
     return total;
   }
@@ -134,8 +143,19 @@ export class BusinessCalendar {
     return asUtc - Math.floor(epochMs / 1000) * 1000;
   }
 
-  /** The first instant whose local date is `date`. */
+  /** The first instant whose local date is `date` (remembered: deadlines ask for the same days again and again). */
   private startOfLocalDay(date: LocalDate): number {
+    const key = formatDate(date);
+    let start = this.dayStarts.get(key);
+    if (start === undefined) {
+      start = this.findStartOfLocalDay(date);
+      if (this.dayStarts.size >= DAY_STARTS_KEPT) this.dayStarts.clear();
+      this.dayStarts.set(key, start);
+    }
+    return start;
+  }
+
+  private findStartOfLocalDay(date: LocalDate): number {
     const midnightUtc = Date.UTC(date.year, date.month - 1, date.day);
     let guess = midnightUtc - this.offsetAt(midnightUtc);
     guess = midnightUtc - this.offsetAt(guess);
@@ -168,6 +188,11 @@ function isCalendarDate(text: string): boolean {
 function nextDate(date: LocalDate): LocalDate {
   const next = new Date(Date.UTC(date.year, date.month - 1, date.day + 1));
   return { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() };
+}
+
+function previousDate(date: LocalDate): LocalDate {
+  const previous = new Date(Date.UTC(date.year, date.month - 1, date.day - 1));
+  return { year: previous.getUTCFullYear(), month: previous.getUTCMonth() + 1, day: previous.getUTCDate() };
 }
 
 function formatDate(date: LocalDate): string {

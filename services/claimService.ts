@@ -190,6 +190,11 @@ export class ClaimService {
     return this.prechecks.work(claimId, checkerVersion);
   }
 
+  /** Whether this copy of a claim (as a change listener got it) has files to check: no store read. */
+  needsPrecheck(claim: Readonly<Claim>, checkerVersion: string): boolean {
+    return this.prechecks.workOn(claim, checkerVersion) !== undefined;
+  }
+
   /** Keeps a report with its file (history, version, the partner's checklist alert); idempotent. */
   recordPrecheck(claimId: string, fileId: string, report: PrecheckReport, factsDigest: string): Promise<PrecheckOutcome> {
     return this.prechecks.record(claimId, fileId, report, factsDigest);

@@ -1,5 +1,6 @@
 import type { ClaimChangeListener, PrecheckOutcome, PrecheckWork } from './claimService.js';
 import type { Clock } from './clock.js';
+import type { Claim } from './model.js';
 import type { PoeChecker, PrecheckReport } from './precheck.js';
 import type { BlobStore } from './store/blobStore.js';
 
@@ -14,6 +15,7 @@ export interface PrecheckClaims {
   onChange(listener: ClaimChangeListener): () => void;
   precheckCandidates(): Promise<string[]>;
   precheckWork(claimId: string, checkerVersion: string): Promise<PrecheckWork | undefined>;
+  needsPrecheck(claim: Readonly<Claim>, checkerVersion: string): boolean;
   recordPrecheck(claimId: string, fileId: string, report: PrecheckReport, factsDigest: string): Promise<PrecheckOutcome>;
 }
 
@@ -60,9 +62,10 @@ export class PrecheckRunner {
   start(): void {
     if (this.loop) return;
     this.stopped = false;
-    // A new file or edited details: look at the claim now rather than at the next sweep.
+    // A new file or edited details: look at the claim now rather than at the next sweep. Most
+    // changes (a decision, a comment) leave every file current: those cost no read of the store.
     this.unsubscribe = this.options.claims.onChange((claim) => {
-      if (claim.poe.length > 0 && claim.id !== this.recording) this.enqueue(claim.id);
+      if (claim.id !== this.recording && this.options.claims.needsPrecheck(claim, this.options.checker.version)) this.enqueue(claim.id);
     });
     this.loop = this.run();
   }

@@ -1,7 +1,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createPoeChecker } from '../../poe/precheck/checker.js';
+import { samplePoePdf } from '../../scripts/start.js';
+import { systemClock } from '../../services/clock.js';
 import type { ClaimDocument } from '../../services/model.js';
-import { claimAt, createHarness, m365Details } from '../../test/support/serviceHarness.js';
+import { createPolicy } from '../../services/policy.js';
+import { factsDigest, precheckFactsOf } from '../../services/precheckFacts.js';
+import { FileBlobStore } from '../../storage/files/fileBlobStore.js';
+import { claimAt, createHarness, m365Details, type Harness } from '../../test/support/serviceHarness.js';
 
 // Claims for the turn benchmark, in the DATA_DIR the product will open. One claim is taken to
 // InReview through the claim service itself (create, PoE, submit, start review: four durable
@@ -9,7 +15,10 @@ import { claimAt, createHarness, m365Details } from '../../test/support/serviceH
 // writes. The other claims are copies of that document under new ids and customer tenants, written
 // in the store's layout (DATA_DIR/claims/<id>.json): taking thousands of claims through the service
 // one write at a time would take minutes. Their alerts are marked sent, as they would be long
-// after they were recorded, so the delivery worker starts with nothing to do.
+// after they were recorded, so the delivery worker starts with nothing to do. The claim's PoE
+// file is stored and read by the real pre-check engine before it is copied, and each copy keeps
+// that report with its own facts' digest: a claim in review has a checked file, so the product's
+// pre-check finds nothing to do (rather than a file missing in every copy).
 
 export interface SeededClaims {
   /** Every seeded claim, InReview, version as the service left it. */
@@ -22,7 +31,9 @@ const WRITE_CONCURRENCY = 64;
 export async function seedInReviewClaims(dataDir: string, count: number): Promise<SeededClaims> {
   const harness = await createHarness({ dataDir, start: new Date() });
   const template = await claimAt(harness, 'InReview', m365Details());
+  await precheckPoe(harness, template.id);
   await harness.repository.close();
+  const { maxDateAgeMonths } = createPolicy({}).poe;
 
   const claimsDir = join(dataDir, 'claims');
   await mkdir(claimsDir, { recursive: true });
@@ -38,6 +49,8 @@ export async function seedInReviewClaims(dataDir: string, count: number): Promis
   const documentText = (id: string, index: number): string => {
     const tenant = `${customerTenant.slice(0, 24)}${String(index).padStart(12, '0')}`;
     const document = JSON.parse(templateText.split(template.id).join(id).split(customerTenant).join(tenant)) as ClaimDocument;
+    const digest = factsDigest(precheckFactsOf(document.claim, maxDateAgeMonths));
+    for (const file of document.claim.poe) if (file.precheck) file.precheck.factsDigest = digest;
     for (const alert of document.outbox) {
       alert.state = 'sent';
       alert.attempts = 1;
@@ -56,5 +69,21 @@ export async function seedInReviewClaims(dataDir: string, count: number): Promis
   };
   await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, worker));
   await writeFile(join(dataDir, 'sequence.json'), JSON.stringify({ [year]: firstSequence + count - 1 }));
-  return { ids, version: template.version };
+  return { ids, version: templateDocument.claim.version };
+}
+
+/** Stores the claim's PoE bytes and records the engine's report on each file, as the product's runner would. */
+async function precheckPoe(harness: Harness, claimId: string): Promise<void> {
+  const checker = createPoeChecker({ clock: systemClock, ocr: 'off' });
+  try {
+    const work = await harness.service.precheckWork(claimId, checker.version);
+    for (const file of work?.files ?? []) {
+      const bytes = samplePoePdf(new Date().toISOString().slice(0, 10));
+      await new FileBlobStore(harness.dataDir).put(file.storagePath, bytes);
+      const report = await checker.check({ name: file.name, contentType: file.contentType, bytes }, work!.facts);
+      await harness.service.recordPrecheck(claimId, file.id, report, work!.factsDigest);
+    }
+  } finally {
+    await checker.close();
+  }
 }

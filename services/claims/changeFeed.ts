@@ -1,7 +1,10 @@
 import type { Claim } from '../model.js';
 
-/** Told after every committed change of a claim (by a command or a timer), e.g. to refresh cards. */
-export type ClaimChangeListener = (claim: Claim) => void;
+/**
+ * Told after every committed change of a claim (by a command or a timer), e.g. to refresh cards.
+ * Listeners share one copy of the claim, apart from the caller's: they read it, never change it.
+ */
+export type ClaimChangeListener = (claim: Readonly<Claim>) => void;
 
 /** Those told of committed changes. */
 export class ChangeFeed {
@@ -15,9 +18,11 @@ export class ChangeFeed {
 
   /** A listener's failure is its own: the change is committed whatever it does. */
   notify(claim: Claim): void {
+    if (this.listeners.size === 0) return;
+    const copy = structuredClone(claim);
     for (const listener of this.listeners) {
       try {
-        listener(structuredClone(claim));
+        listener(copy);
       } catch {
         // Listeners report their own errors; nothing here can undo a committed change.
       }

@@ -41,11 +41,16 @@ export class Prechecks {
 
   async work(claimId: string, checkerVersion: string): Promise<PrecheckWork | undefined> {
     const claim = (await this.repository.get(claimId))?.claim;
-    if (!claim || !PRECHECKED_STATUSES.includes(claim.status)) return undefined;
+    return claim ? this.workOn(claim, checkerVersion) : undefined;
+  }
+
+  /** What `work` would find on this copy of the claim, without reading the store. */
+  workOn(claim: Readonly<Claim>, checkerVersion: string): PrecheckWork | undefined {
+    if (claim.poe.length === 0 || !PRECHECKED_STATUSES.includes(claim.status)) return undefined;
     const facts = this.factsOf(claim);
     const digest = factsDigest(facts);
     const files = claim.poe.filter((file) => !isCurrent(file.precheck, checkerVersion, digest));
-    return files.length ? { claimId, facts, factsDigest: digest, files } : undefined;
+    return files.length ? { claimId: claim.id, facts, factsDigest: digest, files } : undefined;
   }
 
   /**
@@ -107,7 +112,7 @@ export class Prechecks {
     }
   }
 
-  private factsOf(claim: Claim): PrecheckFacts {
+  private factsOf(claim: Readonly<Claim>): PrecheckFacts {
     return precheckFactsOf(claim, this.policy.poe.maxDateAgeMonths);
   }
 }

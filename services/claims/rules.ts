@@ -49,12 +49,18 @@ export class ClaimRules {
    * carry). Cards offer exactly these; dialogs and card handlers start only these.
    */
   allowedActions(actor: Actor, claim: Claim, now: Date): ReadonlySet<Action> {
-    return new Set(USER_ACTIONS.filter((action) => this.refusal(actor, claim, action, now) === undefined));
+    const holders = this.keyHolders.knownFor(claim);
+    // Most actions have no row from the claim's status: asked first, so no refusal is built for them.
+    const open = USER_ACTIONS.filter((action) => rowFor(action, claim.status, claim.consentPhase) !== undefined);
+    return new Set(open.filter((action) => this.refusalWith(actor, claim, action, now, holders) === undefined));
   }
 
   /** Why `actor` may not take `action` on `claim` now (the error the command would raise), if so. */
   refusal(actor: Actor, claim: Claim, action: Action, now: Date): DomainError | undefined {
-    const holders = this.keyHolders.knownFor(claim);
+    return this.refusalWith(actor, claim, action, now, this.keyHolders.knownFor(claim));
+  }
+
+  private refusalWith(actor: Actor, claim: Claim, action: Action, now: Date, holders: KeyHolders | undefined): DomainError | undefined {
     try {
       const row = rowOf(action, claim);
       const role = authorize(action, actor, claim);

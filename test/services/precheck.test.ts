@@ -144,6 +144,35 @@ describe('PoE pre-check', function () {
       assert.equal(started.health().recorded, 1);
     });
 
+    it('does not read the store again for a change that leaves every file current (a review, a decision)', async function () {
+      const checker = new MarkerChecker(harness.clock);
+      let workAsked = 0;
+      // The service as the runner sees it, counting the reads of claims it asks for.
+      const counted = Object.assign(Object.create(harness.service) as typeof harness.service, {
+        precheckWork: (claimId: string, version: string) => {
+          workAsked += 1;
+          return harness.service.precheckWork(claimId, version);
+        },
+      });
+      const started = runner(checker, counted);
+      let claim = await draftWith('sow.pdf', ...GOOD_POE_LINES);
+      await started.whenIdle();
+      const askedAfterCheck = workAsked;
+      claim = (await document(claim.id)).claim;
+      claim = await harness.service.submit(partner(), claim.id, claim.version);
+      claim = await harness.service.startReview(reviewer(), claim.id, claim.version);
+      await harness.service.approve(reviewer(), claim.id, claim.version);
+      await started.whenIdle();
+      assert.equal(workAsked, askedAfterCheck);
+      assert.equal(checker.calls.length, 1);
+
+      // A new file is still looked at at once.
+      const draft = await draftWith('second.pdf', ...GOOD_POE_LINES);
+      await started.whenIdle();
+      assert.equal(workAsked, askedAfterCheck + 1);
+      assert.equal((await document(draft.id)).claim.poe[0]!.precheck?.report.checkerVersion, 'marker-1');
+    });
+
     it('reads the files again when the details change, and tells the partner only when the checklist changed', async function () {
       const checker = new MarkerChecker(harness.clock);
       const started = runner(checker);
