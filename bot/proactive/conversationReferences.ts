@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Activity, ConversationReference } from 'botbuilder';
 import { z } from 'zod';
 import { RoleSchema, type Role } from '../../services/actor.js';
@@ -311,8 +312,10 @@ export function conversationReferenceOf(stored: StoredReference): Partial<Conver
   };
 }
 
+/** Equal as stored (JSON: no undefined members), in any key order: a turn that changes nothing writes nothing. */
 function sameContent(a: StoredReference, b: StoredReference): boolean {
-  return JSON.stringify({ ...a, updatedAt: '' }) === JSON.stringify({ ...b, updatedAt: '' });
+  const asStored = (reference: StoredReference): unknown => JSON.parse(JSON.stringify({ ...reference, updatedAt: '' }));
+  return isDeepStrictEqual(asStored(a), asStored(b));
 }
 
 function withoutDead(stored: StoredReference): StoredReference {

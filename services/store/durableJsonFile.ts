@@ -68,7 +68,7 @@ export async function writeFileDurably(path: string, content: string | Uint8Arra
 
 /** A write may take fewer bytes than asked (rarely, for a regular file): the rest follows. */
 async function writeAll(descriptor: number, bytes: Uint8Array): Promise<void> {
-  for (let offset = 0; offset < bytes.length; ) {
+  for (let offset = 0; offset < bytes.length;) {
     const { bytesWritten } = await writeDescriptor(descriptor, bytes, offset, bytes.length - offset, null);
     offset += bytesWritten;
   }
