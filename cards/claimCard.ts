@@ -189,7 +189,8 @@ function wordsFor(t: Translator): ClaimCardWords {
   let words = WORDS.get(t);
   if (!words) {
     const labels = Object.fromEntries(LABELS.map((key) => [key, t.t(`cards.action.${key}`)]));
-    const reasons = (values: readonly string[], group: string) => Object.freeze(values.map((value) => Object.freeze({ title: t.t(`${group}.${value}`), value })));
+    const reasons = (values: readonly string[], group: string) =>
+      Object.freeze(values.map((value) => Object.freeze({ title: t.t(`${group}.${value}`), value })));
     words = Object.freeze({
       labels: Object.freeze(labels),
       labelsAnyTime: Object.freeze({ ...labels, approveHint: t.t('cards.action.approveHintAnyTime') }),

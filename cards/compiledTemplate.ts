@@ -138,7 +138,8 @@ function compileExpression(expression: AEL.Expression): AEL.Expression {
 export function compileTemplate(json: unknown): ACData.Template {
   const template = new ACData.Template(json);
   const prepared = template as unknown as { _preparedPayload?: unknown };
-  if (!('_preparedPayload' in prepared)) throw new Error('adaptivecards-templating keeps its parsed template elsewhere: cards/compiledTemplate.ts needs updating');
+  if (!('_preparedPayload' in prepared))
+    throw new Error('adaptivecards-templating keeps its parsed template elsewhere: cards/compiledTemplate.ts needs updating');
   prepared._preparedPayload = compilePayload(prepared._preparedPayload);
   return template;
 }

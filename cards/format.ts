@@ -101,7 +101,10 @@ function unitFormat(locale: string, unit: string, use: 'duration' | 'size'): Int
   let format = UNIT_FORMATS.get(key);
   if (!format) {
     // Durations spell their units out ("3 days"); sizes are short with one decimal ("1.5 MB").
-    format = new Intl.NumberFormat(locale, use === 'duration' ? { style: 'unit', unit, unitDisplay: 'long' } : { style: 'unit', unit, maximumFractionDigits: 1 });
+    format = new Intl.NumberFormat(
+      locale,
+      use === 'duration' ? { style: 'unit', unit, unitDisplay: 'long' } : { style: 'unit', unit, maximumFractionDigits: 1 },
+    );
     UNIT_FORMATS.set(key, format);
   }
   return format;
