@@ -87,11 +87,21 @@ export function durationText(viewer: Viewer, milliseconds: number): string {
 }
 
 export function sizeText(viewer: Viewer, bytes: number): string {
+  // A file's size is written on every card of its claim, and writing one costs microseconds.
+  const key = `${viewer.translator.locale}|${bytes}`;
+  const known = SIZE_TEXTS.get(key);
+  if (known !== undefined) return known;
   const kilobytes = bytes / 1024;
   // One decimal, as the dialogs' receipt shows it: a file has one size everywhere.
   const [value, unit] = kilobytes >= 1024 ? [kilobytes / 1024, 'megabyte'] : [Math.max(0.1, kilobytes), 'kilobyte'];
-  return unitFormat(viewer.translator.locale, unit, 'size').format(value);
+  const text = unitFormat(viewer.translator.locale, unit, 'size').format(value);
+  if (SIZE_TEXTS.size >= 512) SIZE_TEXTS.clear();
+  SIZE_TEXTS.set(key, text);
+  return text;
 }
+
+/** Sizes already written, by locale and bytes (the last few hundred). */
+const SIZE_TEXTS = new Map<string, string>();
 
 /** One formatter per locale, unit and use: building one costs far more than using it (bench/README.md). */
 const UNIT_FORMATS = new Map<string, Intl.NumberFormat>();
