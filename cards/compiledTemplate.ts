@@ -3,8 +3,8 @@ import * as ACData from 'adaptivecards-templating';
 
 // adaptivecards-templating parses a template's `${...}` once, but evaluates every path read
 // (`${labels.approve}`, `${$data}`) the slow way on each expansion: it rebuilds the path string,
-// splits it with a regular expression, and looks each part up in a fresh memory wrapper (about
-// two thirds of the claim card's expansion, bench/README.md). Here each pure path read of a parsed
+// splits it with a regular expression, and looks each part up in a fresh memory wrapper (more than
+// half of the claim card's expansion; see bench/README.md, Cards). Here each pure path read of a parsed
 // template is replaced, once, by an expression whose parts were split when the template loaded,
 // and which reads them with the same rules: the library's own keys first (`$data`, `$root`,
 // `$index`), property names matched without regard to case, the first such key winning, numeric
@@ -81,11 +81,14 @@ function accessorPath(expression: AEL.Expression): string | undefined {
 
 /** Split as the library's SimpleObjectMemory splits a path. */
 function splitPath(path: string): Part[] {
-  return path
-    .split(/[.[\]]+/)
-    .filter((part) => part !== '')
-    .map((part) => ((part.startsWith('"') && part.endsWith('"')) || (part.startsWith("'") && part.endsWith("'")) ? part.slice(1, -1) : part))
-    .map((name) => ({ name, lower: name.toLowerCase(), index: parseInt(name, 10) }));
+  return (
+    path
+      .split(/[.[\]]+/)
+      .filter((part) => part !== '')
+      .map((part) => ((part.startsWith('"') && part.endsWith('"')) || (part.startsWith("'") && part.endsWith("'")) ? part.slice(1, -1) : part))
+      // parseInt as the library calls it (no radix), so "0x1" indexes as it does there.
+      .map((name) => ({ name, lower: name.toLowerCase(), index: parseInt(name) }))
+  );
 }
 
 /** SimpleObjectMemory.getValue's walk, over parts split in advance. */
