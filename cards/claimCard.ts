@@ -21,6 +21,7 @@ import {
 } from './format.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
+import type { Translator } from './i18n/i18n.js';
 import { literal } from './markdown.js';
 import { progressLine } from './progressLine.js';
 import { claimChecklist, suggestedReasons } from '../services/precheckChecklist.js';
@@ -66,15 +67,16 @@ export interface ClaimCardData {
   /** The reasons the pre-check suggests, preselected in Request information (comma-separated). */
   informationPrefill: string;
   comments: { heading: string; text: string }[];
-  headings: { deadlines: string; poe: string; comments: string };
-  labels: Record<string, string>;
-  informationReasons: Fact[];
-  rejectionReasons: Fact[];
+  headings: Readonly<{ deadlines: string; poe: string; comments: string }>;
+  labels: Readonly<Record<string, string>>;
+  informationReasons: readonly Readonly<Fact>[];
+  rejectionReasons: readonly Readonly<Fact>[];
   /** Who the claim may be handed to (value: "<tenant id>:<user id>"). */
   reviewerChoices: Fact[];
   assignee: string;
   execute: ExecuteData;
-  fallback: Record<ClaimCardVerb, Record<string, unknown>>;
+  /** The Action.Submit data of each verb the card offers (`show`): the others are never expanded. */
+  fallback: Partial<Record<ClaimCardVerb, Record<string, unknown>>>;
   historyCommand: CommandData;
   refreshUserIds: string[];
   show: Record<
@@ -121,7 +123,7 @@ export function parseReviewerChoice(value: string): { tenantId: string; userId: 
 /** Types a card may show as an image: the ones the upload check knows by their bytes. */
 const PREVIEW_TYPES = new Set(['image/png', 'image/jpeg']);
 
-const template = new CardTemplate<ClaimCardData>('claim');
+export const claimCardTemplate = new CardTemplate<ClaimCardData>('claim');
 const LATEST_COMMENTS = 3;
 const LABELS = [
   'refresh',
@@ -163,6 +165,48 @@ const LABELS = [
   'confirmReassign',
 ] as const;
 
+/** The card's words that depend on the reader's language only: the same on every claim card. */
+interface ClaimCardWords {
+  labels: Readonly<Record<string, string>>;
+  /** The labels under any-time terms: the customer was told at submission, approving sends no notice. */
+  labelsAnyTime: Readonly<Record<string, string>>;
+  informationReasons: readonly Readonly<Fact>[];
+  rejectionReasons: readonly Readonly<Fact>[];
+  headings: ClaimCardData['headings'];
+  readOnly: string;
+  precheckHeading: string;
+  noPoe: string;
+  open: string;
+}
+
+/**
+ * Built once per translator (about 60 messages a card would otherwise look up and fill each time)
+ * and frozen: every card of the language reads them, none may change them.
+ */
+const WORDS = new WeakMap<Translator, ClaimCardWords>();
+
+function wordsFor(t: Translator): ClaimCardWords {
+  let words = WORDS.get(t);
+  if (!words) {
+    const labels = Object.fromEntries(LABELS.map((key) => [key, t.t(`cards.action.${key}`)]));
+    const reasons = (values: readonly string[], group: string) =>
+      Object.freeze(values.map((value) => Object.freeze({ title: t.t(`${group}.${value}`), value })));
+    words = Object.freeze({
+      labels: Object.freeze(labels),
+      labelsAnyTime: Object.freeze({ ...labels, approveHint: t.t('cards.action.approveHintAnyTime') }),
+      informationReasons: reasons(INFORMATION_REASONS, 'claims.informationReason'),
+      rejectionReasons: reasons(REVIEWER_REJECTION_REASONS, 'claims.rejectionReason'),
+      headings: Object.freeze({ deadlines: t.t('cards.claim.deadlines'), poe: t.t('cards.claim.poe'), comments: t.t('cards.claim.comments') }),
+      readOnly: t.t('cards.claim.readOnly'),
+      precheckHeading: t.t('cards.precheck.heading'),
+      noPoe: t.t('cards.claim.noPoe'),
+      open: t.t('cards.action.open'),
+    });
+    WORDS.set(t, words);
+  }
+  return words;
+}
+
 /** The lifecycle action behind each card verb; `respond` is the conversation ending in `resubmit`. */
 const VERB_ACTION: Record<ClaimCardVerb, Action> = {
   startReview: 'startReview',
@@ -197,7 +241,16 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
   if (viewer.role === 'customer') {
     return renderConsentNotice(claim, viewer, { ...(options.refreshUserIds ? { refreshUserIds: options.refreshUserIds } : {}) });
   }
+  return withoutNulls(claimCardTemplate.expand(claimCardData(claim, viewer, options)));
+}
+
+/**
+ * Everything the claim card shows, already in the reader's words, zone and formats: the template
+ * only places it (partners, reviewers and observers; customers get the consent notice).
+ */
+export function claimCardData(claim: Claim, viewer: Viewer, options: ClaimCardOptions): ClaimCardData {
   const { translator: t } = viewer;
+  const words = wordsFor(t);
   const execute: ExecuteData = { claimId: claim.id, version: claim.version };
   const show = Object.fromEntries(CLAIM_CARD_VERBS.map((verb) => [verb, offers(verb, options.allowed)])) as Record<ClaimCardVerb, boolean>;
   // Nobody to hand it to, nothing to offer: the picker would be empty.
@@ -224,31 +277,32 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
         return {
           // A markdown link, not an Action.OpenUrl: clients that render Universal Action cards in
           // an applet (the Agents Playground) drop OpenUrl there; every client follows a link.
-          text: url ? `${item} · [${t.t('cards.action.open')}](${url})` : item,
+          text: url ? `${item} · [${words.open}](${url})` : item,
           name: file.name,
           url,
-          open: t.t('cards.action.open'),
+          open: words.open,
           preview: url !== '' && PREVIEW_TYPES.has(file.contentType),
         };
       })
-    : [{ text: t.t('cards.claim.noPoe'), name: '', url: '', open: '', preview: false }];
+    : [{ text: words.noPoe, name: '', url: '', open: '', preview: false }];
   const checklist = claimChecklist(claim.poe);
   const prefill = checklist ? suggestedReasons(checklist.items) : [];
   const precheckLines = checklistLines(t, claim.poe);
-  const data: ClaimCardData = {
+  const situation = situationText(claim, viewer);
+  return {
     title: t.t('cards.claim.title', { claimId: claim.id }),
     statusLine: statusText(viewer, claim.status, claim.consentPhase),
     statusColor: statusColor(claim.status),
     progress: progressLine(claim, viewer),
     note: options.note ?? '',
     competing: competingWith.length ? t.t('cards.claim.competing', { claims: t.formatList(competingWith) }) : '',
-    situation: situationText(claim, viewer),
-    readOnly: t.t('cards.claim.readOnly'),
+    situation,
+    readOnly: words.readOnly,
     facts: claimFacts(claim, viewer),
     deadlines: [...decisionFact(viewer, claim.decisionDue, claim.status), ...deadlineFacts(viewer, claim.deadlines)],
     poe,
     precheck: {
-      heading: t.t('cards.precheck.heading'),
+      heading: words.precheckHeading,
       lines: precheckLines,
       // The partner may submit whatever the pre-check says; a reviewer learns what it suggests.
       note:
@@ -262,22 +316,14 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
     },
     informationPrefill: prefill.join(','),
     comments,
-    headings: {
-      deadlines: t.t('cards.claim.deadlines'),
-      poe: t.t('cards.claim.poe'),
-      comments: t.t('cards.claim.comments'),
-    },
-    labels: {
-      ...Object.fromEntries(LABELS.map((key) => [key, t.t(`cards.action.${key}`)])),
-      // Under any-time terms the customer was told at submission; approving sends no notice.
-      ...(optOutRuleOf(claim) === 'any-time' ? { approveHint: t.t('cards.action.approveHintAnyTime') } : {}),
-    },
-    informationReasons: INFORMATION_REASONS.map((value) => ({ title: t.t(`claims.informationReason.${value}`), value })),
-    rejectionReasons: REVIEWER_REJECTION_REASONS.map((value) => ({ title: t.t(`claims.rejectionReason.${value}`), value })),
+    headings: words.headings,
+    labels: optOutRuleOf(claim) === 'any-time' ? words.labelsAnyTime : words.labels,
+    informationReasons: words.informationReasons,
+    rejectionReasons: words.rejectionReasons,
     reviewerChoices,
     assignee,
     execute,
-    fallback: Object.fromEntries(CLAIM_CARD_VERBS.map((verb) => [verb, submitData(verb, execute)])) as Record<ClaimCardVerb, Record<string, unknown>>,
+    fallback: Object.fromEntries(CLAIM_CARD_VERBS.filter((verb) => show[verb]).map((verb) => [verb, submitData(verb, execute)])),
     historyCommand: commandData(commandText(viewer, 'history', claim.id)),
     refreshUserIds,
     show: {
@@ -286,7 +332,7 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
       refresh: refreshUserIds.length > 0,
       note: Boolean(options.note),
       competing: competingWith.length > 0,
-      situation: situationText(claim, viewer) !== '',
+      situation: situation !== '',
       deadlines: Object.keys(claim.deadlines).length > 0 || claim.decisionDue !== undefined,
       comments: comments.length > 0,
       readOnly: !anyAction,
@@ -295,7 +341,6 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
       assignee: viewer.role === 'reviewer' && assignee !== '',
     },
   };
-  return withoutNulls(template.expand(data));
 }
 
 /** Program, partner, customer and scope, as every claim-shaped card shows them. */

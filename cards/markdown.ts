@@ -10,7 +10,11 @@ const INLINE = /[\\`*_[\]()<>#~|!{}&]/g;
 // Block syntax only counts at the start of a line: list items ("- ", "+ ", "1. ", "1) ") and setext underlines.
 const LINE_START = /^([ \t]*)([-+=]|\d+[.)])/gm;
 
+// Whether anything above could apply: most names and ids have nothing to escape.
+const ANY_SYNTAX = /[\\`*_[\]()<>#~|!{}&\-+=.)]/;
+
 /** `text` escaped so that Teams' markdown shows it literally. */
 export function literal(text: string): string {
+  if (!ANY_SYNTAX.test(text)) return text;
   return text.replace(INLINE, '\\$&').replace(LINE_START, (_whole, indent: string, marker: string) => `${indent}${marker.replace(/[-+=.)]/, '\\$&')}`);
 }

@@ -1,0 +1,156 @@
+import * as AEL from 'adaptive-expressions';
+import * as ACData from 'adaptivecards-templating';
+
+// adaptivecards-templating parses a template's `${...}` once, but evaluates every path read
+// (`${labels.approve}`, `${$data}`) the slow way on each expansion: it rebuilds the path string,
+// splits it with a regular expression, and looks each part up in a fresh memory wrapper (more than
+// half of the claim card's expansion; see bench/README.md, Cards). Here each pure path read of a parsed
+// template is replaced, once, by an expression whose parts were split when the template loaded,
+// and which reads them with the same rules: the library's own keys first (`$data`, `$root`,
+// `$index`), property names matched without regard to case, the first such key winning, numeric
+// parts indexing arrays, and a missing value given the library's substitution. Everything else
+// (`$when`, `$data` arrays, operators, functions, strings around expressions) stays the library's.
+
+/** One step of a path, split and lower-cased when the template loads. */
+interface Part {
+  name: string;
+  lower: string;
+  /** The part as an array index (NaN when it is not one), as the library's memory reads it. */
+  index: number;
+}
+
+/** A memory the templating library builds per evaluation: it reads paths from its own properties. */
+interface TemplateMemory {
+  _memory: { memory: unknown };
+}
+
+function isTemplateMemory(state: unknown): state is TemplateMemory {
+  const inner = (state as Partial<TemplateMemory> | null)?._memory;
+  return inner instanceof AEL.SimpleObjectMemory && (inner as unknown as { memory: unknown }).memory === state;
+}
+
+/** The library's results carry `error: undefined` when all went well, though its type says string. */
+const NO_ERROR = undefined as unknown as string;
+
+/** `${a.b.c}` compiled: the same answers as the library's accessor, without the per-read parsing. */
+class CompiledPath extends AEL.Expression {
+  private readonly path: string;
+  private readonly parts: readonly Part[];
+  private readonly text: string;
+
+  constructor(original: AEL.Expression, path: string) {
+    super(original.type, original.evaluator, ...original.children);
+    this.path = path;
+    // The library writes each false `$when` into a warning, which spells the expression out each time.
+    this.text = original.toString();
+    // The templating memory reads `x` as `$data.x`; `$root.x`, `$index` and `$data` as they are.
+    this.parts = splitPath(path.startsWith('$') ? path : `$data.${path}`);
+  }
+
+  override tryEvaluate(state: unknown, options?: AEL.Options): AEL.ValueWithError {
+    // Any other memory (none in a card expansion) gets the library's own evaluation.
+    if (!isTemplateMemory(state)) return super.tryEvaluate(state, options);
+    const value = read(state, this.parts);
+    if (value !== undefined) return { value, error: NO_ERROR };
+    // As the accessor does: a missing value is the substitution when one is asked for.
+    return { value: options?.nullSubstitution ? options.nullSubstitution(this.path) : undefined, error: NO_ERROR };
+  }
+
+  override toString(): string {
+    return this.text;
+  }
+}
+
+/** The path a chain of accessors reads (`a.b.c`), or undefined when it is anything else. */
+function accessorPath(expression: AEL.Expression): string | undefined {
+  const names: string[] = [];
+  for (let node: AEL.Expression | undefined = expression; node !== undefined; node = node.children[1]) {
+    const name = node.children[0];
+    if (node.type !== AEL.ExpressionType.Accessor || !(name instanceof AEL.Constant) || typeof name.value !== 'string') return undefined;
+    if (node.children.length > 2) return undefined;
+    names.unshift(name.value);
+  }
+  // The accessor's own path building (FunctionUtils.tryAccumulatePath) for a chain of names.
+  const path = names
+    .map((name) => `${name}.`)
+    .join('')
+    .replace(/(\.*$)/g, '')
+    .replace(/(\.\[)/g, '[');
+  return path === '' ? undefined : path;
+}
+
+/** Split as the library's SimpleObjectMemory splits a path. */
+function splitPath(path: string): Part[] {
+  return (
+    path
+      .split(/[.[\]]+/)
+      .filter((part) => part !== '')
+      .map((part) => ((part.startsWith('"') && part.endsWith('"')) || (part.startsWith("'") && part.endsWith("'")) ? part.slice(1, -1) : part))
+      // parseInt as the library calls it (no radix), so "0x1" indexes as it does there.
+      .map((name) => ({ name, lower: name.toLowerCase(), index: parseInt(name) }))
+  );
+}
+
+/** SimpleObjectMemory.getValue's walk, over parts split in advance. */
+function read(scope: unknown, parts: readonly Part[]): unknown {
+  let value: unknown;
+  let current = scope;
+  for (const part of parts) {
+    if (!Number.isNaN(part.index) && Array.isArray(current)) {
+      // Out of range is an error there, which reads as no value.
+      if (part.index < 0 || part.index >= current.length) return undefined;
+      value = current[part.index];
+    } else {
+      value = property(current, part);
+    }
+    current = value;
+  }
+  return value;
+}
+
+/** A property matched without regard to case, the first matching key winning (accessProperty). */
+function property(instance: unknown, part: Part): unknown {
+  if (!instance) return undefined;
+  if (instance instanceof Map) {
+    const exact: unknown = instance.get(part.name);
+    if (exact !== undefined) return exact;
+    const key = [...(instance.keys() as Iterable<string>)].find((candidate) => candidate.toLowerCase() === part.lower);
+    return key === undefined ? undefined : instance.get(key);
+  }
+  for (const key of Object.keys(instance)) {
+    if (key === part.name || key.toLowerCase() === part.lower) return (instance as Record<string, unknown>)[key];
+  }
+  return undefined;
+}
+
+/** The expression with its path reads compiled; the same object when there was nothing to compile. */
+function compileExpression(expression: AEL.Expression): AEL.Expression {
+  if (expression instanceof AEL.Constant) return expression;
+  const path = accessorPath(expression);
+  if (path !== undefined) return new CompiledPath(expression, path);
+  const children = expression.children.map(compileExpression);
+  if (children.every((child, index) => child === expression.children[index])) return expression;
+  return new AEL.Expression(expression.type, expression.evaluator, ...children);
+}
+
+/**
+ * The library's Template for `json`, its path reads compiled. The parsed form is the library's
+ * private `_preparedPayload`: if a release renames it, this throws when the template loads (and
+ * test/cards/compiledTemplate.test.ts compares every template with the library's own expansion).
+ */
+export function compileTemplate(json: unknown): ACData.Template {
+  const template = new ACData.Template(json);
+  const prepared = template as unknown as { _preparedPayload?: unknown };
+  if (!('_preparedPayload' in prepared))
+    throw new Error('adaptivecards-templating keeps its parsed template elsewhere: cards/compiledTemplate.ts needs updating');
+  prepared._preparedPayload = compilePayload(prepared._preparedPayload);
+  return template;
+}
+
+/** A prepared payload (the library's parsed form) with every expression's path reads compiled. */
+function compilePayload(node: unknown): unknown {
+  if (node instanceof AEL.Expression) return compileExpression(node);
+  if (Array.isArray(node)) return node.map(compilePayload);
+  if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, compilePayload(value)]));
+  return node;
+}
