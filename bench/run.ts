@@ -54,6 +54,8 @@ function judge(value: number, limit: number, direction: Direction): Verdict {
     const margin = value / limit - 1;
     return margin >= 0 ? { met: true, text: `met, ${(margin * 100).toFixed(0)}% above` } : { met: false, text: `MISSED, ${(-margin * 100).toFixed(0)}% short` };
   }
+  // A count that must be zero has no headroom to speak of.
+  if (limit === 0) return value <= 0 ? { met: true, text: 'met' } : { met: false, text: `MISSED, ${value} over` };
   return value <= limit
     ? { met: true, text: `met, ${((1 - value / limit) * 100).toFixed(0)}% under` }
     : { met: false, text: `MISSED, ${(value / limit).toFixed(2)}x the limit` };

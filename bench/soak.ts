@@ -6,7 +6,7 @@ import type { Actor } from '../services/actor.js';
 import { benchPartner, benchReviewer } from './support/benchActors.js';
 import { startBotProcess } from './support/botProcess.js';
 import { startConnectorSink } from './support/connectorSink.js';
-import { percentile } from './support/load.js';
+import { freshConnections, percentile } from './support/load.js';
 import { seedInReviewClaims } from './support/seedClaims.js';
 import { approveInvoke, ClaimSupply, messageTurn } from './turns.js';
 
@@ -83,12 +83,15 @@ export async function runSoakBench(options: SoakOptions): Promise<SoakResult> {
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     const pick = () => shown[Math.floor(Math.random() * shown.length)]!;
 
+    // Each turn on its own connection: people pause longer than the server keeps an idle
+    // connection (5 s), and a reused one may be closed by it just as the next turn is sent
+    // (ECONNRESET, the client's race, not the bot's failure).
+    const say = (person: Actor, text: string) => messageTurn(sink, product.url, person, `a:bench-soak-${person.userId}`, text, freshConnections);
     const turnOf = (person: Actor, reviewer: boolean, turn: number): Promise<string> => {
-      const chat = `a:bench-soak-${person.userId}`;
-      if (!reviewer) return messageTurn(sink, product.url, person, chat, turn % 2 === 0 ? `claim ${pick()}` : 'my claims');
-      if (turn % 4 === 0) return messageTurn(sink, product.url, person, chat, 'queue');
-      if (turn % 4 === 2) return approveInvoke(sink, product.url, person, supply.next(), seeded.version);
-      return messageTurn(sink, product.url, person, chat, `claim ${pick()}`);
+      if (!reviewer) return say(person, turn % 2 === 0 ? `claim ${pick()}` : 'my claims');
+      if (turn % 4 === 0) return say(person, 'queue');
+      if (turn % 4 === 2) return approveInvoke(sink, product.url, person, supply.next(), seeded.version, freshConnections);
+      return say(person, `claim ${pick()}`);
     };
     const conversation = async (slot: number): Promise<void> => {
       const reviewer = slot >= partners;

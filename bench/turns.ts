@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import type http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -345,20 +346,24 @@ export function activity(sink: ConnectorSink, user: Actor, conversationId: strin
   };
 }
 
-export async function messageTurn(sink: ConnectorSink, url: string, user: Actor, conversationId: string, text: string): Promise<string> {
-  const status = await postJson(url, { ...activity(sink, user, conversationId, 'message'), text });
+export async function messageTurn(sink: ConnectorSink, url: string, user: Actor, conversationId: string, text: string, via?: http.Agent): Promise<string> {
+  const status = await postJson(url, { ...activity(sink, user, conversationId, 'message'), text }, via);
   if (status < 200 || status >= 300) throw new Error(`HTTP ${status}`);
   return '';
 }
 
-export async function approveInvoke(sink: ConnectorSink, url: string, user: Actor, claimId: string, version: number): Promise<string> {
-  const { status, text } = await postJsonForText(url, {
-    ...activity(sink, user, `a:bench-approve-${user.userId}`, 'invoke'),
-    name: 'adaptiveCard/action',
-    // Teams sends the id of the message the card is in: the product updates that message too.
-    replyToId: `card-${claimId}`,
-    value: { action: { type: 'Action.Execute', id: 'approve', verb: 'approve', data: { claimId, version } }, trigger: 'manual' },
-  });
+export async function approveInvoke(sink: ConnectorSink, url: string, user: Actor, claimId: string, version: number, via?: http.Agent): Promise<string> {
+  const { status, text } = await postJsonForText(
+    url,
+    {
+      ...activity(sink, user, `a:bench-approve-${user.userId}`, 'invoke'),
+      name: 'adaptiveCard/action',
+      // Teams sends the id of the message the card is in: the product updates that message too.
+      replyToId: `card-${claimId}`,
+      value: { action: { type: 'Action.Execute', id: 'approve', verb: 'approve', data: { claimId, version } }, trigger: 'manual' },
+    },
+    via,
+  );
   if (status !== 200) throw new Error(`HTTP ${status}: ${text.slice(0, 200)}`);
   const answer = JSON.parse(text) as { statusCode?: number; type?: string; value?: unknown };
   if (answer.statusCode !== 200 || answer.type !== 'application/vnd.microsoft.card.adaptive') {
