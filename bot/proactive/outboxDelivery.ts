@@ -297,6 +297,8 @@ export class OutboxDelivery {
       }
       this.lastDrainAt = this.clock.now().toISOString();
       this.lastError = undefined;
+      // A full batch that settled at once (nothing reachable, or all sent before) leaves no send to wait for.
+      this.nextPassWhenLow();
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : String(error);
       this.log('outbox drain failed', error);
