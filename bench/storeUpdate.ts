@@ -25,6 +25,8 @@ export interface StoreBenchRow {
   p50Ms: number;
   p99Ms: number;
   updatesPerSecond: number;
+  /** Each run's figures, in order (the row's are their medians). */
+  runs?: Pick<StoreBenchRow, 'loadMs' | 'p50Ms' | 'p99Ms' | 'updatesPerSecond'>[];
 }
 
 export interface StoreBenchOptions {
@@ -87,6 +89,7 @@ async function benchOneSize(n: number, options: StoreBenchOptions): Promise<Stor
       p50Ms: middle((row) => row.p50Ms),
       p99Ms: middle((row) => row.p99Ms),
       updatesPerSecond: middle((row) => row.updatesPerSecond),
+      runs: runs.map(({ loadMs, p50Ms, p99Ms, updatesPerSecond }) => ({ loadMs, p50Ms, p99Ms, updatesPerSecond })),
     };
   } finally {
     await rm(dataDir, { recursive: true, force: true });

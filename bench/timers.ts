@@ -24,6 +24,9 @@ export interface TickRow {
   dueFired: number;
   /** dueTickMs / dueFired. */
   msPerFiring: number;
+  /** Each run's nothing-due p99 and 1%-due tick, in order. */
+  idleP99Runs?: number[];
+  dueTickRuns?: number[];
 }
 
 export interface TickBenchOptions {
@@ -77,7 +80,16 @@ export async function runTickBench(dataDir: string, n: number, options: TickBenc
     }
     const dueTickMs = median(dueTimes);
     const dueFired = median(fired);
-    return { n, idleP50Ms: median(p50s), idleP99Ms: median(p99s), dueTickMs, dueFired, msPerFiring: dueTickMs / Math.max(1, dueFired) };
+    return {
+      n,
+      idleP50Ms: median(p50s),
+      idleP99Ms: median(p99s),
+      dueTickMs,
+      dueFired,
+      msPerFiring: dueTickMs / Math.max(1, dueFired),
+      idleP99Runs: p99s,
+      dueTickRuns: dueTimes,
+    };
   } finally {
     await repository.close();
   }

@@ -1,7 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import type http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Actor } from '../services/actor.js';
+import { systemClock } from '../services/clock.js';
+import { copyFilesToPostgres } from '../storage/copyFilesToPostgres.js';
+import { createPool } from '../storage/postgres/pool.js';
+import { testCluster } from '../test/support/postgresCluster.js';
 import { benchPartner, benchReviewer } from './support/benchActors.js';
 import { startBotProcess, type BotProcess } from './support/botProcess.js';
 import { startConnectorSink, type ConnectorSink } from './support/connectorSink.js';
@@ -14,7 +20,7 @@ import { seedInReviewClaims, type SeededClaims } from './support/seedClaims.js';
 // `runs` open-loop runs at a fixed, evenly spaced arrival rate (p50/p99 from the scheduled
 // arrival); each figure is the median of its runs.
 
-export type ScenarioName = 'echo' | 'claim' | 'approve' | 'approve-fast-outbox' | 'dialog';
+export type ScenarioName = 'echo' | 'claim' | 'approve' | 'approve-postgres' | 'approve-fast-outbox' | 'dialog';
 
 export interface ScenarioResult {
   name: ScenarioName;
@@ -77,6 +83,7 @@ const LABELS: Record<ScenarioName, string> = {
   echo: 'echo floor (message, one text reply)',
   claim: '`claim <id>` message (reply: claim card)',
   approve: '`approve` invoke (claim changed, card re-rendered)',
+  'approve-postgres': '`approve` invoke, STORE=postgres (same claims, copied)',
   'approve-fast-outbox': '`approve` invoke, outbox delivery at 1000/s (not a target)',
   dialog: '`new claim` dialog step (reply: first step)',
 };
@@ -90,7 +97,7 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
     ratePerSecond: options.ratePerSecond ?? 250,
   };
   const progress = options.progress ?? (() => undefined);
-  const wanted = new Set<ScenarioName>(options.only ?? ['claim', 'approve', 'approve-fast-outbox', 'dialog']);
+  const wanted = new Set<ScenarioName>(options.only ?? ['claim', 'approve', 'approve-postgres', 'approve-fast-outbox', 'dialog']);
   const sink = await startConnectorSink();
   const notes: string[] = [];
   const scenarios: ScenarioResult[] = [];
@@ -109,7 +116,7 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
 
     // ---- the product: each scenario in a fresh process on a fresh DATA_DIR ----
     const productMemory: MemoryResult[] = [];
-    for (const name of (['claim', 'dialog', 'approve', 'approve-fast-outbox'] as const).filter((candidate) => wanted.has(candidate))) {
+    for (const name of (['claim', 'dialog', 'approve', 'approve-postgres', 'approve-fast-outbox'] as const).filter((candidate) => wanted.has(candidate))) {
       const dataDir = await mkdtemp(join(tmpdir(), `cpor-bench-${name}-`));
       try {
         const seedCount = name === 'dialog' ? 1 : name === 'claim' ? SHOWN_CLAIMS : (options.seededClaims ?? 12_000);
@@ -117,10 +124,21 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
         const seeded = await seedInReviewClaims(dataDir, seedCount);
         progress(`turns: ${name}: seeded ${seedCount} InReview claims in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
         const profileDir = options.profileDir ? join(options.profileDir, name) : undefined;
+        let environment: Record<string, string> = {};
+        // The product's default is 50 alerts/s; this variant shows the invoke without a backlog.
+        if (name === 'approve-fast-outbox') environment = { DELIVERY_GLOBAL_RATE: '1000' };
+        if (name === 'approve-postgres') {
+          const database = await postgresCopyOf(dataDir);
+          if (!database) {
+            notes.push('approve-postgres: skipped, PostgreSQL binaries not found (apt-get install postgresql)');
+            continue;
+          }
+          progress(`turns: ${name}: the claims copied to PostgreSQL in ${(database.copyMs / 1000).toFixed(1)} s`);
+          environment = { STORE: 'postgres', DATABASE_URL: database.url };
+        }
         const product = await startBotProcess('product', dataDir, {
           nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
-          // The product's default is 50 alerts/s; this variant shows the invoke without a backlog.
-          ...(name === 'approve-fast-outbox' ? { environment: { DELIVERY_GLOBAL_RATE: '1000' } } : {}),
+          environment,
         });
         const memory = new MemorySampler(product);
         const idle = await settledRss(product);
@@ -153,6 +171,24 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
   } finally {
     await sink.close();
   }
+}
+
+/**
+ * The seeded claims in a new database of the throw-away cluster (fsync off), through the copy
+ * script (verified), so both engines serve the same claims. Undefined without PostgreSQL.
+ */
+async function postgresCopyOf(dataDir: string): Promise<{ url: string; copyMs: number } | undefined> {
+  const cluster = await testCluster();
+  if (!cluster) return undefined;
+  const url = await cluster.createDatabase('cpor_bench_turns');
+  const pool = createPool({ connectionString: url, poolSize: 2, statementTimeoutMs: 600_000 });
+  const started = performance.now();
+  try {
+    await copyFilesToPostgres({ dataDir, pool, clock: systemClock });
+  } finally {
+    await pool.end();
+  }
+  return { url, copyMs: performance.now() - started };
 }
 
 function productScenario(name: Exclude<ScenarioName, 'echo'>, product: BotProcess, sink: ConnectorSink, seeded: SeededClaims, notes: string[]): Scenario {
@@ -294,7 +330,7 @@ export class Scenario {
 // ---- requests -------------------------------------------------------------------------------
 
 /** A Teams activity from `user` in their personal chat, as the Bot Connector posts it. */
-function activity(sink: ConnectorSink, user: Actor, conversationId: string, type: string): Record<string, unknown> {
+export function activity(sink: ConnectorSink, user: Actor, conversationId: string, type: string): Record<string, unknown> {
   return {
     type,
     id: `bench-${Math.random().toString(36).slice(2)}`,
@@ -310,20 +346,24 @@ function activity(sink: ConnectorSink, user: Actor, conversationId: string, type
   };
 }
 
-export async function messageTurn(sink: ConnectorSink, url: string, user: Actor, conversationId: string, text: string): Promise<string> {
-  const status = await postJson(url, { ...activity(sink, user, conversationId, 'message'), text });
+export async function messageTurn(sink: ConnectorSink, url: string, user: Actor, conversationId: string, text: string, via?: http.Agent): Promise<string> {
+  const status = await postJson(url, { ...activity(sink, user, conversationId, 'message'), text }, via);
   if (status < 200 || status >= 300) throw new Error(`HTTP ${status}`);
   return '';
 }
 
-export async function approveInvoke(sink: ConnectorSink, url: string, user: Actor, claimId: string, version: number): Promise<string> {
-  const { status, text } = await postJsonForText(url, {
-    ...activity(sink, user, `a:bench-approve-${user.userId}`, 'invoke'),
-    name: 'adaptiveCard/action',
-    // Teams sends the id of the message the card is in: the product updates that message too.
-    replyToId: `card-${claimId}`,
-    value: { action: { type: 'Action.Execute', id: 'approve', verb: 'approve', data: { claimId, version } }, trigger: 'manual' },
-  });
+export async function approveInvoke(sink: ConnectorSink, url: string, user: Actor, claimId: string, version: number, via?: http.Agent): Promise<string> {
+  const { status, text } = await postJsonForText(
+    url,
+    {
+      ...activity(sink, user, `a:bench-approve-${user.userId}`, 'invoke'),
+      name: 'adaptiveCard/action',
+      // Teams sends the id of the message the card is in: the product updates that message too.
+      replyToId: `card-${claimId}`,
+      value: { action: { type: 'Action.Execute', id: 'approve', verb: 'approve', data: { claimId, version } }, trigger: 'manual' },
+    },
+    via,
+  );
   if (status !== 200) throw new Error(`HTTP ${status}: ${text.slice(0, 200)}`);
   const answer = JSON.parse(text) as { statusCode?: number; type?: string; value?: unknown };
   if (answer.statusCode !== 200 || answer.type !== 'application/vnd.microsoft.card.adaptive') {

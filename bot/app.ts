@@ -208,7 +208,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     owner: config.instanceId,
     clock,
     log,
-    renderAlert: (alert, recipient) => renderAlert(alert, toViewer(recipient, clock.now()), undefined, delegationNote(recipient)),
+    renderAlert: (alert, recipient, now) => renderAlert(alert, toViewer(recipient, clock.now()), now, delegationNote(recipient)),
     // A customer who never talked to the bot still gets the consent notice: by mail.
     onUnreachable: async (alert: Alert) => {
       if (alert.kind !== 'consent-notice') return 'not-handled';

@@ -17,8 +17,8 @@ export interface BotProcess {
   rss(): Promise<number>;
   /** Alerts the product's outbox still has to deliver (always 0 for the echo bot). */
   pendingAlerts(): Promise<number>;
-  /** Stops the bot the way bot/index.ts does on SIGTERM and waits for the process to end. */
-  stop(): Promise<void>;
+  /** Stops the bot the way bot/index.ts does on SIGTERM and waits for the process to end; resolves with the lines it logged. */
+  stop(): Promise<number>;
 }
 
 const SERVER = fileURLToPath(new URL('./turnServer.ts', import.meta.url));
@@ -69,8 +69,9 @@ export async function startBotProcess(kind: 'echo' | 'product', dataDir?: string
     rss: () => ask('rss'),
     pendingAlerts: () => ask('pending'),
     stop: async () => {
-      await ask('stop');
+      const logged = await ask('stop');
       await exited;
+      return logged;
     },
   };
 }

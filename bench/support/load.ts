@@ -23,23 +23,26 @@ export interface LatencyResult {
 
 export const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 
+/** A connection per request: for requests seconds apart, longer than a server keeps an idle connection. */
+export const freshConnections = new http.Agent({ keepAlive: false, maxSockets: 512 });
+
 /** POSTs JSON and resolves with the status code once the response has been read. */
-export async function postJson(url: string, body: unknown): Promise<number> {
-  return (await sendJson(url, body, false)).status;
+export async function postJson(url: string, body: unknown, via: http.Agent = agent): Promise<number> {
+  return (await sendJson(url, body, false, via)).status;
 }
 
 /** POSTs JSON and resolves with the status code and the response body as text. */
-export function postJsonForText(url: string, body: unknown): Promise<{ status: number; text: string }> {
-  return sendJson(url, body, true);
+export function postJsonForText(url: string, body: unknown, via: http.Agent = agent): Promise<{ status: number; text: string }> {
+  return sendJson(url, body, true, via);
 }
 
 /** Without `keepBody` the response is drained unread, so the load generator stays cheap. */
-function sendJson(url: string, body: unknown, keepBody: boolean): Promise<{ status: number; text: string }> {
+function sendJson(url: string, body: unknown, keepBody: boolean, via: http.Agent): Promise<{ status: number; text: string }> {
   const payload = Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const request = http.request(
       url,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': payload.length } },
+      { method: 'POST', agent: via, headers: { 'content-type': 'application/json', 'content-length': payload.length } },
       (response) => {
         const chunks: Buffer[] = [];
         if (keepBody) response.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -28,7 +28,12 @@ export interface SeededClaims {
 
 const WRITE_CONCURRENCY = 64;
 
-export async function seedInReviewClaims(dataDir: string, count: number): Promise<SeededClaims> {
+export interface SeedOptions {
+  /** User ids of partners (of the claims' organisation) the copies are created by, in turn; default: all by the template's creator. */
+  creators?: readonly string[];
+}
+
+export async function seedInReviewClaims(dataDir: string, count: number, options: SeedOptions = {}): Promise<SeededClaims> {
   const harness = await createHarness({ dataDir, start: new Date() });
   const template = await claimAt(harness, 'InReview', m365Details());
   await precheckPoe(harness, template.id);
@@ -48,7 +53,10 @@ export async function seedInReviewClaims(dataDir: string, count: number): Promis
 
   const documentText = (id: string, index: number): string => {
     const tenant = `${customerTenant.slice(0, 24)}${String(index).padStart(12, '0')}`;
-    const document = JSON.parse(templateText.split(template.id).join(id).split(customerTenant).join(tenant)) as ClaimDocument;
+    let text = templateText.split(template.id).join(id).split(customerTenant).join(tenant);
+    const creator = options.creators?.[index % options.creators.length];
+    if (creator) text = text.split(templateDocument.claim.createdBy).join(creator);
+    const document = JSON.parse(text) as ClaimDocument;
     const digest = factsDigest(precheckFactsOf(document.claim, maxDateAgeMonths));
     for (const file of document.claim.poe) if (file.precheck) file.precheck.factsDigest = digest;
     for (const alert of document.outbox) {

@@ -7,7 +7,7 @@ import type { Clock } from '../../services/clock.js';
 import { AlertSchema, type Alert, type Claim } from '../../services/model.js';
 import { updateDocument, type CollectionDefinition, type DocumentCollection, type DocumentStore } from '../../services/store/documentStore.js';
 import { backoffMs, classifyConnectorError } from './connectorErrors.js';
-import type { ConversationLanes, LaneVerdict } from './conversationLanes.js';
+import type { ConversationLanes, LaneVerdict, SendWithinLimits } from './conversationLanes.js';
 import { conversationReferenceOf, type ConversationReferenceStore } from './conversationReferences.js';
 import { prepareProactiveClient } from './proactiveClient.js';
 import { continueConversation, type ProactiveAdapter } from './proactiveTurn.js';
@@ -108,17 +108,18 @@ export class CardCopies {
     if (latest && latest.version !== claim.version) this.queue(latest, copy);
   }
 
-  /** Remembers an alert the outbox posted. */
-  async recordAlert(alert: Alert, activityId: string, recipient: Recipient): Promise<void> {
+  /** Remembers an alert the outbox posted; `postedWith`: the claim the posted card was rendered with. */
+  async recordAlert(alert: Alert, activityId: string, recipient: Recipient, postedWith?: Claim): Promise<void> {
     const copy = await this.record(alert.claimId, {
       kind: 'alert',
       alert,
-      shown: alertNowKey(alert),
+      shown: alertNowKey(alert, postedWith ? { claim: postedWith, at: this.options.clock.now() } : undefined),
       conversationKey: recipient.conversationKey,
       activityId,
       recipient,
     });
     // The claim may have moved on while the alert was being posted: that change saw no copy.
+    // A card that already shows where the claim is now is not updated.
     const latest = await this.options.latestClaim(alert.claimId);
     if (latest) this.queue(latest, copy);
   }
@@ -146,9 +147,9 @@ export class CardCopies {
     this.queued.add(id);
     let attempts = 0;
     this.options.lanes.enqueue(copy.conversationKey, {
-      run: async () => {
+      run: async (send) => {
         this.queued.delete(id);
-        const verdict = await this.update(claim.id, copy, attempts + 1);
+        const verdict = await this.update(claim.id, copy, attempts + 1, send);
         if (verdict.kind === 'retry') {
           attempts += 1;
           // Queued again: later changes fold into this attempt.
@@ -165,7 +166,7 @@ export class CardCopies {
 
   // ---- one update -------------------------------------------------------------------------
 
-  private async update(claimId: string, queuedCopy: CardCopy, attempt: number): Promise<LaneVerdict> {
+  private async update(claimId: string, queuedCopy: CardCopy, attempt: number, send: SendWithinLimits): Promise<LaneVerdict> {
     const { log } = this.options;
     const copy = (await this.read(claimId)).find((candidate) => copyId(candidate) === copyId(queuedCopy));
     const claim = await this.options.latestClaim(claimId);
@@ -178,29 +179,37 @@ export class CardCopies {
       return { kind: 'done' };
     }
     let unrenderable = false;
-    try {
-      await continueConversation(this.options.adapter, this.options.appId, conversationReferenceOf(stored), async (context) => {
-        prepareProactiveClient(context, this.options.settings.requestTimeoutMs);
-        let card: AdaptiveCard;
-        try {
-          card =
-            copy.kind === 'alert' && copy.alert
-              ? this.options.render.alertCard(copy.alert, claim, copy.recipient)
-              : await this.options.render.claimCard(claim, copy.recipient, context);
-        } catch (error) {
-          log?.(`could not render the card of ${claimId} for ${copy.conversationKey}`, error);
-          unrenderable = true;
-          return;
-        }
-        await context.updateActivity({
-          type: 'message',
-          id: copy.activityId,
-          conversation: context.activity.conversation,
-          attachments: [CardFactory.adaptiveCard(card)],
+    const outcome = await send(async () => {
+      try {
+        await continueConversation(this.options.adapter, this.options.appId, conversationReferenceOf(stored), async (context) => {
+          prepareProactiveClient(context, this.options.settings.requestTimeoutMs);
+          let card: AdaptiveCard;
+          try {
+            card =
+              copy.kind === 'alert' && copy.alert
+                ? this.options.render.alertCard(copy.alert, claim, copy.recipient)
+                : await this.options.render.claimCard(claim, copy.recipient, context);
+          } catch (error) {
+            log?.(`could not render the card of ${claimId} for ${copy.conversationKey}`, error);
+            unrenderable = true;
+            return;
+          }
+          await context.updateActivity({
+            type: 'message',
+            id: copy.activityId,
+            conversation: context.activity.conversation,
+            attachments: [CardFactory.adaptiveCard(card)],
+          });
         });
-      });
-    } catch (error) {
-      const failure = classifyConnectorError(error, this.options.clock.now().getTime());
+        return { ok: true as const };
+      } catch (error) {
+        return { ok: false as const, error };
+      }
+    });
+    // The lanes stopped before a slot was free: nothing was sent.
+    if (!outcome) return { kind: 'retry', afterMs: 0 };
+    if (!outcome.ok) {
+      const failure = classifyConnectorError(outcome.error, this.options.clock.now().getTime());
       if (failure.kind === 'conversation-gone' || failure.kind === 'rejected') {
         // The message or the chat is gone: nothing left to keep current.
         log?.(`a card of ${claimId} in ${copy.conversationKey} is gone, no longer kept current: ${failure.detail}`);

@@ -1,17 +1,30 @@
+import { setMaxListeners } from 'node:events';
 import { InProcessSendLimiter, TEAMS_CONVERSATION_WINDOWS, type RateWindow } from './rateLimiter.js';
 import type { Clock } from '../../services/clock.js';
 import type { SendLimiter } from '../../services/sendLimits.js';
 
-// One queue per conversation, run one request at a time in order, each request passing the
+// One queue per conversation, run one task at a time in order, each task's request passing the
 // conversation's limiter and the global one. A throttled or failing conversation waits on its
 // own; every other lane keeps flowing. The limits are counted by a SendLimiter: in this process
-// (files engine), or in the database across every instance (STORE=postgres).
+// (files engine), or in the database across every instance (STORE=postgres). A task holds the
+// slots only around its request (`send`): a slot stays in its window from its release, so the
+// bookkeeping after an answer (journal, outbox, card copies) must not hold it, or the bot's
+// 50 per second would shrink to 50 per (1 s + that bookkeeping).
 
 export type LaneVerdict = { kind: 'done' } | { kind: 'retry'; afterMs: number };
 
+/**
+ * Runs `request` holding a slot of the conversation's windows and of the bot's rate. Resolves
+ * undefined, without running it, only when the lanes stop first.
+ */
+export type SendWithinLimits = <T>(request: () => Promise<T>) => Promise<T | undefined>;
+
 export interface LaneTask {
-  /** Makes one request; never throws. `retry` keeps the task at the head of its lane. */
-  run(): Promise<LaneVerdict>;
+  /**
+   * Makes at most one request, through `send`; never throws. `retry` keeps the task at the head
+   * of its lane (as does stopping while it waits for a slot).
+   */
+  run(send: SendWithinLimits): Promise<LaneVerdict>;
 }
 
 interface Lane {
@@ -42,6 +55,8 @@ export class ConversationLanes {
     this.limiter = options.limiter ?? new InProcessSendLimiter(options.clock);
     this.globalWindows = [{ limit: options.globalRatePerSecond, windowMs: 1000 }];
     this.conversationWindows = options.conversationWindows ?? TEAMS_CONVERSATION_WINDOWS;
+    // Every lane waiting for a slot listens for the stop: hundreds at once in a backlog is expected.
+    setMaxListeners(0, this.stopping.signal);
   }
 
   enqueue(conversationKey: string, task: LaneTask): void {
@@ -110,24 +125,28 @@ export class ConversationLanes {
         await clock.sleep(wait, signal);
         continue;
       }
-      const conversationSlot = await this.limiter.acquire(`conversation:${key}`, this.conversationWindows, signal);
-      if (!conversationSlot) return;
-      const globalSlot = await this.globalSlot();
-      if (!globalSlot) {
-        await conversationSlot.release();
-        return;
-      }
       const task = lane.queue[0]!;
-      let verdict: LaneVerdict;
-      this.inFlight += 1;
-      try {
-        verdict = await task.run();
-      } finally {
-        this.inFlight -= 1;
-        await Promise.all([globalSlot.release(), conversationSlot.release()]);
-      }
+      const verdict = await task.run((request) => this.withSlots(key, request));
+      if (signal.aborted) return;
       if (verdict.kind === 'retry') lane.blockedUntil = Math.max(lane.blockedUntil, clock.now().getTime() + verdict.afterMs);
       else lane.queue.shift();
+    }
+  }
+
+  private async withSlots<T>(key: string, request: () => Promise<T>): Promise<T | undefined> {
+    const conversationSlot = await this.limiter.acquire(`conversation:${key}`, this.conversationWindows, this.stopping.signal);
+    if (!conversationSlot) return undefined;
+    const globalSlot = await this.globalSlot();
+    if (!globalSlot) {
+      await conversationSlot.release();
+      return undefined;
+    }
+    this.inFlight += 1;
+    try {
+      return await request();
+    } finally {
+      this.inFlight -= 1;
+      await Promise.all([globalSlot.release(), conversationSlot.release()]);
     }
   }
 

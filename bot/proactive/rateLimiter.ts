@@ -28,13 +28,24 @@ interface Entry {
   completedAt: number | undefined;
 }
 
-/** How long to wait while something is in flight and no completed entry can expire sooner. */
-const IN_FLIGHT_RECHECK_MS = 1000;
+interface Waiter {
+  resolve(slot: RateSlot | undefined): void;
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
+}
 
+/**
+ * Waiters are served first come, first served, by one pump: a release or the one timer (set for
+ * the instant the oldest entry leaves its window) grants as many slots as now fit. Hundreds of
+ * lanes can wait on the bot's rate at once; waking each of them on every release (and arming a
+ * timer and an abort signal each) cost more CPU than the sends themselves.
+ */
 export class SlidingWindowLimiter {
   private entries: Entry[] = [];
   private readonly longestWindowMs: number;
-  private releaseWaiters: Array<() => void> = [];
+  private readonly waiters: Waiter[] = [];
+  /** The one pending timer, and the instant it is for. */
+  private timer: { at: number; cancel: AbortController } | undefined;
 
   constructor(
     private readonly windows: readonly RateWindow[],
@@ -44,14 +55,26 @@ export class SlidingWindowLimiter {
     this.longestWindowMs = Math.max(...windows.map((window) => window.windowMs));
   }
 
-  /** Waits for a slot in every window. Resolves undefined only when `signal` aborts first. */
-  async acquire(signal?: AbortSignal): Promise<RateSlot | undefined> {
-    for (;;) {
-      if (signal?.aborted) return undefined;
-      const wait = this.waitMs(this.clock.now().getTime());
-      if (wait === 0) return this.grant();
-      await this.waitForChange(wait, signal);
-    }
+  /** Waits for a slot in every window, in arrival order. Resolves undefined only when `signal` aborts first. */
+  acquire(signal?: AbortSignal): Promise<RateSlot | undefined> {
+    if (signal?.aborted) return Promise.resolve(undefined);
+    if (this.waiters.length === 0 && this.waitMs(this.clock.now().getTime()) === 0) return Promise.resolve(this.grant());
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        resolve,
+        signal,
+        onAbort: () => {
+          const index = this.waiters.indexOf(waiter);
+          if (index >= 0) this.waiters.splice(index, 1);
+          resolve(undefined);
+          // The first in line may have left: the next one may fit now.
+          this.pump();
+        },
+      };
+      signal?.addEventListener('abort', waiter.onAbort, { once: true });
+      this.waiters.push(waiter);
+      this.pump();
+    });
   }
 
   /** A slot now, or how long to wait before asking again (Infinity: only a release can help). */
@@ -60,10 +83,10 @@ export class SlidingWindowLimiter {
     return windowWaitMs(this.entries, this.windows, now);
   }
 
-  /** Entries in flight or inside the longest window (for tests and health). */
+  /** Entries in flight or inside the longest window, and waiters (for tests and health). */
   size(): number {
     this.prune(this.clock.now().getTime());
-    return this.entries.length;
+    return this.entries.length + this.waiters.length;
   }
 
   private grant(): RateSlot {
@@ -75,27 +98,37 @@ export class SlidingWindowLimiter {
         if (released) return;
         released = true;
         entry.completedAt = this.clock.now().getTime();
-        const waiters = this.releaseWaiters;
-        this.releaseWaiters = [];
-        for (const wake of waiters) wake();
+        this.pump();
       },
     };
   }
 
-  private async waitForChange(wait: number, signal: AbortSignal | undefined): Promise<void> {
-    const stop = new AbortController();
-    const onAbort = () => stop.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const sleeping = this.clock.sleep(Number.isFinite(wait) ? wait : IN_FLIGHT_RECHECK_MS, stop.signal);
-    // Only a slot in flight can free room before the timer does; otherwise the timer alone decides.
-    const inFlight = this.entries.some((entry) => entry.completedAt === undefined);
-    const released = inFlight ? new Promise<void>((resolve) => this.releaseWaiters.push(resolve)) : sleeping;
-    try {
-      await Promise.race([sleeping, released]);
-    } finally {
-      stop.abort();
-      signal?.removeEventListener('abort', onAbort);
+  /** Grants slots to the waiters in order while they fit, then sleeps until the next one can. */
+  private pump(): void {
+    while (this.waiters.length > 0) {
+      const now = this.clock.now().getTime();
+      const wait = this.waitMs(now);
+      if (wait > 0) {
+        // Infinity: every slot is in flight, and only a release (which pumps) frees one.
+        if (Number.isFinite(wait)) this.wakeAt(now + wait);
+        return;
+      }
+      const waiter = this.waiters.shift()!;
+      waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      waiter.resolve(this.grant());
     }
+  }
+
+  private wakeAt(at: number): void {
+    if (this.timer && this.timer.at <= at) return;
+    this.timer?.cancel.abort();
+    const timer = { at, cancel: new AbortController() };
+    this.timer = timer;
+    void this.clock.sleep(at - this.clock.now().getTime(), timer.cancel.signal).then(() => {
+      if (this.timer !== timer) return;
+      this.timer = undefined;
+      this.pump();
+    });
   }
 
   private prune(now: number): void {

@@ -39,7 +39,8 @@ export interface DelegationLookup {
   current(person: { userId: string; tenantId: string }): Promise<Delegation | undefined>;
 }
 
-export type AlertRenderer = (alert: Alert, recipient: Recipient) => AdaptiveCard;
+/** `now`: the claim as it is when the alert is posted (it may have moved on since the alert was recorded). */
+export type AlertRenderer = (alert: Alert, recipient: Recipient, now?: Claim) => AdaptiveCard;
 export type ClaimCardRenderer = (claim: Claim, recipient: Recipient) => AdaptiveCard;
 
 /** The shape of cards/index.ts's Viewer, so the composition root can adapt a recipient to it. */

@@ -97,6 +97,36 @@ describe('proactive: parts', () => {
       await third;
       assert.equal(time.millis(), 1300);
     });
+
+    it("serves many waiters in arrival order at the window's pace, with one timer armed for all of them", async () => {
+      const timers = sinon.useFakeTimers({ now: 0, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+      try {
+        const limiter = new SlidingWindowLimiter([{ limit: 5, windowMs: 1000 }], systemClock);
+        const granted: { index: number; at: number }[] = [];
+        const leaving = new AbortController();
+        const waiting = Array.from({ length: 21 }, (_, index) =>
+          limiter.acquire(index === 7 ? leaving.signal : undefined).then((slot) => {
+            if (!slot) return;
+            granted.push({ index, at: Date.now() });
+            slot.release();
+          }),
+        );
+        await timers.tickAsync(0);
+        // The eighth in line gives up while waiting; it holds no one up.
+        leaving.abort();
+        assert.equal(timers.countTimers(), 1, 'one timer for the 15 still waiting, not one each');
+        await timers.tickAsync(5000);
+        await Promise.all(waiting);
+        assert.deepEqual(
+          granted.map((grant) => grant.index),
+          Array.from({ length: 21 }, (_, index) => index).filter((index) => index !== 7),
+        );
+        const perSecond = granted.reduce<Record<number, number>>((counts, grant) => ({ ...counts, [grant.at]: (counts[grant.at] ?? 0) + 1 }), {});
+        assert.deepEqual(perSecond, { 0: 5, 1000: 5, 2000: 5, 3000: 5 });
+      } finally {
+        timers.restore();
+      }
+    });
   });
 
   describe('scheduler', () => {
