@@ -38,7 +38,8 @@ export function renderAwayCard(
     explain: t.t('cards.away.explain'),
     note: options.note ?? '',
     today: options.today,
-    reviewerChoices: reviewers.map((choice) => ({ title: literal(choice.name), value: reviewerChoiceValue(choice) })),
+    // A choice's title is plain text (no markdown): an escape would show as a backslash.
+    reviewerChoices: reviewers.map((choice) => ({ title: choice.name, value: reviewerChoiceValue(choice) })),
     labels: {
       until: label('until'),
       untilRequired: label('untilRequired'),
