@@ -93,7 +93,12 @@ export const DEMO_PEOPLE: Record<DemoRole, DemoPerson> = {
     role: 'reviewer',
     tenantId: DEMO_REVIEW_TENANT,
     user: user('29:review-rita', 'Rita', 'Reviewer', 'cpor-review.example', 'b2b2b2b2-0000-4000-8000-000000000002'),
-    colleagues: colleagues('review', 'cpor-review.example', '2'),
+    // The first is the second reviewer (DEMO_SECOND_REVIEWER). She never writes to the bot, so it
+    // opens her chat by her AAD id (`8:orgid:<id>`, as Teams allows); the playground finds users
+    // only by the id in its config, so that is her id there.
+    colleagues: colleagues('review', 'cpor-review.example', '2').map((colleague, index) =>
+      index === 0 ? { ...colleague, id: `8:orgid:${colleague.aadObjectId}` } : colleague,
+    ),
     personalChatId: 'a:personal-chat-rita-reviewer',
     defaultPort: 56151,
   },
