@@ -59,6 +59,7 @@ export class Translator {
   private readonly fallback: Catalogue;
   /** Formatters by time zone; only zones Intl accepted get here, so it stays as small as the zone list. */
   private readonly instantFormats = new Map<string, Intl.DateTimeFormat>();
+  private readonly dayFormats = new Map<string, Intl.DateTimeFormat>();
   private listFormat: Intl.ListFormat | undefined;
   private pluralRules: Intl.PluralRules | undefined;
 
@@ -106,6 +107,16 @@ export class Translator {
       this.instantFormats.set(timeZone, format);
     }
     return format.format(new Date(iso));
+  }
+
+  /** The day before an exclusive end (e.g. the end of someone's last day away), as a date: "Dec 2, 2026". */
+  formatLastDay(endIso: string, timeZone = 'UTC'): string {
+    let format = this.dayFormats.get(timeZone);
+    if (!format) {
+      format = new Intl.DateTimeFormat(this.locale, { year: 'numeric', month: 'short', day: 'numeric', timeZone });
+      this.dayFormats.set(timeZone, format);
+    }
+    return format.format(new Date(Date.parse(endIso) - 1));
   }
 
   formatList(items: readonly string[]): string {
