@@ -24,8 +24,14 @@ describe('the away card and the alert copies name the last day away', () => {
       assert.ok(texts.includes(en.t('cards.away.away', { until: 'Dec 2, 2026', delegate: 'Rob Reviewer' })), `${timeZone}: ${texts.join(' | ')}`);
 
       const claim = makeClaimDocument({}).claim;
-      const alert = makeAlert(claim, { kind: 'claim-assigned', to: 'reviewer', data: { claimId: claim.id, partnerName: claim.partnerName, assignedBy: 'Rob Reviewer' } });
-      const copy = cardStrings(renderAlert(alert, viewer(timeZone), undefined, { copy: 'informed', reviewerName: 'Rita', delegateName: 'Rob Reviewer', until }));
+      const alert = makeAlert(claim, {
+        kind: 'claim-assigned',
+        to: 'reviewer',
+        data: { claimId: claim.id, partnerName: claim.partnerName, assignedBy: 'Rob Reviewer' },
+      });
+      const copy = cardStrings(
+        renderAlert(alert, viewer(timeZone), undefined, { copy: 'informed', reviewerName: 'Rita', delegateName: 'Rob Reviewer', until }),
+      );
       assert.ok(
         copy.some((text) => text.includes(en.t('cards.alert.delegation.informed', { until: 'Dec 2, 2026', delegate: 'Rob Reviewer' }))),
         `${timeZone}: ${copy.join(' | ')}`,

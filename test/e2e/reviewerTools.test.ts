@@ -3,7 +3,19 @@ import { translatorFor } from '../../cards/i18n/i18n.js';
 import type { Claim } from '../../services/model.js';
 import { poeFile, m365Details, REVIEW_TENANT } from '../support/serviceHarness.js';
 import type { RecordedRequest } from '../support/connectorStandIn.js';
-import { actorOf, assertDoesNotShow, assertShows, cardIn, e2ePerTest, invokeCard, PARTNER, REVIEWER, REVIEWER_2, type E2E, type Reply } from './support/e2eApp.js';
+import {
+  actorOf,
+  assertDoesNotShow,
+  assertShows,
+  cardIn,
+  e2ePerTest,
+  invokeCard,
+  PARTNER,
+  REVIEWER,
+  REVIEWER_2,
+  type E2E,
+  type Reply,
+} from './support/e2eApp.js';
 import { claimInReview } from './support/journey.js';
 
 // Issue 19's reviewer tools through the real app over HTTP (startApp, the stand-in connector):

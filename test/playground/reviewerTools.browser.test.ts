@@ -29,8 +29,7 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** Case-sensitive, unlike a string filter: "Claim X" is a claim card's title, "claim X" is in alert texts. */
 const exactly = (text: string) => new RegExp(escape(text));
 /** The text of `key` up to its `{placeholder}` (a value this test does not compute). */
-const upTo = (key: string, placeholder: string, values: Record<string, string> = {}) =>
-  t.t(key, { ...values, [placeholder]: '\u0000' }).split('\u0000')[0]!;
+const upTo = (key: string, placeholder: string, values: Record<string, string> = {}) => t.t(key, { ...values, [placeholder]: '\u0000' }).split('\u0000')[0]!;
 const MEGAN_NAME = DEMO_SECOND_REVIEWER.name;
 const RITA_NAME = RITA.displayName!;
 
@@ -264,9 +263,19 @@ async function searchAndShare(run: Run): Promise<void> {
   const posted = await partner.pin(await partner.waitForCard(sharedTitle));
   await posted.getByText(t.t('cards.shared.text')).waitFor({ state: 'visible' });
   // The bot reads the posted card as no command: the next thing it says answers "my claims".
-  const helpCards = await partner.cards().filter({ hasText: t.t('cards.help.helpTitle') }).count();
+  const helpCards = await partner
+    .cards()
+    .filter({ hasText: t.t('cards.help.helpTitle') })
+    .count();
   await partner.nextCard(t.t('cards.list.title'), () => partner.say(command('my-claims')));
-  assert.equal(await partner.cards().filter({ hasText: t.t('cards.help.helpTitle') }).count(), helpCards, 'no help card for the shared card');
+  assert.equal(
+    await partner
+      .cards()
+      .filter({ hasText: t.t('cards.help.helpTitle') })
+      .count(),
+    helpCards,
+    'no help card for the shared card',
+  );
   assert.equal(await partner.conversation().getByText(upTo('bot.notUnderstood', 'text')).count(), 0, 'no "I didn\u2019t understand"');
   await partner.screenshot('shared');
 
