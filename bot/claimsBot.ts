@@ -1,5 +1,6 @@
 import {
   ActivityTypes,
+  type Activity,
   CardFactory,
   TeamsActivityHandler,
   type AdaptiveCardInvokeResponse,
@@ -105,6 +106,9 @@ export class ClaimsBot extends TeamsActivityHandler {
       return;
     }
     await this.deps.hooks?.onActivity?.(context, actor);
+    // A card shared from the search extension into this chat is for the people in it: it is not
+    // a command or a dialog's answer, and its own button shows the claim.
+    if (isSharedCard(context.activity)) return;
     typedFromButton(context);
 
     const submitted = context.activity.value as { verb?: unknown } | undefined;
@@ -366,4 +370,16 @@ function typedFromButton(context: TurnContext): void {
   if (keys.length !== 1 || typeof value.command !== 'string' || !value.command.trim()) return;
   activity.text = value.command;
   activity.value = undefined;
+}
+
+/**
+ * A message that only carries an adaptive card the user picked in a message extension: Teams (and
+ * the playground) put the card in `attachments` and a placeholder `<span class="inline-compose-card">`
+ * in the text, with no words of the user's.
+ */
+export function isSharedCard(activity: Pick<Activity, 'text' | 'attachments' | 'value'>): boolean {
+  if (activity.value !== undefined) return false;
+  if (!activity.attachments?.some((attachment) => attachment.contentType === CardFactory.contentTypes.adaptiveCard)) return false;
+  const words = withoutMentions((activity.text ?? '').replace(/<[^>]*>/g, ' '));
+  return words === '';
 }

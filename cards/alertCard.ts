@@ -21,6 +21,7 @@ import {
   poeChecklist,
   programText,
   statusText,
+  lastDayFor,
   withoutNulls,
   type CommandVerb,
   type Fact,
@@ -162,7 +163,7 @@ export function renderAlert(alert: Alert, viewer: Viewer, now?: Claim, delegatio
   }
   if (alert.kind === 'claim-resubmitted') lines.push(...resubmissionLines(snapshot, viewer));
   if (delegation) {
-    const names = { reviewer: literal(delegation.reviewerName), delegate: literal(delegation.delegateName), until: instantFor(viewer, delegation.until) };
+    const names = { reviewer: literal(delegation.reviewerName), delegate: literal(delegation.delegateName), until: lastDayFor(viewer, delegation.until) };
     lines.push(t.t(`cards.alert.delegation.${delegation.copy}`, names));
   }
   if (snapshot.competingWith?.length && alert.to === 'reviewers') {

@@ -1,7 +1,7 @@
 import type { Delegation } from '../services/reviewers/delegations.js';
 import type { ReviewerChoice } from './claimCard.js';
 import { reviewerChoiceValue } from './claimCard.js';
-import { instantFor, withoutNulls, type Fact } from './format.js';
+import { lastDayFor, withoutNulls, type Fact } from './format.js';
 import { literal } from './markdown.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
@@ -33,12 +33,13 @@ export function renderAwayCard(
   const data: AwayCardData = {
     title: t.t('cards.away.title'),
     state: delegation
-      ? t.t('cards.away.away', { until: instantFor(viewer, delegation.until), delegate: literal(delegation.delegate.name ?? delegation.delegate.userId) })
+      ? t.t('cards.away.away', { until: lastDayFor(viewer, delegation.until), delegate: literal(delegation.delegate.name ?? delegation.delegate.userId) })
       : t.t('cards.away.present'),
     explain: t.t('cards.away.explain'),
     note: options.note ?? '',
     today: options.today,
-    reviewerChoices: reviewers.map((choice) => ({ title: literal(choice.name), value: reviewerChoiceValue(choice) })),
+    // A choice's title is plain text (no markdown): an escape would show as a backslash.
+    reviewerChoices: reviewers.map((choice) => ({ title: choice.name, value: reviewerChoiceValue(choice) })),
     labels: {
       until: label('until'),
       untilRequired: label('untilRequired'),

@@ -1,4 +1,5 @@
 import type { BulkAction, BulkOutcome } from '../services/claimService.js';
+import { isDomainError } from '../services/errors.js';
 import { describeError } from './i18n/errorMessages.js';
 import { commandData, commandText, statusColor, statusText, withoutNulls, type CommandData } from './format.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
@@ -31,7 +32,13 @@ export function renderBulkResult(action: BulkAction, outcomes: readonly BulkOutc
             color: statusColor(outcome.claim.status),
             detail: '',
           }
-        : { claimId: outcome.claimId, outcome: t.t('cards.bulk.refused'), color: 'Attention', detail: describeError(t, outcome.error) },
+        : {
+            claimId: outcome.claimId,
+            outcome: t.t('cards.bulk.refused'),
+            color: 'Attention',
+            // The general stale-version words promise the current version, which this card does not show.
+            detail: isDomainError(outcome.error, 'stale-version') ? t.t('cards.bulk.stale') : describeError(t, outcome.error),
+          },
     ),
     labels: { queue: t.t('cards.bulk.backToQueue') },
     commands: { queue: commandData(commandText(viewer, 'queue')) },

@@ -254,7 +254,8 @@ export function claimCardData(claim: Claim, viewer: Viewer, options: ClaimCardOp
   const execute: ExecuteData = { claimId: claim.id, version: claim.version };
   const show = Object.fromEntries(CLAIM_CARD_VERBS.map((verb) => [verb, offers(verb, options.allowed)])) as Record<ClaimCardVerb, boolean>;
   // Nobody to hand it to, nothing to offer: the picker would be empty.
-  const reviewerChoices = (options.reviewers ?? []).map((choice) => ({ title: literal(choice.name), value: reviewerChoiceValue(choice) }));
+  // A choice's title is plain text (no markdown): an escape would show as a backslash.
+  const reviewerChoices = (options.reviewers ?? []).map((choice) => ({ title: choice.name, value: reviewerChoiceValue(choice) }));
   show.reassign = show.reassign && reviewerChoices.length > 0;
   const assignee = claim.assignedReviewer
     ? t.t('cards.claim.assignee', { reviewer: literal(claim.assignedReviewer.name ?? claim.assignedReviewer.userId) })

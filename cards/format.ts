@@ -19,6 +19,11 @@ export function instantFor(viewer: Viewer, iso: string): string {
   return viewer.translator.formatInstant(iso, viewer.timeZone);
 }
 
+/** The last day of a period that ends at `endIso` (exclusive, e.g. an absence ending at midnight), in the reader's zone. */
+export function lastDayFor(viewer: Viewer, endIso: string): string {
+  return viewer.translator.formatLastDay(endIso, viewer.timeZone);
+}
+
 export function statusText(viewer: Viewer, status: Status, consentPhase?: ConsentPhase): string {
   const label = viewer.translator.t(`claims.status.${status}`);
   return status === 'Approved' && consentPhase

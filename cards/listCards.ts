@@ -189,7 +189,8 @@ function bulkParts(
     if (!actions.length) continue;
     actions.forEach((action) => open.add(action));
     const status = statusText(viewer, item.claim.status, item.claim.consentPhase);
-    selectable.push({ title: `${item.claim.id} · ${status} · ${literal(item.claim.partnerName)}`, value: bulkChoiceValue(item.claim) });
+    // A choice's title is plain text (no markdown), so the name goes in as it is.
+    selectable.push({ title: `${item.claim.id} · ${status} · ${item.claim.partnerName}`, value: bulkChoiceValue(item.claim) });
   }
   const show = Object.fromEntries(BULK_ORDER.map((action) => [action, open.has(action)])) as Record<BulkAction, boolean>;
   return {

@@ -18,6 +18,9 @@ import { DEFAULT_POE_HOSTS } from '../poe/poeFiles.js';
 //   reviewer (port 56151)  Rita Reviewer, reviewer in the CPOR review tenant (2222...)
 //   customer (port 56152)  Carlos Customer, of the customer Fabrikam (3333...): gets the consent notice
 //
+// Rita's colleague Megan Bowen is a reviewer too (no playground of her own): someone to hand a
+// claim to (Reassign) and to stand in while Rita is away.
+//
 // The roster gets the partner organisation and both roles at start (BOOTSTRAP_ORGANISATIONS /
 // BOOTSTRAP_ADMINS), and each playground its config file, from the constants below, so ids never
 // drift. The playground cannot attach files, so a sample proof-of-execution file is served on
@@ -90,7 +93,12 @@ export const DEMO_PEOPLE: Record<DemoRole, DemoPerson> = {
     role: 'reviewer',
     tenantId: DEMO_REVIEW_TENANT,
     user: user('29:review-rita', 'Rita', 'Reviewer', 'cpor-review.example', 'b2b2b2b2-0000-4000-8000-000000000002'),
-    colleagues: colleagues('review', 'cpor-review.example', '2'),
+    // The first is the second reviewer (DEMO_SECOND_REVIEWER). She never writes to the bot, so it
+    // opens her chat by her AAD id (`8:orgid:<id>`, as Teams allows); the playground finds users
+    // only by the id in its config, so that is her id there.
+    colleagues: colleagues('review', 'cpor-review.example', '2').map((colleague, index) =>
+      index === 0 ? { ...colleague, id: `8:orgid:${colleague.aadObjectId}` } : colleague,
+    ),
     personalChatId: 'a:personal-chat-rita-reviewer',
     defaultPort: 56151,
   },
@@ -106,14 +114,24 @@ export const DEMO_PEOPLE: Record<DemoRole, DemoPerson> = {
 
 export const DEMO_ROLES: readonly DemoRole[] = ['partner', 'reviewer', 'customer'];
 
+/**
+ * A second reviewer: Rita's colleague Megan (a user of the review tenant in Rita's playground),
+ * so that Reassign and the away card's delegate have someone to offer. She has no playground of
+ * her own; what the bot sends her goes to a personal chat the playground opens for her.
+ */
+export const DEMO_SECOND_REVIEWER: PlaygroundUser = DEMO_PEOPLE.reviewer.colleagues[0]!;
+
 /** BOOTSTRAP_ORGANISATIONS / BOOTSTRAP_ADMINS entries that give the demo people their roles. */
 export function demoBootstrap(): { BOOTSTRAP_ORGANISATIONS: string; BOOTSTRAP_ADMINS: string } {
   const { partner, reviewer } = DEMO_PEOPLE;
+  const grant = (tenantId: string, person: PlaygroundUser, role: string) => `${tenantId}:${person.aadObjectId}:${role}:${person.name}`;
   return {
     BOOTSTRAP_ORGANISATIONS: `${DEMO_ORGANISATION.tenantId}:${DEMO_ORGANISATION.partnerIds.join('+')}:${DEMO_ORGANISATION.name}`,
-    BOOTSTRAP_ADMINS: [`${partner.tenantId}:${partner.user.aadObjectId}:incentives-admin`, `${reviewer.tenantId}:${reviewer.user.aadObjectId}:reviewer`].join(
-      ',',
-    ),
+    BOOTSTRAP_ADMINS: [
+      grant(partner.tenantId, partner.user, 'incentives-admin'),
+      grant(reviewer.tenantId, reviewer.user, 'reviewer'),
+      grant(reviewer.tenantId, DEMO_SECOND_REVIEWER, 'reviewer'),
+    ].join(','),
   };
 }
 
@@ -488,6 +506,7 @@ function banner(demo: RunningDemo, config: BotConfig): string {
     '  At "proof of execution", attach the sample file: Mock an Activity > Custom activity, replace the',
     `  text with the contents of ${demo.poeActivityFile ?? '?'}, Send activity; then "done" and Submit.`,
     '  As Rita, open the claim from the alert (or type "queue"), Start review, Approve.',
+    `  Rita may hand a claim to ${DEMO_SECOND_REVIEWER.name} (Reassign on its card) or name her in "away".`,
     "  Carlos's chat then shows the consent notice.",
     `Data: ${config.dataDir}. Ctrl-C stops everything.`,
     '',

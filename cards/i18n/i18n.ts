@@ -64,6 +64,7 @@ export class Translator {
   private readonly instantFormats = new Map<string, Intl.DateTimeFormat>();
   /** Instants already written, by zone and instant: the same few recur on every copy of a claim's card. */
   private readonly instantTexts = new Map<string, string>();
+  private readonly dayFormats = new Map<string, Intl.DateTimeFormat>();
   private listFormat: Intl.ListFormat | undefined;
   private pluralRules: Intl.PluralRules | undefined;
 
@@ -124,6 +125,16 @@ export class Translator {
       this.instantFormats.set(timeZone, format);
     }
     return format;
+  }
+
+  /** The day before an exclusive end (e.g. the end of someone's last day away), as a date: "Dec 2, 2026". */
+  formatLastDay(endIso: string, timeZone = 'UTC'): string {
+    let format = this.dayFormats.get(timeZone);
+    if (!format) {
+      format = new Intl.DateTimeFormat(this.locale, { year: 'numeric', month: 'short', day: 'numeric', timeZone });
+      this.dayFormats.set(timeZone, format);
+    }
+    return format.format(new Date(Date.parse(endIso) - 1));
   }
 
   formatList(items: readonly string[]): string {

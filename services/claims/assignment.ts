@@ -31,14 +31,16 @@ export function checkAssignee(claim: Claim, assignee: Actor): void {
   if (sameReviewer(claim.assignedReviewer, assignee)) throw new DomainError('already-assigned', { claimId: claim.id });
 }
 
-/** The alerts a reassignment records: the new assignee's, and the previous one's unless they made it. */
+/** The alerts a reassignment records: the new assignee's and the previous one's, each unless they made it. */
 export function reassignmentAlerts(before: Claim, after: Claim, actor: Actor): Array<Omit<AlertSpec, 'cause'>> {
   const assignee = after.assignedReviewer;
   if (!assignee) return [];
   const by = actor.displayName ?? actor.userId;
   const previous = before.assignedReviewer;
-  const alerts: Array<Omit<AlertSpec, 'cause'>> = [
-    {
+  const alerts: Array<Omit<AlertSpec, 'cause'>> = [];
+  // A reviewer who takes a claim themselves knows it is theirs.
+  if (!sameReviewer(assignee, actor)) {
+    alerts.push({
       kind: 'claim-assigned',
       to: 'reviewer',
       extra: {
@@ -47,8 +49,8 @@ export function reassignmentAlerts(before: Claim, after: Claim, actor: Actor): A
         assignedBy: by,
         ...(previous ? { previousReviewer: previous.name ?? previous.userId } : {}),
       },
-    },
-  ];
+    });
+  }
   if (previous && !sameReviewer(previous, assignee) && !sameReviewer(previous, actor)) {
     alerts.push({
       kind: 'claim-unassigned',

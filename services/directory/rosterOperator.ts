@@ -98,22 +98,27 @@ const BootstrapOrganisationSchema = z.string().transform((entry, context) => {
 });
 
 const BootstrapAdminSchema = z.string().transform((entry, context) => {
-  // <tenantId>:<AAD object id or email>:<role>
-  const [tenantId = '', who = '', role = '', ...rest] = entry.split(':').map((part) => part.trim());
-  const parsed = z.object({ tenantId: z.guid(), who: z.string().min(1), role: RoleSchema }).safeParse({ tenantId, who, role });
-  if (!parsed.success || rest.length) {
-    context.addIssue({ code: 'custom', message: `"${entry}": expected <tenantId>:<user id or email>:<role>` });
+  // <tenantId>:<AAD object id or email>:<role>[:<display name>]; the name is last so it may hold colons.
+  const [tenantId = '', who = '', role = '', ...name] = entry.split(':');
+  const parsed = z
+    .object({ tenantId: z.guid(), who: z.string().trim().min(1), role: RoleSchema, displayName: z.string().trim().max(200) })
+    .safeParse({ tenantId: tenantId.trim(), who, role: role.trim(), displayName: name.join(':') });
+  if (!parsed.success) {
+    context.addIssue({ code: 'custom', message: `"${entry}": expected <tenantId>:<user id or email>:<role>[:<display name>]` });
     return z.NEVER;
   }
-  const reference: UserReference = who.includes('@')
-    ? { tenantId: parsed.data.tenantId, email: who.toLowerCase() }
-    : { tenantId: parsed.data.tenantId, userId: who };
+  const { who: user } = parsed.data;
+  const reference: UserReference & { displayName?: string } = user.includes('@')
+    ? { tenantId: parsed.data.tenantId, email: user.toLowerCase() }
+    : { tenantId: parsed.data.tenantId, userId: user };
+  // A name lets pickers (Reassign, the away delegate) show who someone is before they first write.
+  if (parsed.data.displayName) reference.displayName = parsed.data.displayName;
   return { reference, role: parsed.data.role };
 });
 
 export interface BootstrapPlan {
   organisations: PartnerOrganisation[];
-  admins: { reference: UserReference; role: Role }[];
+  admins: { reference: UserReference & { displayName?: string }; role: Role }[];
 }
 
 /** Parses BOOTSTRAP_ORGANISATIONS (`;`-separated) and BOOTSTRAP_ADMINS (`,`-separated). */

@@ -22,6 +22,7 @@ import { createPolicy } from '../../services/policy.js';
 import { FIXTURE_NOW, makeAlert, makeClaimDocument, makeHistoryEntry } from '../support/claimFixtures.js';
 import { cardStrings } from '../e2e/support/e2eApp.js';
 import { poeChecklist } from '../../cards/format.js';
+import { renderAwayCard } from '../../cards/awayCard.js';
 
 // Issue 16, finding 4: text people supply (comments, names, reasons, file names, anything echoed
 // back) is shown as typed, never as markdown. The oracle is markdown-it, the renderer the
@@ -193,4 +194,31 @@ describe('cards: user text is shown literally, never as markdown (issue 16)', ()
       );
     });
   }
+
+  // Found in the playground: a choice's title is plain text (Adaptive Cards render no markdown
+  // there), so an escape shows as a backslash, "Contoso Partners \(demo\)".
+  it('choice titles (the queue selection, the Reassign and away pickers) are plain text, shown exactly as typed', () => {
+    const name = 'Contoso Partners (demo) [EMEA] *1*';
+    const claim = claimWith({ partnerName: name, status: 'Submitted' } as Partial<Claim>);
+    const reviewer = { userId: 'r-2', tenantId: claim.partnerTenantId.replace(/^./, '9'), name: 'Rob (EMEA) O_Brien' };
+    const titles = (card: AdaptiveCard, id: string): string[] => {
+      const found: string[] = [];
+      const walk = (value: unknown): void => {
+        if (Array.isArray(value)) value.forEach(walk);
+        else if (value && typeof value === 'object') {
+          const element = value as { type?: string; id?: string; choices?: Array<{ title: string }> };
+          if (element.type === 'Input.ChoiceSet' && element.id === id) found.push(...(element.choices ?? []).map((choice) => choice.title));
+          Object.values(value).forEach(walk);
+        }
+      };
+      walk(card);
+      return found;
+    };
+    const item = { claim, ageMs: 3_600_000, overdue: false, competingWith: [], ownOrganisation: false };
+    const queue = renderReviewQueue([item], viewer('reviewer'), { allowed: () => new Set(['approve'] as const) });
+    assert.deepEqual(titles(queue, 'bulkClaims'), [`${claim.id} · ${en.t('claims.status.Submitted')} · ${name}`]);
+    const card = renderClaimCard(claim, viewer('reviewer'), { allowed: new Set(['reassign'] as const), reviewers: [reviewer] });
+    assert.deepEqual(titles(card, 'assignee'), [reviewer.name]);
+    assert.deepEqual(titles(renderAwayCard(undefined, [reviewer], viewer('reviewer'), { today: '2026-12-01' }), 'awayDelegate'), [reviewer.name]);
+  });
 });

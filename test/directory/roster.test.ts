@@ -6,7 +6,7 @@ import { loadDirectoryConfig } from '../../services/directory/directoryConfig.js
 import { openDirectory } from '../../services/directory/openDirectory.js';
 import { parseRoster, RosterFormatError } from '../../services/directory/roster.js';
 import { RosterDirectory } from '../../services/directory/rosterDirectory.js';
-import { parseBootstrap, RosterOperatorError } from '../../services/directory/rosterOperator.js';
+import { applyBootstrap, parseBootstrap, RosterOperatorError } from '../../services/directory/rosterOperator.js';
 import { RosterStore } from '../../services/directory/rosterStore.js';
 import { isDomainError } from '../../services/errors.js';
 import { ManualClock, MONDAY, PARTNER_TENANT, REVIEW_TENANT } from '../support/serviceHarness.js';
@@ -103,6 +103,27 @@ describe('directory: the roster file', () => {
     await openDirectory(config, { clock: new ManualClock(MONDAY), rosterStorage: new RosterFiles(config.rosterFile, config.auditFile) });
     assert.equal(await readFile(config.rosterFile, 'utf8'), before, 'a second start changes nothing');
     assert.equal((await roster.auditTrail()).length, 3);
+  });
+
+  it('a bootstrap entry may end with the display name the pickers show (colons allowed)', async () => {
+    const plan = parseBootstrap(undefined, `${REVIEW_TENANT}:aad-megan:reviewer:Megan Bowen: EMEA, ${REVIEW_TENANT}:aad-rob:reviewer`);
+    assert.deepEqual(
+      plan.admins.map((admin) => admin.reference),
+      [
+        { tenantId: REVIEW_TENANT, userId: 'aad-megan', displayName: 'Megan Bowen: EMEA' },
+        { tenantId: REVIEW_TENANT, userId: 'aad-rob' },
+      ],
+    );
+    const store = new RosterStore({ storage: new RosterFiles(join(dataDir, 'roster.jsonl'), join(dataDir, 'audit.jsonl')), clock: new ManualClock(MONDAY) });
+    await applyBootstrap(store, plan);
+    const reviewers = await new RosterDirectory(store).reviewers();
+    assert.deepEqual(
+      reviewers.map((reviewer) => [reviewer.userId, reviewer.displayName]),
+      [
+        ['aad-megan', 'Megan Bowen: EMEA'],
+        ['aad-rob', undefined],
+      ],
+    );
   });
 
   it('refuses malformed bootstrap variables by name', () => {

@@ -3,7 +3,19 @@ import { translatorFor } from '../../cards/i18n/i18n.js';
 import type { Claim } from '../../services/model.js';
 import { poeFile, m365Details, REVIEW_TENANT } from '../support/serviceHarness.js';
 import type { RecordedRequest } from '../support/connectorStandIn.js';
-import { actorOf, assertShows, cardIn, e2ePerTest, invokeCard, PARTNER, REVIEWER, REVIEWER_2, type E2E, type Reply } from './support/e2eApp.js';
+import {
+  actorOf,
+  assertDoesNotShow,
+  assertShows,
+  cardIn,
+  e2ePerTest,
+  invokeCard,
+  PARTNER,
+  REVIEWER,
+  REVIEWER_2,
+  type E2E,
+  type Reply,
+} from './support/e2eApp.js';
 import { claimInReview } from './support/journey.js';
 
 // Issue 19's reviewer tools through the real app over HTTP (startApp, the stand-in connector):
@@ -135,7 +147,8 @@ describe('e2e: reviewer tools (issue 19)', function () {
     assert.equal((await claims.get(partner, waiting.id)).status, 'Submitted');
 
     const again = invokeCard(await e2e.click(REVIEWER, 'bulkDecide', data, { replyToId: 'queue-card' }));
-    assertShows(again, en.t('cards.bulk.summary', { done: 0, total: 3 }));
+    assertShows(again, en.t('cards.bulk.summary', { done: 0, total: 3 }), en.t('cards.bulk.stale'));
+    assertDoesNotShow(again, en.t('errors.stale-version'));
 
     for (const claim of [first, second]) {
       const title = en.t('cards.alert.approved.title', { claimId: claim.id, partner: PARTNER_NAME });

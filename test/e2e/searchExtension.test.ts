@@ -135,4 +135,26 @@ describe('e2e: the search message extension (issue 19)', function () {
     const stored = await e2e.app.claims.get(actorOf(PARTNER), claim.id);
     assert.equal(stored.version, claim.version, 'looking changes nothing');
   });
+
+  it('sending the shared card into the chat with the bot is no command: no answer, and a dialog in progress goes on', async () => {
+    const e2e = await apps.start();
+    const claim = await e2e.app.claims.create(actorOf(PARTNER), m365Details());
+    const shared = (await search(e2e, PARTNER, claim.id)).attachments![0]!;
+    // What Teams (and the playground) send: the card, and a placeholder for it in the text.
+    const message = {
+      text: '<span class="inline-compose-card" itemid="0" itemtype="http://schema.skype.com/InputExtension"><span content="0" itemprop="cardId"></span>&nbsp;</span>',
+      attachments: [{ contentType: shared.contentType, content: shared.content }],
+    };
+    assert.deepEqual(await e2e.say(PARTNER, message), [], 'no "I did not understand", no help card');
+
+    const started = await e2e.say(PARTNER, 'new claim');
+    assert.ok(started.length > 0);
+    assert.deepEqual(await e2e.say(PARTNER, message), [], 'the dialog does not take the card for an answer');
+    const cancelled = await e2e.say(PARTNER, 'cancel');
+    assert.equal(cancelled[0]?.text, en.t('bot.cancelled'), 'the dialog was still running');
+
+    // Words typed with a card are read as usual.
+    const typed = await e2e.say(PARTNER, { ...message, text: `my claims ${message.text}` });
+    assert.ok(typed.length > 0, 'typed words get their answer');
+  });
 });

@@ -2,12 +2,10 @@ import assert from 'node:assert/strict';
 import type { Locator } from 'playwright-core';
 import { requireChromium } from '../support/chromium.js';
 import { translatorFor } from '../../cards/i18n/i18n.js';
-import type { Actor } from '../../services/actor.js';
-import type { ClaimService } from '../../services/claimService.js';
-import { programShortName, type Workload } from '../../services/catalogue.js';
-import type { Claim } from '../../services/model.js';
-import { DEMO_CUSTOMER, DEMO_ORGANISATION, DEMO_PEOPLE, DEMO_REVIEW_TENANT, DEMO_ROLES } from '../../scripts/start.js';
-import { inputsLabelled, STEP_TIMEOUT_MS, type PlaygroundTab } from './playgroundTab.js';
+import { programShortName } from '../../services/catalogue.js';
+import { DEMO_ORGANISATION, DEMO_ROLES } from '../../scripts/start.js';
+import { ANA, RITA, seedClaim } from './demoClaims.js';
+import { visibleInput, type PlaygroundTab } from './playgroundTab.js';
 import { assertClean, waitForStatus, withRun, type Run } from './playgroundRun.js';
 
 // Every button of every card the three people get, pressed in the Microsoft 365 Agents
@@ -27,72 +25,15 @@ const command = (verb: string) => t.t(`commands.aliases.${verb}`).split('|')[0]!
 /** The text of `key` up to its `{due}` (a date this test does not compute). */
 const upToDue = (key: string, claimId: string) => t.t(key, { claimId, due: '\u0000' }).split('\u0000')[0]!;
 
-/** Ana and Rita as the bot knows them (the roles the demo bootstrap grants). */
-const ANA: Actor = {
-  userId: DEMO_PEOPLE.partner.user.aadObjectId,
-  tenantId: DEMO_ORGANISATION.tenantId,
-  displayName: DEMO_PEOPLE.partner.user.name,
-  roles: ['incentives-admin'],
-  organisation: { ...DEMO_ORGANISATION, partnerIds: [...DEMO_ORGANISATION.partnerIds] },
-};
-const RITA: Actor = {
-  userId: DEMO_PEOPLE.reviewer.user.aadObjectId,
-  tenantId: DEMO_REVIEW_TENANT,
-  displayName: DEMO_PEOPLE.reviewer.user.name,
-  roles: ['reviewer'],
-};
-
-type Stage = 'Draft' | 'Submitted' | 'InReview' | 'PartnerActionRequired' | 'Approved';
-
-/** A complete claim of Ana's on Carlos's tenant, for one workload (each claim its own, so none compete), brought to `stage`. */
-async function seedClaim(claims: ClaimService, workload: Workload, stage: Stage): Promise<Claim> {
-  let claim = await claims.create(ANA, {
-    program: 'OSU-M365',
-    activity: 'Usage',
-    partnerId: DEMO_ORGANISATION.partnerIds[0],
-    customerDomain: DEMO_CUSTOMER.domain,
-    customerTenantId: DEMO_CUSTOMER.tenantId,
-    workloads: [workload],
-    customerContact: { name: 'Dana Fabrikam', title: 'IT Director', email: 'dana@fabrikam.example' },
-    partnerContact: { name: 'Ana Partner', email: 'ana@contoso.example' },
-  });
-  claim = await claims.addPoe(ANA, claim.id, claim.version, {
-    name: `${workload} acknowledgement.pdf`,
-    contentType: 'application/pdf',
-    size: 120_000,
-    sha256: 'a'.repeat(64),
-    storagePath: `poe/${claim.id}.pdf`,
-  });
-  if (stage === 'Draft') return claim;
-  claim = await claims.submit(ANA, claim.id, claim.version);
-  if (stage === 'Submitted') return claim;
-  claim = await claims.startReview(RITA, claim.id, claim.version);
-  if (stage === 'InReview') return claim;
-  if (stage === 'PartnerActionRequired') {
-    return claims.requestInformation(RITA, claim.id, claim.version, { reasons: ['missing-products'], comment: 'Which products?' });
-  }
-  return claims.approve(RITA, claim.id, claim.version);
-}
-
 /** Does `act` and returns the card holding `text` that it brings (one more than there were). */
-async function nextCard(tab: PlaygroundTab, text: string | RegExp, act: () => Promise<void>): Promise<Locator> {
-  const before = await tab.cards().filter({ hasText: text }).count();
-  await act();
-  const card = tab.cards().filter({ hasText: text }).nth(before);
-  await card.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-  await card.scrollIntoViewIfNeeded();
-  return card;
+function nextCard(tab: PlaygroundTab, text: string | RegExp, act: () => Promise<void>): Promise<Locator> {
+  return tab.nextCard(text, act);
 }
 
 /** Opens claim `claimId` by typing its command and returns its card. */
 async function openClaim(tab: PlaygroundTab, claimId: string): Promise<Locator> {
   const title = t.t('cards.claim.title', { claimId });
   return nextCard(tab, title, () => tab.say(`${command('claim')} ${claimId}`));
-}
-
-/** The visible input labelled `label` in `card` (a shown Action.ShowCard's form, not a hidden one). */
-function visibleInput(card: Locator, label: string): Locator {
-  return inputsLabelled(card, label).filter({ visible: true }).first();
 }
 
 async function everyButton(run: Run): Promise<void> {

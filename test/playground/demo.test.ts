@@ -7,6 +7,7 @@ import {
   DEMO_ORGANISATION,
   DEMO_PEOPLE,
   DEMO_ROLES,
+  DEMO_SECOND_REVIEWER,
   demoBootstrap,
   playgroundConfigYaml,
   playgroundPorts,
@@ -40,14 +41,20 @@ describe('npm start demo (scripts/start.ts)', () => {
     }
   });
 
-  it('bootstraps the partner organisation, the partner admin and the reviewer (another tenant)', () => {
+  it('bootstraps the partner organisation, the partner admin and two reviewers (another tenant), by name', () => {
     const { BOOTSTRAP_ORGANISATIONS, BOOTSTRAP_ADMINS } = demoBootstrap();
     const plan = parseBootstrap(BOOTSTRAP_ORGANISATIONS, BOOTSTRAP_ADMINS);
     assert.deepEqual(plan.organisations, [{ ...DEMO_ORGANISATION, partnerIds: [...DEMO_ORGANISATION.partnerIds] }]);
+    const { partner, reviewer } = DEMO_PEOPLE;
     assert.deepEqual(plan.admins, [
-      { reference: { tenantId: DEMO_PEOPLE.partner.tenantId, userId: DEMO_PEOPLE.partner.user.aadObjectId }, role: 'incentives-admin' },
-      { reference: { tenantId: DEMO_PEOPLE.reviewer.tenantId, userId: DEMO_PEOPLE.reviewer.user.aadObjectId }, role: 'reviewer' },
+      { reference: { tenantId: partner.tenantId, userId: partner.user.aadObjectId, displayName: 'Ana Partner' }, role: 'incentives-admin' },
+      { reference: { tenantId: reviewer.tenantId, userId: reviewer.user.aadObjectId, displayName: 'Rita Reviewer' }, role: 'reviewer' },
+      { reference: { tenantId: reviewer.tenantId, userId: DEMO_SECOND_REVIEWER.aadObjectId, displayName: 'Megan Bowen' }, role: 'reviewer' },
     ]);
+    assert.ok(
+      reviewer.colleagues.some((colleague) => colleague.aadObjectId === DEMO_SECOND_REVIEWER.aadObjectId),
+      "the second reviewer is a user of the review tenant in Rita's playground",
+    );
     assert.notEqual(DEMO_PEOPLE.reviewer.tenantId, DEMO_ORGANISATION.tenantId, "a reviewer never decides their own organisation's claim");
   });
 

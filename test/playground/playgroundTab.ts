@@ -56,6 +56,23 @@ export class PlaygroundTab {
     return newest;
   }
 
+  /** Does `act` and returns the card holding `text` that it brings (one more than there were). */
+  async nextCard(text: string | RegExp, act: () => Promise<void>, timeout = STEP_TIMEOUT_MS): Promise<Locator> {
+    const before = await this.cards().filter({ hasText: text }).count();
+    await act();
+    const card = this.cards().filter({ hasText: text }).nth(before);
+    await card.waitFor({ state: 'visible', timeout });
+    await card.scrollIntoViewIfNeeded();
+    return card;
+  }
+
+  /** A locator fixed to `card`'s place in the chat, which keeps pointing at it when the bot replaces its content. */
+  async pin(card: Locator): Promise<Locator> {
+    const index = await card.evaluate((element) => [...element.ownerDocument.querySelectorAll('.ac-adaptiveCard')].indexOf(element));
+    assert.ok(index >= 0, 'the card is on the page');
+    return this.cards().nth(index);
+  }
+
   /** Waits for a card holding `text` and returns it. */
   async waitForCard(text: string | RegExp, timeout = STEP_TIMEOUT_MS): Promise<Locator> {
     const card = this.card(text);
@@ -105,6 +122,27 @@ export class PlaygroundTab {
     await dialog.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
   }
 
+  /**
+   * The compose box's "Trigger Message Extension App > Search Command": the playground reads no
+   * manifest, so the command id and its parameter's name are typed in, as a developer would; then
+   * `term` is searched. Returns the search flyout, its results listed as headings.
+   */
+  async searchMessageExtension(commandId: string, parameterName: string, term: string): Promise<Locator> {
+    await this.page.getByRole('button', { name: 'Trigger Message Extension App' }).click({ timeout: STEP_TIMEOUT_MS });
+    await this.page.getByRole('menuitem', { name: 'Search Command' }).click({ timeout: STEP_TIMEOUT_MS });
+    const flyout = this.page.getByRole('group').filter({ hasText: 'Search-Based Message Extension' });
+    await flyout.getByRole('button', { name: 'Specify Command ID or Parameter' }).click({ timeout: STEP_TIMEOUT_MS });
+    await flyout.getByRole('textbox', { name: 'Command ID', exact: true }).fill(commandId, { timeout: STEP_TIMEOUT_MS });
+    await flyout.getByRole('textbox', { name: 'Parameter name', exact: true }).fill(parameterName, { timeout: STEP_TIMEOUT_MS });
+    await flyout.getByRole('textbox', { name: 'Enter a search term' }).fill(term, { timeout: STEP_TIMEOUT_MS });
+    return flyout;
+  }
+
+  /** Sends what the compose box holds (a card a message extension put there) with its Send button. */
+  async sendComposed(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Send Message' }).click({ timeout: STEP_TIMEOUT_MS });
+  }
+
   /** Entries of the playground's log panel that report a failed request (status 4xx or 5xx). */
   async failedRequests(): Promise<string[]> {
     const text = await this.page.evaluate<string>('document.body.innerText');
@@ -131,4 +169,9 @@ export class PlaygroundTab {
 /** Card inputs by label; the playground adds " *" to required ones. */
 export function inputsLabelled(card: Locator, label: string): Locator {
   return card.getByLabel(new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( \\*)?$`));
+}
+
+/** The visible input labelled `label` in `card` (a shown Action.ShowCard's form, not a hidden one). */
+export function visibleInput(card: Locator, label: string): Locator {
+  return inputsLabelled(card, label).filter({ visible: true }).first();
 }

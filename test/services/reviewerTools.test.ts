@@ -107,6 +107,20 @@ describe('reviewer tools (issue 19)', function () {
       assert.equal(new Set(after?.outbox.map((alert) => alert.dedupeKey)).size, after?.outbox.length, 'every alert once');
     });
 
+    it('a reviewer who takes a claim themselves is not alerted; the reviewer who had it is', async () => {
+      const { service, repository } = harness;
+      let claim = await claimAt(harness, 'Submitted', freshDetails());
+      claim = await service.startReview(ROB, claim.id, claim.version);
+      claim = await service.reassign(RITA, claim.id, claim.version, { assignee: RITA });
+      assert.equal(claim.assignedReviewer?.userId, 'reviewer-1');
+      const document = await repository.get(claim.id);
+      assert.deepEqual(alertsOf(document, 'claim-assigned'), []);
+      assert.deepEqual(
+        alertsOf(document, 'claim-unassigned').map((alert) => [alert.data.reviewerId, alert.data.newReviewer]),
+        [['reviewer-2', 'Rita Reviewer']],
+      );
+    });
+
     it('refuses, with a message, whom the claim cannot go to and who cannot hand it over, and changes nothing', async () => {
       const { service, repository } = harness;
       const claim = await claimAt(harness, 'InReview', freshDetails());
