@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TEAMS_CONVERSATION_WINDOWS } from '../bot/proactive/rateLimiter.js';
+import { worstWindow } from '../test/support/rateWindows.js';
 import { startBotProcess } from './support/botProcess.js';
 import { startConnectorSink, type Arrival } from './support/connectorSink.js';
 import { seedOutbox } from './support/seedOutbox.js';
@@ -110,10 +111,7 @@ export async function runDrainBench(options: DrainOptions): Promise<DrainResult>
       perSecond: ((arrivals.length - 1) * 1000) / drainMs,
       firstRequestAfterMs: first - listening,
       maxPerConversation: TEAMS_CONVERSATION_LIMITS.map(({ windowMs, limit }) => ({ windowMs, limit, most: mostPerConversation(arrivals, windowMs) })),
-      maxPerSecond: mostInWindow(
-        arrivals.map((arrival) => arrival.at),
-        1000,
-      ),
+      maxPerSecond: worstWindow(arrivals, 1000),
       timedOut,
     };
   } finally {
@@ -124,24 +122,13 @@ export async function runDrainBench(options: DrainOptions): Promise<DrainResult>
 
 /** The most arrivals any one conversation had inside any window of `windowMs`. */
 export function mostPerConversation(arrivals: readonly Arrival[], windowMs: number): number {
-  const byConversation = new Map<string, number[]>();
-  for (const { at, conversationId } of arrivals) {
-    const times = byConversation.get(conversationId) ?? [];
-    times.push(at);
-    byConversation.set(conversationId, times);
+  const byConversation = new Map<string, Arrival[]>();
+  for (const arrival of arrivals) {
+    const own = byConversation.get(arrival.conversationId) ?? [];
+    own.push(arrival);
+    byConversation.set(arrival.conversationId, own);
   }
   let most = 0;
-  for (const times of byConversation.values()) most = Math.max(most, mostInWindow(times, windowMs));
-  return most;
-}
-
-/** The most of `times` (ascending) inside any window (t - windowMs, t]. */
-export function mostInWindow(times: readonly number[], windowMs: number): number {
-  let most = 0;
-  let start = 0;
-  for (let end = 0; end < times.length; end += 1) {
-    while (times[end]! - times[start]! >= windowMs) start += 1;
-    most = Math.max(most, end - start + 1);
-  }
+  for (const own of byConversation.values()) most = Math.max(most, worstWindow(own, windowMs));
   return most;
 }
