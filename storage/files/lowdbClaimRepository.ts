@@ -6,12 +6,15 @@ import { ClaimDocumentSchema, type ClaimDocument, type Status } from '../../serv
 import { ClaimIndex } from './claimIndex.js';
 import { InProcessLeases } from './inProcessLeases.js';
 import type { ClaimRepository, ClaimSearch, ClaimSummary, DocumentMutation, DueTimer, LeaseKind, LeaseTerms } from '../../services/claimRepository.js';
+import { deepFreeze } from '../../services/store/deepFreeze.js';
 import { DurableJsonFile, removeFileDurably } from '../../services/store/durableJsonFile.js';
 import { KeyedMutex } from '../../services/store/keyedMutex.js';
 
 // The embedded store: one lowdb document per claim under DATA_DIR/claims, so the cost of an
 // update does not grow with the number of claims. A claim and the alerts its change caused live
-// in the same document and are written together, atomically.
+// in the same document and are written together, atomically. Documents are kept parsed and
+// frozen: a read or a mutation shares the cached document instead of copying it, and a caller
+// that tried to change one would throw.
 
 const ID_FILE = /^CPOR-\d{4}-\d{6,}\.json$/;
 const TEMPORARY_FILE = /\.tmp$/;
@@ -82,7 +85,7 @@ export class LowdbClaimRepository implements ClaimRepository {
   async get(id: string): Promise<ClaimDocument | undefined> {
     if (!this.index.get(id)) return undefined;
     // Under the claim's lock, so a read of the file cannot race a write and cache the old one.
-    return this.locks.run(id, async () => structuredClone(await this.load(id)));
+    return this.locks.run(id, () => this.load(id));
   }
 
   async insert(document: ClaimDocument): Promise<void> {
@@ -98,7 +101,7 @@ export class LowdbClaimRepository implements ClaimRepository {
     this.assertOpen();
     return this.locks.run(id, async () => {
       if (!this.index.get(id)) throw new DomainError('not-found', { claimId: id });
-      const current = structuredClone(await this.load(id));
+      const current = await this.load(id);
       const { next, result } = await mutation(current);
       if (next === 'delete') {
         await removeFileDurably(this.pathOf(id));
@@ -183,11 +186,12 @@ export class LowdbClaimRepository implements ClaimRepository {
 
   private async write(document: ClaimDocument): Promise<void> {
     // Checked before it reaches disk: a document the schema refuses would stop the next start.
-    const stored = parseStored(this.pathOf(document.claim.id), structuredClone(document));
+    // The schema's output is a new tree; only the caller's free-form values (alert data) are
+    // shared, and they are frozen with it.
+    const stored = deepFreeze(parseStored(this.pathOf(document.claim.id), document));
     const db = new Low<ClaimDocument>(new DurableJsonFile(this.pathOf(document.claim.id)), stored);
     await db.write();
     this.index.put(stored);
-    // The cache keeps its own copy, so a caller changing its object cannot change the store.
     this.remember(stored);
   }
 
@@ -199,7 +203,7 @@ export class LowdbClaimRepository implements ClaimRepository {
       this.cache.set(id, cached);
       return cached;
     }
-    const document = await this.readFile(`${id}.json`);
+    const document = deepFreeze(await this.readFile(`${id}.json`));
     this.remember(document);
     return document;
   }

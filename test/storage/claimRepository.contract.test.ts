@@ -38,15 +38,29 @@ function withCode(code: ErrorCode) {
   };
 }
 
-/** A mutation that bumps the version and returns the new one. */
-function bump(current: ClaimDocument): { next: ClaimDocument; result: number } {
+/** A mutation that bumps the version and returns the new one (on its own copy: the stored one is read-only). */
+function bump(stored: ClaimDocument): { next: ClaimDocument; result: number } {
+  const current = structuredClone(stored);
   current.claim.version += 1;
   return { next: current, result: current.claim.version };
 }
 
+/**
+ * Changes a document an engine handed out: the files engine shares its stored copy frozen, so the
+ * change throws there; another engine hands out a copy. Either way nothing stored may change.
+ */
+function tryToChange(change: () => void): void {
+  try {
+    change();
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+  }
+}
+
 /** As the service commits a command: refused unless the caller saw the current version. */
 function decideAt(seen: number) {
-  return (current: ClaimDocument): { next: ClaimDocument; result: string } => {
+  return (stored: ClaimDocument): { next: ClaimDocument; result: string } => {
+    const current = structuredClone(stored);
     if (current.claim.version !== seen) throw Object.assign(new Error('stale'), { stale: true });
     current.claim.version += 1;
     current.claim.status = 'Approved';
@@ -102,13 +116,15 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         assert.deepEqual(await (await engine.another()).get(claimId(1)), document);
       });
 
-      it('hands out copies: changing one changes nothing stored', async () => {
+      it('hands out documents no caller can change the store through', async () => {
         const document = makeClaimDocument({ id: claimId(1) });
         await repo.insert(document);
         document.claim.partnerName = 'Changed after insert';
         const copy = (await repo.get(claimId(1)))!;
-        copy.claim.partnerName = 'Changed by the caller';
-        copy.outbox.push(makeAlert(copy.claim));
+        tryToChange(() => {
+          copy.claim.partnerName = 'Changed by the caller';
+        });
+        tryToChange(() => copy.outbox.push(makeAlert(copy.claim)));
         assert.equal((await repo.get(claimId(1)))?.claim.partnerName, 'Contoso Partners Ltd');
         assert.deepEqual(await repo.idsWithPendingAlerts(), []);
       });
@@ -134,7 +150,9 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         assert.equal(await repo.update(claimId(1), () => ({ next: 'unchanged', result: 'same' })), 'same');
         await assert.rejects(
           repo.update(claimId(1), (current) => {
-            current.claim.version = 99;
+            tryToChange(() => {
+              current.claim.version = 99;
+            });
             throw new Error('refused half-way');
           }),
           /refused half-way/,
@@ -178,7 +196,7 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
 
       it('saves only over the version the caller read', async () => {
         await repo.insert(makeClaimDocument({ id: claimId(1) }));
-        const read = (await repo.get(claimId(1)))!;
+        const read = structuredClone((await repo.get(claimId(1)))!);
         await repo.update(claimId(1), bump);
         read.claim.version = 2;
         await assert.rejects(repo.save(read, 1), withCode('stale-version'));
@@ -193,7 +211,8 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         const document = makeClaimDocument({ id: claimId(1) });
         document.outbox.push(makeAlert(document.claim, { id: 'a' }), makeAlert(document.claim, { id: 'b' }));
         await repo.insert(document);
-        await repo.update(claimId(1), (current) => {
+        await repo.update(claimId(1), (stored) => {
+          const current = structuredClone(stored);
           current.outbox[0] = { ...current.outbox[0]!, state: 'sent', attempts: 1, sentAt: FIXTURE_NOW };
           current.outbox.push(makeAlert(current.claim, { id: 'c' }));
           return { next: current, result: undefined };
@@ -365,7 +384,8 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         assert.deepEqual(sorted(await search('', PARTNER_TENANT_A)), sorted([older.claim.id, newer.claim.id]));
 
         // A change to the customer changes what finds it, on this instance and on another.
-        await repo.update(older.claim.id, (current) => {
+        await repo.update(older.claim.id, (stored) => {
+          const current = structuredClone(stored);
           current.claim.details.customerDomain = 'litware.com';
           current.claim.details.customerContact = { name: 'Lee Litware', title: 'CIO', email: 'lee@litware.com' };
           current.claim.version += 1;
@@ -389,7 +409,8 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
           }),
         );
         assert.deepEqual(await repo.nextDue(), due(2, '2026-03-10T09:00:00.000Z'));
-        const fire = (current: ClaimDocument) => {
+        const fire = (stored: ClaimDocument) => {
+          const current = structuredClone(stored);
           current.claim.timers = current.claim.timers.map((timer) => ({ ...timer, firedAt: timer.firedAt ?? timer.dueAt }));
           return { next: current, result: undefined };
         };
@@ -397,7 +418,8 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         assert.deepEqual(await repo.nextDue(), due(3, '2026-03-10T09:00:00.000Z'));
         await repo.update(claimId(3), fire);
         assert.deepEqual(await repo.nextDue(), due(1, '2026-03-10T10:00:00.000Z'));
-        await repo.update(claimId(1), (current) => {
+        await repo.update(claimId(1), (stored) => {
+          const current = structuredClone(stored);
           current.claim.timers.push(makeTimer('2026-03-09T00:00:00.000Z'));
           return { next: current, result: undefined };
         });
@@ -418,7 +440,8 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         await repo.insert(withAlerts(4));
         assert.deepEqual(await repo.idsWithPendingAlerts(), [claimId(2), claimId(1), claimId(3)]);
         assert.deepEqual(await repo.idsWithPendingAlerts(2), [claimId(2), claimId(1)]);
-        await repo.update(claimId(2), (current) => {
+        await repo.update(claimId(2), (stored) => {
+          const current = structuredClone(stored);
           current.outbox = current.outbox.map((alert) =>
             alert.createdAt === '2026-03-02T08:00:00.000Z' ? { ...alert, state: 'sent', sentAt: FIXTURE_NOW, attempts: 1 } : alert,
           );
@@ -431,7 +454,8 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
       it('counts a claim active on its keys only while it competes', async () => {
         await repo.insert(makeClaimDocument({ id: claimId(1), status: 'Draft', submittedAt: undefined }));
         assert.deepEqual(await repo.activeIdsForKey(TEAMS_KEY), []);
-        await repo.update(claimId(1), (current) => {
+        await repo.update(claimId(1), (stored) => {
+          const current = structuredClone(stored);
           current.claim.status = 'Submitted';
           current.claim.details.workloads = ['Teams'];
           return { next: current, result: undefined };
@@ -495,7 +519,8 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
 
       it('keeps a lease through updates of the claim, and separate from the alert lease', async () => {
         await dueClaims();
-        await repo.update(claimId(5), (current) => {
+        await repo.update(claimId(5), (stored) => {
+          const current = structuredClone(stored);
           current.outbox.push(makeAlert(current.claim, { id: 'reminder' }));
           return { next: current, result: undefined };
         });
@@ -520,7 +545,8 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         assert.deepEqual(await repo.leasePendingAlerts(terms('instance-c')), [claimId(1)]);
         assert.deepEqual(await repo.leasePendingAlerts(terms('instance-c', later(LEASE_MS))), [claimId(2), claimId(1), claimId(3)]);
         // Sent: the claim has nothing pending and is offered to nobody.
-        await repo.update(claimId(2), (current) => {
+        await repo.update(claimId(2), (stored) => {
+          const current = structuredClone(stored);
           current.outbox = current.outbox.map((alert) => ({ ...alert, state: 'sent', sentAt: FIXTURE_NOW, attempts: 1 }));
           return { next: current, result: undefined };
         });

@@ -25,7 +25,8 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WRITER_CHILD = fileURLToPath(new URL('../support/storeWriterChild.ts', import.meta.url));
 
 /** A mutation that bumps the version and returns the new one. */
-function bump(current: ClaimDocument): { next: ClaimDocument; result: number } {
+function bump(stored: ClaimDocument): { next: ClaimDocument; result: number } {
+  const current = structuredClone(stored);
   current.claim.version += 1;
   return { next: current, result: current.claim.version };
 }
@@ -129,7 +130,10 @@ describe('LowdbClaimRepository (real files)', () => {
       const text = await readFile(claimFile(id), 'utf8');
 
       const result = await repo.update(id, (current) => {
-        current.claim.partnerName = 'Not to be stored';
+        // The mutation is handed the stored document itself, read-only: a change in place throws.
+        assert.throws(() => {
+          current.claim.partnerName = 'Not to be stored';
+        }, TypeError);
         return { next: 'unchanged', result: 'looked' };
       });
 

@@ -40,7 +40,8 @@ async function writer(): Promise<void> {
       ack(id, 1);
     } else {
       const id = ids[Math.floor(Math.random() * ids.length)]!;
-      const version = await repo.update(id, (current) => {
+      const version = await repo.update(id, (stored) => {
+        const current = structuredClone(stored);
         const claim = current.claim;
         claim.version += 1;
         claim.history.push(makeHistoryEntry(claim.history.length + 1, { action: `write-${claim.version}` }));
