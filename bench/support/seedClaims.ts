@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { createPoeChecker } from '../../poe/precheck/checker.js';
 import { samplePoePdf } from '../../scripts/start.js';
 import { systemClock } from '../../services/clock.js';
-import type { ClaimDocument } from '../../services/model.js';
+import type { Alert, ClaimDocument } from '../../services/model.js';
+import { settled } from '../../services/claims/outbox.js';
 import { createPolicy } from '../../services/policy.js';
 import { factsDigest, precheckFactsOf } from '../../services/precheckFacts.js';
 import { FileBlobStore } from '../../storage/files/fileBlobStore.js';
@@ -59,11 +60,7 @@ export async function seedInReviewClaims(dataDir: string, count: number, options
     const document = JSON.parse(text) as ClaimDocument;
     const digest = factsDigest(precheckFactsOf(document.claim, maxDateAgeMonths));
     for (const file of document.claim.poe) if (file.precheck) file.precheck.factsDigest = digest;
-    for (const alert of document.outbox) {
-      alert.state = 'sent';
-      alert.attempts = 1;
-      alert.sentAt = alert.createdAt;
-    }
+    document.outbox = document.outbox.map(sentLongAgo);
     return JSON.stringify(document);
   };
 
@@ -78,6 +75,11 @@ export async function seedInReviewClaims(dataDir: string, count: number, options
   await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, worker));
   await writeFile(join(dataDir, 'sequence.json'), JSON.stringify({ [year]: firstSequence + count - 1 }));
   return { ids, version: templateDocument.claim.version };
+}
+
+/** An alert as the outbox keeps it once delivered (delivered when it was recorded). */
+export function sentLongAgo(alert: Alert): Alert {
+  return settled({ ...alert, state: 'sent', attempts: 1, sentAt: alert.createdAt });
 }
 
 /** Stores the claim's PoE bytes and records the engine's report on each file, as the product's runner would. */

@@ -7,6 +7,7 @@ import { ConversationReferenceStore } from '../../bot/proactive/conversationRefe
 import { FileDocumentStore } from '../../storage/files/fileDocumentStore.js';
 import { claimAt, createHarness, m365Details, partner, reviewer } from '../../test/support/serviceHarness.js';
 import { benchPartner, benchReviewer } from './benchActors.js';
+import { sentLongAgo } from './seedClaims.js';
 
 // An outbox backlog for the drain benchmark, in the DATA_DIR the product will open: `alerts`
 // pending alerts of InReview claims, each addressed to one person's personal chat, spread over
@@ -84,18 +85,16 @@ export async function seedOutbox(dataDir: string, options: SeedOutboxOptions): P
       .split(TEMPLATE_ASSIGNEE)
       .join(benchReviewer(index % options.reviewers).userId);
     const document = JSON.parse(text) as ClaimDocument;
-    for (const [position, alert] of document.outbox.entries()) {
+    document.outbox = document.outbox.map((recorded, position) => {
       // Alert ids are the delivery worker's keys: each copy gets its own.
-      alert.id = `${alert.id.slice(0, 24)}${String(index * 10 + position).padStart(12, '0')}`;
+      const alert = { ...recorded, id: `${recorded.id.slice(0, 24)}${String(index * 10 + position).padStart(12, '0')}` };
       const personal = alert.to === 'partner' || alert.to === 'reviewer';
       if (personal && pendingLeft > 0) {
         pendingLeft -= 1;
-        continue;
+        return alert;
       }
-      alert.state = 'sent';
-      alert.attempts = 1;
-      alert.sentAt = alert.createdAt;
-    }
+      return sentLongAgo(alert);
+    });
     return JSON.stringify(document);
   };
   // Documents are made in order (the pending count runs down), then written concurrently.

@@ -9,6 +9,7 @@ import { ClaimDocumentSchema, type ClaimDocument } from '../../services/model.js
 import { createPolicy } from '../../services/policy.js';
 import { summaryOf } from '../../storage/claimSummary.js';
 import { PostgresClaimRepository } from '../../storage/postgres/postgresClaimRepository.js';
+import { sentLongAgo } from './seedClaims.js';
 import { claimAt, createHarness, CUSTOMER_TENANT, m365Details, PARTNER_TENANT, reviewer, type Stage } from '../../test/support/serviceHarness.js';
 
 // Claims for the PostgreSQL scale rows, written straight in SQL: through the files engine and the
@@ -126,13 +127,8 @@ async function serviceTemplates(): Promise<ClaimDocument[]> {
     for (const [index, stage] of SEED_STAGES.entries()) {
       // Each its own customer: the service refuses a second active claim on the same workloads.
       const claim = await claimAt(harness, stage, m365Details({ customerTenantId: `${CUSTOMER_TENANT.slice(0, 24)}${String(index).padStart(12, '0')}` }));
-      const document = (await harness.repository.get(claim.id))!;
-      for (const alert of document.outbox) {
-        alert.state = 'sent';
-        alert.attempts = 1;
-        alert.sentAt = alert.createdAt;
-      }
-      documents.push(document);
+      const stored = (await harness.repository.get(claim.id))!;
+      documents.push({ ...stored, outbox: stored.outbox.map(sentLongAgo) });
     }
     await harness.repository.close();
     const ids = documents.map((document) => document.claim.id).join(', ');

@@ -98,8 +98,19 @@ export class Outbox {
         ...(outcome.state === 'sent' ? { sentAt: this.clock.now().toISOString() } : {}),
         ...(outcome.error ? { lastError: outcome.error.slice(0, 500) } : {}),
       };
-      const outbox = document.outbox.map((candidate) => (candidate.id === alertId ? updated : candidate));
+      const outbox = document.outbox.map((candidate) => settled(candidate.id === alertId ? updated : candidate));
       return { next: { ...document, outbox }, result: updated };
     });
   }
+}
+
+/**
+ * A sent alert as the claim keeps it: what it was, to whom and when, without the snapshot its
+ * card was drawn from. Nothing reads a sent alert's snapshot again (the posted copies keep their
+ * own), and it is most of a claim's stored bytes: every later read, check and write paid for it.
+ * An alert given up on keeps its snapshot, for whoever looks into why.
+ */
+export function settled(alert: Alert): Alert {
+  if (alert.state !== 'sent' || Object.keys(alert.data).length === 0) return alert;
+  return { ...alert, data: {} };
 }

@@ -48,6 +48,29 @@ describe('outbox', () => {
     assert.equal(reread.version, claim.version);
   });
 
+  it('keeps a sent alert without its snapshot, a pending or dead one with it', async () => {
+    const claim = await claimAt(harness, 'InReview');
+    const alerts = (await harness.repository.get(claim.id))!.outbox;
+    const [pending, dead, ...retried] = alerts.filter((alert) => alert.state === 'pending');
+    assert.ok(pending && dead, 'the claim has alerts to deliver');
+    assert.ok(Object.keys(pending.data).length > 0, 'a recorded alert carries its snapshot');
+    const delivered = await harness.service.recordDelivery(claim.id, pending.id, { state: 'sent' });
+    // The delivery worker is answered with the alert as it was posted.
+    assert.deepEqual(asStored(delivered?.data), asStored(pending.data));
+    await harness.service.recordDelivery(claim.id, dead.id, { state: 'dead', error: '403 ConversationBlockedByUser' });
+    for (const alert of retried) await harness.service.recordDelivery(claim.id, alert.id, { state: 'pending', error: '503' });
+
+    harness = await harness.restart();
+    const stored = new Map((await harness.repository.get(claim.id))!.outbox.map((alert) => [alert.id, alert]));
+    assert.deepEqual(stored.get(pending.id)?.data, {});
+    assert.deepEqual(
+      [stored.get(pending.id)?.state, stored.get(pending.id)?.kind, stored.get(pending.id)?.to, stored.get(pending.id)?.dedupeKey],
+      ['sent', pending.kind, pending.to, pending.dedupeKey],
+    );
+    assert.deepEqual(stored.get(dead.id)?.data, asStored(dead.data));
+    for (const alert of retried) assert.deepEqual(stored.get(alert.id)?.data, asStored(alert.data));
+  });
+
   it('the oldest alerts come first even when a claim with older alerts gets a new one', async () => {
     const first = await claimAt(harness, 'Submitted', m365Details({ workloads: ['Teams'] }));
     harness.clock.advance(1000);
@@ -89,3 +112,8 @@ describe('outbox', () => {
     assert.equal(partlyHeld.length, 3);
   });
 });
+
+/** A value as JSON keeps it (no undefined members). */
+function asStored(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value)) as unknown;
+}
