@@ -52,7 +52,15 @@ export class ClaimRules {
     const holders = this.keyHolders.knownFor(claim);
     // Most actions have no row from the claim's status: asked first, so no refusal is built for them.
     const open = USER_ACTIONS.filter((action) => rowFor(action, claim.status, claim.consentPhase) !== undefined);
-    return new Set(open.filter((action) => this.refusalWith(actor, claim, action, now, holders) === undefined));
+    // Only whether each action is refused counts here: the refusals are built without a stack
+    // trace, which is most of what building one costs (a card asks for every action it could show).
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new Set(open.filter((action) => this.refusalWith(actor, claim, action, now, holders) === undefined));
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
   }
 
   /** Why `actor` may not take `action` on `claim` now (the error the command would raise), if so. */
