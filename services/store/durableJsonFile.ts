@@ -3,6 +3,7 @@ import { rename, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { dirname } from 'node:path';
 import type { Adapter } from 'lowdb';
+import { runDurably } from './durableWriteThreads.js';
 import { PRIVATE_FILE_MODE } from './privateFiles.js';
 
 // A lowdb adapter that writes a JSON file so that a crash at any instant leaves either the old
@@ -11,8 +12,9 @@ import { PRIVATE_FILE_MODE } from './privateFiles.js';
 
 let temporaryCounter = 0;
 
-// Raw descriptors rather than fs/promises' FileHandle: a claim update is one of these, and a
-// FileHandle costs the event loop about twice the time per write (measured in bench/README.md).
+// Writes go to the write threads (durableWriteThreads.ts); a large one (a PoE file) is written
+// from here with raw descriptors rather than fs/promises' FileHandle, which costs the event loop
+// about twice the time per write.
 // Reads likewise use the callback readFile, which costs the event loop about a third less than
 // fs/promises' for a claim file.
 const readFile = promisify(readFileWithCallback);
@@ -49,10 +51,14 @@ export class DurableJsonFile<T> implements Adapter<T> {
   }
 }
 
+/** Beyond this, the bytes are written from the event loop rather than copied to a write thread. */
+const THREAD_WRITE_LIMIT = 1024 * 1024;
+
 export async function writeFileDurably(path: string, content: string | Uint8Array): Promise<void> {
   temporaryCounter += 1;
   const temporary = `${path}.${process.pid}.${temporaryCounter}.tmp`;
   // Private whatever the process umask: the scripts write the roster through here too.
+  if (content.length <= THREAD_WRITE_LIMIT) return runDurably({ kind: 'write', path, temporary, mode: PRIVATE_FILE_MODE, content });
   const descriptor = await openDescriptor(temporary, 'w', PRIVATE_FILE_MODE);
   try {
     await writeAll(descriptor, typeof content === 'string' ? Buffer.from(content) : content);
@@ -87,16 +93,10 @@ export async function readTextIfPresent(path: string): Promise<string | undefine
   }
 }
 
-export async function removeFileDurably(path: string): Promise<void> {
-  await unlink(path);
-  await syncFolder(dirname(path));
+export function removeFileDurably(path: string): Promise<void> {
+  return runDurably({ kind: 'remove', path });
 }
 
-export async function syncFolder(folder: string): Promise<void> {
-  const descriptor = await openDescriptor(folder, 'r');
-  try {
-    await syncDescriptor(descriptor);
-  } finally {
-    await closeDescriptor(descriptor);
-  }
+export function syncFolder(folder: string): Promise<void> {
+  return runDurably({ kind: 'sync-folder', path: folder });
 }

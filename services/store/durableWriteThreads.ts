@@ -1,0 +1,113 @@
+import { Worker } from 'node:worker_threads';
+
+// Durable writes (temporary file, fsync, rename, fsync of the folder) made by four worker threads
+// with blocking calls, one message each way per write. Made from the event loop, the same write
+// is eight asynchronous calls, and each costs the loop a round trip through libuv's pool: about
+// 200 µs of the loop per write, against under 100 µs for the two messages (bench/README.md).
+// The calls and their order are the same, so a crash at any instant still leaves the old or the
+// new content; a write is acknowledged only when the thread has synced the folder.
+
+export type DurableJob =
+  | { kind: 'write'; path: string; temporary: string; mode: number; content: string | Uint8Array }
+  | { kind: 'remove'; path: string }
+  | { kind: 'sync-folder'; path: string };
+
+/** As many as libuv's pool, which made these calls before: writes to different files overlap their fsyncs. */
+const THREADS = 4;
+
+// Plain JavaScript: the thread needs no TypeScript loader, under tsx or built alike.
+const THREAD_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const fs = require('node:fs');
+const { dirname } = require('node:path');
+function syncFolder(folder) {
+  const descriptor = fs.openSync(folder, 'r');
+  try { fs.fsyncSync(descriptor); } finally { fs.closeSync(descriptor); }
+}
+function write(job) {
+  const bytes = typeof job.content === 'string' ? Buffer.from(job.content) : job.content;
+  const descriptor = fs.openSync(job.temporary, 'w', job.mode);
+  try {
+    for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(descriptor, bytes, offset, bytes.length - offset);
+    fs.fsyncSync(descriptor);
+  } finally {
+    fs.closeSync(descriptor);
+  }
+  try {
+    fs.renameSync(job.temporary, job.path);
+  } catch (error) {
+    try { fs.unlinkSync(job.temporary); } catch {}
+    throw error;
+  }
+  syncFolder(dirname(job.path));
+}
+parentPort.on('message', ({ id, job }) => {
+  try {
+    if (job.kind === 'write') write(job);
+    else if (job.kind === 'remove') { fs.unlinkSync(job.path); syncFolder(dirname(job.path)); }
+    else syncFolder(job.path);
+    parentPort.postMessage({ id });
+  } catch (error) {
+    parentPort.postMessage({ id, error: { message: error.message, code: error.code, syscall: error.syscall, path: error.path } });
+  }
+});
+`;
+
+interface Waiting {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+class WriteThread {
+  private readonly waiting = new Map<number, Waiting>();
+  private worker: Worker | undefined;
+
+  get load(): number {
+    return this.waiting.size;
+  }
+
+  run(id: number, job: DurableJob): Promise<void> {
+    const worker = this.started();
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      // Holds the process open only while a write is in flight.
+      if (this.waiting.size === 1) worker.ref();
+      worker.postMessage({ id, job });
+    });
+  }
+
+  private started(): Worker {
+    if (this.worker) return this.worker;
+    // Small limits: the thread keeps nothing but the job in hand.
+    const worker = new Worker(THREAD_SOURCE, { eval: true, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 } });
+    worker.unref();
+    worker.on('message', (message: { id: number; error?: { message: string; code?: string; syscall?: string; path?: string } }) => {
+      const waiting = this.waiting.get(message.id);
+      if (!waiting) return;
+      this.waiting.delete(message.id);
+      if (this.waiting.size === 0) worker.unref();
+      if (message.error) waiting.reject(Object.assign(new Error(message.error.message), message.error));
+      else waiting.resolve();
+    });
+    // A thread that dies fails what it held (nothing was acknowledged); the next write starts another.
+    const fail = (error: Error): void => {
+      if (this.worker === worker) this.worker = undefined;
+      for (const waiting of this.waiting.values()) waiting.reject(error);
+      this.waiting.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the durable write thread stopped (exit code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+}
+
+const threads = Array.from({ length: THREADS }, () => new WriteThread());
+let lastId = 0;
+
+/** Runs one durable file operation on the least busy write thread. */
+export function runDurably(job: DurableJob): Promise<void> {
+  lastId += 1;
+  const thread = threads.reduce((least, candidate) => (candidate.load < least.load ? candidate : least));
+  return thread.run(lastId, job);
+}
