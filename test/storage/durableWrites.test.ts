@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { removeFileDurably, syncFolder, writeFileDurably } from '../../services/store/durableJsonFile.js';
+import { readTextIfPresent, removeFileDurably, syncFolder, writeFileDurably } from '../../services/store/durableJsonFile.js';
 import { removeAllTempDataDirs, tempDataDir, type TempDataDir } from '../support/claimFixtures.js';
 
 // The durable file calls every store makes, through the write threads: what lands on disk, the
@@ -24,6 +24,8 @@ describe('durable writes', () => {
     await writeFileDurably(text, '{"old":true}');
     await writeFileDurably(text, '{"claim":"ÿ ✓"}');
     assert.equal(await readFile(text, 'utf8'), '{"claim":"ÿ ✓"}');
+    assert.equal(await readTextIfPresent(text), '{"claim":"ÿ ✓"}');
+    assert.equal(await readTextIfPresent(join(dir.path, 'absent.json')), undefined);
     assert.equal((await stat(text)).mode & 0o777, 0o600);
 
     const bytes = join(dir.path, 'poe.pdf');
@@ -58,6 +60,7 @@ describe('durable writes', () => {
 
     await assert.rejects(removeFileDurably(join(dir.path, 'gone.json')), { code: 'ENOENT' });
     await assert.rejects(syncFolder(join(dir.path, 'no-such-folder')), { code: 'ENOENT' });
+    await assert.rejects(readTextIfPresent(join(dir.path, 'taken')), { code: 'EISDIR' });
     await writeFileDurably(join(dir.path, 'after.json'), 'still works');
     await removeFileDurably(join(dir.path, 'after.json'));
     assert.deepEqual(await readdir(dir.path), ['taken']);
