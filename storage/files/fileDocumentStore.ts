@@ -13,6 +13,7 @@ import {
   type StoredDocument,
   type Tags,
 } from '../../services/store/documentStore.js';
+import { deepFreeze } from '../../services/store/deepFreeze.js';
 import { removeFileDurably, writeFileDurably } from '../../services/store/durableJsonFile.js';
 import { KeyedMutex } from '../../services/store/keyedMutex.js';
 import { envelopeOf, fileNameOf, folderOf, readCollectionFolder, type Entry } from './collectionFolder.js';
@@ -71,8 +72,9 @@ class FileCollection<T> implements DocumentCollection<T> {
   }
 
   async put(key: string, value: T, options: PutOptions = {}): Promise<string> {
-    // Checked before the write, as the postgres engine's database does.
-    const parsed = this.definition.schema.parse(value);
+    // Checked before the write, as the postgres engine's database does. Kept frozen: readers
+    // share it rather than each getting a copy.
+    const parsed = deepFreeze(this.definition.schema.parse(value));
     return this.locks.run(key, async () => {
       const current = this.live(key);
       if (options.ifNoneMatch && current) throw new DocumentConflictError(this.definition.name, key, 'exists');
@@ -148,7 +150,8 @@ class FileCollection<T> implements DocumentCollection<T> {
   }
 
   private async load(): Promise<void> {
-    for (const [name, entry] of await readCollectionFolder(this.definition, this.folder, this.log)) this.entries.set(name, entry);
+    for (const [name, entry] of await readCollectionFolder(this.definition, this.folder, this.log))
+      this.entries.set(name, { ...entry, value: deepFreeze(entry.value) });
   }
 
   /** Moves what the previous version kept in its own layout into documents, then removes it. */
@@ -161,7 +164,7 @@ class FileCollection<T> implements DocumentCollection<T> {
       // Already moved by an import a crash interrupted before the old files were removed.
       if (this.entries.has(fileNameOf(document.key))) continue;
       if (document.expiresAt !== undefined && document.expiresAt <= now) continue;
-      const value = this.definition.schema.parse(document.value);
+      const value = deepFreeze(this.definition.schema.parse(document.value));
       await this.write({
         key: document.key,
         value,
@@ -184,7 +187,7 @@ function isExpired(entry: { expiresAt?: number }, now: number): boolean {
   return entry.expiresAt !== undefined && entry.expiresAt <= now;
 }
 
-/** A copy: what a caller does with a document must not change the cached one. */
+/** The cached value itself, frozen: a caller cannot change it for the others. */
 function documentOf<T>(key: string, entry: Entry<T>): StoredDocument<T> {
-  return { key, value: structuredClone(entry.value), eTag: entry.eTag, ...(entry.expiresAt !== undefined ? { expiresAt: entry.expiresAt } : {}) };
+  return { key, value: entry.value, eTag: entry.eTag, ...(entry.expiresAt !== undefined ? { expiresAt: entry.expiresAt } : {}) };
 }
