@@ -89,10 +89,7 @@ describe('FileDocumentStore (real files)', () => {
     const second = await notes.put('note', { text: 'two' }, { ifMatch: first, expiresAt: clock.now().getTime() + 60_000 });
     // Reads while a write is under way get one version or the other, each with its own eTag.
     const [during, written] = await Promise.all([notes.get('note'), notes.put('note', { text: 'three' }, { ifMatch: second })]);
-    assert.ok(
-      (during?.eTag === second && during.value.text === 'two') || (during?.eTag === written && during.value.text === 'three'),
-      JSON.stringify(during),
-    );
+    assert.ok((during?.eTag === second && during.value.text === 'two') || (during?.eTag === written && during.value.text === 'three'), JSON.stringify(during));
     const reopened = await open().collection(BY_KEY);
     assert.deepEqual(await reopened.get('note'), { key: 'note', value: { text: 'three' }, eTag: written });
   });
