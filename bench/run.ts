@@ -542,8 +542,16 @@ async function soakSection(): Promise<void> {
     10,
     'at-most',
   );
+  // No target of its own: it tells objects kept (the heap grows) from memory not given back (only RSS does).
+  rows.push({
+    section,
+    figure: `bot live heap growth, ${unit(2)} to ${unit(last)} (${mb(result.heapSamples[1] ?? Number.NaN)} to ${mb(result.heapSamples.at(-1) ?? Number.NaN)})`,
+    value: `${(result.heapGrowth * 100).toFixed(1)}%`,
+  });
+  const every = sampleEveryMs === 60_000 ? 'minute' : `${sampleEveryMs / 1000} s`;
   soakNotes.push(
-    `soak: bot RSS at each ${sampleEveryMs === 60_000 ? 'minute' : `${sampleEveryMs / 1000} s`}: ${result.rssSamples.map((bytes) => mb(bytes)).join(', ')}`,
+    `soak: bot RSS at each ${every}: ${result.rssSamples.map((bytes) => mb(bytes)).join(', ')}`,
+    `soak: bot live heap (after a full collection) at each ${every}: ${result.heapSamples.map((bytes) => mb(bytes)).join(', ')}; external: ${result.externalSamples.map((bytes) => mb(bytes)).join(', ')}`,
     `soak: alerts waiting for delivery when the turns stopped: ${result.pendingAtEnd}; lines the bot logged: ${result.botLogLines}`,
     ...result.errorSamples.map((sample) => `soak: a failed turn: ${sample}`),
   );

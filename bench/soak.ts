@@ -16,8 +16,10 @@ import { approveInvoke, ClaimSupply, messageTurn } from './turns.js';
 // `claim <id>` and `my claims`; reviewers look at their `queue`, open claims and approve them
 // (the adaptiveCard/action invoke, each on a claim no one approved before), so alerts are
 // recorded and delivered to the partners' chats all along. The bot process's RSS is sampled at
-// every interval; the figures are the failed turns and the growth from the second sample to the
-// last (from minute 2 to minute 10 in the full run).
+// every interval, with its live heap (after a full collection: the process runs with --expose-gc,
+// one forced collection a minute), so a reader can tell objects kept from memory the allocator
+// did not give back; the figures are the failed turns and the growth from the second sample to
+// the last (from minute 2 to minute 10 in the full run).
 
 export interface SoakResult {
   minutes: number;
@@ -31,9 +33,15 @@ export interface SoakResult {
   p99Ms: number;
   /** RSS at the end of each sampling interval, in bytes. */
   rssSamples: number[];
+  /** The V8 heap's live objects at the same moments (after a full collection), in bytes. */
+  heapSamples: number[];
+  /** Outside the heap, held by JavaScript objects (Buffers, ArrayBuffers), at the same moments. */
+  externalSamples: number[];
   sampleEveryMs: number;
   /** (last sample - second sample) / second sample. */
   rssGrowth: number;
+  /** The same for the live heap. */
+  heapGrowth: number;
   /** Alerts still waiting for delivery when the turns stopped. */
   pendingAtEnd: number;
   /** Lines the bot logged (warnings and errors). */
@@ -69,13 +77,15 @@ export async function runSoakBench(options: SoakOptions): Promise<SoakResult> {
     });
     progress(`soak: seeded ${seeded.ids.length} InReview claims; ${partners} partners and ${reviewers} reviewers for ${options.minutes} min`);
     // The seeded copies have no PoE bytes stored: the pre-check (its own section) would only log misses.
-    const product = await startBotProcess('product', dataDir, { environment: { POE_PRECHECK: 'off' } });
+    const product = await startBotProcess('product', dataDir, { environment: { POE_PRECHECK: 'off' }, nodeFlags: ['--expose-gc'] });
     const shown = seeded.ids.slice(0, SHOWN_CLAIMS);
     const supply = new ClaimSupply(seeded, SHOWN_CLAIMS);
     const latencies: number[] = [];
     const errorSamples: string[] = [];
     let errors = 0;
     const rssSamples: number[] = [];
+    const heapSamples: number[] = [];
+    const externalSamples: number[] = [];
     let botLogLines = 0;
     let pendingAtEnd = Number.NaN;
     const started = performance.now();
@@ -112,9 +122,13 @@ export async function runSoakBench(options: SoakOptions): Promise<SoakResult> {
     const sampler = (async () => {
       for (let sample = 1; sample * sampleEveryMs <= durationMs; sample += 1) {
         await sleep(started + sample * sampleEveryMs - performance.now());
-        rssSamples.push(await product.rss());
+        const memory = await product.memory();
+        rssSamples.push(memory.rss);
+        heapSamples.push(memory.heapUsed);
+        externalSamples.push(memory.external);
+        const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
         progress(
-          `soak: ${((sample * sampleEveryMs) / 60_000).toFixed(1)} min: RSS ${(rssSamples.at(-1)! / 1024 / 1024).toFixed(0)} MB, ${latencies.length} turns, ${errors} errors`,
+          `soak: ${((sample * sampleEveryMs) / 60_000).toFixed(1)} min: RSS ${mb(memory.rss)}, heap ${mb(memory.heapUsed)}, external ${mb(memory.external)}, ${latencies.length} turns, ${errors} errors`,
         );
       }
     })();
@@ -125,7 +139,7 @@ export async function runSoakBench(options: SoakOptions): Promise<SoakResult> {
       botLogLines = await product.stop();
     }
     latencies.sort((a, b) => a - b);
-    const second = rssSamples[1] ?? Number.NaN;
+    const growth = (samples: number[]) => ((samples.at(-1) ?? Number.NaN) - (samples[1] ?? Number.NaN)) / (samples[1] ?? Number.NaN);
     return {
       minutes: options.minutes,
       conversations,
@@ -136,8 +150,11 @@ export async function runSoakBench(options: SoakOptions): Promise<SoakResult> {
       p50Ms: percentile(latencies, 0.5),
       p99Ms: percentile(latencies, 0.99),
       rssSamples,
+      heapSamples,
+      externalSamples,
       sampleEveryMs,
-      rssGrowth: ((rssSamples.at(-1) ?? Number.NaN) - second) / second,
+      rssGrowth: growth(rssSamples),
+      heapGrowth: growth(heapSamples),
       pendingAtEnd,
       botLogLines,
     };

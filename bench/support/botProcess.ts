@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import type { ServerMessage, ServerRequest } from './turnServer.js';
+import type { MemoryFigures, ServerMessage, ServerRequest } from './turnServer.js';
 
 // The parent's handle on a bot running in its own process (turnServer.ts).
 
@@ -15,6 +15,8 @@ export interface BotProcess {
   startMs: number;
   /** The bot process's resident set size, in bytes. */
   rss(): Promise<number>;
+  /** RSS, and the V8 heap (live objects only when started with --expose-gc, see turnServer.ts). */
+  memory(): Promise<MemoryFigures>;
   /** Alerts the product's outbox still has to deliver (always 0 for the echo bot). */
   pendingAlerts(): Promise<number>;
   /** Stops the bot the way bot/index.ts does on SIGTERM and waits for the process to end; resolves with the lines it logged. */
@@ -39,7 +41,7 @@ export async function startBotProcess(kind: 'echo' | 'product', dataDir?: string
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let nextId = 0;
-  const waiting = new Map<number, (value: number) => void>();
+  const waiting = new Map<number, (value: number | MemoryFigures) => void>();
 
   const { url, startMs } = await new Promise<{ url: string; startMs: number }>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${kind} bot exited with ${code} before it was ready`)));
@@ -53,12 +55,13 @@ export async function startBotProcess(kind: 'echo' | 'product', dataDir?: string
     });
   });
 
-  const ask = (type: ServerRequest['type']): Promise<number> =>
+  const request = (type: ServerRequest['type']): Promise<number | MemoryFigures> =>
     new Promise((resolve) => {
       nextId += 1;
       waiting.set(nextId, resolve);
       child.send({ id: nextId, type } satisfies ServerRequest);
     });
+  const ask = async (type: Exclude<ServerRequest['type'], 'memory'>): Promise<number> => (await request(type)) as number;
 
   const readyMs = performance.now() - forked;
   return {
@@ -67,6 +70,7 @@ export async function startBotProcess(kind: 'echo' | 'product', dataDir?: string
     readyMs,
     startMs,
     rss: () => ask('rss'),
+    memory: async () => (await request('memory')) as MemoryFigures,
     pendingAlerts: () => ask('pending'),
     stop: async () => {
       const logged = await ask('stop');

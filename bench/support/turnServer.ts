@@ -15,11 +15,26 @@ import { freePort } from '../../test/support/freePort.js';
 //                                      stand-in directory and no app id (local mode)
 //
 // Talks to the parent over IPC: sends { type: 'ready', url } once listening; answers
-// { type: 'rss' } and { type: 'pending' } (alerts waiting for delivery); { type: 'stop' } stops.
+// { type: 'rss' }, { type: 'memory' } (RSS and the V8 heap, after a full collection when the
+// process runs with --expose-gc) and { type: 'pending' } (alerts waiting for delivery);
+// { type: 'stop' } stops.
 
-export type ServerRequest = { id: number; type: 'rss' | 'pending' | 'stop' };
+export type ServerRequest = { id: number; type: 'rss' | 'memory' | 'pending' | 'stop' };
+
+/** process.memoryUsage() of the bot, in bytes. */
+export interface MemoryFigures {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  /** Memory outside the V8 heap held by JavaScript objects (Buffers, ArrayBuffers) included. */
+  external: number;
+}
+
 export type ServerMessage =
-  { type: 'ready'; url: string; startMs: number } | { type: 'reply'; id: number; value: number } | { type: 'failed'; message: string };
+  | { type: 'ready'; url: string; startMs: number }
+  | { type: 'reply'; id: number; value: number }
+  | { type: 'memory'; id: number; value: MemoryFigures }
+  | { type: 'failed'; message: string };
 
 const send = (message: ServerMessage): void => {
   process.send?.(message);
@@ -60,11 +75,23 @@ async function start(kind: string, dataDir: string | undefined, extra: Record<st
   };
 }
 
+/**
+ * RSS as the process holds it; the heap after a full collection when the process runs with
+ * --expose-gc, since heapUsed otherwise counts garbage not yet collected (a sawtooth, not a trend).
+ */
+function memoryNow(): MemoryFigures {
+  const rss = memoryUsage.rss();
+  (globalThis as { gc?: () => void }).gc?.();
+  const { heapUsed, heapTotal, external } = memoryUsage();
+  return { rss, heapUsed, heapTotal, external };
+}
+
 try {
   const running = await start(process.argv[2] ?? '', process.argv[3] || undefined, JSON.parse(process.argv[4] ?? '{}') as Record<string, string>);
   process.on('message', (message: ServerRequest) => {
     void (async () => {
       if (message.type === 'rss') send({ type: 'reply', id: message.id, value: memoryUsage.rss() });
+      else if (message.type === 'memory') send({ type: 'memory', id: message.id, value: memoryNow() });
       else if (message.type === 'pending') send({ type: 'reply', id: message.id, value: await running.pending() });
       else {
         await running.stop();

@@ -17,7 +17,10 @@ export interface CollectionDefinition<T> {
    */
   name: string;
   schema: z.ZodType<T>;
-  /** What `find` can match on; recomputed on every write. */
+  /**
+   * What `find` can match on; recomputed on every write. The files engine keeps the values of a
+   * collection with tags in memory (find reads them) and reads the others from their files by key.
+   */
   tags?: (value: T) => Tags;
   /**
    * The key a document names itself, for the files engine to index a file written before

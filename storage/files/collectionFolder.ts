@@ -57,23 +57,27 @@ export async function readCollectionFolder<T>(
   }
   for (const name of names) {
     try {
-      const text = await readFile(join(folder, name), 'utf8');
-      const raw: unknown = JSON.parse(text);
-      const envelope = EnvelopeSchema.safeParse(raw);
-      if (envelope.success) {
-        const value = definition.schema.parse(envelope.data.value);
-        const { key, eTag, expiresAt } = envelope.data;
-        entries.set(name, { key, value, eTag, ...(expiresAt !== undefined ? { expiresAt } : {}), tags: definition.tags?.(value) ?? {} });
-      } else {
-        // The previous version's file: the document alone. Its eTag is its content's hash, the
-        // same after a restart until it is written again.
-        const value = definition.schema.parse(raw);
-        const eTag = `v0-${createHash('sha256').update(text).digest('hex').slice(0, 20)}`;
-        entries.set(name, { key: definition.keyOf?.(value), value, eTag, tags: definition.tags?.(value) ?? {} });
-      }
+      entries.set(name, await readEntry(definition, join(folder, name)));
     } catch (error) {
       log(`document ${definition.name}/${name} is unreadable; skipped`, error);
     }
   }
   return entries;
+}
+
+/** One document's file; throws when it is missing, not JSON or refused by the schema. */
+export async function readEntry<T>(definition: CollectionDefinition<T>, path: string): Promise<Entry<T>> {
+  const text = await readFile(path, 'utf8');
+  const raw: unknown = JSON.parse(text);
+  const envelope = EnvelopeSchema.safeParse(raw);
+  if (envelope.success) {
+    const value = definition.schema.parse(envelope.data.value);
+    const { key, eTag, expiresAt } = envelope.data;
+    return { key, value, eTag, ...(expiresAt !== undefined ? { expiresAt } : {}), tags: definition.tags?.(value) ?? {} };
+  }
+  // The previous version's file: the document alone. Its eTag is its content's hash, the same
+  // after a restart until it is written again.
+  const value = definition.schema.parse(raw);
+  const eTag = `v0-${createHash('sha256').update(text).digest('hex').slice(0, 20)}`;
+  return { key: definition.keyOf?.(value), value, eTag, tags: definition.tags?.(value) ?? {} };
 }

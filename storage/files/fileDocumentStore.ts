@@ -16,13 +16,24 @@ import {
 import { deepFreeze } from '../../services/store/deepFreeze.js';
 import { removeFileDurably, writeFileDurably } from '../../services/store/durableJsonFile.js';
 import { KeyedMutex } from '../../services/store/keyedMutex.js';
-import { envelopeOf, fileNameOf, folderOf, readCollectionFolder, type Entry } from './collectionFolder.js';
+import { envelopeOf, fileNameOf, folderOf, readCollectionFolder, readEntry, type Entry } from './collectionFolder.js';
 
 // Documents on the embedded store: one durable file per document, DATA_DIR/<collection>/
 // <sha256(key) first 40 hex>.json, holding the key, eTag, expiry and value. One process owns a
-// DATA_DIR, so the whole collection is loaded once into memory (the index `find` reads) and
+// DATA_DIR, so the whole collection is indexed once in memory (key, eTag, expiry, tags) and
 // writes to one key are serialized in the process. A file the schema rejects is reported and
 // skipped; the rest of the collection still loads (collectionFolder.ts).
+//
+// Values stay in memory only for collections with tags, whose `find` is how they are read
+// (conversations, delegations). A collection without tags is read by key (card copies, the
+// delivery journal, used consent tokens) and gains documents with every alert and card sent, so
+// its values are read from their files when asked for: in memory it costs its index alone.
+
+/** What a collection keeps of a document in memory: the value only when it has tags. */
+type Held<T> = Omit<Entry<T>, 'value'> & { value?: T };
+
+/** The tags of every document of a collection without tags: one object for them all. */
+const NO_TAGS: Tags = Object.freeze({});
 
 export class FileDocumentStore implements DocumentStore {
   private readonly collections = new Map<string, Promise<DocumentCollection<unknown>>>();
@@ -44,15 +55,18 @@ export class FileDocumentStore implements DocumentStore {
 
 class FileCollection<T> implements DocumentCollection<T> {
   /** By file name: a file of the previous layout may only be known by the hash of its key. */
-  private readonly entries = new Map<string, Entry<T>>();
+  private readonly entries = new Map<string, Held<T>>();
   private readonly locks = new KeyedMutex();
+  private readonly keepsValues: boolean;
 
   private constructor(
     private readonly definition: CollectionDefinition<T>,
     private readonly folder: string,
     private readonly clock: Clock,
     private readonly log: (message: string, error?: unknown) => void,
-  ) {}
+  ) {
+    this.keepsValues = definition.tags !== undefined;
+  }
 
   static async open<T>(
     definition: CollectionDefinition<T>,
@@ -67,8 +81,15 @@ class FileCollection<T> implements DocumentCollection<T> {
   }
 
   async get(key: string): Promise<StoredDocument<T> | undefined> {
-    const entry = this.live(key);
-    return entry && documentOf(key, entry);
+    if (this.keepsValues) {
+      const entry = this.live(key);
+      return entry && documentOf(key, entry as Entry<T>);
+    }
+    // Under the key's lock, so the file read is the version the index names.
+    return this.locks.run(key, async () => {
+      const entry = this.live(key);
+      return entry && this.readDocument(key, entry);
+    });
   }
 
   async put(key: string, value: T, options: PutOptions = {}): Promise<string> {
@@ -105,9 +126,17 @@ class FileCollection<T> implements DocumentCollection<T> {
   async find(wanted: Tags): Promise<Array<StoredDocument<T>>> {
     const now = this.clock.now().getTime();
     const found: Array<StoredDocument<T>> = [];
-    for (const entry of this.entries.values()) {
+    for (const entry of [...this.entries.values()]) {
       if (entry.key === undefined || isExpired(entry, now) || !tagsMatch(entry.tags, wanted)) continue;
-      found.push(documentOf(entry.key, entry));
+      if (this.keepsValues) found.push(documentOf(entry.key, entry as Entry<T>));
+      else {
+        const key = entry.key;
+        const document = await this.locks.run(key, async () => {
+          const latest = this.live(key);
+          return latest && this.readDocument(key, latest);
+        });
+        if (document) found.push(document);
+      }
     }
     return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
@@ -131,7 +160,7 @@ class FileCollection<T> implements DocumentCollection<T> {
 
   // ---- files ----------------------------------------------------------------------------
 
-  private live(key: string): Entry<T> | undefined {
+  private live(key: string): Held<T> | undefined {
     const entry = this.entries.get(fileNameOf(key));
     if (!entry || (entry.key !== undefined && entry.key !== key) || isExpired(entry, this.clock.now().getTime())) return undefined;
     return entry;
@@ -139,7 +168,27 @@ class FileCollection<T> implements DocumentCollection<T> {
 
   private async write(entry: Entry<T> & { key: string }): Promise<void> {
     await writeFileDurably(join(this.folder, fileNameOf(entry.key)), JSON.stringify(envelopeOf(entry)));
-    this.entries.set(fileNameOf(entry.key), entry);
+    this.entries.set(fileNameOf(entry.key), this.held(entry));
+  }
+
+  private held(entry: Entry<T>): Held<T> {
+    // Kept values are shared with readers, frozen (a value just put already is).
+    if (this.keepsValues) return { ...entry, value: deepFreeze(entry.value) };
+    return { key: entry.key, eTag: entry.eTag, ...(entry.expiresAt !== undefined ? { expiresAt: entry.expiresAt } : {}), tags: NO_TAGS };
+  }
+
+  /** The value from its file (a collection without tags); the index said the document is live. */
+  private async readDocument(key: string, entry: Held<T>): Promise<StoredDocument<T> | undefined> {
+    let stored: Entry<T>;
+    try {
+      stored = await readEntry(this.definition, join(this.folder, fileNameOf(key)));
+    } catch (error) {
+      // Written by this process and checked by the schema before: only a hand on the folder gets here.
+      this.log(`document ${this.definition.name}/${fileNameOf(key)} is unreadable; read as absent`, error);
+      return undefined;
+    }
+    // The value is the file's; eTag and expiry are the index's, which this process wrote with it.
+    return { key, value: stored.value, eTag: entry.eTag, ...(entry.expiresAt !== undefined ? { expiresAt: entry.expiresAt } : {}) };
   }
 
   private async removeFile(name: string): Promise<void> {
@@ -150,8 +199,7 @@ class FileCollection<T> implements DocumentCollection<T> {
   }
 
   private async load(): Promise<void> {
-    for (const [name, entry] of await readCollectionFolder(this.definition, this.folder, this.log))
-      this.entries.set(name, { ...entry, value: deepFreeze(entry.value) });
+    for (const [name, entry] of await readCollectionFolder(this.definition, this.folder, this.log)) this.entries.set(name, this.held(entry));
   }
 
   /** Moves what the previous version kept in its own layout into documents, then removes it. */

@@ -7,7 +7,7 @@ import { ClaimIndex } from './claimIndex.js';
 import { InProcessLeases } from './inProcessLeases.js';
 import type { ClaimRepository, ClaimSearch, ClaimSummary, DocumentMutation, DueTimer, LeaseKind, LeaseTerms } from '../../services/claimRepository.js';
 import { deepFreeze } from '../../services/store/deepFreeze.js';
-import { DurableJsonFile, removeFileDurably } from '../../services/store/durableJsonFile.js';
+import { DurableJsonFile, readTextIfPresent, removeFileDurably, writeFileDurably } from '../../services/store/durableJsonFile.js';
 import { KeyedMutex } from '../../services/store/keyedMutex.js';
 
 // The embedded store: one lowdb document per claim under DATA_DIR/claims, so the cost of an
@@ -21,8 +21,27 @@ const TEMPORARY_FILE = /\.tmp$/;
 
 export interface LowdbClaimRepositoryOptions {
   dataDir: string;
-  /** Documents kept parsed in memory; the index always holds every claim. */
-  cacheSize?: number;
+  /**
+   * Documents kept parsed in memory, up to this many bytes of their JSON files (the least recently
+   * used leave first); the index always holds every claim. A parsed claim takes about 1.6 times
+   * its file's size in the heap, and V8 sizes its heap at a few times what is live, so this bound
+   * is what the cache costs in RSS, whatever the claims' sizes.
+   */
+  cacheBytes?: number;
+}
+
+/**
+ * About 375 claims of the usual size (11 kB: in review, with PoE and history), enough for the
+ * claims people are working on. A miss costs about 1 ms (read, JSON, schema) against 0.2 ms for
+ * a hit; each MiB of budget is about 1.6 MB of heap and, under load, 5 to 6 MB of RSS (V8 lets
+ * the heap grow to a few times what is live), measured in the soak (bench/README.md).
+ */
+export const DEFAULT_CLAIM_CACHE_BYTES = 4 * 1024 * 1024;
+
+interface Cached {
+  document: ClaimDocument;
+  /** Its file's length. */
+  bytes: number;
 }
 
 export class LowdbClaimRepository implements ClaimRepository {
@@ -30,8 +49,9 @@ export class LowdbClaimRepository implements ClaimRepository {
   private readonly claimsDir: string;
   private readonly sequence: Low<Record<string, number>>;
   private readonly index = new ClaimIndex();
-  private readonly cache = new Map<string, ClaimDocument>();
-  private readonly cacheSize: number;
+  private readonly cache = new Map<string, Cached>();
+  private readonly cacheBytes: number;
+  private cachedBytes = 0;
   private readonly locks = new KeyedMutex();
   private readonly leases: Record<LeaseKind, InProcessLeases> = { timers: new InProcessLeases(), alerts: new InProcessLeases() };
   /** The highest sequence number of the stored ids, per year. */
@@ -41,7 +61,7 @@ export class LowdbClaimRepository implements ClaimRepository {
   constructor(options: LowdbClaimRepositoryOptions) {
     this.dataDir = options.dataDir;
     this.claimsDir = join(options.dataDir, 'claims');
-    this.cacheSize = options.cacheSize ?? 2000;
+    this.cacheBytes = options.cacheBytes ?? DEFAULT_CLAIM_CACHE_BYTES;
     this.sequence = new Low(new DurableJsonFile<Record<string, number>>(join(options.dataDir, 'sequence.json')), {});
   }
 
@@ -55,8 +75,8 @@ export class LowdbClaimRepository implements ClaimRepository {
     const claimFiles = names.filter((name) => ID_FILE.test(name));
     const batch = 64;
     for (let start = 0; start < claimFiles.length; start += batch) {
-      const documents = await Promise.all(claimFiles.slice(start, start + batch).map((name) => this.readFile(name)));
-      for (const document of documents) {
+      const read = await Promise.all(claimFiles.slice(start, start + batch).map((name) => this.readFile(name)));
+      for (const { document } of read) {
         this.index.put(document);
         const [, year = '', sequence = '0'] = document.claim.id.split('-');
         this.highestOnDisk.set(year, Math.max(this.highestOnDisk.get(year) ?? 0, Number(sequence)));
@@ -106,7 +126,7 @@ export class LowdbClaimRepository implements ClaimRepository {
       if (next === 'delete') {
         await removeFileDurably(this.pathOf(id));
         this.index.remove(id);
-        this.cache.delete(id);
+        this.forget(id);
         this.leases.timers.forget(id);
         this.leases.alerts.forget(id);
       } else if (next !== 'unchanged') {
@@ -184,15 +204,21 @@ export class LowdbClaimRepository implements ClaimRepository {
     return this.index.size;
   }
 
+  /** What the document cache holds now (for tests and health). */
+  cacheUse(): { documents: number; bytes: number } {
+    return { documents: this.cache.size, bytes: this.cachedBytes };
+  }
+
   private async write(document: ClaimDocument): Promise<void> {
     // Checked before it reaches disk: a document the schema refuses would stop the next start.
     // The schema's output is a new tree; only the caller's free-form values (alert data) are
     // shared, and they are frozen with it.
     const stored = deepFreeze(parseStored(this.pathOf(document.claim.id), document));
-    const db = new Low<ClaimDocument>(new DurableJsonFile(this.pathOf(document.claim.id)), stored);
-    await db.write();
+    // The JSON lowdb's adapter (DurableJsonFile) writes, made here once so its length sizes the cache.
+    const text = JSON.stringify(stored);
+    await writeFileDurably(this.pathOf(document.claim.id), text);
     this.index.put(stored);
-    this.remember(stored);
+    this.remember(stored, text.length);
   }
 
   private async load(id: string): Promise<ClaimDocument> {
@@ -201,28 +227,43 @@ export class LowdbClaimRepository implements ClaimRepository {
       // Refresh its place in the least-recently-used order.
       this.cache.delete(id);
       this.cache.set(id, cached);
-      return cached;
+      return cached.document;
     }
-    const document = deepFreeze(await this.readFile(`${id}.json`));
-    this.remember(document);
+    const { document, bytes } = await this.readFile(`${id}.json`);
+    deepFreeze(document);
+    this.remember(document, bytes);
     return document;
   }
 
-  private async readFile(name: string): Promise<ClaimDocument> {
+  private async readFile(name: string): Promise<Cached> {
     const path = join(this.claimsDir, name);
-    const db = new Low<ClaimDocument | null>(new DurableJsonFile<ClaimDocument | null>(path, (value) => parseStored(path, value)), null);
-    await db.read();
-    if (!db.data) throw new DomainError('not-found', { file: path });
-    return db.data;
+    const text = await readTextIfPresent(path);
+    if (text === undefined) throw new DomainError('not-found', { file: path });
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new Error(`${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    }
+    return { document: parseStored(path, value), bytes: text.length };
   }
 
-  private remember(document: ClaimDocument): void {
-    this.cache.delete(document.claim.id);
-    this.cache.set(document.claim.id, document);
-    if (this.cache.size > this.cacheSize) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
+  private remember(document: ClaimDocument, bytes: number): void {
+    this.forget(document.claim.id);
+    this.cache.set(document.claim.id, { document, bytes });
+    this.cachedBytes += bytes;
+    // The least recently used leave first; a document larger than the whole budget is not kept.
+    for (const [id] of this.cache) {
+      if (this.cachedBytes <= this.cacheBytes) break;
+      this.forget(id);
     }
+  }
+
+  private forget(id: string): void {
+    const cached = this.cache.get(id);
+    if (!cached) return;
+    this.cache.delete(id);
+    this.cachedBytes -= cached.bytes;
   }
 
   private pathOf(id: string): string {

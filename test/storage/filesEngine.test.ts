@@ -81,6 +81,65 @@ describe('LowdbClaimRepository (real files)', () => {
     });
   });
 
+  // The cache is bounded by the bytes of its documents' files, not by their count: a claim's
+  // document grows with its history, and a count of large documents was hundreds of MB of heap.
+  describe('document cache', () => {
+    /** Writes `count` claims and returns their ids and the length of one file (all the same size). */
+    async function insertClaims(store: LowdbClaimRepository, count: number, first = 1): Promise<{ ids: string[]; fileBytes: number }> {
+      const ids: string[] = [];
+      for (let n = first; n < first + count; n += 1) {
+        await store.insert(makeClaimDocument({ id: claimId(n) }));
+        ids.push(claimId(n));
+      }
+      return { ids, fileBytes: (await stat(claimFile(ids[0]!))).size };
+    }
+
+    it('keeps no more bytes of documents than its budget, the least recently used leaving first', async () => {
+      const probe = await insertClaims(repo, 1, 99);
+      await repo.close();
+      repo = new LowdbClaimRepository({ dataDir: dir.path, cacheBytes: probe.fileBytes * 3 + 10 });
+      await repo.open();
+      const { ids, fileBytes } = await insertClaims(repo, 10);
+      assert.equal(fileBytes, probe.fileBytes);
+      assert.deepEqual(repo.cacheUse(), { documents: 3, bytes: fileBytes * 3 });
+      for (const id of [probe.ids[0]!, ...ids]) await repo.get(id);
+      assert.deepEqual(repo.cacheUse(), { documents: 3, bytes: fileBytes * 3 });
+
+      // The last three read are served from memory; the first was read again from its file.
+      await repo.get(ids[7]!);
+      for (const id of [ids[0]!, ids[7]!]) {
+        const text = await readFile(claimFile(id), 'utf8');
+        await writeFile(claimFile(id), text.replace('Contoso Partners Ltd', 'Changed on disk'));
+      }
+      assert.equal((await repo.get(ids[0]!))?.claim.partnerName, 'Changed on disk');
+      assert.equal((await repo.get(ids[7]!))?.claim.partnerName, 'Contoso Partners Ltd');
+    });
+
+    it('counts a document once however often it is written or read, and forgets a deleted one', async () => {
+      const { ids, fileBytes } = await insertClaims(repo, 2);
+      for (let round = 0; round < 5; round += 1) {
+        await repo.update(ids[0]!, bump);
+        await repo.get(ids[1]!);
+      }
+      const use = repo.cacheUse();
+      assert.equal(use.documents, 2);
+      // The bumped version has as many digits as the first one: the files are the same size.
+      assert.equal(use.bytes, fileBytes * 2);
+      await repo.update(ids[0]!, () => ({ next: 'delete', result: undefined }));
+      assert.deepEqual(repo.cacheUse(), { documents: 1, bytes: fileBytes });
+    });
+
+    it('does not keep a document larger than its whole budget', async () => {
+      await repo.close();
+      repo = new LowdbClaimRepository({ dataDir: dir.path, cacheBytes: 100 });
+      await repo.open();
+      await insertClaims(repo, 2);
+      await repo.get(claimId(1));
+      assert.deepEqual(repo.cacheUse(), { documents: 0, bytes: 0 });
+      assert.equal((await repo.get(claimId(1)))?.claim.id, claimId(1));
+    });
+  });
+
   describe('allocateId', () => {
     const at = new Date('2026-06-30T12:00:00.000Z');
 
