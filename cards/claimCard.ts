@@ -15,7 +15,6 @@ import {
   statusColor,
   statusText,
   submitData,
-  withoutNulls,
   type ExecuteData,
   type Fact,
 } from './format.js';
@@ -241,7 +240,7 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
   if (viewer.role === 'customer') {
     return renderConsentNotice(claim, viewer, { ...(options.refreshUserIds ? { refreshUserIds: options.refreshUserIds } : {}) });
   }
-  return withoutNulls(claimCardTemplate.expand(claimCardData(claim, viewer, options)));
+  return claimCardTemplate.expand(claimCardData(claim, viewer, options));
 }
 
 /**

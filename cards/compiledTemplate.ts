@@ -10,6 +10,12 @@ import * as ACData from 'adaptivecards-templating';
 // `$index`), property names matched without regard to case, the first such key winning, numeric
 // parts indexing arrays, and a missing value given the library's substitution. Everything else
 // (`$when`, `$data` arrays, operators, functions, strings around expressions) stays the library's.
+//
+// The expansion also gives every card its own tree without nulls (a `$when` on a property leaves
+// `null` behind, and a card has no use for it): properties that expand to null are left out as they
+// are placed, and a value an expression reads out of the data (`${execute}`, `${refreshUserIds}`) is
+// copied without its nulls, so no card shares an object with the data (which may be kept between
+// cards) or with another card. The same card as withoutNulls(the library's), in one walk.
 
 /** One step of a path, split and lower-cased when the template loads. */
 interface Part {
@@ -133,18 +139,68 @@ function compileExpression(expression: AEL.Expression): AEL.Expression {
   return new AEL.Expression(expression.type, expression.evaluator, ...children);
 }
 
+/** The library's Template methods the expansion goes through (private in its types). */
+interface TemplateInternals {
+  _preparedPayload?: unknown;
+  _context: { isReservedField(name: string): boolean };
+  internalExpand(node: unknown): unknown;
+  expandSingleObject(node: Record<string, unknown>): unknown;
+}
+
 /**
- * The library's Template for `json`, its path reads compiled. The parsed form is the library's
- * private `_preparedPayload`: if a release renames it, this throws when the template loads (and
- * test/cards/compiledTemplate.test.ts compares every template with the library's own expansion).
+ * The library's Template for `json`, its path reads compiled, expanding to a card of its own
+ * without nulls. The parsed form is the library's private `_preparedPayload` and the expansion
+ * its `internalExpand` and `expandSingleObject` (adaptivecards-templating is pinned to one
+ * version in package.json): if a release renames them, this throws when the template loads, and
+ * test/cards/compiledTemplate.test.ts compares every template with the library's own expansion.
  */
 export function compileTemplate(json: unknown): ACData.Template {
   const template = new ACData.Template(json);
-  const prepared = template as unknown as { _preparedPayload?: unknown };
-  if (!('_preparedPayload' in prepared))
-    throw new Error('adaptivecards-templating keeps its parsed template elsewhere: cards/compiledTemplate.ts needs updating');
-  prepared._preparedPayload = compilePayload(prepared._preparedPayload);
+  const internals = template as unknown as TemplateInternals;
+  if (!('_preparedPayload' in internals) || typeof internals.internalExpand !== 'function' || typeof internals.expandSingleObject !== 'function')
+    throw new Error('adaptivecards-templating keeps its parsed template or its expansion elsewhere: cards/compiledTemplate.ts needs updating');
+  internals._preparedPayload = compilePayload(internals._preparedPayload);
+  const libraryExpand = internals.internalExpand;
+  internals.internalExpand = function (this: TemplateInternals, node: unknown): unknown {
+    const value: unknown = libraryExpand.call(this, node);
+    // Everything else it returns is built by the expansion itself; an expression's value may be the data's.
+    return node instanceof AEL.Expression ? withoutNulls(value) : value;
+  };
+  // The library's expandSingleObject, leaving out properties that expand to null as well as undefined.
+  internals.expandSingleObject = function (this: TemplateInternals, node: Record<string, unknown>): unknown {
+    const result: Record<string, unknown> = {};
+    for (const key of Object.keys(node)) {
+      if (this._context.isReservedField(key)) continue;
+      const value = this.internalExpand(node[key]);
+      if (value !== undefined && value !== null) result[key] = value;
+    }
+    return result;
+  };
   return template;
+}
+
+/**
+ * `value` as a fresh tree without nulls: arrays lose their null items, objects their null and
+ * undefined properties. Plain loops: it walks every node it is given.
+ */
+export function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items: unknown[] = [];
+    for (const item of value as unknown[]) if (item !== null) items.push(withoutNulls(item));
+    return items;
+  }
+  if (value && typeof value === 'object') {
+    const object: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      const entry = (value as Record<string, unknown>)[key];
+      if (entry === null || entry === undefined) continue;
+      // Assigning `__proto__` would set the prototype, not add the key.
+      if (key === '__proto__') Object.defineProperty(object, key, { value: withoutNulls(entry), enumerable: true, writable: true, configurable: true });
+      else object[key] = withoutNulls(entry);
+    }
+    return object;
+  }
+  return value;
 }
 
 /** A prepared payload (the library's parsed form) with every expression's path reads compiled. */

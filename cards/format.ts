@@ -1,7 +1,6 @@
 import { PROGRAMS, programName, type CatalogueEdition, type Program } from '../services/catalogue.js';
 import { DEADLINE_NAMES, type ConsentPhase, type DeadlineName, type Status } from '../services/model.js';
 import type { MessageParams, Translator } from './i18n/i18n.js';
-import type { AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
 
 // Values as a reader sees them: instants in their zone and language, durations, sizes, statuses,
@@ -151,33 +150,6 @@ export type CommandVerb =
 export function commandText(viewer: Viewer, verb: CommandVerb, argument?: string): string {
   const alias = viewer.translator.t(`commands.aliases.${verb}`).split('|')[0]!.trim();
   return argument ? `${alias} ${argument}` : alias;
-}
-
-/** `$when` on a property leaves `null` behind; a card has no use for nulls, so they go. */
-export function withoutNulls(card: AdaptiveCard): AdaptiveCard {
-  return prune(card) as AdaptiveCard;
-}
-
-// A fresh tree, so a card shares no object with the data it was expanded from. Plain loops: this
-// walks every node of every card (a third of the claim card's cost with entries/fromEntries).
-function prune(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    const items: unknown[] = [];
-    for (const item of value as unknown[]) if (item !== null) items.push(prune(item));
-    return items;
-  }
-  if (value && typeof value === 'object') {
-    const object: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) {
-      const entry = (value as Record<string, unknown>)[key];
-      if (entry === null || entry === undefined) continue;
-      // Assigning `__proto__` would set the prototype, not add the key.
-      if (key === '__proto__') Object.defineProperty(object, key, { value: prune(entry), enumerable: true, writable: true, configurable: true });
-      else object[key] = prune(entry);
-    }
-    return object;
-  }
-  return value;
 }
 
 /** Data an `Action.Execute` carries, and its `Action.Submit` fallback (which adds the verb). */

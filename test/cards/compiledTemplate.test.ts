@@ -24,7 +24,7 @@ import {
   type Viewer,
   type ViewerRole,
 } from '../../cards/index.js';
-import { compileTemplate } from '../../cards/compiledTemplate.js';
+import { compileTemplate, withoutNulls } from '../../cards/compiledTemplate.js';
 import { translatorFor } from '../../cards/i18n/i18n.js';
 import { CardTemplate, templateJson } from '../../cards/template.js';
 import { choiceCard, fieldsCard, workloadsCard } from '../../dialogs/forms.js';
@@ -33,9 +33,10 @@ import type { Claim } from '../../services/model.js';
 import { claimAt, createHarness, customer, m365Details, MONDAY, otherPartner, partner, reviewer, type Harness } from '../support/serviceHarness.js';
 import type { ClaimCardRequest } from './support/claimCardRequest.js';
 
-// Card templates are expanded by adaptivecards-templating with their path reads compiled once
-// (cards/compiledTemplate.ts). These tests hold that optimisation to the library's own answers,
-// on every template the product has and on the corners of the library's path rules, and show
+// Card templates are expanded by adaptivecards-templating with their path reads compiled once,
+// nulls left out and every card a tree of its own (cards/compiledTemplate.ts). These tests hold
+// that to the library's own answers without their nulls, on every template the product has and
+// on the corners of the library's path rules, and show
 // that nothing kept between cards (compiled templates, per-language words, formatters, written
 // instants) can carry one reader's card into another's.
 
@@ -46,7 +47,8 @@ type Expansion = { card: unknown; warnings: string[] } | { error: string };
 
 function expansion(template: ACData.Template, data: object): Expansion {
   try {
-    const card: unknown = template.expand({ $root: data });
+    // The library's own cards keep the nulls a `$when` leaves behind; the product's never had them.
+    const card: unknown = withoutNulls(template.expand({ $root: data }));
     return { card, warnings: template.getLastTemplateExpansionWarnings() };
   } catch (error) {
     // The library throws on some paths (an index into a substituted string): so must the compiled one.
@@ -174,6 +176,26 @@ describe('compiled card templates', function () {
       const first: unknown = compiled.expand({ $root: data });
       assert.deepStrictEqual(compiled.expand({ $root: other }), cardOf(libraryExpansion(template, other)));
       assert.deepStrictEqual(compiled.expand({ $root: data }), first);
+    });
+
+    it('leaves out the nulls the library leaves behind, and shares no object with the data', function () {
+      const library = new ACData.Template(template).expand({ $root: { ...data, show: { ...data.show, refresh: false } } }) as Record<string, unknown>;
+      // What the library itself leaves: a property whose `$when` is false, a null read from the data.
+      assert.equal(library.refresh, null);
+      assert.equal((library.body as Record<string, unknown>[])[4]!.text, null);
+      const compiled = compileTemplate(template).expand({ $root: { ...data, show: { ...data.show, refresh: false } } }) as Record<string, unknown>;
+      assert.ok(!('refresh' in compiled));
+      assert.ok(!('text' in (compiled.body as Record<string, unknown>[])[4]!));
+      assert.ok(!JSON.stringify(compiled).includes('null'));
+      // Objects and arrays read out of the data are copies: changing the card leaves the data alone.
+      const card = compileTemplate(template).expand({ $root: data }) as { refresh: { userIds: string[] }; body: Record<string, unknown>[] };
+      assert.deepEqual(card.body[6]!.object, data.execute);
+      assert.notEqual(card.body[6]!.object, data.execute);
+      assert.notEqual(card.refresh.userIds, data.ids);
+      card.refresh.userIds.push('29:intruder');
+      (card.body[6]!.object as { version: number }).version = 99;
+      assert.deepEqual(data.ids, ['29:a', '29:b']);
+      assert.equal(data.execute.version, 3);
     });
   });
 
