@@ -21,6 +21,8 @@ import * as ACData from 'adaptivecards-templating';
 interface Part {
   name: string;
   lower: string;
+  /** Whether `lower` is ASCII: then only a key of its length can lower-case to it. */
+  ascii: boolean;
   /** The part as an array index (NaN when it is not one), as the library's memory reads it. */
   index: number;
 }
@@ -35,6 +37,16 @@ function isTemplateMemory(state: unknown): state is TemplateMemory {
   return inner instanceof AEL.SimpleObjectMemory && (inner as unknown as { memory: unknown }).memory === state;
 }
 
+/**
+ * The values the library's memory holds for an evaluation, in the order it sets them as its own
+ * properties (after `_memory`, which no path of ours starts with): the first part of a path is
+ * matched against them as against any object.
+ */
+const CONTEXT_KEYS = ['$root', '$data', '$index', '$host', '$_acTemplateVersion'] as const;
+
+/** The library's evaluation context during an expansion: the values a memory is built from. */
+type ExpansionContext = Record<(typeof CONTEXT_KEYS)[number], unknown>;
+
 /** The library's results carry `error: undefined` when all went well, though its type says string. */
 const NO_ERROR = undefined as unknown as string;
 
@@ -43,6 +55,8 @@ class CompiledPath extends AEL.Expression {
   private readonly path: string;
   private readonly parts: readonly Part[];
   private readonly text: string;
+  /** The context value the path starts at, as the memory's first matching key would give it. */
+  private readonly contextKey: (typeof CONTEXT_KEYS)[number] | undefined;
 
   constructor(original: AEL.Expression, path: string) {
     super(original.type, original.evaluator, ...original.children);
@@ -51,6 +65,8 @@ class CompiledPath extends AEL.Expression {
     this.text = original.toString();
     // The templating memory reads `x` as `$data.x`; `$root.x`, `$index` and `$data` as they are.
     this.parts = splitPath(path.startsWith('$') ? path : `$data.${path}`);
+    const first = this.parts[0]!;
+    this.contextKey = Number.isNaN(first.index) ? CONTEXT_KEYS.find((key) => key.toLowerCase() === first.lower) : undefined;
   }
 
   override tryEvaluate(state: unknown, options?: AEL.Options): AEL.ValueWithError {
@@ -60,6 +76,20 @@ class CompiledPath extends AEL.Expression {
     if (value !== undefined) return { value, error: NO_ERROR };
     // As the accessor does: a missing value is the substitution when one is asked for.
     return { value: options?.nullSubstitution ? options.nullSubstitution(this.path) : undefined, error: NO_ERROR };
+  }
+
+  /**
+   * The value the library's expansion places for this path as a property or item (internalExpand
+   * of an expression: a memory over the context, substitutions allowed), read from the context
+   * itself; undefined when the path starts elsewhere than at one of the context's values.
+   */
+  placedFrom(context: ExpansionContext): { value: unknown } | undefined {
+    if (this.contextKey === undefined) return undefined;
+    const value = read(context[this.contextKey], this.parts, 1);
+    if (value !== undefined) return { value };
+    // The library's substitution: its global setting's text, else the expression as written.
+    const substitute = ACData.GlobalSettings.getUndefinedFieldValueSubstitutionString?.(this.path);
+    return { value: substitute ? substitute : `\${${this.path}}` };
   }
 
   override toString(): string {
@@ -93,28 +123,39 @@ function splitPath(path: string): Part[] {
       .filter((part) => part !== '')
       .map((part) => ((part.startsWith('"') && part.endsWith('"')) || (part.startsWith("'") && part.endsWith("'")) ? part.slice(1, -1) : part))
       // parseInt as the library calls it (no radix), so "0x1" indexes as it does there.
-      .map((name) => ({ name, lower: name.toLowerCase(), index: parseInt(name) }))
+      .map((name) => ({ name, lower: name.toLowerCase(), ascii: isAscii(name.toLowerCase()), index: parseInt(name) }))
   );
 }
 
-/** SimpleObjectMemory.getValue's walk, over parts split in advance. */
-function read(scope: unknown, parts: readonly Part[]): unknown {
-  let value: unknown;
+function isAscii(text: string): boolean {
+  for (let at = 0; at < text.length; at += 1) if (text.charCodeAt(at) > 0x7f) return false;
+  return true;
+}
+
+/** SimpleObjectMemory.getValue's walk, over parts split in advance (at least one). */
+function read(scope: unknown, parts: readonly Part[], from = 0): unknown {
   let current = scope;
-  for (const part of parts) {
+  for (let at = from; at < parts.length; at += 1) {
+    const part = parts[at]!;
     if (!Number.isNaN(part.index) && Array.isArray(current)) {
       // Out of range is an error there, which reads as no value.
       if (part.index < 0 || part.index >= current.length) return undefined;
-      value = current[part.index];
+      current = current[part.index];
     } else {
-      value = property(current, part);
+      current = property(current, part);
     }
-    current = value;
   }
-  return value;
+  return current;
 }
 
-/** A property matched without regard to case, the first matching key winning (accessProperty). */
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * A property matched without regard to case, the first matching own key winning (accessProperty,
+ * which finds it in Object.keys). `for...in` lists the own keys first and in that order without
+ * building the array; a key whose length differs cannot match an ASCII name (lower-casing keeps
+ * the length of every character but one, U+0130, whose lower case is not ASCII).
+ */
 function property(instance: unknown, part: Part): unknown {
   if (!instance) return undefined;
   if (instance instanceof Map) {
@@ -123,8 +164,12 @@ function property(instance: unknown, part: Part): unknown {
     const key = [...(instance.keys() as Iterable<string>)].find((candidate) => candidate.toLowerCase() === part.lower);
     return key === undefined ? undefined : instance.get(key);
   }
-  for (const key of Object.keys(instance)) {
-    if (key === part.name || key.toLowerCase() === part.lower) return (instance as Record<string, unknown>)[key];
+  const { name, lower, ascii } = part;
+  for (const key in instance as object) {
+    if (key === name || ((!ascii || key.length === lower.length) && key.toLowerCase() === lower)) {
+      // Only inherited keys follow an inherited one, and Object.keys has none of them.
+      return hasOwn.call(instance, key) ? (instance as Record<string, unknown>)[key] : undefined;
+    }
   }
   return undefined;
 }
@@ -142,7 +187,7 @@ function compileExpression(expression: AEL.Expression): AEL.Expression {
 /** The library's Template methods the expansion goes through (private in its types). */
 interface TemplateInternals {
   _preparedPayload?: unknown;
-  _context: { isReservedField(name: string): boolean };
+  _context: ExpansionContext & { isReservedField(name: string): boolean };
   internalExpand(node: unknown): unknown;
   expandSingleObject(node: Record<string, unknown>): unknown;
 }
@@ -162,7 +207,9 @@ export function compileTemplate(json: unknown): ACData.Template {
   internals._preparedPayload = compilePayload(internals._preparedPayload);
   const libraryExpand = internals.internalExpand;
   internals.internalExpand = function (this: TemplateInternals, node: unknown): unknown {
-    const value: unknown = libraryExpand.call(this, node);
+    // A path placed as it is (most of a card) is read from the context, without a memory per read.
+    const placed = node instanceof CompiledPath ? node.placedFrom(this._context) : undefined;
+    const value: unknown = placed ? placed.value : libraryExpand.call(this, node);
     // Everything else it returns is built by the expansion itself; an expression's value may be the data's.
     return node instanceof AEL.Expression ? withoutNulls(value) : value;
   };

@@ -92,6 +92,14 @@ describe('compiled card templates', function () {
         { type: 'TextBlock', text: '${title}' },
         { type: 'TextBlock', text: '${labels.approve}', extra: '${labels.missing}', nested: { deeper: '${a.b.c}' } },
         { type: 'TextBlock', text: '${TITLE}', cased: '${Mixed.KEY}', first: '${twice}' },
+        {
+          type: 'TextBlock',
+          text: '${$ROOT.title}',
+          data: '${$Data.labels.approve}',
+          host: '${$host}',
+          version: '${$_acTemplateVersion.major}',
+          items: ['${title}', '${ids}'],
+        },
         { type: 'TextBlock', text: '${missing}', also: '${missing.deeper}', inText: 'before ${title} and ${missing} after' },
         { type: 'TextBlock', text: '${nothing}', zero: '${zero}', no: '${no}', empty: '${empty}' },
         { type: 'TextBlock', text: '${title.length}', index: '${list[1]}', first: '${list[0].name}', byKey: "${labels['approve']}" },
@@ -144,7 +152,16 @@ describe('compiled card templates', function () {
       assert.deepStrictEqual(compiledExpansion(template, data), expected);
       // The corners are really exercised: a substitution, a case-insensitive read, a Map read.
       const text = JSON.stringify(cardOf(expected));
-      for (const shown of ['${missing}', 'found without regard to case', 'from a Map', '"first":"first"', '- y of Claim'])
+      for (const shown of [
+        '${missing}',
+        'found without regard to case',
+        'from a Map',
+        '"first":"first"',
+        '- y of Claim',
+        '"data":"Approve"',
+        '"version":2',
+        '"items":["Claim CPOR-2026-000001","29:a","29:b"]',
+      ])
         assert.ok(text.includes(shown), shown);
     });
 
@@ -182,18 +199,20 @@ describe('compiled card templates', function () {
       const library = new ACData.Template(template).expand({ $root: { ...data, show: { ...data.show, refresh: false } } }) as Record<string, unknown>;
       // What the library itself leaves: a property whose `$when` is false, a null read from the data.
       assert.equal(library.refresh, null);
-      assert.equal((library.body as Record<string, unknown>[])[4]!.text, null);
+      const nothing = (card: Record<string, unknown>) => (card.body as Record<string, unknown>[]).find((block) => 'zero' in block)!;
+      assert.equal(nothing(library).text, null);
       const compiled = compileTemplate(template).expand({ $root: { ...data, show: { ...data.show, refresh: false } } }) as Record<string, unknown>;
       assert.ok(!('refresh' in compiled));
-      assert.ok(!('text' in (compiled.body as Record<string, unknown>[])[4]!));
+      assert.ok(!('text' in nothing(compiled)));
       assert.ok(!JSON.stringify(compiled).includes('null'));
       // Objects and arrays read out of the data are copies: changing the card leaves the data alone.
       const card = compileTemplate(template).expand({ $root: data }) as { refresh: { userIds: string[] }; body: Record<string, unknown>[] };
-      assert.deepEqual(card.body[6]!.object, data.execute);
-      assert.notEqual(card.body[6]!.object, data.execute);
+      const reads = card.body.find((block) => 'object' in block)!;
+      assert.deepEqual(reads.object, data.execute);
+      assert.notEqual(reads.object, data.execute);
       assert.notEqual(card.refresh.userIds, data.ids);
       card.refresh.userIds.push('29:intruder');
-      (card.body[6]!.object as { version: number }).version = 99;
+      (reads.object as { version: number }).version = 99;
       assert.deepEqual(data.ids, ['29:a', '29:b']);
       assert.equal(data.execute.version, 3);
     });
