@@ -24,9 +24,9 @@ export interface CardFigure {
 }
 
 export interface CardBenchResult {
-  /** renderClaimCard: the data prepared, expanded, and copied without nulls. */
+  /** renderClaimCard: the data prepared (the claim's texts kept by claim, language and zone) and expanded. */
   card: CardFigure;
-  /** CardTemplate.expand alone on the prepared data (the compiled template). */
+  /** CardTemplate.expand alone on the prepared data (the compiled template, leaving nulls out). */
   expansion: CardFigure;
   /** The library's Template.expand on the same data and template, nothing compiled: its floor. */
   library: CardFigure;

@@ -130,7 +130,7 @@ async function cardSection(): Promise<void> {
   addTarget(
     {
       section: 'Cards',
-      figure: `claim card (renderClaimCard: data, expansion, copy; ${(cards.cardBytes / 1024).toFixed(1)} kB card)`,
+      figure: `claim card (renderClaimCard: data, expansion; ${(cards.cardBytes / 1024).toFixed(1)} kB card)`,
       value: micros(cards.card),
       floor,
       ratio: ratio(cards.card),
@@ -143,7 +143,7 @@ async function cardSection(): Promise<void> {
   );
   rows.push({
     section: 'Cards',
-    figure: '  its expansion alone (CardTemplate.expand, path reads compiled)',
+    figure: '  its expansion alone (CardTemplate.expand: compiled, no nulls)',
     value: micros(cards.expansion),
     floor,
     ratio: ratio(cards.expansion),

@@ -22,7 +22,6 @@ import {
   programText,
   statusText,
   lastDayFor,
-  withoutNulls,
   type CommandVerb,
   type Fact,
 } from './format.js';
@@ -190,7 +189,7 @@ export function renderAlert(alert: Alert, viewer: Viewer, now?: Claim, delegatio
     hint,
     buttons,
   };
-  return withoutNulls(template.expand(data));
+  return template.expand(data);
 }
 
 /** The text command that continues from an alert to the partner. */

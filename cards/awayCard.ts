@@ -1,7 +1,7 @@
 import type { Delegation } from '../services/reviewers/delegations.js';
 import type { ReviewerChoice } from './claimCard.js';
 import { reviewerChoiceValue } from './claimCard.js';
-import { lastDayFor, withoutNulls, type Fact } from './format.js';
+import { lastDayFor, type Fact } from './format.js';
 import { literal } from './markdown.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
@@ -51,5 +51,5 @@ export function renderAwayCard(
     },
     show: { note: Boolean(options.note), form: reviewers.length > 0, clear: delegation !== undefined, noReviewers: reviewers.length === 0 },
   };
-  return withoutNulls(template.expand(data));
+  return template.expand(data);
 }

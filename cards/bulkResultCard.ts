@@ -1,7 +1,7 @@
 import type { BulkAction, BulkOutcome } from '../services/claimService.js';
 import { isDomainError } from '../services/errors.js';
 import { describeError } from './i18n/errorMessages.js';
-import { commandData, commandText, statusColor, statusText, withoutNulls, type CommandData } from './format.js';
+import { commandData, commandText, statusColor, statusText, type CommandData } from './format.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
 
@@ -43,5 +43,5 @@ export function renderBulkResult(action: BulkAction, outcomes: readonly BulkOutc
     labels: { queue: t.t('cards.bulk.backToQueue') },
     commands: { queue: commandData(commandText(viewer, 'queue')) },
   };
-  return withoutNulls(template.expand(data));
+  return template.expand(data);
 }

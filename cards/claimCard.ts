@@ -15,12 +15,11 @@ import {
   statusColor,
   statusText,
   submitData,
-  withoutNulls,
   type ExecuteData,
   type Fact,
 } from './format.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
-import type { Viewer } from './viewer.js';
+import type { Reader, Viewer } from './viewer.js';
 import type { Translator } from './i18n/i18n.js';
 import { literal } from './markdown.js';
 import { progressLine } from './progressLine.js';
@@ -59,14 +58,14 @@ export interface ClaimCardData {
   competing: string;
   situation: string;
   readOnly: string;
-  facts: Fact[];
-  deadlines: Fact[];
-  poe: { text: string; name: string; url: string; open: string; preview: boolean }[];
+  facts: readonly Readonly<Fact>[];
+  deadlines: readonly Readonly<Fact>[];
+  poe: readonly Readonly<{ text: string; name: string; url: string; open: string; preview: boolean }>[];
   /** The pre-check over all the files: a line per check with its evidence, or what is missing. */
-  precheck: { heading: string; lines: string[]; note: string };
+  precheck: { heading: string; lines: readonly string[]; note: string };
   /** The reasons the pre-check suggests, preselected in Request information (comma-separated). */
   informationPrefill: string;
-  comments: { heading: string; text: string }[];
+  comments: readonly Readonly<{ heading: string; text: string }>[];
   headings: Readonly<{ deadlines: string; poe: string; comments: string }>;
   labels: Readonly<Record<string, string>>;
   informationReasons: readonly Readonly<Fact>[];
@@ -74,10 +73,10 @@ export interface ClaimCardData {
   /** Who the claim may be handed to (value: "<tenant id>:<user id>"). */
   reviewerChoices: Fact[];
   assignee: string;
-  execute: ExecuteData;
+  execute: Readonly<ExecuteData>;
   /** The Action.Submit data of each verb the card offers (`show`): the others are never expanded. */
-  fallback: Partial<Record<ClaimCardVerb, Record<string, unknown>>>;
-  historyCommand: CommandData;
+  fallback: Partial<Record<ClaimCardVerb, Readonly<Record<string, unknown>>>>;
+  historyCommand: Readonly<CommandData>;
   refreshUserIds: string[];
   show: Record<
     ClaimCardVerb | 'history' | 'refresh' | 'note' | 'competing' | 'situation' | 'deadlines' | 'comments' | 'readOnly' | 'precheck' | 'assignee',
@@ -175,6 +174,9 @@ interface ClaimCardWords {
   headings: ClaimCardData['headings'];
   readOnly: string;
   precheckHeading: string;
+  /** The pre-check's note to a reviewer when it suggests reasons, and to a partner who may submit. */
+  reviewerHint: string;
+  maySubmit: string;
   noPoe: string;
   open: string;
 }
@@ -199,6 +201,8 @@ function wordsFor(t: Translator): ClaimCardWords {
       headings: Object.freeze({ deadlines: t.t('cards.claim.deadlines'), poe: t.t('cards.claim.poe'), comments: t.t('cards.claim.comments') }),
       readOnly: t.t('cards.claim.readOnly'),
       precheckHeading: t.t('cards.precheck.heading'),
+      reviewerHint: t.t('cards.precheck.reviewerHint', { action: t.t('cards.action.requestInformation') }),
+      maySubmit: t.t('cards.precheck.maySubmit'),
       noPoe: t.t('cards.claim.noPoe'),
       open: t.t('cards.action.open'),
     });
@@ -241,111 +245,230 @@ export function renderClaimCard(claim: Claim, viewer: Viewer, options: ClaimCard
   if (viewer.role === 'customer') {
     return renderConsentNotice(claim, viewer, { ...(options.refreshUserIds ? { refreshUserIds: options.refreshUserIds } : {}) });
   }
-  return withoutNulls(claimCardTemplate.expand(claimCardData(claim, viewer, options)));
+  return claimCardTemplate.expand(claimCardData(claim, viewer, options));
+}
+
+/**
+ * What the claim card says of the claim: everything but its history (the card shows none) and its
+ * timers (the deadlines they serve are in `deadlines`). The texts kept between cards are written
+ * from this alone, so nothing else of the claim can make them stale.
+ */
+export type ClaimCardSource = Omit<Claim, 'history' | 'timers'>;
+
+/**
+ * What the card shows of the claim itself, in one language and zone: the same for every reader of
+ * them, whatever their role or what they may do. Written once per claim, language and zone (see
+ * CLAIM_TEXTS) and frozen, as every card of them reads it.
+ */
+interface ClaimTexts {
+  title: string;
+  statusLine: string;
+  statusColor: string;
+  progress: string;
+  situation: string;
+  assignee: string;
+  facts: readonly Readonly<Fact>[];
+  deadlines: readonly Readonly<Fact>[];
+  /** Whether the deadlines heading shows: the claim has deadlines or a decision date. */
+  hasDeadlines: boolean;
+  /** Each file's line before any link to it, or the one "no files" line. */
+  poe: readonly Readonly<ClaimCardData['poe'][number]>[];
+  /** The file ids behind `poe` (none for the "no files" line), and whether each may show as an image. */
+  poeFiles: readonly Readonly<{ id: string; previewable: boolean }>[];
+  precheckLines: readonly string[];
+  informationPrefill: string;
+  comments: readonly Readonly<ClaimCardData['comments'][number]>[];
+  labels: Readonly<Record<string, string>>;
+  historyCommand: Readonly<CommandData>;
+  execute: Readonly<ExecuteData>;
+  /** The Action.Submit data of every verb; a card takes those it offers. */
+  fallbacks: Readonly<Record<ClaimCardVerb, Readonly<Record<string, unknown>>>>;
+}
+
+/** How many claims' texts are kept (by claim, language and zone): a queue's worth and more. */
+const CLAIM_TEXTS_KEPT = 256;
+
+/**
+ * Claim texts by language, zone and the claim as the card reads it (ClaimCardSource, as JSON: a few
+ * microseconds for a typical claim, against the tens its texts take to write). Keyed by the whole
+ * of it, not by id and version: a claim of another instance, or a copy changed in hand, is
+ * another key. The oldest goes first when full.
+ */
+const CLAIM_TEXTS = new Map<string, ClaimTexts>();
+
+/** How many claim texts are kept now (for the test that the cache stays bounded). */
+export function claimTextsKept(): number {
+  return CLAIM_TEXTS.size;
+}
+
+function claimTextsFor(claim: Claim, reader: Reader): ClaimTexts {
+  const source: ClaimCardSource & { history?: undefined; timers?: undefined } = { ...claim, history: undefined, timers: undefined };
+  const key = `${reader.translator.locale}\u0000${reader.timeZone}\u0000${JSON.stringify(source)}`;
+  let texts = CLAIM_TEXTS.get(key);
+  if (!texts) {
+    // Handed the language and zone alone: nothing else of this reader can reach a kept text.
+    texts = claimTexts(source, { translator: reader.translator, timeZone: reader.timeZone });
+    if (CLAIM_TEXTS.size >= CLAIM_TEXTS_KEPT) CLAIM_TEXTS.delete(CLAIM_TEXTS.keys().next().value!);
+    CLAIM_TEXTS.set(key, texts);
+  }
+  return texts;
+}
+
+/** The claim's texts in the reader's language and zone: reads nothing of the reader but those. */
+function claimTexts(claim: ClaimCardSource, reader: Reader): ClaimTexts {
+  const { translator: t } = reader;
+  const words = wordsFor(t);
+  const execute = Object.freeze({ claimId: claim.id, version: claim.version });
+  const comments = claim.comments.slice(-LATEST_COMMENTS).map((comment) =>
+    Object.freeze({
+      heading: t.t('cards.claim.commentBy', {
+        author: literal(comment.authorName ?? comment.authorId),
+        side: t.t(`cards.side.${comment.side}`),
+        at: instantFor(reader, comment.at),
+      }),
+      text: literal(comment.text),
+    }),
+  );
+  const poe = claim.poe.length
+    ? claim.poe.map((file) => ({
+        text: t.t('cards.claim.poeItem', { name: literal(file.name), size: sizeText(reader, file.size), at: instantFor(reader, file.uploadedAt) }),
+        name: file.name,
+        url: '',
+        open: words.open,
+        preview: false,
+      }))
+    : [{ text: words.noPoe, name: '', url: '', open: '', preview: false }];
+  const checklist = claimChecklist(claim.poe);
+  const freezeAll = <T extends object>(items: T[]): readonly Readonly<T>[] => Object.freeze(items.map((item) => Object.freeze(item)));
+  return Object.freeze({
+    title: t.t('cards.claim.title', { claimId: claim.id }),
+    statusLine: statusText(reader, claim.status, claim.consentPhase),
+    statusColor: statusColor(claim.status),
+    progress: progressLine(claim, reader),
+    situation: situationText(claim, t),
+    assignee: claim.assignedReviewer ? t.t('cards.claim.assignee', { reviewer: literal(claim.assignedReviewer.name ?? claim.assignedReviewer.userId) }) : '',
+    facts: freezeAll(claimFacts(claim, reader)),
+    deadlines: freezeAll([...decisionFact(reader, claim.decisionDue, claim.status), ...deadlineFacts(reader, claim.deadlines)]),
+    hasDeadlines: Object.keys(claim.deadlines).length > 0 || claim.decisionDue !== undefined,
+    poe: freezeAll(poe),
+    poeFiles: freezeAll(claim.poe.map((file) => ({ id: file.id, previewable: PREVIEW_TYPES.has(file.contentType) }))),
+    precheckLines: Object.freeze(checklistLines(t, claim.poe)),
+    informationPrefill: (checklist ? suggestedReasons(checklist.items) : []).join(','),
+    comments: Object.freeze(comments),
+    labels: optOutRuleOf(claim) === 'any-time' ? words.labelsAnyTime : words.labels,
+    historyCommand: Object.freeze(commandData(commandText(reader, 'history', claim.id))),
+    execute,
+    fallbacks: Object.freeze(
+      Object.fromEntries(CLAIM_CARD_VERBS.map((verb) => [verb, Object.freeze(submitData(verb, execute))])) as Record<ClaimCardVerb, Record<string, unknown>>,
+    ),
+  });
 }
 
 /**
  * Everything the claim card shows, already in the reader's words, zone and formats: the template
- * only places it (partners, reviewers and observers; customers get the consent notice).
+ * only places it (partners, reviewers and observers; customers get the consent notice). What the
+ * claim says comes from its texts (kept by claim, language and zone); what this reader may do,
+ * their links and the people they may hand it to are added for each card.
  */
 export function claimCardData(claim: Claim, viewer: Viewer, options: ClaimCardOptions): ClaimCardData {
   const { translator: t } = viewer;
   const words = wordsFor(t);
-  const execute: ExecuteData = { claimId: claim.id, version: claim.version };
-  const show = Object.fromEntries(CLAIM_CARD_VERBS.map((verb) => [verb, offers(verb, options.allowed)])) as Record<ClaimCardVerb, boolean>;
-  // Nobody to hand it to, nothing to offer: the picker would be empty.
+  const texts = claimTextsFor(claim, viewer);
+  const { allowed } = options;
   // A choice's title is plain text (no markdown): an escape would show as a backslash.
   const reviewerChoices = (options.reviewers ?? []).map((choice) => ({ title: choice.name, value: reviewerChoiceValue(choice) }));
-  show.reassign = show.reassign && reviewerChoices.length > 0;
-  const assignee = claim.assignedReviewer
-    ? t.t('cards.claim.assignee', { reviewer: literal(claim.assignedReviewer.name ?? claim.assignedReviewer.userId) })
-    : '';
-  const anyAction = CLAIM_CARD_VERBS.some((verb) => show[verb]);
   const refreshUserIds = (options.refreshUserIds ?? []).slice(0, MAX_REFRESH_USER_IDS);
   const competingWith = options.competingWith ?? [];
-  const comments = claim.comments.slice(-LATEST_COMMENTS).map((comment) => ({
-    heading: t.t('cards.claim.commentBy', {
-      author: literal(comment.authorName ?? comment.authorId),
-      side: t.t(`cards.side.${comment.side}`),
-      at: instantFor(viewer, comment.at),
-    }),
-    text: literal(comment.text),
-  }));
-  const poe = claim.poe.length
-    ? claim.poe.map((file) => {
-        const url = options.poeLinks?.[file.id] ?? '';
-        const item = t.t('cards.claim.poeItem', { name: literal(file.name), size: sizeText(viewer, file.size), at: instantFor(viewer, file.uploadedAt) });
-        return {
-          // A markdown link, not an Action.OpenUrl: clients that render Universal Action cards in
-          // an applet (the Agents Playground) drop OpenUrl there; every client follows a link.
-          text: url ? `${item} · [${words.open}](${url})` : item,
-          name: file.name,
-          url,
-          open: words.open,
-          preview: url !== '' && PREVIEW_TYPES.has(file.contentType),
-        };
-      })
-    : [{ text: words.noPoe, name: '', url: '', open: '', preview: false }];
-  const checklist = claimChecklist(claim.poe);
-  const prefill = checklist ? suggestedReasons(checklist.items) : [];
-  const precheckLines = checklistLines(t, claim.poe);
-  const situation = situationText(claim, viewer);
+  const situation = texts.situation;
+  // One literal, every key in place: a card is built from it hundreds of times a second.
+  const show: ClaimCardData['show'] = {
+    startReview: offers('startReview', allowed),
+    requestInformation: offers('requestInformation', allowed),
+    approve: offers('approve', allowed),
+    reject: offers('reject', allowed),
+    decideDispute: offers('decideDispute', allowed),
+    edit: offers('edit', allowed),
+    submit: offers('submit', allowed),
+    respond: offers('respond', allowed),
+    resubmit: offers('resubmit', allowed),
+    dispute: offers('dispute', allowed),
+    comment: offers('comment', allowed),
+    withdraw: offers('withdraw', allowed),
+    // Nobody to hand it to, nothing to offer: the picker would be empty.
+    reassign: offers('reassign', allowed) && reviewerChoices.length > 0,
+    history: viewer.role === 'partner' || viewer.role === 'reviewer',
+    refresh: refreshUserIds.length > 0,
+    note: Boolean(options.note),
+    competing: competingWith.length > 0,
+    situation: situation !== '',
+    deadlines: texts.hasDeadlines,
+    comments: texts.comments.length > 0,
+    readOnly: true,
+    precheck: texts.precheckLines.length > 0,
+    // Reviewers see who has the claim; partners deal with "the reviewer".
+    assignee: viewer.role === 'reviewer' && texts.assignee !== '',
+  };
+  const fallback: ClaimCardData['fallback'] = {};
+  for (const verb of CLAIM_CARD_VERBS) {
+    if (!show[verb]) continue;
+    fallback[verb] = texts.fallbacks[verb];
+    show.readOnly = false;
+  }
   return {
-    title: t.t('cards.claim.title', { claimId: claim.id }),
-    statusLine: statusText(viewer, claim.status, claim.consentPhase),
-    statusColor: statusColor(claim.status),
-    progress: progressLine(claim, viewer),
+    title: texts.title,
+    statusLine: texts.statusLine,
+    statusColor: texts.statusColor,
+    progress: texts.progress,
     note: options.note ?? '',
     competing: competingWith.length ? t.t('cards.claim.competing', { claims: t.formatList(competingWith) }) : '',
     situation,
     readOnly: words.readOnly,
-    facts: claimFacts(claim, viewer),
-    deadlines: [...decisionFact(viewer, claim.decisionDue, claim.status), ...deadlineFacts(viewer, claim.deadlines)],
-    poe,
+    facts: texts.facts,
+    deadlines: texts.deadlines,
+    poe: poeWithLinks(texts, options.poeLinks),
     precheck: {
       heading: words.precheckHeading,
-      lines: precheckLines,
+      lines: texts.precheckLines,
       // The partner may submit whatever the pre-check says; a reviewer learns what it suggests.
       note:
         viewer.role === 'reviewer'
-          ? show.requestInformation && prefill.length
-            ? t.t('cards.precheck.reviewerHint', { action: t.t('cards.action.requestInformation') })
+          ? show.requestInformation && texts.informationPrefill !== ''
+            ? words.reviewerHint
             : ''
           : show.submit || show.resubmit || show.respond
-            ? t.t('cards.precheck.maySubmit')
+            ? words.maySubmit
             : '',
     },
-    informationPrefill: prefill.join(','),
-    comments,
+    informationPrefill: texts.informationPrefill,
+    comments: texts.comments,
     headings: words.headings,
-    labels: optOutRuleOf(claim) === 'any-time' ? words.labelsAnyTime : words.labels,
+    labels: texts.labels,
     informationReasons: words.informationReasons,
     rejectionReasons: words.rejectionReasons,
     reviewerChoices,
-    assignee,
-    execute,
-    fallback: Object.fromEntries(CLAIM_CARD_VERBS.filter((verb) => show[verb]).map((verb) => [verb, submitData(verb, execute)])),
-    historyCommand: commandData(commandText(viewer, 'history', claim.id)),
+    assignee: texts.assignee,
+    execute: texts.execute,
+    fallback,
+    historyCommand: texts.historyCommand,
     refreshUserIds,
-    show: {
-      ...show,
-      history: viewer.role === 'partner' || viewer.role === 'reviewer',
-      refresh: refreshUserIds.length > 0,
-      note: Boolean(options.note),
-      competing: competingWith.length > 0,
-      situation: situation !== '',
-      deadlines: Object.keys(claim.deadlines).length > 0 || claim.decisionDue !== undefined,
-      comments: comments.length > 0,
-      readOnly: !anyAction,
-      precheck: precheckLines.length > 0,
-      // Reviewers see who has the claim; partners deal with "the reviewer".
-      assignee: viewer.role === 'reviewer' && assignee !== '',
-    },
+    show,
   };
 }
 
+/** The files' lines with this reader's links to them (signed for the reader: never kept). */
+function poeWithLinks(texts: ClaimTexts, links: ClaimCardOptions['poeLinks']): ClaimCardData['poe'] {
+  if (!links || !texts.poeFiles.some((file) => links[file.id])) return texts.poe;
+  return texts.poe.map((line, index) => {
+    const file = texts.poeFiles[index]!;
+    const url = links[file.id] ?? '';
+    // A markdown link, not an Action.OpenUrl: clients that render Universal Action cards in
+    // an applet (the Agents Playground) drop OpenUrl there; every client follows a link.
+    return url ? { ...line, text: `${line.text} · [${line.open}](${url})`, url, preview: file.previewable } : line;
+  });
+}
+
 /** Program, partner, customer and scope, as every claim-shaped card shows them. */
-export function claimFacts(claim: Claim, viewer: Viewer): Fact[] {
+export function claimFacts(claim: Pick<Claim, 'details' | 'partnerName' | 'submittedAt' | 'updatedAt' | 'terms'>, viewer: Reader): Fact[] {
   const { translator: t } = viewer;
   const { details } = claim;
   const facts: Fact[] = [];
@@ -369,8 +492,7 @@ export function claimFacts(claim: Claim, viewer: Viewer): Fact[] {
 }
 
 /** What the partner was asked, or why the claim was rejected. */
-function situationText(claim: Claim, viewer: Viewer): string {
-  const { translator: t } = viewer;
+function situationText(claim: ClaimCardSource, t: Translator): string {
   if (claim.status === 'PartnerActionRequired' && claim.informationRequest) {
     const reasons = t.formatList(claim.informationRequest.reasons.map((reason) => t.t(`claims.informationReason.${reason}`)));
     return t.t('cards.claim.informationRequested', { reasons, comment: literal(claim.informationRequest.comment) });

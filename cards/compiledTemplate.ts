@@ -10,11 +10,19 @@ import * as ACData from 'adaptivecards-templating';
 // `$index`), property names matched without regard to case, the first such key winning, numeric
 // parts indexing arrays, and a missing value given the library's substitution. Everything else
 // (`$when`, `$data` arrays, operators, functions, strings around expressions) stays the library's.
+//
+// The expansion also gives every card its own tree without nulls (a `$when` on a property leaves
+// `null` behind, and a card has no use for it): properties that expand to null are left out as they
+// are placed, and a value an expression reads out of the data (`${execute}`, `${refreshUserIds}`) is
+// copied without its nulls, so no card shares an object with the data (which may be kept between
+// cards) or with another card. The same card as withoutNulls(the library's), in one walk.
 
 /** One step of a path, split and lower-cased when the template loads. */
 interface Part {
   name: string;
   lower: string;
+  /** Whether `lower` is ASCII: then only a key of its length can lower-case to it. */
+  ascii: boolean;
   /** The part as an array index (NaN when it is not one), as the library's memory reads it. */
   index: number;
 }
@@ -29,6 +37,16 @@ function isTemplateMemory(state: unknown): state is TemplateMemory {
   return inner instanceof AEL.SimpleObjectMemory && (inner as unknown as { memory: unknown }).memory === state;
 }
 
+/**
+ * The values the library's memory holds for an evaluation, in the order it sets them as its own
+ * properties (after `_memory`, which no path of ours starts with): the first part of a path is
+ * matched against them as against any object.
+ */
+const CONTEXT_KEYS = ['$root', '$data', '$index', '$host', '$_acTemplateVersion'] as const;
+
+/** The library's evaluation context during an expansion: the values a memory is built from. */
+type ExpansionContext = Record<(typeof CONTEXT_KEYS)[number], unknown>;
+
 /** The library's results carry `error: undefined` when all went well, though its type says string. */
 const NO_ERROR = undefined as unknown as string;
 
@@ -37,6 +55,8 @@ class CompiledPath extends AEL.Expression {
   private readonly path: string;
   private readonly parts: readonly Part[];
   private readonly text: string;
+  /** The context value the path starts at, as the memory's first matching key would give it. */
+  private readonly contextKey: (typeof CONTEXT_KEYS)[number] | undefined;
 
   constructor(original: AEL.Expression, path: string) {
     super(original.type, original.evaluator, ...original.children);
@@ -45,6 +65,8 @@ class CompiledPath extends AEL.Expression {
     this.text = original.toString();
     // The templating memory reads `x` as `$data.x`; `$root.x`, `$index` and `$data` as they are.
     this.parts = splitPath(path.startsWith('$') ? path : `$data.${path}`);
+    const first = this.parts[0]!;
+    this.contextKey = Number.isNaN(first.index) ? CONTEXT_KEYS.find((key) => key.toLowerCase() === first.lower) : undefined;
   }
 
   override tryEvaluate(state: unknown, options?: AEL.Options): AEL.ValueWithError {
@@ -54,6 +76,20 @@ class CompiledPath extends AEL.Expression {
     if (value !== undefined) return { value, error: NO_ERROR };
     // As the accessor does: a missing value is the substitution when one is asked for.
     return { value: options?.nullSubstitution ? options.nullSubstitution(this.path) : undefined, error: NO_ERROR };
+  }
+
+  /**
+   * The value the library's expansion places for this path as a property or item (internalExpand
+   * of an expression: a memory over the context, substitutions allowed), read from the context
+   * itself; undefined when the path starts elsewhere than at one of the context's values.
+   */
+  placedFrom(context: ExpansionContext): { value: unknown } | undefined {
+    if (this.contextKey === undefined) return undefined;
+    const value = read(context[this.contextKey], this.parts, 1);
+    if (value !== undefined) return { value };
+    // The library's substitution: its global setting's text, else the expression as written.
+    const substitute = ACData.GlobalSettings.getUndefinedFieldValueSubstitutionString?.(this.path);
+    return { value: substitute ? substitute : `\${${this.path}}` };
   }
 
   override toString(): string {
@@ -87,28 +123,39 @@ function splitPath(path: string): Part[] {
       .filter((part) => part !== '')
       .map((part) => ((part.startsWith('"') && part.endsWith('"')) || (part.startsWith("'") && part.endsWith("'")) ? part.slice(1, -1) : part))
       // parseInt as the library calls it (no radix), so "0x1" indexes as it does there.
-      .map((name) => ({ name, lower: name.toLowerCase(), index: parseInt(name) }))
+      .map((name) => ({ name, lower: name.toLowerCase(), ascii: isAscii(name.toLowerCase()), index: parseInt(name) }))
   );
 }
 
-/** SimpleObjectMemory.getValue's walk, over parts split in advance. */
-function read(scope: unknown, parts: readonly Part[]): unknown {
-  let value: unknown;
+function isAscii(text: string): boolean {
+  for (let at = 0; at < text.length; at += 1) if (text.charCodeAt(at) > 0x7f) return false;
+  return true;
+}
+
+/** SimpleObjectMemory.getValue's walk, over parts split in advance (at least one). */
+function read(scope: unknown, parts: readonly Part[], from = 0): unknown {
   let current = scope;
-  for (const part of parts) {
+  for (let at = from; at < parts.length; at += 1) {
+    const part = parts[at]!;
     if (!Number.isNaN(part.index) && Array.isArray(current)) {
       // Out of range is an error there, which reads as no value.
       if (part.index < 0 || part.index >= current.length) return undefined;
-      value = current[part.index];
+      current = current[part.index];
     } else {
-      value = property(current, part);
+      current = property(current, part);
     }
-    current = value;
   }
-  return value;
+  return current;
 }
 
-/** A property matched without regard to case, the first matching key winning (accessProperty). */
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * A property matched without regard to case, the first matching own key winning (accessProperty,
+ * which finds it in Object.keys). `for...in` lists the own keys first and in that order without
+ * building the array; a key whose length differs cannot match an ASCII name (lower-casing keeps
+ * the length of every character but one, U+0130, whose lower case is not ASCII).
+ */
 function property(instance: unknown, part: Part): unknown {
   if (!instance) return undefined;
   if (instance instanceof Map) {
@@ -117,8 +164,12 @@ function property(instance: unknown, part: Part): unknown {
     const key = [...(instance.keys() as Iterable<string>)].find((candidate) => candidate.toLowerCase() === part.lower);
     return key === undefined ? undefined : instance.get(key);
   }
-  for (const key of Object.keys(instance)) {
-    if (key === part.name || key.toLowerCase() === part.lower) return (instance as Record<string, unknown>)[key];
+  const { name, lower, ascii } = part;
+  for (const key in instance as object) {
+    if (key === name || ((!ascii || key.length === lower.length) && key.toLowerCase() === lower)) {
+      // Only inherited keys follow an inherited one, and Object.keys has none of them.
+      return hasOwn.call(instance, key) ? (instance as Record<string, unknown>)[key] : undefined;
+    }
   }
   return undefined;
 }
@@ -133,18 +184,70 @@ function compileExpression(expression: AEL.Expression): AEL.Expression {
   return new AEL.Expression(expression.type, expression.evaluator, ...children);
 }
 
+/** The library's Template methods the expansion goes through (private in its types). */
+interface TemplateInternals {
+  _preparedPayload?: unknown;
+  _context: ExpansionContext & { isReservedField(name: string): boolean };
+  internalExpand(node: unknown): unknown;
+  expandSingleObject(node: Record<string, unknown>): unknown;
+}
+
 /**
- * The library's Template for `json`, its path reads compiled. The parsed form is the library's
- * private `_preparedPayload`: if a release renames it, this throws when the template loads (and
- * test/cards/compiledTemplate.test.ts compares every template with the library's own expansion).
+ * The library's Template for `json`, its path reads compiled, expanding to a card of its own
+ * without nulls. The parsed form is the library's private `_preparedPayload` and the expansion
+ * its `internalExpand` and `expandSingleObject` (adaptivecards-templating is pinned to one
+ * version in package.json): if a release renames them, this throws when the template loads, and
+ * test/cards/compiledTemplate.test.ts compares every template with the library's own expansion.
  */
 export function compileTemplate(json: unknown): ACData.Template {
   const template = new ACData.Template(json);
-  const prepared = template as unknown as { _preparedPayload?: unknown };
-  if (!('_preparedPayload' in prepared))
-    throw new Error('adaptivecards-templating keeps its parsed template elsewhere: cards/compiledTemplate.ts needs updating');
-  prepared._preparedPayload = compilePayload(prepared._preparedPayload);
+  const internals = template as unknown as TemplateInternals;
+  if (!('_preparedPayload' in internals) || typeof internals.internalExpand !== 'function' || typeof internals.expandSingleObject !== 'function')
+    throw new Error('adaptivecards-templating keeps its parsed template or its expansion elsewhere: cards/compiledTemplate.ts needs updating');
+  internals._preparedPayload = compilePayload(internals._preparedPayload);
+  const libraryExpand = internals.internalExpand;
+  internals.internalExpand = function (this: TemplateInternals, node: unknown): unknown {
+    // A path placed as it is (most of a card) is read from the context, without a memory per read.
+    const placed = node instanceof CompiledPath ? node.placedFrom(this._context) : undefined;
+    const value: unknown = placed ? placed.value : libraryExpand.call(this, node);
+    // Everything else it returns is built by the expansion itself; an expression's value may be the data's.
+    return node instanceof AEL.Expression ? withoutNulls(value) : value;
+  };
+  // The library's expandSingleObject, leaving out properties that expand to null as well as undefined.
+  internals.expandSingleObject = function (this: TemplateInternals, node: Record<string, unknown>): unknown {
+    const result: Record<string, unknown> = {};
+    for (const key of Object.keys(node)) {
+      if (this._context.isReservedField(key)) continue;
+      const value = this.internalExpand(node[key]);
+      if (value !== undefined && value !== null) result[key] = value;
+    }
+    return result;
+  };
   return template;
+}
+
+/**
+ * `value` as a fresh tree without nulls: arrays lose their null items, objects their null and
+ * undefined properties. Plain loops: it walks every node it is given.
+ */
+export function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items: unknown[] = [];
+    for (const item of value as unknown[]) if (item !== null) items.push(withoutNulls(item));
+    return items;
+  }
+  if (value && typeof value === 'object') {
+    const object: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      const entry = (value as Record<string, unknown>)[key];
+      if (entry === null || entry === undefined) continue;
+      // Assigning `__proto__` would set the prototype, not add the key.
+      if (key === '__proto__') Object.defineProperty(object, key, { value: withoutNulls(entry), enumerable: true, writable: true, configurable: true });
+      else object[key] = withoutNulls(entry);
+    }
+    return object;
+  }
+  return value;
 }
 
 /** A prepared payload (the library's parsed form) with every expression's path reads compiled. */

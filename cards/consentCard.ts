@@ -1,7 +1,7 @@
 import type { CatalogueEdition } from '../services/catalogue.js';
 import { catalogueOf, customerMayOptOut, optOutRuleOf } from '../services/consentRules.js';
 import type { Alert, Claim, ClaimDetails, CustomerOptOut } from '../services/model.js';
-import { MAX_REFRESH_USER_IDS, instantFor, programText, submitData, withoutNulls, type ExecuteData, type Fact } from './format.js';
+import { MAX_REFRESH_USER_IDS, instantFor, programText, submitData, type ExecuteData, type Fact } from './format.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
 import { literal } from './markdown.js';
@@ -159,5 +159,5 @@ function renderConsentSubject(subject: ConsentSubject, viewer: Viewer, options: 
       outcome: !open,
     },
   };
-  return withoutNulls(template.expand(data));
+  return template.expand(data);
 }

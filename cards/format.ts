@@ -1,8 +1,7 @@
 import { PROGRAMS, programName, type CatalogueEdition, type Program } from '../services/catalogue.js';
 import { DEADLINE_NAMES, type ConsentPhase, type DeadlineName, type Status } from '../services/model.js';
 import type { MessageParams, Translator } from './i18n/i18n.js';
-import type { AdaptiveCard } from './template.js';
-import type { Viewer } from './viewer.js';
+import type { Reader } from './viewer.js';
 
 // Values as a reader sees them: instants in their zone and language, durations, sizes, statuses,
 // and the text commands they can type. Shared by every card family.
@@ -15,16 +14,16 @@ export interface Fact {
 /** Refresh user ids: Teams takes at most 60. */
 export const MAX_REFRESH_USER_IDS = 60;
 
-export function instantFor(viewer: Viewer, iso: string): string {
+export function instantFor(viewer: Reader, iso: string): string {
   return viewer.translator.formatInstant(iso, viewer.timeZone);
 }
 
 /** The last day of a period that ends at `endIso` (exclusive, e.g. an absence ending at midnight), in the reader's zone. */
-export function lastDayFor(viewer: Viewer, endIso: string): string {
+export function lastDayFor(viewer: Reader, endIso: string): string {
   return viewer.translator.formatLastDay(endIso, viewer.timeZone);
 }
 
-export function statusText(viewer: Viewer, status: Status, consentPhase?: ConsentPhase): string {
+export function statusText(viewer: Reader, status: Status, consentPhase?: ConsentPhase): string {
   const label = viewer.translator.t(`claims.status.${status}`);
   return status === 'Approved' && consentPhase
     ? viewer.translator.t('cards.common.statusWithPhase', { status: label, phase: viewer.translator.t(`claims.consentPhase.${consentPhase}`) })
@@ -51,7 +50,7 @@ export function statusColor(status: Status): 'Good' | 'Attention' | 'Warning' | 
 }
 
 /** The deadlines a claim has, in lifecycle order, as facts in the reader's zone. */
-export function deadlineFacts(viewer: Viewer, deadlines: Partial<Record<string, string>>): Fact[] {
+export function deadlineFacts(viewer: Reader, deadlines: Partial<Record<string, string>>): Fact[] {
   return DEADLINE_NAMES.flatMap((name) => {
     const due = deadlines[name];
     return due ? [{ title: viewer.translator.t(`cards.deadline.${name}`), value: instantFor(viewer, due) }] : [];
@@ -62,7 +61,7 @@ export function deadlineFacts(viewer: Viewer, deadlines: Partial<Record<string, 
  * The overall decision date (SPEC section 3) as a fact; while the partner is asked for information
  * it is the latest date, reached if they answer at the respond-by deadline.
  */
-export function decisionFact(viewer: Viewer, decisionDue: string | undefined, status: Status | undefined): Fact[] {
+export function decisionFact(viewer: Reader, decisionDue: string | undefined, status: Status | undefined): Fact[] {
   if (!decisionDue) return [];
   const key = status === 'PartnerActionRequired' ? 'cards.deadline.decisionLatest' : 'cards.deadline.decision';
   return [{ title: viewer.translator.t(key), value: instantFor(viewer, decisionDue) }];
@@ -80,7 +79,7 @@ export function programText(program: string, edition: CatalogueEdition | undefin
 }
 
 /** "3 days 4 hours" in the reader's language. */
-export function durationText(viewer: Viewer, milliseconds: number): string {
+export function durationText(viewer: Reader, milliseconds: number): string {
   const totalHours = Math.max(0, Math.floor(milliseconds / 3_600_000));
   const days = Math.floor(totalHours / 24);
   const hours = totalHours % 24;
@@ -91,7 +90,7 @@ export function durationText(viewer: Viewer, milliseconds: number): string {
   return unit(hours, 'hour');
 }
 
-export function sizeText(viewer: Viewer, bytes: number): string {
+export function sizeText(viewer: Reader, bytes: number): string {
   // A file's size is written on every card of its claim, and writing one costs microseconds.
   const key = `${viewer.translator.locale}|${bytes}`;
   const known = SIZE_TEXTS.get(key);
@@ -148,36 +147,9 @@ export type CommandVerb =
   | 'away';
 
 /** The reader's own alias of a command (the first in their catalogue), with its argument. */
-export function commandText(viewer: Viewer, verb: CommandVerb, argument?: string): string {
+export function commandText(viewer: Reader, verb: CommandVerb, argument?: string): string {
   const alias = viewer.translator.t(`commands.aliases.${verb}`).split('|')[0]!.trim();
   return argument ? `${alias} ${argument}` : alias;
-}
-
-/** `$when` on a property leaves `null` behind; a card has no use for nulls, so they go. */
-export function withoutNulls(card: AdaptiveCard): AdaptiveCard {
-  return prune(card) as AdaptiveCard;
-}
-
-// A fresh tree, so a card shares no object with the data it was expanded from. Plain loops: this
-// walks every node of every card (a third of the claim card's cost with entries/fromEntries).
-function prune(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    const items: unknown[] = [];
-    for (const item of value as unknown[]) if (item !== null) items.push(prune(item));
-    return items;
-  }
-  if (value && typeof value === 'object') {
-    const object: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) {
-      const entry = (value as Record<string, unknown>)[key];
-      if (entry === null || entry === undefined) continue;
-      // Assigning `__proto__` would set the prototype, not add the key.
-      if (key === '__proto__') Object.defineProperty(object, key, { value: prune(entry), enumerable: true, writable: true, configurable: true });
-      else object[key] = prune(entry);
-    }
-    return object;
-  }
-  return value;
 }
 
 /** Data an `Action.Execute` carries, and its `Action.Submit` fallback (which adds the verb). */

@@ -1,5 +1,5 @@
 import type { Claim, HistoryEntry } from '../services/model.js';
-import { commandText, commandData, type CommandData, instantFor, programText, summaryOf, withoutNulls } from './format.js';
+import { commandText, commandData, type CommandData, instantFor, programText, summaryOf } from './format.js';
 import { catalogueOf } from '../services/consentRules.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
@@ -40,7 +40,7 @@ export function renderHistory(claim: Claim, history: HistoryEntry[], viewer: Vie
     labels: { claim: t.t('cards.action.backToClaim') },
     commands: { claim: commandData(commandText(viewer, 'claim', claim.id)) },
   };
-  return withoutNulls(template.expand(data));
+  return template.expand(data);
 }
 
 function actionLabel(viewer: Viewer, action: string): string {

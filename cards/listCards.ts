@@ -12,7 +12,6 @@ import {
   statusColor,
   statusText,
   summaryOf,
-  withoutNulls,
 } from './format.js';
 import { catalogueOf } from '../services/consentRules.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
@@ -138,7 +137,7 @@ export function renderClaimList(result: { total: number; claims: Claim[] }, view
     },
     show: { newClaim: viewer.role === 'partner' },
   };
-  return withoutNulls(listTemplate.expand(data));
+  return listTemplate.expand(data);
 }
 
 export function renderReviewQueue(items: QueueItem[], viewer: Viewer, options: ReviewQueueOptions = {}): AdaptiveCard {
@@ -171,7 +170,7 @@ export function renderReviewQueue(items: QueueItem[], viewer: Viewer, options: R
     commands: { queue: commandData(commandText(viewer, 'queue')) },
     ...bulkParts(shown, viewer, options),
   };
-  return withoutNulls(queueTemplate.expand(data));
+  return queueTemplate.expand(data);
 }
 
 /** The selection and the bulk buttons: only claims the reader may decide now, only actions one of them allows. */

@@ -1,7 +1,7 @@
 import type { Role } from '../services/actor.js';
 import { isPartnerRole } from '../services/actor.js';
 import { translatorFor } from './i18n/i18n.js';
-import { commandText, commandData, type CommandData, withoutNulls, type CommandVerb } from './format.js';
+import { commandText, commandData, type CommandData, type CommandVerb } from './format.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
 
@@ -46,19 +46,17 @@ const ADMIN_ROLES = new Set<Role>(['incentives-admin', 'global-admin']);
 const TAKES_CLAIM_ID = new Set<CommandVerb>(['claim', 'edit', 'respond', 'comment', 'withdraw', 'dispute', 'history', 'reassign']);
 
 export function renderMessage(title: string, text: string): AdaptiveCard {
-  return withoutNulls(messageTemplate.expand({ title, text }));
+  return messageTemplate.expand({ title, text });
 }
 
 export function renderError(message: string, viewer: Viewer): AdaptiveCard {
   const { translator: t } = viewer;
-  return withoutNulls(
-    errorTemplate.expand({
-      title: t.t('cards.error.title'),
-      message,
-      labels: { help: t.t('cards.action.help') },
-      commands: { help: commandData(commandText(viewer, 'help')) },
-    }),
-  );
+  return errorTemplate.expand({
+    title: t.t('cards.error.title'),
+    message,
+    labels: { help: t.t('cards.action.help') },
+    commands: { help: commandData(commandText(viewer, 'help')) },
+  });
 }
 
 export function renderWelcome(viewer: Viewer, roles: readonly Role[]): AdaptiveCard {
@@ -95,15 +93,13 @@ function renderHelpCard(viewer: Viewer, roles: readonly Role[], kind: 'welcome' 
   if (reviewer) button('queue');
   if (kind === 'welcome') button('help');
   const intro = partner || reviewer ? t.t(`cards.help.${kind}Intro`) : t.t(`cards.help.${kind}IntroNoRole`);
-  return withoutNulls(
-    helpTemplate.expand({
-      title: t.t(`cards.help.${kind}Title`),
-      intro,
-      footer: t.t('cards.help.footer'),
-      sections,
-      buttons,
-    }),
-  );
+  return helpTemplate.expand({
+    title: t.t(`cards.help.${kind}Title`),
+    intro,
+    footer: t.t('cards.help.footer'),
+    sections,
+    buttons,
+  });
 }
 
 function commandsOf(viewer: Viewer, verbs: readonly CommandVerb[]): HelpCardData['sections'][number]['commands'] {

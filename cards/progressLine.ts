@@ -1,11 +1,14 @@
 import type { Claim, Status } from '../services/model.js';
 import { CURRENT_DEADLINE, instantFor } from './format.js';
-import type { Viewer } from './viewer.js';
+import type { Reader } from './viewer.js';
 
 // Where a claim is on its way, as one line: "✓ Editing → ✓ Submitted → ▶ Under review (until
 // 4 Dec 2026) → Approved → Consent period open → Sent for incentive assessment". The path bends
 // where the claim did (information requested, rejected, disputed). Plain text: no markdown, so
 // nothing on the card can be mistaken for formatting a person typed.
+
+/** What the line is drawn from. */
+type ProgressSource = Pick<Claim, 'status' | 'consentPhase' | 'deadlines'>;
 
 type Step = { kind: 'status'; status: Status } | { kind: 'phase'; phase: 'window-open' | 'associated' };
 
@@ -13,7 +16,7 @@ const status = (value: Status): Step => ({ kind: 'status', status: value });
 const AFTER_APPROVAL: Step[] = [status('Approved'), { kind: 'phase', phase: 'window-open' }, { kind: 'phase', phase: 'associated' }];
 
 /** The path the claim is on, and the index of the step it is at. */
-function pathOf(claim: Claim): { steps: Step[]; current: number } {
+function pathOf(claim: ProgressSource): { steps: Step[]; current: number } {
   const start = [status('Draft'), status('Submitted'), status('InReview')];
   switch (claim.status) {
     case 'Draft':
@@ -35,7 +38,7 @@ function pathOf(claim: Claim): { steps: Step[]; current: number } {
   }
 }
 
-export function progressLine(claim: Claim, viewer: Viewer): string {
+export function progressLine(claim: ProgressSource, viewer: Reader): string {
   const { translator: t } = viewer;
   const { steps, current } = pathOf(claim);
   const labels = steps.map((step, index) => {

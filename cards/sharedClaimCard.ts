@@ -1,5 +1,5 @@
 import type { Claim } from '../services/model.js';
-import { statusText, withoutNulls } from './format.js';
+import { statusText } from './format.js';
 import type { Translator } from './i18n/i18n.js';
 import { CardTemplate, type AdaptiveCard } from './template.js';
 import type { Viewer } from './viewer.js';
@@ -21,15 +21,13 @@ const template = new CardTemplate<SharedClaimCardData>('sharedClaim');
 
 /** What everyone sees before their own view arrives. */
 export function renderSharedClaim(claimId: string, translator: Translator): AdaptiveCard {
-  return withoutNulls(
-    template.expand({
-      claimId,
-      title: translator.t('cards.shared.title', { claimId }),
-      text: translator.t('cards.shared.text'),
-      refresh: true,
-      labels: { show: translator.t('cards.shared.show') },
-    }),
-  );
+  return template.expand({
+    claimId,
+    title: translator.t('cards.shared.title', { claimId }),
+    text: translator.t('cards.shared.text'),
+    refresh: true,
+    labels: { show: translator.t('cards.shared.show') },
+  });
 }
 
 /**
@@ -37,15 +35,13 @@ export function renderSharedClaim(claimId: string, translator: Translator): Adap
  * and no refresh, so Teams does not ask again on every render.
  */
 export function renderSharedClaimRefused(claimId: string, translator: Translator): AdaptiveCard {
-  return withoutNulls(
-    template.expand({
-      claimId,
-      title: translator.t('cards.shared.title', { claimId }),
-      text: translator.t('cards.shared.notShared', { claimId }),
-      refresh: false,
-      labels: { show: translator.t('cards.shared.show') },
-    }),
-  );
+  return template.expand({
+    claimId,
+    title: translator.t('cards.shared.title', { claimId }),
+    text: translator.t('cards.shared.notShared', { claimId }),
+    refresh: false,
+    labels: { show: translator.t('cards.shared.show') },
+  });
 }
 
 /** The line a search result shows in the compose box: the claim, its status and its customer. */

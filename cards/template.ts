@@ -7,7 +7,7 @@ import { compileTemplate } from './compiledTemplate.js';
 // A card template is a JSON file under cards/templates (or a sub-folder), parsed once when the
 // module that owns it loads, and expanded per card with typed data by adaptivecards-templating.
 // The data arrives finished (texts in the reader's words, instants in their zone): expansion
-// places values and formats nothing.
+// places values and formats nothing, and gives each card its own tree without nulls.
 
 export type AdaptiveCard = { type: 'AdaptiveCard'; version: string } & Record<string, unknown>;
 

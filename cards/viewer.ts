@@ -16,3 +16,6 @@ export interface Viewer {
   /** The instant the card is rendered for (the claim service's clock): what is still open. */
   now: Date;
 }
+
+/** What a card's words depend on besides what they say: the reader's language and time zone. */
+export type Reader = Pick<Viewer, 'translator' | 'timeZone'>;
