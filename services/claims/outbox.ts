@@ -104,6 +104,9 @@ export class Outbox {
   }
 }
 
+/** What names the person an alert went to (audience `reviewer`): kept when the snapshot is dropped. */
+const ADDRESSING = ['reviewerId', 'reviewerTenantId'] as const;
+
 /**
  * A sent alert as the claim keeps it: what it was, to whom and when, without the snapshot its
  * card was drawn from. Nothing reads a sent alert's snapshot again (the posted copies keep their
@@ -111,6 +114,8 @@ export class Outbox {
  * An alert given up on keeps its snapshot, for whoever looks into why.
  */
 export function settled(alert: Alert): Alert {
-  if (alert.state !== 'sent' || Object.keys(alert.data).length === 0) return alert;
-  return { ...alert, data: {} };
+  if (alert.state !== 'sent' || Object.keys(alert.data).every((key) => (ADDRESSING as readonly string[]).includes(key))) return alert;
+  const data: Record<string, unknown> = {};
+  for (const key of ADDRESSING) if (alert.data[key] !== undefined) data[key] = alert.data[key];
+  return { ...alert, data };
 }

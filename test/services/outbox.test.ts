@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { settled } from '../../services/claims/outbox.js';
 import { claimAt, createHarness, m365Details, reviewer, type Harness } from '../support/serviceHarness.js';
 
 // The outbox as the delivery worker sees it: pending alerts oldest first, and delivery reports
@@ -69,6 +70,19 @@ describe('outbox', () => {
     );
     assert.deepEqual(stored.get(dead.id)?.data, asStored(dead.data));
     for (const alert of retried) assert.deepEqual(stored.get(alert.id)?.data, asStored(alert.data));
+  });
+
+  it('a sent alert to one reviewer still names that reviewer', async () => {
+    const claim = await claimAt(harness, 'InReview');
+    const [recorded] = (await harness.repository.get(claim.id))!.outbox;
+    const toReviewer = {
+      ...recorded!,
+      to: 'reviewer' as const,
+      state: 'sent' as const,
+      data: { ...recorded!.data, reviewerId: 'megan', reviewerTenantId: 'review-tenant' },
+    };
+    assert.deepEqual(settled(toReviewer).data, { reviewerId: 'megan', reviewerTenantId: 'review-tenant' });
+    assert.deepEqual(settled({ ...toReviewer, state: 'pending' }).data, toReviewer.data);
   });
 
   it('the oldest alerts come first even when a claim with older alerts gets a new one', async () => {
