@@ -30,20 +30,8 @@ export class DurableJsonFile<T> implements Adapter<T> {
   ) {}
 
   async read(): Promise<T | null> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new Error(`${this.path} is not valid JSON: ${(error as Error).message}`, { cause: error });
-    }
-    return this.parse(value);
+    const text = await readTextIfPresent(this.path);
+    return text === undefined ? null : this.parse(parseJsonText(this.path, text));
   }
 
   async write(data: T): Promise<void> {
@@ -80,6 +68,15 @@ async function writeAll(descriptor: number, bytes: Uint8Array): Promise<void> {
   for (let offset = 0; offset < bytes.length;) {
     const { bytesWritten } = await writeDescriptor(descriptor, bytes, offset, bytes.length - offset, null);
     offset += bytesWritten;
+  }
+}
+
+/** A stored file's JSON, or an error that names the file. */
+export function parseJsonText(path: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new Error(`${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -85,11 +85,7 @@ class FileCollection<T> implements DocumentCollection<T> {
       const entry = this.live(key);
       return entry && documentOf(key, entry as Entry<T>);
     }
-    // Under the key's lock, so the file read is the version the index names.
-    return this.locks.run(key, async () => {
-      const entry = this.live(key);
-      return entry && this.readDocument(key, entry);
-    });
+    return this.readLive(key);
   }
 
   async put(key: string, value: T, options: PutOptions = {}): Promise<string> {
@@ -130,11 +126,7 @@ class FileCollection<T> implements DocumentCollection<T> {
       if (entry.key === undefined || isExpired(entry, now) || !tagsMatch(entry.tags, wanted)) continue;
       if (this.keepsValues) found.push(documentOf(entry.key, entry as Entry<T>));
       else {
-        const key = entry.key;
-        const document = await this.locks.run(key, async () => {
-          const latest = this.live(key);
-          return latest && this.readDocument(key, latest);
-        });
+        const document = await this.readLive(entry.key);
         if (document) found.push(document);
       }
     }
@@ -175,6 +167,14 @@ class FileCollection<T> implements DocumentCollection<T> {
     // Kept values are shared with readers, frozen (a value just put already is).
     if (this.keepsValues) return { ...entry, value: deepFreeze(entry.value) };
     return { key: entry.key, eTag: entry.eTag, ...(entry.expiresAt !== undefined ? { expiresAt: entry.expiresAt } : {}), tags: NO_TAGS };
+  }
+
+  /** A live document's value from its file, under the key's lock so the read is the version the index names. */
+  private readLive(key: string): Promise<StoredDocument<T> | undefined> {
+    return this.locks.run(key, async () => {
+      const entry = this.live(key);
+      return entry && this.readDocument(key, entry);
+    });
   }
 
   /** The value from its file (a collection without tags); the index said the document is live. */

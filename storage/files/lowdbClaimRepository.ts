@@ -7,7 +7,7 @@ import { ClaimIndex } from './claimIndex.js';
 import { InProcessLeases } from './inProcessLeases.js';
 import type { ClaimRepository, ClaimSearch, ClaimSummary, DocumentMutation, DueTimer, LeaseKind, LeaseTerms } from '../../services/claimRepository.js';
 import { deepFreeze } from '../../services/store/deepFreeze.js';
-import { DurableJsonFile, readTextIfPresent, removeFileDurably, writeFileDurably } from '../../services/store/durableJsonFile.js';
+import { DurableJsonFile, parseJsonText, readTextIfPresent, removeFileDurably, writeFileDurably } from '../../services/store/durableJsonFile.js';
 import { KeyedMutex } from '../../services/store/keyedMutex.js';
 
 // The embedded store: one lowdb document per claim under DATA_DIR/claims, so the cost of an
@@ -239,13 +239,7 @@ export class LowdbClaimRepository implements ClaimRepository {
     const path = join(this.claimsDir, name);
     const text = await readTextIfPresent(path);
     if (text === undefined) throw new DomainError('not-found', { file: path });
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new Error(`${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
-    }
-    return { document: parseStored(path, value), bytes: text.length };
+    return { document: parseStored(path, parseJsonText(path, text)), bytes: text.length };
   }
 
   private remember(document: ClaimDocument, bytes: number): void {
