@@ -26,8 +26,9 @@ export class ClaimIndex {
   }
 
   put(document: ClaimDocument): void {
-    this.remove(document.claim.id);
     const { claim } = document;
+    const previous = this.summaries.get(claim.id);
+    if (previous) this.removeFromSets(claim.id, previous);
     const summary = summaryOf(document);
     this.summaries.set(claim.id, summary);
     this.searchText.set(claim.id, searchTextOf(claim));
@@ -42,14 +43,19 @@ export class ClaimIndex {
   remove(id: string): void {
     const summary = this.summaries.get(id);
     if (!summary) return;
+    this.removeFromSets(id, summary);
     this.summaries.delete(id);
     this.searchText.delete(id);
+    this.withPendingAlerts.delete(id);
+    this.timers.delete(id);
+  }
+
+  /** The ordered lists are left to `put`, which moves an entry only when its instant changed. */
+  private removeFromSets(id: string, summary: ClaimSummary): void {
     removeFrom(this.byOrganisation, summary.partnerTenantId, id);
     if (summary.customerTenantId) removeFrom(this.byCustomer, summary.customerTenantId.toLowerCase(), id);
     removeFrom(this.byStatus, summary.status, id);
     for (const key of summary.recordKeys) removeFrom(this.activeByKey, key, id);
-    this.withPendingAlerts.delete(id);
-    this.timers.delete(id);
   }
 
   idsForOrganisation(tenantId: string): string[] {

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
@@ -14,7 +15,9 @@ import { KeyedMutex } from '../../services/store/keyedMutex.js';
 // update does not grow with the number of claims. A claim and the alerts its change caused live
 // in the same document and are written together, atomically. Documents are kept parsed and
 // frozen: a read or a mutation shares the cached document instead of copying it, and a caller
-// that tried to change one would throw.
+// that tried to change one would throw. A file's schema check is done once per content: the
+// digest of the text last checked (at start or when written) is kept per claim, so a document
+// that left the cache is read back with JSON.parse alone when its file is unchanged.
 
 const ID_FILE = /^CPOR-\d{4}-\d{6,}\.json$/;
 const TEMPORARY_FILE = /\.tmp$/;
@@ -52,6 +55,8 @@ export class LowdbClaimRepository implements ClaimRepository {
   private readonly cache = new Map<string, Cached>();
   private readonly cacheBytes: number;
   private cachedBytes = 0;
+  /** Per claim, the digest of its file's text as last checked against the schema. */
+  private readonly checkedDigests = new Map<string, number>();
   private readonly locks = new KeyedMutex();
   private readonly leases: Record<LeaseKind, InProcessLeases> = { timers: new InProcessLeases(), alerts: new InProcessLeases() };
   /** The highest sequence number of the stored ids, per year. */
@@ -127,6 +132,7 @@ export class LowdbClaimRepository implements ClaimRepository {
         await removeFileDurably(this.pathOf(id));
         this.index.remove(id);
         this.forget(id);
+        this.checkedDigests.delete(id);
         this.leases.timers.forget(id);
         this.leases.alerts.forget(id);
       } else if (next !== 'unchanged') {
@@ -217,6 +223,7 @@ export class LowdbClaimRepository implements ClaimRepository {
     // The JSON lowdb's adapter (DurableJsonFile) writes, made here once so its length sizes the cache.
     const text = JSON.stringify(stored);
     await writeFileDurably(this.pathOf(document.claim.id), text);
+    this.checkedDigests.set(document.claim.id, digestOf(text));
     this.index.put(stored);
     this.remember(stored, text.length);
   }
@@ -229,17 +236,23 @@ export class LowdbClaimRepository implements ClaimRepository {
       this.cache.set(id, cached);
       return cached.document;
     }
-    const { document, bytes } = await this.readFile(`${id}.json`);
+    const { document, bytes } = await this.readFile(`${id}.json`, this.checkedDigests.get(id));
     deepFreeze(document);
     this.remember(document, bytes);
     return document;
   }
 
-  private async readFile(name: string): Promise<Cached> {
+  /** A claim file's document: checked against the schema unless its text is the one last checked. */
+  private async readFile(name: string, checkedDigest?: number): Promise<Cached> {
     const path = join(this.claimsDir, name);
     const text = await readTextIfPresent(path);
     if (text === undefined) throw new DomainError('not-found', { file: path });
-    return { document: parseStored(path, parseJsonText(path, text)), bytes: text.length };
+    const digest = digestOf(text);
+    const value = parseJsonText(path, text);
+    if (digest === checkedDigest) return { document: value as ClaimDocument, bytes: text.length };
+    const document = parseStored(path, value);
+    this.checkedDigests.set(document.claim.id, digest);
+    return { document, bytes: text.length };
   }
 
   private remember(document: ClaimDocument, bytes: number): void {
@@ -272,6 +285,11 @@ export class LowdbClaimRepository implements ClaimRepository {
 async function removeTemporaryFiles(folder: string): Promise<void> {
   const names = await readdir(folder);
   await Promise.all(names.filter((name) => TEMPORARY_FILE.test(name)).map((name) => unlink(join(folder, name))));
+}
+
+/** 48 bits of the text's SHA-1: a number, so 100,000 claims keep about 5 MB of them. */
+function digestOf(text: string): number {
+  return hash('sha1', text, 'buffer').readUIntBE(0, 6);
 }
 
 function parseStored(path: string, value: unknown): ClaimDocument {

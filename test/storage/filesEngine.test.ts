@@ -129,6 +129,38 @@ describe('LowdbClaimRepository (real files)', () => {
       assert.deepEqual(repo.cacheUse(), { documents: 1, bytes: fileBytes });
     });
 
+    // A document that left the cache is read back without the schema only when its file is the
+    // text that was checked; a file changed by hand is checked again.
+    it('checks a file changed on disk against the schema when it is read back', async () => {
+      await repo.close();
+      repo = new LowdbClaimRepository({ dataDir: dir.path, cacheBytes: 100 });
+      await repo.open();
+      await insertClaims(repo, 2);
+      const unchanged = await repo.get(claimId(2));
+      assert.equal(unchanged?.claim.partnerName, 'Contoso Partners Ltd');
+      assert.ok(Object.isFrozen(unchanged?.claim.history), 'a document read without the schema is frozen like any other');
+
+      const text = await readFile(claimFile(claimId(1)), 'utf8');
+      await writeFile(claimFile(claimId(1)), text.replace(/"status":"[A-Za-z]+"/, '"status":"Lost"'));
+      await assert.rejects(repo.get(claimId(1)), (error: Error) => {
+        assert.match(error.message, /CPOR-2026-000001\.json.*status/);
+        return true;
+      });
+      await writeFile(claimFile(claimId(1)), text.replace('Contoso Partners Ltd', 'Changed on disk'));
+      assert.equal((await repo.get(claimId(1)))?.claim.partnerName, 'Changed on disk');
+    });
+
+    it('trusts a file checked at start, and checks it again once it changes', async () => {
+      await insertClaims(repo, 1);
+      await repo.close();
+      repo = new LowdbClaimRepository({ dataDir: dir.path, cacheBytes: 100 });
+      await repo.open();
+      assert.equal((await repo.get(claimId(1)))?.claim.id, claimId(1));
+      const text = await readFile(claimFile(claimId(1)), 'utf8');
+      await writeFile(claimFile(claimId(1)), text.replace(/"status":"[A-Za-z]+"/, '"status":"Lost"'));
+      await assert.rejects(repo.get(claimId(1)), /status/);
+    });
+
     it('does not keep a document larger than its whole budget', async () => {
       await repo.close();
       repo = new LowdbClaimRepository({ dataDir: dir.path, cacheBytes: 100 });
