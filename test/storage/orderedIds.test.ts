@@ -5,9 +5,7 @@ import { OrderedIds, type OrderedEntry } from '../../storage/files/orderedIds.js
 // must stay exact through any mix of inserts, moves and removals, across chunk splits.
 
 function expectedOrder(model: Map<string, number>): OrderedEntry[] {
-  return [...model]
-    .map(([claimId, at]) => ({ claimId, at }))
-    .sort((a, b) => a.at - b.at || (a.claimId < b.claimId ? -1 : a.claimId > b.claimId ? 1 : 0));
+  return [...model].map(([claimId, at]) => ({ claimId, at })).sort((a, b) => a.at - b.at || (a.claimId < b.claimId ? -1 : a.claimId > b.claimId ? 1 : 0));
 }
 
 describe('OrderedIds', () => {
@@ -60,9 +58,12 @@ describe('OrderedIds', () => {
     ids.set('b', 20);
     ids.set('a', 30);
     ids.set('b', 20);
-    assert.deepEqual([...ids.ordered()], [
-      { claimId: 'b', at: 20 },
-      { claimId: 'a', at: 30 },
-    ]);
+    assert.deepEqual(
+      [...ids.ordered()],
+      [
+        { claimId: 'b', at: 20 },
+        { claimId: 'a', at: 30 },
+      ],
+    );
   });
 });
