@@ -60,15 +60,10 @@ export class OrderedIds {
 
   /** The first chunk whose last entry is not before (claimId, at); the chunk count when none is. */
   private chunkFor(claimId: string, at: number): number {
-    let low = 0;
-    let high = this.chunks.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      const chunk = this.chunks[mid]!;
-      if (before(chunk[chunk.length - 1]!, claimId, at)) low = mid + 1;
-      else high = mid;
-    }
-    return low;
+    return firstNotBefore(this.chunks.length, (index) => {
+      const chunk = this.chunks[index]!;
+      return before(chunk[chunk.length - 1]!, claimId, at);
+    });
   }
 }
 
@@ -78,11 +73,16 @@ function before(entry: OrderedEntry, claimId: string, at: number): boolean {
 
 /** Where (claimId, at) is or would go in a sorted chunk. */
 function position(chunk: readonly OrderedEntry[], claimId: string, at: number): number {
+  return firstNotBefore(chunk.length, (index) => before(chunk[index]!, claimId, at));
+}
+
+/** A binary search: the first index below `count` that `isBefore` rejects (it accepts a prefix), or `count`. */
+function firstNotBefore(count: number, isBefore: (index: number) => boolean): number {
   let low = 0;
-  let high = chunk.length;
+  let high = count;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    if (before(chunk[mid]!, claimId, at)) low = mid + 1;
+    if (isBefore(mid)) low = mid + 1;
     else high = mid;
   }
   return low;
