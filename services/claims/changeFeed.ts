@@ -2,7 +2,8 @@ import type { Claim } from '../model.js';
 
 /**
  * Told after every committed change of a claim (by a command or a timer), e.g. to refresh cards.
- * Listeners share one copy of the claim, apart from the caller's: they read it, never change it.
+ * Listeners share one claim: a frozen one as it is, else a copy apart from the caller's. They read
+ * it, never change it.
  */
 export type ClaimChangeListener = (claim: Readonly<Claim>) => void;
 
@@ -19,10 +20,10 @@ export class ChangeFeed {
   /** A listener's failure is its own: the change is committed whatever it does. */
   notify(claim: Claim): void {
     if (this.listeners.size === 0) return;
-    const copy = structuredClone(claim);
+    const shared = Object.isFrozen(claim) ? claim : structuredClone(claim);
     for (const listener of this.listeners) {
       try {
-        listener(copy);
+        listener(shared);
       } catch {
         // Listeners report their own errors; nothing here can undo a committed change.
       }

@@ -3,6 +3,7 @@ import { recordAlert, type AlertSpec } from '../alerts.js';
 import type { ClaimRepository, DueTimer } from '../claimRepository.js';
 import { rowFor, type Action } from '../lifecycle.js';
 import type { Alert, Claim, ClaimDocument, DeadlineName, Timer } from '../model.js';
+import { copyForChange } from './claimCopy.js';
 import type { ChangeFeed } from './changeFeed.js';
 import type { TransitionEffects } from './transitionEffects.js';
 
@@ -90,7 +91,7 @@ export class TimerRunner {
   }
 
   private fireEarliestTimer(document: ClaimDocument, now: Date): { next: ClaimDocument | 'unchanged'; result: TimerFiring | undefined } {
-    const claim = structuredClone(document.claim);
+    const claim = copyForChange(document.claim);
     const timer = claim.timers
       .filter((candidate) => !candidate.firedAt && Date.parse(candidate.dueAt) <= now.getTime())
       .sort((a, b) => a.dueAt.localeCompare(b.dueAt))[0];

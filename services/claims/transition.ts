@@ -7,6 +7,8 @@ import type { Action } from '../lifecycle.js';
 import type { AlertSpec } from '../alerts.js';
 import type { Claim, FieldChange } from '../model.js';
 import type { ChangeFeed } from './changeFeed.js';
+import { deepFreeze } from '../store/deepFreeze.js';
+import { copyForChange } from './claimCopy.js';
 import { sideOf } from './contributions.js';
 import type { RecordKeyHolders } from './recordKeys.js';
 import { rowOf, type ClaimRules } from './rules.js';
@@ -42,7 +44,8 @@ export class Transitions {
   constructor(private readonly parts: TransitionParts) {}
 
   async run(actor: Actor, claimId: string, version: number, change: Change): Promise<Claim> {
-    const claim = await this.commit(actor, claimId, version, change);
+    // Frozen: the caller and the feed's listeners share it.
+    const claim = deepFreeze(await this.commit(actor, claimId, version, change));
     // A discarded draft is gone: there is nothing left to show.
     if (change.action !== 'discard') this.parts.feed.notify(claim);
     return claim;
@@ -61,7 +64,7 @@ export class Transitions {
       rules.checkRow(row, actor, role, current, now);
       if (row.to === 'deleted') return { next: 'delete', result: current };
 
-      const claim = structuredClone(current);
+      const claim = copyForChange(current);
       const fieldChanges = change.apply(claim, role);
       // Read inside the update: a database engine answers from the same transaction.
       const holders = row.guards.includes('noDuplicate') ? await keyHolders.of(claim) : [];

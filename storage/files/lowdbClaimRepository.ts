@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { DomainError } from '../../services/errors.js';
 import { ClaimDocumentSchema, type ClaimDocument, type Status } from '../../services/model.js';
+import { checkForStorage } from '../checkedDocument.js';
 import { ClaimIndex } from './claimIndex.js';
 import { InProcessLeases } from './inProcessLeases.js';
 import type { ClaimRepository, ClaimSearch, ClaimSummary, DocumentMutation, DueTimer, LeaseKind, LeaseTerms } from '../../services/claimRepository.js';
@@ -137,7 +138,7 @@ export class LowdbClaimRepository implements ClaimRepository {
         this.leases.alerts.forget(id);
       } else if (next !== 'unchanged') {
         if (next.claim.id !== id) throw new Error(`a mutation of ${id} returned ${next.claim.id}`);
-        await this.write(next);
+        await this.write(next, current);
       }
       return result;
     });
@@ -215,11 +216,14 @@ export class LowdbClaimRepository implements ClaimRepository {
     return { documents: this.cache.size, bytes: this.cachedBytes };
   }
 
-  private async write(document: ClaimDocument): Promise<void> {
+  /** Stores `document`, checked against the schema where it differs from `previous` (the stored one). */
+  private async write(document: ClaimDocument, previous?: ClaimDocument): Promise<void> {
     // Checked before it reaches disk: a document the schema refuses would stop the next start.
-    // The schema's output is a new tree; only the caller's free-form values (alert data) are
-    // shared, and they are frozen with it.
-    const stored = deepFreeze(parseStored(this.pathOf(document.claim.id), document));
+    // The schema's output is a new tree, apart from the entries shared with `previous` (already
+    // frozen) and the caller's free-form values (alert data), which are frozen with it.
+    const checked = checkForStorage(document, previous);
+    if ('problem' in checked) throw invalid(this.pathOf(document.claim.id), checked.problem);
+    const stored = deepFreeze(checked.document);
     // The JSON lowdb's adapter (DurableJsonFile) writes, made here once so its length sizes the cache.
     const text = JSON.stringify(stored);
     await writeFileDurably(this.pathOf(document.claim.id), text);
@@ -296,7 +300,11 @@ function parseStored(path: string, value: unknown): ClaimDocument {
   const parsed = ClaimDocumentSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`stored claim ${path} is invalid at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`);
+    throw invalid(path, { at: issue?.path.join('.') || '?', message: issue?.message ?? '' });
   }
   return parsed.data;
+}
+
+function invalid(path: string, problem: { at: string; message: string }): Error {
+  return new Error(`stored claim ${path} is invalid at ${problem.at}: ${problem.message}`);
 }

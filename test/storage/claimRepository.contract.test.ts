@@ -161,6 +161,33 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         await assert.rejects(repo.update(claimId(9), bump), withCode('not-found'));
       });
 
+      it('refuses an appended entry or a replaced alert the schema refuses, naming its place, and stores nothing', async () => {
+        const stored = makeClaimDocument({ id: claimId(1), history: [makeHistoryEntry(1), makeHistoryEntry(2)] });
+        stored.outbox = [makeAlert(stored.claim, { id: 'a1' }), makeAlert(stored.claim, { id: 'a2' })];
+        await repo.insert(stored);
+        // As the service changes a claim: the entries it keeps are the stored ones, shared.
+        const appending = (current: ClaimDocument) => ({
+          next: {
+            claim: { ...current.claim, version: 2, history: [...current.claim.history, makeHistoryEntry(3, { at: 'yesterday' })] },
+            outbox: current.outbox,
+          },
+          result: undefined,
+        });
+        await assert.rejects(repo.update(claimId(1), appending), /history\.2\.at/);
+        const replacing = (current: ClaimDocument) => ({
+          next: { claim: { ...current.claim, version: 2 }, outbox: [current.outbox[0]!, { ...current.outbox[1]!, attempts: -1 }] },
+          result: undefined,
+        });
+        await assert.rejects(repo.update(claimId(1), replacing), /outbox\.1\.attempts/);
+        const again = await (await engine.another()).get(claimId(1));
+        assert.equal(again?.claim.version, 1);
+        assert.equal(again?.claim.history.length, 2);
+        assert.deepEqual(
+          again?.outbox.map((alert) => alert.attempts),
+          [0, 0],
+        );
+      });
+
       it('refuses a mutation that changes the claim id, storing nothing', async () => {
         await repo.insert(makeClaimDocument({ id: claimId(1) }));
         await assert.rejects(repo.update(claimId(1), (current) => ({ next: { ...current, claim: { ...current.claim, id: claimId(2) } }, result: undefined })));

@@ -12,6 +12,7 @@ import {
   claimId,
   makeAlert,
   makeClaimDocument,
+  makeHistoryEntry,
   makeTimer,
   removeAllTempDataDirs,
   tempDataDir,
@@ -235,6 +236,32 @@ describe('LowdbClaimRepository (real files)', () => {
       assert.equal(await readFile(claimFile(id), 'utf8'), text);
       assert.equal((await repo.get(id))?.claim.partnerName, 'Contoso Partners Ltd');
       assert.deepEqual(await readdir(join(dir.path, 'claims')), [`${id}.json`]);
+    });
+
+    it('keeps the entries an update left as they were, and checks and stores the new one', async () => {
+      const id = claimId(1);
+      await repo.insert(makeClaimDocument({ id, history: [makeHistoryEntry(1), makeHistoryEntry(2)] }));
+      const before = (await repo.get(id))!;
+      await repo.update(id, (current) => ({
+        next: {
+          claim: { ...current.claim, version: 2, history: [...current.claim.history, makeHistoryEntry(3, { actorName: 'Ana' })] },
+          outbox: current.outbox,
+        },
+        result: undefined,
+      }));
+      const after = (await repo.get(id))!;
+      assert.equal(after.claim.history[0], before.claim.history[0], 'an entry the update kept is shared, not copied');
+      assert.equal(after.claim.history[1], before.claim.history[1]);
+      assert.ok(Object.isFrozen(after.claim.history[2]));
+      await reopen();
+      assert.deepEqual(
+        (await repo.get(id))?.claim.history.map((entry) => [entry.seq, entry.actorName]),
+        [
+          [1, undefined],
+          [2, undefined],
+          [3, 'Ana'],
+        ],
+      );
     });
 
     it('removes the claim file on delete, and the claim stays gone after a restart', async () => {
