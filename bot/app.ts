@@ -48,6 +48,7 @@ import { ReviewerChoices } from './reviewerChoices.js';
 import { AwayActions } from './awayActions.js';
 import { TickScheduler } from './proactive/scheduler.js';
 import { createServer, type BotServer } from './server.js';
+import { SharedConnectorClients } from './sharedConnectorClients.js';
 import { TeamsAdapter } from './teamsAdapter.js';
 
 // The composition root: builds every part from configuration, wires them together, starts the
@@ -140,12 +141,14 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   });
 
   const adapter = new TeamsAdapter(
-    new ConfigurationBotFrameworkAuthentication({
-      MicrosoftAppId: config.MicrosoftAppId ?? '',
-      MicrosoftAppPassword: config.MicrosoftAppPassword ?? '',
-      MicrosoftAppType: config.MicrosoftAppType,
-      MicrosoftAppTenantId: config.MicrosoftAppTenantId ?? '',
-    }),
+    new SharedConnectorClients(
+      new ConfigurationBotFrameworkAuthentication({
+        MicrosoftAppId: config.MicrosoftAppId ?? '',
+        MicrosoftAppPassword: config.MicrosoftAppPassword ?? '',
+        MicrosoftAppType: config.MicrosoftAppType,
+        MicrosoftAppTenantId: config.MicrosoftAppTenantId ?? '',
+      }),
+    ),
   );
   adapter.onTurnError = async (context: TurnContext, error: unknown) => {
     log('turn failed', error);
