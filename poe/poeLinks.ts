@@ -7,7 +7,10 @@ import type { Claim } from '../services/model.js';
 
 // The links a claim card shows to its proof-of-execution files: one signed token per file
 // (services/linkTokens.ts, the consent links' key under its own audience) naming the claim, the
-// file and the reader, valid for half an hour. poeFileRoute.ts serves them.
+// file and the reader, valid for half an hour. poeFileRoute.ts serves them. Every card of a claim
+// carries them (the clicked card, each posted copy, each refresh), so a token is reused for the
+// same reader and file during the first half of its life: a link shown still works for at least
+// half its lifetime, and most cards cost no signing.
 
 const PoeFileClaims = z.object({
   /** the claim and the file */
@@ -30,19 +33,41 @@ export interface PoeLinksDeps {
 }
 
 const DEFAULT_TTL_MS = 30 * 60 * 1000;
+/** Tokens kept for reuse; the oldest leave first. */
+const TOKENS_KEPT = 4096;
+
+interface Issued {
+  token: string;
+  issuedAt: number;
+}
 
 /** Makes the links a claim card shows its reader; none for readers who may not open the files. */
 export class PoeLinks {
+  private readonly issued = new Map<string, Issued>();
+
   constructor(private readonly deps: PoeLinksDeps) {}
 
   async linksFor(actor: Actor, claim: Claim): Promise<Record<string, string>> {
     if (!mayOpen(actor, claim)) return {};
-    const expiresAt = new Date(this.deps.clock.now().getTime() + (this.deps.ttlMs ?? DEFAULT_TTL_MS));
     const links = claim.poe.map(async (file) => {
-      const token = await this.deps.tokens.sign(POE_FILE, { cid: claim.id, fid: file.id, sub: actor.userId, tid: actor.tenantId }, expiresAt);
+      const token = await this.tokenFor({ cid: claim.id, fid: file.id, sub: actor.userId, tid: actor.tenantId });
       return [file.id, `${this.deps.baseUrl()}/poe/${token}`] as const;
     });
     return Object.fromEntries(await Promise.all(links));
+  }
+
+  private async tokenFor(claims: z.infer<typeof PoeFileClaims>): Promise<string> {
+    const ttlMs = this.deps.ttlMs ?? DEFAULT_TTL_MS;
+    const now = this.deps.clock.now().getTime();
+    const key = `${claims.cid}\u0000${claims.fid}\u0000${claims.sub}\u0000${claims.tid}`;
+    const kept = this.issued.get(key);
+    // Not one issued "later" either: a clock moved back must not stretch a link's life.
+    if (kept && kept.issuedAt <= now && now - kept.issuedAt < ttlMs / 2) return kept.token;
+    const token = await this.deps.tokens.sign(POE_FILE, claims, new Date(now + ttlMs));
+    this.issued.delete(key);
+    this.issued.set(key, { token, issuedAt: now });
+    if (this.issued.size > TOKENS_KEPT) this.issued.delete(this.issued.keys().next().value!);
+    return token;
   }
 }
 

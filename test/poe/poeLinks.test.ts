@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { translatorFor } from '../../cards/i18n/i18n.js';
-import { POE_FILE } from '../../poe/poeLinks.js';
+import { POE_FILE, PoeLinks } from '../../poe/poeLinks.js';
+import type { Actor } from '../../services/actor.js';
+import { FIXTURE_NOW, makeClaimDocument } from '../support/claimFixtures.js';
 import { signConsentToken } from '../../consent/consentTokens.js';
 import { LinkTokens, loadLinkSecret } from '../../services/linkTokens.js';
 import type { TeamsUser } from '../support/botClient.js';
@@ -89,5 +91,52 @@ describe('e2e: the PoE opens from the claim card for the partner and the reviewe
     // The other organisation's admin gets no link on any card: the claim is unknown to them.
     const [reply] = await e2e.say(OTHER_PARTNER, `claim ${claimId}`);
     assert.deepEqual(openUrls(cardIn(reply)), []);
+  });
+});
+
+describe('PoeLinks: a link is reused for half its life', () => {
+  const TTL_MS = 30 * 60 * 1000;
+  const reviewer: Actor = { userId: 'reviewer-1', tenantId: '55555555-5555-4555-8555-555555555555', roles: ['reviewer'] };
+  const otherReviewer: Actor = { ...reviewer, userId: 'reviewer-2' };
+  const file = {
+    id: 'f1',
+    name: 'poe.pdf',
+    contentType: 'application/pdf',
+    size: 10,
+    sha256: 'a'.repeat(64),
+    storagePath: 'poe/f1',
+    uploadedBy: 'u',
+    uploadedAt: FIXTURE_NOW,
+  };
+  const claim = makeClaimDocument({ poe: [file] }).claim;
+  const tokens = new LinkTokens(Buffer.alloc(32, 7));
+  let now = Date.parse('2031-05-06T10:00:00.000Z');
+  const links = new PoeLinks({
+    tokens,
+    clock: { now: () => new Date(now), sleep: async () => undefined },
+    baseUrl: () => 'https://bot.example.test',
+    ttlMs: TTL_MS,
+  });
+  const tokenOf = (url: string | undefined) => url!.split('/poe/')[1]!;
+
+  it('gives the same reader the same link until half its life has passed, then a new one valid for the whole', async () => {
+    const first = (await links.linksFor(reviewer, claim)).f1;
+    now += TTL_MS / 2 - 1000;
+    assert.equal((await links.linksFor(reviewer, claim)).f1, first);
+    assert.notEqual((await links.linksFor(otherReviewer, claim)).f1, first, 'each reader has a link of their own');
+    now += 1000;
+    const second = (await links.linksFor(reviewer, claim)).f1;
+    assert.notEqual(second, first);
+    const check = await tokens.verify(POE_FILE, tokenOf(second), new Date(now + TTL_MS - 1000));
+    assert.equal(check.ok, true);
+  });
+
+  it('does not reuse a link after the clock was moved back', async () => {
+    const ahead = (await links.linksFor(reviewer, claim)).f1;
+    now -= 60 * 60 * 1000;
+    const back = (await links.linksFor(reviewer, claim)).f1;
+    assert.notEqual(back, ahead);
+    const check = await tokens.verify(POE_FILE, tokenOf(back), new Date(now + TTL_MS + 1000));
+    assert.equal(check.ok, false, 'valid for the lifetime from now, not longer');
   });
 });
