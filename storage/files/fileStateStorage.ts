@@ -7,7 +7,13 @@ import { KeyedMutex } from '../../services/store/keyedMutex.js';
 
 // Bot state (dialog stacks, user preferences) on the embedded store, so a half-finished dialog
 // continues after a restart. One durable file per key; eTags give optimistic concurrency as
-// botbuilder expects: a write whose eTag is stale is refused, `*` or none overwrites.
+// botbuilder expects: a write whose eTag is stale is refused, `*` or none overwrites. Every turn
+// reads its conversation's and its user's state, so the texts last read or written are kept:
+// one process owns a DATA_DIR, and reads and writes of a key take its lock, so a kept text is
+// the file's. Each read parses its own copy, which botbuilder then changes.
+
+/** The kept texts' total length; the least recently used leave first. */
+const KEPT_TEXT_BYTES = 1024 * 1024;
 
 interface StoredItem {
   key: string;
@@ -18,6 +24,8 @@ interface StoredItem {
 export class FileStorage implements Storage {
   private readonly folder: string;
   private readonly locks = new KeyedMutex();
+  private readonly kept = new Map<string, string>();
+  private keptBytes = 0;
   private ready: Promise<unknown> | undefined;
 
   constructor(dataDir: string) {
@@ -28,7 +36,7 @@ export class FileStorage implements Storage {
     await this.ensureFolder();
     const items: StoreItems = {};
     for (const key of keys) {
-      const stored = await this.load(key);
+      const stored = await this.locks.run(key, () => this.load(key));
       if (stored) items[key] = { ...stored.item, eTag: stored.eTag };
     }
     return items;
@@ -45,8 +53,9 @@ export class FileStorage implements Storage {
             throw new Error(`Storage: the eTag of "${key}" changed (another turn wrote it first)`);
           }
           const eTag = String(Number(stored?.eTag ?? 0) + 1);
-          const record: StoredItem = { key, eTag, item };
-          await writeFileDurably(this.pathOf(key), JSON.stringify(record));
+          const text = JSON.stringify({ key, eTag, item } satisfies StoredItem);
+          await writeFileDurably(this.pathOf(key), text);
+          this.keep(key, text);
         }),
       ),
     );
@@ -56,6 +65,7 @@ export class FileStorage implements Storage {
     await Promise.all(
       keys.map((key) =>
         this.locks.run(key, async () => {
+          this.forget(key);
           await removeFileDurably(this.pathOf(key)).catch((error: NodeJS.ErrnoException) => {
             if (error.code !== 'ENOENT') throw error;
           });
@@ -72,13 +82,36 @@ export class FileStorage implements Storage {
     return stored.map(({ key, item }) => ({ key, item }));
   }
 
+  /** Under the key's lock. */
   private async load(key: string): Promise<StoredItem | undefined> {
-    try {
-      return JSON.parse(await readFile(this.pathOf(key), 'utf8')) as StoredItem;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
+    let text = this.kept.get(key);
+    if (text === undefined) {
+      try {
+        text = await readFile(this.pathOf(key), 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      }
     }
+    this.keep(key, text);
+    return JSON.parse(text) as StoredItem;
+  }
+
+  private keep(key: string, text: string): void {
+    this.forget(key);
+    this.kept.set(key, text);
+    this.keptBytes += text.length;
+    for (const [oldest] of this.kept) {
+      if (this.keptBytes <= KEPT_TEXT_BYTES) break;
+      this.forget(oldest);
+    }
+  }
+
+  private forget(key: string): void {
+    const text = this.kept.get(key);
+    if (text === undefined) return;
+    this.kept.delete(key);
+    this.keptBytes -= text.length;
   }
 
   /** Keys hold channel and user ids with characters no file name should: hash them. */

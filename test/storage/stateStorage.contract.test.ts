@@ -89,6 +89,25 @@ function stateStorageContract(engineName: 'files' | 'postgres'): void {
       await storage.write({ a: { value: 3 } });
       assert.equal((await storage.read(['a'])).a.value, 3);
     });
+
+    it('hands each read its own copy, and keeps every item right past a megabyte of state', async () => {
+      await storage.write({ small: { list: [1] } });
+      const mine = (await storage.read(['small'])).small;
+      mine.list.push(2);
+      assert.deepEqual((await storage.read(['small'])).small.list, [1], 'a change to what a turn read is not what the next turn reads');
+      const keys = Array.from({ length: 40 }, (_, index) => `conversation/${index}`);
+      for (const key of keys) await storage.write({ [key]: { key, text: key.padEnd(40_000, '.') } });
+      const read = await storage.read(keys);
+      assert.deepEqual(
+        keys.map((key) => read[key]?.key),
+        keys,
+      );
+      // The first item, long left memory by now, still carries its eTag: a turn may write it once.
+      const { eTag } = read['conversation/0'];
+      await storage.write({ 'conversation/0': { key: 'conversation/0', text: 'changed', eTag } });
+      await assert.rejects(storage.write({ 'conversation/0': { text: 'stale', eTag } }));
+      assert.equal((await open().read(['conversation/0']))['conversation/0'].text, 'changed');
+    });
   });
 }
 
