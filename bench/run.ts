@@ -577,7 +577,10 @@ console.log(
   `CPOR Claims Assistant benchmarks (${quick ? 'QUICK: smoke test only' : `each figure the median of ${RUNS} runs, their range in brackets`}; ${machine})\n`,
 );
 console.log(formatTable(rows));
-const notes = [...(turns?.notes ?? []), ...postgresNotes, ...soakNotes];
+const failedTurns = (turns?.scenarios ?? []).flatMap((scenario) =>
+  scenario.firstError ? [`${scenario.name}: the first failed request: ${scenario.firstError}`] : [],
+);
+const notes = [...(turns?.notes ?? []), ...failedTurns, ...postgresNotes, ...soakNotes];
 if (notes.length) console.log(`\nnotes:\n${notes.map((note) => `  - ${note}`).join('\n')}`);
 console.log(misses.length ? `\n${misses.length} target(s) missed:\n${misses.map((miss) => `  - ${miss.what}`).join('\n')}` : '\nevery target met');
 if (profiling) {

@@ -37,6 +37,8 @@ export interface ScenarioResult {
   errors: number;
   /** Open-loop requests still unanswered 5 s after the last arrival (counted at the latency reached: p99 is then a lower bound). */
   unfinished: number;
+  /** What the first failed request said. */
+  firstError?: string;
 }
 
 export interface MemoryResult {
@@ -267,7 +269,7 @@ export class Scenario {
     settings: Settings,
     progress: (message: string) => void,
     memory?: MemorySampler,
-  ): Promise<{ throughputRuns: number[]; requests: number; errors: number }> {
+  ): Promise<{ throughputRuns: number[]; requests: number; errors: number; firstError?: string }> {
     // Every user the timed runs may need has had a turn already (chat recorded, email looked up).
     await Promise.all(Array.from({ length: WARM_SLOTS - this.slots }, () => this.request()));
     await closedLoop(this.request, settings.concurrency, settings.warmupMs);
@@ -276,6 +278,7 @@ export class Scenario {
     const throughputRuns: number[] = [];
     let requests = 0;
     let errors = 0;
+    let firstError: string | undefined;
     for (let run = 0; run < settings.runs; run += 1) {
       memory?.start();
       const closed = await closedLoop(this.request, settings.concurrency, settings.runMs);
@@ -283,11 +286,14 @@ export class Scenario {
       throughputRuns.push(closed.perSecond);
       requests += closed.requests + closed.errors;
       errors += closed.errors;
-      progress(`turns: ${this.name} closed loop ${run + 1}/${settings.runs}: ${closed.perSecond.toFixed(0)}/s (${closed.errors} errors)`);
+      firstError ??= closed.firstError;
+      progress(
+        `turns: ${this.name} closed loop ${run + 1}/${settings.runs}: ${closed.perSecond.toFixed(0)}/s (${closed.errors} errors${closed.firstError ? `, first: ${closed.firstError}` : ''})`,
+      );
       await this.betweenRuns();
     }
     this.lastThroughputs = throughputRuns;
-    return { throughputRuns, requests, errors };
+    return { throughputRuns, requests, errors, ...(firstError ? { firstError } : {}) };
   }
 
   async measure(settings: Settings, memory: MemorySampler, progress: (message: string) => void): Promise<ScenarioResult> {
@@ -295,7 +301,7 @@ export class Scenario {
     const { throughputRuns } = closed;
     const p50Runs: number[] = [];
     const p99Runs: number[] = [];
-    let { requests, errors } = closed;
+    let { requests, errors, firstError } = closed;
     let unfinished = 0;
     for (let run = 0; run < settings.runs; run += 1) {
       memory.start();
@@ -306,8 +312,9 @@ export class Scenario {
       p99Runs.push(open.p99Ms);
       requests += open.requests + open.errors;
       errors += open.errors;
+      firstError ??= open.firstError;
       progress(
-        `turns: ${this.name} open loop ${run + 1}/${settings.runs}: p50 ${open.p50Ms.toFixed(2)} ms, p99 ${open.p99Ms.toFixed(2)} ms (${open.errors} errors, ${open.unfinished ?? 0} unfinished)`,
+        `turns: ${this.name} open loop ${run + 1}/${settings.runs}: p50 ${open.p50Ms.toFixed(2)} ms, p99 ${open.p99Ms.toFixed(2)} ms (${open.errors} errors, ${open.unfinished ?? 0} unfinished)${open.firstError ? `; first error: ${open.firstError}` : ''}`,
       );
       await this.betweenRuns();
     }
@@ -323,6 +330,7 @@ export class Scenario {
       requests,
       errors,
       unfinished,
+      ...(firstError ? { firstError } : {}),
     };
   }
 }

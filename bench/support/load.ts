@@ -9,12 +9,15 @@ export type Request = () => Promise<void>;
 export interface ThroughputResult {
   requests: number;
   errors: number;
+  /** What the first failed request said, so a row with errors tells why. */
+  firstError?: string;
   perSecond: number;
 }
 
 export interface LatencyResult {
   requests: number;
   errors: number;
+  firstError?: string;
   /** Requests still unanswered when the open loop stopped waiting (see OpenLoopOptions.drainMs). */
   unfinished?: number;
   p50Ms: number;
@@ -58,20 +61,22 @@ function sendJson(url: string, body: unknown, keepBody: boolean, via: http.Agent
 export async function closedLoop(send: Request, concurrency: number, durationMs: number): Promise<ThroughputResult> {
   let requests = 0;
   let errors = 0;
+  let firstError: string | undefined;
   const started = performance.now();
   const worker = async () => {
     while (performance.now() - started < durationMs) {
       try {
         await send();
         requests += 1;
-      } catch {
+      } catch (error) {
         errors += 1;
+        firstError ??= reasonOf(error);
       }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
-  return { requests, errors, perSecond: requests / seconds };
+  return { requests, errors, ...(firstError ? { firstError } : {}), perSecond: requests / seconds };
 }
 
 export interface OpenLoopOptions {
@@ -87,6 +92,7 @@ export async function openLoop(send: Request, perSecond: number, durationMs: num
   const total = Math.floor((durationMs / 1000) * perSecond);
   const latencies: number[] = [];
   let errors = 0;
+  let firstError: string | undefined;
   const started = performance.now();
   const inFlight = new Map<number, number>();
   const all: Promise<void>[] = [];
@@ -101,8 +107,10 @@ export async function openLoop(send: Request, perSecond: number, durationMs: num
         () => {
           if (inFlight.delete(index)) latencies.push(performance.now() - due);
         },
-        () => {
-          if (inFlight.delete(index)) errors += 1;
+        (error: unknown) => {
+          if (!inFlight.delete(index)) return;
+          errors += 1;
+          firstError ??= reasonOf(error);
         },
       ),
     );
@@ -120,7 +128,14 @@ export async function openLoop(send: Request, perSecond: number, durationMs: num
     inFlight.clear();
   }
   latencies.sort((a, b) => a - b);
-  return { requests: latencies.length, errors, unfinished, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) };
+  return {
+    requests: latencies.length,
+    errors,
+    ...(firstError ? { firstError } : {}),
+    unfinished,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+  };
 }
 
 export function percentile(sorted: readonly number[], fraction: number): number {
@@ -133,4 +148,8 @@ export function median(values: readonly number[]): number {
     [...values].sort((a, b) => a - b),
     0.5,
   );
+}
+
+function reasonOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 300);
 }
