@@ -38,9 +38,18 @@ export interface BotServer {
 const BODY_KINDS: Readonly<Record<string, BodyKind>> = { '/api/messages': 'json', '/consent/*': 'form' };
 /** The consent form carries a token and a CSRF value: a few hundred bytes. */
 const MAX_FORM_BYTES = 4 * 1024;
+/**
+ * How long an idle keep-alive connection stays open: longer than the idle timeout of the clients
+ * and proxies in front (commonly 60 s), so they close it first. With node's 5 s, a request sent
+ * on a connection at the instant the bot closes it is reset, and the sender sees a failure.
+ */
+export const KEEP_ALIVE_MS = 65_000;
 
 export function createServer(options: ServerOptions): BotServer {
   const server = restify.createServer({ name: 'cpor-claims-assistant', handleUncaughtExceptions: false });
+  server.server.keepAliveTimeout = KEEP_ALIVE_MS;
+  // Node's guidance: the headers timeout above the keep-alive one, or a reused connection may be cut.
+  server.server.headersTimeout = KEEP_ALIVE_MS + 1000;
   let inFlight = 0;
   server.pre((_req, res, next) => {
     inFlight += 1;

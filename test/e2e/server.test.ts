@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import { translatorFor } from '../../cards/i18n/i18n.js';
 import { assertShows, cardIn, eventually, PARTNER, startE2E, type E2E } from './support/e2eApp.js';
 import { walkCreateClaim } from './support/journey.js';
@@ -101,6 +102,27 @@ describe('e2e: the server', function () {
     const replies = await e2e.say(PARTNER, 'help');
     assert.equal(replies.length, 1);
     assertShows(cardIn(replies[0]), en.t('cards.help.helpTitle'));
+  });
+
+  it("keeps an idle keep-alive connection open past node's 5 s default, so a client reusing it is not reset", async function () {
+    this.timeout(60_000);
+    e2e = await startE2E();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+        const request = http.get(`${e2e!.app.url}/healthz`, { agent }, (response) => {
+          response.resume();
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, reused: request.reusedSocket }));
+        });
+        request.on('error', reject);
+      });
+    try {
+      assert.deepEqual(await get(), { status: 200, reused: false });
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      assert.deepEqual(await get(), { status: 200, reused: true });
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('GET /healthz/details shows the scheduler and the outbox figures', async () => {
