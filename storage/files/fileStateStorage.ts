@@ -54,7 +54,13 @@ export class FileStorage implements Storage {
           }
           const eTag = String(Number(stored?.eTag ?? 0) + 1);
           const text = JSON.stringify({ key, eTag, item } satisfies StoredItem);
-          await writeFileDurably(this.pathOf(key), text);
+          try {
+            await writeFileDurably(this.pathOf(key), text);
+          } catch (error) {
+            // The file may hold either text now (a failed folder sync comes after the rename): read it again.
+            this.forget(key);
+            throw error;
+          }
           this.keep(key, text);
         }),
       ),
