@@ -4,7 +4,9 @@ import type pg from 'pg';
 import type { ClaimRepository, ClaimSearch, ClaimSummary, DocumentMutation, DueTimer, LeaseKind, LeaseTerms } from '../../services/claimRepository.js';
 import type { Clock } from '../../services/clock.js';
 import { DomainError } from '../../services/errors.js';
-import { ClaimDocumentSchema, type Alert, type ClaimDocument, type Status } from '../../services/model.js';
+import type { Alert, ClaimDocument, Status } from '../../services/model.js';
+import { deepFreeze } from '../../services/store/deepFreeze.js';
+import { checkForStorage } from '../checkedDocument.js';
 import { oldestPendingAt, searchTextOf, summaryOf } from '../claimSummary.js';
 import { migrate } from './migrate.js';
 import { translate } from './pool.js';
@@ -135,14 +137,16 @@ export class PostgresClaimRepository implements ClaimRepository {
         const row = rows[0];
         if (!row) throw new DomainError('not-found', { claimId: id });
         const current: ClaimDocument = { claim: row.claim, outbox: row.outbox };
-        const { next, result } = await this.transaction.run(client, () => mutation(structuredClone(current)));
+        // This transaction's own parse of the row, frozen instead of copied: the mutation only reads
+        // it, and the entries it keeps are then known unchanged when the result is checked.
+        const { next, result } = await this.transaction.run(client, () => mutation(deepFreeze(current)));
         if (next === 'unchanged') return { written: true, result };
         if (next === 'delete') {
           const deleted = await client.query('DELETE FROM claims WHERE id = $1 AND revision = $2', [id, row.revision]);
           return { written: deleted.rowCount === 1, result };
         }
         if (next.claim.id !== id) throw new Error(`a mutation of ${id} returned ${next.claim.id}`);
-        const stored = validated(next);
+        const stored = validated(next, current);
         const updated = await client.query(
           `UPDATE claims SET revision = revision + 1, version = $3, partner_tenant_id = $4, customer_tenant_id = $5,
              status = $6, consent_phase = $7, status_since = $8, created_at = $9, record_keys = $10, active = $11,
@@ -313,14 +317,11 @@ export class PostgresClaimRepository implements ClaimRepository {
   }
 }
 
-function validated(document: ClaimDocument): ClaimDocument {
+function validated(document: ClaimDocument, previous?: ClaimDocument): ClaimDocument {
   // Checked before it is written, as the files engine does: a bad document would break readers.
-  const parsed = ClaimDocumentSchema.safeParse(structuredClone(document));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`claim ${document.claim.id} is invalid at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`);
-  }
-  return parsed.data;
+  const checked = checkForStorage(document, previous);
+  if ('problem' in checked) throw new Error(`claim ${document.claim.id} is invalid at ${checked.problem.at}: ${checked.problem.message}`);
+  return checked.document;
 }
 
 /** The indexed columns, in the order of the INSERT and UPDATE statements ($2/$3 onwards). */

@@ -73,10 +73,12 @@ describe('PostgreSQL engine: several instances, failures', function () {
     await first.repository.insert(makeClaimDocument({ id: claimId(1) }));
     const decide = (current: ClaimDocument) => {
       if (current.claim.version !== 1) throw new Error('stale');
-      current.claim.version = 2;
-      current.claim.status = 'InReview';
-      current.outbox.push(makeAlert(current.claim, { id: 'review-started' }));
-      return { next: current, result: 'won' };
+      // The stored document is read-only, as on the files engine: the change is made on a copy.
+      const next = structuredClone(current);
+      next.claim.version = 2;
+      next.claim.status = 'InReview';
+      next.outbox.push(makeAlert(next.claim, { id: 'review-started' }));
+      return { next, result: 'won' };
     };
     const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => (i % 2 ? first : second).repository.update(claimId(1), decide)));
     assert.equal(outcomes.filter((outcome) => outcome.status === 'fulfilled').length, 1);
@@ -194,10 +196,7 @@ describe('PostgreSQL engine: several instances, failures', function () {
       await blocker.query('SELECT 1 FROM claims WHERE id = $1 FOR UPDATE', [claimId(1)]);
       const started = performance.now();
       await assert.rejects(
-        repository.update(claimId(1), (current) => {
-          current.claim.version = 2;
-          return { next: current, result: undefined };
-        }),
+        repository.update(claimId(1), (current) => ({ next: { ...current, claim: { ...current.claim, version: 2 } }, result: undefined })),
         (error) => isDomainError(error, 'storage-unavailable'),
       );
       assert.ok(performance.now() - started < 3000);
@@ -214,8 +213,8 @@ describe('PostgreSQL engine: several instances, failures', function () {
     const { repository } = await instance(url, { statementTimeoutMs: 2000 });
     await repository.insert(makeClaimDocument({ id: claimId(1) }));
     const bump = (current: ClaimDocument) => {
-      current.claim.version += 1;
-      return { next: current, result: current.claim.version };
+      const version = current.claim.version + 1;
+      return { next: { ...current, claim: { ...current.claim, version } }, result: version };
     };
     const acknowledged: number[] = [];
     const failures: unknown[] = [];
