@@ -9,6 +9,7 @@ import {
   type UserTokenClient,
 } from 'botframework-connector';
 import type { Activity } from 'botbuilder';
+import { RecentlyUsed } from '../services/store/recentlyUsed.js';
 
 // botbuilder builds a new ConnectorClient and UserTokenClient, each with its own HTTP pipeline, for
 // every turn: about a twentieth of an approve's time on the event loop. They keep nothing of a turn
@@ -63,13 +64,7 @@ export class SharedConnectorClients extends BotFrameworkAuthentication {
 
   /** `factory` (made for one identity: only its app id matters), answering with shared clients. */
   private sharing(factory: ConnectorFactory, claimsIdentity: ClaimsIdentity): ConnectorFactory {
-    const appId = appIdOf(claimsIdentity);
-    const kept = (key: string, make: () => Promise<ConnectorClient>) => this.kept(key, make) as Promise<ConnectorClient>;
-    return new (class extends ConnectorFactory {
-      create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
-        return kept(`connector\u0000${appId}\u0000${serviceUrl}\u0000${audience ?? ''}`, () => factory.create(serviceUrl, audience));
-      }
-    })();
+    return new SharingConnectorFactory(factory, appIdOf(claimsIdentity), (key, make) => this.kept(key, make));
   }
 
   private kept<T extends ConnectorClient | UserTokenClient>(key: string, make: () => Promise<T>): Promise<T> {
@@ -83,32 +78,22 @@ export class SharedConnectorClients extends BotFrameworkAuthentication {
   }
 }
 
-function appIdOf(claimsIdentity: ClaimsIdentity): string {
-  return JwtTokenValidation.getAppIdFromClaims(claimsIdentity.claims ?? []) ?? '';
+/** Answers `create` with the client kept under the app id, service URL and audience. */
+class SharingConnectorFactory extends ConnectorFactory {
+  constructor(
+    private readonly inner: ConnectorFactory,
+    private readonly appId: string,
+    private readonly kept: (key: string, make: () => Promise<ConnectorClient>) => Promise<ConnectorClient>,
+  ) {
+    super();
+  }
+
+  create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
+    const key = `connector\u0000${this.appId}\u0000${serviceUrl}\u0000${audience ?? ''}`;
+    return this.kept(key, () => this.inner.create(serviceUrl, audience));
+  }
 }
 
-/** A map of at most `limit` entries that drops the least recently used. */
-class RecentlyUsed<V> {
-  private readonly entries = new Map<string, V>();
-
-  constructor(private readonly limit: number) {}
-
-  get(key: string): V | undefined {
-    const value = this.entries.get(key);
-    if (value === undefined) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    return value;
-  }
-
-  set(key: string, value: V): void {
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    if (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value!);
-  }
-
-  /** Removes `key` if it still holds `value`. */
-  delete(key: string, value: V): void {
-    if (this.entries.get(key) === value) this.entries.delete(key);
-  }
+function appIdOf(claimsIdentity: ClaimsIdentity): string {
+  return JwtTokenValidation.getAppIdFromClaims(claimsIdentity.claims ?? []) ?? '';
 }

@@ -25,6 +25,7 @@ import { literal } from './markdown.js';
 import { progressLine } from './progressLine.js';
 import { claimChecklist, suggestedReasons } from '../services/precheckChecklist.js';
 import { checklistLines } from './precheckText.js';
+import { RecentlyUsed } from '../services/store/recentlyUsed.js';
 
 // The claim card: what the claim is, where it stands, its deadlines in the reader's zone, its
 // proof of execution and latest comments, and the actions the reader's role may take now. The
@@ -292,9 +293,9 @@ const CLAIM_TEXTS_KEPT = 256;
  * Claim texts by language, zone and the claim as the card reads it (ClaimCardSource, as JSON: a few
  * microseconds for a typical claim, against the tens its texts take to write). Keyed by the whole
  * of it, not by id and version: a claim of another instance, or a copy changed in hand, is
- * another key. The oldest goes first when full.
+ * another key. The least recently used goes first when full.
  */
-const CLAIM_TEXTS = new Map<string, ClaimTexts>();
+const CLAIM_TEXTS = new RecentlyUsed<ClaimTexts>(CLAIM_TEXTS_KEPT);
 
 /** How many claim texts are kept now (for the test that the cache stays bounded). */
 export function claimTextsKept(): number {
@@ -308,7 +309,6 @@ function claimTextsFor(claim: Claim, reader: Reader): ClaimTexts {
   if (!texts) {
     // Handed the language and zone alone: nothing else of this reader can reach a kept text.
     texts = claimTexts(source, { translator: reader.translator, timeZone: reader.timeZone });
-    if (CLAIM_TEXTS.size >= CLAIM_TEXTS_KEPT) CLAIM_TEXTS.delete(CLAIM_TEXTS.keys().next().value!);
     CLAIM_TEXTS.set(key, texts);
   }
   return texts;

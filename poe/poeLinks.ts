@@ -4,6 +4,7 @@ import type { Actor } from '../services/actor.js';
 import type { Clock } from '../services/clock.js';
 import type { LinkPurpose, LinkTokens } from '../services/linkTokens.js';
 import type { Claim } from '../services/model.js';
+import { RecentlyUsed } from '../services/store/recentlyUsed.js';
 
 // The links a claim card shows to its proof-of-execution files: one signed token per file
 // (services/linkTokens.ts, the consent links' key under its own audience) naming the claim, the
@@ -33,7 +34,7 @@ export interface PoeLinksDeps {
 }
 
 const DEFAULT_TTL_MS = 30 * 60 * 1000;
-/** Tokens kept for reuse; the oldest leave first. */
+/** Tokens kept for reuse; the least recently used leave first. */
 const TOKENS_KEPT = 4096;
 
 interface Issued {
@@ -43,7 +44,7 @@ interface Issued {
 
 /** Makes the links a claim card shows its reader; none for readers who may not open the files. */
 export class PoeLinks {
-  private readonly issued = new Map<string, Issued>();
+  private readonly issued = new RecentlyUsed<Issued>(TOKENS_KEPT);
 
   constructor(private readonly deps: PoeLinksDeps) {}
 
@@ -64,9 +65,7 @@ export class PoeLinks {
     // Not one issued "later" either: a clock moved back must not stretch a link's life.
     if (kept && kept.issuedAt <= now && now - kept.issuedAt < ttlMs / 2) return kept.token;
     const token = await this.deps.tokens.sign(POE_FILE, claims, new Date(now + ttlMs));
-    this.issued.delete(key);
     this.issued.set(key, { token, issuedAt: now });
-    if (this.issued.size > TOKENS_KEPT) this.issued.delete(this.issued.keys().next().value!);
     return token;
   }
 }
