@@ -24,7 +24,7 @@ import type { Translator } from './i18n/i18n.js';
 import { literal } from './markdown.js';
 import { progressLine } from './progressLine.js';
 import { claimChecklist, suggestedReasons } from '../services/precheckChecklist.js';
-import { checklistLines } from './precheckText.js';
+import { linesOfChecklist } from './precheckText.js';
 import { RecentlyUsed } from '../services/store/recentlyUsed.js';
 
 // The claim card: what the claim is, where it stands, its deadlines in the reader's zone, its
@@ -352,7 +352,7 @@ function claimTexts(claim: ClaimCardSource, reader: Reader): ClaimTexts {
     hasDeadlines: Object.keys(claim.deadlines).length > 0 || claim.decisionDue !== undefined,
     poe: freezeAll(poe),
     poeFiles: freezeAll(claim.poe.map((file) => ({ id: file.id, previewable: PREVIEW_TYPES.has(file.contentType) }))),
-    precheckLines: Object.freeze(checklistLines(t, claim.poe)),
+    precheckLines: Object.freeze(linesOfChecklist(t, checklist)),
     informationPrefill: (checklist ? suggestedReasons(checklist.items) : []).join(','),
     comments: Object.freeze(comments),
     labels: optOutRuleOf(claim) === 'any-time' ? words.labelsAnyTime : words.labels,

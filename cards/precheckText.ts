@@ -1,6 +1,6 @@
 import type { PoeFile } from '../services/model.js';
 import { PRECHECKS, type Finding, type PrecheckReport } from '../services/precheck.js';
-import { claimChecklist, metCount, type ChecklistItem } from '../services/precheckChecklist.js';
+import { claimChecklist, metCount, type ChecklistItem, type ClaimChecklist } from '../services/precheckChecklist.js';
 import type { Translator } from './i18n/i18n.js';
 import { literal } from './markdown.js';
 
@@ -21,7 +21,11 @@ export function reportLines(t: Translator, fileName: string, report: PrecheckRep
 
 /** The lines over all of a claim's files; none while no file has a report. */
 export function checklistLines(t: Translator, files: readonly PoeFile[]): string[] {
-  const checklist = claimChecklist(files);
+  return linesOfChecklist(t, claimChecklist(files));
+}
+
+/** The lines of a checklist already drawn from a claim's files (`claimChecklist`). */
+export function linesOfChecklist(t: Translator, checklist: ClaimChecklist | undefined): string[] {
   // Nothing until a report exists: with the pre-check off, "being checked" would never come true.
   if (!checklist) return [];
   const lines = checklist.items.map((item) => itemLine(t, item));
