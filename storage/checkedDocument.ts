@@ -1,10 +1,12 @@
-import { ClaimDocumentSchema, type ClaimDocument } from '../services/model.js';
+import { z } from 'zod';
+import { AlertSchema, ClaimSchema, type Claim, type ClaimDocument } from '../services/model.js';
 
 // Both engines check a claim's document against the schema before storing it: a document the
-// schema refuses would break every later read. A change leaves most of the entries of a document's
-// lists (history, PoE files, comments, alerts) as they were: those it shares with the document it
-// replaced, the same frozen objects at the same places, were checked when that was stored, so only
-// the others go through the schema again.
+// schema refuses would break every later read. A change leaves most of a document as it was: the
+// entries of its lists (history, PoE files, comments, alerts) and the claim's fields it did not
+// replace (details, terms, ...). What it shares with the document it replaced, the same frozen
+// objects at the same places, was checked when that was stored, so only the rest goes through the
+// schema again.
 
 export type Checked = { document: ClaimDocument } | { problem: { at: string; message: string } };
 
@@ -15,7 +17,8 @@ export function checkForStorage(document: ClaimDocument, previous?: ClaimDocumen
   const poe = newEntries(claim.poe, previous?.claim.poe);
   const comments = newEntries(claim.comments, previous?.claim.comments);
   const alerts = newEntries(outbox, previous?.outbox);
-  const parsed = ClaimDocumentSchema.safeParse({
+  const kept = keptFields(claim, previous?.claim);
+  const parsed = documentSchemaWithout(kept).safeParse({
     claim: { ...claim, history: history.entries, poe: poe.entries, comments: comments.entries },
     outbox: alerts.entries,
   });
@@ -29,18 +32,41 @@ export function checkForStorage(document: ClaimDocument, previous?: ClaimDocumen
     if (list && third !== undefined) path[2] = String(list.places[Number(third)]);
     return { problem: { at: path.length ? path.join('.') : '?', message: issue?.message ?? '' } };
   }
-  const checked = parsed.data;
-  return {
-    document: {
-      claim: {
-        ...checked.claim,
-        history: history.merged(checked.claim.history),
-        poe: poe.merged(checked.claim.poe),
-        comments: comments.merged(checked.claim.comments),
-      },
-      outbox: alerts.merged(checked.outbox),
-    },
+  const checked = parsed.data as { claim: Claim; outbox: ClaimDocument['outbox'] };
+  const merged: Claim = {
+    ...checked.claim,
+    history: history.merged(checked.claim.history),
+    poe: poe.merged(checked.claim.poe),
+    comments: comments.merged(checked.claim.comments),
   };
+  for (const field of kept) Object.assign(merged, { [field]: claim[field] });
+  return { document: { claim: merged, outbox: alerts.merged(checked.outbox) } };
+}
+
+type ClaimField = keyof Claim & keyof typeof ClaimSchema.shape;
+const CLAIM_FIELDS = Object.keys(ClaimSchema.shape) as ClaimField[];
+const LISTS = new Set<ClaimField>(['history', 'poe', 'comments']);
+
+/** The claim's object fields that are the same frozen objects as in the claim it replaces. */
+function keptFields(claim: Claim, previous: Claim | undefined): ClaimField[] {
+  if (!previous) return [];
+  return CLAIM_FIELDS.filter((field) => {
+    const value = claim[field];
+    return !LISTS.has(field) && typeof value === 'object' && value === previous[field] && Object.isFrozen(value);
+  });
+}
+
+/** The document schema without the claim fields `kept`, made once for each set of them. */
+const schemasWithout = new Map<string, z.ZodType>();
+function documentSchemaWithout(kept: readonly ClaimField[]): z.ZodType {
+  const key = kept.join(',');
+  let schema = schemasWithout.get(key);
+  if (!schema) {
+    const omitted = Object.fromEntries(kept.map((field) => [field, true])) as Partial<Record<ClaimField, true>>;
+    schema = z.object({ claim: ClaimSchema.omit(omitted), outbox: z.array(AlertSchema) });
+    schemasWithout.set(key, schema);
+  }
+  return schema;
 }
 
 interface NewEntries<T> {

@@ -188,6 +188,24 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         );
       });
 
+      it('checks a field of the claim a change replaced, and stores those it shares', async () => {
+        await repo.insert(makeClaimDocument({ id: claimId(1) }));
+        const replacingDetails = (current: ClaimDocument) => ({
+          next: { claim: { ...current.claim, version: 2, details: { ...current.claim.details, customerDomain: 'not a domain' } }, outbox: current.outbox },
+          result: undefined,
+        });
+        await assert.rejects(repo.update(claimId(1), replacingDetails), /claim\.details\.customerDomain/);
+        // As the service changes a claim: the details, terms and the rest it does not replace are the stored objects.
+        const approving = (current: ClaimDocument) => ({
+          next: { claim: { ...current.claim, version: 2, status: 'Approved' as const }, outbox: current.outbox },
+          result: undefined,
+        });
+        await repo.update(claimId(1), approving);
+        const again = await (await engine.another()).get(claimId(1));
+        assert.equal(again?.claim.status, 'Approved');
+        assert.deepEqual(again?.claim.details, makeClaimDocument({ id: claimId(1) }).claim.details);
+      });
+
       it('refuses a mutation that changes the claim id, storing nothing', async () => {
         await repo.insert(makeClaimDocument({ id: claimId(1) }));
         await assert.rejects(repo.update(claimId(1), (current) => ({ next: { ...current, claim: { ...current.claim, id: claimId(2) } }, result: undefined })));

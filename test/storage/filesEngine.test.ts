@@ -238,7 +238,7 @@ describe('LowdbClaimRepository (real files)', () => {
       assert.deepEqual(await readdir(join(dir.path, 'claims')), [`${id}.json`]);
     });
 
-    it('keeps the entries an update left as they were, and checks and stores the new one', async () => {
+    it('keeps the entries and fields an update left as they were, and checks and stores the new one', async () => {
       const id = claimId(1);
       await repo.insert(makeClaimDocument({ id, history: [makeHistoryEntry(1), makeHistoryEntry(2)] }));
       const before = (await repo.get(id))!;
@@ -252,6 +252,7 @@ describe('LowdbClaimRepository (real files)', () => {
       const after = (await repo.get(id))!;
       assert.equal(after.claim.history[0], before.claim.history[0], 'an entry the update kept is shared, not copied');
       assert.equal(after.claim.history[1], before.claim.history[1]);
+      assert.equal(after.claim.details, before.claim.details, 'a field the update did not replace is shared, not copied');
       assert.ok(Object.isFrozen(after.claim.history[2]));
       await reopen();
       assert.deepEqual(
