@@ -33,14 +33,18 @@ export function checkForStorage(document: ClaimDocument, previous?: ClaimDocumen
     return { problem: { at: path.length ? path.join('.') : '?', message: issue?.message ?? '' } };
   }
   const checked = parsed.data as { claim: Claim; outbox: ClaimDocument['outbox'] };
-  const merged: Claim = {
-    ...checked.claim,
+  const lists: Partial<Claim> = {
     history: history.merged(checked.claim.history),
     poe: poe.merged(checked.claim.poe),
     comments: comments.merged(checked.claim.comments),
   };
-  for (const field of kept) Object.assign(merged, { [field]: claim[field] });
-  return { document: { claim: merged, outbox: alerts.merged(checked.outbox) } };
+  // In the schema's order, as a full check gives it (and a read from the file after a restart).
+  const merged: Record<string, unknown> = {};
+  for (const field of CLAIM_FIELDS) {
+    const value = lists[field] ?? (kept.includes(field) ? claim[field] : checked.claim[field]);
+    if (value !== undefined) merged[field] = value;
+  }
+  return { document: { claim: merged as Claim, outbox: alerts.merged(checked.outbox) } };
 }
 
 type ClaimField = keyof Claim & keyof typeof ClaimSchema.shape;

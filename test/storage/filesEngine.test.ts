@@ -4,7 +4,7 @@ import { access, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { ClaimDocument } from '../../services/model.js';
+import { ClaimSchema, type ClaimDocument } from '../../services/model.js';
 import { LowdbClaimRepository } from '../../storage/files/lowdbClaimRepository.js';
 import {
   FIXTURE_NOW,
@@ -253,6 +253,7 @@ describe('LowdbClaimRepository (real files)', () => {
       assert.equal(after.claim.history[0], before.claim.history[0], 'an entry the update kept is shared, not copied');
       assert.equal(after.claim.history[1], before.claim.history[1]);
       assert.equal(after.claim.details, before.claim.details, 'a field the update did not replace is shared, not copied');
+      assert.deepEqual(Object.keys(after.claim), Object.keys(ClaimSchema.parse(after.claim)), 'its fields in the order a read after a restart gives');
       assert.ok(Object.isFrozen(after.claim.history[2]));
       await reopen();
       assert.deepEqual(
