@@ -1,8 +1,11 @@
-// A map of at most `limit` entries for the caches on the request path: when full, the entry read
-// or written longest ago leaves first, so what every turn uses stays and the memory is bounded.
+// A bounded map for the caches on the request path: when the entries weigh more than the limit
+// together, the entry read or written longest ago leaves first, so what every turn uses stays and
+// the memory is bounded. An entry weighs 1 unless it is given a weight (a text's length, say);
+// one heavier than the whole limit is not kept.
 
 export class RecentlyUsed<V> {
-  private readonly entries = new Map<string, V>();
+  private readonly entries = new Map<string, { value: V; weight: number }>();
+  private total = 0;
 
   constructor(private readonly limit: number) {}
 
@@ -10,26 +13,40 @@ export class RecentlyUsed<V> {
     return this.entries.size;
   }
 
-  get(key: string): V | undefined {
-    const value = this.entries.get(key);
-    if (value === undefined) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    return value;
+  /** What the entries weigh together. */
+  get weight(): number {
+    return this.total;
   }
 
-  set(key: string, value: V): void {
+  get(key: string): V | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
     this.entries.delete(key);
-    this.entries.set(key, value);
-    if (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, entry);
+    return entry.value;
+  }
+
+  set(key: string, value: V, weight = 1): void {
+    this.delete(key);
+    this.entries.set(key, { value, weight });
+    this.total += weight;
+    for (const [oldest, entry] of this.entries) {
+      if (this.total <= this.limit) break;
+      this.entries.delete(oldest);
+      this.total -= entry.weight;
+    }
   }
 
   /** Removes `key`; with `value`, only while `key` still holds that value. */
   delete(key: string, value?: V): void {
-    if (value === undefined || this.entries.get(key) === value) this.entries.delete(key);
+    const entry = this.entries.get(key);
+    if (entry === undefined || (value !== undefined && entry.value !== value)) return;
+    this.entries.delete(key);
+    this.total -= entry.weight;
   }
 
   clear(): void {
     this.entries.clear();
+    this.total = 0;
   }
 }

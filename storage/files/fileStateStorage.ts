@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Storage, StoreItems } from 'botbuilder';
 import { removeFileDurably, writeFileDurably } from '../../services/store/durableJsonFile.js';
 import { KeyedMutex } from '../../services/store/keyedMutex.js';
+import { RecentlyUsed } from '../../services/store/recentlyUsed.js';
 
 // Bot state (dialog stacks, user preferences) on the embedded store, so a half-finished dialog
 // continues after a restart. One durable file per key; eTags give optimistic concurrency as
@@ -24,8 +25,7 @@ interface StoredItem {
 export class FileStorage implements Storage {
   private readonly folder: string;
   private readonly locks = new KeyedMutex();
-  private readonly kept = new Map<string, string>();
-  private keptBytes = 0;
+  private readonly kept = new RecentlyUsed<string>(KEPT_TEXT_BYTES);
   private ready: Promise<unknown> | undefined;
 
   constructor(dataDir: string) {
@@ -58,10 +58,10 @@ export class FileStorage implements Storage {
             await writeFileDurably(this.pathOf(key), text);
           } catch (error) {
             // The file may hold either text now (a failed folder sync comes after the rename): read it again.
-            this.forget(key);
+            this.kept.delete(key);
             throw error;
           }
-          this.keep(key, text);
+          this.kept.set(key, text, text.length);
         }),
       ),
     );
@@ -71,7 +71,7 @@ export class FileStorage implements Storage {
     await Promise.all(
       keys.map((key) =>
         this.locks.run(key, async () => {
-          this.forget(key);
+          this.kept.delete(key);
           await removeFileDurably(this.pathOf(key)).catch((error: NodeJS.ErrnoException) => {
             if (error.code !== 'ENOENT') throw error;
           });
@@ -99,25 +99,8 @@ export class FileStorage implements Storage {
         throw error;
       }
     }
-    this.keep(key, text);
+    this.kept.set(key, text, text.length);
     return JSON.parse(text) as StoredItem;
-  }
-
-  private keep(key: string, text: string): void {
-    this.forget(key);
-    this.kept.set(key, text);
-    this.keptBytes += text.length;
-    for (const [oldest] of this.kept) {
-      if (this.keptBytes <= KEPT_TEXT_BYTES) break;
-      this.forget(oldest);
-    }
-  }
-
-  private forget(key: string): void {
-    const text = this.kept.get(key);
-    if (text === undefined) return;
-    this.kept.delete(key);
-    this.keptBytes -= text.length;
   }
 
   /** Keys hold channel and user ids with characters no file name should: hash them. */

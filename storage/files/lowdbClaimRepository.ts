@@ -9,6 +9,7 @@ import { ClaimIndex } from './claimIndex.js';
 import { InProcessLeases } from './inProcessLeases.js';
 import type { ClaimRepository, ClaimSearch, ClaimSummary, DocumentMutation, DueTimer, LeaseKind, LeaseTerms } from '../../services/claimRepository.js';
 import { deepFreeze } from '../../services/store/deepFreeze.js';
+import { RecentlyUsed } from '../../services/store/recentlyUsed.js';
 import { DurableJsonFile, parseJsonText, readTextIfPresent, removeFileDurably, writeFileDurably } from '../../services/store/durableJsonFile.js';
 import { KeyedMutex } from '../../services/store/keyedMutex.js';
 
@@ -53,9 +54,8 @@ export class LowdbClaimRepository implements ClaimRepository {
   private readonly claimsDir: string;
   private readonly sequence: Low<Record<string, number>>;
   private readonly index = new ClaimIndex();
-  private readonly cache = new Map<string, Cached>();
-  private readonly cacheBytes: number;
-  private cachedBytes = 0;
+  /** Documents by claim id, weighing their files' lengths: the least recently used leave first, one larger than the whole budget is not kept. */
+  private readonly cache: RecentlyUsed<ClaimDocument>;
   /** Per claim, the digest of its file's text as last checked against the schema. */
   private readonly checkedDigests = new Map<string, number>();
   private readonly locks = new KeyedMutex();
@@ -67,7 +67,7 @@ export class LowdbClaimRepository implements ClaimRepository {
   constructor(options: LowdbClaimRepositoryOptions) {
     this.dataDir = options.dataDir;
     this.claimsDir = join(options.dataDir, 'claims');
-    this.cacheBytes = options.cacheBytes ?? DEFAULT_CLAIM_CACHE_BYTES;
+    this.cache = new RecentlyUsed(options.cacheBytes ?? DEFAULT_CLAIM_CACHE_BYTES);
     this.sequence = new Low(new DurableJsonFile<Record<string, number>>(join(options.dataDir, 'sequence.json')), {});
   }
 
@@ -132,7 +132,7 @@ export class LowdbClaimRepository implements ClaimRepository {
       if (next === 'delete') {
         await removeFileDurably(this.pathOf(id));
         this.index.remove(id);
-        this.forget(id);
+        this.cache.delete(id);
         this.checkedDigests.delete(id);
         this.leases.timers.forget(id);
         this.leases.alerts.forget(id);
@@ -213,7 +213,7 @@ export class LowdbClaimRepository implements ClaimRepository {
 
   /** What the document cache holds now (for tests and health). */
   cacheUse(): { documents: number; bytes: number } {
-    return { documents: this.cache.size, bytes: this.cachedBytes };
+    return { documents: this.cache.size, bytes: this.cache.weight };
   }
 
   /** Stores `document`, checked against the schema where it differs from `previous` (the stored one). */
@@ -229,20 +229,15 @@ export class LowdbClaimRepository implements ClaimRepository {
     await writeFileDurably(this.pathOf(document.claim.id), text);
     this.checkedDigests.set(document.claim.id, digestOf(text));
     this.index.put(stored);
-    this.remember(stored, text.length);
+    this.cache.set(stored.claim.id, stored, text.length);
   }
 
   private async load(id: string): Promise<ClaimDocument> {
     const cached = this.cache.get(id);
-    if (cached) {
-      // Refresh its place in the least-recently-used order.
-      this.cache.delete(id);
-      this.cache.set(id, cached);
-      return cached.document;
-    }
+    if (cached) return cached;
     const { document, bytes } = await this.readFile(`${id}.json`, this.checkedDigests.get(id));
     deepFreeze(document);
-    this.remember(document, bytes);
+    this.cache.set(document.claim.id, document, bytes);
     return document;
   }
 
@@ -257,24 +252,6 @@ export class LowdbClaimRepository implements ClaimRepository {
     const document = parseStored(path, value);
     this.checkedDigests.set(document.claim.id, digest);
     return { document, bytes: text.length };
-  }
-
-  private remember(document: ClaimDocument, bytes: number): void {
-    this.forget(document.claim.id);
-    this.cache.set(document.claim.id, { document, bytes });
-    this.cachedBytes += bytes;
-    // The least recently used leave first; a document larger than the whole budget is not kept.
-    for (const [id] of this.cache) {
-      if (this.cachedBytes <= this.cacheBytes) break;
-      this.forget(id);
-    }
-  }
-
-  private forget(id: string): void {
-    const cached = this.cache.get(id);
-    if (!cached) return;
-    this.cache.delete(id);
-    this.cachedBytes -= cached.bytes;
   }
 
   private pathOf(id: string): string {

@@ -37,4 +37,19 @@ describe('RecentlyUsed', () => {
     kept.delete('j');
     assert.equal(kept.size, 0);
   });
+
+  it('bounds what the entries weigh together, and keeps none heavier than the whole limit', () => {
+    const kept = new RecentlyUsed<string>(10);
+    kept.set('a', 'aaaa', 4);
+    kept.set('b', 'bbbb', 4);
+    kept.set('a', 'aaaaa', 5); // replaced: weighs 5 now, not 9
+    assert.equal(kept.weight, 9);
+    kept.set('c', 'cc', 2); // 11: 'b' was used longest ago
+    assert.equal(kept.get('b'), undefined);
+    assert.equal(kept.weight, 7);
+    kept.set('huge', 'x'.repeat(11), 11);
+    assert.equal(kept.get('huge'), undefined);
+    assert.equal(kept.size, 0);
+    assert.equal(kept.weight, 0);
+  });
 });
