@@ -67,7 +67,11 @@ export async function readCollectionFolder<T>(
 
 /** One document's file; throws when it is missing, not JSON or refused by the schema. */
 export async function readEntry<T>(definition: CollectionDefinition<T>, path: string): Promise<Entry<T>> {
-  const text = await readFile(path, 'utf8');
+  return entryOf(definition, await readFile(path, 'utf8'));
+}
+
+/** One document from its file's text; throws when it is not JSON or refused by the schema. */
+export function entryOf<T>(definition: CollectionDefinition<T>, text: string): Entry<T> {
   const raw: unknown = JSON.parse(text);
   const envelope = EnvelopeSchema.safeParse(raw);
   if (envelope.success) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../services/clock.js';
 import {
@@ -16,7 +16,8 @@ import {
 import { deepFreeze } from '../../services/store/deepFreeze.js';
 import { removeFileDurably, writeFileDurably } from '../../services/store/durableJsonFile.js';
 import { KeyedMutex } from '../../services/store/keyedMutex.js';
-import { envelopeOf, fileNameOf, folderOf, readCollectionFolder, readEntry, type Entry } from './collectionFolder.js';
+import { RecentlyUsed } from '../../services/store/recentlyUsed.js';
+import { entryOf, envelopeOf, fileNameOf, folderOf, readCollectionFolder, type Entry } from './collectionFolder.js';
 
 // Documents on the embedded store: one durable file per document, DATA_DIR/<collection>/
 // <sha256(key) first 40 hex>.json, holding the key, eTag, expiry and value. One process owns a
@@ -27,10 +28,14 @@ import { envelopeOf, fileNameOf, folderOf, readCollectionFolder, readEntry, type
 // Values stay in memory only for collections with tags, whose `find` is how they are read
 // (conversations, delegations). A collection without tags is read by key (card copies, the
 // delivery journal, used consent tokens) and gains documents with every alert and card sent, so
-// its values are read from their files when asked for: in memory it costs its index alone.
+// its values are read from their files when asked for: in memory it costs its index and the
+// values read or written lately (a claim's card copies are read and written on every card sent).
 
 /** What a collection keeps of a document in memory: the value only when it has tags. */
 type Held<T> = Omit<Entry<T>, 'value'> & { value?: T };
+
+/** What the values kept of a collection without tags may weigh together (their files' lengths). */
+const RECENT_VALUE_BYTES = 2 * 1024 * 1024;
 
 /** The tags of every document of a collection without tags: one object for them all. */
 const NO_TAGS: Tags = Object.freeze({});
@@ -58,6 +63,8 @@ class FileCollection<T> implements DocumentCollection<T> {
   private readonly entries = new Map<string, Held<T>>();
   private readonly locks = new KeyedMutex();
   private readonly keepsValues: boolean;
+  /** Without tags: values read or written lately, frozen, by file name with the eTag they had. */
+  private readonly recentValues = new RecentlyUsed<{ eTag: string; value: T }>(RECENT_VALUE_BYTES);
 
   private constructor(
     private readonly definition: CollectionDefinition<T>,
@@ -159,8 +166,12 @@ class FileCollection<T> implements DocumentCollection<T> {
   }
 
   private async write(entry: Entry<T> & { key: string }): Promise<void> {
-    await writeFileDurably(join(this.folder, fileNameOf(entry.key)), JSON.stringify(envelopeOf(entry)));
-    this.entries.set(fileNameOf(entry.key), this.held(entry));
+    const name = fileNameOf(entry.key);
+    const text = JSON.stringify(envelopeOf(entry));
+    this.recentValues.delete(name);
+    await writeFileDurably(join(this.folder, name), text);
+    this.entries.set(name, this.held(entry));
+    if (!this.keepsValues) this.recentValues.set(name, { eTag: entry.eTag, value: entry.value }, text.length);
   }
 
   private held(entry: Entry<T>): Held<T> {
@@ -179,19 +190,26 @@ class FileCollection<T> implements DocumentCollection<T> {
 
   /** The value from its file (a collection without tags); the index said the document is live. */
   private async readDocument(key: string, entry: Held<T>): Promise<StoredDocument<T> | undefined> {
-    let stored: Entry<T>;
+    const name = fileNameOf(key);
+    const expiry = entry.expiresAt !== undefined ? { expiresAt: entry.expiresAt } : {};
+    const recent = this.recentValues.get(name);
+    if (recent?.eTag === entry.eTag) return { key, value: recent.value, eTag: entry.eTag, ...expiry };
+    let value: T;
     try {
-      stored = await readEntry(this.definition, join(this.folder, fileNameOf(key)));
+      const text = await readFile(join(this.folder, name), 'utf8');
+      value = deepFreeze(entryOf(this.definition, text).value);
+      this.recentValues.set(name, { eTag: entry.eTag, value }, text.length);
     } catch (error) {
       // Written by this process and checked by the schema before: only a hand on the folder gets here.
-      this.log(`document ${this.definition.name}/${fileNameOf(key)} is unreadable; read as absent`, error);
+      this.log(`document ${this.definition.name}/${name} is unreadable; read as absent`, error);
       return undefined;
     }
     // The value is the file's; eTag and expiry are the index's, which this process wrote with it.
-    return { key, value: stored.value, eTag: entry.eTag, ...(entry.expiresAt !== undefined ? { expiresAt: entry.expiresAt } : {}) };
+    return { key, value, eTag: entry.eTag, ...expiry };
   }
 
   private async removeFile(name: string): Promise<void> {
+    this.recentValues.delete(name);
     await removeFileDurably(join(this.folder, name)).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
     });

@@ -26,6 +26,9 @@ const CHATS: CollectionDefinition<Chat> = {
   tags: (chat) => ({ tenantId: chat.tenantId, userId: chat.userId, kind: chat.kind, reviewer: chat.reviewer }),
 };
 
+/** The same documents read by key alone (no tags), as the card copies and the delivery journal are. */
+const NOTES: CollectionDefinition<Chat> = { name: 'contract/notes', schema: ChatSchema };
+
 const chat = (overrides: Partial<Chat> = {}): Chat => ({ tenantId: 't1', userId: 'u1', kind: 'personal', reviewer: false, note: 'first', ...overrides });
 
 interface DocumentEngine {
@@ -120,13 +123,16 @@ function documentStoreContract(engineName: 'files' | 'postgres'): void {
       assert.equal(typeof first, 'string');
       assert.deepEqual(await chats.get('a'), { key: 'a', value: chat(), eTag: first });
       // The files engine shares its cached value frozen (the change throws), postgres hands out a copy.
-      const read = (await chats.get('a'))!;
-      try {
-        read.value.note = 'changed by a reader';
-      } catch (error) {
-        assert.ok(error instanceof TypeError, String(error));
+      for (const collection of [chats, await store.collection(NOTES)]) {
+        if (collection !== chats) await collection.put('a', chat());
+        const read = (await collection.get('a'))!;
+        try {
+          read.value.note = 'changed by a reader';
+        } catch (error) {
+          assert.ok(error instanceof TypeError, String(error));
+        }
+        assert.equal((await collection.get('a'))?.value.note, 'first', 'a reader changed the stored document');
       }
-      assert.equal((await chats.get('a'))?.value.note, 'first', 'a reader changed the stored document');
       const second = await chats.put('a', chat({ note: 'second' }));
       assert.notEqual(second, first);
       assert.equal((await chats.get('a'))?.value.note, 'second');
