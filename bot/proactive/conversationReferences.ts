@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { Activity, ConversationReference } from 'botbuilder';
 import { z } from 'zod';
 import { RoleSchema, type Role } from '../../services/actor.js';
@@ -314,8 +313,19 @@ export function conversationReferenceOf(stored: StoredReference): Partial<Conver
 
 /** Equal as stored (JSON: no undefined members), in any key order: a turn that changes nothing writes nothing. */
 function sameContent(a: StoredReference, b: StoredReference): boolean {
-  const asStored = (reference: StoredReference): unknown => JSON.parse(JSON.stringify({ ...reference, updatedAt: '' }));
-  return isDeepStrictEqual(asStored(a), asStored(b));
+  return sameAsJson({ ...a, updatedAt: '' }, { ...b, updatedAt: '' });
+}
+
+/** Whether `a` and `b` would be stored as the same JSON, whatever the order of their keys (every message asks). */
+function sameAsJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((item, index) => sameAsJson(item, (b as unknown[])[index]));
+  // A key holding undefined is not written.
+  const present = (value: object) => Object.entries(value).filter(([, item]) => item !== undefined);
+  const left = present(a);
+  const right = new Map(present(b));
+  return left.length === right.size && left.every(([key, item]) => right.has(key) && sameAsJson(item, right.get(key)));
 }
 
 function withoutDead(stored: StoredReference): StoredReference {
