@@ -6,9 +6,6 @@ import type { Claim } from '../model.js';
 // stored claim (frozen: an edit would throw) instead of copying them, and the store checks only
 // what is new (storage/checkedDocument.ts).
 
-/** Fields of a claim that a change replaces whole: a copy shares them. */
-export const REPLACED_WHOLE = ['details', 'terms', 'assignedReviewer', 'informationRequest', 'rejection'] as const;
-
 /** A copy of a stored claim for a change to mutate. */
 export function copyForChange(claim: Claim): Claim {
   const { history, poe, comments, details, terms, assignedReviewer, informationRequest, rejection, ...rest } = claim;
