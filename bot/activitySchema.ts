@@ -3,29 +3,30 @@ import { z } from 'zod';
 // The shape an activity must have before botbuilder sees it. botbuilder itself takes almost
 // anything (a message without `conversation` fails later in a TypeError, one without a
 // `serviceUrl` makes it call a public default host), so the edge refuses malformed ones with a
-// short reason and no outbound call. Fields not listed pass through untouched.
+// short reason and no outbound call. Only the verdict is used: botbuilder gets the body as it came,
+// so the objects are checked without copying the fields they do not list (many, in Teams' own).
 
 const id = z.string().trim().min(1).max(512);
-const account = z.looseObject({ id, name: z.string().max(512).optional(), aadObjectId: z.string().max(128).optional() });
+const account = z.object({ id, name: z.string().max(512).optional(), aadObjectId: z.string().max(128).optional() });
 
-const ActivitySchema = z.looseObject({
+const ActivitySchema = z.object({
   type: z.string().trim().min(1).max(64),
   id: z.string().max(512).optional(),
   channelId: z.string().trim().min(1).max(64),
   serviceUrl: z.url({ protocol: /^https?$/ }).max(2048),
   from: account,
   recipient: account,
-  conversation: z.looseObject({ id, tenantId: z.string().max(128).optional(), conversationType: z.string().max(64).optional() }),
-  channelData: z.looseObject({ tenant: z.looseObject({ id: z.string().max(128) }).optional() }).optional(),
+  conversation: z.object({ id, tenantId: z.string().max(128).optional(), conversationType: z.string().max(64).optional() }),
+  channelData: z.object({ tenant: z.object({ id: z.string().max(128) }).optional() }).optional(),
   text: z.string().max(100_000).optional(),
   locale: z.string().max(64).optional(),
   attachments: z
-    .array(z.looseObject({ contentType: z.string().max(256) }))
+    .array(z.object({ contentType: z.string().max(256) }))
     .max(100)
     .optional(),
   // Mentions are entities: a message may name many people; the body limit bounds them anyway.
   entities: z
-    .array(z.looseObject({ type: z.string().max(128).optional() }))
+    .array(z.object({ type: z.string().max(128).optional() }))
     .max(1000)
     .optional(),
   membersAdded: z.array(account).optional(),
@@ -34,8 +35,8 @@ const ActivitySchema = z.looseObject({
 });
 
 // A Universal Action: botbuilder answers 501 when `value` is not this shape.
-const CardActionSchema = z.looseObject({
-  action: z.looseObject({ type: z.string().min(1).max(64), verb: z.string().max(128).optional(), data: z.unknown().optional() }),
+const CardActionSchema = z.object({
+  action: z.object({ type: z.string().min(1).max(64), verb: z.string().max(128).optional(), data: z.unknown().optional() }),
   trigger: z.enum(['manual', 'automatic']).optional(),
 });
 
