@@ -290,12 +290,20 @@ interface ClaimTexts {
 const CLAIM_TEXTS_KEPT = 256;
 
 /**
- * Claim texts by language, zone and the claim as the card reads it (ClaimCardSource, as JSON: a few
- * microseconds for a typical claim, against the tens its texts take to write). Keyed by the whole
- * of it, not by id and version: a claim of another instance, or a copy changed in hand, is
- * another key. The least recently used goes first when full.
+ * Claim texts by language, zone and claim id, with the claim as the card read it (ClaimCardSource,
+ * as JSON) to tell whether they still say what it says: a claim of another instance, or a copy
+ * changed in hand, is written again. A stored claim is frozen all the way down, so the same object
+ * needs no comparison (every card of a claim a turn read). The least recently used goes first.
  */
-const CLAIM_TEXTS = new RecentlyUsed<ClaimTexts>(CLAIM_TEXTS_KEPT);
+const CLAIM_TEXTS = new RecentlyUsed<KeptTexts>(CLAIM_TEXTS_KEPT);
+
+interface KeptTexts {
+  /** The claim they were last asked for. */
+  claim: Claim;
+  /** What they were written from, as JSON. */
+  source: string;
+  texts: ClaimTexts;
+}
 
 /** How many claim texts are kept now (for the test that the cache stays bounded). */
 export function claimTextsKept(): number {
@@ -303,14 +311,18 @@ export function claimTextsKept(): number {
 }
 
 function claimTextsFor(claim: Claim, reader: Reader): ClaimTexts {
+  const key = `${reader.translator.locale}\u0000${reader.timeZone}\u0000${claim.id}`;
+  const kept = CLAIM_TEXTS.get(key);
+  if (kept?.claim === claim && Object.isFrozen(claim)) return kept.texts;
   const source: ClaimCardSource & { history?: undefined; timers?: undefined } = { ...claim, history: undefined, timers: undefined };
-  const key = `${reader.translator.locale}\u0000${reader.timeZone}\u0000${JSON.stringify(source)}`;
-  let texts = CLAIM_TEXTS.get(key);
-  if (!texts) {
-    // Handed the language and zone alone: nothing else of this reader can reach a kept text.
-    texts = claimTexts(source, { translator: reader.translator, timeZone: reader.timeZone });
-    CLAIM_TEXTS.set(key, texts);
+  const json = JSON.stringify(source);
+  if (kept?.source === json) {
+    CLAIM_TEXTS.set(key, { ...kept, claim });
+    return kept.texts;
   }
+  // Handed the language and zone alone: nothing else of this reader can reach a kept text.
+  const texts = claimTexts(source, { translator: reader.translator, timeZone: reader.timeZone });
+  CLAIM_TEXTS.set(key, { claim, source: json, texts });
   return texts;
 }
 

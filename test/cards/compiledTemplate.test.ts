@@ -394,7 +394,9 @@ describe('compiled card templates', function () {
     it('keeps a bounded number of claim texts, and a claim whose texts were let go is written again alike', function () {
       const viewer: Viewer = { userId: 'partner-1', role: 'partner', translator: translatorFor('it'), timeZone: 'Europe/Rome', now: MONDAY };
       const render = (index: number) =>
-        renderClaimCard({ ...rejected, partnerName: `Partner ${index}` }, viewer, { allowed: harness.service.allowedActions(partner(), rejected) });
+        renderClaimCard({ ...rejected, id: `${rejected.id}${index}`, partnerName: `Partner ${index}` }, viewer, {
+          allowed: harness.service.allowedActions(partner(), rejected),
+        });
       const firstCard = render(0);
       for (let index = 1; index < 600; index += 1) {
         assert.ok(JSON.stringify(render(index)).includes(`Partner ${index}`));
