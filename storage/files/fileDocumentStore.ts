@@ -17,6 +17,7 @@ import { deepFreeze } from '../../services/store/deepFreeze.js';
 import { removeFileDurably, writeFileDurably } from '../../services/store/durableJsonFile.js';
 import { KeyedMutex } from '../../services/store/keyedMutex.js';
 import { RecentlyUsed } from '../../services/store/recentlyUsed.js';
+import { checkSharingEntries } from '../checkedList.js';
 import { entryOf, envelopeOf, fileNameOf, folderOf, readCollectionFolder, type Entry } from './collectionFolder.js';
 
 // Documents on the embedded store: one durable file per document, DATA_DIR/<collection>/
@@ -98,7 +99,7 @@ class FileCollection<T> implements DocumentCollection<T> {
   async put(key: string, value: T, options: PutOptions = {}): Promise<string> {
     // Checked before the write, as the postgres engine's database does. Kept frozen: readers
     // share it rather than each getting a copy.
-    const parsed = deepFreeze(this.definition.schema.parse(value));
+    const parsed = deepFreeze(checkSharingEntries(this.definition.schema, value, this.keptValue(key)));
     return this.locks.run(key, async () => {
       const current = this.live(key);
       if (options.ifNoneMatch && current) throw new DocumentConflictError(this.definition.name, key, 'exists');
@@ -158,6 +159,12 @@ class FileCollection<T> implements DocumentCollection<T> {
   }
 
   // ---- files ----------------------------------------------------------------------------
+
+  /** The value kept in memory for `key`, if any: checked when it was stored. */
+  private keptValue(key: string): T | undefined {
+    const name = fileNameOf(key);
+    return this.keepsValues ? this.entries.get(name)?.value : this.recentValues.get(name)?.value;
+  }
 
   private live(key: string): Held<T> | undefined {
     const entry = this.entries.get(fileNameOf(key));

@@ -219,6 +219,20 @@ function documentStoreContract(engineName: 'files' | 'postgres'): void {
       assert.equal((await reopened.get('a'))?.value.note, 'repaired');
     });
 
+    it('refuses a list that keeps entries of the stored one and adds one the schema rejects, naming its place; nothing is stored', async () => {
+      const lists = await store.collection<Chat[]>({ name: 'contract/lists', schema: z.array(ChatSchema) });
+      const eTag = await lists.put('list', [chat(), chat({ userId: 'u2' })]);
+      const stored = (await lists.get('list'))!.value;
+      const bad = { ...chat({ userId: 'u3' }), kind: 'group' } as unknown as Chat;
+      await assert.rejects(lists.put('list', [...stored, bad]), (error: Error) => error.message.includes('"path"') && /2[\s\S]*"kind"/.test(error.message));
+      assert.deepEqual(await lists.get('list'), { key: 'list', value: stored, eTag });
+      await lists.put('list', [stored[1]!, chat({ userId: 'u3' })]);
+      assert.deepEqual(
+        (await lists.get('list'))?.value.map((entry) => entry.userId),
+        ['u2', 'u3'],
+      );
+    });
+
     it('expires documents by the Clock: absent from then on, creatable again, and deleted by a sweep', async () => {
       const chats = await store.collection(CHATS);
       const now = clock.now().getTime();

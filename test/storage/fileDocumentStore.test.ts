@@ -18,6 +18,7 @@ import { ManualClock } from '../support/serviceHarness.js';
 const NoteSchema = z.object({ text: z.string() });
 type Note = z.infer<typeof NoteSchema>;
 const BY_KEY: CollectionDefinition<Note> = { name: 'notes/by-key', schema: NoteSchema };
+const LISTS: CollectionDefinition<Note[]> = { name: 'notes/lists', schema: z.array(NoteSchema) };
 const TAGGED: CollectionDefinition<Note> = { name: 'notes/tagged', schema: NoteSchema, tags: (note) => ({ first: note.text.slice(0, 1) }) };
 
 /** A full collection now (the test process may not have been started with --expose-gc). */
@@ -106,5 +107,19 @@ describe('FileDocumentStore (real files)', () => {
     // A damaged file reads the same way; the collection goes on.
     await writeFile(join(folderOf(dir.path, BY_KEY.name), fileNameOf('other')), '{"envelope": 1');
     assert.equal(await notes.get('other'), undefined);
+  });
+
+  it('a list that keeps entries of the stored one stores those same entries, and the new ones as checked', async () => {
+    for (const definition of [LISTS, { ...LISTS, name: 'notes/tagged-lists', tags: (notes: Note[]) => ({ count: notes.length }) }]) {
+      const lists = await open().collection(definition);
+      await lists.put('list', [{ text: 'one' }, { text: 'two' }]);
+      const stored = (await lists.get('list'))!.value;
+      // The card copies' way: the list read, one entry dropped, one added.
+      await lists.put('list', [stored[1]!, { text: 'three', extra: 'dropped by the schema' } as Note]);
+      const [kept, added] = (await lists.get('list'))!.value;
+      assert.equal(kept, stored[1], `${definition.name}: the entry it kept is the stored one`);
+      assert.deepEqual(added, { text: 'three' }, `${definition.name}: the added entry as the schema gives it back`);
+      assert.deepEqual((await (await open().collection(definition)).get('list'))?.value, [{ text: 'two' }, { text: 'three' }]);
+    }
   });
 });

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+// A document that is a list (a claim's card copies) is mostly the list stored before it, with an
+// entry added or dropped. The entries it shares with the stored list, the same frozen objects,
+// were checked when that list was stored, so only the others go through the entry schema again.
+
+/** `value` as `schema` gives it back, checking only the list entries it does not share with `stored`. */
+export function checkSharingEntries<T>(schema: z.ZodType<T>, value: T, stored: T | undefined): T {
+  const whole = (): T => schema.parse(value);
+  // A list with checks of its own (its length, say) is checked whole.
+  if (!(schema instanceof z.ZodArray) || schema._zod.def.checks?.length || !Array.isArray(value) || !Array.isArray(stored)) return whole();
+  const checked = new Set<unknown>(stored.filter((entry) => Object.isFrozen(entry)));
+  const fresh = value.filter((entry) => !checked.has(entry));
+  if (fresh.length === value.length) return whole();
+  const parsed = schema.safeParse(fresh);
+  // The whole list again, for the error to name the entry's place in it.
+  if (!parsed.success) return whole();
+  let next = 0;
+  return value.map((entry) => (checked.has(entry) ? entry : (parsed.data as unknown[])[next++])) as T;
+}
