@@ -7,6 +7,12 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/**
+ * The reason to cut a sleep short with (`controller.abort(WAKE)`): `abort()` without one builds a
+ * DOMException, stack and all, on every call, even on a signal already aborted.
+ */
+export const WAKE = 'woken';
+
 /** Wall-clock time through the global timers, so sinon fake timers can stand in for it. */
 export const systemClock: Clock = {
   now: () => new Date(),

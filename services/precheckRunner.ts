@@ -1,5 +1,5 @@
 import type { ClaimChangeListener, PrecheckOutcome, PrecheckWork } from './claimService.js';
-import type { Clock } from './clock.js';
+import { WAKE, type Clock } from './clock.js';
 import type { Claim } from './model.js';
 import type { PoeChecker, PrecheckReport } from './precheck.js';
 import type { BlobStore } from './store/blobStore.js';
@@ -75,7 +75,7 @@ export class PrecheckRunner {
     this.stopped = true;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
-    this.wake.abort();
+    this.wake.abort(WAKE);
     await this.loop;
     this.loop = undefined;
   }
@@ -83,7 +83,7 @@ export class PrecheckRunner {
   enqueue(claimId: string): void {
     this.queue.add(claimId);
     if (this.loop && !this.stopped) this.busy();
-    this.wake.abort();
+    this.wake.abort(WAKE);
   }
 
   /** Resolves once the queue is empty and no file is being checked (for tests and a graceful wait). */

@@ -1,6 +1,6 @@
 import { CardFactory, type ConversationParameters } from 'botbuilder';
 import type { AlertLease, DeliveryOutcome, LeasedAlerts } from '../../services/claimService.js';
-import type { Clock } from '../../services/clock.js';
+import { WAKE, type Clock } from '../../services/clock.js';
 import type { Alert, Claim } from '../../services/model.js';
 import type { ClaimRepository } from '../../services/claimRepository.js';
 import type { DocumentStore } from '../../services/store/documentStore.js';
@@ -180,19 +180,19 @@ export class OutboxDelivery {
 
   /** Asks for a drain now (after a state change or a tick that recorded alerts). */
   kick(): void {
-    this.wake.abort();
+    this.wake.abort(WAKE);
   }
 
   /** Someone became reachable: alerts waiting for a conversation are worth another look now. */
   noteReachable(): void {
     this.recheckWaiting = true;
-    this.wake.abort();
+    this.wake.abort(WAKE);
   }
 
   /** Stops polling, lets requests in flight finish and be recorded, closes the journal. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake.abort();
+    this.wake.abort(WAKE);
     await this.loop;
     await this.draining;
     await this.lanes.stop();

@@ -1,4 +1,4 @@
-import type { Clock } from '../../services/clock.js';
+import { WAKE, type Clock } from '../../services/clock.js';
 import { windowWaitMs, type RateWindow, type SendLimiter, type SendSlot } from '../../services/sendLimits.js';
 
 // Sliding-window rate limits (Teams: 7 per 1 s, 8 per 2 s, 60 per 30 s per conversation; a
@@ -121,7 +121,7 @@ export class SlidingWindowLimiter {
 
   private wakeAt(at: number): void {
     if (this.timer && this.timer.at <= at) return;
-    this.timer?.cancel.abort();
+    this.timer?.cancel.abort(WAKE);
     const timer = { at, cancel: new AbortController() };
     this.timer = timer;
     void this.clock.sleep(at - this.clock.now().getTime(), timer.cancel.signal).then(() => {
