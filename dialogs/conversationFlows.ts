@@ -1,4 +1,4 @@
-import { ConversationState, type Storage, type TurnContext } from 'botbuilder';
+import { ConversationState, type StatePropertyAccessor, type Storage, type TurnContext } from 'botbuilder';
 import { DialogSet, type DialogContext, type DialogState } from 'botbuilder-dialogs';
 import type { ParsedCommand, Verb } from './commands.js';
 import type { UserContext } from './userContext.js';
@@ -56,12 +56,14 @@ const DIALOG_IDS = new Set(Object.values(DIALOG_FOR_VERB));
 
 export class DialogFlows implements ConversationFlows {
   private readonly conversationState: ConversationState;
+  private readonly dialogState: StatePropertyAccessor<DialogState>;
   private readonly dialogs: DialogSet;
   private readonly services: FlowServices;
 
   constructor(options: DialogFlowsOptions) {
     this.conversationState = new ConversationState(options.storage);
-    this.dialogs = new DialogSet(this.conversationState.createProperty<DialogState>('cporDialogState'));
+    this.dialogState = this.conversationState.createProperty<DialogState>('cporDialogState');
+    this.dialogs = new DialogSet(this.dialogState);
     this.services = {
       claims: options.claims,
       poe: options.poe,
@@ -79,9 +81,12 @@ export class DialogFlows implements ConversationFlows {
   }
 
   async continueActive(context: TurnContext, actor: Actor, user: UserContext): Promise<boolean> {
-    const dc = await this.contextFor(context, actor, user);
-    const active = dc.activeDialog;
-    if (!active) {
+    // Most messages come with no dialog under way: a dialog context (and its memory scopes) is
+    // built only when the stored stack has one.
+    const stack = (await this.dialogState.get(context))?.dialogStack ?? [];
+    const dc = stack.length > 0 ? await this.contextFor(context, actor, user) : undefined;
+    const active = dc?.activeDialog;
+    if (!dc || !active) {
       // A click on one of our forms after its dialog ended (or was cancelled): say so, change nothing.
       const submit = readSubmit(context.activity.value);
       if (submit && DIALOG_IDS.has(submit.envelope.form)) {
