@@ -1,15 +1,19 @@
 import * as AEL from 'adaptive-expressions';
 import * as ACData from 'adaptivecards-templating';
 
-// adaptivecards-templating parses a template's `${...}` once, but evaluates every path read
-// (`${labels.approve}`, `${$data}`) the slow way on each expansion: it rebuilds the path string,
-// splits it with a regular expression, and looks each part up in a fresh memory wrapper (more than
-// half of the claim card's expansion; see bench/README.md, Cards). Here each pure path read of a parsed
-// template is replaced, once, by an expression whose parts were split when the template loaded,
-// and which reads them with the same rules: the library's own keys first (`$data`, `$root`,
-// `$index`), property names matched without regard to case, the first such key winning, numeric
-// parts indexing arrays, and a missing value given the library's substitution. Everything else
-// (`$when`, `$data` arrays, operators, functions, strings around expressions) stays the library's.
+// adaptivecards-templating parses a template's `${...}` once, but works out the rest on every
+// expansion: each node's kind, `$when` and `$data`, its keys, a saved context per node, and every
+// path read (`${labels.approve}`, `${$data}`) the slow way: the path string rebuilt, split with a
+// regular expression and looked up in a fresh memory wrapper. Here a template is compiled once,
+// from the library's own parse:
+// - each pure path read becomes an expression whose parts were split when the template loaded,
+//   read with the library's rules: its own keys first (`$data`, `$root`, `$index`), property names
+//   matched without regard to case, the first such key winning, numeric parts indexing arrays, and
+//   a missing value given the library's substitution;
+// - each node becomes a function that expands it as the library's internalExpand does (`$when`,
+//   `$data` repeats, `$index`, items that repeat in place), so a card only reads its data;
+// - every other expression (operators, functions, strings around expressions) is still evaluated
+//   by the library.
 //
 // The expansion also gives every card its own tree without nulls (a `$when` on a property leaves
 // `null` behind, and a card has no use for it): properties that expand to null are left out as they
@@ -78,18 +82,26 @@ class CompiledPath extends AEL.Expression {
     return { value: options?.nullSubstitution ? options.nullSubstitution(this.path) : undefined, error: NO_ERROR };
   }
 
+  /** Whether the path starts at one of the context's values (`$data`, `$root`, ...): then it is read from there. */
+  get startsAtContext(): boolean {
+    return this.contextKey !== undefined;
+  }
+
+  /** The value the path reads from the context (startsAtContext), as a memory over it gives it. */
+  readFrom(context: ExpansionContext): unknown {
+    return read(context[this.contextKey!], this.parts, 1);
+  }
+
   /**
-   * The value the library's expansion places for this path as a property or item (internalExpand
-   * of an expression: a memory over the context, substitutions allowed), read from the context
-   * itself; undefined when the path starts elsewhere than at one of the context's values.
+   * The value the library places for this path (internalExpand of an expression: a memory over
+   * the context, substitutions allowed), read from the context itself (startsAtContext).
    */
-  placedFrom(context: ExpansionContext): { value: unknown } | undefined {
-    if (this.contextKey === undefined) return undefined;
-    const value = read(context[this.contextKey], this.parts, 1);
-    if (value !== undefined) return { value };
+  placedFrom(context: ExpansionContext): unknown {
+    const value = this.readFrom(context);
+    if (value !== undefined) return value;
     // The library's substitution: its global setting's text, else the expression as written.
     const substitute = ACData.GlobalSettings.getUndefinedFieldValueSubstitutionString?.(this.path);
-    return { value: substitute ? substitute : `\${${this.path}}` };
+    return substitute ? substitute : `\${${this.path}}`;
   }
 
   override toString(): string {
@@ -184,46 +196,165 @@ function compileExpression(expression: AEL.Expression): AEL.Expression {
   return new AEL.Expression(expression.type, expression.evaluator, ...children);
 }
 
-/** The library's Template methods the expansion goes through (private in its types). */
-interface TemplateInternals {
+/** The library's Template parts the compiled template is built from (private in its types). */
+interface LibraryTemplate {
   _preparedPayload?: unknown;
-  _context: ExpansionContext & { isReservedField(name: string): boolean };
-  internalExpand(node: unknown): unknown;
-  expandSingleObject(node: Record<string, unknown>): unknown;
+}
+
+interface LibraryStatics {
+  internalTryEvaluateExpression(expression: AEL.Expression, context: ExpansionContext, allowSubstitutions: boolean): AEL.ValueWithError;
+}
+
+const LIBRARY = ACData.Template as unknown as LibraryStatics;
+
+/** What `${$_acTemplateVersion}` reads: the library's own answer, asked once. */
+const TEMPLATE_VERSION = new ACData.Template({ version: '${$_acTemplateVersion}' }).expand({ $root: {} }) as { version: Record<string, unknown> };
+
+/**
+ * The library's evaluation context: the values its expressions read, `$data` falling back to
+ * `$root` while no `$data` is set.
+ */
+class Scope implements ExpansionContext {
+  $index: unknown = undefined;
+  readonly $_acTemplateVersion = { ...TEMPLATE_VERSION.version };
+  /** The `$data` set by the objects being expanded, if any. */
+  data: unknown = undefined;
+  /** The false `$when`s met, as the library words them when its warnings are asked for. */
+  readonly warnings: Array<() => string> = [];
+
+  constructor(
+    readonly $root: unknown,
+    readonly $host: unknown,
+  ) {}
+
+  get $data(): unknown {
+    return this.data !== undefined ? this.data : this.$root;
+  }
+}
+
+/** One node of the template, compiled: its expansion in a scope. */
+type Expand = (scope: Scope) => unknown;
+
+/** The library's reserved property names: never copied into the card. */
+const RESERVED = new Set(['$data', '$when', '$root', '$index', '$host', '$_acTemplateVersion']);
+
+/** An expression's value, throwing the library's error as its expansion does. */
+function evaluated(expression: AEL.Expression, scope: Scope, allowSubstitutions: boolean): unknown {
+  const result = LIBRARY.internalTryEvaluateExpression(expression, scope, allowSubstitutions);
+  if (result.error) throw new Error(result.error);
+  return result.value;
 }
 
 /**
- * The library's Template for `json`, its path reads compiled, expanding to a card of its own
- * without nulls. The parsed form is the library's private `_preparedPayload` and the expansion
- * its `internalExpand` and `expandSingleObject` (adaptivecards-templating is pinned to one
- * version in package.json): if a release renames them, this throws when the template loads, and
- * test/cards/compiledTemplate.test.ts compares every template with the library's own expansion.
+ * The library's internalExpand for one node, worked out when the template loads: what kind of
+ * node it is, its `$when` and `$data`, its keys. Per card only the data is read, with the
+ * library's rules (see internalExpand in adaptivecards-templating's template-engine.js), leaving
+ * out nulls and copying every value read out of the data.
  */
-export function compileTemplate(json: unknown): ACData.Template {
-  const template = new ACData.Template(json);
-  const internals = template as unknown as TemplateInternals;
-  if (!('_preparedPayload' in internals) || typeof internals.internalExpand !== 'function' || typeof internals.expandSingleObject !== 'function')
-    throw new Error('adaptivecards-templating keeps its parsed template or its expansion elsewhere: cards/compiledTemplate.ts needs updating');
-  internals._preparedPayload = compilePayload(internals._preparedPayload);
-  const libraryExpand = internals.internalExpand;
-  internals.internalExpand = function (this: TemplateInternals, node: unknown): unknown {
-    // A path placed as it is (most of a card) is read from the context, without a memory per read.
-    const placed = node instanceof CompiledPath ? node.placedFrom(this._context) : undefined;
-    const value: unknown = placed ? placed.value : libraryExpand.call(this, node);
-    // Everything else it returns is built by the expansion itself; an expression's value may be the data's.
-    return node instanceof AEL.Expression ? withoutNulls(value) : value;
+function compileNode(node: unknown): Expand {
+  if (Array.isArray(node)) return compileArray(node.map(compileNode));
+  if (node instanceof CompiledPath && node.startsAtContext) return (scope) => withoutNulls(node.placedFrom(scope));
+  if (node instanceof AEL.Expression) return (scope) => withoutNulls(evaluated(node, scope, true));
+  if (typeof node === 'object' && node !== null) return compileObject(node as Record<string, unknown>);
+  return () => node;
+}
+
+function compileArray(items: readonly Expand[]): Expand {
+  return (scope) => {
+    const expanded: unknown[] = [];
+    for (const item of items) {
+      const value = item(scope);
+      if (value === null) continue;
+      // An item repeated over an array (`$data`) gives its copies in place.
+      if (Array.isArray(value)) for (const copy of value as unknown[]) expanded.push(copy);
+      else expanded.push(value);
+    }
+    return expanded;
   };
-  // The library's expandSingleObject, leaving out properties that expand to null as well as undefined.
-  internals.expandSingleObject = function (this: TemplateInternals, node: Record<string, unknown>): unknown {
+}
+
+function compileObject(node: Record<string, unknown>): Expand {
+  const fields = Object.keys(node)
+    .filter((key) => !RESERVED.has(key))
+    .map((key) => ({ key, expand: compileNode(node[key]) }));
+  const build = (scope: Scope): Record<string, unknown> => {
     const result: Record<string, unknown> = {};
-    for (const key of Object.keys(node)) {
-      if (this._context.isReservedField(key)) continue;
-      const value = this.internalExpand(node[key]);
-      if (value !== undefined && value !== null) result[key] = value;
+    for (const { key, expand } of fields) {
+      const value = expand(scope);
+      if (value === undefined || value === null) continue;
+      // Assigning `__proto__` would set the prototype, not add the key.
+      if (key === '__proto__') Object.defineProperty(result, key, { value, enumerable: true, writable: true, configurable: true });
+      else result[key] = value;
     }
     return result;
   };
-  return template;
+  const when = node.$when;
+  const data = node.$data;
+  if (data === undefined && !when) return build;
+  const kept = (scope: Scope): boolean => {
+    if (!(when instanceof AEL.Expression)) {
+      if (!when) return true;
+      scope.warnings.push(() => `WARN: ${String(when)} is not an Adaptive Expression. The $when condition has been set to false by default.`);
+      return false;
+    }
+    const result =
+      when instanceof CompiledPath && when.startsAtContext
+        ? { value: when.readFrom(scope), error: undefined }
+        : LIBRARY.internalTryEvaluateExpression(when, scope, false);
+    if (!result.value)
+      scope.warnings.push(() => `WARN: Unable to parse the Adaptive Expression ${when.toString()}. The $when condition has been set to false by default.`);
+    return !result.error && result.value === true;
+  };
+  return (scope) => {
+    const { data: savedData, $index: savedIndex } = scope;
+    let contexts: readonly unknown[] = [undefined];
+    let repeated = false;
+    if (data !== undefined) {
+      const value =
+        data instanceof CompiledPath && data.startsAtContext ? data.placedFrom(scope) : data instanceof AEL.Expression ? evaluated(data, scope, true) : data;
+      repeated = Array.isArray(value);
+      contexts = repeated ? (value as unknown[]) : [value];
+    }
+    const copies: unknown[] = [];
+    for (let index = 0; index < contexts.length; index += 1) {
+      if (repeated) scope.$index = index;
+      if (contexts[index] !== undefined) scope.data = contexts[index];
+      if (kept(scope)) copies.push(build(scope));
+    }
+    scope.data = savedData;
+    scope.$index = savedIndex;
+    return copies.length === 0 ? null : copies.length === 1 ? copies[0] : copies;
+  };
+}
+
+/** A template compiled for expansion: the library's Template's `expand` and warnings. */
+export interface CompiledTemplate {
+  expand(context: { $root: unknown; $host?: unknown }): unknown;
+  getLastTemplateExpansionWarnings(): string[];
+}
+
+/**
+ * `json` parsed by the library, its path reads compiled and its expansion worked out node by
+ * node (compileNode), each card a tree of its own without nulls. The parsed form is the
+ * library's private `_preparedPayload` and its expressions are evaluated by its private
+ * `internalTryEvaluateExpression` (adaptivecards-templating is pinned to one version in
+ * package.json): if a release renames them, this throws when the template loads, and
+ * test/cards/compiledTemplate.test.ts compares every template with the library's own expansion.
+ */
+export function compileTemplate(json: unknown): CompiledTemplate {
+  const parsed = new ACData.Template(json) as unknown as LibraryTemplate;
+  if (!('_preparedPayload' in parsed) || typeof LIBRARY.internalTryEvaluateExpression !== 'function')
+    throw new Error('adaptivecards-templating keeps its parsed template or its evaluation elsewhere: cards/compiledTemplate.ts needs updating');
+  const expand = compileNode(compilePayload(parsed._preparedPayload));
+  let warnings: Array<() => string> = [];
+  return {
+    expand(context) {
+      const scope = new Scope(context.$root, context.$host);
+      warnings = scope.warnings;
+      return expand(scope);
+    },
+    getLastTemplateExpansionWarnings: () => warnings.map((warning) => warning()),
+  };
 }
 
 /**

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as ACData from 'adaptivecards-templating';
-import { compileTemplate } from './compiledTemplate.js';
+import { compileTemplate, type CompiledTemplate } from './compiledTemplate.js';
 
 // A card template is a JSON file under cards/templates (or a sub-folder), parsed once when the
 // module that owns it loads, and expanded per card with typed data by adaptivecards-templating.
@@ -19,11 +18,11 @@ export function templateJson(name: string): unknown {
 }
 
 export class CardTemplate<Data extends object> {
-  private readonly template: ACData.Template;
+  private readonly template: CompiledTemplate;
 
   /** `name` is the file's path under cards/templates without `.json`, e.g. `claim` or `forms/createClaim`. */
   constructor(readonly name: string) {
-    // Parsed once, its path reads compiled once (cards/compiledTemplate.ts): expansion only reads data.
+    // Parsed and compiled once (cards/compiledTemplate.ts): expansion only reads data.
     this.template = compileTemplate(templateJson(name));
   }
 

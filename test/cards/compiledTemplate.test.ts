@@ -25,7 +25,7 @@ import {
   type ViewerRole,
 } from '../../cards/index.js';
 import { claimTextsKept } from '../../cards/claimCard.js';
-import { compileTemplate, withoutNulls } from '../../cards/compiledTemplate.js';
+import { compileTemplate, withoutNulls, type CompiledTemplate } from '../../cards/compiledTemplate.js';
 import { translatorFor } from '../../cards/i18n/i18n.js';
 import { CardTemplate, templateJson } from '../../cards/template.js';
 import { choiceCard, fieldsCard, workloadsCard } from '../../dialogs/forms.js';
@@ -46,7 +46,7 @@ const RENDER_ONCE = join(dirname(fileURLToPath(import.meta.url)), 'support/rende
 
 type Expansion = { card: unknown; warnings: string[] } | { error: string };
 
-function expansion(template: ACData.Template, data: object): Expansion {
+function expansion(template: CompiledTemplate, data: object): Expansion {
   try {
     // The library's own cards keep the nulls a `$when` leaves behind; the product's never had them.
     const card: unknown = withoutNulls(template.expand({ $root: data }));
@@ -121,6 +121,11 @@ describe('compiled card templates', function () {
         { type: 'TextBlock', $data: '${words}', text: '${$data}' },
         { type: 'TextBlock', $data: '${single}', text: '${name}' },
         { type: 'TextBlock', $data: '${none}', text: '${name}' },
+        // $when and $data written without an expression, and a repeat placed as a property.
+        { type: 'TextBlock', $when: 'true', text: 'dropped: a $when written without ${}' },
+        { type: 'TextBlock', $when: false, text: 'kept: a false that is not an expression' },
+        { type: 'TextBlock', $data: [{ name: 'constant' }, { name: 'data' }], text: '${name} at ${$index}' },
+        { type: 'Container', repeated: { $data: '${words}', text: '${$data} of ${count($root.words)}' }, once: { $data: '${single}', text: '${name}' } },
       ],
     };
     const data = {
@@ -151,6 +156,10 @@ describe('compiled card templates', function () {
     it('on paths, case, missing values, $data, $index, $root, $when and interpolation', function () {
       const expected = libraryExpansion(template, data);
       assert.deepStrictEqual(compiledExpansion(template, data), expected);
+      // Its warnings too: a $when that is not an expression, and one with nothing behind it.
+      const warnings = 'warnings' in expected ? expected.warnings.join('\n') : '';
+      assert.match(warnings, /true is not an Adaptive Expression/);
+      assert.match(warnings, /Unable to parse the Adaptive Expression missing\./);
       // The corners are really exercised: a substitution, a case-insensitive read, a Map read.
       const text = JSON.stringify(cardOf(expected));
       for (const shown of [
@@ -162,6 +171,10 @@ describe('compiled card templates', function () {
         '"data":"Approve"',
         '"version":2',
         '"items":["Claim CPOR-2026-000001","29:a","29:b"]',
+        'kept: a false',
+        '"text":"data at 1"',
+        '"repeated":[{"text":"alpha of 2"},{"text":"beta of 2"}]',
+        '"once":{"text":"an object, not an array"}',
       ])
         assert.ok(text.includes(shown), shown);
     });
