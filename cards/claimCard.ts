@@ -290,18 +290,19 @@ interface ClaimTexts {
 const CLAIM_TEXTS_KEPT = 256;
 
 /**
- * Claim texts by language, zone and claim id, with the claim as the card read it (ClaimCardSource,
- * as JSON) to tell whether they still say what it says: a claim of another instance, or a copy
- * changed in hand, is written again. A stored claim is frozen all the way down, so the same object
- * needs no comparison (every card of a claim a turn read). The least recently used goes first.
+ * Claim texts by language, zone and claim id, with the claim they were written from to tell
+ * whether they still say what it says: a claim of another instance, or a copy changed in hand, is
+ * compared as JSON (ClaimCardSource). A stored claim is frozen all the way down, so the same object
+ * needs no comparison (every card of a claim a turn read), and another version is another claim.
+ * The least recently used goes first.
  */
 const CLAIM_TEXTS = new RecentlyUsed<KeptTexts>(CLAIM_TEXTS_KEPT);
 
 interface KeptTexts {
   /** The claim they were last asked for. */
   claim: Claim;
-  /** What they were written from, as JSON. */
-  source: string;
+  /** What they were written from, as JSON; written when first compared if `claim` is frozen (it cannot change). */
+  source?: string;
   texts: ClaimTexts;
 }
 
@@ -310,48 +311,64 @@ export function claimTextsKept(): number {
   return CLAIM_TEXTS.size;
 }
 
+function sourceOf(claim: Claim): ClaimCardSource & { history?: undefined; timers?: undefined } {
+  return { ...claim, history: undefined, timers: undefined };
+}
+
 function claimTextsFor(claim: Claim, reader: Reader): ClaimTexts {
   const key = `${reader.translator.locale}\u0000${reader.timeZone}\u0000${claim.id}`;
   const kept = CLAIM_TEXTS.get(key);
-  if (kept?.claim === claim && Object.isFrozen(claim)) return kept.texts;
-  const source: ClaimCardSource & { history?: undefined; timers?: undefined } = { ...claim, history: undefined, timers: undefined };
-  const json = JSON.stringify(source);
-  if (kept?.source === json) {
-    CLAIM_TEXTS.set(key, { ...kept, claim });
-    return kept.texts;
+  const frozen = Object.isFrozen(claim);
+  if (kept?.claim === claim && frozen) return kept.texts;
+  const source = sourceOf(claim);
+  let json: string | undefined;
+  if (kept && kept.claim.version === claim.version) {
+    kept.source ??= JSON.stringify(sourceOf(kept.claim));
+    json = JSON.stringify(source);
+    if (kept.source === json) {
+      CLAIM_TEXTS.set(key, { claim, source: json, texts: kept.texts });
+      return kept.texts;
+    }
   }
   // Handed the language and zone alone: nothing else of this reader can reach a kept text.
-  const texts = claimTexts(source, { translator: reader.translator, timeZone: reader.timeZone });
-  CLAIM_TEXTS.set(key, { claim, source: json, texts });
+  const texts = claimTexts(source, { translator: reader.translator, timeZone: reader.timeZone }, kept);
+  CLAIM_TEXTS.set(key, { claim, ...(frozen ? {} : { source: json ?? JSON.stringify(source) }), texts });
   return texts;
 }
 
-/** The claim's texts in the reader's language and zone: reads nothing of the reader but those. */
-function claimTexts(claim: ClaimCardSource, reader: Reader): ClaimTexts {
+function freezeAll<T extends object>(items: T[]): readonly Readonly<T>[] {
+  return Object.freeze(items.map((item) => Object.freeze(item)));
+}
+
+/** Whether two lists hold the same frozen entries (so the same content), in the same order. */
+function sameFrozenEntries<T>(list: readonly T[], other: readonly T[]): boolean {
+  return list.length === other.length && list.every((entry, index) => entry === other[index] && Object.isFrozen(entry));
+}
+
+/**
+ * The claim's texts in the reader's language and zone: reads nothing of the reader but those.
+ * `previous`: texts of the claim in the same language and zone (another version, most often),
+ * whose lines of the files and comments are taken as they are when those are the same entries.
+ */
+function claimTexts(claim: ClaimCardSource, reader: Reader, previous?: KeptTexts): ClaimTexts {
   const { translator: t } = reader;
   const words = wordsFor(t);
   const execute = Object.freeze({ claimId: claim.id, version: claim.version });
-  const comments = claim.comments.slice(-LATEST_COMMENTS).map((comment) =>
-    Object.freeze({
-      heading: t.t('cards.claim.commentBy', {
-        author: literal(comment.authorName ?? comment.authorId),
-        side: t.t(`cards.side.${comment.side}`),
-        at: instantFor(reader, comment.at),
-      }),
-      text: literal(comment.text),
-    }),
-  );
-  const poe = claim.poe.length
-    ? claim.poe.map((file) => ({
-        text: t.t('cards.claim.poeItem', { name: literal(file.name), size: sizeText(reader, file.size), at: instantFor(reader, file.uploadedAt) }),
-        name: file.name,
-        url: '',
-        open: words.open,
-        preview: false,
-      }))
-    : [{ text: words.noPoe, name: '', url: '', open: '', preview: false }];
-  const checklist = claimChecklist(claim.poe);
-  const freezeAll = <T extends object>(items: T[]): readonly Readonly<T>[] => Object.freeze(items.map((item) => Object.freeze(item)));
+  const latestComments = claim.comments.slice(-LATEST_COMMENTS);
+  const comments =
+    previous && sameFrozenEntries(latestComments, previous.claim.comments.slice(-LATEST_COMMENTS))
+      ? previous.texts.comments
+      : freezeAll(
+          latestComments.map((comment) => ({
+            heading: t.t('cards.claim.commentBy', {
+              author: literal(comment.authorName ?? comment.authorId),
+              side: t.t(`cards.side.${comment.side}`),
+              at: instantFor(reader, comment.at),
+            }),
+            text: literal(comment.text),
+          })),
+        );
+  const files = previous && sameFrozenEntries(claim.poe, previous.claim.poe) ? previous.texts : filesTexts(claim, reader, words);
   return Object.freeze({
     title: t.t('cards.claim.title', { claimId: claim.id }),
     statusLine: statusText(reader, claim.status, claim.consentPhase),
@@ -362,11 +379,11 @@ function claimTexts(claim: ClaimCardSource, reader: Reader): ClaimTexts {
     facts: freezeAll(claimFacts(claim, reader)),
     deadlines: freezeAll([...decisionFact(reader, claim.decisionDue, claim.status), ...deadlineFacts(reader, claim.deadlines)]),
     hasDeadlines: Object.keys(claim.deadlines).length > 0 || claim.decisionDue !== undefined,
-    poe: freezeAll(poe),
-    poeFiles: freezeAll(claim.poe.map((file) => ({ id: file.id, previewable: PREVIEW_TYPES.has(file.contentType) }))),
-    precheckLines: Object.freeze(linesOfChecklist(t, checklist)),
-    informationPrefill: (checklist ? suggestedReasons(checklist.items) : []).join(','),
-    comments: Object.freeze(comments),
+    poe: files.poe,
+    poeFiles: files.poeFiles,
+    precheckLines: files.precheckLines,
+    informationPrefill: files.informationPrefill,
+    comments,
     labels: optOutRuleOf(claim) === 'any-time' ? words.labelsAnyTime : words.labels,
     historyCommand: Object.freeze(commandData(commandText(reader, 'history', claim.id))),
     execute,
@@ -374,6 +391,31 @@ function claimTexts(claim: ClaimCardSource, reader: Reader): ClaimTexts {
       Object.fromEntries(CLAIM_CARD_VERBS.map((verb) => [verb, Object.freeze(submitData(verb, execute))])) as Record<ClaimCardVerb, Record<string, unknown>>,
     ),
   });
+}
+
+/** What the card says of the claim's files: a line each, and the pre-check over all of them. */
+function filesTexts(
+  claim: ClaimCardSource,
+  reader: Reader,
+  words: ClaimCardWords,
+): Pick<ClaimTexts, 'poe' | 'poeFiles' | 'precheckLines' | 'informationPrefill'> {
+  const { translator: t } = reader;
+  const poe = claim.poe.length
+    ? claim.poe.map((file) => ({
+        text: t.t('cards.claim.poeItem', { name: literal(file.name), size: sizeText(reader, file.size), at: instantFor(reader, file.uploadedAt) }),
+        name: file.name,
+        url: '',
+        open: words.open,
+        preview: false,
+      }))
+    : [{ text: words.noPoe, name: '', url: '', open: '', preview: false }];
+  const checklist = claimChecklist(claim.poe);
+  return {
+    poe: freezeAll(poe),
+    poeFiles: freezeAll(claim.poe.map((file) => ({ id: file.id, previewable: PREVIEW_TYPES.has(file.contentType) }))),
+    precheckLines: Object.freeze(linesOfChecklist(t, checklist)),
+    informationPrefill: (checklist ? suggestedReasons(checklist.items) : []).join(','),
+  };
 }
 
 /**

@@ -276,11 +276,16 @@ describe('compiled card templates', function () {
     let harness: Harness;
     let inReview: Claim;
     let rejected: Claim;
+    /** Later versions of inReview: one more comment, then approved (the same files and comments). */
+    let commented: Claim;
+    let approved: Claim;
 
     before(async function () {
       harness = await createHarness();
       inReview = await claimAt(harness, 'InReview', m365Details({ workloads: ['Teams'] }));
       inReview = await harness.service.comment(partner(), inReview.id, inReview.version, { text: 'The acknowledgement is on page 2.' });
+      commented = await harness.service.comment(reviewer(), inReview.id, inReview.version, { text: 'Found it, thank you.' });
+      approved = await harness.service.approve(reviewer(), commented.id, commented.version);
       rejected = await claimAt(harness, 'Rejected', m365Details({ workloads: ['Exchange'] }));
     });
 
@@ -331,6 +336,19 @@ describe('compiled card templates', function () {
           },
         },
         { claim: inReview, request: { userId: 'observer-1', role: 'observer', locale: 'sv-SE', timeZone: 'Asia/Tokyo', now, allowed: [] } },
+        // Versions of one claim in one language and zone: each written from the one before.
+        {
+          claim: commented,
+          request: { userId: 'reviewer-1', role: 'reviewer', locale: 'en-US', timeZone: 'Europe/Madrid', now, allowed: allowed(reviewer(), commented) },
+        },
+        {
+          claim: approved,
+          request: { userId: 'reviewer-1', role: 'reviewer', locale: 'en-US', timeZone: 'Europe/Madrid', now, allowed: allowed(reviewer(), approved) },
+        },
+        {
+          claim: approved,
+          request: { userId: 'partner-1', role: 'partner', locale: 'es-ES', timeZone: 'America/Sao_Paulo', now, allowed: allowed(partner(), approved) },
+        },
         {
           claim: rejected,
           request: { userId: 'partner-2', role: 'partner', locale: 'pt-BR', timeZone: 'UTC', now, allowed: allowed(partner(), rejected), note: 'Nota' },
