@@ -306,23 +306,16 @@ describe('compiled card templates', function () {
         partnerName: 'Northwind Traders',
         comments: inReview.comments.map((comment) => ({ ...comment, text: 'Another instance, another comment.' })),
       };
+      /** reviewer-1 reading `claim` (allowed what the service allows on `allowedOn`). */
+      const reviewerOne = (claim: Claim, locale: string, timeZone: string, allowedOn = claim) => ({
+        claim,
+        request: { userId: 'reviewer-1', role: 'reviewer' as const, locale, timeZone, now, allowed: allowed(reviewer(), allowedOn) },
+      });
       return [
-        {
-          claim: inReview,
-          request: { userId: 'reviewer-1', role: 'reviewer', locale: 'en-US', timeZone: 'Asia/Tokyo', now, allowed: allowed(reviewer(), inReview) },
-        },
-        {
-          claim: inReview,
-          request: { userId: 'reviewer-1', role: 'reviewer', locale: 'es-ES', timeZone: 'Europe/Madrid', now, allowed: allowed(reviewer(), inReview) },
-        },
-        {
-          claim: lookalike,
-          request: { userId: 'reviewer-1', role: 'reviewer', locale: 'en-US', timeZone: 'Europe/Madrid', now, allowed: allowed(reviewer(), inReview) },
-        },
-        {
-          claim: inReview,
-          request: { userId: 'reviewer-1', role: 'reviewer', locale: 'en-US', timeZone: 'Europe/Madrid', now, allowed: allowed(reviewer(), inReview) },
-        },
+        reviewerOne(inReview, 'en-US', 'Asia/Tokyo'),
+        reviewerOne(inReview, 'es-ES', 'Europe/Madrid'),
+        reviewerOne(lookalike, 'en-US', 'Europe/Madrid', inReview),
+        reviewerOne(inReview, 'en-US', 'Europe/Madrid'),
         {
           claim: inReview,
           request: {
@@ -337,14 +330,8 @@ describe('compiled card templates', function () {
         },
         { claim: inReview, request: { userId: 'observer-1', role: 'observer', locale: 'sv-SE', timeZone: 'Asia/Tokyo', now, allowed: [] } },
         // Versions of one claim in one language and zone: each written from the one before.
-        {
-          claim: commented,
-          request: { userId: 'reviewer-1', role: 'reviewer', locale: 'en-US', timeZone: 'Europe/Madrid', now, allowed: allowed(reviewer(), commented) },
-        },
-        {
-          claim: approved,
-          request: { userId: 'reviewer-1', role: 'reviewer', locale: 'en-US', timeZone: 'Europe/Madrid', now, allowed: allowed(reviewer(), approved) },
-        },
+        reviewerOne(commented, 'en-US', 'Europe/Madrid'),
+        reviewerOne(approved, 'en-US', 'Europe/Madrid'),
         {
           claim: approved,
           request: { userId: 'partner-1', role: 'partner', locale: 'es-ES', timeZone: 'America/Sao_Paulo', now, allowed: allowed(partner(), approved) },
