@@ -330,8 +330,11 @@ function claimTextsFor(claim: Claim, reader: Reader): ClaimTexts {
       return kept.texts;
     }
   }
-  // Handed the language and zone alone: nothing else of this reader can reach a kept text.
-  const texts = claimTexts(source, { translator: reader.translator, timeZone: reader.timeZone }, kept);
+  // Handed the language and zone alone: nothing else of this reader can reach a kept text. Parts
+  // are taken from the kept texts only if their claim is frozen: a claim changed in hand may have
+  // changed since they were written.
+  const previous = kept && Object.isFrozen(kept.claim) ? kept : undefined;
+  const texts = claimTexts(source, { translator: reader.translator, timeZone: reader.timeZone }, previous);
   CLAIM_TEXTS.set(key, { claim, ...(frozen ? {} : { source: json ?? JSON.stringify(source) }), texts });
   return texts;
 }

@@ -409,6 +409,19 @@ describe('compiled card templates', function () {
       assert.ok(!cardOf(after).includes('Renamed Partners Ltd'));
     });
 
+    it('a claim changed in hand after its card lends nothing to the next card of that claim', function () {
+      const [reviewerReading] = readers().filter(({ request }) => request.userId === 'reviewer-1' && request.timeZone === 'Europe/Madrid');
+      const latest = approved.comments.at(-1)!;
+      // Not frozen, its comments the stored ones but the latest: then that one added in place.
+      const handmade: Claim = { ...approved, comments: approved.comments.slice(0, -1) };
+      assert.ok(!JSON.stringify(render({ claim: handmade, request: reviewerReading!.request })).includes(latest.text));
+      handmade.comments.push(latest);
+      assert.ok(
+        JSON.stringify(render({ claim: approved, request: reviewerReading!.request })).includes(latest.text),
+        'the stored claim shows its latest comment',
+      );
+    });
+
     it('keeps a bounded number of claim texts, and a claim whose texts were let go is written again alike', function () {
       const viewer: Viewer = { userId: 'partner-1', role: 'partner', translator: translatorFor('it'), timeZone: 'Europe/Rome', now: MONDAY };
       const render = (index: number) =>
