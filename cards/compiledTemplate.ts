@@ -281,10 +281,7 @@ function compileObject(node: Record<string, unknown>): Expand {
     const result: Record<string, unknown> = {};
     for (const { key, expand } of fields) {
       const value = expand(scope);
-      if (value === undefined || value === null) continue;
-      // Assigning `__proto__` would set the prototype, not add the key.
-      if (key === '__proto__') Object.defineProperty(result, key, { value, enumerable: true, writable: true, configurable: true });
-      else result[key] = value;
+      if (value !== undefined && value !== null) setOwn(result, key, value);
     }
     return result;
   };
@@ -357,6 +354,12 @@ export function compileTemplate(json: unknown): CompiledTemplate {
   };
 }
 
+/** Sets `key` as an own property of `object`: assigning `__proto__` would set the prototype instead. */
+function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
+}
+
 /**
  * `value` as a fresh tree without nulls: arrays lose their null items, objects their null and
  * undefined properties. Plain loops: it walks every node it is given.
@@ -372,9 +375,7 @@ export function withoutNulls(value: unknown): unknown {
     for (const key of Object.keys(value)) {
       const entry = (value as Record<string, unknown>)[key];
       if (entry === null || entry === undefined) continue;
-      // Assigning `__proto__` would set the prototype, not add the key.
-      if (key === '__proto__') Object.defineProperty(object, key, { value: withoutNulls(entry), enumerable: true, writable: true, configurable: true });
-      else object[key] = withoutNulls(entry);
+      setOwn(object, key, withoutNulls(entry));
     }
     return object;
   }
