@@ -10,7 +10,26 @@ import { Worker } from 'node:worker_threads';
 export type DurableJob =
   | { kind: 'write'; path: string; temporary: string; mode: number; content: string | Uint8Array }
   | { kind: 'remove'; path: string }
-  | { kind: 'sync-folder'; path: string };
+  | { kind: 'sync-folder'; path: string }
+  | RewriteJob;
+
+/** Lines added at the end of a file, then synced; the folder too when the file is new. */
+export interface AppendJob {
+  kind: 'append';
+  path: string;
+  mode: number;
+  content: string;
+  syncFolder: boolean;
+}
+
+/** A new version of `path` made of the byte ranges given, each followed by a newline, written as `write` does. */
+export interface RewriteJob {
+  kind: 'rewrite';
+  path: string;
+  temporary: string;
+  mode: number;
+  ranges: Array<[offset: number, length: number]>;
+}
 
 /** As many as libuv's pool, which made these calls before: writes to different files overlap their fsyncs. */
 const THREADS = 4;
@@ -41,12 +60,54 @@ function write(job) {
   }
   syncFolder(dirname(job.path));
 }
+// Where the lines start; a failed append is cut off again, so no part of it is read back later.
+function append(job) {
+  const bytes = Buffer.from(job.content);
+  const descriptor = fs.openSync(job.path, 'a', job.mode);
+  let start;
+  try {
+    start = fs.fstatSync(descriptor).size;
+    try {
+      for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(descriptor, bytes, offset, bytes.length - offset);
+      fs.fsyncSync(descriptor);
+    } catch (error) {
+      try { fs.ftruncateSync(descriptor, start); } catch {}
+      throw error;
+    }
+  } finally {
+    fs.closeSync(descriptor);
+  }
+  if (job.syncFolder) syncFolder(dirname(job.path));
+  return start;
+}
+function rewrite(job) {
+  const source = fs.openSync(job.path, 'r');
+  const newline = Buffer.from('\\n');
+  let content;
+  try {
+    content = Buffer.concat(job.ranges.flatMap(([offset, length]) => {
+      const bytes = Buffer.alloc(length);
+      for (let read = 0; read < length; ) {
+        const got = fs.readSync(source, bytes, read, length - read, offset + read);
+        if (got === 0) throw new Error(job.path + ' ends before byte ' + (offset + length));
+        read += got;
+      }
+      return [bytes, newline];
+    }));
+  } finally {
+    fs.closeSync(source);
+  }
+  write({ path: job.path, temporary: job.temporary, mode: job.mode, content });
+}
 parentPort.on('message', ({ id, job }) => {
   try {
+    let result;
     if (job.kind === 'write') write(job);
+    else if (job.kind === 'append') result = append(job);
+    else if (job.kind === 'rewrite') rewrite(job);
     else if (job.kind === 'remove') { fs.unlinkSync(job.path); syncFolder(dirname(job.path)); }
     else syncFolder(job.path);
-    parentPort.postMessage({ id });
+    parentPort.postMessage({ id, result });
   } catch (error) {
     parentPort.postMessage({ id, error: { message: error.message, code: error.code, syscall: error.syscall, path: error.path } });
   }
@@ -54,7 +115,7 @@ parentPort.on('message', ({ id, job }) => {
 `;
 
 interface Waiting {
-  resolve: () => void;
+  resolve: (result: unknown) => void;
   reject: (error: Error) => void;
 }
 
@@ -66,9 +127,9 @@ class WriteThread {
     return this.waiting.size;
   }
 
-  run(id: number, job: DurableJob): Promise<void> {
+  run(id: number, job: DurableJob | AppendJob): Promise<unknown> {
     const worker = this.started();
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       // Holds the process open only while a write is in flight.
       if (this.waiting.size === 1) worker.ref();
@@ -81,13 +142,13 @@ class WriteThread {
     // Small limits: the thread keeps nothing but the job in hand.
     const worker = new Worker(THREAD_SOURCE, { eval: true, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 } });
     worker.unref();
-    worker.on('message', (message: { id: number; error?: { message: string; code?: string; syscall?: string; path?: string } }) => {
+    worker.on('message', (message: { id: number; result?: unknown; error?: { message: string; code?: string; syscall?: string; path?: string } }) => {
       const waiting = this.waiting.get(message.id);
       if (!waiting) return;
       this.waiting.delete(message.id);
       if (this.waiting.size === 0) worker.unref();
       if (message.error) waiting.reject(Object.assign(new Error(message.error.message), message.error));
-      else waiting.resolve();
+      else waiting.resolve(message.result);
     });
     // A thread that dies fails what it held (nothing was acknowledged); the next write starts another.
     const fail = (error: Error): void => {
@@ -106,7 +167,16 @@ const threads = Array.from({ length: THREADS }, () => new WriteThread());
 let lastId = 0;
 
 /** Runs one durable file operation on the least busy write thread. */
-export function runDurably(job: DurableJob): Promise<void> {
+export async function runDurably(job: DurableJob): Promise<void> {
+  await runOnThread(job);
+}
+
+/** Appends durably; returns the offset at which the content starts. */
+export async function appendDurably(job: AppendJob): Promise<number> {
+  return (await runOnThread(job)) as number;
+}
+
+function runOnThread(job: DurableJob | AppendJob): Promise<unknown> {
   lastId += 1;
   const thread = threads.reduce((least, candidate) => (candidate.load < least.load ? candidate : least));
   return thread.run(lastId, job);

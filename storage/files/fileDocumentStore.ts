@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../services/clock.js';
 import {
@@ -14,17 +14,21 @@ import {
   type Tags,
 } from '../../services/store/documentStore.js';
 import { deepFreeze } from '../../services/store/deepFreeze.js';
-import { removeFileDurably, writeFileDurably } from '../../services/store/durableJsonFile.js';
+import { removeFileDurably } from '../../services/store/durableJsonFile.js';
 import { KeyedMutex } from '../../services/store/keyedMutex.js';
 import { RecentlyUsed } from '../../services/store/recentlyUsed.js';
+import { SharedLock } from '../../services/store/sharedLock.js';
 import { checkSharingEntries } from '../checkedList.js';
-import { entryOf, envelopeOf, fileNameOf, folderOf, readCollectionFolder, type Entry } from './collectionFolder.js';
+import { deletionLineOf, entryOf, envelopeOf, fileNameOf, folderOf, readCollectionFolder, type Entry } from './collectionFolder.js';
+import { CollectionJournal, type JournalPlace } from './collectionJournal.js';
 
-// Documents on the embedded store: one durable file per document, DATA_DIR/<collection>/
-// <sha256(key) first 40 hex>.json, holding the key, eTag, expiry and value. One process owns a
-// DATA_DIR, so the whole collection is indexed once in memory (key, eTag, expiry, tags) and
-// writes to one key are serialized in the process. A file the schema rejects is reported and
-// skipped; the rest of the collection still loads (collectionFolder.ts).
+// Documents on the embedded store: each write is a line of the collection's journal,
+// DATA_DIR/<collection>/journal.jsonl, holding the key, eTag, expiry and value; documents written
+// before the journal stay in files of their own until written again (collectionFolder.ts). One
+// process owns a DATA_DIR, so the whole collection is indexed once in memory (key, eTag, expiry,
+// tags, place) and writes to one key are serialized in the process. A line or file the schema
+// rejects is reported and skipped; the rest of the collection still loads. Once the journal is
+// more than twice the lines still read, it is rewritten with those alone.
 //
 // Values stay in memory only for collections with tags, whose `find` is how they are read
 // (conversations, delegations). A collection without tags is read by key (card copies, the
@@ -38,13 +42,24 @@ type Held<T> = Omit<Entry<T>, 'value'> & { value?: T };
 /** What the values kept of a collection without tags may weigh together (their files' lengths). */
 const RECENT_VALUE_BYTES = 2 * 1024 * 1024;
 
+/** A journal smaller than this is not rewritten, however much of it is superseded. */
+const JOURNAL_REWRITE_BYTES = 4 * 1024 * 1024;
+
 /** The tags of every document of a collection without tags: one object for them all. */
 const NO_TAGS: Tags = Object.freeze({});
+
+export interface FileDocumentStoreOptions {
+  dataDir: string;
+  clock: Clock;
+  log?: (message: string, error?: unknown) => void;
+  /** The journal size from which it is rewritten once mostly superseded (smaller in tests). */
+  journalRewriteBytes?: number;
+}
 
 export class FileDocumentStore implements DocumentStore {
   private readonly collections = new Map<string, Promise<DocumentCollection<unknown>>>();
 
-  constructor(private readonly options: { dataDir: string; clock: Clock; log?: (message: string, error?: unknown) => void }) {}
+  constructor(private readonly options: FileDocumentStoreOptions) {}
 
   collection<T>(definition: CollectionDefinition<T>): Promise<DocumentCollection<T>> {
     assertCollectionName(definition.name);
@@ -63,27 +78,37 @@ class FileCollection<T> implements DocumentCollection<T> {
   /** By file name: a file of the previous layout may only be known by the hash of its key. */
   private readonly entries = new Map<string, Held<T>>();
   private readonly locks = new KeyedMutex();
+  /** Shared by every read and write; the journal's rewrite, which moves their lines, takes it alone. */
+  private readonly gate = new SharedLock();
   private readonly keepsValues: boolean;
   /** Without tags: values read or written lately, frozen, by file name with the eTag they had. */
   private readonly recentValues = new RecentlyUsed<{ eTag: string; value: T }>(RECENT_VALUE_BYTES);
+  /** The bytes of the journal's lines still read. */
+  private liveBytes = 0;
+  private rewriting = false;
 
   private constructor(
     private readonly definition: CollectionDefinition<T>,
     private readonly folder: string,
-    private readonly clock: Clock,
+    private readonly journal: CollectionJournal,
+    private readonly options: FileDocumentStoreOptions,
     private readonly log: (message: string, error?: unknown) => void,
   ) {
     this.keepsValues = definition.tags !== undefined;
   }
 
-  static async open<T>(
-    definition: CollectionDefinition<T>,
-    options: { dataDir: string; clock: Clock; log?: (message: string, error?: unknown) => void },
-  ): Promise<FileCollection<T>> {
+  static async open<T>(definition: CollectionDefinition<T>, options: FileDocumentStoreOptions): Promise<FileCollection<T>> {
     const folder = folderOf(options.dataDir, definition.name);
     await mkdir(folder, { recursive: true });
-    const collection = new FileCollection(definition, folder, options.clock, options.log ?? (() => undefined));
-    await collection.load();
+    const log = options.log ?? (() => undefined);
+    const content = await readCollectionFolder(definition, folder, log);
+    // Cut off before anything is appended after it: the next line must start a line.
+    if (content.journal.tornBytes > 0) await truncate(content.journal.path, content.journal.size);
+    const journal = new CollectionJournal(content.journal.path, content.journal.size, content.journal.exists);
+    const collection = new FileCollection(definition, folder, journal, options, log);
+    for (const [name, entry] of content.entries) collection.hold(name, entry);
+    // The journal holds their keys: a file left would come back once the journal is rewritten.
+    for (const path of content.superseded) await removeFileDurably(path).catch(ignoreMissing);
     await collection.importLegacy(options.dataDir);
     return collection;
   }
@@ -100,35 +125,41 @@ class FileCollection<T> implements DocumentCollection<T> {
     // Checked before the write, as the postgres engine's database does. Kept frozen: readers
     // share it rather than each getting a copy.
     const parsed = deepFreeze(checkSharingEntries(this.definition.schema, value, this.keptValue(key)));
-    return this.locks.run(key, async () => {
-      const current = this.live(key);
-      if (options.ifNoneMatch && current) throw new DocumentConflictError(this.definition.name, key, 'exists');
-      if (options.ifMatch !== undefined && current?.eTag !== options.ifMatch) throw new DocumentConflictError(this.definition.name, key, 'changed');
-      const entry: Entry<T> & { key: string } = {
-        key,
-        value: parsed,
-        eTag: randomUUID(),
-        ...(options.expiresAt !== undefined ? { expiresAt: options.expiresAt } : {}),
-        tags: this.definition.tags?.(parsed) ?? {},
-      };
-      await this.write(entry);
-      return entry.eTag;
-    });
+    const eTag = await this.gate.shared(() =>
+      this.locks.run(key, async () => {
+        const current = this.live(key);
+        if (options.ifNoneMatch && current) throw new DocumentConflictError(this.definition.name, key, 'exists');
+        if (options.ifMatch !== undefined && current?.eTag !== options.ifMatch) throw new DocumentConflictError(this.definition.name, key, 'changed');
+        const entry: Entry<T> & { key: string } = {
+          key,
+          value: parsed,
+          eTag: randomUUID(),
+          ...(options.expiresAt !== undefined ? { expiresAt: options.expiresAt } : {}),
+          tags: this.definition.tags?.(parsed) ?? {},
+        };
+        await this.write(entry);
+        return entry.eTag;
+      }),
+    );
+    await this.rewriteJournalIfSuperseded();
+    return eTag;
   }
 
   async delete(key: string, options: { ifMatch?: string } = {}): Promise<boolean> {
-    return this.locks.run(key, async () => {
-      const current = this.live(key);
-      if (options.ifMatch !== undefined && current?.eTag !== options.ifMatch) throw new DocumentConflictError(this.definition.name, key, 'changed');
-      const name = fileNameOf(key);
-      if (!this.entries.has(name)) return false;
-      await this.removeFile(name);
-      return current !== undefined;
-    });
+    return this.gate.shared(() =>
+      this.locks.run(key, async () => {
+        const current = this.live(key);
+        if (options.ifMatch !== undefined && current?.eTag !== options.ifMatch) throw new DocumentConflictError(this.definition.name, key, 'changed');
+        const name = fileNameOf(key);
+        if (!this.entries.has(name)) return false;
+        await this.remove(key, name);
+        return current !== undefined;
+      }),
+    );
   }
 
   async find(wanted: Tags): Promise<Array<StoredDocument<T>>> {
-    const now = this.clock.now().getTime();
+    const now = this.options.clock.now().getTime();
     const found: Array<StoredDocument<T>> = [];
     for (const entry of [...this.entries.values()]) {
       if (entry.key === undefined || isExpired(entry, now) || !tagsMatch(entry.tags, wanted)) continue;
@@ -142,17 +173,19 @@ class FileCollection<T> implements DocumentCollection<T> {
   }
 
   async sweepExpired(): Promise<number> {
-    const now = this.clock.now().getTime();
+    const now = this.options.clock.now().getTime();
     let swept = 0;
     for (const entry of [...this.entries.values()]) {
       const key = entry.key;
       if (key === undefined || !isExpired(entry, now)) continue;
-      const removed = await this.locks.run(key, async () => {
-        const latest = this.entries.get(fileNameOf(key));
-        if (!latest || !isExpired(latest, now)) return false;
-        await this.removeFile(fileNameOf(key));
-        return true;
-      });
+      const removed = await this.gate.shared(() =>
+        this.locks.run(key, async () => {
+          const latest = this.entries.get(fileNameOf(key));
+          if (!latest || !isExpired(latest, now)) return false;
+          await this.remove(key, fileNameOf(key));
+          return true;
+        }),
+      );
       if (removed) swept += 1;
     }
     return swept;
@@ -168,31 +201,54 @@ class FileCollection<T> implements DocumentCollection<T> {
 
   private live(key: string): Held<T> | undefined {
     const entry = this.entries.get(fileNameOf(key));
-    if (!entry || (entry.key !== undefined && entry.key !== key) || isExpired(entry, this.clock.now().getTime())) return undefined;
+    if (!entry || (entry.key !== undefined && entry.key !== key) || isExpired(entry, this.options.clock.now().getTime())) return undefined;
     return entry;
   }
 
   private async write(entry: Entry<T> & { key: string }): Promise<void> {
     const name = fileNameOf(entry.key);
-    const text = JSON.stringify(envelopeOf(entry));
+    const line = JSON.stringify(envelopeOf(entry));
     this.recentValues.delete(name);
-    await writeFileDurably(join(this.folder, name), text);
-    this.entries.set(name, this.held(entry));
-    if (!this.keepsValues) this.recentValues.set(name, { eTag: entry.eTag, value: entry.value }, text.length);
+    const at = await this.journal.append(line);
+    const previous = this.entries.get(name);
+    this.hold(name, { ...entry, at });
+    // Written before the journal: its file would come back once the journal is rewritten. Opening
+    // the collection removes it too, should this fail.
+    if (previous && !previous.at) await this.removeOwnFile(name).catch((error) => this.log(`${this.definition.name}/${name} could not be removed`, error));
+    if (!this.keepsValues) this.recentValues.set(name, { eTag: entry.eTag, value: entry.value }, line.length);
   }
 
-  private held(entry: Entry<T>): Held<T> {
+  /** Indexes a document (its value too when the collection has tags), replacing what the name held. */
+  private hold(name: string, entry: Entry<T>): void {
+    this.release(name);
     // Kept values are shared with readers, frozen (a value just put already is).
-    if (this.keepsValues) return { ...entry, value: deepFreeze(entry.value) };
-    return { key: entry.key, eTag: entry.eTag, ...(entry.expiresAt !== undefined ? { expiresAt: entry.expiresAt } : {}), tags: NO_TAGS };
+    const held: Held<T> = this.keepsValues
+      ? { ...entry, value: deepFreeze(entry.value) }
+      : {
+          key: entry.key,
+          eTag: entry.eTag,
+          ...(entry.expiresAt !== undefined ? { expiresAt: entry.expiresAt } : {}),
+          tags: NO_TAGS,
+          ...(entry.at ? { at: entry.at } : {}),
+        };
+    this.entries.set(name, held);
+    if (entry.at) this.liveBytes += entry.at.length + 1;
   }
 
-  /** A live document's value from its file, under the key's lock so the read is the version the index names. */
+  private release(name: string): void {
+    const previous = this.entries.get(name);
+    if (previous?.at) this.liveBytes -= previous.at.length + 1;
+    this.entries.delete(name);
+  }
+
+  /** A live document's value, under the key's lock so the read is the version the index names. */
   private readLive(key: string): Promise<StoredDocument<T> | undefined> {
-    return this.locks.run(key, async () => {
-      const entry = this.live(key);
-      return entry && this.readDocument(key, entry);
-    });
+    return this.gate.shared(() =>
+      this.locks.run(key, async () => {
+        const entry = this.live(key);
+        return entry && this.readDocument(key, entry);
+      }),
+    );
   }
 
   /** The value from its file (a collection without tags); the index said the document is live. */
@@ -203,7 +259,7 @@ class FileCollection<T> implements DocumentCollection<T> {
     if (recent?.eTag === entry.eTag) return { key, value: recent.value, eTag: entry.eTag, ...expiry };
     let value: T;
     try {
-      const text = await readFile(join(this.folder, name), 'utf8');
+      const text = entry.at ? await this.journal.read(entry.at) : await readFile(join(this.folder, name), 'utf8');
       value = deepFreeze(entryOf(this.definition, text).value);
       this.recentValues.set(name, { eTag: entry.eTag, value }, text.length);
     } catch (error) {
@@ -215,23 +271,46 @@ class FileCollection<T> implements DocumentCollection<T> {
     return { key, value, eTag: entry.eTag, ...expiry };
   }
 
-  private async removeFile(name: string): Promise<void> {
+  /** Deletes a document: a journal line, or its own file for one written before the journal. */
+  private async remove(key: string, name: string): Promise<void> {
     this.recentValues.delete(name);
-    await removeFileDurably(join(this.folder, name)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
-    this.entries.delete(name);
+    if (this.entries.get(name)?.at) await this.journal.append(deletionLineOf(key));
+    else await this.removeOwnFile(name);
+    this.release(name);
   }
 
-  private async load(): Promise<void> {
-    for (const [name, entry] of await readCollectionFolder(this.definition, this.folder, this.log)) this.entries.set(name, this.held(entry));
+  private async removeOwnFile(name: string): Promise<void> {
+    await removeFileDurably(join(this.folder, name)).catch(ignoreMissing);
+  }
+
+  /**
+   * Rewrites the journal with only its lines still read, once they are less than half of it.
+   * Reads and writes wait meanwhile: every line moves.
+   */
+  private async rewriteJournalIfSuperseded(): Promise<void> {
+    const threshold = this.options.journalRewriteBytes ?? JOURNAL_REWRITE_BYTES;
+    if (this.rewriting || this.journal.bytes < threshold || this.journal.bytes < 2 * this.liveBytes) return;
+    this.rewriting = true;
+    try {
+      await this.gate.exclusive(async () => {
+        const inJournal = [...this.entries.values()].filter((entry): entry is Held<T> & { at: JournalPlace } => entry.at !== undefined);
+        inJournal.sort((a, b) => a.at.offset - b.at.offset);
+        const moved = await this.journal.rewrite(inJournal.map((entry) => entry.at));
+        inJournal.forEach((entry, index) => (entry.at = moved[index]!));
+      });
+    } catch (error) {
+      // The journal as it was still holds every line: reads and writes go on with it.
+      this.log(`${this.definition.name}: the journal could not be rewritten`, error);
+    } finally {
+      this.rewriting = false;
+    }
   }
 
   /** Moves what the previous version kept in its own layout into documents, then removes it. */
   private async importLegacy(dataDir: string): Promise<void> {
     const legacy = await this.definition.legacy?.read(dataDir, (problem) => this.log(`${this.definition.name}: ${problem}`));
     if (!legacy) return;
-    const now = this.clock.now().getTime();
+    const now = this.options.clock.now().getTime();
     let imported = 0;
     for (const document of legacy.documents) {
       // Already moved by an import a crash interrupted before the old files were removed.
@@ -247,13 +326,13 @@ class FileCollection<T> implements DocumentCollection<T> {
       });
       imported += 1;
     }
-    for (const path of legacy.paths) {
-      await removeFileDurably(path).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-      });
-    }
+    for (const path of legacy.paths) await removeFileDurably(path).catch(ignoreMissing);
     this.log(`${this.definition.name}: imported ${imported} documents from the previous layout`);
   }
+}
+
+function ignoreMissing(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'ENOENT') throw error;
 }
 
 function isExpired(entry: { expiresAt?: number }, now: number): boolean {

@@ -20,12 +20,13 @@ export async function moveDataDirDocuments<T>(
   options: { pool: pg.Pool; clock: Clock; dataDir: string; log: (message: string, error?: unknown) => void },
 ): Promise<void> {
   const folder = folderOf(options.dataDir, definition.name);
-  const entries = await readCollectionFolder(definition, folder, options.log);
+  const { entries, superseded, journal } = await readCollectionFolder(definition, folder, options.log);
   const legacy = await definition.legacy?.read(options.dataDir, (problem) => options.log(`${definition.name}: ${problem}`));
-  if (entries.size === 0 && !legacy) return;
+  if (entries.size === 0 && !legacy && !journal.exists) return;
 
   const documents: Array<{ key: string; value: T; expiresAt?: number }> = [];
-  const moved: string[] = [...(legacy?.paths ?? [])];
+  // The journal last: until it goes, it still names what it deleted.
+  const moved: string[] = [...(legacy?.paths ?? []), ...superseded];
   let keyless = 0;
   for (const [name, entry] of entries) {
     if (entry.key === undefined) {
@@ -33,8 +34,9 @@ export async function moveDataDirDocuments<T>(
       continue;
     }
     documents.push({ key: entry.key, value: entry.value, ...(entry.expiresAt !== undefined ? { expiresAt: entry.expiresAt } : {}) });
-    moved.push(join(folder, name));
+    if (!entry.at) moved.push(join(folder, name));
   }
+  if (journal.exists) moved.push(journal.path);
   // Files of the folder come first: they are newer than the previous version's layout.
   for (const document of legacy?.documents ?? []) {
     if (!entries.has(fileNameOf(document.key))) documents.push({ ...document, value: definition.schema.parse(document.value) });

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { translatorFor } from '../../cards/i18n/i18n.js';
 import type { Alert, Claim } from '../../services/model.js';
+import { folderOf, readCollectionFolder } from '../../storage/files/collectionFolder.js';
 import type { RecordedRequest } from '../support/connectorStandIn.js';
 import { claimInReview as claimInReviewVia, walkCreateClaim } from './support/journey.js';
 import { assertWithinTeamsWindows } from '../support/rateWindows.js';
@@ -77,11 +79,11 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
     return (await (await fetch(`${e2e.app.url}/healthz/details`)).json()) as Health;
   }
 
-  /** The documents of one collection as the files engine wrote them (each file: an envelope around the value). */
+  /** The documents of one collection as the files engine stored them, read the way it reads them at start. */
   async function documents<T>(collection: string): Promise<T[]> {
-    const folder = join(e2e.dataDir, ...collection.split('/'));
-    const files = (await readdir(folder)).filter((file) => file.endsWith('.json'));
-    return Promise.all(files.map(async (file) => (JSON.parse(await readFile(join(folder, file), 'utf8')) as { value: T }).value));
+    const definition = { name: collection, schema: z.unknown() };
+    const { entries } = await readCollectionFolder(definition, folderOf(e2e.dataDir, collection), (problem) => assert.fail(problem));
+    return [...entries.values()].map((entry) => entry.value as T);
   }
 
   const journal = () => documents<{ key: string; target: string; state: string }>('proactive/delivery-journal');

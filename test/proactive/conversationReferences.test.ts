@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Activity } from 'botbuilder';
 import { ConversationReferenceStore } from '../../bot/proactive/conversationReferences.js';
+import { JOURNAL_FILE } from '../../storage/files/collectionFolder.js';
 import { FileDocumentStore } from '../../storage/files/fileDocumentStore.js';
 import { ManualClock } from '../support/serviceHarness.js';
 
@@ -41,10 +42,8 @@ describe('conversation references', function () {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const storedText = async (): Promise<string> => {
-    const [name] = await readdir(join(dataDir, 'conversations'));
-    return readFile(join(dataDir, 'conversations', name!), 'utf8');
-  };
+  /** What the files engine has stored for the collection: its journal. */
+  const storedText = (): Promise<string> => readFile(join(dataDir, 'conversations', JOURNAL_FILE), 'utf8');
 
   it('a turn that changes nothing of the reference writes nothing; a change is written', async function () {
     const actor = { userId: 'ana', roles: ['incentives-admin' as const], organisation: { tenantId: TENANT } };
@@ -59,7 +58,7 @@ describe('conversation references', function () {
 
     clock.advance(60_000);
     await references.recordActivity(messageFrom('ana', 'es-ES'), actor);
-    const changed = JSON.parse(await storedText()) as { value: { locale: string; updatedAt: string } };
+    const changed = JSON.parse((await storedText()).trim().split('\n').at(-1)!) as { value: { locale: string; updatedAt: string } };
     assert.equal(changed.value.locale, 'es');
     assert.equal(changed.value.updatedAt, '2026-03-02T09:02:00.000Z');
   });

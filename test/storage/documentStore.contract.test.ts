@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { z } from 'zod';
 import { isDocumentConflict, type CollectionDefinition, type DocumentStore } from '../../services/store/documentStore.js';
+import { JOURNAL_FILE } from '../../storage/files/collectionFolder.js';
 import { FileDocumentStore } from '../../storage/files/fileDocumentStore.js';
 import { migrate } from '../../storage/postgres/migrate.js';
 import { createPool } from '../../storage/postgres/pool.js';
@@ -60,9 +60,12 @@ function documentStoreContract(engineName: 'files' | 'postgres'): void {
           },
           // One process owns a DATA_DIR: a new handle loads the files again, as after a restart.
           another: async () => new FileDocumentStore({ dataDir: dir!.path, clock, log }),
+          // Every line the journal holds for the key.
           async damage(collection, key) {
-            const file = join(dir!.path, ...collection.split('/'), `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.json`);
-            await writeFile(file, JSON.stringify({ envelope: 1, key, eTag: 'x', value: { tenantId: 42 } }));
+            const journal = join(dir!.path, ...collection.split('/'), JOURNAL_FILE);
+            const lines = (await readFile(journal, 'utf8')).split('\n');
+            const damaged = JSON.stringify({ envelope: 1, key, eTag: 'x', value: { tenantId: 42 } });
+            await writeFile(journal, lines.map((line) => (line && (JSON.parse(line) as { key: string }).key === key ? damaged : line)).join('\n'));
           },
           async cleanup() {
             await dir?.remove();

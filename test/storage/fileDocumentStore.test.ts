@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { z } from 'zod';
 import type { CollectionDefinition } from '../../services/store/documentStore.js';
-import { fileNameOf, folderOf } from '../../storage/files/collectionFolder.js';
+import { fileNameOf, folderOf, JOURNAL_FILE } from '../../storage/files/collectionFolder.js';
 import { FileDocumentStore } from '../../storage/files/fileDocumentStore.js';
 import { removeAllTempDataDirs, tempDataDir, type TempDataDir } from '../support/claimFixtures.js';
 import { ManualClock } from '../support/serviceHarness.js';
@@ -95,18 +95,123 @@ describe('FileDocumentStore (real files)', () => {
     assert.deepEqual(await reopened.get('note'), { key: 'note', value: { text: 'three' }, eTag: written });
   });
 
-  it('reads a document whose file was removed by hand as absent, and says so', async () => {
+  /** A document as the engine wrote it before the journal: a file of its own. */
+  const ownFile = (definition: { name: string }, key: string, text: string) =>
+    writeFile(join(folderOf(dir.path, definition.name), fileNameOf(key)), JSON.stringify({ envelope: 1, key, eTag: `e-${key}`, value: { text } }));
+  const journalOf = (definition: { name: string }) => join(folderOf(dir.path, definition.name), JOURNAL_FILE);
+  const folderFiles = async (definition: { name: string }) => (await readdir(folderOf(dir.path, definition.name))).sort();
+
+  it('reads a document written before the journal from its own file; one removed or damaged by hand reads as absent, and says so', async () => {
+    await mkdir(folderOf(dir.path, BY_KEY.name), { recursive: true });
+    for (const key of ['note', 'other', 'kept']) await ownFile(BY_KEY, key, key);
     const notes = await open().collection(BY_KEY);
-    await notes.put('note', { text: 'one' });
-    await notes.put('other', { text: 'two' });
-    // Enough later values that those two are no longer kept in memory, and are read from their files.
-    for (let n = 0; n < 140; n += 1) await notes.put(`filler-${n}`, bulky(n));
     await rm(join(folderOf(dir.path, BY_KEY.name), fileNameOf('note')));
     assert.equal(await notes.get('note'), undefined);
     assert.match(reported.join('\n'), /notes\/by-key\/[0-9a-f]{40}\.json is unreadable/);
     // A damaged file reads the same way; the collection goes on.
     await writeFile(join(folderOf(dir.path, BY_KEY.name), fileNameOf('other')), '{"envelope": 1');
     assert.equal(await notes.get('other'), undefined);
+    assert.deepEqual(await notes.get('kept'), { key: 'kept', value: { text: 'kept' }, eTag: 'e-kept' });
+  });
+
+  it('moves a document written before the journal into it when written again, and deletes one in its own file', async () => {
+    await mkdir(folderOf(dir.path, BY_KEY.name), { recursive: true });
+    for (const key of ['kept', 'rewritten', 'deleted']) await ownFile(BY_KEY, key, key);
+    const notes = await open().collection(BY_KEY);
+    await notes.put('rewritten', { text: 'again' }, { ifMatch: 'e-rewritten' });
+    assert.equal(await notes.delete('deleted', { ifMatch: 'e-deleted' }), true);
+    assert.deepEqual(await folderFiles(BY_KEY), [JOURNAL_FILE, fileNameOf('kept')].sort());
+    const reopened = await open().collection(BY_KEY);
+    assert.deepEqual(
+      (await reopened.find({})).map((document) => [document.key, document.value.text]),
+      [
+        ['kept', 'kept'],
+        ['rewritten', 'again'],
+      ],
+    );
+  });
+
+  it('takes the journal over a file it names (a crash came between the two), and removes the file', async () => {
+    await mkdir(folderOf(dir.path, BY_KEY.name), { recursive: true });
+    for (const key of ['note', 'gone']) await ownFile(BY_KEY, key, 'from its file');
+    const lines = [
+      { envelope: 1, key: 'note', eTag: 'e2', value: { text: 'from the journal' } },
+      { envelope: 1, key: 'gone', deleted: true },
+    ];
+    await writeFile(journalOf(BY_KEY), lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
+    const notes = await open().collection(BY_KEY);
+    assert.deepEqual(await notes.get('note'), { key: 'note', value: { text: 'from the journal' }, eTag: 'e2' });
+    assert.equal(await notes.get('gone'), undefined);
+    assert.deepEqual(await folderFiles(BY_KEY), [JOURNAL_FILE]);
+  });
+
+  it('leaves out an append a crash cut short, says so, and appends after the lines before it', async () => {
+    const notes = await open().collection(BY_KEY);
+    await notes.put('a', { text: 'one' });
+    await notes.put('b', { text: 'two' });
+    await appendFile(journalOf(BY_KEY), '{"envelope":1,"key":"c","eTag":"e","val');
+    const reopened = await open().collection(BY_KEY);
+    assert.equal(await reopened.get('c'), undefined);
+    assert.match(reported.join('\n'), /journal\.jsonl: its last 39 bytes are an append cut short/);
+    await reopened.put('c', { text: 'three' });
+    const again = await open().collection(BY_KEY);
+    assert.deepEqual(
+      (await again.find({})).map((document) => document.value.text),
+      ['one', 'two', 'three'],
+    );
+  });
+
+  it('rewrites a mostly superseded journal with its live lines alone, while reads and writes go on', async function () {
+    this.timeout(60_000);
+    const notes = await new FileDocumentStore({ dataDir: dir.path, clock, log: (message) => reported.push(message), journalRewriteBytes: 4096 }).collection(
+      BY_KEY,
+    );
+    const keys = Array.from({ length: 12 }, (_, n) => `note-${n}`);
+    // More than the values kept in memory together: some reads are from the journal.
+    const text = (key: string, round: number) => `${key} round ${round} ${'x'.repeat(250_000)}`;
+    const written = new Map<string, string>();
+    const read: Array<{ eTag: string; value: Note }> = [];
+    const rounds = 8;
+    for (let round = 0; round < rounds; round += 1) {
+      await Promise.all(
+        keys.flatMap((key) => [
+          notes.put(key, { text: text(key, round) }).then((eTag) => written.set(eTag, text(key, round))),
+          notes.get(key).then((document) => document && read.push(document)),
+        ]),
+      );
+    }
+    await notes.delete('note-0');
+    // Read in turn, each evicts the next from memory: most of these are read from the journal.
+    for (const key of keys.slice(1)) read.push((await notes.get(key))!);
+    // Each read was one version whole, the one its eTag names, whether the journal moved or not.
+    assert.ok(read.length > 80);
+    for (const document of read) assert.equal(document.value.text, written.get(document.eTag));
+    const size = (await stat(journalOf(BY_KEY))).size;
+    const live = 12 * 250_100;
+    assert.ok(size < 3 * live, `the journal holds ${size} bytes; its live lines ${live}; without rewrites ${rounds * live}`);
+    assert.deepEqual(reported, []);
+    const found = await (await open().collection(BY_KEY)).find({});
+    assert.deepEqual(
+      found.map((document) => document.value.text),
+      keys
+        .slice(1)
+        .sort()
+        .map((key) => text(key, rounds - 1)),
+    );
+    for (const document of found) assert.equal(written.get(document.eTag), document.value.text);
+  });
+
+  it('a write the journal could not take changes nothing, and the next one goes through', async () => {
+    const notes = await open().collection(TAGGED);
+    const first = await notes.put('note', { text: 'one' });
+    await rename(journalOf(TAGGED), `${journalOf(TAGGED)}.aside`);
+    await mkdir(journalOf(TAGGED));
+    await assert.rejects(notes.put('note', { text: 'two' }, { ifMatch: first }), { code: 'EISDIR' });
+    assert.deepEqual(await notes.get('note'), { key: 'note', value: { text: 'one' }, eTag: first });
+    await rm(journalOf(TAGGED), { recursive: true });
+    await rename(`${journalOf(TAGGED)}.aside`, journalOf(TAGGED));
+    const second = await notes.put('note', { text: 'two' }, { ifMatch: first });
+    assert.deepEqual(await (await open().collection(TAGGED)).get('note'), { key: 'note', value: { text: 'two' }, eTag: second });
   });
 
   it('a list that keeps entries of the stored one stores those same entries, and the new ones as checked', async () => {
