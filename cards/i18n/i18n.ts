@@ -53,6 +53,12 @@ export function resolveLocale(requested: string | undefined): Locale {
   return SUPPORTED_LOCALES.find((locale) => locale.toLowerCase().split('-')[0] === language) ?? DEFAULT_LOCALE;
 }
 
+/** `{name}`; splitting at it leaves the names at the odd places. */
+const PLACEHOLDER = /\{(\w+)\}/;
+
+/** A message without placeholders, or its text and placeholders' names in turn (text, name, text, …, text). */
+type SplitMessage = string | readonly string[];
+
 /** How many written instants a translator keeps (a few claims' worth, in every zone read). */
 const INSTANT_TEXTS = 512;
 
@@ -67,6 +73,8 @@ export class Translator {
   private readonly dayFormats = new Map<string, Intl.DateTimeFormat>();
   private listFormat: Intl.ListFormat | undefined;
   private pluralRules: Intl.PluralRules | undefined;
+  /** Messages by key, split at their placeholders (the catalogue's keys, so bounded). */
+  private readonly messages = new Map<string, SplitMessage>();
 
   constructor(locale: Locale) {
     this.locale = locale;
@@ -76,11 +84,26 @@ export class Translator {
 
   /** The message for `key` with `{name}` placeholders filled; a missing key is a bug, so it throws. */
   t(key: string, params: MessageParams = {}): string {
+    const message = this.messages.get(key) ?? this.split(key);
+    if (typeof message === 'string') return message;
+    let text = message[0]!;
+    for (let index = 1; index < message.length; index += 2) {
+      const name = message[index]!;
+      const value = params[name];
+      text += (value === undefined ? `{${name}}` : String(value)) + message[index + 1]!;
+    }
+    return text;
+  }
+
+  /** A message split at its placeholders once: a card fills dozens, hundreds of times a second. */
+  private split(key: string): SplitMessage {
     const template = this.catalogue.get(key) ?? this.fallback.get(key);
     if (template === undefined) throw new Error(`no message "${key}"`);
-    // Most messages (button labels, headings) have no placeholder: nothing to scan for.
-    if (!template.includes('{')) return template;
-    return template.replace(/\{(\w+)\}/g, (whole, name: string) => (params[name] === undefined ? whole : String(params[name])));
+    // Most messages (button labels, headings) have no placeholder.
+    const parts = template.split(PLACEHOLDER);
+    const message = parts.length === 1 ? template : Object.freeze(parts);
+    this.messages.set(key, message);
+    return message;
   }
 
   /**

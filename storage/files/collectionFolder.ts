@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { CollectionDefinition, Tags } from '../../services/store/documentStore.js';
+import { RecentlyUsed } from '../../services/store/recentlyUsed.js';
 import type { JournalPlace } from './collectionJournal.js';
 
 // The files engine's layout of one collection, DATA_DIR/<collection>/:
@@ -49,8 +50,16 @@ export function folderOf(dataDir: string, collection: string): string {
   return join(dataDir, ...collection.split('/'));
 }
 
+/** Names worked out lately: each read and write of a document asks for its key's, more than once. */
+const namesOfKeys = new RecentlyUsed<string>(4096);
+
 export function fileNameOf(key: string): string {
-  return `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.json`;
+  let name = namesOfKeys.get(key);
+  if (name === undefined) {
+    name = `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.json`;
+    namesOfKeys.set(key, name);
+  }
+  return name;
 }
 
 export function envelopeOf<T>(entry: Entry<T> & { key: string }): unknown {
