@@ -1,5 +1,5 @@
 import { isPartnerRole, type ActingRole, type Actor } from './actor.js';
-import { DomainError } from './errors.js';
+import { DomainError, type ErrorParams } from './errors.js';
 import { rowsFor, type Action } from './lifecycle.js';
 import type { Claim } from './model.js';
 
@@ -26,7 +26,6 @@ export function relationOf(actor: Actor, claim: Pick<Claim, 'partnerTenantId' | 
   return 'observer';
 }
 
-/** The role in which `actor` may take `action` on `claim`; throws when none. */
 /** Who takes part in an action over all its rows: fixed by the lifecycle table, so built once per action. */
 const ACTION_PARTIES = new Map<Action, { parties: ReadonlySet<string>; roles: ReadonlySet<string> }>();
 
@@ -40,30 +39,41 @@ function partiesOf(action: Action): { parties: ReadonlySet<string>; roles: Reado
   return known;
 }
 
+/** Why `actor` may not take an action on a claim: what `authorize` throws, not yet an error. */
+export interface RoleRefusal {
+  code: 'not-allowed' | 'wrong-tenant';
+  params: ErrorParams;
+}
+
+/** The role in which `actor` may take `action` on `claim`; throws when none. */
 export function authorize(action: Action, actor: Actor, claim: Claim): ActingRole {
+  const role = roleFor(action, actor, claim);
+  if (typeof role === 'object') throw new DomainError(role.code, role.params);
+  return role;
+}
+
+/**
+ * The role in which `actor` may take `action` on `claim`, or why there is none, without an error
+ * built: a card asks this of every action it could show.
+ */
+export function roleFor(action: Action, actor: Actor, claim: Claim): ActingRole | RoleRefusal {
   const { parties, roles } = partiesOf(action);
 
   if (parties.has('reviewer') && actor.roles.includes('reviewer')) return 'reviewer';
   if (parties.has('partner')) {
     const partnerRoles = actor.roles.filter(isPartnerRole);
     if (partnerRoles.length > 0) {
-      if (actor.organisation?.tenantId !== claim.partnerTenantId) {
-        throw new DomainError('wrong-tenant', { claimId: claim.id });
-      }
-      const allowed = partnerRoles.find((role) => roles.has(role));
-      if (!allowed) throw new DomainError('not-allowed', { claimId: claim.id, action });
-      return allowed;
+      if (actor.organisation?.tenantId !== claim.partnerTenantId) return { code: 'wrong-tenant', params: { claimId: claim.id } };
+      return partnerRoles.find((role) => roles.has(role)) ?? { code: 'not-allowed', params: { claimId: claim.id, action } };
     }
   }
   if (parties.has('customer')) {
     if (isCustomerOf(actor, claim)) return 'customer';
     // The claim's own partner and the reviewers know the claim: the action simply isn't theirs.
-    if (actor.roles.includes('reviewer') || belongsToPartner(actor, claim)) {
-      throw new DomainError('not-allowed', { claimId: claim.id, action });
-    }
-    throw new DomainError('wrong-tenant', { claimId: claim.id });
+    if (actor.roles.includes('reviewer') || belongsToPartner(actor, claim)) return { code: 'not-allowed', params: { claimId: claim.id, action } };
+    return { code: 'wrong-tenant', params: { claimId: claim.id } };
   }
-  throw new DomainError('not-allowed', { claimId: claim.id, action });
+  return { code: 'not-allowed', params: { claimId: claim.id, action } };
 }
 
 /** A customer may read a claim on their tenant once it has been approved (the consent notice). */

@@ -168,7 +168,7 @@ export class CardCopies {
 
   private async update(claimId: string, queuedCopy: CardCopy, attempt: number, send: SendWithinLimits): Promise<LaneVerdict> {
     const { log } = this.options;
-    const copy = (await this.read(claimId)).find((candidate) => copyId(candidate) === copyId(queuedCopy));
+    const copy = (await this.read(claimId)).find((candidate) => sameMessage(candidate, queuedCopy));
     const claim = await this.options.latestClaim(claimId);
     if (!copy || !claim) return { kind: 'done' };
     const shown = copy.kind === 'alert' && copy.alert ? alertNowKey(copy.alert, { claim, at: this.options.clock.now() }) : undefined;
@@ -242,17 +242,17 @@ export class CardCopies {
 
   private async record(claimId: string, copy: Omit<CardCopy, 'recordedAt'>): Promise<CardCopy> {
     const recorded: CardCopy = { ...copy, recordedAt: this.options.clock.now().toISOString() };
-    await this.change(claimId, (copies) => [...copies.filter((existing) => copyId(existing) !== copyId(copy)), recorded].slice(-MAX_COPIES_PER_CLAIM));
+    await this.change(claimId, (copies) => [...copies.filter((existing) => !sameMessage(existing, copy)), recorded].slice(-MAX_COPIES_PER_CLAIM));
     return recorded;
   }
 
   private async forget(claimId: string, copy: CardCopy): Promise<void> {
     this.stats.forgotten += 1;
-    await this.change(claimId, (copies) => copies.filter((existing) => copyId(existing) !== copyId(copy)));
+    await this.change(claimId, (copies) => copies.filter((existing) => !sameMessage(existing, copy)));
   }
 
   private async markShown(claimId: string, copy: CardCopy, shown: string): Promise<void> {
-    await this.change(claimId, (copies) => copies.map((existing) => (copyId(existing) === copyId(copy) ? { ...existing, shown } : existing)));
+    await this.change(claimId, (copies) => copies.map((existing) => (sameMessage(existing, copy) ? { ...existing, shown } : existing)));
   }
 
   /** Read, change, write, conditional on what was read: another instance may record a copy meanwhile. */
@@ -267,4 +267,9 @@ export class CardCopies {
 
 function copyId(copy: Pick<CardCopy, 'conversationKey' | 'activityId'>): string {
   return `${copy.conversationKey}\u0000${copy.activityId}`;
+}
+
+/** Whether two copies are the same posted message (asked of every copy of a claim on each change). */
+function sameMessage(a: Pick<CardCopy, 'conversationKey' | 'activityId'>, b: Pick<CardCopy, 'conversationKey' | 'activityId'>): boolean {
+  return a.activityId === b.activityId && a.conversationKey === b.conversationKey;
 }

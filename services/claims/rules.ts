@@ -1,4 +1,4 @@
-import { authorize } from '../access.js';
+import { roleFor } from '../access.js';
 import type { ActingRole, Actor } from '../actor.js';
 import { missingForSubmission } from '../claimValidation.js';
 import { customerMayOptOut, optOutRuleOf } from '../consentRules.js';
@@ -57,7 +57,10 @@ export class ClaimRules {
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     try {
-      return new Set(open.filter((action) => this.refusalWith(actor, claim, action, now, holders) === undefined));
+      // The role first: most refusals are of someone the action is not for, and need no error.
+      return new Set(
+        open.filter((action) => typeof roleFor(action, actor, claim) === 'string' && this.refusalWith(actor, claim, action, now, holders) === undefined),
+      );
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
     }
@@ -71,7 +74,8 @@ export class ClaimRules {
   private refusalWith(actor: Actor, claim: Claim, action: Action, now: Date, holders: KeyHolders | undefined): DomainError | undefined {
     try {
       const row = rowOf(action, claim);
-      const role = authorize(action, actor, claim);
+      const role = roleFor(action, actor, claim);
+      if (typeof role === 'object') return new DomainError(role.code, role.params);
       this.checkRow(row, actor, role, claim, now);
       this.checkOutcome(row, actor, role, claim, now, holders);
       return undefined;
