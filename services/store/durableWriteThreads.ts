@@ -43,11 +43,21 @@ function syncFolder(folder) {
   const descriptor = fs.openSync(folder, 'r');
   try { fs.fsyncSync(descriptor); } finally { fs.closeSync(descriptor); }
 }
-function write(job) {
-  const bytes = typeof job.content === 'string' ? Buffer.from(job.content) : job.content;
+function writeAll(descriptor, bytes) {
+  for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(descriptor, bytes, offset, bytes.length - offset);
+}
+function readAll(source, into, at, length, offset, path) {
+  for (let read = 0; read < length; ) {
+    const got = fs.readSync(source, into, at + read, length - read, offset + read);
+    if (got === 0) throw new Error(path + ' ends before byte ' + (offset + length));
+    read += got;
+  }
+}
+// A new version of job.path: filled into a temporary file, synced, renamed over it, the folder synced.
+function replace(job, fill) {
   const descriptor = fs.openSync(job.temporary, 'w', job.mode);
   try {
-    for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(descriptor, bytes, offset, bytes.length - offset);
+    fill(descriptor);
     fs.fsyncSync(descriptor);
   } finally {
     fs.closeSync(descriptor);
@@ -60,6 +70,9 @@ function write(job) {
   }
   syncFolder(dirname(job.path));
 }
+function write(job) {
+  replace(job, (descriptor) => writeAll(descriptor, typeof job.content === 'string' ? Buffer.from(job.content) : job.content));
+}
 // Where the lines start; a failed append is cut off again, so no part of it is read back later.
 function append(job) {
   const bytes = Buffer.from(job.content);
@@ -68,7 +81,7 @@ function append(job) {
   try {
     start = fs.fstatSync(descriptor).size;
     try {
-      for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(descriptor, bytes, offset, bytes.length - offset);
+      writeAll(descriptor, bytes);
       fs.fsyncSync(descriptor);
     } catch (error) {
       try { fs.ftruncateSync(descriptor, start); } catch {}
@@ -80,24 +93,28 @@ function append(job) {
   if (job.syncFolder) syncFolder(dirname(job.path));
   return start;
 }
+// Copied through one buffer a megabyte at a time: the journal may be far larger than the thread's heap.
 function rewrite(job) {
   const source = fs.openSync(job.path, 'r');
-  const newline = Buffer.from('\\n');
-  let content;
   try {
-    content = Buffer.concat(job.ranges.flatMap(([offset, length]) => {
-      const bytes = Buffer.alloc(length);
-      for (let read = 0; read < length; ) {
-        const got = fs.readSync(source, bytes, read, length - read, offset + read);
-        if (got === 0) throw new Error(job.path + ' ends before byte ' + (offset + length));
-        read += got;
+    replace(job, (descriptor) => {
+      let chunk = Buffer.alloc(1024 * 1024);
+      let filled = 0;
+      for (const [offset, length] of job.ranges) {
+        if (filled + length + 1 > chunk.length) {
+          writeAll(descriptor, chunk.subarray(0, filled));
+          filled = 0;
+          if (length + 1 > chunk.length) chunk = Buffer.alloc(length + 1);
+        }
+        readAll(source, chunk, filled, length, offset, job.path);
+        chunk[filled + length] = 0x0a;
+        filled += length + 1;
       }
-      return [bytes, newline];
-    }));
+      writeAll(descriptor, chunk.subarray(0, filled));
+    });
   } finally {
     fs.closeSync(source);
   }
-  write({ path: job.path, temporary: job.temporary, mode: job.mode, content });
 }
 parentPort.on('message', ({ id, job }) => {
   try {

@@ -201,6 +201,23 @@ describe('FileDocumentStore (real files)', () => {
     for (const document of found) assert.equal(written.get(document.eTag), document.value.text);
   });
 
+  it('rewrites a line longer than the buffer the journal is copied through', async () => {
+    const notes = await new FileDocumentStore({ dataDir: dir.path, clock, log: (message) => reported.push(message), journalRewriteBytes: 1024 }).collection(
+      BY_KEY,
+    );
+    const long = (letter: string) => ({ text: letter.repeat(1_500_000) });
+    await notes.put('short', { text: 'before' });
+    await notes.put('long', long('x'));
+    await notes.put('long', long('y'));
+    // Half of the journal is superseded now: this write rewrites it.
+    await notes.put('short', { text: 'after' });
+    assert.ok((await stat(journalOf(BY_KEY))).size < 1_600_000, 'the journal was rewritten');
+    const reopened = await open().collection(BY_KEY);
+    assert.deepEqual((await reopened.get('long'))?.value, long('y'));
+    assert.deepEqual((await reopened.get('short'))?.value, { text: 'after' });
+    assert.deepEqual(reported, []);
+  });
+
   it('a write the journal could not take changes nothing, and the next one goes through', async () => {
     const notes = await open().collection(TAGGED);
     const first = await notes.put('note', { text: 'one' });
