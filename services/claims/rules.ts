@@ -1,4 +1,4 @@
-import { roleFor } from '../access.js';
+import { roleFor, type RoleRefusal } from '../access.js';
 import type { ActingRole, Actor } from '../actor.js';
 import { missingForSubmission } from '../claimValidation.js';
 import { customerMayOptOut, optOutRuleOf } from '../consentRules.js';
@@ -59,7 +59,10 @@ export class ClaimRules {
     try {
       // The role first: most refusals are of someone the action is not for, and need no error.
       return new Set(
-        open.filter((action) => typeof roleFor(action, actor, claim) === 'string' && this.refusalWith(actor, claim, action, now, holders) === undefined),
+        open.filter((action) => {
+          const role = roleFor(action, actor, claim);
+          return typeof role === 'string' && this.refusalAs(role, actor, claim, action, now, holders) === undefined;
+        }),
       );
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
@@ -72,9 +75,19 @@ export class ClaimRules {
   }
 
   private refusalWith(actor: Actor, claim: Claim, action: Action, now: Date, holders: KeyHolders | undefined): DomainError | undefined {
+    return this.refusalAs(roleFor(action, actor, claim), actor, claim, action, now, holders);
+  }
+
+  private refusalAs(
+    role: ActingRole | RoleRefusal,
+    actor: Actor,
+    claim: Claim,
+    action: Action,
+    now: Date,
+    holders: KeyHolders | undefined,
+  ): DomainError | undefined {
     try {
       const row = rowOf(action, claim);
-      const role = roleFor(action, actor, claim);
       if (typeof role === 'object') return new DomainError(role.code, role.params);
       this.checkRow(row, actor, role, claim, now);
       this.checkOutcome(row, actor, role, claim, now, holders);

@@ -42,9 +42,14 @@ export class DurableJsonFile<T> implements Adapter<T> {
 /** Beyond this, the bytes are written from the event loop rather than copied to a write thread. */
 const THREAD_WRITE_LIMIT = 1024 * 1024;
 
-export async function writeFileDurably(path: string, content: string | Uint8Array): Promise<void> {
+/** A name beside `path` that no other write of this process or another one uses. */
+export function temporaryPathFor(path: string): string {
   temporaryCounter += 1;
-  const temporary = `${path}.${process.pid}.${temporaryCounter}.tmp`;
+  return `${path}.${process.pid}.${temporaryCounter}.tmp`;
+}
+
+export async function writeFileDurably(path: string, content: string | Uint8Array): Promise<void> {
+  const temporary = temporaryPathFor(path);
   // Private whatever the process umask: the scripts write the roster through here too.
   if (content.length <= THREAD_WRITE_LIMIT) return runDurably({ kind: 'write', path, temporary, mode: PRIVATE_FILE_MODE, content });
   const descriptor = await openDescriptor(temporary, 'w', PRIVATE_FILE_MODE);

@@ -73,13 +73,23 @@ function replace(job, fill) {
 function write(job) {
   replace(job, (descriptor) => writeAll(descriptor, typeof job.content === 'string' ? Buffer.from(job.content) : job.content));
 }
+function endsWithNewline(descriptor, size) {
+  const last = Buffer.alloc(1);
+  return fs.readSync(descriptor, last, 0, 1, size - 1) === 1 && last[0] === 0x0a;
+}
 // Where the lines start; a failed append is cut off again, so no part of it is read back later.
+// Should the cut-off fail too, the file ends inside a line: the next append starts on a new line,
+// so its own lines stay whole (the reader skips the broken one and the empty one).
 function append(job) {
-  const bytes = Buffer.from(job.content);
-  const descriptor = fs.openSync(job.path, 'a', job.mode);
+  let bytes = Buffer.from(job.content);
+  const descriptor = fs.openSync(job.path, 'a+', job.mode);
   let start;
   try {
     start = fs.fstatSync(descriptor).size;
+    if (start > 0 && !endsWithNewline(descriptor, start)) {
+      bytes = Buffer.concat([Buffer.from([0x0a]), bytes]);
+      start += 1;
+    }
     try {
       writeAll(descriptor, bytes);
       fs.fsyncSync(descriptor);

@@ -1,5 +1,6 @@
 import { close, open, read } from 'node:fs';
 import { promisify } from 'node:util';
+import { temporaryPathFor } from '../../services/store/durableJsonFile.js';
 import { appendDurably, runDurably } from '../../services/store/durableWriteThreads.js';
 import { PRIVATE_FILE_MODE } from '../../services/store/privateFiles.js';
 
@@ -25,8 +26,6 @@ interface Waiting {
   resolve: (place: JournalPlace) => void;
   reject: (error: Error) => void;
 }
-
-let temporaryCounter = 0;
 
 export class CollectionJournal {
   private waiting: Waiting[] = [];
@@ -71,11 +70,10 @@ export class CollectionJournal {
    * The caller makes sure nothing is appended or read meanwhile.
    */
   async rewrite(places: readonly JournalPlace[]): Promise<JournalPlace[]> {
-    temporaryCounter += 1;
     await runDurably({
       kind: 'rewrite',
       path: this.path,
-      temporary: `${this.path}.${process.pid}.${temporaryCounter}.tmp`,
+      temporary: temporaryPathFor(this.path),
       mode: PRIVATE_FILE_MODE,
       ranges: places.map((place) => [place.offset, place.length]),
     });

@@ -161,6 +161,21 @@ describe('FileDocumentStore (real files)', () => {
     );
   });
 
+  it('an append whose failure left part of it behind does not swallow the next line', async () => {
+    const notes = await open().collection(BY_KEY);
+    await notes.put('a', { text: 'one' });
+    // What a failed append leaves when cutting it off fails too.
+    await appendFile(journalOf(BY_KEY), '{"envelope":1,"key":"lost","eTag":"e","val');
+    await notes.put('b', { text: 'two' });
+    assert.deepEqual((await notes.get('b'))?.value, { text: 'two' });
+    const reopened = await open().collection(BY_KEY);
+    assert.deepEqual(
+      (await reopened.find({})).map((document) => document.value.text),
+      ['one', 'two'],
+    );
+    assert.match(reported.join('\n'), /journal\.jsonl: the line at byte \d+ is unreadable; skipped/);
+  });
+
   it('rewrites a mostly superseded journal with its live lines alone, while reads and writes go on', async function () {
     this.timeout(60_000);
     const notes = await new FileDocumentStore({ dataDir: dir.path, clock, log: (message) => reported.push(message), journalRewriteBytes: 4096 }).collection(
