@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { translatorFor } from '../../cards/i18n/i18n.js';
 import type { Alert, Claim } from '../../services/model.js';
-import { folderOf, readCollectionFolder } from '../../storage/files/collectionFolder.js';
+import { folderOf, JOURNAL_FILE, readCollectionFolder } from '../../storage/files/collectionFolder.js';
 import type { RecordedRequest } from '../support/connectorStandIn.js';
 import { claimInReview as claimInReviewVia, walkCreateClaim } from './support/journey.js';
 import { assertWithinTeamsWindows } from '../support/rateWindows.js';
@@ -277,6 +277,32 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
     assert.ok(e2e.connector.updates().length > before);
     assertWithinTeamsWindows(proactiveTraffic(REVIEWER), 'reviewer chat');
     assertWithinTeamsWindows(proactiveTraffic(PARTNER), 'partner chat');
+  });
+
+  it('a card copy the journal cannot take: the reply still comes, that copy is not kept current, the next one is', async () => {
+    await start();
+    const claim = await claimInReview();
+    const copiesJournal = join(folderOf(e2e.dataDir, 'proactive/card-copies'), JOURNAL_FILE);
+    await rename(copiesJournal, `${copiesJournal}.aside`);
+    await mkdir(copiesJournal);
+
+    const replies = await e2e.say(REVIEWER, `claim ${claim.id}`, { replyId: 'card-not-kept' });
+    assertShows(cardIn(replies[0]!), claim.id);
+    assert.ok(
+      e2e.logs.some((line) => line.startsWith('proactive: remembering the claim card failed') && line.includes('EISDIR')),
+      'the failed record is logged',
+    );
+
+    await rm(copiesJournal, { recursive: true });
+    await rename(`${copiesJournal}.aside`, copiesJournal);
+    await e2e.say(REVIEWER, `claim ${claim.id}`, { replyId: 'card-kept' });
+    await e2e.quiet();
+    await e2e.app.claims.approve(actorOf(REVIEWER), claim.id, claim.version);
+    await eventually(() => e2e.updatesOf(REVIEWER, 'card-kept').length > 0, 'the recorded copy updated');
+    await settled(claim.id, 'approved');
+    await e2e.quiet(500);
+    assert.equal(e2e.updatesOf(REVIEWER, 'card-kept').length, 1);
+    assert.equal(e2e.updatesOf(REVIEWER, 'card-not-kept').length, 0);
   });
 
   it('a card update refused with 503, then 429, is retried in its lane and lands once, without a log line', async () => {
