@@ -11,7 +11,9 @@ import { RecentlyUsed } from '../../services/store/recentlyUsed.js';
 // botbuilder expects: a write whose eTag is stale is refused, `*` or none overwrites. Every turn
 // reads its conversation's and its user's state, so the texts last read or written are kept:
 // one process owns a DATA_DIR, and reads and writes of a key take its lock, so a kept text is
-// the file's. Each read parses its own copy, which botbuilder then changes.
+// the file's. Each read parses its own copy, which botbuilder then changes. A key without a file
+// is kept as such too: most turns read a conversation state that was never written, and a failed
+// open is an error built, stack and all, on every turn.
 
 /** The kept texts' total length; the least recently used leave first. */
 const KEPT_TEXT_BYTES = 1024 * 1024;
@@ -25,7 +27,8 @@ interface StoredItem {
 export class FileStorage implements Storage {
   private readonly folder: string;
   private readonly locks = new KeyedMutex();
-  private readonly kept = new RecentlyUsed<string>(KEPT_TEXT_BYTES);
+  /** The file's text, or null when there is no file. */
+  private readonly kept = new RecentlyUsed<string | null>(KEPT_TEXT_BYTES);
   private ready: Promise<unknown> | undefined;
 
   constructor(dataDir: string) {
@@ -75,6 +78,7 @@ export class FileStorage implements Storage {
           await removeFileDurably(this.pathOf(key)).catch((error: NodeJS.ErrnoException) => {
             if (error.code !== 'ENOENT') throw error;
           });
+          this.kept.set(key, null, key.length);
         }),
       ),
     );
@@ -91,12 +95,14 @@ export class FileStorage implements Storage {
   /** Under the key's lock. */
   private async load(key: string): Promise<StoredItem | undefined> {
     let text = this.kept.get(key);
+    if (text === null) return undefined;
     if (text === undefined) {
       try {
         text = await readFile(this.pathOf(key), 'utf8');
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw error;
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        this.kept.set(key, null, key.length);
+        return undefined;
       }
     }
     this.kept.set(key, text, text.length);

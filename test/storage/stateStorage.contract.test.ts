@@ -53,6 +53,7 @@ function stateStorageContract(engineName: 'files' | 'postgres'): void {
     it('reads nothing for unknown keys, then what was written, with an eTag, also through another handle', async () => {
       assert.deepEqual(await storage.read(['conversation/1']), {});
       await storage.write({ 'conversation/1': { dialogStack: [{ id: 'createClaim', state: { step: 2 } }] } });
+      assert.deepEqual(Object.keys(await storage.read(['conversation/1', 'conversation/2'])), ['conversation/1'], 'the same handle reads the write');
       const read = await open().read(['conversation/1', 'conversation/2']);
       assert.deepEqual(Object.keys(read), ['conversation/1']);
       assert.deepEqual(read['conversation/1'].dialogStack, [{ id: 'createClaim', state: { step: 2 } }]);
