@@ -126,7 +126,7 @@ export class PostgresClaimRepository implements ClaimRepository {
         if ((error as { code?: string }).code === '23505') throw new DomainError('invalid-transition', { claimId: stored.claim.id });
         throw error;
       }
-      await writeAlerts(client, stored.claim.id, [], stored.outbox);
+      await insertAlerts(client, stored.claim.id, stored.outbox);
     });
   }
 
@@ -147,16 +147,7 @@ export class PostgresClaimRepository implements ClaimRepository {
         }
         if (next.claim.id !== id) throw new Error(`a mutation of ${id} returned ${next.claim.id}`);
         const stored = validated(next, current);
-        const updated = await client.query(
-          `UPDATE claims SET revision = revision + 1, version = $3, partner_tenant_id = $4, customer_tenant_id = $5,
-             status = $6, consent_phase = $7, status_since = $8, created_at = $9, record_keys = $10, active = $11,
-             next_due_at = $12, oldest_pending_at = $13, pending_alerts = $14, search_text = $15, claim = $16
-           WHERE id = $1 AND revision = $2`,
-          [id, row.revision, ...columnsOf(stored), stored.claim],
-        );
-        if (updated.rowCount !== 1) return { written: false, result };
-        await writeAlerts(client, id, current.outbox, stored.outbox);
-        return { written: true, result };
+        return { written: await writeChanged(client, 'revision', row.revision, current.outbox, stored), result };
       }, true);
       if (outcome.written) return outcome.result;
       if (attempt >= MAX_ATTEMPTS) throw new DomainError('storage', { claimId: id, reason: 'too many concurrent writers' });
@@ -174,15 +165,8 @@ export class PostgresClaimRepository implements ClaimRepository {
       const row = rows[0];
       if (!row) throw new DomainError('not-found', { claimId: stored.claim.id });
       // The database refuses the stale version: the row is written only if it still holds it.
-      const updated = await client.query(
-        `UPDATE claims SET revision = revision + 1, version = $3, partner_tenant_id = $4, customer_tenant_id = $5,
-           status = $6, consent_phase = $7, status_since = $8, created_at = $9, record_keys = $10, active = $11,
-           next_due_at = $12, oldest_pending_at = $13, pending_alerts = $14, search_text = $15, claim = $16
-         WHERE id = $1 AND version = $2`,
-        [stored.claim.id, expectedVersion, ...columnsOf(stored), stored.claim],
-      );
-      if (updated.rowCount !== 1) throw new DomainError('stale-version', { claimId: stored.claim.id, version: row.version });
-      await writeAlerts(client, stored.claim.id, row.outbox, stored.outbox);
+      const written = await writeChanged(client, 'version', expectedVersion, row.outbox, stored);
+      if (!written) throw new DomainError('stale-version', { claimId: stored.claim.id, version: row.version });
     });
   }
 
@@ -344,29 +328,64 @@ function columnsOf(document: ClaimDocument): unknown[] {
   ];
 }
 
-/** Writes the alerts that differ from what is stored, by position, and drops those past the end. */
-async function writeAlerts(client: pg.PoolClient, claimId: string, before: readonly Alert[], after: readonly Alert[]): Promise<void> {
+/**
+ * One statement, one round trip: the claim's row where it still holds `expected` (its revision or
+ * its version), and only then its alerts that differ from `before`, by position, dropping those
+ * past the end. Named, so each connection parses and plans it once. True when the row was written.
+ */
+async function writeChanged(
+  client: pg.PoolClient,
+  condition: 'revision' | 'version',
+  expected: unknown,
+  before: readonly Alert[],
+  stored: ClaimDocument,
+): Promise<boolean> {
+  const changed = changedAlerts(before, stored.outbox);
+  const { rowCount } = await client.query({
+    name: `claims-write-by-${condition}`,
+    text: `WITH updated AS (
+        UPDATE claims SET revision = revision + 1, version = $3, partner_tenant_id = $4, customer_tenant_id = $5,
+          status = $6, consent_phase = $7, status_since = $8, created_at = $9, record_keys = $10, active = $11,
+          next_due_at = $12, oldest_pending_at = $13, pending_alerts = $14, search_text = $15, claim = $16
+        WHERE id = $1 AND ${condition} = $2
+        RETURNING id
+      ), written AS (
+        INSERT INTO claim_alerts (claim_id, position, id, state, created_at, alert)
+        SELECT $1, position, id, state, created_at, alert::jsonb
+        FROM unnest($17::int[], $18::text[], $19::text[], $20::text[], $21::text[]) AS t(position, id, state, created_at, alert)
+        WHERE EXISTS (SELECT 1 FROM updated)
+        ON CONFLICT (claim_id, position) DO UPDATE
+          SET id = excluded.id, state = excluded.state, created_at = excluded.created_at, alert = excluded.alert
+      ), dropped AS (
+        DELETE FROM claim_alerts WHERE claim_id = $1 AND position >= $22 AND EXISTS (SELECT 1 FROM updated)
+      )
+      SELECT id FROM updated`,
+    values: [stored.claim.id, expected, ...columnsOf(stored), stored.claim, ...changed, stored.outbox.length],
+  });
+  return rowCount === 1;
+}
+
+/** The alerts that differ from what is stored, by position, as the columns' arrays. */
+function changedAlerts(before: readonly Alert[], after: readonly Alert[]): [number[], string[], string[], string[], string[]] {
   const changed = after.map((alert, position) => ({ alert, position })).filter(({ alert, position }) => !isDeepStrictEqual(before[position], alert));
-  if (changed.length > 0) {
-    await client.query(
-      `INSERT INTO claim_alerts (claim_id, position, id, state, created_at, alert)
-       SELECT $1, position, id, state, created_at, alert::jsonb
-       FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(position, id, state, created_at, alert)
-       ON CONFLICT (claim_id, position) DO UPDATE
-         SET id = excluded.id, state = excluded.state, created_at = excluded.created_at, alert = excluded.alert`,
-      [
-        claimId,
-        changed.map(({ position }) => position),
-        changed.map(({ alert }) => alert.id),
-        changed.map(({ alert }) => alert.state),
-        changed.map(({ alert }) => alert.createdAt),
-        changed.map(({ alert }) => JSON.stringify(alert)),
-      ],
-    );
-  }
-  if (before.length > after.length) {
-    await client.query('DELETE FROM claim_alerts WHERE claim_id = $1 AND position >= $2', [claimId, after.length]);
-  }
+  return [
+    changed.map(({ position }) => position),
+    changed.map(({ alert }) => alert.id),
+    changed.map(({ alert }) => alert.state),
+    changed.map(({ alert }) => alert.createdAt),
+    changed.map(({ alert }) => JSON.stringify(alert)),
+  ];
+}
+
+/** A new claim's alerts, after its row. */
+async function insertAlerts(client: pg.PoolClient, claimId: string, alerts: readonly Alert[]): Promise<void> {
+  if (alerts.length === 0) return;
+  await client.query(
+    `INSERT INTO claim_alerts (claim_id, position, id, state, created_at, alert)
+     SELECT $1, position, id, state, created_at, alert::jsonb
+     FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(position, id, state, created_at, alert)`,
+    [claimId, ...changedAlerts([], alerts)],
+  );
 }
 
 function summaryFromRow(row: SummaryRow): ClaimSummary {

@@ -90,6 +90,39 @@ describe('PostgreSQL engine: several instances, failures', function () {
     );
   });
 
+  it('stores nothing of a change another instance overtook, its alerts included, and runs it again on the new state', async () => {
+    const url = await cluster.createDatabase('cpor_overtaken');
+    const [first, second] = [await instance(url), await instance(url)];
+    const document = makeClaimDocument({ id: claimId(1) });
+    document.outbox.push(makeAlert(document.claim, { id: 'kept' }), makeAlert(document.claim, { id: 'dropped-by-the-loser' }));
+    await first.repository.insert(document);
+    const runs: string[][] = [];
+    await first.repository.update(claimId(1), async (current) => {
+      runs.push(current.outbox.map((alert) => alert.id));
+      // The other instance commits while this change is being decided.
+      if (runs.length === 1) {
+        await second.repository.update(claimId(1), (seen) => {
+          const next = structuredClone(seen);
+          next.outbox[1] = makeAlert(next.claim, { id: 'from-the-other-instance' });
+          return { next, result: undefined };
+        });
+      }
+      const next = structuredClone(current);
+      next.outbox = next.outbox.slice(0, 1);
+      next.outbox.push(makeAlert(next.claim, { id: `from-run-${runs.length}` }));
+      next.outbox.push(makeAlert(next.claim, { id: `more-from-run-${runs.length}` }));
+      return { next, result: undefined };
+    });
+    assert.deepEqual(runs, [
+      ['kept', 'dropped-by-the-loser'],
+      ['kept', 'from-the-other-instance'],
+    ]);
+    assert.deepEqual(
+      (await second.repository.get(claimId(1)))?.outbox.map((alert) => alert.id),
+      ['kept', 'from-run-2', 'more-from-run-2'],
+    );
+  });
+
   it('refuses a second organisation claim on one key submitted at once on two instances', async () => {
     const url = await cluster.createDatabase('cpor_dup');
     const clock = new ManualClock(MONDAY);
