@@ -43,9 +43,14 @@ interface SummaryRow {
 
 const SUMMARY_COLUMNS =
   'id, partner_tenant_id, customer_tenant_id, status, consent_phase, status_since, created_at, record_keys, active, next_due_at, pending_alerts';
-const DOCUMENT_SELECT = `SELECT c.claim, c.revision,
-  coalesce((SELECT jsonb_agg(a.alert ORDER BY a.position) FROM claim_alerts a WHERE a.claim_id = c.id), '[]'::jsonb) AS outbox
-  FROM claims c WHERE c.id = $1`;
+/** A claim's document by id. Named: every read and change runs it, and each connection plans it once. */
+const documentSelect = (id: string): pg.QueryConfig<[string]> => ({
+  name: 'claims-document',
+  text: `SELECT c.claim, c.revision,
+    coalesce((SELECT jsonb_agg(a.alert ORDER BY a.position) FROM claim_alerts a WHERE a.claim_id = c.id), '[]'::jsonb) AS outbox
+    FROM claims c WHERE c.id = $1`,
+  values: [id],
+});
 
 /** The columns of each lease; names from this constant only, never from input. */
 const LEASE_COLUMNS: Record<LeaseKind, { owner: string; until: string }> = {
@@ -106,7 +111,7 @@ export class PostgresClaimRepository implements ClaimRepository {
   }
 
   async get(id: string): Promise<ClaimDocument | undefined> {
-    const { rows } = await this.query<ClaimRow>(DOCUMENT_SELECT, [id]);
+    const { rows } = await this.query<ClaimRow>(documentSelect(id));
     const row = rows[0];
     return row && { claim: row.claim, outbox: row.outbox };
   }
@@ -133,7 +138,7 @@ export class PostgresClaimRepository implements ClaimRepository {
   async update<T>(id: string, mutation: DocumentMutation<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       const outcome = await this.inTransaction(async (client) => {
-        const { rows } = await client.query<ClaimRow>(DOCUMENT_SELECT, [id]);
+        const { rows } = await client.query<ClaimRow>(documentSelect(id));
         const row = rows[0];
         if (!row) throw new DomainError('not-found', { claimId: id });
         const current: ClaimDocument = { claim: row.claim, outbox: row.outbox };
@@ -283,10 +288,11 @@ export class PostgresClaimRepository implements ClaimRepository {
   }
 
   /** A query on the current update's transaction when there is one, else on the pool. */
-  private async query<R extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+  private async query<R extends pg.QueryResultRow>(sql: string | pg.QueryConfig, values: unknown[] = []): Promise<pg.QueryResult<R>> {
     const client = this.transaction.getStore();
+    const config: pg.QueryConfig = typeof sql === 'string' ? { text: sql, values } : sql;
     try {
-      return client ? await client.query<R>(sql, values) : await this.pool.query<R>(sql, values);
+      return client ? await client.query<R>(config) : await this.pool.query<R>(config);
     } catch (error) {
       return translate(error);
     }
