@@ -54,6 +54,24 @@ describe('PostgreSQL engine: several instances, failures', function () {
     );
   });
 
+  it('compresses claim documents with lz4', async () => {
+    const url = await cluster.createDatabase('cpor_lz4');
+    const { pool, repository } = await instance(url);
+    const document = makeClaimDocument({ id: claimId(1) });
+    // Past the size at which the database compresses a value.
+    document.claim.comments = Array.from({ length: 3 }, (_, index) => ({
+      id: `comment-${index}`,
+      at: document.claim.createdAt,
+      authorId: 'aad-partner',
+      side: 'partner' as const,
+      text: 'Managed services for the whole estate. '.repeat(40).trim(),
+    }));
+    await repository.insert(document);
+    const { rows } = await pool.query<{ method: string }>('SELECT pg_column_compression(claim) AS method FROM claims WHERE id = $1', [claimId(1)]);
+    assert.deepEqual(rows, [{ method: 'lz4' }]);
+    assert.deepEqual((await repository.get(claimId(1)))?.claim.comments, document.claim.comments);
+  });
+
   it('gives claims stored before the search column their words at the next start', async () => {
     const url = await cluster.createDatabase('cpor_search_fill');
     const { pool, repository } = await instance(url);
