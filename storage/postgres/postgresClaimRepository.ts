@@ -10,13 +10,15 @@ import { checkForStorage } from '../checkedDocument.js';
 import { oldestPendingAt, searchTextOf, summaryOf } from '../claimSummary.js';
 import { migrate } from './migrate.js';
 import { translate } from './pool.js';
-import { inTransaction } from './transaction.js';
+import { inTransaction, withLazyTransaction, type LazyTransaction } from './transaction.js';
 
 // The PostgreSQL engine of the claim repository. Several instances share one database: an update
-// reads the claim, runs the mutation and writes claim and alerts in one transaction whose UPDATE
+// reads the claim, runs the mutation and writes claim and alerts in one statement whose UPDATE
 // carries the revision it read, so a change committed meanwhile (by any instance) makes the
 // database refuse it and the mutation runs again on the new state, where the service's own
-// version check answers `stale-version`. Nothing here relies on a process-local lock.
+// version check answers `stale-version`. A mutation that queries the repository (the duplicate
+// check's lock) opens a transaction that the write then joins. Nothing here relies on a
+// process-local lock.
 
 /** How often an update is tried when other writers keep winning. */
 const MAX_ATTEMPTS = 50;
@@ -69,8 +71,8 @@ export class PostgresClaimRepository implements ClaimRepository {
   private readonly pool: pg.Pool;
   private readonly clock: Clock;
   private readonly runMigrations: boolean;
-  /** The transaction an update's mutation runs in, so its queries see what it will write. */
-  private readonly transaction = new AsyncLocalStorage<pg.PoolClient>();
+  /** The connection an update's mutation runs on: its queries begin the transaction the write joins. */
+  private readonly transaction = new AsyncLocalStorage<LazyTransaction>();
 
   constructor(options: PostgresClaimRepositoryOptions) {
     this.pool = options.pool;
@@ -137,23 +139,28 @@ export class PostgresClaimRepository implements ClaimRepository {
 
   async update<T>(id: string, mutation: DocumentMutation<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
-      const outcome = await this.inTransaction(async (client) => {
-        const { rows } = await client.query<ClaimRow>(documentSelect(id));
-        const row = rows[0];
-        if (!row) throw new DomainError('not-found', { claimId: id });
-        const current: ClaimDocument = { claim: row.claim, outbox: row.outbox };
-        // This transaction's own parse of the row, frozen instead of copied: the mutation only reads
-        // it, and the entries it keeps are then known unchanged when the result is checked.
-        const { next, result } = await this.transaction.run(client, () => mutation(deepFreeze(current)));
-        if (next === 'unchanged') return { written: true, result };
-        if (next === 'delete') {
-          const deleted = await client.query('DELETE FROM claims WHERE id = $1 AND revision = $2', [id, row.revision]);
-          return { written: deleted.rowCount === 1, result };
-        }
-        if (next.claim.id !== id) throw new Error(`a mutation of ${id} returned ${next.claim.id}`);
-        const stored = validated(next, current);
-        return { written: await writeChanged(client, 'revision', row.revision, current.outbox, stored), result };
-      }, true);
+      const outcome = await withLazyTransaction(
+        this.pool,
+        async (session) => {
+          const { client } = session;
+          const { rows } = await client.query<ClaimRow>(documentSelect(id));
+          const row = rows[0];
+          if (!row) throw new DomainError('not-found', { claimId: id });
+          const current: ClaimDocument = { claim: row.claim, outbox: row.outbox };
+          // This read's own parse of the row, frozen instead of copied: the mutation only reads it,
+          // and the entries it keeps are then known unchanged when the result is checked.
+          const { next, result } = await this.transaction.run(session, () => mutation(deepFreeze(current)));
+          if (next === 'unchanged') return { written: true, result };
+          if (next === 'delete') {
+            const deleted = await client.query('DELETE FROM claims WHERE id = $1 AND revision = $2', [id, row.revision]);
+            return { written: deleted.rowCount === 1, result };
+          }
+          if (next.claim.id !== id) throw new Error(`a mutation of ${id} returned ${next.claim.id}`);
+          const stored = validated(next, current);
+          return { written: await writeChanged(client, 'revision', row.revision, current.outbox, stored), result };
+        },
+        { retry: true },
+      );
       if (outcome.written) return outcome.result;
       if (attempt >= MAX_ATTEMPTS) throw new DomainError('storage', { claimId: id, reason: 'too many concurrent writers' });
     }
@@ -194,10 +201,13 @@ export class PostgresClaimRepository implements ClaimRepository {
   }
 
   async activeIdsForKey(recordKey: string): Promise<string[]> {
-    const client = this.transaction.getStore();
+    const session = this.transaction.getStore();
     // Inside an update, two claims on one key are checked one after the other across instances;
     // the lock is the transaction's and ends with it, and the query after it sees the other's commit.
-    if (client) await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`record-key:${recordKey}`]);
+    if (session) {
+      await session.begin();
+      await session.client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`record-key:${recordKey}`]);
+    }
     return this.ids('SELECT id FROM claims WHERE active AND record_keys @> ARRAY[$1]::text[]', [recordKey]);
   }
 
@@ -287,12 +297,14 @@ export class PostgresClaimRepository implements ClaimRepository {
     return (await this.query<{ id: string }>(sql, values)).rows.map((row) => row.id);
   }
 
-  /** A query on the current update's transaction when there is one, else on the pool. */
+  /** A query in the current update's transaction (begun for it) when there is one, else on the pool. */
   private async query<R extends pg.QueryResultRow>(sql: string | pg.QueryConfig, values: unknown[] = []): Promise<pg.QueryResult<R>> {
-    const client = this.transaction.getStore();
+    const session = this.transaction.getStore();
     const config: pg.QueryConfig = typeof sql === 'string' ? { text: sql, values } : sql;
     try {
-      return client ? await client.query<R>(config) : await this.pool.query<R>(config);
+      if (!session) return await this.pool.query<R>(config);
+      await session.begin();
+      return await session.client.query<R>(config);
     } catch (error) {
       return translate(error);
     }

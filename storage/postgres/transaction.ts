@@ -9,7 +9,30 @@ import { isRetryable, translate } from './pool.js';
 /** Deadlocks and serialization failures run again, up to this many times in all. */
 const MAX_ATTEMPTS = 50;
 
-export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, options: { retry?: boolean } = {}): Promise<T> {
+/** A pooled connection whose transaction begins when the work first asks for it. */
+export interface LazyTransaction {
+  client: pg.PoolClient;
+  /** Sends BEGIN unless already sent; what runs on `client` after it is in the transaction. */
+  begin(): Promise<void>;
+}
+
+export function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, options: { retry?: boolean } = {}): Promise<T> {
+  return withLazyTransaction(
+    pool,
+    async (session) => {
+      await session.begin();
+      return work(session.client);
+    },
+    options,
+  );
+}
+
+/**
+ * `work` on one pooled connection, its statements each on their own until it calls `begin`; then
+ * the rest is one transaction, committed when `work` returns. A change that is one statement (its
+ * condition in its WHERE) needs no BEGIN and COMMIT: two round trips fewer.
+ */
+export async function withLazyTransaction<T>(pool: pg.Pool, work: (session: LazyTransaction) => Promise<T>, options: { retry?: boolean } = {}): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     let client: pg.PoolClient;
     try {
@@ -24,15 +47,25 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
       broken = error;
     };
     client.on('error', onError);
+    let begun = false;
+    const session: LazyTransaction = {
+      client,
+      async begin() {
+        if (begun) return;
+        begun = true;
+        await client.query('BEGIN');
+      },
+    };
     try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
+      const result = await work(session);
+      if (begun) await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
+      if (begun) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          broken = rollbackError;
+        });
+      }
       if (options.retry && attempt < MAX_ATTEMPTS && isRetryable(error)) continue;
       return translate(error);
     } finally {

@@ -141,6 +141,23 @@ describe('PostgreSQL engine: several instances, failures', function () {
     );
   });
 
+  it('holds a key looked up inside a change until that change ends, and no lock otherwise', async () => {
+    const url = await cluster.createDatabase('cpor_key_lock');
+    const [first, second] = [await instance(url), await instance(url)];
+    await first.repository.insert(makeClaimDocument({ id: claimId(1) }));
+    const advisoryLocks = async () =>
+      (await second.pool.query<{ count: number }>("SELECT count(*)::int AS count FROM pg_locks WHERE locktype = 'advisory' AND granted")).rows[0]!.count;
+    const during: number[] = [];
+    await first.repository.update(claimId(1), async () => {
+      during.push(await advisoryLocks());
+      await first.repository.activeIdsForKey('4512345|customer.example|M365');
+      during.push(await advisoryLocks());
+      return { next: 'unchanged', result: undefined };
+    });
+    assert.deepEqual(during, [0, 1]);
+    assert.equal(await advisoryLocks(), 0);
+  });
+
   it('refuses a second organisation claim on one key submitted at once on two instances', async () => {
     const url = await cluster.createDatabase('cpor_dup');
     const clock = new ManualClock(MONDAY);
