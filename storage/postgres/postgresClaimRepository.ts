@@ -201,13 +201,10 @@ export class PostgresClaimRepository implements ClaimRepository {
   }
 
   async activeIdsForKey(recordKey: string): Promise<string[]> {
-    const session = this.transaction.getStore();
     // Inside an update, two claims on one key are checked one after the other across instances;
-    // the lock is the transaction's and ends with it, and the query after it sees the other's commit.
-    if (session) {
-      await session.begin();
-      await session.client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`record-key:${recordKey}`]);
-    }
+    // the lock is the transaction's (begun by this query) and ends with it, and the query after it
+    // sees the other's commit.
+    if (this.transaction.getStore()) await this.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`record-key:${recordKey}`]);
     return this.ids('SELECT id FROM claims WHERE active AND record_keys @> ARRAY[$1]::text[]', [recordKey]);
   }
 
