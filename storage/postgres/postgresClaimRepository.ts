@@ -344,6 +344,15 @@ function columnsOf(document: ClaimDocument): unknown[] {
 }
 
 /**
+ * Alert rows from one jsonb parameter, `[{ position, alert }]`: a single JSON text for the driver
+ * to send, where text arrays would be escaped element by element; the indexed columns are read
+ * from the alert itself.
+ */
+const ALERT_ROWS = (parameter: string) =>
+  `SELECT $1, t.position, t.alert->>'id', t.alert->>'state', t.alert->>'createdAt', t.alert
+   FROM jsonb_to_recordset(${parameter}::jsonb) AS t(position int, alert jsonb)`;
+
+/**
  * One statement, one round trip: the claim's row where it still holds `expected` (its revision or
  * its version), and only then its alerts that differ from `before`, by position, dropping those
  * past the end. Named, so each connection parses and plans it once. True when the row was written.
@@ -366,41 +375,29 @@ async function writeChanged(
         RETURNING id
       ), written AS (
         INSERT INTO claim_alerts (claim_id, position, id, state, created_at, alert)
-        SELECT $1, position, id, state, created_at, alert::jsonb
-        FROM unnest($17::int[], $18::text[], $19::text[], $20::text[], $21::text[]) AS t(position, id, state, created_at, alert)
+        ${ALERT_ROWS('$17')}
         WHERE EXISTS (SELECT 1 FROM updated)
         ON CONFLICT (claim_id, position) DO UPDATE
           SET id = excluded.id, state = excluded.state, created_at = excluded.created_at, alert = excluded.alert
       ), dropped AS (
-        DELETE FROM claim_alerts WHERE claim_id = $1 AND position >= $22 AND EXISTS (SELECT 1 FROM updated)
+        DELETE FROM claim_alerts WHERE claim_id = $1 AND position >= $18 AND EXISTS (SELECT 1 FROM updated)
       )
       SELECT id FROM updated`,
-    values: [stored.claim.id, expected, ...columnsOf(stored), stored.claim, ...changed, stored.outbox.length],
+    values: [stored.claim.id, expected, ...columnsOf(stored), stored.claim, changed, stored.outbox.length],
   });
   return rowCount === 1;
 }
 
-/** The alerts that differ from what is stored, by position, as the columns' arrays. */
-function changedAlerts(before: readonly Alert[], after: readonly Alert[]): [number[], string[], string[], string[], string[]] {
-  const changed = after.map((alert, position) => ({ alert, position })).filter(({ alert, position }) => !isDeepStrictEqual(before[position], alert));
-  return [
-    changed.map(({ position }) => position),
-    changed.map(({ alert }) => alert.id),
-    changed.map(({ alert }) => alert.state),
-    changed.map(({ alert }) => alert.createdAt),
-    changed.map(({ alert }) => JSON.stringify(alert)),
-  ];
+/** The alerts that differ from what is stored, by position, as `ALERT_ROWS` reads them. */
+function changedAlerts(before: readonly Alert[], after: readonly Alert[]): string {
+  const changed = after.flatMap((alert, position) => (isDeepStrictEqual(before[position], alert) ? [] : [{ position, alert }]));
+  return JSON.stringify(changed);
 }
 
 /** A new claim's alerts, after its row. */
 async function insertAlerts(client: pg.PoolClient, claimId: string, alerts: readonly Alert[]): Promise<void> {
   if (alerts.length === 0) return;
-  await client.query(
-    `INSERT INTO claim_alerts (claim_id, position, id, state, created_at, alert)
-     SELECT $1, position, id, state, created_at, alert::jsonb
-     FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(position, id, state, created_at, alert)`,
-    [claimId, ...changedAlerts([], alerts)],
-  );
+  await client.query(`INSERT INTO claim_alerts (claim_id, position, id, state, created_at, alert) ${ALERT_ROWS('$2')}`, [claimId, changedAlerts([], alerts)]);
 }
 
 function summaryFromRow(row: SummaryRow): ClaimSummary {
