@@ -35,7 +35,7 @@ import { createTabAuthenticator } from '../tab/tabAuth.js';
 import { loadTabSignIn } from '../tab/tabConfig.js';
 import { registerTabRoutes } from '../tab/tabRoutes.js';
 import { CardCopies } from './proactive/cardCopies.js';
-import { cardBeingClicked } from './proactive/clickedCard.js';
+import { cardClickedBy } from './proactive/clickedCard.js';
 import { ConversationLanes } from './proactive/conversationLanes.js';
 import { ConversationReferenceStore } from './proactive/conversationReferences.js';
 import { proactiveHealth } from './proactive/health.js';
@@ -227,9 +227,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   });
   // Every committed change, from a card, a dialog or a timer, sends the alerts it recorded and
   // refreshes the cards already posted (but the one just clicked, which the invoke answers).
-  claims.onChange((claim) => {
-    const clicked = cardBeingClicked();
-    cardCopies.claimChanged(claim, clicked).catch((error: unknown) => log(`updating the cards of ${claim.id}`, error));
+  claims.onChange((claim, by) => {
+    cardCopies.claimChanged(claim, cardClickedBy(by)).catch((error: unknown) => log(`updating the cards of ${claim.id}`, error));
     outbox.kick();
   });
   // The engine reads files in its own worker thread; a test may give its own checker instead.

@@ -221,7 +221,7 @@ export class CardActions {
       // The clicked message gets the new card in this response; the copy updates the change
       // triggers leave it alone (an automatic refresh changes nothing).
       const clicked = turn.automatic ? undefined : clickedCardOf(context.activity);
-      const outcome = await whileHandlingClick(clicked, () => (this.handlers[verb] as Handler<CardVerb>)(turn, parsed.data));
+      const outcome = await whileHandlingClick(clicked, turn.actor, (actor) => (this.handlers[verb] as Handler<CardVerb>)({ ...turn, actor }, parsed.data));
       if ('card' in outcome) return cardResponse(outcome.card);
       return cardResponse(await this.changedCard(turn, outcome.changed, outcome.note));
     } catch (error) {

@@ -1,11 +1,13 @@
+import type { Actor } from '../actor.js';
 import type { Claim } from '../model.js';
 
 /**
- * Told after every committed change of a claim (by a command or a timer), e.g. to refresh cards.
- * Listeners share one claim: a frozen one as it is, else a copy apart from the caller's. They read
- * it, never change it.
+ * Told after every committed change of a claim (by a command or a timer), e.g. to refresh cards,
+ * with the actor object the command was given (none for a timer or the pre-check). Listeners share
+ * one claim: a frozen one as it is, else a copy apart from the caller's. They read it, never
+ * change it.
  */
-export type ClaimChangeListener = (claim: Readonly<Claim>) => void;
+export type ClaimChangeListener = (claim: Readonly<Claim>, by?: Readonly<Actor>) => void;
 
 /** Those told of committed changes. */
 export class ChangeFeed {
@@ -18,12 +20,12 @@ export class ChangeFeed {
   }
 
   /** A listener's failure is its own: the change is committed whatever it does. */
-  notify(claim: Claim): void {
+  notify(claim: Claim, by?: Actor): void {
     if (this.listeners.size === 0) return;
     const shared = Object.isFrozen(claim) ? claim : structuredClone(claim);
     for (const listener of this.listeners) {
       try {
-        listener(shared);
+        listener(shared, by);
       } catch {
         // Listeners report their own errors; nothing here can undo a committed change.
       }

@@ -73,7 +73,7 @@ export class ClaimCreation {
       changes: diffDetails({}, details),
     });
     await this.repository.insert({ claim, outbox: [] });
-    this.feed.notify(claim);
+    this.feed.notify(claim, actor);
     return claim;
   }
 }

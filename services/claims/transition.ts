@@ -47,7 +47,7 @@ export class Transitions {
     // Frozen: the caller and the feed's listeners share it.
     const claim = deepFreeze(await this.commit(actor, claimId, version, change));
     // A discarded draft is gone: there is nothing left to show.
-    if (change.action !== 'discard') this.parts.feed.notify(claim);
+    if (change.action !== 'discard') this.parts.feed.notify(claim, actor);
     return claim;
   }
 

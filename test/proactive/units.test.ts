@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
+import { cardClickedBy, whileHandlingClick } from '../../bot/proactive/clickedCard.js';
 import { backoffMs, classifyConnectorError, retryAfterMs } from '../../bot/proactive/connectorErrors.js';
 import { loadProactiveConfig } from '../../bot/proactive/proactiveConfig.js';
 import { ConfigurationError } from '../../services/environment.js';
 import { SlidingWindowLimiter } from '../../bot/proactive/rateLimiter.js';
 import { TickScheduler } from '../../bot/proactive/scheduler.js';
+import type { Actor } from '../../services/actor.js';
 import type { TimerFiring } from '../../services/claimService.js';
+import { ChangeFeed } from '../../services/claims/changeFeed.js';
+import type { Claim } from '../../services/model.js';
 import { systemClock } from '../../services/clock.js';
 import { VirtualTime } from './proactiveFixtures.js';
 
@@ -164,6 +168,57 @@ describe('proactive: parts', () => {
       await scheduler.stop();
       timers.tick(600_000);
       assert.equal(calls.length, 3, 'no tick after stop');
+    });
+  });
+  describe('the card a change was clicked from', () => {
+    const reviewer: Actor = { userId: 'aad-rev', tenantId: 'tenant-a', roles: ['reviewer'] };
+    const card = (activityId: string) => ({ conversationKey: 'tenant-a|chat-1', activityId });
+    const claim = { id: 'CPOR-2026-000001' } as Claim;
+
+    it('is told with each change made by that click, and with no other', async () => {
+      const feed = new ChangeFeed();
+      const told: Array<string | undefined> = [];
+      feed.subscribe((_claim, by) => told.push(cardClickedBy(by)?.activityId));
+      let clicking: Actor | undefined;
+      await whileHandlingClick(card('m-1'), reviewer, async (actor) => {
+        clicking = actor;
+        feed.notify(claim, actor);
+        // The same person's change made elsewhere (a dialog, a timer) is no click.
+        feed.notify(claim, reviewer);
+        feed.notify(claim);
+      });
+      feed.notify(claim, clicking);
+      assert.deepEqual(told, ['m-1', undefined, undefined, undefined], 'known while the click runs only');
+      assert.notEqual(clicking, reviewer, 'the click acts as an actor of its own');
+      assert.deepEqual(clicking, reviewer);
+    });
+
+    it('tells two clicks of one person at once apart', async () => {
+      const feed = new ChangeFeed();
+      const told: Array<string | undefined> = [];
+      feed.subscribe((_claim, by) => told.push(cardClickedBy(by)?.activityId));
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const first = whileHandlingClick(card('m-1'), reviewer, async (actor) => {
+        await gate;
+        feed.notify(claim, actor);
+      });
+      const second = whileHandlingClick(card('m-2'), reviewer, async (actor) => {
+        feed.notify(claim, actor);
+        release();
+      });
+      await Promise.all([first, second]);
+      assert.deepEqual(told, ['m-2', 'm-1']);
+    });
+
+    it('leaves a change without a clicked card (a refresh) as the actor made it', async () => {
+      let given: Actor | undefined;
+      await whileHandlingClick(undefined, reviewer, async (actor) => {
+        given = actor;
+      });
+      assert.equal(given, reviewer);
+      assert.equal(cardClickedBy(reviewer), undefined);
+      assert.equal(cardClickedBy(undefined), undefined);
     });
   });
 });
