@@ -53,10 +53,16 @@ export interface MutationOutcome<T> {
 }
 
 /**
- * A mutation of one document: return the new document, `delete`, or `unchanged`. It may query the
- * repository (duplicate checks); an engine may run it more than once, so it must not act outside.
+ * What a mutation may ask while it decides (duplicate checks), answered within its update: a
+ * database engine asks on the update's own transaction, whose locks last until the write.
  */
-export type DocumentMutation<T> = (current: ClaimDocument) => MutationOutcome<T> | Promise<MutationOutcome<T>>;
+export type MutationReads = Pick<ClaimRepository, 'activeIdsForKey' | 'summaries'>;
+
+/**
+ * A mutation of one document: return the new document, `delete`, or `unchanged`. It queries through
+ * `reads`, not the repository itself; an engine may run it more than once, so it must not act outside.
+ */
+export type DocumentMutation<T> = (current: ClaimDocument, reads: MutationReads) => MutationOutcome<T> | Promise<MutationOutcome<T>>;
 
 export interface ClaimRepository {
   /** Loads what is stored (files) or connects and migrates (postgres). */

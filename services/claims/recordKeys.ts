@@ -1,5 +1,5 @@
 import { recordKeysOf } from '../claimFacts.js';
-import type { ClaimRepository } from '../claimRepository.js';
+import type { ClaimRepository, MutationReads } from '../claimRepository.js';
 import type { Claim } from '../model.js';
 import { KeyedMutex } from '../store/keyedMutex.js';
 
@@ -19,13 +19,14 @@ export class RecordKeyHolders {
     return this.gate.run('record-keys', work);
   }
 
-  async of(claim: Claim): Promise<KeyHolders> {
+  /** `reads`: a change's own, when asked while it decides. */
+  async of(claim: Claim, reads: MutationReads = this.repository): Promise<KeyHolders> {
     const ids = new Set<string>();
     for (const key of recordKeysOf(claim)) {
-      for (const id of await this.repository.activeIdsForKey(key)) if (id !== claim.id) ids.add(id);
+      for (const id of await reads.activeIdsForKey(key)) if (id !== claim.id) ids.add(id);
     }
     if (ids.size === 0) return [];
-    return (await this.repository.summaries([...ids]))
+    return (await reads.summaries([...ids]))
       .map((summary) => ({ id: summary.id, partnerTenantId: summary.partnerTenantId }))
       .sort((a, b) => a.id.localeCompare(b.id));
   }

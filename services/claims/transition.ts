@@ -54,7 +54,7 @@ export class Transitions {
   private async commit(actor: Actor, claimId: string, version: number, change: Change): Promise<Claim> {
     const { repository, rules, effects, keyHolders } = this.parts;
     const now = this.parts.clock.now();
-    return repository.update(claimId, async (document) => {
+    return repository.update(claimId, async (document, reads) => {
       const current = document.claim;
       const role = authorize(change.action, actor, current);
       if (current.version !== version) {
@@ -67,7 +67,7 @@ export class Transitions {
       const claim = copyForChange(current);
       const fieldChanges = change.apply(claim, role);
       // Read inside the update: a database engine answers from the same transaction.
-      const holders = row.guards.includes('noDuplicate') ? await keyHolders.of(claim) : [];
+      const holders = row.guards.includes('noDuplicate') ? await keyHolders.of(claim, reads) : [];
       const competingWith = rules.checkOutcome(row, actor, role, claim, now, holders);
       const next = effects.apply(document, claim, row, change, {
         actorId: actor.userId,

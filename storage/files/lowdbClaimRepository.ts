@@ -128,7 +128,8 @@ export class LowdbClaimRepository implements ClaimRepository {
     return this.locks.run(id, async () => {
       if (!this.index.get(id)) throw new DomainError('not-found', { claimId: id });
       const current = await this.load(id);
-      const { next, result } = await mutation(current);
+      // One process holds the files: the reads are the repository's own.
+      const { next, result } = await mutation(current, this);
       if (next === 'delete') {
         await removeFileDurably(this.pathOf(id));
         this.index.remove(id);

@@ -1,7 +1,15 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import type pg from 'pg';
-import type { ClaimRepository, ClaimSearch, ClaimSummary, DocumentMutation, DueTimer, LeaseKind, LeaseTerms } from '../../services/claimRepository.js';
+import type {
+  ClaimRepository,
+  ClaimSearch,
+  ClaimSummary,
+  DocumentMutation,
+  DueTimer,
+  LeaseKind,
+  LeaseTerms,
+  MutationReads,
+} from '../../services/claimRepository.js';
 import type { Clock } from '../../services/clock.js';
 import { DomainError } from '../../services/errors.js';
 import type { Alert, ClaimDocument, Status } from '../../services/model.js';
@@ -16,9 +24,9 @@ import { inTransaction, withLazyTransaction, type LazyTransaction } from './tran
 // reads the claim, runs the mutation and writes claim and alerts in one statement whose UPDATE
 // carries the revision it read, so a change committed meanwhile (by any instance) makes the
 // database refuse it and the mutation runs again on the new state, where the service's own
-// version check answers `stale-version`. A mutation that queries the repository (the duplicate
-// check's lock) opens a transaction that the write then joins. Nothing here relies on a
-// process-local lock.
+// version check answers `stale-version`. A mutation that queries through its reads (the duplicate
+// check's lock) opens a transaction on the update's connection that the write then joins. Nothing
+// here relies on a process-local lock.
 
 /** How often an update is tried when other writers keep winning. */
 const MAX_ATTEMPTS = 50;
@@ -71,8 +79,6 @@ export class PostgresClaimRepository implements ClaimRepository {
   private readonly pool: pg.Pool;
   private readonly clock: Clock;
   private readonly runMigrations: boolean;
-  /** The connection an update's mutation runs on: its queries begin the transaction the write joins. */
-  private readonly transaction = new AsyncLocalStorage<LazyTransaction>();
 
   constructor(options: PostgresClaimRepositoryOptions) {
     this.pool = options.pool;
@@ -149,7 +155,7 @@ export class PostgresClaimRepository implements ClaimRepository {
           const current: ClaimDocument = { claim: row.claim, outbox: row.outbox };
           // This read's own parse of the row, frozen instead of copied: the mutation only reads it,
           // and the entries it keeps are then known unchanged when the result is checked.
-          const { next, result } = await this.transaction.run(session, () => mutation(deepFreeze(current)));
+          const { next, result } = await mutation(deepFreeze(current), this.readsOn(session));
           if (next === 'unchanged') return { written: true, result };
           if (next === 'delete') {
             const deleted = await client.query('DELETE FROM claims WHERE id = $1 AND revision = $2', [id, row.revision]);
@@ -186,9 +192,13 @@ export class PostgresClaimRepository implements ClaimRepository {
     return (await this.summaries([id]))[0];
   }
 
-  async summaries(ids: readonly string[]): Promise<ClaimSummary[]> {
+  summaries(ids: readonly string[]): Promise<ClaimSummary[]> {
+    return this.summariesOn(undefined, ids);
+  }
+
+  private async summariesOn(session: LazyTransaction | undefined, ids: readonly string[]): Promise<ClaimSummary[]> {
     if (ids.length === 0) return [];
-    const { rows } = await this.query<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM claims WHERE id = ANY($1)`, [[...ids]]);
+    const { rows } = await this.query<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM claims WHERE id = ANY($1)`, [[...ids]], session);
     return rows.map(summaryFromRow);
   }
 
@@ -200,12 +210,24 @@ export class PostgresClaimRepository implements ClaimRepository {
     return this.ids('SELECT id FROM claims WHERE status = ANY($1)', [[...statuses]]);
   }
 
-  async activeIdsForKey(recordKey: string): Promise<string[]> {
+  activeIdsForKey(recordKey: string): Promise<string[]> {
+    return this.activeIdsForKeyOn(undefined, recordKey);
+  }
+
+  private async activeIdsForKeyOn(session: LazyTransaction | undefined, recordKey: string): Promise<string[]> {
     // Inside an update, two claims on one key are checked one after the other across instances;
     // the lock is the transaction's (begun by this query) and ends with it, and the query after it
     // sees the other's commit.
-    if (this.transaction.getStore()) await this.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`record-key:${recordKey}`]);
-    return this.ids('SELECT id FROM claims WHERE active AND record_keys @> ARRAY[$1]::text[]', [recordKey]);
+    if (session) await this.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`record-key:${recordKey}`], session);
+    return this.ids('SELECT id FROM claims WHERE active AND record_keys @> ARRAY[$1]::text[]', [recordKey], session);
+  }
+
+  /** What an update's mutation reads, on the update's connection. */
+  private readsOn(session: LazyTransaction): MutationReads {
+    return {
+      activeIdsForKey: (recordKey) => this.activeIdsForKeyOn(session, recordKey),
+      summaries: (ids) => this.summariesOn(session, ids),
+    };
   }
 
   async idsForCustomerTenant(customerTenantId: string): Promise<string[]> {
@@ -290,13 +312,16 @@ export class PostgresClaimRepository implements ClaimRepository {
     return rows[0]!.count;
   }
 
-  private async ids(sql: string, values: unknown[]): Promise<string[]> {
-    return (await this.query<{ id: string }>(sql, values)).rows.map((row) => row.id);
+  private async ids(sql: string, values: unknown[], session?: LazyTransaction): Promise<string[]> {
+    return (await this.query<{ id: string }>(sql, values, session)).rows.map((row) => row.id);
   }
 
-  /** A query in the current update's transaction (begun for it) when there is one, else on the pool. */
-  private async query<R extends pg.QueryResultRow>(sql: string | pg.QueryConfig, values: unknown[] = []): Promise<pg.QueryResult<R>> {
-    const session = this.transaction.getStore();
+  /** A query in an update's transaction (begun for it) when given its session, else on the pool. */
+  private async query<R extends pg.QueryResultRow>(
+    sql: string | pg.QueryConfig,
+    values: unknown[] = [],
+    session?: LazyTransaction,
+  ): Promise<pg.QueryResult<R>> {
     const config: pg.QueryConfig = typeof sql === 'string' ? { text: sql, values } : sql;
     try {
       if (!session) return await this.pool.query<R>(config);

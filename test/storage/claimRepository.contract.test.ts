@@ -214,12 +214,12 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         assert.equal((await repo.get(claimId(1)))?.claim.version, 1);
       });
 
-      it('lets an asynchronous mutation query the repository before it decides', async () => {
+      it('lets an asynchronous mutation query through its reads before it decides', async () => {
         await repo.insert(makeClaimDocument({ id: claimId(1) }));
         await repo.insert(makeClaimDocument({ id: claimId(2) }));
-        const holders = await repo.update(claimId(2), async (current) => {
-          const others = (await repo.activeIdsForKey(TEAMS_KEY)).filter((id) => id !== current.claim.id);
-          const summaries = await repo.summaries(others);
+        const holders = await repo.update(claimId(2), async (current, reads) => {
+          const others = (await reads.activeIdsForKey(TEAMS_KEY)).filter((id) => id !== current.claim.id);
+          const summaries = await reads.summaries(others);
           return { next: 'unchanged', result: summaries.map((summary) => summary.id) };
         });
         assert.deepEqual(holders, [claimId(1)]);

@@ -148,9 +148,9 @@ describe('PostgreSQL engine: several instances, failures', function () {
     const advisoryLocks = async () =>
       (await second.pool.query<{ count: number }>("SELECT count(*)::int AS count FROM pg_locks WHERE locktype = 'advisory' AND granted")).rows[0]!.count;
     const during: number[] = [];
-    await first.repository.update(claimId(1), async () => {
+    await first.repository.update(claimId(1), async (_current, reads) => {
       during.push(await advisoryLocks());
-      await first.repository.activeIdsForKey('4512345|customer.example|M365');
+      await reads.activeIdsForKey('4512345|customer.example|M365');
       during.push(await advisoryLocks());
       return { next: 'unchanged', result: undefined };
     });
