@@ -4,6 +4,19 @@ import { z } from 'zod';
 // entry added or dropped. The entries it shares with the stored list, the same frozen objects,
 // were checked when that list was stored, so only the others go through the entry schema again.
 
+/**
+ * Entries to append to a list document, as `schema` (the list's) gives them back. Throws when the
+ * collection cannot take appends: its schema is no list, or one with checks of its own (its
+ * length, say) that the entries alone cannot be held to.
+ */
+export function checkAppendedEntries<T>(definition: { name: string; schema: z.ZodType<T>; tags?: unknown }, entries: unknown[]): unknown[] {
+  const { schema } = definition;
+  if (!(schema instanceof z.ZodArray) || schema._zod.def.checks?.length || definition.tags !== undefined) {
+    throw new Error(`${definition.name} takes no appends: only a collection without tags whose schema is a list without checks does`);
+  }
+  return schema.parse(entries) as unknown[];
+}
+
 /** `value` as `schema` gives it back, checking only the list entries it does not share with `stored`. */
 export function checkSharingEntries<T>(schema: z.ZodType<T>, value: T, stored: T | undefined): T {
   const whole = (): T => schema.parse(value);

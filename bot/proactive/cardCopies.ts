@@ -24,7 +24,9 @@ import type { ClickedCard } from './clickedCard.js';
 // since it renders the claim as it is when its turn comes. The card a person just clicked is
 // left alone: the invoke response already gave them the new card.
 // One document per claim (collection `proactive/card-copies`: in the files engine the folder and
-// file names the previous version wrote, whose files are read as they are).
+// file names the previous version wrote, whose files are read as they are). A card sent is
+// appended to its claim's list, never read and rewritten with it: a claim asked for again and
+// again gains a copy per reply, and each costs one short write, however long the list.
 
 const RecipientSchema = z.object({
   conversationKey: z.string().min(1),
@@ -242,7 +244,7 @@ export class CardCopies {
 
   private async record(claimId: string, copy: Omit<CardCopy, 'recordedAt'>): Promise<CardCopy> {
     const recorded: CardCopy = { ...copy, recordedAt: this.options.clock.now().toISOString() };
-    await this.change(claimId, (copies) => [...copies.filter((existing) => !sameMessage(existing, copy)), recorded].slice(-MAX_COPIES_PER_CLAIM));
+    await this.copies.append(claimId, [recorded], MAX_COPIES_PER_CLAIM);
     return recorded;
   }
 
@@ -257,12 +259,26 @@ export class CardCopies {
 
   /** Read, change, write, conditional on what was read: another instance may record a copy meanwhile. */
   private async change(claimId: string, edit: (copies: CardCopy[]) => CardCopy[]): Promise<void> {
-    await updateDocument(this.copies, claimId, (current) => ({ value: edit(current?.value ?? []) }));
+    await updateDocument(this.copies, claimId, (current) => ({ value: edit(latestOfEachMessage(current?.value ?? [])) }));
   }
 
   private async read(claimId: string): Promise<CardCopy[]> {
-    return (await this.copies.get(claimId))?.value ?? [];
+    return latestOfEachMessage((await this.copies.get(claimId))?.value ?? []);
   }
+}
+
+/** A message recorded twice (its post retried, say) is one copy: the later record. */
+function latestOfEachMessage(copies: readonly CardCopy[]): CardCopy[] {
+  const seen = new Set<string>();
+  const latest: CardCopy[] = [];
+  for (let index = copies.length - 1; index >= 0; index -= 1) {
+    const copy = copies[index]!;
+    const id = copyId(copy);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    latest.push(copy);
+  }
+  return latest.reverse();
 }
 
 function copyId(copy: Pick<CardCopy, 'conversationKey' | 'activityId'>): string {

@@ -69,7 +69,17 @@ export interface DocumentCollection<T> {
   find(tags: Tags): Promise<Array<StoredDocument<T>>>;
   /** Deletes documents whose expiry has passed by the Clock; returns how many. */
   sweepExpired(): Promise<number>;
+  /**
+   * Adds `entries` at the end of a list document (an empty list when it is absent or expired) and
+   * keeps its last `keep`; returns the new eTag. Unconditional, and it neither reads nor rewrites
+   * what is stored, so a list that gains an entry at a time costs one short write per entry.
+   * Only for a collection without tags whose schema is a list without checks of its own.
+   */
+  append(key: string, entries: Array<ListEntry<T>>, keep: number): Promise<string>;
 }
+
+/** An entry of a list document; `never` for a document that is no list. */
+export type ListEntry<T> = T extends ReadonlyArray<infer Entry> ? Entry : never;
 
 export interface DocumentStore {
   /** Opens a collection (the files engine loads it on first use; opening again returns it). */

@@ -7,8 +7,10 @@ import { RecentlyUsed } from '../../services/store/recentlyUsed.js';
 import type { JournalPlace } from './collectionJournal.js';
 
 // The files engine's layout of one collection, DATA_DIR/<collection>/:
-// - journal.jsonl: one line per document written (an envelope: key, eTag, expiry, value) or
-//   deleted (key and `deleted`), in the order they were written; the last line of a key wins.
+// - journal.jsonl: one line per document written (an envelope: key, eTag, expiry, value),
+//   deleted (key and `deleted`), or appended to (key, eTag, the entries added to the list, how many
+//   to keep, and `fresh` when it started the list again), in the order they were written. A write
+//   or a deletion replaces what the lines before it said of the key; an append adds to it.
 // - <sha256(key), first 40 hex>.json: a document written before the journal, one envelope per
 //   file. A file without an envelope is older still (the document alone, under the same name).
 //   The journal wins over a file: once it holds a key, the key's file is removed.
@@ -25,6 +27,15 @@ const EnvelopeSchema = z.object({
 
 const DeletionSchema = z.object({ envelope: z.literal(1), key: z.string(), deleted: z.literal(true) });
 
+const AppendSchema = z.object({
+  envelope: z.literal(1),
+  key: z.string(),
+  eTag: z.string(),
+  append: z.array(z.unknown()),
+  keep: z.number().int().min(1),
+  fresh: z.literal(true).optional(),
+});
+
 export const JOURNAL_FILE = 'journal.jsonl';
 
 export interface Entry<T> {
@@ -34,8 +45,78 @@ export interface Entry<T> {
   eTag: string;
   expiresAt?: number;
   tags: Tags;
-  /** Where the journal holds it; absent for a document in a file of its own. */
-  at?: JournalPlace;
+  /**
+   * The journal lines it is read from, in order: the line that wrote it (unless the list has since
+   * dropped all of that line's entries), then the appends to it. Absent for a document in a file
+   * of its own.
+   */
+  lines?: HeldLine[];
+}
+
+/** A journal line a document is read from; for a list, how many of its entries are still kept. */
+export interface HeldLine {
+  place: JournalPlace;
+  /** The list entries the line holds (1 for a document that is no list). */
+  entries: number;
+  /** How many of its first entries the list no longer keeps. */
+  dropped: number;
+}
+
+/** The line that writes a whole document: nothing of it dropped. */
+export function wholeLine(place: JournalPlace, value: unknown): HeldLine {
+  return { place, entries: Array.isArray(value) ? value.length : 1, dropped: 0 };
+}
+
+/**
+ * The lines a list is read from once a line adding `added` entries follows them, the list keeping
+ * its last `keep`: lines whose entries are all dropped are no longer read.
+ */
+export function linesAfterAppend(lines: readonly HeldLine[], place: JournalPlace, added: number, keep: number): HeldLine[] {
+  const next = [...lines, { place, entries: added, dropped: 0 }];
+  let excess = next.reduce((total, line) => total + line.entries - line.dropped, 0) - keep;
+  while (excess > 0) {
+    const first = next[0]!;
+    const kept = first.entries - first.dropped;
+    if (kept > excess) {
+      next[0] = { ...first, dropped: first.dropped + excess };
+      break;
+    }
+    next.shift();
+    excess -= kept;
+  }
+  return next;
+}
+
+/** `list` with `added` at its end, keeping its last `keep` entries. */
+export function appendedList(list: readonly unknown[], added: readonly unknown[], keep: number): unknown[] {
+  const joined = [...list, ...added];
+  return joined.slice(Math.max(0, joined.length - keep));
+}
+
+/** An append line of `key`; `fresh` when it starts the list again (it was absent or expired). */
+export function appendLineOf(key: string, eTag: string, entries: unknown[], keep: number, fresh: boolean): string {
+  return JSON.stringify({ envelope: 1, key, eTag, append: entries, keep, ...(fresh ? { fresh: true } : {}) });
+}
+
+/**
+ * A journal-held document's value from the texts of its lines, in order: the whole value of a
+ * single line that wrote it, or the list its lines make, without the entries each has dropped.
+ */
+export function valueOfLines<T>(definition: CollectionDefinition<T>, texts: readonly string[], lines: readonly HeldLine[]): T {
+  if (lines.length === 1 && lines[0]!.dropped === 0) {
+    const only = JSON.parse(texts[0]!) as unknown;
+    const append = AppendSchema.safeParse(only);
+    return definition.schema.parse(append.success ? append.data.append : EnvelopeSchema.parse(only).value);
+  }
+  const list: unknown[] = [];
+  texts.forEach((text, index) => {
+    const raw = JSON.parse(text) as unknown;
+    const append = AppendSchema.safeParse(raw);
+    const entries = definition.schema.parse(append.success ? append.data.append : EnvelopeSchema.parse(raw).value);
+    if (!Array.isArray(entries)) throw new Error(`${definition.name}: a line read as part of a list holds no list`);
+    for (let position = lines[index]!.dropped; position < entries.length; position += 1) list.push(entries[position]);
+  });
+  return list as T;
 }
 
 export interface CollectionContent<T> {
@@ -102,7 +183,7 @@ export async function readCollectionFolder<T>(
     if (end === start) continue;
     let line: { name: string; entry?: Entry<T> };
     try {
-      line = journalLineOf(definition, journal.toString('utf8', start, end), { offset: start, length: end - start });
+      line = journalLineOf(definition, journal.toString('utf8', start, end), { offset: start, length: end - start }, entries);
     } catch (error) {
       log(`${definition.name}/${JOURNAL_FILE}: the line at byte ${start} is unreadable; skipped`, error);
       continue;
@@ -116,16 +197,49 @@ export async function readCollectionFolder<T>(
   return content;
 }
 
-/** One journal line: the document it writes, or none when it deletes the key. */
-function journalLineOf<T>(definition: CollectionDefinition<T>, text: string, at: JournalPlace): { name: string; entry?: Entry<T> } {
+/** One journal line: the document as it is after it (`before`: the lines read so far), none when it deletes the key. */
+function journalLineOf<T>(
+  definition: CollectionDefinition<T>,
+  text: string,
+  at: JournalPlace,
+  before: ReadonlyMap<string, Entry<T>>,
+): { name: string; entry?: Entry<T> } {
   const raw: unknown = JSON.parse(text);
   const deletion = DeletionSchema.safeParse(raw);
   if (deletion.success) return { name: fileNameOf(deletion.data.key) };
+  const append = AppendSchema.safeParse(raw);
+  if (append.success) {
+    const { key, eTag, keep, fresh } = append.data;
+    const name = fileNameOf(key);
+    const added = definition.schema.parse(append.data.append) as unknown[];
+    // Appends only follow journal lines: without them (all dropped, or skipped), the list starts here.
+    const previous = fresh ? undefined : before.get(name);
+    const base = previous?.lines ? previous : undefined;
+    const value = appendedList((base?.value as unknown[] | undefined) ?? [], added, keep) as T;
+    return {
+      name,
+      entry: {
+        key,
+        value,
+        eTag,
+        ...(base?.expiresAt !== undefined ? { expiresAt: base.expiresAt } : {}),
+        tags: {},
+        lines: linesAfterAppend(base?.lines ?? [], at, added.length, keep),
+      },
+    };
+  }
   const { key, eTag, expiresAt, value } = EnvelopeSchema.parse(raw);
   const checked = definition.schema.parse(value);
   return {
     name: fileNameOf(key),
-    entry: { key, value: checked, eTag, ...(expiresAt !== undefined ? { expiresAt } : {}), tags: definition.tags?.(checked) ?? {}, at },
+    entry: {
+      key,
+      value: checked,
+      eTag,
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
+      tags: definition.tags?.(checked) ?? {},
+      lines: [wholeLine(at, checked)],
+    },
   };
 }
 

@@ -9,6 +9,7 @@ import {
   type CollectionDefinition,
   type DocumentCollection,
   type DocumentStore,
+  type ListEntry,
   type PutOptions,
   type StoredDocument,
   type Tags,
@@ -18,17 +19,32 @@ import { removeFileDurably } from '../../services/store/durableJsonFile.js';
 import { KeyedMutex } from '../../services/store/keyedMutex.js';
 import { RecentlyUsed } from '../../services/store/recentlyUsed.js';
 import { SharedLock } from '../../services/store/sharedLock.js';
-import { checkSharingEntries } from '../checkedList.js';
-import { deletionLineOf, entryOf, envelopeOf, fileNameOf, folderOf, readCollectionFolder, type Entry } from './collectionFolder.js';
-import { CollectionJournal, type JournalPlace } from './collectionJournal.js';
+import { checkAppendedEntries, checkSharingEntries } from '../checkedList.js';
+import {
+  appendedList,
+  appendLineOf,
+  deletionLineOf,
+  entryOf,
+  envelopeOf,
+  fileNameOf,
+  folderOf,
+  linesAfterAppend,
+  readCollectionFolder,
+  valueOfLines,
+  wholeLine,
+  type Entry,
+  type HeldLine,
+} from './collectionFolder.js';
+import { CollectionJournal } from './collectionJournal.js';
 
 // Documents on the embedded store: each write is a line of the collection's journal,
 // DATA_DIR/<collection>/journal.jsonl, holding the key, eTag, expiry and value; documents written
 // before the journal stay in files of their own until written again (collectionFolder.ts). One
 // process owns a DATA_DIR, so the whole collection is indexed once in memory (key, eTag, expiry,
 // tags, place) and writes to one key are serialized in the process. A line or file the schema
-// rejects is reported and skipped; the rest of the collection still loads. Once the journal is
-// more than twice the lines still read, it is rewritten with those alone.
+// rejects is reported and skipped; the rest of the collection still loads. An append to a list is a
+// line of its own with the entries added, so the list is read from its lines together. Once the
+// journal is more than twice the lines still read, it is rewritten with those alone.
 //
 // Values stay in memory only for collections with tags, whose `find` is how they are read
 // (conversations, delegations). A collection without tags is read by key (card copies, the
@@ -191,6 +207,39 @@ class FileCollection<T> implements DocumentCollection<T> {
     return swept;
   }
 
+  async append(key: string, entries: Array<ListEntry<T>>, keep: number): Promise<string> {
+    if (!Number.isInteger(keep) || keep < 1) throw new RangeError(`a list keeps at least one entry, not ${keep}`);
+    const added = deepFreeze(checkAppendedEntries(this.definition, entries));
+    const eTag = await this.gate.shared(() =>
+      this.locks.run(key, async () => {
+        const name = fileNameOf(key);
+        const current = this.live(key);
+        if (current && !current.lines) {
+          // A document in a file of its own is written whole into the journal, with the entries.
+          const stored = await this.readDocument(key, current);
+          const value = deepFreeze(appendedList((stored?.value as unknown[] | undefined) ?? [], added, keep) as T);
+          const entry = { key, value, eTag: randomUUID(), ...(current.expiresAt !== undefined ? { expiresAt: current.expiresAt } : {}), tags: NO_TAGS };
+          await this.write(entry);
+          return entry.eTag;
+        }
+        const next = randomUUID();
+        const line = appendLineOf(key, next, added, keep, current === undefined);
+        const recent = current && this.recentValues.get(name);
+        this.recentValues.delete(name);
+        const at = await this.journal.append(line);
+        const lines = linesAfterAppend(current?.lines ?? [], at, added.length, keep);
+        this.hold(name, { key, eTag: next, ...(current?.expiresAt !== undefined ? { expiresAt: current.expiresAt } : {}), tags: NO_TAGS, lines });
+        // The list just read or written stays known: its entries are the same frozen objects.
+        if (recent && recent.eTag === current.eTag) {
+          this.recentValues.set(name, { eTag: next, value: deepFreeze(appendedList(recent.value as unknown[], added, keep)) as T }, bytesOf(lines));
+        }
+        return next;
+      }),
+    );
+    await this.rewriteJournalIfSuperseded();
+    return eTag;
+  }
+
   // ---- files ----------------------------------------------------------------------------
 
   /** The value kept in memory for `key`, if any: checked when it was stored. */
@@ -211,15 +260,15 @@ class FileCollection<T> implements DocumentCollection<T> {
     this.recentValues.delete(name);
     const at = await this.journal.append(line);
     const previous = this.entries.get(name);
-    this.hold(name, { ...entry, at });
+    this.hold(name, { ...entry, lines: [wholeLine(at, entry.value)] });
     // Written before the journal: its file would come back once the journal is rewritten. Opening
     // the collection removes it too, should this fail.
-    if (previous && !previous.at) await this.removeOwnFile(name).catch((error) => this.log(`${this.definition.name}/${name} could not be removed`, error));
+    if (previous && !previous.lines) await this.removeOwnFile(name).catch((error) => this.log(`${this.definition.name}/${name} could not be removed`, error));
     if (!this.keepsValues) this.recentValues.set(name, { eTag: entry.eTag, value: entry.value }, line.length);
   }
 
   /** Indexes a document (its value too when the collection has tags), replacing what the name held. */
-  private hold(name: string, entry: Entry<T>): void {
+  private hold(name: string, entry: Held<T>): void {
     this.release(name);
     // Kept values are shared with readers, frozen (a value just put already is).
     const held: Held<T> = this.keepsValues
@@ -229,15 +278,15 @@ class FileCollection<T> implements DocumentCollection<T> {
           eTag: entry.eTag,
           ...(entry.expiresAt !== undefined ? { expiresAt: entry.expiresAt } : {}),
           tags: NO_TAGS,
-          ...(entry.at ? { at: entry.at } : {}),
+          ...(entry.lines ? { lines: entry.lines } : {}),
         };
     this.entries.set(name, held);
-    if (entry.at) this.liveBytes += entry.at.length + 1;
+    if (entry.lines) this.liveBytes += bytesOf(entry.lines);
   }
 
   private release(name: string): void {
     const previous = this.entries.get(name);
-    if (previous?.at) this.liveBytes -= previous.at.length + 1;
+    if (previous?.lines) this.liveBytes -= bytesOf(previous.lines);
     this.entries.delete(name);
   }
 
@@ -259,9 +308,15 @@ class FileCollection<T> implements DocumentCollection<T> {
     if (recent?.eTag === entry.eTag) return { key, value: recent.value, eTag: entry.eTag, ...expiry };
     let value: T;
     try {
-      const text = entry.at ? await this.journal.read(entry.at) : await readFile(join(this.folder, name), 'utf8');
-      value = deepFreeze(entryOf(this.definition, text).value);
-      this.recentValues.set(name, { eTag: entry.eTag, value }, text.length);
+      if (entry.lines) {
+        const texts = await this.journal.read(entry.lines.map((line) => line.place));
+        value = deepFreeze(valueOfLines(this.definition, texts, entry.lines));
+        this.recentValues.set(name, { eTag: entry.eTag, value }, bytesOf(entry.lines));
+      } else {
+        const text = await readFile(join(this.folder, name), 'utf8');
+        value = deepFreeze(entryOf(this.definition, text).value);
+        this.recentValues.set(name, { eTag: entry.eTag, value }, text.length);
+      }
     } catch (error) {
       // Written by this process and checked by the schema before: only a hand on the folder gets here.
       this.log(`document ${this.definition.name}/${name} is unreadable; read as absent`, error);
@@ -274,7 +329,7 @@ class FileCollection<T> implements DocumentCollection<T> {
   /** Deletes a document: a journal line, or its own file for one written before the journal. */
   private async remove(key: string, name: string): Promise<void> {
     this.recentValues.delete(name);
-    if (this.entries.get(name)?.at) await this.journal.append(deletionLineOf(key));
+    if (this.entries.get(name)?.lines) await this.journal.append(deletionLineOf(key));
     else await this.removeOwnFile(name);
     this.release(name);
   }
@@ -293,10 +348,10 @@ class FileCollection<T> implements DocumentCollection<T> {
     this.rewriting = true;
     try {
       await this.gate.exclusive(async () => {
-        const inJournal = [...this.entries.values()].filter((entry): entry is Held<T> & { at: JournalPlace } => entry.at !== undefined);
-        inJournal.sort((a, b) => a.at.offset - b.at.offset);
-        const moved = await this.journal.rewrite(inJournal.map((entry) => entry.at));
-        inJournal.forEach((entry, index) => (entry.at = moved[index]!));
+        const inJournal = [...this.entries.values()].flatMap((entry) => entry.lines ?? []);
+        inJournal.sort((a, b) => a.place.offset - b.place.offset);
+        const moved = await this.journal.rewrite(inJournal.map((line) => line.place));
+        inJournal.forEach((line, index) => (line.place = moved[index]!));
       });
     } catch (error) {
       // The journal as it was still holds every line: reads and writes go on with it.
@@ -333,6 +388,11 @@ class FileCollection<T> implements DocumentCollection<T> {
 
 function ignoreMissing(error: NodeJS.ErrnoException): void {
   if (error.code !== 'ENOENT') throw error;
+}
+
+/** The journal bytes a document's lines take, newlines included. */
+function bytesOf(lines: readonly HeldLine[]): number {
+  return lines.reduce((total, line) => total + line.place.length + 1, 0);
 }
 
 function isExpired(entry: { expiresAt?: number }, now: number): boolean {

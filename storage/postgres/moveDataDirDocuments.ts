@@ -34,7 +34,7 @@ export async function moveDataDirDocuments<T>(
       continue;
     }
     documents.push({ key: entry.key, value: entry.value, ...(entry.expiresAt !== undefined ? { expiresAt: entry.expiresAt } : {}) });
-    if (!entry.at) moved.push(join(folder, name));
+    if (!entry.lines) moved.push(join(folder, name));
   }
   if (journal.exists) moved.push(journal.path);
   // Files of the folder come first: they are newer than the previous version's layout.

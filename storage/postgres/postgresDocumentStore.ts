@@ -7,10 +7,12 @@ import {
   type CollectionDefinition,
   type DocumentCollection,
   type DocumentStore,
+  type ListEntry,
   type PutOptions,
   type StoredDocument,
   type Tags,
 } from '../../services/store/documentStore.js';
+import { checkAppendedEntries } from '../checkedList.js';
 import { moveDataDirDocuments } from './moveDataDirDocuments.js';
 import { translate } from './pool.js';
 
@@ -153,6 +155,29 @@ class PostgresCollection<T> implements DocumentCollection<T> {
       .query('DELETE FROM documents WHERE collection = $1 AND expires_at IS NOT NULL AND expires_at <= $2', [this.definition.name, this.now()])
       .catch(translate);
     return rowCount ?? 0;
+  }
+
+  async append(key: string, entries: Array<ListEntry<T>>, keep: number): Promise<string> {
+    if (!Number.isInteger(keep) || keep < 1) throw new RangeError(`a list keeps at least one entry, not ${keep}`);
+    const added = checkAppendedEntries(this.definition, entries).slice(-keep);
+    const eTag = randomUUID();
+    // An expired row is as good as absent: the list starts again, without an expiry.
+    await this.pool
+      .query(
+        `INSERT INTO documents (collection, key, etag, body, tags, expires_at) VALUES ($1, $2, $3, $4::jsonb, '{}'::jsonb, NULL)
+         ON CONFLICT (collection, key) DO UPDATE SET
+           etag = excluded.etag,
+           body = CASE
+             WHEN documents.expires_at IS NOT NULL AND documents.expires_at <= $6 THEN excluded.body
+             WHEN jsonb_array_length(documents.body) + jsonb_array_length(excluded.body) <= $5 THEN documents.body || excluded.body
+             ELSE (SELECT jsonb_agg(entry ORDER BY position) FROM jsonb_array_elements(documents.body || excluded.body) WITH ORDINALITY AS kept(entry, position)
+                   WHERE position > jsonb_array_length(documents.body) + jsonb_array_length(excluded.body) - $5)
+           END,
+           expires_at = CASE WHEN documents.expires_at IS NOT NULL AND documents.expires_at <= $6 THEN NULL ELSE documents.expires_at END`,
+        [this.definition.name, key, eTag, JSON.stringify(added), keep, this.now()],
+      )
+      .catch(translate);
+    return eTag;
   }
 
   private now(): number {

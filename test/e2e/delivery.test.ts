@@ -279,6 +279,20 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
     assertWithinTeamsWindows(proactiveTraffic(PARTNER), 'partner chat');
   });
 
+  it('a message recorded twice as a copy (the connector gave its id twice) is updated once', async () => {
+    await start();
+    const claim = await claimInReview();
+    await e2e.say(PARTNER, `claim ${claim.id}`, { replyId: 'partner-card' });
+    await e2e.say(PARTNER, `claim ${claim.id}`, { replyId: 'partner-card' });
+    await e2e.quiet();
+    await e2e.app.claims.approve(actorOf(REVIEWER), claim.id, claim.version);
+    await eventually(() => e2e.updatesOf(PARTNER, 'partner-card').length > 0, 'the copy updated');
+    await settled(claim.id, 'approved');
+    await e2e.quiet(500);
+    assert.equal(e2e.updatesOf(PARTNER, 'partner-card').length, 1);
+    assert.equal((await health()).cardUpdates.coalesced, 0, 'one copy: no second update to fold into the first');
+  });
+
   it('a card copy the journal cannot take: the reply still comes, that copy is not kept current, the next one is', async () => {
     await start();
     const claim = await claimInReview();

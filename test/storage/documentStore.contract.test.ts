@@ -236,6 +236,66 @@ function documentStoreContract(engineName: 'files' | 'postgres'): void {
       );
     });
 
+    it('appends to a list: created when absent, its last entries kept, a new eTag each time that conditional writes must match', async () => {
+      const lists = await store.collection<Chat[]>({ name: 'contract/lists', schema: z.array(ChatSchema) });
+      const users = async () => (await lists.get('list'))?.value.map((entry) => entry.userId);
+      const first = await lists.append('list', [chat()], 3);
+      assert.deepEqual(await lists.get('list'), { key: 'list', value: [chat()], eTag: first });
+      const second = await lists.append('list', [chat({ userId: 'u2' }), chat({ userId: 'u3' })], 3);
+      assert.notEqual(second, first);
+      const third = await lists.append('list', [chat({ userId: 'u4' })], 3);
+      assert.deepEqual(await users(), ['u2', 'u3', 'u4'], 'the oldest went');
+      await assert.rejects(lists.put('list', [], { ifMatch: second }), isDocumentConflict, 'an append moves the eTag on');
+      await lists.put('list', [chat({ userId: 'u9' })], { ifMatch: third });
+      await lists.append('list', [chat({ userId: 'u5' }), chat({ userId: 'u6' }), chat({ userId: 'u7' }), chat({ userId: 'u8' })], 2);
+      assert.deepEqual(await users(), ['u7', 'u8'], 'no more than it keeps, even from one append');
+      const last = await lists.append('list', [chat({ userId: 'u10' })], 5);
+      const other = await (await engine.another()).collection<Chat[]>({ name: 'contract/lists', schema: z.array(ChatSchema) });
+      assert.deepEqual(await other.get('list'), { key: 'list', value: [chat({ userId: 'u7' }), chat({ userId: 'u8' }), chat({ userId: 'u10' })], eTag: last });
+    });
+
+    it('appends from many writers at once all land', async () => {
+      const lists = await store.collection<Chat[]>({ name: 'contract/lists', schema: z.array(ChatSchema) });
+      await Promise.all(Array.from({ length: 12 }, (_, n) => lists.append('list', [chat({ userId: `u${n}` })], 50)));
+      const stored = (await lists.get('list'))!.value.map((entry) => entry.userId);
+      assert.deepEqual([...stored].sort(), Array.from({ length: 12 }, (_, n) => `u${n}`).sort());
+    });
+
+    it('refuses an append the schema rejects, and appends to collections that are no plain list; nothing is stored', async () => {
+      const lists = await store.collection<Chat[]>({ name: 'contract/lists', schema: z.array(ChatSchema) });
+      const eTag = await lists.put('list', [chat()]);
+      await assert.rejects(lists.append('list', [{ ...chat(), kind: 'group' } as unknown as Chat], 5));
+      await assert.rejects(lists.append('list', [chat()], 0), RangeError);
+      assert.deepEqual(await lists.get('list'), { key: 'list', value: [chat()], eTag });
+      const bounded = await store.collection<Chat[]>({ name: 'contract/bounded', schema: z.array(ChatSchema).max(3) });
+      await assert.rejects(bounded.append('list', [chat()], 3), /takes no appends/);
+      const tagged = await store.collection<Chat[]>({ name: 'contract/tagged-lists', schema: z.array(ChatSchema), tags: (list) => ({ size: list.length }) });
+      await assert.rejects(tagged.append('list', [chat()], 3), /takes no appends/);
+      assert.equal(await bounded.get('list'), undefined);
+      assert.equal(await tagged.get('list'), undefined);
+    });
+
+    it('an append to an expired list starts it again, with no expiry', async () => {
+      const lists = await store.collection<Chat[]>({ name: 'contract/lists', schema: z.array(ChatSchema) });
+      await lists.put('list', [chat()], { expiresAt: clock.now().getTime() + 60_000 });
+      await lists.append('list', [chat({ userId: 'u2' })], 5);
+      assert.deepEqual(
+        (await lists.get('list'))?.value.map((entry) => entry.userId),
+        ['u1', 'u2'],
+      );
+      assert.equal((await lists.get('list'))?.expiresAt, clock.now().getTime() + 60_000, 'an append keeps the expiry');
+      clock.advance(60_000);
+      await lists.append('list', [chat({ userId: 'u3' })], 5);
+      const again = await lists.get('list');
+      assert.deepEqual(
+        again?.value.map((entry) => entry.userId),
+        ['u3'],
+      );
+      assert.equal(again?.expiresAt, undefined);
+      const other = await (await engine.another()).collection<Chat[]>({ name: 'contract/lists', schema: z.array(ChatSchema) });
+      assert.deepEqual(await other.get('list'), again);
+    });
+
     it('expires documents by the Clock: absent from then on, creatable again, and deleted by a sweep', async () => {
       const chats = await store.collection(CHATS);
       const now = clock.now().getTime();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -231,6 +231,72 @@ describe('FileDocumentStore (real files)', () => {
     assert.deepEqual((await reopened.get('long'))?.value, long('y'));
     assert.deepEqual((await reopened.get('short'))?.value, { text: 'after' });
     assert.deepEqual(reported, []);
+  });
+
+  it('a list appended to is a line per append, read from those lines after a restart, dropped ones no longer read', async () => {
+    const lists = await open().collection(LISTS);
+    await lists.put('list', [{ text: 'base-1' }, { text: 'base-2' }]);
+    let eTag = '';
+    for (let n = 1; n <= 6; n += 1) eTag = await lists.append('list', [{ text: `added-${n}` }], 4);
+    await lists.append('other', [{ text: 'other list' }], 4);
+    const lines = (await readFile(journalOf(LISTS), 'utf8')).trim().split('\n');
+    assert.equal(lines.length, 8, 'the put, then one short line per append');
+    assert.ok(
+      lines.slice(1).every((line) => line.length < 150),
+      'an append holds its entries, not the list',
+    );
+    const expected = ['added-3', 'added-4', 'added-5', 'added-6'].map((text) => ({ text }));
+    assert.deepEqual(await lists.get('list'), { key: 'list', value: expected, eTag });
+    const reopened = await open().collection(LISTS);
+    assert.deepEqual(await reopened.get('list'), { key: 'list', value: expected, eTag });
+    assert.deepEqual((await reopened.get('other'))?.value, [{ text: 'other list' }]);
+    // Appended after a restart, to a list read from its lines.
+    await reopened.append('list', [{ text: 'added-7' }], 4);
+    assert.deepEqual(
+      (await (await open().collection(LISTS)).get('list'))?.value.map((note) => note.text),
+      ['added-4', 'added-5', 'added-6', 'added-7'],
+    );
+    assert.deepEqual(reported, []);
+  });
+
+  it('rewrites a journal of appended lists with only the lines the lists still read', async () => {
+    const lists = await new FileDocumentStore({ dataDir: dir.path, clock, log: (message) => reported.push(message), journalRewriteBytes: 2048 }).collection(
+      LISTS,
+    );
+    const keys = ['a', 'b', 'c'];
+    for (let n = 0; n < 60; n += 1) await Promise.all(keys.map((key) => lists.append(key, [{ text: `${key}-${n}-${'x'.repeat(40)}` }], 3)));
+    const size = (await stat(journalOf(LISTS))).size;
+    assert.ok(size < 3000, `the journal holds ${size} bytes, for 9 lines of about 90 bytes read (60 appends per list)`);
+    const reopened = await open().collection(LISTS);
+    for (const key of keys) {
+      assert.deepEqual(
+        (await reopened.get(key))?.value.map((note) => note.text.split('-x')[0]),
+        [`${key}-57`, `${key}-58`, `${key}-59`],
+      );
+    }
+    assert.deepEqual(reported, []);
+  });
+
+  it('an append to a list in a file of its own writes it whole into the journal, and the file goes', async () => {
+    await mkdir(folderOf(dir.path, LISTS.name), { recursive: true });
+    await writeFile(
+      join(folderOf(dir.path, LISTS.name), fileNameOf('list')),
+      JSON.stringify({ envelope: 1, key: 'list', eTag: 'e-list', value: [{ text: 'from its file' }] }),
+    );
+    const lists = await open().collection(LISTS);
+    await lists.append('list', [{ text: 'appended' }], 5);
+    assert.deepEqual(await folderFiles(LISTS), [JOURNAL_FILE]);
+    assert.deepEqual((await (await open().collection(LISTS)).get('list'))?.value, [{ text: 'from its file' }, { text: 'appended' }]);
+  });
+
+  it('an append a crash cut short is left out: the list is what it was', async () => {
+    const lists = await open().collection(LISTS);
+    const eTag = await lists.append('list', [{ text: 'one' }], 5);
+    await appendFile(journalOf(LISTS), '{"envelope":1,"key":"list","eTag":"e","append":[{"te');
+    const reopened = await open().collection(LISTS);
+    assert.deepEqual(await reopened.get('list'), { key: 'list', value: [{ text: 'one' }], eTag });
+    await reopened.append('list', [{ text: 'two' }], 5);
+    assert.deepEqual((await (await open().collection(LISTS)).get('list'))?.value, [{ text: 'one' }, { text: 'two' }]);
   });
 
   it('a write the journal could not take changes nothing, and the next one goes through', async () => {
