@@ -26,7 +26,6 @@ import { ClaimSearchExtension } from './claimSearch.js';
 import { CardActions, reviewerChoicesFor } from './cardActions.js';
 import { ClaimsBot } from './claimsBot.js';
 import type { BotConfig } from './config.js';
-import { applyHeapGrowing } from './heapPolicy.js';
 import { createConsentMailer } from '../consent/consentMail.js';
 import { consentFactsFromAlert } from '../consent/consentMailNotice.js';
 import { registerConsentRoutes } from '../consent/consentPage.js';
@@ -96,7 +95,6 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const { config } = options;
   const environment: NodeJS.ProcessEnv = { ...(options.environment ?? process.env), DATA_DIR: config.dataDir };
   const log: Log = options.log ?? ((message, error) => console.error(`[cpor] ${message}`, error ?? ''));
-  applyHeapGrowing(config.HEAP_GROWING_PERCENT);
   await mkdir(config.dataDir, { recursive: true });
   await keepDataPrivate(config.dataDir);
 

@@ -34,7 +34,6 @@ const EnvironmentSchema = z
     ),
     DEFAULT_LOCALE: z.preprocess(emptyToUndefined, z.enum(SUPPORTED_LOCALES).default('en')),
     MAX_BODY_BYTES: integer(256 * 1024, 1024, 10 * 1024 * 1024),
-    HEAP_GROWING_PERCENT: integer(50, 0, 400),
     CPOR_POE_HOSTS: z.preprocess(
       (value) => (typeof value === 'string' && value.trim() ? value.split(',').map((host) => host.trim()) : undefined),
       z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, 'host names such as *.sharepoint.com, separated by commas')).optional(),

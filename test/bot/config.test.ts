@@ -87,14 +87,6 @@ describe('bot configuration', () => {
     assert.ok(problems.find((problem) => problem.startsWith('CPOR_TIME_ZONE'))?.includes('IANA'));
   });
 
-  it('lets the heap grow by half past its live objects unless HEAP_GROWING_PERCENT says otherwise (0: as V8 decides)', () => {
-    assert.equal(loadConfig({}).HEAP_GROWING_PERCENT, 50);
-    assert.equal(loadConfig({ HEAP_GROWING_PERCENT: '0' }).HEAP_GROWING_PERCENT, 0);
-    assert.equal(loadConfig({ HEAP_GROWING_PERCENT: '100' }).HEAP_GROWING_PERCENT, 100);
-    assert.match(problemsOf({ HEAP_GROWING_PERCENT: '1000' })[0]!, /^HEAP_GROWING_PERCENT/);
-    assert.match(problemsOf({ HEAP_GROWING_PERCENT: 'half' })[0]!, /^HEAP_GROWING_PERCENT/);
-  });
-
   it('refuses to run unauthenticated in production, and half-configured credentials', () => {
     assert.ok(problemsOf({ NODE_ENV: 'production' }).some((problem) => problem.startsWith('MicrosoftAppId')));
     assert.ok(problemsOf({ MicrosoftAppId: 'x' }).some((problem) => problem.startsWith('MicrosoftAppPassword')));
