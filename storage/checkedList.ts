@@ -3,6 +3,7 @@ import { z } from 'zod';
 // A document that is a list (a claim's card copies) is mostly the list stored before it, with an
 // entry added or dropped. The entries it shares with the stored list, the same frozen objects,
 // were checked when that list was stored, so only the others go through the entry schema again.
+// Entries appended to a stored list are checked alone, as a list of their own.
 
 /**
  * Entries to append to a list document, as `schema` (the list's) gives them back. Throws when the

@@ -103,20 +103,21 @@ export function appendLineOf(key: string, eTag: string, entries: unknown[], keep
  * single line that wrote it, or the list its lines make, without the entries each has dropped.
  */
 export function valueOfLines<T>(definition: CollectionDefinition<T>, texts: readonly string[], lines: readonly HeldLine[]): T {
-  if (lines.length === 1 && lines[0]!.dropped === 0) {
-    const only = JSON.parse(texts[0]!) as unknown;
-    const append = AppendSchema.safeParse(only);
-    return definition.schema.parse(append.success ? append.data.append : EnvelopeSchema.parse(only).value);
-  }
+  const values = texts.map((text) => valueOfLine(definition, text));
+  if (lines.length === 1 && lines[0]!.dropped === 0) return values[0]!;
   const list: unknown[] = [];
-  texts.forEach((text, index) => {
-    const raw = JSON.parse(text) as unknown;
-    const append = AppendSchema.safeParse(raw);
-    const entries = definition.schema.parse(append.success ? append.data.append : EnvelopeSchema.parse(raw).value);
+  values.forEach((entries, index) => {
     if (!Array.isArray(entries)) throw new Error(`${definition.name}: a line read as part of a list holds no list`);
-    for (let position = lines[index]!.dropped; position < entries.length; position += 1) list.push(entries[position]);
+    list.push(...entries.slice(lines[index]!.dropped));
   });
   return list as T;
+}
+
+/** What one line of a write or an append holds: the document, or the entries it adds. */
+function valueOfLine<T>(definition: CollectionDefinition<T>, text: string): T {
+  const raw = JSON.parse(text) as unknown;
+  const append = AppendSchema.safeParse(raw);
+  return definition.schema.parse(append.success ? append.data.append : EnvelopeSchema.parse(raw).value);
 }
 
 export interface CollectionContent<T> {

@@ -54,7 +54,12 @@ export class CollectionJournal {
   async read(places: readonly JournalPlace[]): Promise<string[]> {
     const descriptor = await openDescriptor(this.path, 'r');
     try {
-      return await Promise.all(places.map((place) => this.readLine(descriptor, place)));
+      // Every read settles before the descriptor is closed: its number may be reused at once.
+      const read = await Promise.allSettled(places.map((place) => this.readLine(descriptor, place)));
+      return read.map((line) => {
+        if (line.status === 'rejected') throw line.reason;
+        return line.value;
+      });
     } finally {
       await closeDescriptor(descriptor);
     }
