@@ -6,11 +6,13 @@ import { z } from 'zod';
 // Entries appended to a stored list are checked alone, as a list of their own.
 
 /**
- * Entries to append to a list document, as `schema` (the list's) gives them back. Throws when the
- * collection cannot take appends: its schema is no list, or one with checks of its own (its
- * length, say) that the entries alone cannot be held to.
+ * Entries to append to a list document that keeps its last `keep`, as `schema` (the list's) gives
+ * them back. Throws when `keep` is below 1, or when the collection cannot take appends: its schema
+ * is no list, or one with checks of its own (its length, say) that the entries alone cannot be
+ * held to.
  */
-export function checkAppendedEntries<T>(definition: { name: string; schema: z.ZodType<T>; tags?: unknown }, entries: unknown[]): unknown[] {
+export function checkAppendedEntries<T>(definition: { name: string; schema: z.ZodType<T>; tags?: unknown }, entries: unknown[], keep: number): unknown[] {
+  if (!Number.isInteger(keep) || keep < 1) throw new RangeError(`a list keeps at least one entry, not ${keep}`);
   const { schema } = definition;
   if (!(schema instanceof z.ZodArray) || schema._zod.def.checks?.length || definition.tags !== undefined) {
     throw new Error(`${definition.name} takes no appends: only a collection without tags whose schema is a list without checks does`);

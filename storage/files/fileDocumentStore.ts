@@ -208,8 +208,7 @@ class FileCollection<T> implements DocumentCollection<T> {
   }
 
   async append(key: string, entries: Array<ListEntry<T>>, keep: number): Promise<string> {
-    if (!Number.isInteger(keep) || keep < 1) throw new RangeError(`a list keeps at least one entry, not ${keep}`);
-    const added = deepFreeze(checkAppendedEntries(this.definition, entries));
+    const added = deepFreeze(checkAppendedEntries(this.definition, entries, keep));
     const eTag = await this.gate.shared(() =>
       this.locks.run(key, async () => {
         const name = fileNameOf(key);

@@ -158,8 +158,7 @@ class PostgresCollection<T> implements DocumentCollection<T> {
   }
 
   async append(key: string, entries: Array<ListEntry<T>>, keep: number): Promise<string> {
-    if (!Number.isInteger(keep) || keep < 1) throw new RangeError(`a list keeps at least one entry, not ${keep}`);
-    const added = checkAppendedEntries(this.definition, entries).slice(-keep);
+    const added = checkAppendedEntries(this.definition, entries, keep).slice(-keep);
     const eTag = randomUUID();
     // An expired row is as good as absent: the list starts again, without an expiry.
     await this.pool
