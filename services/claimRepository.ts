@@ -17,6 +17,8 @@ export interface ClaimSummary {
   /** Epoch ms of the earliest timer still to fire. */
   nextDueAt?: number;
   pendingAlerts: number;
+  /** What the claim's PoE reports stand for (`precheckMarkOf`), when they all stand for one. */
+  precheckMark?: string;
 }
 
 /** A search by the words a claim is found by (its id, customer and partner). */
@@ -88,6 +90,8 @@ export interface ClaimRepository {
   summaries(ids: readonly string[]): Promise<ClaimSummary[]>;
   idsForOrganisation(partnerTenantId: string): Promise<string[]>;
   idsInStatuses(statuses: readonly Status[]): Promise<string[]>;
+  /** The claims in `statuses` whose pre-check mark is none of `settled` (or who have none). */
+  idsToPrecheck(statuses: readonly Status[], settled: readonly string[]): Promise<string[]>;
   activeIdsForKey(recordKey: string): Promise<string[]>;
   /** Case-insensitive: tenant ids are GUIDs typed in either case. */
   idsForCustomerTenant(customerTenantId: string): Promise<string[]>;

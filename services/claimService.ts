@@ -180,9 +180,9 @@ export class ClaimService {
 
   // ---- the PoE pre-check, for its runner (as the system) --------------------------------
 
-  /** Claims that may hold PoE files to check (not finished ones). */
-  precheckCandidates(): Promise<string[]> {
-    return this.prechecks.candidates();
+  /** Claims that may hold PoE files for this checker to check (not finished ones). */
+  precheckCandidates(checkerVersion: string): Promise<string[]> {
+    return this.prechecks.candidates(checkerVersion);
   }
 
   /** The claim's files without a report of this checker version against its current facts. */

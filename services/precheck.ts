@@ -93,10 +93,14 @@ export interface PoeChecker {
   close?(): Promise<void>;
 }
 
-/** A report as stored with its PoE file, with the digest of the facts it was read against. */
+/**
+ * A report as stored with its PoE file, with the digest of the facts it was read against and the
+ * policy's date limit among them (reports stored before it was kept do not say).
+ */
 export const StoredPrecheckSchema = z.object({
   report: PrecheckReportSchema,
   factsDigest: z.string().regex(/^[0-9a-f]{64}$/),
+  maxDateAgeMonths: z.number().int().positive().optional(),
 });
 export type StoredPrecheck = z.infer<typeof StoredPrecheckSchema>;
 

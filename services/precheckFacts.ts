@@ -41,6 +41,32 @@ export function isCurrent(stored: StoredPrecheck | undefined, checkerVersion: st
   return stored !== undefined && stored.report.checkerVersion === checkerVersion && stored.factsDigest === digest;
 }
 
+/** The mark of a claim without PoE files: there is nothing to check. */
+export const NO_FILES_PRECHECK_MARK = 'no-files';
+
+/** The mark of a claim whose every file has a report of this checker on its facts under this date limit. */
+export function precheckMark(checkerVersion: string, maxDateAgeMonths: number): string {
+  return `${maxDateAgeMonths} ${checkerVersion}`;
+}
+
+/**
+ * What a claim's reports stand for, from the claim alone, so a store can keep it indexed and a
+ * sweep reads only the claims whose mark is not the current one: `precheckMark` when every file's
+ * report is of one checker and current against the claim's facts under one date limit,
+ * `NO_FILES_PRECHECK_MARK` without files, otherwise none (a file to check, or a report of before
+ * the limit was kept with it).
+ */
+export function precheckMarkOf(claim: Claim): string | undefined {
+  const [first] = claim.poe;
+  if (!first) return NO_FILES_PRECHECK_MARK;
+  const months = first.precheck?.maxDateAgeMonths;
+  if (months === undefined) return undefined;
+  const version = first.precheck!.report.checkerVersion;
+  const digest = factsDigest(precheckFactsOf(claim, months));
+  const current = claim.poe.every((file) => file.precheck?.maxDateAgeMonths === months && isCurrent(file.precheck, version, digest));
+  return current ? precheckMark(version, months) : undefined;
+}
+
 /** The checks a report met, as a set: two reports meeting the same checks say the same to a partner. */
 export function metChecks(report: PrecheckReport): string {
   return report.unreadable

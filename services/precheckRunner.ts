@@ -13,7 +13,7 @@ import type { BlobStore } from './store/blobStore.js';
 /** What the runner needs of the claim service. */
 export interface PrecheckClaims {
   onChange(listener: ClaimChangeListener): () => void;
-  precheckCandidates(): Promise<string[]>;
+  precheckCandidates(checkerVersion: string): Promise<string[]>;
   precheckWork(claimId: string, checkerVersion: string): Promise<PrecheckWork | undefined>;
   needsPrecheck(claim: Readonly<Claim>, checkerVersion: string): boolean;
   recordPrecheck(claimId: string, fileId: string, report: PrecheckReport, factsDigest: string): Promise<PrecheckOutcome>;
@@ -127,10 +127,10 @@ export class PrecheckRunner {
   }
 
   private async sweep(): Promise<void> {
-    const { claims, clock, sweepIntervalMs } = this.options;
+    const { claims, checker, clock, sweepIntervalMs } = this.options;
     const now = clock.now();
     this.nextSweepAt = now.getTime() + sweepIntervalMs;
-    for (const claimId of (await claims.precheckCandidates()).sort()) this.queue.add(claimId);
+    for (const claimId of (await claims.precheckCandidates(checker.version)).sort()) this.queue.add(claimId);
     this.lastSweepAt = now.toISOString();
   }
 

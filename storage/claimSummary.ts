@@ -1,5 +1,6 @@
 import { isActive, nextTimerDue, recordKeysOf } from '../services/claimFacts.js';
 import type { ClaimSummary } from '../services/claimRepository.js';
+import { precheckMarkOf } from '../services/precheckFacts.js';
 import type { Claim, ClaimDocument } from '../services/model.js';
 
 // What every engine derives from a document to answer the service's queries without reading it:
@@ -19,6 +20,7 @@ export function summaryOf(document: ClaimDocument): ClaimSummary {
     active: isActive(claim),
     nextDueAt: nextTimerDue(claim),
     pendingAlerts: outbox.filter((alert) => alert.state === 'pending').length,
+    precheckMark: precheckMarkOf(claim),
   };
 }
 

@@ -6,7 +6,7 @@ import { DomainError } from '../errors.js';
 import type { Claim, PoeFile, Status } from '../model.js';
 import type { Policy } from '../policy.js';
 import { PrecheckReportSchema, type PrecheckFacts, type PrecheckReport } from '../precheck.js';
-import { factsDigest, isCurrent, metChecks, precheckFactsOf } from '../precheckFacts.js';
+import { NO_FILES_PRECHECK_MARK, factsDigest, isCurrent, metChecks, precheckFactsOf, precheckMark } from '../precheckFacts.js';
 import { metCount } from '../precheckChecklist.js';
 import type { ChangeFeed } from './changeFeed.js';
 
@@ -34,9 +34,13 @@ export class Prechecks {
     private readonly feed: ChangeFeed,
   ) {}
 
-  /** The claims that may hold files to check; `work` says which of their files do. */
-  candidates(): Promise<string[]> {
-    return this.repository.idsInStatuses(PRECHECKED_STATUSES);
+  /**
+   * The claims that may hold files to check for this checker; `work` says which of their files do.
+   * Those the store has marked as checked by it under the policy's date limit are left out unread.
+   */
+  candidates(checkerVersion: string): Promise<string[]> {
+    const settled = [NO_FILES_PRECHECK_MARK, precheckMark(checkerVersion, this.policy.poe.maxDateAgeMonths)];
+    return this.repository.idsToPrecheck(PRECHECKED_STATUSES, settled);
   }
 
   async work(claimId: string, checkerVersion: string): Promise<PrecheckWork | undefined> {
@@ -69,7 +73,7 @@ export class Prechecks {
         const claim = structuredClone(document.claim);
         const stored = claim.poe.find((candidate) => candidate.id === fileId)!;
         const before = stored.precheck?.report;
-        stored.precheck = { report, factsDigest: digest };
+        stored.precheck = { report, factsDigest: digest, maxDateAgeMonths: this.policy.poe.maxDateAgeMonths };
         const at = now.toISOString();
         const { found, of } = metCount(report);
         claim.version += 1;

@@ -83,6 +83,13 @@ export class ClaimIndex {
     return [...new Set(statuses)].flatMap((status) => [...(this.byStatus.get(status) ?? [])]);
   }
 
+  idsToPrecheck(statuses: readonly Status[], settled: readonly string[]): string[] {
+    return this.idsInStatuses(statuses).filter((id) => {
+      const mark = this.summaries.get(id)!.precheckMark;
+      return mark === undefined || !settled.includes(mark);
+    });
+  }
+
   activeIdsForKey(key: string): string[] {
     return [...(this.activeByKey.get(key) ?? [])];
   }

@@ -170,6 +170,10 @@ export class LowdbClaimRepository implements ClaimRepository {
     return this.index.idsInStatuses(statuses);
   }
 
+  async idsToPrecheck(statuses: readonly Status[], settled: readonly string[]): Promise<string[]> {
+    return this.index.idsToPrecheck(statuses, settled);
+  }
+
   async activeIdsForKey(recordKey: string): Promise<string[]> {
     return this.index.activeIdsForKey(recordKey);
   }

@@ -49,10 +49,11 @@ interface SummaryRow {
   active: boolean;
   next_due_at: string | null;
   pending_alerts: number;
+  precheck_mark: string | null;
 }
 
 const SUMMARY_COLUMNS =
-  'id, partner_tenant_id, customer_tenant_id, status, consent_phase, status_since, created_at, record_keys, active, next_due_at, pending_alerts';
+  'id, partner_tenant_id, customer_tenant_id, status, consent_phase, status_since, created_at, record_keys, active, next_due_at, pending_alerts, precheck_mark';
 /** A claim's document by id. Named: every read and change runs it, and each connection plans it once. */
 const documentSelect = (id: string): pg.QueryConfig<[string]> => ({
   name: 'claims-document',
@@ -131,8 +132,8 @@ export class PostgresClaimRepository implements ClaimRepository {
       try {
         await client.query(
           `INSERT INTO claims (id, revision, version, partner_tenant_id, customer_tenant_id, status, consent_phase,
-             status_since, created_at, record_keys, active, next_due_at, oldest_pending_at, pending_alerts, search_text, claim)
-           VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+             status_since, created_at, record_keys, active, next_due_at, oldest_pending_at, pending_alerts, search_text, precheck_mark, claim)
+           VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
           [stored.claim.id, ...summary, stored.claim],
         );
       } catch (error) {
@@ -208,6 +209,10 @@ export class PostgresClaimRepository implements ClaimRepository {
 
   async idsInStatuses(statuses: readonly Status[]): Promise<string[]> {
     return this.ids('SELECT id FROM claims WHERE status = ANY($1)', [[...statuses]]);
+  }
+
+  async idsToPrecheck(statuses: readonly Status[], settled: readonly string[]): Promise<string[]> {
+    return this.ids('SELECT id FROM claims WHERE status = ANY($1) AND (precheck_mark IS NULL OR NOT precheck_mark = ANY($2))', [[...statuses], [...settled]]);
   }
 
   activeIdsForKey(recordKey: string): Promise<string[]> {
@@ -365,6 +370,7 @@ function columnsOf(document: ClaimDocument): unknown[] {
     oldestPendingAt(document) ?? null,
     summary.pendingAlerts,
     searchTextOf(document.claim),
+    summary.precheckMark ?? null,
   ];
 }
 
@@ -395,17 +401,17 @@ async function writeChanged(
     text: `WITH updated AS (
         UPDATE claims SET revision = revision + 1, version = $3, partner_tenant_id = $4, customer_tenant_id = $5,
           status = $6, consent_phase = $7, status_since = $8, created_at = $9, record_keys = $10, active = $11,
-          next_due_at = $12, oldest_pending_at = $13, pending_alerts = $14, search_text = $15, claim = $16
+          next_due_at = $12, oldest_pending_at = $13, pending_alerts = $14, search_text = $15, precheck_mark = $16, claim = $17
         WHERE id = $1 AND ${condition} = $2
         RETURNING id
       ), written AS (
         INSERT INTO claim_alerts (claim_id, position, id, state, created_at, alert)
-        ${ALERT_ROWS('$17')}
+        ${ALERT_ROWS('$18')}
         WHERE EXISTS (SELECT 1 FROM updated)
         ON CONFLICT (claim_id, position) DO UPDATE
           SET id = excluded.id, state = excluded.state, created_at = excluded.created_at, alert = excluded.alert
       ), dropped AS (
-        DELETE FROM claim_alerts WHERE claim_id = $1 AND position >= $18 AND EXISTS (SELECT 1 FROM updated)
+        DELETE FROM claim_alerts WHERE claim_id = $1 AND position >= $19 AND EXISTS (SELECT 1 FROM updated)
       )
       SELECT id FROM updated`,
     values: [stored.claim.id, expected, ...columnsOf(stored), stored.claim, changed, stored.outbox.length],
@@ -438,5 +444,6 @@ function summaryFromRow(row: SummaryRow): ClaimSummary {
     active: row.active,
     nextDueAt: row.next_due_at === null ? undefined : Number(row.next_due_at),
     pendingAlerts: row.pending_alerts,
+    precheckMark: row.precheck_mark ?? undefined,
   };
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { renderAlert, renderClaimCard, renderHistory, type Viewer } from '../../cards/index.js';
 import { translatorFor, type Locale } from '../../cards/i18n/i18n.js';
+import { ClaimService } from '../../services/claimService.js';
 import type { Claim, PoeInput } from '../../services/model.js';
+import { createPolicy } from '../../services/policy.js';
 import { PRECHECKS } from '../../services/precheck.js';
 import { claimChecklist, suggestedReasons } from '../../services/precheckChecklist.js';
 import { PrecheckRunner } from '../../services/precheckRunner.js';
@@ -73,7 +75,7 @@ describe('PoE pre-check', function () {
       assert.equal(await harness.service.recordPrecheck(claim.id, work.files[0]!.id, report, work.factsDigest), 'recorded');
       const stored = (await document(claim.id)).claim;
       assert.equal(stored.version, claim.version + 1);
-      assert.deepEqual(stored.poe[0]!.precheck, { report, factsDigest: work.factsDigest });
+      assert.deepEqual(stored.poe[0]!.precheck, { report, factsDigest: work.factsDigest, maxDateAgeMonths: 12 });
       const entry = stored.history.at(-1)!;
       assert.equal(entry.action, 'poe-prechecked');
       assert.equal(entry.role, 'system');
@@ -244,6 +246,51 @@ describe('PoE pre-check', function () {
       assert.equal(stored.poe[1]!.precheck!.report.unreadable, 'scanned-image');
       assert.deepEqual(stored.history.at(-1)!.changes, [{ field: 'precheck', to: { file: 'photo.pdf', found: 0, of: 6, unreadable: 'scanned-image' } }]);
       await restarted.repository.close();
+    });
+
+    it('at a sweep, reads only the claims with a file to check, and all of them for another date limit', async function () {
+      const checked = await draftWith('sow.pdf', ...GOOD_POE_LINES);
+      const first = runner(new MarkerChecker(harness.clock));
+      await first.whenIdle();
+      await first.stop();
+      await harness.service.create(partner(), m365Details());
+      // Uploaded while no runner ran.
+      const waiting = await upload(await harness.service.create(partner(), m365Details()), 'photo.pdf', 'SCANNED-IMAGE');
+      const restarted = await harness.restart();
+      try {
+        /** A runner on `service` whose checker starts afresh, and the claims it read. */
+        const sweep = async (service: ClaimService) => {
+          const read: string[] = [];
+          const counted = Object.assign(Object.create(service) as ClaimService, {
+            precheckWork: (claimId: string, version: string) => {
+              read.push(claimId);
+              return service.precheckWork(claimId, version);
+            },
+          });
+          const checker = new MarkerChecker(restarted.clock);
+          await runner(checker, counted).whenIdle();
+          return { read, checked: checker.calls.map((call) => `${call.name} (${call.facts.maxDateAgeMonths})`) };
+        };
+        assert.deepEqual(await sweep(restarted.service), { read: [waiting.id], checked: ['photo.pdf (12)'] });
+        assert.deepEqual(await sweep(restarted.service), { read: [], checked: [] });
+
+        // A report kept before its date limit was: read, found current, not checked again.
+        const stored = structuredClone((await restarted.repository.get(checked.id))!);
+        delete stored.claim.poe[0]!.precheck!.maxDateAgeMonths;
+        await restarted.repository.save(stored, stored.claim.version);
+        assert.deepEqual(await sweep(restarted.service), { read: [checked.id], checked: [] });
+
+        const policy = createPolicy({});
+        const sixMonths = new ClaimService({
+          repository: restarted.repository,
+          policy: { ...policy, poe: { ...policy.poe, maxDateAgeMonths: 6 } },
+          clock: restarted.clock,
+        });
+        assert.deepEqual(await sweep(sixMonths), { read: [checked.id, waiting.id], checked: ['sow.pdf (6)', 'photo.pdf (6)'] });
+        assert.deepEqual(await sweep(sixMonths), { read: [], checked: [] });
+      } finally {
+        await restarted.repository.close();
+      }
     });
 
     it('keeps going past a file it cannot check, and leaves finished claims alone', async function () {

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { recordKeysOf } from '../../services/claimFacts.js';
 import type { ClaimRepository } from '../../services/claimRepository.js';
 import { isDomainError, type ErrorCode } from '../../services/errors.js';
-import type { ClaimDetails, ClaimDocument } from '../../services/model.js';
+import type { Claim, ClaimDetails, ClaimDocument, PoeFile } from '../../services/model.js';
+import type { PrecheckReport } from '../../services/precheck.js';
+import { NO_FILES_PRECHECK_MARK, factsDigest, precheckFactsOf, precheckMark } from '../../services/precheckFacts.js';
 import {
   CUSTOMER_TENANT,
   FIXTURE_NOW,
@@ -10,6 +12,7 @@ import {
   PARTNER_TENANT_B,
   SUBSCRIPTION_ID,
   claimId,
+  type ClaimFixtureOverrides,
   makeAlert,
   makeClaimDocument,
   makeHistoryEntry,
@@ -395,6 +398,7 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
           active: true,
           nextDueAt: at('2026-03-04T09:00:00.000Z'),
           pendingAlerts: 0,
+          precheckMark: NO_FILES_PRECHECK_MARK,
         });
         assert.deepEqual(await repo.summary(B1), before.summaries[1]);
         assert.deepEqual(await answers(await engine.another()), before);
@@ -508,6 +512,83 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         assert.deepEqual(await repo.activeIdsForKey(TEAMS_KEY), [claimId(1)]);
         assert.deepEqual(await repo.idsInStatuses(['Draft']), []);
         assert.deepEqual(await repo.idsInStatuses(['Submitted']), [claimId(1)]);
+      });
+    });
+
+    describe('pre-check marks', () => {
+      const report = (checkerVersion: string): PrecheckReport => ({ checkerVersion, checkedAt: FIXTURE_NOW, units: 1, ocr: false, findings: [] });
+      /** A PoE file whose report, by `checkerVersion`, was made on `claim`'s facts under `months` (none: months not kept). */
+      const fileReadOn = (claim: Claim, name: string, checkerVersion: string, months?: number): PoeFile => ({
+        id: `file-${name}`,
+        name,
+        contentType: 'application/pdf',
+        size: 1000,
+        sha256: 'a'.repeat(64),
+        storagePath: `poe/${claim.id}/${name}`,
+        uploadedBy: 'user-partner-1',
+        uploadedAt: FIXTURE_NOW,
+        precheck: {
+          report: report(checkerVersion),
+          factsDigest: factsDigest(precheckFactsOf(claim, months ?? 12)),
+          ...(months === undefined ? {} : { maxDateAgeMonths: months }),
+        },
+      });
+      const withFiles = (id: string, files: (claim: Claim) => PoeFile[], overrides: ClaimFixtureOverrides = {}) => {
+        const document = makeClaimDocument({ id, ...overrides });
+        return makeClaimDocument({ ...document.claim, poe: files(document.claim) });
+      };
+
+      it('keeps what every claim’s reports stand for, and finds the claims to read by it', async () => {
+        const current = claimId(1);
+        const older = claimId(2);
+        const mixed = claimId(3);
+        const edited = claimId(4);
+        const noFiles = claimId(5);
+        const unmarked = claimId(6);
+        const finished = claimId(7);
+        const documents = [
+          withFiles(current, (claim) => [fileReadOn(claim, 'a.pdf', 'v1', 12), fileReadOn(claim, 'b.pdf', 'v1', 12)]),
+          withFiles(older, (claim) => [fileReadOn(claim, 'a.pdf', 'v0', 12)]),
+          withFiles(mixed, (claim) => [fileReadOn(claim, 'a.pdf', 'v1', 12), fileReadOn(claim, 'b.pdf', 'v1', 6)]),
+          // Its facts changed after the report: the digest no longer matches.
+          makeClaimDocument({ id: edited, poe: [fileReadOn(makeClaimDocument({ id: edited, partnerName: 'Before' }).claim, 'a.pdf', 'v1', 12)] }),
+          makeClaimDocument({ id: noFiles }),
+          withFiles(unmarked, (claim) => [fileReadOn(claim, 'a.pdf', 'v1')]),
+          withFiles(finished, (claim) => [fileReadOn(claim, 'a.pdf', 'v0', 12)], { status: 'Approved' }),
+        ];
+        for (const document of documents) await repo.insert(document);
+
+        const marks = Object.fromEntries(
+          (await repo.summaries(documents.map((document) => document.claim.id))).map((summary) => [summary.id, summary.precheckMark]),
+        );
+        assert.deepEqual(marks, {
+          [current]: precheckMark('v1', 12),
+          [older]: precheckMark('v0', 12),
+          [mixed]: undefined,
+          [edited]: undefined,
+          [noFiles]: NO_FILES_PRECHECK_MARK,
+          [unmarked]: undefined,
+          [finished]: precheckMark('v0', 12),
+        });
+        const open = ['Submitted', 'Draft'] as const;
+        const settled = [NO_FILES_PRECHECK_MARK, precheckMark('v1', 12)];
+        assert.deepEqual(sorted(await repo.idsToPrecheck(open, settled)), [older, mixed, edited, unmarked]);
+        assert.deepEqual(sorted(await (await engine.another()).idsToPrecheck(open, settled)), [older, mixed, edited, unmarked]);
+        // Another date limit in the policy: every claim with files is read again.
+        assert.deepEqual(sorted(await repo.idsToPrecheck(open, [NO_FILES_PRECHECK_MARK, precheckMark('v1', 6)])), [current, older, mixed, edited, unmarked]);
+
+        // A report recorded on the current facts moves the claim out; an edit of the facts moves it back.
+        await repo.update(older, (document) => ({
+          next: { ...document, claim: { ...document.claim, version: 2, poe: [fileReadOn(document.claim, 'a.pdf', 'v1', 12)] } },
+          result: undefined,
+        }));
+        assert.deepEqual(sorted(await repo.idsToPrecheck(open, settled)), [mixed, edited, unmarked]);
+        await repo.update(current, (document) => ({
+          next: { ...document, claim: { ...document.claim, version: 2, partnerName: 'Renamed Ltd' } },
+          result: undefined,
+        }));
+        assert.deepEqual(sorted(await repo.idsToPrecheck(open, settled)), [current, mixed, edited, unmarked]);
+        assert.equal((await repo.summary(current))?.precheckMark, undefined);
       });
     });
 
