@@ -7,6 +7,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const HOUR_MS = 60 * 60 * 1000;
 /** Day starts remembered per calendar (a few years of days); the map starts again beyond that. */
 const DAY_STARTS_KEPT = 2048;
+/** Days kept as the instants they span (a claim's deadlines fall on a handful). */
+const RECENT_DAYS_KEPT = 16;
 
 interface LocalDate {
   year: number;
@@ -19,6 +21,9 @@ export class BusinessCalendar {
   private readonly holidays: ReadonlySet<string>;
   private readonly parts: Intl.DateTimeFormat;
   private readonly dayStarts = new Map<string, number>();
+  /** Days whose instants were asked for lately, replaced in turn. */
+  private readonly recentDays: { start: number; end: number; date: Readonly<LocalDate> }[] = [];
+  private nextRecentDay = 0;
 
   constructor(timeZone: string, holidays: readonly string[] = []) {
     this.parts = new Intl.DateTimeFormat('en-US', {
@@ -116,7 +121,24 @@ export class BusinessCalendar {
     return weekday !== 0 && weekday !== 6 && !this.holidays.has(formatDate(date));
   }
 
+  /**
+   * The local date of an instant. Asking the zone (Intl) costs microseconds, and a claim's
+   * deadlines and timers ask for the same few days on every change: the days found last are
+   * kept as the instants they span, so an instant within one is answered without the zone.
+   */
   private localDate(epochMs: number): LocalDate {
+    for (const day of this.recentDays) if (epochMs >= day.start && epochMs < day.end) return day.date;
+    const date = this.zoneDate(epochMs);
+    const start = this.startOfLocalDay(date);
+    const end = this.startOfLocalDay(nextDate(date));
+    if (epochMs >= start && epochMs < end) {
+      this.recentDays[this.nextRecentDay] = { start, end, date: Object.freeze(date) };
+      this.nextRecentDay = (this.nextRecentDay + 1) % RECENT_DAYS_KEPT;
+    }
+    return date;
+  }
+
+  private zoneDate(epochMs: number): LocalDate {
     const fields = this.fields(epochMs);
     return { year: fields.year, month: fields.month, day: fields.day };
   }
@@ -160,12 +182,12 @@ export class BusinessCalendar {
     let guess = midnightUtc - this.offsetAt(midnightUtc);
     guess = midnightUtc - this.offsetAt(guess);
     // Where local midnight is skipped by a daylight-saving jump, the day starts at the jump.
-    if (formatDate(this.localDate(guess)) !== formatDate(date)) {
+    if (formatDate(this.zoneDate(guess)) !== formatDate(date)) {
       let low = guess;
       let high = guess + 3 * HOUR_MS;
       while (high - low > 1) {
         const mid = Math.floor((low + high) / 2);
-        if (compareDates(this.localDate(mid), date) < 0) low = mid;
+        if (compareDates(this.zoneDate(mid), date) < 0) low = mid;
         else high = mid;
       }
       return high;

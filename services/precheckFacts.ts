@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Workload } from './catalogue.js';
-import type { Claim } from './model.js';
+import type { Claim, Status } from './model.js';
 import { PRECHECKS, type PrecheckFacts, type PrecheckReport, type StoredPrecheck } from './precheck.js';
 
 // What a claim says that its PoE files are read against, and when a stored report still stands.
@@ -41,6 +41,9 @@ export function isCurrent(stored: StoredPrecheck | undefined, checkerVersion: st
   return stored !== undefined && stored.report.checkerVersion === checkerVersion && stored.factsDigest === digest;
 }
 
+/** Claims whose files are still read by someone: a finished claim's files are not checked again. */
+export const PRECHECKED_STATUSES: readonly Status[] = ['Draft', 'Submitted', 'InReview', 'PartnerActionRequired', 'Rejected', 'Disputed'];
+
 /** The mark of a claim without PoE files: there is nothing to check. */
 export const NO_FILES_PRECHECK_MARK = 'no-files';
 
@@ -53,10 +56,12 @@ export function precheckMark(checkerVersion: string, maxDateAgeMonths: number): 
  * What a claim's reports stand for, from the claim alone, so a store can keep it indexed and a
  * sweep reads only the claims whose mark is not the current one: `precheckMark` when every file's
  * report is of one checker and current against the claim's facts under one date limit,
- * `NO_FILES_PRECHECK_MARK` without files, otherwise none (a file to check, or a report of before
- * the limit was kept with it).
+ * `NO_FILES_PRECHECK_MARK` without files, otherwise none (a file to check, a report of before
+ * the limit was kept with it, or a claim the pre-check no longer reads).
  */
 export function precheckMarkOf(claim: Claim): string | undefined {
+  // A claim the pre-check no longer reads needs no mark (and a write of it no digest).
+  if (!PRECHECKED_STATUSES.includes(claim.status)) return undefined;
   const [first] = claim.poe;
   if (!first) return NO_FILES_PRECHECK_MARK;
   const months = first.precheck?.maxDateAgeMonths;

@@ -3,18 +3,15 @@ import { recordAlert } from '../alerts.js';
 import type { ClaimRepository } from '../claimRepository.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
-import type { Claim, PoeFile, Status } from '../model.js';
+import type { Claim, PoeFile } from '../model.js';
 import type { Policy } from '../policy.js';
 import { PrecheckReportSchema, type PrecheckFacts, type PrecheckReport } from '../precheck.js';
-import { NO_FILES_PRECHECK_MARK, factsDigest, isCurrent, metChecks, precheckFactsOf, precheckMark } from '../precheckFacts.js';
+import { NO_FILES_PRECHECK_MARK, PRECHECKED_STATUSES, factsDigest, isCurrent, metChecks, precheckFactsOf, precheckMark } from '../precheckFacts.js';
 import { metCount } from '../precheckChecklist.js';
 import type { ChangeFeed } from './changeFeed.js';
 
 // The pre-check's side of a claim: which PoE files need a (new) report, and recording one as the
 // system: kept with the file, a history entry, a version, and a checklist alert to the partner.
-
-/** Claims whose files are still read by someone: a finished claim's files are not checked again. */
-export const PRECHECKED_STATUSES: readonly Status[] = ['Draft', 'Submitted', 'InReview', 'PartnerActionRequired', 'Rejected', 'Disputed'];
 
 /** One claim's files without a current report, and the facts to check them against. */
 export interface PrecheckWork {

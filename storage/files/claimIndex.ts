@@ -28,14 +28,31 @@ export class ClaimIndex {
   put(document: ClaimDocument): void {
     const { claim } = document;
     const previous = this.summaries.get(claim.id);
-    if (previous) this.removeFromSets(claim.id, previous);
     const summary = summaryOf(document);
+    // Most writes change a claim's status or alerts, not its organisation, customer or record
+    // keys: a set is left alone when the claim's place in it is unchanged.
+    const customer = summary.customerTenantId?.toLowerCase();
+    const previousCustomer = previous?.customerTenantId?.toLowerCase();
+    if (previous?.partnerTenantId !== summary.partnerTenantId) {
+      if (previous) removeFrom(this.byOrganisation, previous.partnerTenantId, claim.id);
+      addTo(this.byOrganisation, summary.partnerTenantId, claim.id);
+    }
+    if (previousCustomer !== customer) {
+      if (previousCustomer) removeFrom(this.byCustomer, previousCustomer, claim.id);
+      if (customer) addTo(this.byCustomer, customer, claim.id);
+    }
+    if (previous?.status !== summary.status) {
+      if (previous) removeFrom(this.byStatus, previous.status, claim.id);
+      addTo(this.byStatus, summary.status, claim.id);
+    }
+    const previousKeys = previous?.active ? previous.recordKeys : [];
+    const keys = summary.active ? summary.recordKeys : [];
+    if (!sameKeys(previousKeys, keys)) {
+      for (const key of previousKeys) removeFrom(this.activeByKey, key, claim.id);
+      for (const key of keys) addTo(this.activeByKey, key, claim.id);
+    }
     this.summaries.set(claim.id, summary);
     this.searchText.set(claim.id, searchTextOf(claim));
-    addTo(this.byOrganisation, summary.partnerTenantId, claim.id);
-    if (summary.customerTenantId) addTo(this.byCustomer, summary.customerTenantId.toLowerCase(), claim.id);
-    addTo(this.byStatus, summary.status, claim.id);
-    if (summary.active) for (const key of summary.recordKeys) addTo(this.activeByKey, key, claim.id);
     this.withPendingAlerts.set(claim.id, oldestPendingAt(document));
     this.timers.set(claim.id, summary.nextDueAt);
   }
@@ -55,7 +72,7 @@ export class ClaimIndex {
     removeFrom(this.byOrganisation, summary.partnerTenantId, id);
     if (summary.customerTenantId) removeFrom(this.byCustomer, summary.customerTenantId.toLowerCase(), id);
     removeFrom(this.byStatus, summary.status, id);
-    for (const key of summary.recordKeys) removeFrom(this.activeByKey, key, id);
+    if (summary.active) for (const key of summary.recordKeys) removeFrom(this.activeByKey, key, id);
   }
 
   idsForOrganisation(tenantId: string): string[] {
@@ -134,4 +151,8 @@ function removeFrom<K>(map: Map<K, Set<string>>, key: K, id: string): void {
   if (!set) return;
   set.delete(id);
   if (set.size === 0) map.delete(key);
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((key, index) => key === b[index]);
 }

@@ -140,6 +140,35 @@ describe('BusinessCalendar', () => {
     });
   });
 
+  describe('the days a calendar keeps', () => {
+    it('answers an instant as a fresh calendar would, either side of local midnight and of a DST change', () => {
+      for (const zone of ['Asia/Jerusalem', 'America/New_York', 'Africa/Cairo', 'Europe/Madrid']) {
+        const kept = new BusinessCalendar(zone, ['2026-03-30']);
+        // Local midnights and DST changes of the spring and the autumn, 1 ms either side of them.
+        const instants = [
+          '2026-03-26T22:00:00Z',
+          '2026-03-27T00:00:00Z',
+          '2026-03-29T01:00:00Z',
+          '2026-03-08T07:00:00Z',
+          '2026-10-29T21:00:00Z',
+          '2026-10-25T01:00:00Z',
+          '2026-11-01T06:00:00Z',
+        ].flatMap((iso) => [-3_600_000, -1, 0, 1, 3_600_000].map((offset) => Date.parse(iso) + offset));
+        for (const round of [1, 2]) {
+          for (const instant of round === 1 ? instants : [...instants].reverse()) {
+            const fresh = new BusinessCalendar(zone, ['2026-03-30']);
+            const when = new Date(instant);
+            const label = `${zone} ${when.toISOString()} (round ${round})`;
+            assert.equal(kept.localDateString(when), fresh.localDateString(when), label);
+            assert.equal(kept.isBusinessDay(when), fresh.isBusinessDay(when), label);
+            assert.equal(kept.addBusinessDays(when, 2).getTime(), fresh.addBusinessDays(when, 2).getTime(), label);
+            assert.equal(kept.subtractBusinessDays(when, 1).getTime(), fresh.subtractBusinessDays(when, 1).getTime(), label);
+          }
+        }
+      }
+    });
+  });
+
   describe('subtractBusinessDays', () => {
     it('one business day before Friday 15:00 is Thursday 15:00', () => {
       assert.equal(subIso(utc, '2026-11-27T15:00:00Z', 1), '2026-11-26T15:00:00.000Z');

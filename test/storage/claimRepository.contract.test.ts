@@ -398,7 +398,7 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
           active: true,
           nextDueAt: at('2026-03-04T09:00:00.000Z'),
           pendingAlerts: 0,
-          precheckMark: NO_FILES_PRECHECK_MARK,
+          precheckMark: undefined,
         });
         assert.deepEqual(await repo.summary(B1), before.summaries[1]);
         assert.deepEqual(await answers(await engine.another()), before);
@@ -568,7 +568,8 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
           [edited]: undefined,
           [noFiles]: NO_FILES_PRECHECK_MARK,
           [unmarked]: undefined,
-          [finished]: precheckMark('v0', 12),
+          // The pre-check no longer reads it.
+          [finished]: undefined,
         });
         const open = ['Submitted', 'Draft'] as const;
         const settled = [NO_FILES_PRECHECK_MARK, precheckMark('v1', 12)];
