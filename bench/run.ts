@@ -11,7 +11,7 @@ import { runPostgresBench } from './postgresStore.js';
 import { runStoreBench, type StoreBenchRow } from './storeUpdate.js';
 import { busyMsOf, profileInProcess, readProfiles, summarizeProfile } from './support/profileSummary.js';
 import { runTickBench, type TickRow } from './timers.js';
-import { runTurnBench, type ScenarioName, type ScenarioResult, type TurnBenchResult } from './turns.js';
+import { megabytes, runTurnBench, type ScenarioName, type ScenarioResult, type TurnBenchResult } from './turns.js';
 import { median } from './support/load.js';
 
 // `npm run bench`: every benchmark of issues 8 and 20 in one run, printed as one table (see bench/README.md).
@@ -100,7 +100,6 @@ function formatTable(table: readonly Row[]): string {
 }
 
 const ms = (value: number, digits = 2) => `${value.toFixed(digits)} ms`;
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 const perSecond = (value: number) => `${value.toFixed(0)}/s`;
 const ratioText = (value: number) => value.toFixed(2);
 
@@ -417,7 +416,7 @@ async function precheckSection(): Promise<void> {
     rows.push({ section, figure: `${row.type}: per ${row.ocr ? 'page, OCR' : 'page/slide/sheet/message'}`, value: ms(perFile / Math.max(1, row.units), 1) });
   }
   if (!result.ocrAvailable) rows.push({ section, figure: 'OCR: skipped, tesseract or pdftoppm not installed', value: '-' });
-  rows.push({ section, figure: `${mb(result.bigPdfBytes)} PDF (300 text pages, 200 read, and images): one check`, value: ms(result.bigPdfCheckMs, 0) });
+  rows.push({ section, figure: `${megabytes(result.bigPdfBytes)} PDF (300 text pages, 200 read, and images): one check`, value: ms(result.bigPdfCheckMs, 0) });
   const { idle, checking } = result;
   rows.push({ section, figure: `message turn through startApp, no check running: p50 (p99 ${ms(idle.p99Ms)}, ${idle.turns} turns)`, value: ms(idle.p50Ms) });
   // The "floor" column here is the same turn with no check running; the target is that a check
@@ -425,7 +424,7 @@ async function precheckSection(): Promise<void> {
   addTarget(
     {
       section,
-      figure: `message turn while the ${mb(result.bigPdfBytes)} PDF is checked (${checking.checks} checks done): p50 (p99 ${ms(checking.p99Ms)}, ${checking.turns} turns)`,
+      figure: `message turn while the ${megabytes(result.bigPdfBytes)} PDF is checked (${checking.checks} checks done): p50 (p99 ${ms(checking.p99Ms)}, ${checking.turns} turns)`,
       value: ms(checking.p50Ms),
       floor: ms(idle.p50Ms),
       ratio: (checking.p50Ms / idle.p50Ms).toFixed(2),
@@ -447,15 +446,19 @@ async function precheckSection(): Promise<void> {
 
 function memoryRows(turns: TurnBenchResult): void {
   const { echo, product } = turns.memory;
-  rows.push({ section: 'Memory', figure: 'RSS idle: echo floor', value: mb(echo.idleBytes) });
-  rows.push({ section: 'Memory', figure: 'RSS idle: product (median of its processes)', value: mb(product.idleBytes) });
-  rows.push({ section: 'Memory', figure: 'RSS under turn load: echo floor, peak (median)', value: `${mb(echo.loadPeakBytes)} (${mb(echo.loadMedianBytes)})` });
+  rows.push({ section: 'Memory', figure: 'RSS idle: echo floor', value: megabytes(echo.idleBytes) });
+  rows.push({ section: 'Memory', figure: 'RSS idle: product (median of its processes)', value: megabytes(product.idleBytes) });
+  rows.push({
+    section: 'Memory',
+    figure: 'RSS under turn load: echo floor, peak (median)',
+    value: `${megabytes(echo.loadPeakBytes)} (${megabytes(echo.loadMedianBytes)})`,
+  });
   addTarget(
     {
       section: 'Memory',
       figure: 'RSS under turn load: product, peak (median)',
-      value: `${mb(product.loadPeakBytes)} (${mb(product.loadMedianBytes)})`,
-      floor: mb(echo.loadPeakBytes),
+      value: `${megabytes(product.loadPeakBytes)} (${megabytes(product.loadMedianBytes)})`,
+      floor: megabytes(echo.loadPeakBytes),
       ratio: ratioText(product.loadPeakBytes / echo.loadPeakBytes),
       target: '≤ 1.2x echo',
     },
@@ -534,7 +537,7 @@ async function soakSection(): Promise<void> {
   addTarget(
     {
       section,
-      figure: `bot RSS growth, ${unit(2)} to ${unit(last)} (${mb(result.rssSamples[1] ?? Number.NaN)} to ${mb(result.rssSamples.at(-1) ?? Number.NaN)})`,
+      figure: `bot RSS growth, ${unit(2)} to ${unit(last)} (${megabytes(result.rssSamples[1] ?? Number.NaN)} to ${megabytes(result.rssSamples.at(-1) ?? Number.NaN)})`,
       value: `${(result.rssGrowth * 100).toFixed(1)}%`,
       target: '< 10%',
     },
@@ -545,13 +548,13 @@ async function soakSection(): Promise<void> {
   // No target of its own: it tells objects kept (the heap grows) from memory not given back (only RSS does).
   rows.push({
     section,
-    figure: `bot live heap growth, ${unit(2)} to ${unit(last)} (${mb(result.heapSamples[1] ?? Number.NaN)} to ${mb(result.heapSamples.at(-1) ?? Number.NaN)})`,
+    figure: `bot live heap growth, ${unit(2)} to ${unit(last)} (${megabytes(result.heapSamples[1] ?? Number.NaN)} to ${megabytes(result.heapSamples.at(-1) ?? Number.NaN)})`,
     value: `${(result.heapGrowth * 100).toFixed(1)}%`,
   });
   const every = sampleEveryMs === 60_000 ? 'minute' : `${sampleEveryMs / 1000} s`;
   soakNotes.push(
-    `soak: bot RSS at each ${every}: ${result.rssSamples.map((bytes) => mb(bytes)).join(', ')}`,
-    `soak: bot live heap (after a full collection) at each ${every}: ${result.heapSamples.map((bytes) => mb(bytes)).join(', ')}; external: ${result.externalSamples.map((bytes) => mb(bytes)).join(', ')}`,
+    `soak: bot RSS at each ${every}: ${result.rssSamples.map((bytes) => megabytes(bytes)).join(', ')}`,
+    `soak: bot live heap (after a full collection) at each ${every}: ${result.heapSamples.map((bytes) => megabytes(bytes)).join(', ')}; external: ${result.externalSamples.map((bytes) => megabytes(bytes)).join(', ')}`,
     `soak: alerts waiting for delivery when the turns stopped: ${result.pendingAtEnd}; lines the bot logged: ${result.botLogLines}`,
     ...result.errorSamples.map((sample) => `soak: a failed turn: ${sample}`),
   );

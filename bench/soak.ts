@@ -8,7 +8,7 @@ import { startBotProcess } from './support/botProcess.js';
 import { startConnectorSink } from './support/connectorSink.js';
 import { freshConnections, percentile } from './support/load.js';
 import { seedInReviewClaims } from './support/seedClaims.js';
-import { approveInvoke, ClaimSupply, messageTurn } from './turns.js';
+import { approveInvoke, ClaimSupply, megabytes, messageTurn } from './turns.js';
 
 // The soak (issue 20): `conversations` people, each in their own personal chat, take turns with
 // the product (startApp in its own process, as bench/turns.ts runs it) for `minutes`, each
@@ -126,9 +126,8 @@ export async function runSoakBench(options: SoakOptions): Promise<SoakResult> {
         rssSamples.push(memory.rss);
         heapSamples.push(memory.heapUsed);
         externalSamples.push(memory.external);
-        const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
         progress(
-          `soak: ${((sample * sampleEveryMs) / 60_000).toFixed(1)} min: RSS ${mb(memory.rss)}, heap ${mb(memory.heapUsed)}, external ${mb(memory.external)}, ${latencies.length} turns, ${errors} errors`,
+          `soak: ${((sample * sampleEveryMs) / 60_000).toFixed(1)} min: RSS ${megabytes(memory.rss)}, heap ${megabytes(memory.heapUsed)}, external ${megabytes(memory.external)}, ${latencies.length} turns, ${errors} errors`,
         );
       }
     })();

@@ -152,7 +152,12 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
         } finally {
           await product.stop();
         }
-        productMemory.push(memory.result(idle));
+        const scenarioMemory = memory.result(idle);
+        productMemory.push(scenarioMemory);
+        // The memory row shows the peak of all product processes: say which one it came from.
+        notes.push(
+          `${name}: RSS idle ${megabytes(scenarioMemory.idleBytes)}, under load peak ${megabytes(scenarioMemory.loadPeakBytes)} (median ${megabytes(scenarioMemory.loadMedianBytes)})`,
+        );
       } finally {
         await rm(dataDir, { recursive: true, force: true });
       }
@@ -461,4 +466,9 @@ async function settledRss(bot: BotProcess): Promise<number> {
     await new Promise((resolve) => setTimeout(resolve, RSS_SAMPLE_MS));
   }
   return median(samples);
+}
+
+/** Bytes as the memory rows and notes show them (MiB). */
+export function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 }
