@@ -75,6 +75,21 @@ export interface TurnBenchOptions {
 
 /** Claims `claim <id>` shows, in turn (more than the store's document cache would not be typical). */
 const SHOWN_CLAIMS = 200;
+/** The fewest claims seeded for the `approve` scenarios (their index is part of what they measure). */
+const MIN_APPROVE_CLAIMS = 12_000;
+
+/**
+ * Claims enough for every `approve` request of a scenario, if the product turned them over as fast
+ * as the echo floor's best closed-loop run (plus a tenth): the warm-up and the closed-loop runs at
+ * that rate, the open-loop runs at theirs, the warm users and the probe.
+ */
+function claimsForApprovals(settings: Settings, echoPerSecond: number): number {
+  const closedSeconds = (settings.warmupMs + settings.runs * settings.runMs) / 1000;
+  const openSeconds = (settings.runs * settings.runMs) / 1000;
+  const needed = Math.ceil(1.1 * echoPerSecond * closedSeconds + settings.ratePerSecond * openSeconds) + WARM_SLOTS + 1;
+  return Math.max(MIN_APPROVE_CLAIMS, needed);
+}
+
 /** Users (each in their own chat) warmed up before timing, so no timed turn is anyone's first. */
 const WARM_SLOTS = 48;
 const RSS_SAMPLE_MS = 250;
@@ -116,12 +131,15 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
       await echo.stop();
     }
 
+    // Every approval takes a claim no one approved before: as many as the fastest echo run could take.
+    const echoBest = Math.max(...scenarios[0]!.throughputRuns);
+
     // ---- the product: each scenario in a fresh process on a fresh DATA_DIR ----
     const productMemory: MemoryResult[] = [];
     for (const name of (['claim', 'dialog', 'approve', 'approve-postgres', 'approve-fast-outbox'] as const).filter((candidate) => wanted.has(candidate))) {
       const dataDir = await mkdtemp(join(tmpdir(), `cpor-bench-${name}-`));
       try {
-        const seedCount = name === 'dialog' ? 1 : name === 'claim' ? SHOWN_CLAIMS : (options.seededClaims ?? 12_000);
+        const seedCount = name === 'dialog' ? 1 : name === 'claim' ? SHOWN_CLAIMS : (options.seededClaims ?? claimsForApprovals(settings, echoBest));
         const seedStart = performance.now();
         const seeded = await seedInReviewClaims(dataDir, seedCount);
         progress(`turns: ${name}: seeded ${seedCount} InReview claims in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
