@@ -11,7 +11,7 @@ export class ClaimIndex {
   private readonly searchText = new Map<string, string>();
   private readonly byOrganisation = new Map<string, Set<string>>();
   private readonly byCustomer = new Map<string, Set<string>>();
-  private readonly byStatus = new Map<Status, Set<string>>();
+  private readonly byStatus = new Map<string, Set<string>>();
   private readonly activeByKey = new Map<string, Set<string>>();
   /** Claims with alerts to deliver, by the age of their oldest one. */
   private readonly withPendingAlerts = new OrderedIds();
@@ -31,26 +31,10 @@ export class ClaimIndex {
     const summary = summaryOf(document);
     // Most writes change a claim's status or alerts, not its organisation, customer or record
     // keys: a set is left alone when the claim's place in it is unchanged.
-    const customer = summary.customerTenantId?.toLowerCase();
-    const previousCustomer = previous?.customerTenantId?.toLowerCase();
-    if (previous?.partnerTenantId !== summary.partnerTenantId) {
-      if (previous) removeFrom(this.byOrganisation, previous.partnerTenantId, claim.id);
-      addTo(this.byOrganisation, summary.partnerTenantId, claim.id);
-    }
-    if (previousCustomer !== customer) {
-      if (previousCustomer) removeFrom(this.byCustomer, previousCustomer, claim.id);
-      if (customer) addTo(this.byCustomer, customer, claim.id);
-    }
-    if (previous?.status !== summary.status) {
-      if (previous) removeFrom(this.byStatus, previous.status, claim.id);
-      addTo(this.byStatus, summary.status, claim.id);
-    }
-    const previousKeys = previous?.active ? previous.recordKeys : [];
-    const keys = summary.active ? summary.recordKeys : [];
-    if (!sameKeys(previousKeys, keys)) {
-      for (const key of previousKeys) removeFrom(this.activeByKey, key, claim.id);
-      for (const key of keys) addTo(this.activeByKey, key, claim.id);
-    }
+    const before = previous ? this.placesOf(previous) : [];
+    const after = this.placesOf(summary);
+    for (const place of before) if (!after.some((other) => samePlace(place, other))) removeFrom(place.sets, place.key, claim.id);
+    for (const place of after) if (!before.some((other) => samePlace(place, other))) addTo(place.sets, place.key, claim.id);
     this.summaries.set(claim.id, summary);
     this.searchText.set(claim.id, searchTextOf(claim));
     this.withPendingAlerts.set(claim.id, oldestPendingAt(document));
@@ -60,19 +44,22 @@ export class ClaimIndex {
   remove(id: string): void {
     const summary = this.summaries.get(id);
     if (!summary) return;
-    this.removeFromSets(id, summary);
+    for (const place of this.placesOf(summary)) removeFrom(place.sets, place.key, id);
     this.summaries.delete(id);
     this.searchText.delete(id);
     this.withPendingAlerts.delete(id);
     this.timers.delete(id);
   }
 
-  /** The ordered lists are left to `put`, which moves an entry only when its instant changed. */
-  private removeFromSets(id: string, summary: ClaimSummary): void {
-    removeFrom(this.byOrganisation, summary.partnerTenantId, id);
-    if (summary.customerTenantId) removeFrom(this.byCustomer, summary.customerTenantId.toLowerCase(), id);
-    removeFrom(this.byStatus, summary.status, id);
-    if (summary.active) for (const key of summary.recordKeys) removeFrom(this.activeByKey, key, id);
+  /** The sets a claim with this summary is in, each under its key (the ordered lists are `put`'s own). */
+  private placesOf(summary: ClaimSummary): Place[] {
+    const places: Place[] = [
+      { sets: this.byOrganisation, key: summary.partnerTenantId },
+      { sets: this.byStatus, key: summary.status },
+    ];
+    if (summary.customerTenantId) places.push({ sets: this.byCustomer, key: summary.customerTenantId.toLowerCase() });
+    if (summary.active) for (const key of summary.recordKeys) places.push({ sets: this.activeByKey, key });
+    return places;
   }
 
   idsForOrganisation(tenantId: string): string[] {
@@ -153,6 +140,12 @@ function removeFrom<K>(map: Map<K, Set<string>>, key: K, id: string): void {
   if (set.size === 0) map.delete(key);
 }
 
-function sameKeys(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((key, index) => key === b[index]);
+/** A set of claim ids kept under `key` in `sets`. */
+interface Place {
+  sets: Map<string, Set<string>>;
+  key: string;
+}
+
+function samePlace(a: Place, b: Place): boolean {
+  return a.sets === b.sets && a.key === b.key;
 }
