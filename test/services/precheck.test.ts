@@ -53,6 +53,18 @@ describe('PoE pre-check', function () {
     return harness.service.addPoe(partner(), claim.id, claim.version, file);
   }
 
+  /** The service as the runner sees it, and the claims whose work the runner asked for (each a read of the store). */
+  function readsOf(service: ClaimService): { counted: ClaimService; read: string[] } {
+    const read: string[] = [];
+    const counted = Object.assign(Object.create(service) as ClaimService, {
+      precheckWork: (claimId: string, version: string) => {
+        read.push(claimId);
+        return service.precheckWork(claimId, version);
+      },
+    });
+    return { counted, read };
+  }
+
   const document = async (claimId: string) => (await harness.repository.get(claimId))!;
   const prechecksOf = async (claimId: string) => (await document(claimId)).outbox.filter((alert) => alert.kind === 'poe-prechecked');
 
@@ -148,30 +160,23 @@ describe('PoE pre-check', function () {
 
     it('does not read the store again for a change that leaves every file current (a review, a decision)', async function () {
       const checker = new MarkerChecker(harness.clock);
-      let workAsked = 0;
-      // The service as the runner sees it, counting the reads of claims it asks for.
-      const counted = Object.assign(Object.create(harness.service) as typeof harness.service, {
-        precheckWork: (claimId: string, version: string) => {
-          workAsked += 1;
-          return harness.service.precheckWork(claimId, version);
-        },
-      });
+      const { counted, read } = readsOf(harness.service);
       const started = runner(checker, counted);
       let claim = await draftWith('sow.pdf', ...GOOD_POE_LINES);
       await started.whenIdle();
-      const askedAfterCheck = workAsked;
+      const askedAfterCheck = read.length;
       claim = (await document(claim.id)).claim;
       claim = await harness.service.submit(partner(), claim.id, claim.version);
       claim = await harness.service.startReview(reviewer(), claim.id, claim.version);
       await harness.service.approve(reviewer(), claim.id, claim.version);
       await started.whenIdle();
-      assert.equal(workAsked, askedAfterCheck);
+      assert.equal(read.length, askedAfterCheck);
       assert.equal(checker.calls.length, 1);
 
       // A new file is still looked at at once.
       const draft = await draftWith('second.pdf', ...GOOD_POE_LINES);
       await started.whenIdle();
-      assert.equal(workAsked, askedAfterCheck + 1);
+      assert.equal(read.length, askedAfterCheck + 1);
       assert.equal((await document(draft.id)).claim.poe[0]!.precheck?.report.checkerVersion, 'marker-1');
     });
 
@@ -260,13 +265,7 @@ describe('PoE pre-check', function () {
       try {
         /** A runner on `service` whose checker starts afresh, and the claims it read. */
         const sweep = async (service: ClaimService) => {
-          const read: string[] = [];
-          const counted = Object.assign(Object.create(service) as ClaimService, {
-            precheckWork: (claimId: string, version: string) => {
-              read.push(claimId);
-              return service.precheckWork(claimId, version);
-            },
-          });
+          const { counted, read } = readsOf(service);
           const checker = new MarkerChecker(restarted.clock);
           await runner(checker, counted).whenIdle();
           return { read, checked: checker.calls.map((call) => `${call.name} (${call.facts.maxDateAgeMonths})`) };
