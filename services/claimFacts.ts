@@ -11,10 +11,15 @@ export function recordKeysOf(claim: Pick<Claim, 'details'>): string[] {
   if (!program) return [];
   if (program === 'OSU-M365') {
     if (!customerTenantId) return [];
-    return (workloads ?? []).map((workload) => `m365:${customerTenantId.toLowerCase()}:${workload}`);
+    return (workloads ?? []).map((workload) => recordKey('m365', customerTenantId.toLowerCase(), workload));
   }
   // Each program has its own partner of record: advisory (OSA) and usage (OSU-BizApps) may differ.
-  return subscriptionId ? [`${program}:subscription:${subscriptionId.toLowerCase()}`] : [];
+  return subscriptionId ? [recordKey(program, 'subscription', subscriptionId.toLowerCase())] : [];
+}
+
+/** Joined, not concatenated: join makes one flat string, where `+` keeps the pieces as a tree, and an index keeps a key per active claim. */
+function recordKey(...parts: string[]): string {
+  return parts.join(':');
 }
 
 /** Active: anything but a draft or a rejection that can no longer be disputed. */

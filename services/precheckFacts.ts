@@ -47,9 +47,16 @@ export const PRECHECKED_STATUSES: readonly Status[] = ['Draft', 'Submitted', 'In
 /** The mark of a claim without PoE files: there is nothing to check. */
 export const NO_FILES_PRECHECK_MARK = 'no-files';
 
+/** Each mark made once: a store's index keeps one per checked claim, which need not be a copy each. */
+const madeMarks = new Map<string, string>();
+
 /** The mark of a claim whose every file has a report of this checker on its facts under this date limit. */
 export function precheckMark(checkerVersion: string, maxDateAgeMonths: number): string {
-  return `${maxDateAgeMonths} ${checkerVersion}`;
+  const mark = `${maxDateAgeMonths} ${checkerVersion}`;
+  const made = madeMarks.get(mark);
+  if (made !== undefined) return made;
+  madeMarks.set(mark, mark);
+  return mark;
 }
 
 /**

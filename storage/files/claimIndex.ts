@@ -1,6 +1,7 @@
 import type { ClaimDocument, Status } from '../../services/model.js';
 import type { ClaimSearch, ClaimSummary, DueTimer } from '../../services/claimRepository.js';
 import { oldestPendingAt, searchTextOf, summaryOf } from '../claimSummary.js';
+import { IdGroups } from './idGroups.js';
 import { OrderedIds } from './orderedIds.js';
 
 // The in-memory index over stored claims, rebuilt at start. Every lookup the service makes is a
@@ -9,13 +10,15 @@ import { OrderedIds } from './orderedIds.js';
 export class ClaimIndex {
   private readonly summaries = new Map<string, ClaimSummary>();
   private readonly searchText = new Map<string, string>();
-  private readonly byOrganisation = new Map<string, Set<string>>();
-  private readonly byCustomer = new Map<string, Set<string>>();
-  private readonly byStatus = new Map<string, Set<string>>();
-  private readonly activeByKey = new Map<string, Set<string>>();
+  private readonly byOrganisation = new IdGroups();
+  private readonly byCustomer = new IdGroups();
+  private readonly byStatus = new IdGroups();
+  private readonly activeByKey = new IdGroups();
   /** Claims with alerts to deliver, by the age of their oldest one. */
   private readonly withPendingAlerts = new OrderedIds();
   private readonly timers = new OrderedIds();
+  /** One string per organisation for all its claims' summaries, where each document read brings a copy. */
+  private readonly organisations = new Map<string, string>();
 
   get size(): number {
     return this.summaries.size;
@@ -28,13 +31,13 @@ export class ClaimIndex {
   put(document: ClaimDocument): void {
     const { claim } = document;
     const previous = this.summaries.get(claim.id);
-    const summary = summaryOf(document);
+    const summary = { ...summaryOf(document), partnerTenantId: this.organisation(claim.partnerTenantId) };
     // Most writes change a claim's status or alerts, not its organisation, customer or record
     // keys: a set is left alone when the claim's place in it is unchanged.
     const before = previous ? this.placesOf(previous) : [];
     const after = this.placesOf(summary);
-    for (const place of before) if (!after.some((other) => samePlace(place, other))) removeFrom(place.sets, place.key, claim.id);
-    for (const place of after) if (!before.some((other) => samePlace(place, other))) addTo(place.sets, place.key, claim.id);
+    for (const place of before) if (!after.some((other) => samePlace(place, other))) place.groups.delete(place.key, claim.id);
+    for (const place of after) if (!before.some((other) => samePlace(place, other))) place.groups.add(place.key, claim.id);
     this.summaries.set(claim.id, summary);
     this.searchText.set(claim.id, searchTextOf(claim));
     this.withPendingAlerts.set(claim.id, oldestPendingAt(document));
@@ -44,31 +47,38 @@ export class ClaimIndex {
   remove(id: string): void {
     const summary = this.summaries.get(id);
     if (!summary) return;
-    for (const place of this.placesOf(summary)) removeFrom(place.sets, place.key, id);
+    for (const place of this.placesOf(summary)) place.groups.delete(place.key, id);
     this.summaries.delete(id);
     this.searchText.delete(id);
     this.withPendingAlerts.delete(id);
     this.timers.delete(id);
   }
 
-  /** The sets a claim with this summary is in, each under its key (the ordered lists are `put`'s own). */
+  private organisation(tenantId: string): string {
+    const kept = this.organisations.get(tenantId);
+    if (kept !== undefined) return kept;
+    this.organisations.set(tenantId, tenantId);
+    return tenantId;
+  }
+
+  /** The groups a claim with this summary is in, each under its key (the ordered lists are `put`'s own). */
   private placesOf(summary: ClaimSummary): Place[] {
     const places: Place[] = [
-      { sets: this.byOrganisation, key: summary.partnerTenantId },
-      { sets: this.byStatus, key: summary.status },
+      { groups: this.byOrganisation, key: summary.partnerTenantId },
+      { groups: this.byStatus, key: summary.status },
     ];
-    if (summary.customerTenantId) places.push({ sets: this.byCustomer, key: summary.customerTenantId.toLowerCase() });
-    if (summary.active) for (const key of summary.recordKeys) places.push({ sets: this.activeByKey, key });
+    if (summary.customerTenantId) places.push({ groups: this.byCustomer, key: summary.customerTenantId.toLowerCase() });
+    if (summary.active) for (const key of summary.recordKeys) places.push({ groups: this.activeByKey, key });
     return places;
   }
 
   idsForOrganisation(tenantId: string): string[] {
-    return [...(this.byOrganisation.get(tenantId) ?? [])];
+    return this.byOrganisation.ids(tenantId);
   }
 
   search(search: ClaimSearch): string[] {
     const text = search.text.toLowerCase();
-    const candidates = search.partnerTenantId === undefined ? this.summaries.keys() : (this.byOrganisation.get(search.partnerTenantId) ?? []);
+    const candidates = search.partnerTenantId === undefined ? this.summaries.keys() : this.byOrganisation.ids(search.partnerTenantId);
     const found: ClaimSummary[] = [];
     for (const id of candidates) {
       if (this.searchText.get(id)?.includes(text)) found.push(this.summaries.get(id)!);
@@ -80,11 +90,11 @@ export class ClaimIndex {
   }
 
   idsForCustomerTenant(tenantId: string): string[] {
-    return [...(this.byCustomer.get(tenantId.toLowerCase()) ?? [])];
+    return this.byCustomer.ids(tenantId.toLowerCase());
   }
 
   idsInStatuses(statuses: readonly Status[]): string[] {
-    return [...new Set(statuses)].flatMap((status) => [...(this.byStatus.get(status) ?? [])]);
+    return [...new Set(statuses)].flatMap((status) => this.byStatus.ids(status));
   }
 
   idsToPrecheck(statuses: readonly Status[], settled: readonly string[]): string[] {
@@ -95,7 +105,7 @@ export class ClaimIndex {
   }
 
   activeIdsForKey(key: string): string[] {
-    return [...(this.activeByKey.get(key) ?? [])];
+    return this.activeByKey.ids(key);
   }
 
   /** Claims with alerts to deliver, the one holding the oldest alert first; at most `limit`. */
@@ -127,25 +137,12 @@ export class ClaimIndex {
   }
 }
 
-function addTo<K>(map: Map<K, Set<string>>, key: K, id: string): void {
-  let set = map.get(key);
-  if (!set) map.set(key, (set = new Set()));
-  set.add(id);
-}
-
-function removeFrom<K>(map: Map<K, Set<string>>, key: K, id: string): void {
-  const set = map.get(key);
-  if (!set) return;
-  set.delete(id);
-  if (set.size === 0) map.delete(key);
-}
-
-/** A set of claim ids kept under `key` in `sets`. */
+/** The claim ids kept under `key` in `groups`. */
 interface Place {
-  sets: Map<string, Set<string>>;
+  groups: IdGroups;
   key: string;
 }
 
 function samePlace(a: Place, b: Place): boolean {
-  return a.sets === b.sets && a.key === b.key;
+  return a.groups === b.groups && a.key === b.key;
 }
