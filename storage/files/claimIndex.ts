@@ -33,7 +33,7 @@ export class ClaimIndex {
     const previous = this.summaries.get(claim.id);
     const summary = { ...summaryOf(document), partnerTenantId: this.organisation(claim.partnerTenantId) };
     // Most writes change a claim's status or alerts, not its organisation, customer or record
-    // keys: a set is left alone when the claim's place in it is unchanged.
+    // keys: a group is left alone when the claim's place in it is unchanged.
     const before = previous ? this.placesOf(previous) : [];
     const after = this.placesOf(summary);
     for (const place of before) if (!after.some((other) => samePlace(place, other))) place.groups.delete(place.key, claim.id);
