@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Workload } from './catalogue.js';
 import type { Claim, Status } from './model.js';
 import { PRECHECKS, type PrecheckFacts, type PrecheckReport, type StoredPrecheck } from './precheck.js';
+import { StringPool } from './stringPool.js';
 
 // What a claim says that its PoE files are read against, and when a stored report still stands.
 
@@ -48,15 +49,11 @@ export const PRECHECKED_STATUSES: readonly Status[] = ['Draft', 'Submitted', 'In
 export const NO_FILES_PRECHECK_MARK = 'no-files';
 
 /** Each mark made once: a store's index keeps one per checked claim, which need not be a copy each. */
-const madeMarks = new Map<string, string>();
+const madeMarks = new StringPool();
 
 /** The mark of a claim whose every file has a report of this checker on its facts under this date limit. */
 export function precheckMark(checkerVersion: string, maxDateAgeMonths: number): string {
-  const mark = `${maxDateAgeMonths} ${checkerVersion}`;
-  const made = madeMarks.get(mark);
-  if (made !== undefined) return made;
-  madeMarks.set(mark, mark);
-  return mark;
+  return madeMarks.keep(`${maxDateAgeMonths} ${checkerVersion}`);
 }
 
 /**

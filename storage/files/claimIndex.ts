@@ -1,6 +1,7 @@
 import type { ClaimDocument, Status } from '../../services/model.js';
 import type { ClaimSearch, ClaimSummary, DueTimer } from '../../services/claimRepository.js';
 import { oldestPendingAt, searchTextOf, summaryOf } from '../claimSummary.js';
+import { StringPool } from '../../services/stringPool.js';
 import { IdGroups } from './idGroups.js';
 import { OrderedIds } from './orderedIds.js';
 
@@ -18,7 +19,7 @@ export class ClaimIndex {
   private readonly withPendingAlerts = new OrderedIds();
   private readonly timers = new OrderedIds();
   /** One string per organisation for all its claims' summaries, where each document read brings a copy. */
-  private readonly organisations = new Map<string, string>();
+  private readonly organisations = new StringPool();
 
   get size(): number {
     return this.summaries.size;
@@ -31,7 +32,7 @@ export class ClaimIndex {
   put(document: ClaimDocument): void {
     const { claim } = document;
     const previous = this.summaries.get(claim.id);
-    const summary = { ...summaryOf(document), partnerTenantId: this.organisation(claim.partnerTenantId) };
+    const summary = { ...summaryOf(document), partnerTenantId: this.organisations.keep(claim.partnerTenantId) };
     // Most writes change a claim's status or alerts, not its organisation, customer or record
     // keys: a group is left alone when the claim's place in it is unchanged.
     const before = previous ? this.placesOf(previous) : [];
@@ -52,13 +53,6 @@ export class ClaimIndex {
     this.searchText.delete(id);
     this.withPendingAlerts.delete(id);
     this.timers.delete(id);
-  }
-
-  private organisation(tenantId: string): string {
-    const kept = this.organisations.get(tenantId);
-    if (kept !== undefined) return kept;
-    this.organisations.set(tenantId, tenantId);
-    return tenantId;
   }
 
   /** The groups a claim with this summary is in, each under its key (the ordered lists are `put`'s own). */
