@@ -3,6 +3,9 @@
 
 export function deepFreeze<T>(value: T): T {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  for (const child of Object.values(value)) deepFreeze(child);
+  // Walked in place: every stored document is frozen on each read and write, and a list of each
+  // object's values (Object.values) was about 4% of what an approval allocated.
+  if (Array.isArray(value)) for (const item of value) deepFreeze(item);
+  else for (const key in value) if (Object.hasOwn(value, key)) deepFreeze(value[key]);
   return Object.freeze(value);
 }
