@@ -11,6 +11,7 @@ import { testCluster } from '../test/support/postgresCluster.js';
 import { benchPartner, benchReviewer } from './support/benchActors.js';
 import { startBotProcess, type BotProcess } from './support/botProcess.js';
 import { startConnectorSink, type ConnectorSink } from './support/connectorSink.js';
+import { CpuTally, describeCpu, type CpuPerRequest } from './support/cpuShare.js';
 import { closedLoop, median, openLoop, postJson, postJsonForText, type Request } from './support/load.js';
 import { seedInReviewClaims, type SeededClaims } from './support/seedClaims.js';
 
@@ -39,6 +40,8 @@ export interface ScenarioResult {
   unfinished: number;
   /** What the first failed request said. */
   firstError?: string;
+  /** CPU a completed request cost each process in the closed-loop runs (Linux only). */
+  cpu?: CpuPerRequest;
 }
 
 export interface MemoryResult {
@@ -126,7 +129,7 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
     try {
       const scenario = new Scenario('echo', echo, sink, (slot) => messageTurn(sink, echo.url, benchPartner(slot), `a:bench-echo-${slot}`, 'hello'));
       await scenario.probe(expectTextReply('echo hello'));
-      scenarios.push(await scenario.measure(settings, echoMemory, progress));
+      scenarios.push(withCpuNote(await scenario.measure(settings, echoMemory, progress), notes));
     } finally {
       await echo.stop();
     }
@@ -145,6 +148,7 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
         progress(`turns: ${name}: seeded ${seedCount} InReview claims in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
         const profileDir = options.profileDir ? join(options.profileDir, name) : undefined;
         let environment: Record<string, string> = {};
+        let databasePid: (() => number | undefined) | undefined;
         // The product's default is 50 alerts/s; this variant shows the invoke without a backlog.
         if (name === 'approve-fast-outbox') environment = { DELIVERY_GLOBAL_RATE: '1000' };
         if (name === 'approve-postgres') {
@@ -155,6 +159,7 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
           }
           progress(`turns: ${name}: the claims copied to PostgreSQL in ${(database.copyMs / 1000).toFixed(1)} s`);
           environment = { STORE: 'postgres', DATABASE_URL: database.url };
+          databasePid = database.serverPid;
         }
         const product = await startBotProcess('product', dataDir, {
           nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
@@ -163,9 +168,9 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
         const memory = new MemorySampler(product);
         const idle = await settledRss(product);
         try {
-          const scenario = productScenario(name, product, sink, seeded, notes);
+          const scenario = productScenario(name, product, sink, seeded, notes, databasePid);
           await scenario.probe(name.startsWith('approve') ? expectNothing : expectCardReply(name === 'claim' ? seeded.ids[0] : undefined));
-          scenarios.push(await scenario.measure(settings, memory, progress));
+          scenarios.push(withCpuNote(await scenario.measure(settings, memory, progress), notes));
           if (scenario.afterAll) await scenario.afterAll();
         } finally {
           await product.stop();
@@ -202,7 +207,7 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
  * The seeded claims in a new database of the throw-away cluster (fsync off), through the copy
  * script (verified), so both engines serve the same claims. Undefined without PostgreSQL.
  */
-async function postgresCopyOf(dataDir: string): Promise<{ url: string; copyMs: number } | undefined> {
+async function postgresCopyOf(dataDir: string): Promise<{ url: string; copyMs: number; serverPid: () => number | undefined } | undefined> {
   const cluster = await testCluster();
   if (!cluster) return undefined;
   const url = await cluster.createDatabase('cpor_bench_turns');
@@ -213,10 +218,23 @@ async function postgresCopyOf(dataDir: string): Promise<{ url: string; copyMs: n
   } finally {
     await pool.end();
   }
-  return { url, copyMs: performance.now() - started };
+  return { url, copyMs: performance.now() - started, serverPid: () => cluster.serverPid() };
 }
 
-function productScenario(name: Exclude<ScenarioName, 'echo'>, product: BotProcess, sink: ConnectorSink, seeded: SeededClaims, notes: string[]): Scenario {
+/** Says in the notes where the scenario's closed loops spent the machine's CPU. */
+function withCpuNote(result: ScenarioResult, notes: string[]): ScenarioResult {
+  if (result.cpu) notes.push(`${result.name}: CPU in the closed loops: ${describeCpu(result.cpu)}`);
+  return result;
+}
+
+function productScenario(
+  name: Exclude<ScenarioName, 'echo'>,
+  product: BotProcess,
+  sink: ConnectorSink,
+  seeded: SeededClaims,
+  notes: string[],
+  databasePid?: () => number | undefined,
+): Scenario {
   if (name === 'claim') {
     let next = 0;
     return new Scenario('claim', product, sink, (slot) =>
@@ -227,7 +245,13 @@ function productScenario(name: Exclude<ScenarioName, 'echo'>, product: BotProces
     return new Scenario('dialog', product, sink, (slot) => messageTurn(sink, product.url, benchPartner(slot), `a:bench-dialog-${slot}`, 'new claim'));
   }
   const supply = new ClaimSupply(seeded, 0);
-  const scenario = new Scenario(name, product, sink, (slot) => approveInvoke(sink, product.url, benchReviewer(slot), supply.next(), seeded.version));
+  const scenario = new Scenario(
+    name,
+    product,
+    sink,
+    (slot) => approveInvoke(sink, product.url, benchReviewer(slot), supply.next(), seeded.version),
+    databasePid,
+  );
   const backlog: number[] = [];
   scenario.betweenRuns = async () => {
     // Each approval records two alerts; delivery is rate-limited (DELIVERY_GLOBAL_RATE, 50/s by
@@ -261,6 +285,8 @@ export class Scenario {
     private readonly sink: ConnectorSink,
     /** One request acting as the user of `slot`; resolves with the bot's HTTP answer body. */
     private readonly send: (slot: number) => Promise<string>,
+    /** The database server's main process, whose CPU counts with the bot's. */
+    private readonly databasePid?: () => number | undefined,
   ) {}
 
   /** A request from whichever user is not busy: a user never has two turns in flight. */
@@ -292,7 +318,7 @@ export class Scenario {
     settings: Settings,
     progress: (message: string) => void,
     memory?: MemorySampler,
-  ): Promise<{ throughputRuns: number[]; requests: number; errors: number; firstError?: string }> {
+  ): Promise<{ throughputRuns: number[]; requests: number; errors: number; firstError?: string; cpu?: CpuPerRequest }> {
     // Every user the timed runs may need has had a turn already (chat recorded, email looked up).
     await Promise.all(Array.from({ length: WARM_SLOTS - this.slots }, () => this.request()));
     await closedLoop(this.request, settings.concurrency, settings.warmupMs);
@@ -302,9 +328,12 @@ export class Scenario {
     let requests = 0;
     let errors = 0;
     let firstError: string | undefined;
+    const cpu = new CpuTally({ botPid: this.bot.pid, ...(this.databasePid ? { databasePid: this.databasePid } : {}) });
     for (let run = 0; run < settings.runs; run += 1) {
       memory?.start();
+      cpu.start();
       const closed = await closedLoop(this.request, settings.concurrency, settings.runMs);
+      cpu.stop(closed.requests);
       memory?.stop();
       throughputRuns.push(closed.perSecond);
       requests += closed.requests + closed.errors;
@@ -316,7 +345,8 @@ export class Scenario {
       await this.betweenRuns();
     }
     this.lastThroughputs = throughputRuns;
-    return { throughputRuns, requests, errors, ...(firstError ? { firstError } : {}) };
+    const cpuPerRequest = cpu.result();
+    return { throughputRuns, requests, errors, ...(firstError ? { firstError } : {}), ...(cpuPerRequest ? { cpu: cpuPerRequest } : {}) };
   }
 
   async measure(settings: Settings, memory: MemorySampler, progress: (message: string) => void): Promise<ScenarioResult> {
@@ -354,6 +384,7 @@ export class Scenario {
       errors,
       unfinished,
       ...(firstError ? { firstError } : {}),
+      ...(closed.cpu ? { cpu: closed.cpu } : {}),
     };
   }
 }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { chmod, chown, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,8 @@ export interface PostgresCluster {
   restart(): Promise<void>;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** The server's main process while it runs (the bench reads its CPU), else undefined. */
+  serverPid(): number | undefined;
 }
 
 const UNPRIVILEGED = { uid: 65534, gid: 65534 }; // nobody:nogroup on Debian
@@ -125,6 +127,15 @@ async function startCluster(bin: string): Promise<PostgresCluster> {
     async start() {
       await start();
       stopped = false;
+    },
+    serverPid() {
+      // postmaster.pid's first line, written by the server when it starts and removed when it stops.
+      try {
+        const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
+        return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+      } catch {
+        return undefined;
+      }
     },
   };
 }
