@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { DomainError } from '../../services/errors.js';
 
@@ -71,4 +72,20 @@ export function translate(error: unknown): never {
   if (error instanceof DomainError) throw error;
   if (isUnavailable(error)) throw new DomainError('storage-unavailable', { cause: (error as Error).message.slice(0, 200) });
   throw error;
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * A statement the server parses and plans once per connection instead of on every run (a named
+ * prepared statement): for those of the turn and delivery paths, whose text is constant and whose
+ * values change. Named after a digest of the text, so two different texts never share a name.
+ */
+export function prepared(text: string, values: unknown[] = []): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `s-${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
 }

@@ -17,7 +17,7 @@ import { deepFreeze } from '../../services/store/deepFreeze.js';
 import { checkForStorage } from '../checkedDocument.js';
 import { oldestPendingAt, searchTextOf, summaryOf } from '../claimSummary.js';
 import { migrate } from './migrate.js';
-import { translate } from './pool.js';
+import { prepared, translate } from './pool.js';
 import { inTransaction, withLazyTransaction, type LazyTransaction } from './transaction.js';
 
 // The PostgreSQL engine of the claim repository. Several instances share one database: an update
@@ -327,7 +327,7 @@ export class PostgresClaimRepository implements ClaimRepository {
     values: unknown[] = [],
     session?: LazyTransaction,
   ): Promise<pg.QueryResult<R>> {
-    const config: pg.QueryConfig = typeof sql === 'string' ? { text: sql, values } : sql;
+    const config: pg.QueryConfig = typeof sql === 'string' ? prepared(sql, values) : sql;
     try {
       if (!session) return await this.pool.query<R>(config);
       await session.begin();

@@ -14,7 +14,7 @@ import {
 } from '../../services/store/documentStore.js';
 import { checkAppendedEntries } from '../checkedList.js';
 import { moveDataDirDocuments } from './moveDataDirDocuments.js';
-import { translate } from './pool.js';
+import { prepared, translate } from './pool.js';
 
 // Documents in PostgreSQL (`documents`, migration 0003), shared by every instance: nothing is
 // cached in the process, every condition is checked by the statement that writes (`WHERE etag =
@@ -70,9 +70,11 @@ class PostgresCollection<T> implements DocumentCollection<T> {
   async get(key: string): Promise<StoredDocument<T> | undefined> {
     const { rows } = await this.pool
       .query<Row>(
-        `SELECT key, etag, body, expires_at FROM documents
+        prepared(
+          `SELECT key, etag, body, expires_at FROM documents
          WHERE collection = $1 AND key = $2 AND (expires_at IS NULL OR expires_at > $3)`,
-        [this.definition.name, key, this.now()],
+          [this.definition.name, key, this.now()],
+        ),
       )
       .catch(translate);
     return rows[0] && this.documentOf(rows[0]);
@@ -86,9 +88,11 @@ class PostgresCollection<T> implements DocumentCollection<T> {
     if (options.ifMatch !== undefined) {
       ({ rowCount } = await this.pool
         .query(
-          `UPDATE documents SET etag = $3, body = $4::jsonb, tags = $5::jsonb, expires_at = $6
+          prepared(
+            `UPDATE documents SET etag = $3, body = $4::jsonb, tags = $5::jsonb, expires_at = $6
            WHERE collection = $1 AND key = $2 AND etag = $7 AND (expires_at IS NULL OR expires_at > $8)`,
-          [...values, options.ifMatch, this.now()],
+            [...values, options.ifMatch, this.now()],
+          ),
         )
         .catch(translate));
       if (rowCount !== 1) throw new DocumentConflictError(this.definition.name, key, 'changed');
@@ -96,19 +100,23 @@ class PostgresCollection<T> implements DocumentCollection<T> {
       // An expired row is as good as absent: it is replaced, not a conflict.
       ({ rowCount } = await this.pool
         .query(
-          `INSERT INTO documents (collection, key, etag, body, tags, expires_at) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6)
+          prepared(
+            `INSERT INTO documents (collection, key, etag, body, tags, expires_at) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6)
            ON CONFLICT (collection, key) DO UPDATE SET etag = excluded.etag, body = excluded.body, tags = excluded.tags, expires_at = excluded.expires_at
            WHERE documents.expires_at IS NOT NULL AND documents.expires_at <= $7`,
-          [...values, this.now()],
+            [...values, this.now()],
+          ),
         )
         .catch(translate));
       if (rowCount !== 1) throw new DocumentConflictError(this.definition.name, key, 'exists');
     } else {
       await this.pool
         .query(
-          `INSERT INTO documents (collection, key, etag, body, tags, expires_at) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6)
+          prepared(
+            `INSERT INTO documents (collection, key, etag, body, tags, expires_at) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6)
            ON CONFLICT (collection, key) DO UPDATE SET etag = excluded.etag, body = excluded.body, tags = excluded.tags, expires_at = excluded.expires_at`,
-          values,
+            values,
+          ),
         )
         .catch(translate);
     }
@@ -118,21 +126,25 @@ class PostgresCollection<T> implements DocumentCollection<T> {
   async delete(key: string, options: { ifMatch?: string } = {}): Promise<boolean> {
     if (options.ifMatch === undefined) {
       const { rows } = await this.pool
-        .query<{ live: boolean }>('DELETE FROM documents WHERE collection = $1 AND key = $2 RETURNING (expires_at IS NULL OR expires_at > $3) AS live', [
-          this.definition.name,
-          key,
-          this.now(),
-        ])
+        .query<{ live: boolean }>(
+          prepared('DELETE FROM documents WHERE collection = $1 AND key = $2 RETURNING (expires_at IS NULL OR expires_at > $3) AS live', [
+            this.definition.name,
+            key,
+            this.now(),
+          ]),
+        )
         .catch(translate);
       return rows[0]?.live === true;
     }
     const { rowCount } = await this.pool
-      .query('DELETE FROM documents WHERE collection = $1 AND key = $2 AND etag = $3 AND (expires_at IS NULL OR expires_at > $4)', [
-        this.definition.name,
-        key,
-        options.ifMatch,
-        this.now(),
-      ])
+      .query(
+        prepared('DELETE FROM documents WHERE collection = $1 AND key = $2 AND etag = $3 AND (expires_at IS NULL OR expires_at > $4)', [
+          this.definition.name,
+          key,
+          options.ifMatch,
+          this.now(),
+        ]),
+      )
       .catch(translate);
     if (rowCount !== 1) throw new DocumentConflictError(this.definition.name, key, 'changed');
     return true;
@@ -141,10 +153,12 @@ class PostgresCollection<T> implements DocumentCollection<T> {
   async find(tags: Tags): Promise<Array<StoredDocument<T>>> {
     const { rows } = await this.pool
       .query<Row>(
-        `SELECT key, etag, body, expires_at FROM documents
+        prepared(
+          `SELECT key, etag, body, expires_at FROM documents
          WHERE collection = $1 AND tags @> $2::jsonb AND (expires_at IS NULL OR expires_at > $3)
          ORDER BY key COLLATE "C"`,
-        [this.definition.name, JSON.stringify(tags), this.now()],
+          [this.definition.name, JSON.stringify(tags), this.now()],
+        ),
       )
       .catch(translate);
     return rows.map((row) => this.documentOf(row)).filter((document): document is StoredDocument<T> => document !== undefined);
@@ -152,7 +166,7 @@ class PostgresCollection<T> implements DocumentCollection<T> {
 
   async sweepExpired(): Promise<number> {
     const { rowCount } = await this.pool
-      .query('DELETE FROM documents WHERE collection = $1 AND expires_at IS NOT NULL AND expires_at <= $2', [this.definition.name, this.now()])
+      .query(prepared('DELETE FROM documents WHERE collection = $1 AND expires_at IS NOT NULL AND expires_at <= $2', [this.definition.name, this.now()]))
       .catch(translate);
     return rowCount ?? 0;
   }
@@ -163,7 +177,8 @@ class PostgresCollection<T> implements DocumentCollection<T> {
     // An expired row is as good as absent: the list starts again, without an expiry.
     await this.pool
       .query(
-        `INSERT INTO documents (collection, key, etag, body, tags, expires_at) VALUES ($1, $2, $3, $4::jsonb, '{}'::jsonb, NULL)
+        prepared(
+          `INSERT INTO documents (collection, key, etag, body, tags, expires_at) VALUES ($1, $2, $3, $4::jsonb, '{}'::jsonb, NULL)
          ON CONFLICT (collection, key) DO UPDATE SET
            etag = excluded.etag,
            body = CASE
@@ -173,7 +188,8 @@ class PostgresCollection<T> implements DocumentCollection<T> {
                    WHERE position > jsonb_array_length(documents.body) + jsonb_array_length(excluded.body) - $5)
            END,
            expires_at = CASE WHEN documents.expires_at IS NOT NULL AND documents.expires_at <= $6 THEN NULL ELSE documents.expires_at END`,
-        [this.definition.name, key, eTag, JSON.stringify(added), keep, this.now()],
+          [this.definition.name, key, eTag, JSON.stringify(added), keep, this.now()],
+        ),
       )
       .catch(translate);
     return eTag;

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Clock } from '../../services/clock.js';
 import { windowWaitMs, type RateWindow, type SendLimiter, type SendSlot } from '../../services/sendLimits.js';
+import { prepared } from './pool.js';
 import { inTransaction } from './transaction.js';
 
 // Teams' send limits held across every instance sharing the database: each request is a row of
@@ -64,19 +65,21 @@ export class PostgresSendLimiter implements SendLimiter {
   private tryGrant(key: string, windows: readonly RateWindow[], longestWindowMs: number): Promise<Grant> {
     return inTransaction(this.pool, async (client) => {
       // Instances asking for one key take turns; other keys are not held up.
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+      await client.query(prepared('SELECT pg_advisory_xact_lock(hashtext($1))', [key]));
       const now = this.clock.now().getTime();
-      await client.query('UPDATE send_slots SET completed_at = granted_at + $3::bigint WHERE key = $1 AND completed_at IS NULL AND granted_at <= $2', [
-        key,
-        now - ABANDONED_AFTER_MS,
-        ABANDONED_AFTER_MS,
-      ]);
-      await client.query('DELETE FROM send_slots WHERE key = $1 AND completed_at <= $2', [key, now - longestWindowMs]);
-      const { rows } = await client.query<{ completed_at: string | null }>('SELECT completed_at FROM send_slots WHERE key = $1', [key]);
+      await client.query(
+        prepared('UPDATE send_slots SET completed_at = granted_at + $3::bigint WHERE key = $1 AND completed_at IS NULL AND granted_at <= $2', [
+          key,
+          now - ABANDONED_AFTER_MS,
+          ABANDONED_AFTER_MS,
+        ]),
+      );
+      await client.query(prepared('DELETE FROM send_slots WHERE key = $1 AND completed_at <= $2', [key, now - longestWindowMs]));
+      const { rows } = await client.query<{ completed_at: string | null }>(prepared('SELECT completed_at FROM send_slots WHERE key = $1', [key]));
       const counted = rows.map((row) => ({ completedAt: row.completed_at === null ? undefined : Number(row.completed_at) }));
       const waitMs = windowWaitMs(counted, windows, now);
       if (waitMs > 0) return { waitMs };
-      const inserted = await client.query<{ id: string }>('INSERT INTO send_slots (key, granted_at) VALUES ($1, $2) RETURNING id', [key, now]);
+      const inserted = await client.query<{ id: string }>(prepared('INSERT INTO send_slots (key, granted_at) VALUES ($1, $2) RETURNING id', [key, now]));
       return { slotId: inserted.rows[0]!.id };
     });
   }
@@ -87,7 +90,7 @@ export class PostgresSendLimiter implements SendLimiter {
     if (now < this.nextSweepAt) return;
     this.nextSweepAt = now + SWEEP_EVERY_MS;
     await this.pool
-      .query('DELETE FROM send_slots WHERE completed_at <= $1', [now - SWEEP_OLDER_THAN_MS])
+      .query(prepared('DELETE FROM send_slots WHERE completed_at <= $1', [now - SWEEP_OLDER_THAN_MS]))
       .catch((error: unknown) => this.log('send limits: could not sweep old requests', error));
   }
 
@@ -99,7 +102,7 @@ export class PostgresSendLimiter implements SendLimiter {
         released = true;
         // Stamped with the completion instant; if this fails the row counts as abandoned later.
         await this.pool
-          .query('UPDATE send_slots SET completed_at = $2 WHERE id = $1', [slotId, this.clock.now().getTime()])
+          .query(prepared('UPDATE send_slots SET completed_at = $2 WHERE id = $1', [slotId, this.clock.now().getTime()]))
           .catch((error: unknown) => this.log('send limits: could not record a completed request', error));
       },
     };

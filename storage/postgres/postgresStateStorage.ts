@@ -1,6 +1,6 @@
 import type { Storage, StoreItems } from 'botbuilder';
 import type pg from 'pg';
-import { translate } from './pool.js';
+import { prepared, translate } from './pool.js';
 
 // Bot state in PostgreSQL, with the eTag semantics of the files engine (`FileStorage`): a write
 // naming an eTag that is no longer the stored one is refused by the database; `*` or none
@@ -12,7 +12,7 @@ export class PostgresStateStorage implements Storage {
   async read(keys: string[]): Promise<StoreItems> {
     if (keys.length === 0) return {};
     const { rows } = await this.pool
-      .query<{ key: string; etag: string; item: Record<string, unknown> }>('SELECT key, etag, item FROM bot_state WHERE key = ANY($1)', [keys])
+      .query<{ key: string; etag: string; item: Record<string, unknown> }>(prepared('SELECT key, etag, item FROM bot_state WHERE key = ANY($1)', [keys]))
       .catch(translate);
     const items: StoreItems = {};
     for (const row of rows) items[row.key] = { ...row.item, eTag: row.etag };
@@ -26,10 +26,12 @@ export class PostgresStateStorage implements Storage {
         const checked = expected !== undefined && expected !== '*';
         const { rowCount } = await this.pool
           .query(
-            `INSERT INTO bot_state (key, etag, item) VALUES ($1, 1, $2)
+            prepared(
+              `INSERT INTO bot_state (key, etag, item) VALUES ($1, 1, $2)
              ON CONFLICT (key) DO UPDATE SET etag = bot_state.etag + 1, item = excluded.item
              WHERE NOT $3 OR bot_state.etag::text = $4`,
-            [key, item, checked, checked ? String(expected) : null],
+              [key, item, checked, checked ? String(expected) : null],
+            ),
           )
           .catch(translate);
         if (rowCount !== 1) throw new Error(`Storage: the eTag of "${key}" changed (another turn wrote it first)`);
@@ -39,6 +41,6 @@ export class PostgresStateStorage implements Storage {
 
   async delete(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.pool.query('DELETE FROM bot_state WHERE key = ANY($1)', [keys]).catch(translate);
+    await this.pool.query(prepared('DELETE FROM bot_state WHERE key = ANY($1)', [keys])).catch(translate);
   }
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import pg from 'pg';
+import { z } from 'zod';
 import { ClaimService } from '../../services/claimService.js';
 import type { ClaimDocument } from '../../services/model.js';
 import { isDomainError } from '../../services/errors.js';
@@ -7,6 +8,8 @@ import { createPolicy } from '../../services/policy.js';
 import { loadMigrations } from '../../storage/postgres/migrate.js';
 import { createPool } from '../../storage/postgres/pool.js';
 import { PostgresClaimRepository } from '../../storage/postgres/postgresClaimRepository.js';
+import { PostgresDocumentStore } from '../../storage/postgres/postgresDocumentStore.js';
+import { PostgresStateStorage } from '../../storage/postgres/postgresStateStorage.js';
 import { openStorage, type OpenedStorage } from '../../storage/openStorage.js';
 import { systemClock } from '../../services/clock.js';
 import { claimId, makeAlert, makeClaimDocument } from '../support/claimFixtures.js';
@@ -52,6 +55,35 @@ describe('PostgreSQL engine: several instances, failures', function () {
       rows.map((row) => row.version),
       (await loadMigrations()).map((migration) => migration.version),
     );
+  });
+
+  it('prepares the statements of a turn once per connection, then only runs them', async () => {
+    const url = await cluster.createDatabase('cpor_prepared');
+    const pool = createPool({ connectionString: url, poolSize: 1 });
+    pools.push(pool);
+    const repository = new PostgresClaimRepository({ pool, clock: new ManualClock(MONDAY) });
+    await repository.open();
+    await repository.insert(makeClaimDocument({ id: claimId(1) }));
+    const copies = await new PostgresDocumentStore({ pool, clock: new ManualClock(MONDAY) }).collection({
+      name: 'card-copies',
+      schema: z.object({ n: z.number() }),
+    });
+    const state = new PostgresStateStorage(pool);
+    await copies.put('a', { n: 1 });
+    for (let run = 0; run < 3; run += 1) {
+      assert.equal((await repository.summaries([claimId(1)]))[0]?.id, claimId(1));
+      assert.deepEqual((await copies.get('a'))?.value, { n: 1 });
+      assert.deepEqual(await state.read(['conversation-1']), {});
+    }
+
+    // One connection, so this is the session that ran them: each statement parsed once, run three times.
+    const { rows } = await pool.query<{ statement: string; runs: number }>(
+      'SELECT statement, (generic_plans + custom_plans)::int AS runs FROM pg_prepared_statements',
+    );
+    const runsOf = (pattern: RegExp) => rows.filter((row) => pattern.test(row.statement)).map((row) => row.runs);
+    assert.deepEqual(runsOf(/FROM claims WHERE id = ANY/), [3]);
+    assert.deepEqual(runsOf(/FROM documents\s+WHERE collection = \$1 AND key = \$2/), [3]);
+    assert.deepEqual(runsOf(/FROM bot_state WHERE key = ANY/), [3]);
   });
 
   it('compresses claim documents with lz4', async () => {
