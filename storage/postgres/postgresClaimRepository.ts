@@ -18,6 +18,7 @@ import { checkForStorage } from '../checkedDocument.js';
 import { oldestPendingAt, searchTextOf, summaryOf } from '../claimSummary.js';
 import { migrate } from './migrate.js';
 import { prepared, translate } from './pool.js';
+import { ReadBatch } from './readBatch.js';
 import { inTransaction, withLazyTransaction, type LazyTransaction } from './transaction.js';
 
 // The PostgreSQL engine of the claim repository. Several instances share one database: an update
@@ -32,8 +33,14 @@ import { inTransaction, withLazyTransaction, type LazyTransaction } from './tran
 const MAX_ATTEMPTS = 50;
 
 interface ClaimRow {
+  id: string;
   claim: ClaimDocument['claim'];
   outbox: Alert[];
+  revision: string;
+}
+
+interface StoredClaim {
+  document: ClaimDocument;
   revision: string;
 }
 
@@ -54,13 +61,13 @@ interface SummaryRow {
 
 const SUMMARY_COLUMNS =
   'id, partner_tenant_id, customer_tenant_id, status, consent_phase, status_since, created_at, record_keys, active, next_due_at, pending_alerts, precheck_mark';
-/** A claim's document by id. Named: every read and change runs it, and each connection plans it once. */
-const documentSelect = (id: string): pg.QueryConfig<[string]> => ({
-  name: 'claims-document',
-  text: `SELECT c.claim, c.revision,
+/** Claims' documents by id. Named: every read and change runs it, and each connection plans it once. */
+const documentsSelect = (ids: string[]): pg.QueryConfig<[string[]]> => ({
+  name: 'claims-documents',
+  text: `SELECT c.id, c.claim, c.revision,
     coalesce((SELECT jsonb_agg(a.alert ORDER BY a.position) FROM claim_alerts a WHERE a.claim_id = c.id), '[]'::jsonb) AS outbox
-    FROM claims c WHERE c.id = $1`,
-  values: [id],
+    FROM claims c WHERE c.id = ANY($1)`,
+  values: [ids],
 });
 
 /** The columns of each lease; names from this constant only, never from input. */
@@ -80,11 +87,20 @@ export class PostgresClaimRepository implements ClaimRepository {
   private readonly pool: pg.Pool;
   private readonly clock: Clock;
   private readonly runMigrations: boolean;
+  /**
+   * Every read of a claim's document, `get` and each update's, batched with those asked for at the
+   * same time. Frozen, as the files engine gives them: readers asked at once share one parse.
+   */
+  private readonly documents: ReadBatch<StoredClaim>;
 
   constructor(options: PostgresClaimRepositoryOptions) {
     this.pool = options.pool;
     this.clock = options.clock;
     this.runMigrations = options.migrate ?? true;
+    this.documents = new ReadBatch(async (ids) => {
+      const { rows } = await this.query<ClaimRow>(documentsSelect(ids));
+      return new Map(rows.map((row) => [row.id, { document: deepFreeze({ claim: row.claim, outbox: row.outbox }), revision: row.revision }]));
+    });
   }
 
   async open(): Promise<void> {
@@ -120,9 +136,7 @@ export class PostgresClaimRepository implements ClaimRepository {
   }
 
   async get(id: string): Promise<ClaimDocument | undefined> {
-    const { rows } = await this.query<ClaimRow>(documentSelect(id));
-    const row = rows[0];
-    return row && { claim: row.claim, outbox: row.outbox };
+    return (await this.documents.read(id))?.document;
   }
 
   async insert(document: ClaimDocument): Promise<void> {
@@ -146,25 +160,27 @@ export class PostgresClaimRepository implements ClaimRepository {
 
   async update<T>(id: string, mutation: DocumentMutation<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
+      // Read before a connection is taken for the write: the read waits for its batch, and a
+      // connection held meanwhile could be the one the batch needs.
+      const stored = await this.documents.read(id);
+      if (!stored) throw new DomainError('not-found', { claimId: id });
+      // Frozen, so the mutation cannot change it, and the entries it keeps are known unchanged
+      // when the result is checked. A deadlock runs the mutation again on it; a change committed
+      // meanwhile fails the write, and the next attempt reads again.
+      const { document: current, revision } = stored;
       const outcome = await withLazyTransaction(
         this.pool,
         async (session) => {
           const { client } = session;
-          const { rows } = await client.query<ClaimRow>(documentSelect(id));
-          const row = rows[0];
-          if (!row) throw new DomainError('not-found', { claimId: id });
-          const current: ClaimDocument = { claim: row.claim, outbox: row.outbox };
-          // This read's own parse of the row, frozen instead of copied: the mutation only reads it,
-          // and the entries it keeps are then known unchanged when the result is checked.
-          const { next, result } = await mutation(deepFreeze(current), this.readsOn(session));
+          const { next, result } = await mutation(current, this.readsOn(session));
           if (next === 'unchanged') return { written: true, result };
           if (next === 'delete') {
-            const deleted = await client.query('DELETE FROM claims WHERE id = $1 AND revision = $2', [id, row.revision]);
+            const deleted = await client.query('DELETE FROM claims WHERE id = $1 AND revision = $2', [id, revision]);
             return { written: deleted.rowCount === 1, result };
           }
           if (next.claim.id !== id) throw new Error(`a mutation of ${id} returned ${next.claim.id}`);
-          const stored = validated(next, current);
-          return { written: await writeChanged(client, 'revision', row.revision, current.outbox, stored), result };
+          const checked = validated(next, current);
+          return { written: await writeChanged(client, 'revision', revision, current.outbox, checked), result };
         },
         { retry: true },
       );

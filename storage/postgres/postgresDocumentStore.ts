@@ -15,6 +15,7 @@ import {
 import { checkAppendedEntries } from '../checkedList.js';
 import { moveDataDirDocuments } from './moveDataDirDocuments.js';
 import { prepared, translate } from './pool.js';
+import { ReadBatch } from './readBatch.js';
 
 // Documents in PostgreSQL (`documents`, migration 0003), shared by every instance: nothing is
 // cached in the process, every condition is checked by the statement that writes (`WHERE etag =
@@ -60,24 +61,27 @@ interface Row {
 }
 
 class PostgresCollection<T> implements DocumentCollection<T> {
+  /** Reads by key, batched with those asked for at the same time; each reader's own clock decides expiry. */
+  private readonly rows: ReadBatch<Row>;
+
   constructor(
     private readonly definition: CollectionDefinition<T>,
     private readonly pool: pg.Pool,
     private readonly clock: Clock,
     private readonly log: (message: string, error?: unknown) => void,
-  ) {}
+  ) {
+    this.rows = new ReadBatch(async (keys) => {
+      const { rows } = await this.pool
+        .query<Row>(prepared('SELECT key, etag, body, expires_at FROM documents WHERE collection = $1 AND key = ANY($2)', [this.definition.name, keys]))
+        .catch(translate);
+      return new Map(rows.map((row) => [row.key, row]));
+    });
+  }
 
   async get(key: string): Promise<StoredDocument<T> | undefined> {
-    const { rows } = await this.pool
-      .query<Row>(
-        prepared(
-          `SELECT key, etag, body, expires_at FROM documents
-         WHERE collection = $1 AND key = $2 AND (expires_at IS NULL OR expires_at > $3)`,
-          [this.definition.name, key, this.now()],
-        ),
-      )
-      .catch(translate);
-    return rows[0] && this.documentOf(rows[0]);
+    const now = this.now();
+    const row = await this.rows.read(key);
+    return row && (row.expires_at === null || Number(row.expires_at) > now) ? this.documentOf(row) : undefined;
   }
 
   async put(key: string, value: T, options: PutOptions = {}): Promise<string> {

@@ -82,8 +82,55 @@ describe('PostgreSQL engine: several instances, failures', function () {
     );
     const runsOf = (pattern: RegExp) => rows.filter((row) => pattern.test(row.statement)).map((row) => row.runs);
     assert.deepEqual(runsOf(/FROM claims WHERE id = ANY/), [3]);
-    assert.deepEqual(runsOf(/FROM documents\s+WHERE collection = \$1 AND key = \$2/), [3]);
+    assert.deepEqual(runsOf(/FROM documents WHERE collection = \$1 AND key = ANY/), [3]);
     assert.deepEqual(runsOf(/FROM bot_state WHERE key = ANY/), [3]);
+  });
+
+  it('reads the claims and documents asked for at once with one statement, each reader getting its own', async () => {
+    const url = await cluster.createDatabase('cpor_batched');
+    const pool = createPool({ connectionString: url, poolSize: 1 });
+    pools.push(pool);
+    const clock = new ManualClock(MONDAY);
+    const repository = new PostgresClaimRepository({ pool, clock });
+    await repository.open();
+    for (const number of [1, 2, 3]) await repository.insert(makeClaimDocument({ id: claimId(number) }));
+    const copies = await new PostgresDocumentStore({ pool, clock }).collection({ name: 'card-copies', schema: z.object({ n: z.number() }) });
+    await copies.put('kept', { n: 1 });
+    await copies.put('expiring', { n: 2 }, { expiresAt: MONDAY.getTime() + 1000 });
+    const runsOf = async (pattern: RegExp) => {
+      const { rows } = await pool.query<{ statement: string; runs: number }>(
+        'SELECT statement, (generic_plans + custom_plans)::int AS runs FROM pg_prepared_statements',
+      );
+      return rows.filter((row) => pattern.test(row.statement)).map((row) => row.runs);
+    };
+
+    const claims = await Promise.all([1, 2, 1, 99].map((number) => repository.get(claimId(number))));
+    assert.deepEqual(
+      claims.map((document) => document?.claim.id),
+      [claimId(1), claimId(2), claimId(1), undefined],
+    );
+    assert.deepEqual(await runsOf(/FROM claims c WHERE c\.id = ANY/), [1]);
+
+    // Three changes at once: one read for all, each written over what it read.
+    await Promise.all(
+      [1, 2, 3].map((number) =>
+        repository.update(claimId(number), async (current) => ({
+          next: { ...current, claim: { ...current.claim, partnerName: `Partner ${number}` } },
+          result: undefined,
+        })),
+      ),
+    );
+    assert.deepEqual(await runsOf(/FROM claims c WHERE c\.id = ANY/), [2]);
+    const changed = await Promise.all([1, 2, 3].map(async (number) => (await repository.get(claimId(number)))?.claim.partnerName));
+    assert.deepEqual(changed, ['Partner 1', 'Partner 2', 'Partner 3']);
+
+    clock.advance(2000);
+    const documents = await Promise.all(['kept', 'expiring', 'absent', 'kept'].map((key) => copies.get(key)));
+    assert.deepEqual(
+      documents.map((document) => document?.value),
+      [{ n: 1 }, undefined, undefined, { n: 1 }],
+    );
+    assert.deepEqual(await runsOf(/FROM documents WHERE collection = \$1 AND key = ANY/), [1]);
   });
 
   it('compresses claim documents with lz4', async () => {
