@@ -19,6 +19,7 @@ import { oldestPendingAt, searchTextOf, summaryOf } from '../claimSummary.js';
 import { migrate } from './migrate.js';
 import { prepared, translate } from './pool.js';
 import { ReadBatch } from './readBatch.js';
+import { ClaimWriteBatch } from './claimWriteBatch.js';
 import { inTransaction, withLazyTransaction, type LazyTransaction } from './transaction.js';
 
 // The PostgreSQL engine of the claim repository. Several instances share one database: an update
@@ -27,7 +28,9 @@ import { inTransaction, withLazyTransaction, type LazyTransaction } from './tran
 // database refuse it and the mutation runs again on the new state, where the service's own
 // version check answers `stale-version`. A mutation that queries through its reads (the duplicate
 // check's lock) opens a transaction on the update's connection that the write then joins. Nothing
-// here relies on a process-local lock.
+// here relies on a process-local lock. Reads, and writes outside a transaction, go with the others
+// of the same moment, one statement each (readBatch.ts, claimWriteBatch.ts): an update outside a
+// transaction holds no connection of its own.
 
 /** How often an update is tried when other writers keep winning. */
 const MAX_ATTEMPTS = 50;
@@ -92,6 +95,8 @@ export class PostgresClaimRepository implements ClaimRepository {
    * same time. Frozen, as the files engine gives them: readers asked at once share one parse.
    */
   private readonly documents: ReadBatch<StoredClaim>;
+  /** The writes of updates outside a transaction, batched with those made at the same time. */
+  private readonly writes: ClaimWriteBatch;
 
   constructor(options: PostgresClaimRepositoryOptions) {
     this.pool = options.pool;
@@ -101,6 +106,7 @@ export class PostgresClaimRepository implements ClaimRepository {
       const { rows } = await this.query<ClaimRow>(documentsSelect(ids));
       return new Map(rows.map((row) => [row.id, { document: deepFreeze({ claim: row.claim, outbox: row.outbox }), revision: row.revision }]));
     });
+    this.writes = new ClaimWriteBatch((config) => this.query<{ id: string }>(config));
   }
 
   async open(): Promise<void> {
@@ -171,16 +177,25 @@ export class PostgresClaimRepository implements ClaimRepository {
       const outcome = await withLazyTransaction(
         this.pool,
         async (session) => {
-          const { client } = session;
           const { next, result } = await mutation(current, this.readsOn(session));
           if (next === 'unchanged') return { written: true, result };
           if (next === 'delete') {
-            const deleted = await client.query('DELETE FROM claims WHERE id = $1 AND revision = $2', [id, revision]);
+            const deleted = await (await session.connection()).query('DELETE FROM claims WHERE id = $1 AND revision = $2', [id, revision]);
             return { written: deleted.rowCount === 1, result };
           }
           if (next.claim.id !== id) throw new Error(`a mutation of ${id} returned ${next.claim.id}`);
           const checked = validated(next, current);
-          return { written: await writeChanged(client, 'revision', revision, current.outbox, checked), result };
+          // In the transaction its reads opened, on its connection; otherwise with the writes of the moment.
+          const written = session.begun
+            ? await writeChanged(await session.connection(), 'revision', revision, current.outbox, checked)
+            : await this.writes.write({
+                id,
+                revision,
+                values: [...columnsOf(checked), checked.claim],
+                changed: alertChanges(current.outbox, checked.outbox),
+                outboxLength: checked.outbox.length,
+              });
+          return { written, result };
         },
         { retry: true },
       );
@@ -347,7 +362,7 @@ export class PostgresClaimRepository implements ClaimRepository {
     try {
       if (!session) return await this.pool.query<R>(config);
       await session.begin();
-      return await session.client.query<R>(config);
+      return await (await session.connection()).query<R>(config);
     } catch (error) {
       return translate(error);
     }
@@ -369,7 +384,7 @@ function validated(document: ClaimDocument, previous?: ClaimDocument): ClaimDocu
   return checked.document;
 }
 
-/** The indexed columns, in the order of the INSERT and UPDATE statements ($2/$3 onwards). */
+/** The indexed columns, in the order of the INSERT and UPDATE statements ($2/$3 onwards) and of claimWriteBatch's COLUMNS. */
 function columnsOf(document: ClaimDocument): unknown[] {
   const summary = summaryOf(document);
   return [
@@ -435,10 +450,14 @@ async function writeChanged(
   return rowCount === 1;
 }
 
-/** The alerts that differ from what is stored, by position, as `ALERT_ROWS` reads them. */
+/** The alerts that differ from what is stored, by position. */
+function alertChanges(before: readonly Alert[], after: readonly Alert[]): Array<{ position: number; alert: Alert }> {
+  return after.flatMap((alert, position) => (isDeepStrictEqual(before[position], alert) ? [] : [{ position, alert }]));
+}
+
+/** `alertChanges` as the JSON `ALERT_ROWS` reads. */
 function changedAlerts(before: readonly Alert[], after: readonly Alert[]): string {
-  const changed = after.flatMap((alert, position) => (isDeepStrictEqual(before[position], alert) ? [] : [{ position, alert }]));
-  return JSON.stringify(changed);
+  return JSON.stringify(alertChanges(before, after));
 }
 
 /** A new claim's alerts, after its row. */

@@ -86,7 +86,7 @@ describe('PostgreSQL engine: several instances, failures', function () {
     assert.deepEqual(runsOf(/FROM bot_state WHERE key = ANY/), [3]);
   });
 
-  it('reads the claims and documents asked for at once with one statement, each reader getting its own', async () => {
+  it('reads and writes the claims, and reads the documents, asked for at once with one statement each', async () => {
     const url = await cluster.createDatabase('cpor_batched');
     const pool = createPool({ connectionString: url, poolSize: 1 });
     pools.push(pool);
@@ -111,7 +111,10 @@ describe('PostgreSQL engine: several instances, failures', function () {
     );
     assert.deepEqual(await runsOf(/FROM claims c WHERE c\.id = ANY/), [1]);
 
-    // Three changes at once: one read for all, each written over what it read.
+    // Three changes at once: one read for all, one write for all (each over what it read), and no
+    // connection held by any of them besides those two statements'.
+    let connectionsTaken = 0;
+    pool.on('acquire', () => (connectionsTaken += 1));
     await Promise.all(
       [1, 2, 3].map((number) =>
         repository.update(claimId(number), async (current) => ({
@@ -120,7 +123,9 @@ describe('PostgreSQL engine: several instances, failures', function () {
         })),
       ),
     );
+    assert.equal(connectionsTaken, 2);
     assert.deepEqual(await runsOf(/FROM claims c WHERE c\.id = ANY/), [2]);
+    assert.deepEqual(await runsOf(/jsonb_to_recordset\(\$1::jsonb\) AS t\(id text, revision bigint/), [1]);
     const changed = await Promise.all([1, 2, 3].map(async (number) => (await repository.get(claimId(number)))?.claim.partnerName));
     assert.deepEqual(changed, ['Partner 1', 'Partner 2', 'Partner 3']);
 
