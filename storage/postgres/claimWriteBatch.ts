@@ -3,7 +3,9 @@ import type pg from 'pg';
 // The writes of claim updates that arrive in the same turn of the event loop, sent as one
 // statement (as readBatch.ts does for reads): each row is written only where it still holds the
 // revision its update read, and its alerts only if it was. An update that opened a transaction
-// writes on its own connection instead (claimRepository's writeChanged).
+// writes on its own connection instead (claimRepository's writeChanged). Two instances' statements
+// taking the same rows in another order can deadlock: the database fails one, and its updates run
+// again (withLazyTransaction's retry), as a deadlock between two transactions does.
 
 /** One claim's write: its row's columns, in the order of `COLUMNS`, and its alerts that changed. */
 export interface ClaimWrite {
