@@ -20,7 +20,7 @@ export interface ClaimWrite {
   outboxLength: number;
 }
 
-/** The columns an update writes, with their types, as `claims` (migrations 0001, 0007, 0009) has them. */
+/** The columns every write of a claim sets (insert, update, batch), with their types as `claims` (migrations 0001, 0007, 0009) has them. */
 export const COLUMNS = [
   ['version', 'int'],
   ['partner_tenant_id', 'text'],

@@ -19,7 +19,7 @@ import { oldestPendingAt, searchTextOf, summaryOf } from '../claimSummary.js';
 import { migrate } from './migrate.js';
 import { prepared, translate } from './pool.js';
 import { ReadBatch } from './readBatch.js';
-import { ClaimWriteBatch } from './claimWriteBatch.js';
+import { ClaimWriteBatch, COLUMNS } from './claimWriteBatch.js';
 import { inTransaction, withLazyTransaction, type LazyTransaction } from './transaction.js';
 
 // The PostgreSQL engine of the claim repository. Several instances share one database: an update
@@ -148,13 +148,11 @@ export class PostgresClaimRepository implements ClaimRepository {
   async insert(document: ClaimDocument): Promise<void> {
     const stored = validated(document);
     await this.inTransaction(async (client) => {
-      const summary = columnsOf(stored);
       try {
         await client.query(
-          `INSERT INTO claims (id, revision, version, partner_tenant_id, customer_tenant_id, status, consent_phase,
-             status_since, created_at, record_keys, active, next_due_at, oldest_pending_at, pending_alerts, search_text, precheck_mark, claim)
-           VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-          [stored.claim.id, ...summary, stored.claim],
+          `INSERT INTO claims (id, revision, ${COLUMNS.map(([column]) => column).join(', ')})
+           VALUES ($1, 1, ${COLUMNS.map((_, index) => `$${index + 2}`).join(', ')})`,
+          [stored.claim.id, ...columnValues(stored)],
         );
       } catch (error) {
         if ((error as { code?: string }).code === '23505') throw new DomainError('invalid-transition', { claimId: stored.claim.id });
@@ -191,7 +189,7 @@ export class PostgresClaimRepository implements ClaimRepository {
             : await this.writes.write({
                 id,
                 revision,
-                values: [...columnsOf(checked), checked.claim],
+                values: columnValues(checked),
                 changed: alertChanges(current.outbox, checked.outbox),
                 outboxLength: checked.outbox.length,
               });
@@ -384,8 +382,8 @@ function validated(document: ClaimDocument, previous?: ClaimDocument): ClaimDocu
   return checked.document;
 }
 
-/** The indexed columns, in the order of the INSERT and UPDATE statements ($2/$3 onwards) and of claimWriteBatch's COLUMNS. */
-function columnsOf(document: ClaimDocument): unknown[] {
+/** What a write stores in each of `COLUMNS`, in their order: the indexed columns, then the document. */
+function columnValues(document: ClaimDocument): unknown[] {
   const summary = summaryOf(document);
   return [
     document.claim.version,
@@ -402,6 +400,7 @@ function columnsOf(document: ClaimDocument): unknown[] {
     summary.pendingAlerts,
     searchTextOf(document.claim),
     summary.precheckMark ?? null,
+    document.claim,
   ];
 }
 
@@ -430,9 +429,7 @@ async function writeChanged(
   const { rowCount } = await client.query({
     name: `claims-write-by-${condition}`,
     text: `WITH updated AS (
-        UPDATE claims SET revision = revision + 1, version = $3, partner_tenant_id = $4, customer_tenant_id = $5,
-          status = $6, consent_phase = $7, status_since = $8, created_at = $9, record_keys = $10, active = $11,
-          next_due_at = $12, oldest_pending_at = $13, pending_alerts = $14, search_text = $15, precheck_mark = $16, claim = $17
+        UPDATE claims SET revision = revision + 1, ${COLUMNS.map(([column], index) => `${column} = $${index + 3}`).join(', ')}
         WHERE id = $1 AND ${condition} = $2
         RETURNING id
       ), written AS (
@@ -445,7 +442,7 @@ async function writeChanged(
         DELETE FROM claim_alerts WHERE claim_id = $1 AND position >= $19 AND EXISTS (SELECT 1 FROM updated)
       )
       SELECT id FROM updated`,
-    values: [stored.claim.id, expected, ...columnsOf(stored), stored.claim, changed, stored.outbox.length],
+    values: [stored.claim.id, expected, ...columnValues(stored), changed, stored.outbox.length],
   });
   return rowCount === 1;
 }
