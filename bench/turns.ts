@@ -12,6 +12,7 @@ import { benchPartner, benchReviewer } from './support/benchActors.js';
 import { startBotProcess, type BotProcess } from './support/botProcess.js';
 import { startConnectorSink, type ConnectorSink } from './support/connectorSink.js';
 import { CpuTally, describeCpu, type CpuPerRequest } from './support/cpuShare.js';
+import { combineLoopFigures, describeLoop, type LoopFigures } from './support/loopWatch.js';
 import { closedLoop, median, openLoop, postJson, postJsonForText, type Request } from './support/load.js';
 import { seedInReviewClaims, type SeededClaims } from './support/seedClaims.js';
 
@@ -42,6 +43,8 @@ export interface ScenarioResult {
   firstError?: string;
   /** CPU a completed request cost each process in the closed-loop runs (Linux only). */
   cpu?: CpuPerRequest;
+  /** The bot's event loop in the open-loop runs (the latency runs): how busy, GC pauses, lateness. */
+  loop?: LoopFigures;
 }
 
 export interface MemoryResult {
@@ -129,7 +132,7 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
     try {
       const scenario = new Scenario('echo', echo, sink, (slot) => messageTurn(sink, echo.url, benchPartner(slot), `a:bench-echo-${slot}`, 'hello'));
       await scenario.probe(expectTextReply('echo hello'));
-      scenarios.push(withCpuNote(await scenario.measure(settings, echoMemory, progress), notes));
+      scenarios.push(withCpuNote(await scenario.measure(settings, echoMemory, progress), notes, settings.ratePerSecond));
     } finally {
       await echo.stop();
     }
@@ -170,7 +173,7 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
         try {
           const scenario = productScenario(name, product, sink, seeded, notes, databasePid);
           await scenario.probe(name.startsWith('approve') ? expectNothing : expectCardReply(name === 'claim' ? seeded.ids[0] : undefined));
-          scenarios.push(withCpuNote(await scenario.measure(settings, memory, progress), notes));
+          scenarios.push(withCpuNote(await scenario.measure(settings, memory, progress), notes, settings.ratePerSecond));
           if (scenario.afterAll) await scenario.afterAll();
         } finally {
           await product.stop();
@@ -221,9 +224,10 @@ async function postgresCopyOf(dataDir: string): Promise<{ url: string; copyMs: n
   return { url, copyMs: performance.now() - started, serverPid: () => cluster.serverPid() };
 }
 
-/** Says in the notes where the scenario's closed loops spent the machine's CPU. */
-function withCpuNote(result: ScenarioResult, notes: string[]): ScenarioResult {
+/** Says in the notes where the scenario's closed loops spent the machine's CPU, and how busy the bot's loop was in the open loops. */
+function withCpuNote(result: ScenarioResult, notes: string[], ratePerSecond: number): ScenarioResult {
   if (result.cpu) notes.push(`${result.name}: CPU in the closed loops: ${describeCpu(result.cpu)}`);
+  if (result.loop) notes.push(`${result.name}: the bot's event loop in the open loops at ${ratePerSecond}/s: ${describeLoop(result.loop)}`);
   return result;
 }
 
@@ -356,9 +360,12 @@ export class Scenario {
     const p99Runs: number[] = [];
     let { requests, errors, firstError } = closed;
     let unfinished = 0;
+    const loops: LoopFigures[] = [];
     for (let run = 0; run < settings.runs; run += 1) {
       memory.start();
+      await this.bot.watchLoop();
       const open = await openLoop(this.request, settings.ratePerSecond, settings.runMs, { drainMs: OPEN_LOOP_DRAIN_MS });
+      loops.push(await this.bot.loopFigures());
       unfinished += open.unfinished ?? 0;
       memory.stop();
       p50Runs.push(open.p50Ms);
@@ -371,6 +378,7 @@ export class Scenario {
       );
       await this.betweenRuns();
     }
+    const loop = combineLoopFigures(loops);
     return {
       name: this.name,
       label: LABELS[this.name],
@@ -385,6 +393,7 @@ export class Scenario {
       unfinished,
       ...(firstError ? { firstError } : {}),
       ...(closed.cpu ? { cpu: closed.cpu } : {}),
+      ...(loop ? { loop } : {}),
     };
   }
 }

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import type { LoopFigures } from './loopWatch.js';
 import type { MemoryFigures, ServerMessage, ServerRequest } from './turnServer.js';
 
 // The parent's handle on a bot running in its own process (turnServer.ts).
@@ -17,6 +18,10 @@ export interface BotProcess {
   rss(): Promise<number>;
   /** RSS, and the V8 heap (live objects only when started with --expose-gc, see turnServer.ts). */
   memory(): Promise<MemoryFigures>;
+  /** Starts watching the bot's event loop (loopWatch.ts). */
+  watchLoop(): Promise<void>;
+  /** How busy the loop was since watchLoop(). */
+  loopFigures(): Promise<LoopFigures>;
   /** Alerts the product's outbox still has to deliver (always 0 for the echo bot). */
   pendingAlerts(): Promise<number>;
   /** Stops the bot the way bot/index.ts does on SIGTERM and waits for the process to end; resolves with the lines it logged. */
@@ -41,7 +46,7 @@ export async function startBotProcess(kind: 'echo' | 'product', dataDir?: string
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let nextId = 0;
-  const waiting = new Map<number, (value: number | MemoryFigures) => void>();
+  const waiting = new Map<number, (value: number | MemoryFigures | LoopFigures) => void>();
 
   const { url, startMs } = await new Promise<{ url: string; startMs: number }>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${kind} bot exited with ${code} before it was ready`)));
@@ -55,13 +60,13 @@ export async function startBotProcess(kind: 'echo' | 'product', dataDir?: string
     });
   });
 
-  const request = (type: ServerRequest['type']): Promise<number | MemoryFigures> =>
+  const request = (type: ServerRequest['type']): Promise<number | MemoryFigures | LoopFigures> =>
     new Promise((resolve) => {
       nextId += 1;
       waiting.set(nextId, resolve);
       child.send({ id: nextId, type } satisfies ServerRequest);
     });
-  const ask = async (type: Exclude<ServerRequest['type'], 'memory'>): Promise<number> => (await request(type)) as number;
+  const ask = async (type: Exclude<ServerRequest['type'], 'memory' | 'loop-stop'>): Promise<number> => (await request(type)) as number;
 
   const readyMs = performance.now() - forked;
   return {
@@ -71,6 +76,8 @@ export async function startBotProcess(kind: 'echo' | 'product', dataDir?: string
     startMs,
     rss: () => ask('rss'),
     memory: async () => (await request('memory')) as MemoryFigures,
+    watchLoop: async () => void (await ask('loop-start')),
+    loopFigures: async () => (await request('loop-stop')) as LoopFigures,
     pendingAlerts: () => ask('pending'),
     stop: async () => {
       const logged = await ask('stop');

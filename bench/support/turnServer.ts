@@ -4,6 +4,7 @@ import { startApp, type RunningApp } from '../../bot/app.js';
 import { loadConfig } from '../../bot/config.js';
 import { startEchoBot } from '../echoBot.js';
 import { benchDirectory } from './benchActors.js';
+import { LoopWatch, type LoopFigures } from './loopWatch.js';
 import { freePort } from '../../test/support/freePort.js';
 
 // The bot under test, in its own process (forked by botProcess.ts), so the load generator and
@@ -17,9 +18,10 @@ import { freePort } from '../../test/support/freePort.js';
 // Talks to the parent over IPC: sends { type: 'ready', url } once listening; answers
 // { type: 'rss' }, { type: 'memory' } (RSS and the V8 heap, after a full collection when the
 // process runs with --expose-gc) and { type: 'pending' } (alerts waiting for delivery);
+// { type: 'loop-start' } and { type: 'loop-stop' } watch the event loop between them (loopWatch.ts);
 // { type: 'stop' } stops.
 
-export type ServerRequest = { id: number; type: 'rss' | 'memory' | 'pending' | 'stop' };
+export type ServerRequest = { id: number; type: 'rss' | 'memory' | 'pending' | 'loop-start' | 'loop-stop' | 'stop' };
 
 /** process.memoryUsage() of the bot, in bytes. */
 export interface MemoryFigures {
@@ -34,6 +36,7 @@ export type ServerMessage =
   | { type: 'ready'; url: string; startMs: number }
   | { type: 'reply'; id: number; value: number }
   | { type: 'memory'; id: number; value: MemoryFigures }
+  | { type: 'loop'; id: number; value: LoopFigures }
   | { type: 'failed'; message: string };
 
 const send = (message: ServerMessage): void => {
@@ -89,6 +92,8 @@ function memoryNow(): MemoryFigures {
   return { rss, heapUsed, heapTotal, external };
 }
 
+const loop = new LoopWatch();
+
 try {
   const running = await start(process.argv[2] ?? '', process.argv[3] || undefined, JSON.parse(process.argv[4] ?? '{}') as Record<string, string>);
   process.on('message', (message: ServerRequest) => {
@@ -96,6 +101,10 @@ try {
       if (message.type === 'rss') send({ type: 'reply', id: message.id, value: memoryUsage.rss() });
       else if (message.type === 'memory') send({ type: 'memory', id: message.id, value: memoryNow() });
       else if (message.type === 'pending') send({ type: 'reply', id: message.id, value: await running.pending() });
+      else if (message.type === 'loop-start') {
+        loop.start();
+        send({ type: 'reply', id: message.id, value: 0 });
+      } else if (message.type === 'loop-stop') send({ type: 'loop', id: message.id, value: loop.stop() });
       else {
         await running.stop();
         if (logged > 5) console.error(`[bench bot] ${logged - 5} more log lines not shown`);
