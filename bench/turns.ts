@@ -45,6 +45,8 @@ export interface ScenarioResult {
   cpu?: CpuPerRequest;
   /** The bot's event loop in the open-loop runs (the latency runs): how busy, GC pauses, lateness. */
   loop?: LoopFigures;
+  /** Statements the bot sent to PostgreSQL a completed request (background work included), in the closed and in the open loops; absent when it sent none. */
+  statements?: { closed: number; open: number };
 }
 
 export interface MemoryResult {
@@ -228,6 +230,12 @@ async function postgresCopyOf(dataDir: string): Promise<{ url: string; copyMs: n
 function withCpuNote(result: ScenarioResult, notes: string[], ratePerSecond: number): ScenarioResult {
   if (result.cpu) notes.push(`${result.name}: CPU in the closed loops: ${describeCpu(result.cpu)}`);
   if (result.loop) notes.push(`${result.name}: the bot's event loop in the open loops at ${ratePerSecond}/s: ${describeLoop(result.loop)}`);
+  if (result.statements) {
+    const { closed, open } = result.statements;
+    notes.push(
+      `${result.name}: statements sent to PostgreSQL a request (delivery's included): ${closed.toFixed(2)} in the closed loops, ${open.toFixed(2)} in the open loops at ${ratePerSecond}/s`,
+    );
+  }
   return result;
 }
 
@@ -322,7 +330,7 @@ export class Scenario {
     settings: Settings,
     progress: (message: string) => void,
     memory?: MemorySampler,
-  ): Promise<{ throughputRuns: number[]; requests: number; errors: number; firstError?: string; cpu?: CpuPerRequest }> {
+  ): Promise<{ throughputRuns: number[]; requests: number; errors: number; firstError?: string; cpu?: CpuPerRequest; statementsPerRequest: number }> {
     // Every user the timed runs may need has had a turn already (chat recorded, email looked up).
     await Promise.all(Array.from({ length: WARM_SLOTS - this.slots }, () => this.request()));
     await closedLoop(this.request, settings.concurrency, settings.warmupMs);
@@ -333,10 +341,15 @@ export class Scenario {
     let errors = 0;
     let firstError: string | undefined;
     const cpu = new CpuTally({ botPid: this.bot.pid, ...(this.databasePid ? { databasePid: this.databasePid } : {}) });
+    let statements = 0;
+    let completed = 0;
     for (let run = 0; run < settings.runs; run += 1) {
       memory?.start();
       cpu.start();
+      const statementsBefore = await this.bot.statementsSent();
       const closed = await closedLoop(this.request, settings.concurrency, settings.runMs);
+      statements += (await this.bot.statementsSent()) - statementsBefore;
+      completed += closed.requests;
       cpu.stop(closed.requests);
       memory?.stop();
       throughputRuns.push(closed.perSecond);
@@ -350,7 +363,14 @@ export class Scenario {
     }
     this.lastThroughputs = throughputRuns;
     const cpuPerRequest = cpu.result();
-    return { throughputRuns, requests, errors, ...(firstError ? { firstError } : {}), ...(cpuPerRequest ? { cpu: cpuPerRequest } : {}) };
+    return {
+      throughputRuns,
+      requests,
+      errors,
+      ...(firstError ? { firstError } : {}),
+      ...(cpuPerRequest ? { cpu: cpuPerRequest } : {}),
+      statementsPerRequest: completed > 0 ? statements / completed : 0,
+    };
   }
 
   async measure(settings: Settings, memory: MemorySampler, progress: (message: string) => void): Promise<ScenarioResult> {
@@ -361,10 +381,15 @@ export class Scenario {
     let { requests, errors, firstError } = closed;
     let unfinished = 0;
     const loops: LoopFigures[] = [];
+    let openStatements = 0;
+    let openCompleted = 0;
     for (let run = 0; run < settings.runs; run += 1) {
       memory.start();
       await this.bot.watchLoop();
+      const statementsBefore = await this.bot.statementsSent();
       const open = await openLoop(this.request, settings.ratePerSecond, settings.runMs, { drainMs: OPEN_LOOP_DRAIN_MS });
+      openStatements += (await this.bot.statementsSent()) - statementsBefore;
+      openCompleted += open.requests;
       loops.push(await this.bot.loopFigures());
       unfinished += open.unfinished ?? 0;
       memory.stop();
@@ -379,6 +404,8 @@ export class Scenario {
       await this.betweenRuns();
     }
     const loop = combineLoopFigures(loops);
+    const statements =
+      closed.statementsPerRequest > 0 ? { closed: closed.statementsPerRequest, open: openCompleted > 0 ? openStatements / openCompleted : 0 } : undefined;
     return {
       name: this.name,
       label: LABELS[this.name],
@@ -394,6 +421,7 @@ export class Scenario {
       ...(firstError ? { firstError } : {}),
       ...(closed.cpu ? { cpu: closed.cpu } : {}),
       ...(loop ? { loop } : {}),
+      ...(statements ? { statements } : {}),
     };
   }
 }

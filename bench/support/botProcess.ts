@@ -22,6 +22,8 @@ export interface BotProcess {
   watchLoop(): Promise<void>;
   /** How busy the loop was since watchLoop(). */
   loopFigures(): Promise<LoopFigures>;
+  /** Statements the bot has sent to PostgreSQL since it started (statementCount.ts; 0 without STORE=postgres). */
+  statementsSent(): Promise<number>;
   /** Alerts the product's outbox still has to deliver (always 0 for the echo bot). */
   pendingAlerts(): Promise<number>;
   /** Stops the bot the way bot/index.ts does on SIGTERM and waits for the process to end; resolves with the lines it logged. */
@@ -78,6 +80,7 @@ export async function startBotProcess(kind: 'echo' | 'product', dataDir?: string
     memory: async () => (await request('memory')) as MemoryFigures,
     watchLoop: async () => void (await ask('loop-start')),
     loopFigures: async () => (await request('loop-stop')) as LoopFigures,
+    statementsSent: () => ask('statements'),
     pendingAlerts: () => ask('pending'),
     stop: async () => {
       const logged = await ask('stop');

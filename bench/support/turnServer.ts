@@ -5,6 +5,7 @@ import { loadConfig } from '../../bot/config.js';
 import { startEchoBot } from '../echoBot.js';
 import { benchDirectory } from './benchActors.js';
 import { LoopWatch, type LoopFigures } from './loopWatch.js';
+import { countStatements, statementsSent } from './statementCount.js';
 import { freePort } from '../../test/support/freePort.js';
 
 // The bot under test, in its own process (forked by botProcess.ts), so the load generator and
@@ -19,9 +20,10 @@ import { freePort } from '../../test/support/freePort.js';
 // { type: 'rss' }, { type: 'memory' } (RSS and the V8 heap, after a full collection when the
 // process runs with --expose-gc) and { type: 'pending' } (alerts waiting for delivery);
 // { type: 'loop-start' } and { type: 'loop-stop' } watch the event loop between them (loopWatch.ts);
+// { type: 'statements' } answers how many statements it has sent to PostgreSQL (statementCount.ts);
 // { type: 'stop' } stops.
 
-export type ServerRequest = { id: number; type: 'rss' | 'memory' | 'pending' | 'loop-start' | 'loop-stop' | 'stop' };
+export type ServerRequest = { id: number; type: 'rss' | 'memory' | 'pending' | 'loop-start' | 'loop-stop' | 'statements' | 'stop' };
 
 /** process.memoryUsage() of the bot, in bytes. */
 export interface MemoryFigures {
@@ -93,6 +95,7 @@ function memoryNow(): MemoryFigures {
 }
 
 const loop = new LoopWatch();
+countStatements();
 
 try {
   const running = await start(process.argv[2] ?? '', process.argv[3] || undefined, JSON.parse(process.argv[4] ?? '{}') as Record<string, string>);
@@ -105,6 +108,7 @@ try {
         loop.start();
         send({ type: 'reply', id: message.id, value: 0 });
       } else if (message.type === 'loop-stop') send({ type: 'loop', id: message.id, value: loop.stop() });
+      else if (message.type === 'statements') send({ type: 'reply', id: message.id, value: statementsSent() });
       else {
         await running.stop();
         if (logged > 5) console.error(`[bench bot] ${logged - 5} more log lines not shown`);
