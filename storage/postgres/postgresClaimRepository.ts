@@ -428,24 +428,32 @@ async function writeChanged(
   const changed = changedAlerts(before, stored.outbox);
   const { rowCount } = await client.query({
     name: `claims-write-by-${condition}`,
-    text: `WITH updated AS (
+    text: WRITE_CHANGED[condition],
+    values: [stored.claim.id, expected, ...columnValues(stored), changed, stored.outbox.length],
+  });
+  return rowCount === 1;
+}
+
+/** writeChanged's statement per condition: $1 id, $2 expected, then `COLUMNS`, then the changed alerts and the outbox's length. */
+const WRITE_CHANGED = (() => {
+  const changedAt = `$${COLUMNS.length + 3}`;
+  const outboxLengthAt = `$${COLUMNS.length + 4}`;
+  const text = (condition: 'revision' | 'version') => `WITH updated AS (
         UPDATE claims SET revision = revision + 1, ${COLUMNS.map(([column], index) => `${column} = $${index + 3}`).join(', ')}
         WHERE id = $1 AND ${condition} = $2
         RETURNING id
       ), written AS (
         INSERT INTO claim_alerts (claim_id, position, id, state, created_at, alert)
-        ${ALERT_ROWS('$18')}
+        ${ALERT_ROWS(changedAt)}
         WHERE EXISTS (SELECT 1 FROM updated)
         ON CONFLICT (claim_id, position) DO UPDATE
           SET id = excluded.id, state = excluded.state, created_at = excluded.created_at, alert = excluded.alert
       ), dropped AS (
-        DELETE FROM claim_alerts WHERE claim_id = $1 AND position >= $19 AND EXISTS (SELECT 1 FROM updated)
+        DELETE FROM claim_alerts WHERE claim_id = $1 AND position >= ${outboxLengthAt} AND EXISTS (SELECT 1 FROM updated)
       )
-      SELECT id FROM updated`,
-    values: [stored.claim.id, expected, ...columnValues(stored), changed, stored.outbox.length],
-  });
-  return rowCount === 1;
-}
+      SELECT id FROM updated`;
+  return { revision: text('revision'), version: text('version') };
+})();
 
 /** The alerts that differ from what is stored, by position. */
 function alertChanges(before: readonly Alert[], after: readonly Alert[]): Array<{ position: number; alert: Alert }> {
