@@ -134,7 +134,7 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
     try {
       const scenario = new Scenario('echo', echo, sink, (slot) => messageTurn(sink, echo.url, benchPartner(slot), `a:bench-echo-${slot}`, 'hello'));
       await scenario.probe(expectTextReply('echo hello'));
-      scenarios.push(withCpuNote(await scenario.measure(settings, echoMemory, progress), notes, settings.ratePerSecond));
+      scenarios.push(withMeasurementNotes(await scenario.measure(settings, echoMemory, progress), notes, settings.ratePerSecond));
     } finally {
       await echo.stop();
     }
@@ -175,7 +175,7 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
         try {
           const scenario = productScenario(name, product, sink, seeded, notes, databasePid);
           await scenario.probe(name.startsWith('approve') ? expectNothing : expectCardReply(name === 'claim' ? seeded.ids[0] : undefined));
-          scenarios.push(withCpuNote(await scenario.measure(settings, memory, progress), notes, settings.ratePerSecond));
+          scenarios.push(withMeasurementNotes(await scenario.measure(settings, memory, progress), notes, settings.ratePerSecond));
           if (scenario.afterAll) await scenario.afterAll();
         } finally {
           await product.stop();
@@ -227,7 +227,7 @@ async function postgresCopyOf(dataDir: string): Promise<{ url: string; copyMs: n
 }
 
 /** Says in the notes where the scenario's closed loops spent the machine's CPU, and how busy the bot's loop was in the open loops. */
-function withCpuNote(result: ScenarioResult, notes: string[], ratePerSecond: number): ScenarioResult {
+function withMeasurementNotes(result: ScenarioResult, notes: string[], ratePerSecond: number): ScenarioResult {
   if (result.cpu) notes.push(`${result.name}: CPU in the closed loops: ${describeCpu(result.cpu)}`);
   if (result.loop) notes.push(`${result.name}: the bot's event loop in the open loops at ${ratePerSecond}/s: ${describeLoop(result.loop)}`);
   if (result.statements) {

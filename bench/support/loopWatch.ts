@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay, performance, PerformanceObserver, type EventLoopUtilization } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver, type EventLoopUtilization, type PerformanceEntry } from 'node:perf_hooks';
 
 // How busy a bot's event loop was while it was watched, read inside the bot's process
 // (turnServer.ts): every turn of a bot runs on that one thread, so once it is busy nearly all the
@@ -28,12 +28,7 @@ export class LoopWatch {
   private gcMs = 0;
   private longestGcMs = 0;
   private readonly delay = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
-  private readonly gc = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      this.gcMs += entry.duration;
-      this.longestGcMs = Math.max(this.longestGcMs, entry.duration);
-    }
-  });
+  private readonly gc = new PerformanceObserver((list) => this.countPauses(list.getEntries()));
 
   start(): void {
     this.gcMs = 0;
@@ -50,10 +45,7 @@ export class LoopWatch {
     const { utilization: busyShare } = performance.eventLoopUtilization(this.utilization);
     const watchedMs = performance.now() - this.startedAt;
     // Entries of pauses that ended just now are delivered on a later turn: take what is queued.
-    for (const entry of this.gc.takeRecords()) {
-      this.gcMs += entry.duration;
-      this.longestGcMs = Math.max(this.longestGcMs, entry.duration);
-    }
+    this.countPauses(this.gc.takeRecords());
     this.gc.disconnect();
     this.delay.disable();
     this.utilization = undefined;
@@ -67,6 +59,13 @@ export class LoopWatch {
       lateP99Ms: late(this.delay.percentile(99)),
       lateMaxMs: late(this.delay.max),
     };
+  }
+
+  private countPauses(entries: readonly PerformanceEntry[]): void {
+    for (const entry of entries) {
+      this.gcMs += entry.duration;
+      this.longestGcMs = Math.max(this.longestGcMs, entry.duration);
+    }
   }
 }
 
