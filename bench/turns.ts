@@ -103,6 +103,8 @@ const WARM_SLOTS = 48;
 const RSS_SAMPLE_MS = 250;
 /** How long an open-loop run waits for its last requests: a bot far below 250/s would otherwise take minutes. */
 const OPEN_LOOP_DRAIN_MS = 5000;
+/** How long the `approve` scenarios watch the loop after their runs, delivery alone at work. */
+const IDLE_LOOP_WATCH_MS = 10_000;
 
 const LABELS: Record<ScenarioName, string> = {
   echo: 'echo floor (message, one text reply)',
@@ -275,6 +277,14 @@ function productScenario(
     notes.push(`${name}: closed-loop runs ${scenario.lastThroughputs.map((value) => `${value.toFixed(0)}/s`).join(', ')} in order (the median is reported)`);
     notes.push(`${name}: ${supply.used} claims approved (of ${seeded.ids.length} seeded; ${supply.failed} requests found none left)`);
     notes.push(`${name}: alerts waiting for delivery after each run: ${backlog.join(', ')}`);
+    // What delivery costs the loop with its backlog and no request arriving: during the runs it
+    // shares the loop with them.
+    await product.watchLoop();
+    await new Promise((resolve) => setTimeout(resolve, IDLE_LOOP_WATCH_MS));
+    const idleLoop = await product.loopFigures();
+    notes.push(
+      `${name}: the bot's event loop for ${IDLE_LOOP_WATCH_MS / 1000} s after the runs, no request arriving, ${await product.pendingAlerts()} alerts waiting: ${describeLoop(idleLoop)}`,
+    );
   };
   return scenario;
 }

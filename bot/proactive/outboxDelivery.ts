@@ -320,10 +320,12 @@ export class OutboxDelivery {
       this.moreWaiting = alerts.length >= this.options.settings.batchSize;
       this.pendingCount = alerts.length + this.held.size + this.waiting.size;
       try {
-        for (const alert of alerts) {
+        // Asked together: on PostgreSQL one statement for the pass rather than one an alert.
+        const delivered = await Promise.all(alerts.map((alert) => this.journal.isDone(alert.dedupeKey)));
+        for (const [index, alert] of alerts.entries()) {
           if (this.stopped) break;
           if (this.held.has(alert.id)) continue;
-          await this.begin(alert, lookups);
+          await this.begin(alert, lookups, delivered[index]!);
         }
       } finally {
         this.picking = false;
@@ -359,8 +361,9 @@ export class OutboxDelivery {
 
   // ---- one alert --------------------------------------------------------------------------
 
-  private async begin(alert: Alert, lookups: PassLookups): Promise<void> {
-    if (await this.journal.isDone(alert.dedupeKey)) {
+  /** `delivered`: the journal says every copy of it was settled. */
+  private async begin(alert: Alert, lookups: PassLookups, delivered: boolean): Promise<void> {
+    if (delivered) {
       // Delivered before (a crash lost the outbox write, or the same change was recorded twice).
       await this.recordFinal(alert, { state: 'sent', error: 'already delivered (dedupe key)' });
       return;

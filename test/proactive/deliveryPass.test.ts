@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { ConversationReferenceStore } from '../../bot/proactive/conversationReferences.js';
+import type { DocumentStore } from '../../services/store/documentStore.js';
 import { FileDocumentStore } from '../../storage/files/fileDocumentStore.js';
 import { ProactiveConnector } from '../support/proactiveConnector.js';
 import { MONDAY, PARTNER_TENANT, REVIEW_TENANT, claimAt, createHarness, m365Details, partner, type Harness } from '../support/serviceHarness.js';
 import { deliverAll, meet, openWorker, personalActivity, testSettings, VirtualTime, type Worker } from './proactiveFixtures.js';
 
 // One delivery pass resolves the recipients of many alerts: it asks the conversation references
-// once per person, not once per alert, and still sees a chat it created or one that opened.
-// Alerts nobody can be found for wait in memory: each poll resolves their recipients again
-// without reading them, and every twelfth reads them again from the store.
+// once per person, not once per alert, and still sees a chat it created or one that opened; it
+// asks the delivery journal about all its alerts at once. Alerts nobody can be found for wait in
+// memory: each poll resolves their recipients again without reading them, and every twelfth
+// reads them again from the store.
 
 const LOOKUPS = ['personalChat', 'anyPersonalChat', 'endpointFor', 'tenantChats', 'reviewerChannels', 'reviewerChats'] as const;
 
@@ -34,7 +36,7 @@ async function submitted(harness: Harness, count: number): Promise<void> {
   }
 }
 
-describe('proactive: the lookups of one delivery pass, and waiting alerts', () => {
+describe('proactive: one delivery pass: its lookups, its journal reads, and alerts left waiting', () => {
   let harness: Harness;
   let connector: ProactiveConnector;
   let worker: Worker;
@@ -141,5 +143,39 @@ describe('proactive: the lookups of one delivery pass, and waiting alerts', () =
     assert.equal(receiptPasses()[3], 27, 'read again by the pass after the partner wrote, not by the next twelfth poll (36)');
     assert.equal(connector.delivered(':submission-receipt:partner').length, 3);
     assert.equal((await harness.service.pendingAlerts(100)).length, 0);
+  });
+
+  it("asks the delivery journal about a pass's alerts at once", async () => {
+    await worker.outbox.stop();
+    const documents = new FileDocumentStore({ dataDir: harness.dataDir, clock: harness.clock });
+    let inFlight = 0;
+    let mostInFlight = 0;
+    let asks = 0;
+    const watched: DocumentStore = {
+      collection: async (definition) => {
+        const collection = await documents.collection(definition);
+        if (definition.name !== 'proactive/delivery-journal') return collection;
+        return Object.assign(Object.create(collection) as typeof collection, {
+          get: async (key: string) => {
+            asks += 1;
+            inFlight += 1;
+            mostInFlight = Math.max(mostInFlight, inFlight);
+            try {
+              return await collection.get(key);
+            } finally {
+              inFlight -= 1;
+            }
+          },
+        });
+      },
+    };
+    worker = await openWorker(harness, { documents: watched, references: await ConversationReferenceStore.open(documents, { clock: harness.clock }) });
+    await submitted(harness, 4);
+    await worker.outbox.drain();
+    await worker.outbox.idle();
+    assert.equal(connector.delivered(':claim-submitted:reviewers').length, 4);
+    // Eight alerts: whether each was delivered before is asked at once, before any is begun.
+    assert.ok(asks >= 8, `${asks} journal reads`);
+    assert.equal(mostInFlight, 8);
   });
 });
