@@ -12,7 +12,6 @@ import { DeliveryJournal } from './deliveryJournal.js';
 import { continueConversation, createConversation, type ProactiveAdapter } from './proactiveTurn.js';
 import { prepareProactiveClient } from './proactiveClient.js';
 import type { DeliverySettings } from './proactiveConfig.js';
-import { PassLookups } from './passLookups.js';
 import { recipientOf, resolveRecipients, roleOf, type AlertRenderer, type DelegationLookup, type Recipient, type Resolution } from './recipients.js';
 
 // The outbox worker: drains the alerts state changes recorded, renders each for each recipient
@@ -123,16 +122,6 @@ interface Job {
 
 const RECENT_DEAD_LETTERS = 20;
 
-/** Polls between two reads of the waiting alerts from the store (a minute at the default 5 s). */
-const WAITING_REREADS = 12;
-
-type WaitingCheck = 'none' | 'resolve' | 'reread';
-
-/** `interval` has passed since `since`; a clock set back before `since` counts as passed too. */
-function elapsed(since: number, now: number, interval: number): boolean {
-  return now < since || now - since >= interval;
-}
-
 export class OutboxDelivery {
   private readonly lanes: ConversationLanes;
   private readonly clock: Clock;
@@ -142,10 +131,8 @@ export class OutboxDelivery {
   private readonly held = new Map<string, Job>();
   /** Alerts that found nobody to reach, left alone until a recheck. */
   private readonly waiting = new Map<string, Alert>();
-  /** What the next pass does with them: nothing, resolve their recipients again, or read them again. */
-  private waitingCheck: WaitingCheck = 'reread';
+  private recheckWaiting = true;
   private lastWaitingCheck = 0;
-  private lastWaitingReread = 0;
   /** A pass is leasing and taking alerts: releases wait for its end (it may be taking that claim's). */
   private picking = false;
   private readonly releaseAfterPass = new Set<string>();
@@ -154,8 +141,6 @@ export class OutboxDelivery {
   private readonly lease: AlertLease;
   /** Alerts the fallback declined in this process; they wait for a reference to appear. */
   private readonly declined = new Set<string>();
-  /** The current pass's recipient lookups: forgotten when a conversation becomes reachable or closes. */
-  private passLookups: PassLookups | undefined;
   private pendingCount = 0;
   private sentTotal = 0;
   private deadTotal = 0;
@@ -200,8 +185,7 @@ export class OutboxDelivery {
 
   /** Someone became reachable: alerts waiting for a conversation are worth another look now. */
   noteReachable(): void {
-    this.passLookups?.forget();
-    this.askForWaitingCheck('resolve');
+    this.recheckWaiting = true;
     this.wake.abort(WAKE);
   }
 
@@ -219,19 +203,10 @@ export class OutboxDelivery {
 
   /**
    * One pass over the outbox; resolves once the alerts found are dispatched (not delivered).
-   * `recheckWaiting: false` leaves alerts that found nobody to reach alone (the kicked passes);
-   * `true` reads them again from the store.
+   * `recheckWaiting: false` leaves alerts that found nobody to reach alone (the kicked passes).
    */
   async drain(options: { recheckWaiting: boolean } = { recheckWaiting: true }): Promise<void> {
-    if (options.recheckWaiting) this.askForWaitingCheck('reread');
-    return this.pass();
-  }
-
-  private askForWaitingCheck(check: Exclude<WaitingCheck, 'none'>): void {
-    if (this.waitingCheck !== 'reread') this.waitingCheck = check;
-  }
-
-  private pass(): Promise<void> {
+    if (options.recheckWaiting) this.recheckWaiting = true;
     if (this.draining) {
       this.drainAgain = true;
       return this.draining;
@@ -271,16 +246,10 @@ export class OutboxDelivery {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      // Waiting alerts are looked at again once per poll interval, not on every kick. Their
-      // recipients are resolved again (a lookup per person, the alerts kept in memory); they
-      // are read again from the store only every WAITING_REREADS polls, for what changed them
-      // there (a reminder superseded, an alert recorded by hand). Re-reading a large backlog on
-      // every poll cost the turns a claim read, a journal read and the lookups per alert.
-      const now = this.clock.now().getTime();
-      const { pollIntervalMs } = this.options.settings;
-      if (elapsed(this.lastWaitingReread, now, pollIntervalMs * WAITING_REREADS)) this.askForWaitingCheck('reread');
-      else if (elapsed(this.lastWaitingCheck, now, pollIntervalMs)) this.askForWaitingCheck('resolve');
-      await this.pass();
+      // Waiting alerts are looked at again once per poll interval, not on every kick: re-reading
+      // a large backlog after every turn would starve the turns.
+      const due = this.clock.now().getTime() - this.lastWaitingCheck >= this.options.settings.pollIntervalMs;
+      await this.drain({ recheckWaiting: due });
       if (this.stopped) break;
       await this.clock.sleep(this.options.settings.pollIntervalMs, this.wake.signal);
       if (this.wake.signal.aborted) this.wake = new AbortController();
@@ -290,16 +259,10 @@ export class OutboxDelivery {
   private async drainOnce(): Promise<void> {
     this.picking = true;
     try {
-      const lookups = new PassLookups(this.options.references);
-      this.passLookups = lookups;
-      const check = this.waitingCheck;
-      this.waitingCheck = 'none';
-      if (check !== 'none') this.lastWaitingCheck = this.clock.now().getTime();
-      if (check === 'reread') {
-        this.lastWaitingReread = this.lastWaitingCheck;
+      if (this.recheckWaiting) {
+        this.recheckWaiting = false;
+        this.lastWaitingCheck = this.clock.now().getTime();
         this.waiting.clear();
-      } else if (check === 'resolve') {
-        await this.releaseResolvable(lookups);
       }
       // Alerts already held (queued behind a throttled conversation) or waiting for someone to
       // become reachable are not read again.
@@ -320,12 +283,10 @@ export class OutboxDelivery {
       this.moreWaiting = alerts.length >= this.options.settings.batchSize;
       this.pendingCount = alerts.length + this.held.size + this.waiting.size;
       try {
-        // Asked together: on PostgreSQL one statement for the pass rather than one an alert.
-        const delivered = await Promise.all(alerts.map((alert) => this.journal.isDone(alert.dedupeKey)));
-        for (const [index, alert] of alerts.entries()) {
+        for (const alert of alerts) {
           if (this.stopped) break;
           if (this.held.has(alert.id)) continue;
-          await this.begin(alert, lookups, delivered[index]!);
+          await this.begin(alert);
         }
       } finally {
         this.picking = false;
@@ -346,32 +307,17 @@ export class OutboxDelivery {
     }
   }
 
-  /**
-   * Lets go of the waiting alerts someone can now be found for, or that waited too long, so this
-   * pass reads them again and delivers (or dead-letters) them; the others stay waiting unread.
-   */
-  private async releaseResolvable(lookups: PassLookups): Promise<void> {
-    const now = this.clock.now().getTime();
-    for (const alert of [...this.waiting.values()]) {
-      const resolution = await resolveRecipients(alert, lookups, this.options.delegations);
-      const tooOld = now - Date.parse(alert.createdAt) >= this.options.settings.undeliverableAfterMs;
-      if (resolution.kind !== 'unreachable' || tooOld) this.waiting.delete(alert.id);
-    }
-  }
-
   // ---- one alert --------------------------------------------------------------------------
 
-  /** `delivered`: the journal says every copy of it was settled. */
-  private async begin(alert: Alert, lookups: PassLookups, delivered: boolean): Promise<void> {
-    if (delivered) {
+  private async begin(alert: Alert): Promise<void> {
+    if (await this.journal.isDone(alert.dedupeKey)) {
       // Delivered before (a crash lost the outbox write, or the same change was recorded twice).
       await this.recordFinal(alert, { state: 'sent', error: 'already delivered (dedupe key)' });
       return;
     }
-    let resolution = await resolveRecipients(alert, lookups, this.options.delegations);
+    let resolution = await resolveRecipients(alert, this.options.references, this.options.delegations);
     if (resolution.kind === 'create') {
       const created = await this.createChat(resolution);
-      lookups.forget();
       resolution =
         created.kind === 'created'
           ? { kind: 'targets', targets: [recipientOf(created.stored, roleOf(alert))] }
@@ -475,7 +421,6 @@ export class OutboxDelivery {
     const { alert } = job;
     if (failure.kind === 'conversation-gone') {
       await this.options.references.markDead(target.recipient.conversationKey, failure.code);
-      this.passLookups?.forget();
       target.state = 'failed';
       target.failure = failure.detail;
       await this.settle(job);

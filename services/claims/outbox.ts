@@ -1,11 +1,8 @@
 import type { ClaimRepository } from '../claimRepository.js';
 import type { Clock } from '../clock.js';
-import type { Alert, ClaimDocument } from '../model.js';
+import type { Alert } from '../model.js';
 
 // The alerts changes recorded, as the delivery worker takes them and reports back.
-
-/** Claims read at once for their alerts: the PostgreSQL engine's most keys a statement. */
-const READ_TOGETHER = 200;
 
 export interface DeliveryOutcome {
   state: 'sent' | 'pending' | 'dead';
@@ -55,27 +52,23 @@ export class Outbox {
    * The pending alerts of `claimIds` (oldest pending alert first), oldest first, at most `limit`.
    * Each claim read holds at least one alert not excepted, so the `limit` oldest alerts are all
    * among the first `limit` claims read; a claim all of whose pending alerts are held is skipped
-   * without being read. The claims are read READ_TOGETHER at a time (on PostgreSQL, one statement
-   * where one after the other cost a round trip each); should some have gone meanwhile, the next
-   * ones are read in their place.
+   * without being read.
    */
   private async alertsOf(claimIds: readonly string[], limit: number, except: ReadonlyMap<string, ReadonlySet<string>>): Promise<Alert[]> {
     const pendingByClaim = except.size
       ? new Map((await this.repository.summaries([...except.keys()])).map((summary) => [summary.id, summary.pendingAlerts]))
       : new Map<string, number>();
-    const unread = claimIds.filter((claimId) => {
+    const alerts: Alert[] = [];
+    let claimsRead = 0;
+    for (const claimId of claimIds) {
+      if (claimsRead >= limit) break;
       const held = except.get(claimId);
-      return !held || held.size < (pendingByClaim.get(claimId) ?? 0);
-    });
-    const documents: ClaimDocument[] = [];
-    while (documents.length < limit && unread.length > 0) {
-      const read = await Promise.all(unread.splice(0, Math.min(limit - documents.length, READ_TOGETHER)).map((claimId) => this.repository.get(claimId)));
-      documents.push(...read.filter((document) => document !== undefined));
+      if (held && held.size >= (pendingByClaim.get(claimId) ?? 0)) continue;
+      const document = await this.repository.get(claimId);
+      if (!document) continue;
+      claimsRead += 1;
+      alerts.push(...document.outbox.filter((alert) => alert.state === 'pending' && !held?.has(alert.id)));
     }
-    const alerts = documents.flatMap((document) => {
-      const held = except.get(document.claim.id);
-      return document.outbox.filter((alert) => alert.state === 'pending' && !held?.has(alert.id));
-    });
     // Stable sort: alerts of one change keep the order the lifecycle row gives them.
     return alerts.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.claimId.localeCompare(b.claimId)).slice(0, limit);
   }

@@ -125,45 +125,6 @@ describe('outbox', () => {
     assert.deepEqual(partlyHeld.map((alert) => alert.id).includes(submitted!.id), false);
     assert.equal(partlyHeld.length, 3);
   });
-
-  it('reads the claims together, and one gone meanwhile gives its place to the next', async () => {
-    const claims = [];
-    for (let index = 0; index < 5; index += 1) {
-      const customer = m365Details({
-        customerTenantId: `${String(index).repeat(8)}-0000-4000-8000-000000000000`,
-        customerDomain: `customer-${index}.onmicrosoft.com`,
-      });
-      claims.push(await claimAt(harness, 'Submitted', customer));
-      harness.clock.advance(1000);
-    }
-    const ids = claims.map((claim) => claim.id);
-    let inFlight = 0;
-    let mostInFlight = 0;
-    const read: string[] = [];
-    const get = harness.repository.get.bind(harness.repository);
-    harness.repository.get = async (id) => {
-      read.push(id);
-      inFlight += 1;
-      mostInFlight = Math.max(mostInFlight, inFlight);
-      try {
-        const document = await get(id);
-        return id === ids[1] ? undefined : document;
-      } finally {
-        inFlight -= 1;
-      }
-    };
-    const oldest = await harness.service.pendingAlerts(3);
-    assert.equal(mostInFlight, 3, 'the three oldest claims are read at once');
-    assert.deepEqual(read, [ids[0], ids[1], ids[2], ids[3]]);
-    assert.deepEqual(
-      oldest.map((alert) => [alert.claimId, alert.kind]),
-      [
-        [ids[0], 'claim-submitted'],
-        [ids[0], 'submission-receipt'],
-        [ids[2], 'claim-submitted'],
-      ],
-    );
-  });
 });
 
 /** A value as JSON keeps it (no undefined members). */
