@@ -229,7 +229,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   // refreshes the cards already posted (but the one just clicked, which the invoke answers).
   claims.onChange((claim, by) => {
     cardCopies.claimChanged(claim, cardClickedBy(by)).catch((error: unknown) => log(`updating the cards of ${claim.id}`, error));
-    outbox.kick();
+    outbox.kick(claim.id);
   });
   // The engine reads files in its own worker thread; a test may give its own checker instead.
   const checker = options.precheck?.checker ?? (config.POE_PRECHECK === 'on' ? createPoeChecker({ clock, ocr: config.POE_PRECHECK_OCR }) : undefined);

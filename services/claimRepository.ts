@@ -49,6 +49,14 @@ export interface LeaseTerms {
 /** What a lease covers: a claim's due timers and its pending alerts are leased separately. */
 export type LeaseKind = 'timers' | 'alerts';
 
+/** Which claims with pending alerts a lease looks at (all of them when neither is given). */
+export interface AlertLeaseScope {
+  /** Leaves out the claims the owner holds now, whose alerts it already works on. */
+  skipOwn?: boolean;
+  /** Only these claims (those just changed here), whether free or the owner's already. */
+  among?: readonly string[];
+}
+
 export interface MutationOutcome<T> {
   next: ClaimDocument | 'delete' | 'unchanged';
   result: T;
@@ -108,8 +116,8 @@ export interface ClaimRepository {
    * other owner holds, earliest first (ties by claim id). Two owners never hold one claim.
    */
   leaseDueTimers(terms: LeaseTerms & { limit: number }): Promise<DueTimer[]>;
-  /** The same for claims with pending alerts, the one holding the oldest alert first. */
-  leasePendingAlerts(terms: LeaseTerms & { limit: number }): Promise<string[]>;
+  /** The same for claims with pending alerts, the one holding the oldest alert first, within `scope`. */
+  leasePendingAlerts(terms: LeaseTerms & { limit: number } & AlertLeaseScope): Promise<string[]>;
   /** Extends `owner`'s leases on `claimIds` to `now + leaseMs`; returns the ids it still holds. */
   renewLeases(kind: LeaseKind, claimIds: readonly string[], terms: LeaseTerms): Promise<string[]>;
   /** Gives up `owner`'s leases on `claimIds` (others' leases are left alone). */

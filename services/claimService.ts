@@ -1,6 +1,6 @@
 import type { Actor } from './actor.js';
 import { BusinessCalendar } from './businessCalendar.js';
-import type { ClaimRepository } from './claimRepository.js';
+import type { AlertLeaseScope, ClaimRepository } from './claimRepository.js';
 import type { Clock } from './clock.js';
 import { defaultInstanceId } from './instance.js';
 import type {
@@ -25,7 +25,7 @@ import { ChangeFeed, type ClaimChangeListener } from './claims/changeFeed.js';
 import { CommandRunner } from './claims/commands.js';
 import { Contributions } from './claims/contributions.js';
 import { ClaimCreation } from './claims/details.js';
-import { Outbox, type AlertLease, type DeliveryOutcome, type LeasedAlerts } from './claims/outbox.js';
+import { Outbox, type AlertLease, type DeliveryOutcome, type HeldAlertsCheck, type LeasedAlerts } from './claims/outbox.js';
 import { Prechecks, type PrecheckOutcome, type PrecheckWork } from './claims/prechecks.js';
 import { ClaimQueries, type QueueItem } from './claims/queries.js';
 import { RecordKeyHolders } from './claims/recordKeys.js';
@@ -38,7 +38,7 @@ import { TransitionEffects } from './claims/transitionEffects.js';
 // claims/: commands, transition effects, timers, the outbox and queries.
 
 export type { ClaimChangeListener } from './claims/changeFeed.js';
-export type { AlertLease, DeliveryOutcome, LeasedAlerts } from './claims/outbox.js';
+export type { AlertLease, DeliveryOutcome, HeldAlertsCheck, LeasedAlerts } from './claims/outbox.js';
 export type { PrecheckOutcome, PrecheckWork } from './claims/prechecks.js';
 export type { QueueItem } from './claims/queries.js';
 export type { TimerFiring } from './claims/timers.js';
@@ -211,8 +211,18 @@ export class ClaimService {
   }
 
   /** Pending alerts of claims leased to `lease.owner`, so instances never work on one claim's alerts at once. */
-  leasePendingAlerts(lease: AlertLease, limit: number, except: ReadonlyMap<string, ReadonlySet<string>> = new Map()): Promise<LeasedAlerts> {
-    return this.outbox.leasePendingAlerts(lease, limit, except);
+  leasePendingAlerts(
+    lease: AlertLease,
+    limit: number,
+    except: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+    scope: AlertLeaseScope = {},
+  ): Promise<LeasedAlerts> {
+    return this.outbox.leasePendingAlerts(lease, limit, except, scope);
+  }
+
+  /** What became of the alerts a worker holds, and what its claims recorded since (see Outbox). */
+  checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, readAll: boolean): Promise<HeldAlertsCheck> {
+    return this.outbox.checkHeldAlerts(held, readAll);
   }
 
   /** Extends the owner's alert leases; returns the claims it still holds. */

@@ -1,5 +1,6 @@
 import { CardFactory, type ConversationParameters } from 'botbuilder';
-import type { AlertLease, DeliveryOutcome, LeasedAlerts } from '../../services/claimService.js';
+import type { AlertLeaseScope } from '../../services/claimRepository.js';
+import type { AlertLease, DeliveryOutcome, HeldAlertsCheck, LeasedAlerts } from '../../services/claimService.js';
 import { WAKE, type Clock } from '../../services/clock.js';
 import type { Alert, Claim } from '../../services/model.js';
 import type { ClaimRepository } from '../../services/claimRepository.js';
@@ -12,6 +13,7 @@ import { DeliveryJournal } from './deliveryJournal.js';
 import { continueConversation, createConversation, type ProactiveAdapter } from './proactiveTurn.js';
 import { prepareProactiveClient } from './proactiveClient.js';
 import type { DeliverySettings } from './proactiveConfig.js';
+import { PassLookups } from './passLookups.js';
 import { recipientOf, resolveRecipients, roleOf, type AlertRenderer, type DelegationLookup, type Recipient, type Resolution } from './recipients.js';
 
 // The outbox worker: drains the alerts state changes recorded, renders each for each recipient
@@ -27,12 +29,19 @@ import { recipientOf, resolveRecipients, roleOf, type AlertRenderer, type Delega
 //   403 blocked / 404 gone mark the reference dead and give up on that copy; attempts are
 //   counted on the alert (recordDelivery 'pending') and bounded; then a dead letter.
 // - Several instances on one database: work is picked by leasing claims (one owner at a time per
-//   claim's alerts), renewed on every pass while any alert of the claim is held here, released
-//   once they are settled; a lease that lapses (an instance that stopped) passes to another.
+//   claim's alerts), renewed while any alert of the claim is held here, released once they are
+//   settled; a lease that lapses (an instance that stopped) passes to another.
+//
+// What a pass costs does not grow with the alerts held here (queued behind a throttled chat) or
+// waiting for someone to become reachable: a change kicks a pass that looks at the changed claims
+// only; the poll's pass leases claims nobody holds, resolves the waiting alerts' recipients again
+// in memory, and checks the held claims' pending counts; every WAITING_REREADS polls it reads them.
 
 export interface OutboxSource {
   /** Pending alerts of claims now leased to `lease.owner`; `except`: alerts already held, by claim. */
-  leasePendingAlerts(lease: AlertLease, limit: number, except?: ReadonlyMap<string, ReadonlySet<string>>): Promise<LeasedAlerts>;
+  leasePendingAlerts(lease: AlertLease, limit: number, except?: ReadonlyMap<string, ReadonlySet<string>>, scope?: AlertLeaseScope): Promise<LeasedAlerts>;
+  /** How the alerts held here (by claim) stand in the store, and the pending ones of those claims not held. */
+  checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, readAll: boolean): Promise<HeldAlertsCheck>;
   /** Extends the owner's leases; returns the claims it still holds. */
   renewAlertLeases(lease: AlertLease, claimIds: readonly string[]): Promise<string[]>;
   releaseAlertLeases(owner: string, claimIds: readonly string[]): Promise<void>;
@@ -122,6 +131,14 @@ interface Job {
 
 const RECENT_DEAD_LETTERS = 20;
 
+/** Polls between two reads of the claims whose alerts are held or waiting here (a minute at the default 5 s). */
+const WAITING_REREADS = 12;
+
+/** `interval` has passed since `since`; a clock set back before `since` counts as passed too. */
+function elapsed(since: number, now: number, interval: number): boolean {
+  return now < since || now - since >= interval;
+}
+
 export class OutboxDelivery {
   private readonly lanes: ConversationLanes;
   private readonly clock: Clock;
@@ -129,10 +146,23 @@ export class OutboxDelivery {
   private readonly log: (message: string, error?: unknown) => void;
   /** Alerts being delivered now, by alert id: never picked twice. */
   private readonly held = new Map<string, Job>();
-  /** Alerts that found nobody to reach, left alone until a recheck. */
+  /** Alerts that found nobody to reach, kept in memory (their claims leased) until a recheck. */
   private readonly waiting = new Map<string, Alert>();
-  private recheckWaiting = true;
-  private lastWaitingCheck = 0;
+  /** The alerts held or waiting, by claim: what a lease leaves out, kept as they come and go. */
+  private readonly worked = new Map<string, Set<string>>();
+  /** Claims changed here since the last pass (kick with an id): a kicked pass looks at those only. */
+  private readonly touched = new Set<string>();
+  /** The next pass is the poll's: it leases claims nobody holds, and checks what is held. */
+  private pollPassDue = true;
+  /** The first poll pass also takes back claims this instance held before it restarted. */
+  private ownClaimsTaken = false;
+  private waitingResolveDue = false;
+  private waitingRereadDue = false;
+  private lastPollPass = 0;
+  private lastWaitingReread = 0;
+  private lastRenewal = 0;
+  /** The current pass's recipient lookups: forgotten when a conversation becomes reachable or closes. */
+  private passLookups: PassLookups | undefined;
   /** A pass is leasing and taking alerts: releases wait for its end (it may be taking that claim's). */
   private picking = false;
   private readonly releaseAfterPass = new Set<string>();
@@ -178,15 +208,21 @@ export class OutboxDelivery {
     this.loop = this.run();
   }
 
-  /** Asks for a drain now (after a state change or a tick that recorded alerts). */
-  kick(): void {
+  /**
+   * Asks for a pass now: over `claimId` only when given (a change committed here), else a poll's
+   * pass (a tick that recorded alerts, a batch half done).
+   */
+  kick(claimId?: string): void {
+    if (claimId === undefined) this.pollPassDue = true;
+    else this.touched.add(claimId);
     this.wake.abort(WAKE);
   }
 
   /** Someone became reachable: alerts waiting for a conversation are worth another look now. */
   noteReachable(): void {
-    this.recheckWaiting = true;
-    this.wake.abort(WAKE);
+    this.passLookups?.forget();
+    this.waitingResolveDue = true;
+    this.kick();
   }
 
   /** Stops polling, lets requests in flight finish and be recorded, closes the journal. */
@@ -202,11 +238,20 @@ export class OutboxDelivery {
   }
 
   /**
-   * One pass over the outbox; resolves once the alerts found are dispatched (not delivered).
-   * `recheckWaiting: false` leaves alerts that found nobody to reach alone (the kicked passes).
+   * A poll's pass over the outbox; resolves once the alerts found are dispatched (not delivered).
+   * `recheckWaiting: true` also looks for the alerts waiting for someone again, and reads them
+   * from the store; `false` leaves them alone.
    */
   async drain(options: { recheckWaiting: boolean } = { recheckWaiting: true }): Promise<void> {
-    if (options.recheckWaiting) this.recheckWaiting = true;
+    this.pollPassDue = true;
+    if (options.recheckWaiting) {
+      this.waitingResolveDue = true;
+      this.waitingRereadDue = true;
+    }
+    return this.pass();
+  }
+
+  private pass(): Promise<void> {
     if (this.draining) {
       this.drainAgain = true;
       return this.draining;
@@ -246,10 +291,16 @@ export class OutboxDelivery {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      // Waiting alerts are looked at again once per poll interval, not on every kick: re-reading
-      // a large backlog after every turn would starve the turns.
-      const due = this.clock.now().getTime() - this.lastWaitingCheck >= this.options.settings.pollIntervalMs;
-      await this.drain({ recheckWaiting: due });
+      // Kicks keep waking the loop under load: the poll's pass is due by the clock, not by a sleep
+      // that ran out. Waiting alerts are resolved again on each, read again every WAITING_REREADS.
+      const now = this.clock.now().getTime();
+      const { pollIntervalMs } = this.options.settings;
+      if (elapsed(this.lastPollPass, now, pollIntervalMs)) {
+        this.pollPassDue = true;
+        this.waitingResolveDue = true;
+      }
+      if (elapsed(this.lastWaitingReread, now, pollIntervalMs * WAITING_REREADS)) this.waitingRereadDue = true;
+      await this.pass();
       if (this.stopped) break;
       await this.clock.sleep(this.options.settings.pollIntervalMs, this.wake.signal);
       if (this.wake.signal.aborted) this.wake = new AbortController();
@@ -259,34 +310,45 @@ export class OutboxDelivery {
   private async drainOnce(): Promise<void> {
     this.picking = true;
     try {
-      if (this.recheckWaiting) {
-        this.recheckWaiting = false;
-        this.lastWaitingCheck = this.clock.now().getTime();
-        this.waiting.clear();
+      const lookups = new PassLookups(this.options.references);
+      this.passLookups = lookups;
+      const pollPass = this.pollPassDue;
+      const touched = [...this.touched];
+      this.pollPassDue = false;
+      this.touched.clear();
+      const { batchSize } = this.options.settings;
+      const begun: Alert[] = [];
+      await this.renewLeasesWhenDue();
+      if (pollPass) {
+        this.lastPollPass = this.clock.now().getTime();
+        begun.push(...(await this.checkWorked()));
+        if (this.waitingResolveDue) {
+          const ready = await this.resolvableWaiting(lookups, batchSize);
+          // A full batch: more may be ready, for the next pass.
+          this.waitingResolveDue = ready.length >= batchSize;
+          begun.push(...ready);
+        }
       }
-      // Alerts already held (queued behind a throttled conversation) or waiting for someone to
-      // become reachable are not read again.
-      const heldByClaim = new Map<string, Set<string>>();
-      for (const alert of [...[...this.held.values()].map((job) => job.alert), ...this.waiting.values()]) {
-        const ids = heldByClaim.get(alert.claimId) ?? new Set<string>();
-        heldByClaim.set(alert.claimId, ids.add(alert.id));
+      const found: LeasedAlerts[] = [];
+      // The alerts held or waiting here stay out of every lease: `worked` is read, never copied.
+      if (touched.length > 0) found.push(await this.options.claims.leasePendingAlerts(this.lease, batchSize, this.worked, { among: touched }));
+      if (pollPass) {
+        // Claims this instance holds are left out: their alerts are held here already. After a
+        // restart under the same name, the first passes take back those it held before.
+        const scope: AlertLeaseScope = this.ownClaimsTaken ? { skipOwn: true } : {};
+        const leased = await this.options.claims.leasePendingAlerts(this.lease, batchSize, this.worked, scope);
+        this.moreWaiting = leased.alerts.length >= batchSize || this.waitingResolveDue;
+        this.ownClaimsTaken ||= !this.moreWaiting;
+        found.push(leased);
       }
-      // What this instance works on stays leased to it; a claim another instance took over
-      // (this one stalled past the lease) is left to that one.
-      const kept = new Set(await this.options.claims.renewAlertLeases(this.lease, [...heldByClaim.keys()]));
-      for (const claimId of [...heldByClaim.keys()].filter((id) => !kept.has(id))) {
-        this.drop(claimId);
-        heldByClaim.delete(claimId);
-      }
-      const { alerts, leased } = await this.options.claims.leasePendingAlerts(this.lease, this.options.settings.batchSize, heldByClaim);
-      for (const claimId of leased) this.releaseAfterPass.add(claimId);
-      this.moreWaiting = alerts.length >= this.options.settings.batchSize;
+      for (const { leased } of found) for (const claimId of leased) this.releaseAfterPass.add(claimId);
+      const alerts = [...begun, ...found.flatMap((leased) => leased.alerts)];
       this.pendingCount = alerts.length + this.held.size + this.waiting.size;
       try {
         for (const alert of alerts) {
           if (this.stopped) break;
-          if (this.held.has(alert.id)) continue;
-          await this.begin(alert);
+          if (this.held.has(alert.id) || this.waiting.has(alert.id)) continue;
+          await this.begin(alert, lookups);
         }
       } finally {
         this.picking = false;
@@ -307,17 +369,57 @@ export class OutboxDelivery {
     }
   }
 
+  /**
+   * The claims worked here, as the store has them now: waiting alerts settled elsewhere (or whose
+   * claim is gone) are forgotten, and alerts those claims recorded since come back to be begun.
+   * Between two reads of them all, only the claims whose count of pending alerts moved are read.
+   */
+  private async checkWorked(): Promise<Alert[]> {
+    const now = this.clock.now().getTime();
+    const readAll = this.waitingRereadDue;
+    this.waitingRereadDue = false;
+    if (readAll) this.lastWaitingReread = now;
+    if (this.worked.size === 0) return [];
+    const { added, gone } = await this.options.claims.checkHeldAlerts(this.worked, readAll);
+    // A held alert is checked again before each copy is sent; only waiting ones are let go here.
+    for (const alertId of gone) {
+      const alert = this.waiting.get(alertId);
+      if (!alert) continue;
+      this.stopWaiting(alert);
+      this.releaseAfterPass.add(alert.claimId);
+    }
+    return added;
+  }
+
+  /**
+   * Up to `limit` waiting alerts someone can now be found for, or that waited too long, taken
+   * out of waiting to be begun again (delivered, or dead-lettered); the others stay, unread.
+   */
+  private async resolvableWaiting(lookups: PassLookups, limit: number): Promise<Alert[]> {
+    const now = this.clock.now().getTime();
+    const ready: Alert[] = [];
+    for (const alert of [...this.waiting.values()]) {
+      if (this.stopped || ready.length >= limit) break;
+      const tooOld = now - Date.parse(alert.createdAt) >= this.options.settings.undeliverableAfterMs;
+      if (!tooOld && (await resolveRecipients(alert, lookups, this.options.delegations)).kind === 'unreachable') continue;
+      this.stopWaiting(alert);
+      ready.push(alert);
+    }
+    return ready;
+  }
+
   // ---- one alert --------------------------------------------------------------------------
 
-  private async begin(alert: Alert): Promise<void> {
+  private async begin(alert: Alert, lookups: PassLookups): Promise<void> {
     if (await this.journal.isDone(alert.dedupeKey)) {
       // Delivered before (a crash lost the outbox write, or the same change was recorded twice).
       await this.recordFinal(alert, { state: 'sent', error: 'already delivered (dedupe key)' });
       return;
     }
-    let resolution = await resolveRecipients(alert, this.options.references, this.options.delegations);
+    let resolution = await resolveRecipients(alert, lookups, this.options.delegations);
     if (resolution.kind === 'create') {
       const created = await this.createChat(resolution);
+      lookups.forget();
       resolution =
         created.kind === 'created'
           ? { kind: 'targets', targets: [recipientOf(created.stored, roleOf(alert))] }
@@ -339,7 +441,7 @@ export class OutboxDelivery {
       }
       job.targets.push(target);
     }
-    this.held.set(alert.id, job);
+    this.hold(job);
     const open = job.targets.filter((target) => target.state === 'pending');
     if (open.length === 0) {
       await this.finish(job);
@@ -365,7 +467,7 @@ export class OutboxDelivery {
       if (this.options.alertState && current?.state !== 'pending') {
         // Someone else recorded it (another worker, or the claim's document was replaced).
         job.finished = true;
-        this.held.delete(alert.id);
+        this.unhold(job);
         await this.releaseIdle([alert.claimId]);
         return { kind: 'done' };
       }
@@ -421,6 +523,7 @@ export class OutboxDelivery {
     const { alert } = job;
     if (failure.kind === 'conversation-gone') {
       await this.options.references.markDead(target.recipient.conversationKey, failure.code);
+      this.passLookups?.forget();
       target.state = 'failed';
       target.failure = failure.detail;
       await this.settle(job);
@@ -470,7 +573,7 @@ export class OutboxDelivery {
         await this.unreachable(alert, summary, true);
       }
     } finally {
-      this.held.delete(alert.id);
+      this.unhold(job);
       this.nextPassWhenLow();
       await this.releaseIdle([alert.claimId]);
     }
@@ -487,11 +590,62 @@ export class OutboxDelivery {
     this.kick();
   }
 
+  // ---- what is worked here ----------------------------------------------------------------
+
+  private hold(job: Job): void {
+    this.held.set(job.alert.id, job);
+    this.work(job.alert);
+  }
+
+  private unhold(job: Job): void {
+    if (this.held.get(job.alert.id) !== job) return;
+    this.held.delete(job.alert.id);
+    this.unwork(job.alert);
+  }
+
+  private wait(alert: Alert): void {
+    this.waiting.set(alert.id, alert);
+    this.work(alert);
+  }
+
+  private stopWaiting(alert: Alert): void {
+    if (!this.waiting.delete(alert.id)) return;
+    this.unwork(alert);
+  }
+
+  private work(alert: Alert): void {
+    const ids = this.worked.get(alert.claimId);
+    if (ids) ids.add(alert.id);
+    else this.worked.set(alert.claimId, new Set([alert.id]));
+  }
+
+  private unwork(alert: Alert): void {
+    const ids = this.worked.get(alert.claimId);
+    if (!ids?.delete(alert.id) || ids.size > 0) return;
+    this.worked.delete(alert.claimId);
+  }
+
   // ---- leases -----------------------------------------------------------------------------
 
   /** Claims with an alert held or waiting here. */
   private workedClaims(): string[] {
-    return [...new Set([...[...this.held.values()].map((job) => job.alert.claimId), ...[...this.waiting.values()].map((alert) => alert.claimId)])];
+    return [...this.worked.keys()];
+  }
+
+  /**
+   * Keeps what this instance works on leased to it: renewed by the first pass a quarter of the
+   * lease after the last renewal (passes run at least once per poll interval, at most a quarter of
+   * the lease, so renewals come at most half a lease apart). A claim another instance took over
+   * (this one stalled past the lease) is left to it.
+   */
+  private async renewLeasesWhenDue(): Promise<void> {
+    const now = this.clock.now().getTime();
+    if (!elapsed(this.lastRenewal, now, this.lease.leaseMs / 4)) return;
+    this.lastRenewal = now;
+    const claimIds = this.workedClaims();
+    if (claimIds.length === 0) return;
+    const kept = new Set(await this.options.claims.renewAlertLeases(this.lease, claimIds));
+    for (const claimId of claimIds) if (!kept.has(claimId)) this.drop(claimId);
   }
 
   /**
@@ -512,12 +666,15 @@ export class OutboxDelivery {
 
   /** Another instance holds the claim now: its alerts are no longer this one's to send. */
   private drop(claimId: string): void {
-    for (const [alertId, job] of this.held) {
-      if (job.alert.claimId !== claimId) continue;
-      job.finished = true;
-      this.held.delete(alertId);
+    for (const alertId of [...(this.worked.get(claimId) ?? [])]) {
+      const job = this.held.get(alertId);
+      if (job) {
+        job.finished = true;
+        this.unhold(job);
+      }
+      const alert = this.waiting.get(alertId);
+      if (alert) this.stopWaiting(alert);
     }
-    for (const [alertId, alert] of this.waiting) if (alert.claimId === claimId) this.waiting.delete(alertId);
   }
 
   /** Nobody can be reached in Teams: the fallback, else wait, else (after the limit) dead letter. */
@@ -544,7 +701,7 @@ export class OutboxDelivery {
       return;
     }
     // It stays pending: looked at again when someone becomes reachable or at the next poll.
-    this.waiting.set(alert.id, alert);
+    this.wait(alert);
   }
 
   private async deadLetter(alert: Alert, reason: string): Promise<void> {

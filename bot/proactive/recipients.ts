@@ -6,7 +6,8 @@ import { resolveLocale, translatorFor, type Locale, type Translator } from '../.
 import type { Alert, Claim } from '../../services/model.js';
 import type { Delegation } from '../../services/reviewers/delegations.js';
 import type { DelegationNote } from '../../cards/alertCard.js';
-import type { ConversationReferenceStore, StoredReference, TenantEndpoint } from './conversationReferences.js';
+import type { StoredReference, TenantEndpoint } from './conversationReferences.js';
+import type { RecipientLookups } from './passLookups.js';
 
 // Who receives an alert (SPEC section 4), as conversations the bot can post to:
 // 'partner'   -> the claim creator's personal chat (or a chat the bot creates for them);
@@ -112,7 +113,7 @@ export function roleOf(alert: Alert): RecipientRole {
 }
 
 /** One person's personal chat, or how to create it. */
-async function personTarget(references: ConversationReferenceStore, tenantId: string, userId: string, role: RecipientRole, who: string): Promise<Resolution> {
+async function personTarget(references: RecipientLookups, tenantId: string, userId: string, role: RecipientRole, who: string): Promise<Resolution> {
   const chat = await references.personalChat(tenantId, userId);
   if (chat) return { kind: 'targets', targets: [recipientOf(chat, role)] };
   const known = await references.anyPersonalChat(tenantId, userId);
@@ -122,7 +123,7 @@ async function personTarget(references: ConversationReferenceStore, tenantId: st
   return { kind: 'create', tenantId, userId, ...(known?.teamsUserId ? { teamsUserId: known.teamsUserId } : {}), endpoint };
 }
 
-export async function resolveRecipients(alert: Alert, references: ConversationReferenceStore, delegations?: DelegationLookup): Promise<Resolution> {
+export async function resolveRecipients(alert: Alert, references: RecipientLookups, delegations?: DelegationLookup): Promise<Resolution> {
   const role = roleOf(alert);
   const data = alert.data;
   switch (alert.to) {

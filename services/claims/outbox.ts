@@ -1,4 +1,4 @@
-import type { ClaimRepository } from '../claimRepository.js';
+import type { AlertLeaseScope, ClaimRepository } from '../claimRepository.js';
 import type { Clock } from '../clock.js';
 import type { Alert } from '../model.js';
 
@@ -22,6 +22,17 @@ export interface LeasedAlerts {
   leased: string[];
 }
 
+/** How the alerts a worker holds stand in the store now. */
+export interface HeldAlertsCheck {
+  /** Pending alerts of those claims the worker does not hold yet, oldest first. */
+  added: Alert[];
+  /** Held alerts no longer pending (settled elsewhere, superseded, or their claim deleted). */
+  gone: string[];
+}
+
+/** Claims read at once when held alerts are checked: the reads of a database engine are batched. */
+const CHECK_READS = 200;
+
 export class Outbox {
   constructor(
     private readonly repository: ClaimRepository,
@@ -40,12 +51,45 @@ export class Outbox {
   /**
    * As pendingAlerts, but only from claims this owner now holds the alert lease of, so instances
    * sharing a database never take one claim's alerts at the same time. Claims in `except` (the
-   * owner's own, still held) come back renewed and are read only for alerts not yet held.
+   * owner's own, still held) come back renewed and are read only for alerts not yet held;
+   * `scope.skipOwn` leaves them out, `scope.among` looks at those claims only.
    */
-  async leasePendingAlerts(lease: AlertLease, limit: number, except: ReadonlyMap<string, ReadonlySet<string>> = new Map()): Promise<LeasedAlerts> {
-    // The owner's held claims come back too (they are among the oldest), so the limit makes room for them.
-    const leased = await this.repository.leasePendingAlerts({ now: this.clock.now(), ...lease, limit: limit + except.size });
+  async leasePendingAlerts(
+    lease: AlertLease,
+    limit: number,
+    except: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+    scope: AlertLeaseScope = {},
+  ): Promise<LeasedAlerts> {
+    // Unless left out, the owner's held claims come back too (they are among the oldest), so the limit makes room for them.
+    const claims = scope.among ? scope.among.length : limit + (scope.skipOwn ? 0 : except.size);
+    const leased = await this.repository.leasePendingAlerts({ now: this.clock.now(), ...lease, ...scope, limit: claims });
     return { alerts: await this.alertsOf(leased, limit, except), leased };
+  }
+
+  /**
+   * How the alerts a worker holds (by claim) stand in the store. A claim whose count of pending
+   * alerts matches what is held is taken as unchanged without reading it, unless `readAll`: a
+   * change that settles one alert and records another keeps the count. `held` may change while
+   * this reads (alerts settle meanwhile): each claim is compared with what it holds then.
+   */
+  async checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, readAll: boolean): Promise<HeldAlertsCheck> {
+    const pendingByClaim = new Map((await this.repository.summaries([...held.keys()])).map((summary) => [summary.id, summary.pendingAlerts]));
+    const toRead = [...held].filter(([claimId, ids]) => readAll || pendingByClaim.get(claimId) !== ids.size).map(([claimId]) => claimId);
+    const check: HeldAlertsCheck = { added: [], gone: [] };
+    for (let start = 0; start < toRead.length; start += CHECK_READS) {
+      const chunk = toRead.slice(start, start + CHECK_READS);
+      const documents = await Promise.all(chunk.map((claimId) => (pendingByClaim.has(claimId) ? this.repository.get(claimId) : undefined)));
+      for (const [index, claimId] of chunk.entries()) {
+        const ids = held.get(claimId);
+        if (!ids) continue;
+        const pending = (documents[index]?.outbox ?? []).filter((alert) => alert.state === 'pending');
+        const stillPending = new Set(pending.map((alert) => alert.id));
+        check.gone.push(...[...ids].filter((id) => !stillPending.has(id)));
+        check.added.push(...pending.filter((alert) => !ids.has(alert.id)));
+      }
+    }
+    check.added.sort(byAge);
+    return check;
   }
 
   /**
@@ -55,8 +99,10 @@ export class Outbox {
    * without being read.
    */
   private async alertsOf(claimIds: readonly string[], limit: number, except: ReadonlyMap<string, ReadonlySet<string>>): Promise<Alert[]> {
-    const pendingByClaim = except.size
-      ? new Map((await this.repository.summaries([...except.keys()])).map((summary) => [summary.id, summary.pendingAlerts]))
+    // Only the excepted claims among those found are counted: the caller may hold many more.
+    const excepted = except.size ? claimIds.filter((claimId) => except.has(claimId)) : [];
+    const pendingByClaim = excepted.length
+      ? new Map((await this.repository.summaries(excepted)).map((summary) => [summary.id, summary.pendingAlerts]))
       : new Map<string, number>();
     const alerts: Alert[] = [];
     let claimsRead = 0;
@@ -69,8 +115,7 @@ export class Outbox {
       claimsRead += 1;
       alerts.push(...document.outbox.filter((alert) => alert.state === 'pending' && !held?.has(alert.id)));
     }
-    // Stable sort: alerts of one change keep the order the lifecycle row gives them.
-    return alerts.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.claimId.localeCompare(b.claimId)).slice(0, limit);
+    return alerts.sort(byAge).slice(0, limit);
   }
 
   /** Extends the owner's alert leases on `claimIds`; returns those it still holds. */
@@ -102,6 +147,11 @@ export class Outbox {
       return { next: { ...document, outbox }, result: updated };
     });
   }
+}
+
+/** Oldest first; a stable sort, so alerts of one change keep the order the lifecycle row gives them. */
+function byAge(a: Alert, b: Alert): number {
+  return a.createdAt.localeCompare(b.createdAt) || a.claimId.localeCompare(b.claimId);
 }
 
 /** What names the person an alert went to (audience `reviewer`): kept when the snapshot is dropped. */

@@ -117,6 +117,15 @@ export class ClaimIndex {
     for (const entry of this.withPendingAlerts.ordered()) yield entry.claimId;
   }
 
+  /** Those of `ids` with alerts to deliver, oldest alert first (ties by id). */
+  withPendingAlertsAmong(ids: readonly string[]): string[] {
+    const entries = [...new Set(ids)].flatMap((claimId) => {
+      const at = this.withPendingAlerts.at(claimId);
+      return at === undefined ? [] : [{ claimId, at }];
+    });
+    return entries.sort((a, b) => a.at - b.at || (a.claimId < b.claimId ? -1 : a.claimId > b.claimId ? 1 : 0)).map((entry) => entry.claimId);
+  }
+
   /** Claims with a timer due at `now`, earliest first. */
   *dueTimers(now: number): IterableIterator<DueTimer> {
     for (const entry of this.timers.ordered()) {

@@ -12,14 +12,17 @@ interface Held {
 export class InProcessLeases {
   private readonly held = new Map<string, Held>();
 
-  /** Leases the first `limit` of `candidates` (in their order) that no other owner holds now. */
-  take(candidates: Iterable<string>, terms: LeaseTerms & { limit: number }): string[] {
+  /**
+   * Leases the first `limit` of `candidates` (in their order) that no other owner holds now;
+   * `skipOwn`: nor the owner itself.
+   */
+  take(candidates: Iterable<string>, terms: LeaseTerms & { limit: number; skipOwn?: boolean }): string[] {
     const now = terms.now.getTime();
     const taken: string[] = [];
     for (const claimId of candidates) {
       if (taken.length >= terms.limit) break;
       const current = this.held.get(claimId);
-      if (current && current.owner !== terms.owner && current.until > now) continue;
+      if (current && current.until > now && (current.owner !== terms.owner || terms.skipOwn)) continue;
       this.held.set(claimId, { owner: terms.owner, until: now + terms.leaseMs });
       taken.push(claimId);
     }

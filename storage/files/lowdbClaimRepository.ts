@@ -7,7 +7,16 @@ import { ClaimDocumentSchema, type ClaimDocument, type Status } from '../../serv
 import { checkForStorage } from '../checkedDocument.js';
 import { ClaimIndex } from './claimIndex.js';
 import { InProcessLeases } from './inProcessLeases.js';
-import type { ClaimRepository, ClaimSearch, ClaimSummary, DocumentMutation, DueTimer, LeaseKind, LeaseTerms } from '../../services/claimRepository.js';
+import type {
+  AlertLeaseScope,
+  ClaimRepository,
+  ClaimSearch,
+  ClaimSummary,
+  DocumentMutation,
+  DueTimer,
+  LeaseKind,
+  LeaseTerms,
+} from '../../services/claimRepository.js';
 import { deepFreeze } from '../../services/store/deepFreeze.js';
 import { RecentlyUsed } from '../../services/store/recentlyUsed.js';
 import { DurableJsonFile, parseJsonText, readTextIfPresent, removeFileDurably, writeFileDurably } from '../../services/store/durableJsonFile.js';
@@ -205,8 +214,9 @@ export class LowdbClaimRepository implements ClaimRepository {
     return this.leases.timers.take(dueAt.keys(), terms).map((claimId) => ({ claimId, dueAt: dueAt.get(claimId)! }));
   }
 
-  async leasePendingAlerts(terms: LeaseTerms & { limit: number }): Promise<string[]> {
-    return this.leases.alerts.take(this.index.claimsWithPendingAlerts(), terms);
+  async leasePendingAlerts(terms: LeaseTerms & { limit: number } & AlertLeaseScope): Promise<string[]> {
+    const candidates = terms.among ? this.index.withPendingAlertsAmong(terms.among) : this.index.claimsWithPendingAlerts();
+    return this.leases.alerts.take(candidates, terms);
   }
 
   async renewLeases(kind: LeaseKind, claimIds: readonly string[], terms: LeaseTerms): Promise<string[]> {

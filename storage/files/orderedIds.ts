@@ -49,6 +49,11 @@ export class OrderedIds {
     if (chunk.length === 0) this.chunks.splice(chunkIndex, 1);
   }
 
+  /** The number `claimId` is kept under, if it is kept. */
+  at(claimId: string): number | undefined {
+    return this.keys.get(claimId);
+  }
+
   first(): OrderedEntry | undefined {
     return this.chunks[0]?.[0];
   }

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type pg from 'pg';
 import type {
+  AlertLeaseScope,
   ClaimRepository,
   ClaimSearch,
   ClaimSummary,
@@ -297,8 +298,11 @@ export class PostgresClaimRepository implements ClaimRepository {
     return rows.map((row) => ({ claimId: row.id, dueAt: Number(row.at) }));
   }
 
-  async leasePendingAlerts(terms: LeaseTerms & { limit: number }): Promise<string[]> {
-    return (await this.lease('alerts', 'oldest_pending_at IS NOT NULL', 'oldest_pending_at', terms)).map((row) => row.id);
+  async leasePendingAlerts(terms: LeaseTerms & { limit: number } & AlertLeaseScope): Promise<string[]> {
+    if (terms.among?.length === 0) return [];
+    const due = terms.among ? 'oldest_pending_at IS NOT NULL AND id = ANY($5)' : 'oldest_pending_at IS NOT NULL';
+    const rows = await this.lease('alerts', due, 'oldest_pending_at', terms, terms.among ? [[...terms.among]] : []);
+    return rows.map((row) => row.id);
   }
 
   async renewLeases(kind: LeaseKind, claimIds: readonly string[], terms: LeaseTerms): Promise<string[]> {
@@ -321,21 +325,29 @@ export class PostgresClaimRepository implements ClaimRepository {
    * One statement: locks the first `limit` matching claims nobody else holds, skipping rows
    * another transaction has locked (a concurrent lease, or an update), and writes the lease.
    * Two instances asking at once therefore get disjoint claims; an expired lease counts as free.
+   * `skipOwn`: the owner's own unexpired leases are left out too. `extra`: values from $5 on.
    */
-  private async lease(kind: LeaseKind, due: string, order: string, terms: LeaseTerms & { limit: number }): Promise<Array<{ id: string; at: string }>> {
+  private async lease(
+    kind: LeaseKind,
+    due: string,
+    order: string,
+    terms: LeaseTerms & { limit: number; skipOwn?: boolean },
+    extra: readonly unknown[] = [],
+  ): Promise<Array<{ id: string; at: string }>> {
     const { owner, until } = LEASE_COLUMNS[kind];
     const now = terms.now.getTime();
+    const free = terms.skipOwn ? `${owner} IS NULL OR ${until} <= $1` : `${owner} IS NULL OR ${owner} = $2 OR ${until} <= $1`;
     const { rows } = await this.query<{ id: string; at: string }>(
       `WITH picked AS (
          SELECT id FROM claims
-         WHERE ${due} AND (${owner} IS NULL OR ${owner} = $2 OR ${until} <= $1)
+         WHERE ${due} AND (${free})
          ORDER BY ${order}, id
          LIMIT $4
          FOR NO KEY UPDATE SKIP LOCKED
        )
        UPDATE claims c SET ${owner} = $2, ${until} = $3 FROM picked WHERE c.id = picked.id
        RETURNING c.id, c.${order} AS at`,
-      [now, terms.owner, now + terms.leaseMs, terms.limit],
+      [now, terms.owner, now + terms.leaseMs, terms.limit, ...extra],
     );
     // RETURNING keeps no order.
     return rows.sort((a, b) => Number(a.at) - Number(b.at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -679,6 +679,37 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         });
         assert.deepEqual(await repo.leasePendingAlerts(terms('instance-d', later(3 * LEASE_MS))), [claimId(1), claimId(3)]);
       });
+
+      it('leaves out the claims an owner holds when asked, and leases only those named when asked', async () => {
+        const created = ['2026-03-02T08:30:00.000Z', '2026-03-02T08:00:00.000Z', '2026-03-02T09:00:00.000Z', '2026-03-02T09:30:00.000Z'];
+        for (const [index, createdAt] of created.entries()) {
+          const document = makeClaimDocument({ id: claimId(index + 1) });
+          document.outbox.push(makeAlert(document.claim, { createdAt }));
+          await repo.insert(document);
+        }
+        await repo.insert(makeClaimDocument({ id: claimId(5) }));
+        assert.deepEqual(await repo.leasePendingAlerts(terms('instance-a', T0, 1)), [claimId(2)]);
+        assert.deepEqual(await repo.leasePendingAlerts(terms('instance-b', T0, 1)), [claimId(1)]);
+        // Its own claim 2 is left out, the other's claim 1 too: the next free ones come.
+        assert.deepEqual(await repo.leasePendingAlerts({ ...terms('instance-a', T0, 1), skipOwn: true }), [claimId(3)]);
+        assert.deepEqual(await repo.leasePendingAlerts({ ...terms('instance-a'), skipOwn: true }), [claimId(4)]);
+        // Once lapsed, its own claims are free again, to itself as to anyone.
+        assert.deepEqual(await repo.leasePendingAlerts({ ...terms('instance-a', later(LEASE_MS)), skipOwn: true }), [
+          claimId(2),
+          claimId(1),
+          claimId(3),
+          claimId(4),
+        ]);
+
+        // Named claims: its own are renewed, free ones taken, the other's and those with nothing pending left.
+        const among = [claimId(5), claimId(4), claimId(1), claimId(2), 'no-such-claim'];
+        const now = later(2 * LEASE_MS);
+        assert.deepEqual(await repo.leasePendingAlerts({ ...terms('instance-b', now, 1), among: [claimId(1)] }), [claimId(1)]);
+        assert.deepEqual(await repo.leasePendingAlerts({ ...terms('instance-a', now, 1), among: [claimId(4)] }), [claimId(4)]);
+        assert.deepEqual(await repo.leasePendingAlerts({ ...terms('instance-a', now), among }), [claimId(2), claimId(4)]);
+        assert.deepEqual(await repo.leasePendingAlerts({ ...terms('instance-a', now), among: [] }), []);
+        assert.deepEqual(await repo.leasePendingAlerts({ ...terms('instance-c', now) }), [claimId(3)], 'claim 3, never named, stays free');
+      });
     });
   });
 }

@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import { ConversationReferenceStore } from '../../bot/proactive/conversationReferences.js';
+import { FileDocumentStore } from '../../storage/files/fileDocumentStore.js';
+import { ProactiveConnector } from '../support/proactiveConnector.js';
+import { MONDAY, PARTNER_TENANT, REVIEW_TENANT, claimAt, createHarness, m365Details, partner, type Harness } from '../support/serviceHarness.js';
+import { deliverAll, meet, openWorker, personalActivity, testSettings, VirtualTime, type Worker } from './proactiveFixtures.js';
+
+// One delivery pass resolves the recipients of many alerts: it asks the conversation references
+// once per person, not once per alert, and still sees a chat it created or one that opened.
+// Alerts nobody can be found for wait in memory: each poll resolves their recipients again
+// without reading them, and every twelfth reads their claims again from the store.
+
+const LOOKUPS = ['personalChat', 'anyPersonalChat', 'endpointFor', 'tenantChats', 'reviewerChannels', 'reviewerChats'] as const;
+
+/** The real store, counting the lookups made of it. */
+function counted(references: ConversationReferenceStore, asked: Map<string, number>): ConversationReferenceStore {
+  return new Proxy(references, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if ((LOOKUPS as readonly (string | symbol)[]).includes(property)) asked.set(String(property), (asked.get(String(property)) ?? 0) + 1);
+        return (value as (...parameters: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+/** Claims of one partner for different customers, each submitted. */
+async function submitted(harness: Harness, count: number): Promise<void> {
+  for (let claim = 0; claim < count; claim += 1) {
+    const customer = `${String(claim).repeat(8)}-0000-4000-8000-000000000000`;
+    await claimAt(harness, 'Submitted', m365Details({ customerTenantId: customer, customerDomain: `customer-${claim}.onmicrosoft.com` }));
+  }
+}
+
+describe('proactive: the lookups of one delivery pass, and waiting alerts', () => {
+  let harness: Harness;
+  let connector: ProactiveConnector;
+  let worker: Worker;
+  let asked: Map<string, number>;
+  const partnerChat = { tenantId: PARTNER_TENANT, userId: partner().userId, conversationId: 'a:partner' };
+  const reviewerChat = { tenantId: REVIEW_TENANT, userId: 'reviewer-1', conversationId: 'a:reviewer', roles: ['reviewer' as const] };
+
+  beforeEach(async () => {
+    harness = await createHarness();
+    connector = await ProactiveConnector.start();
+    asked = new Map();
+    const documents = new FileDocumentStore({ dataDir: harness.dataDir, clock: harness.clock });
+    const references = counted(await ConversationReferenceStore.open(documents, { clock: harness.clock }), asked);
+    worker = await openWorker(harness, { documents, references });
+    await meet(worker.references, connector, reviewerChat);
+  });
+
+  afterEach(async () => {
+    await worker.outbox.stop();
+    await connector.close();
+    await harness.cleanup();
+  });
+
+  it('asks once per person for a pass of many alerts, and delivers them once the partner writes', async () => {
+    await submitted(harness, 4);
+    await worker.outbox.drain();
+    await worker.outbox.idle();
+
+    assert.equal(connector.delivered(':claim-submitted:reviewers').length, 4);
+    assert.equal(connector.delivered(':submission-receipt:partner').length, 0, 'the bot never met the partner');
+    // Four receipts for one partner the bot cannot reach, four alerts for the reviewers: one question each.
+    assert.deepEqual(Object.fromEntries(asked), { personalChat: 1, anyPersonalChat: 1, endpointFor: 1, reviewerChannels: 1, reviewerChats: 1 });
+    assert.equal((await harness.service.pendingAlerts(100)).length, 4);
+
+    // The partner writes to the bot: the next pass asks again and reaches them.
+    await worker.references.recordActivity(personalActivity(connector, partnerChat), { userId: partnerChat.userId, roles: [] });
+    worker.outbox.noteReachable();
+    await deliverAll(worker, harness);
+    assert.equal(connector.delivered(':submission-receipt:partner').length, 4);
+    assert.ok(connector.posts('a:partner').every((request) => request.status < 300));
+    assert.equal((await harness.service.pendingAlerts(100)).length, 0);
+  });
+
+  it('sends the alerts waiting for someone who became reachable a batch a pass', async () => {
+    await worker.outbox.stop();
+    worker = await openWorker(harness, { references: worker.references, settings: testSettings({ batchSize: 2 }) });
+    await submitted(harness, 5);
+    await deliverAll(worker, harness);
+    assert.equal(connector.delivered(':claim-submitted:reviewers').length, 5);
+    assert.equal((await harness.service.pendingAlerts(100)).length, 5, 'the receipts wait for the partner');
+
+    await worker.references.recordActivity(personalActivity(connector, partnerChat), { userId: partnerChat.userId, roles: [] });
+    worker.outbox.noteReachable();
+    const delivered: number[] = [];
+    for (let pass = 0; pass < 3; pass += 1) {
+      await worker.outbox.drain({ recheckWaiting: false });
+      await worker.outbox.idle();
+      delivered.push(connector.delivered(':submission-receipt:partner').length);
+    }
+    assert.deepEqual(delivered, [2, 4, 5]);
+    assert.equal((await harness.service.pendingAlerts(100)).length, 0);
+  });
+
+  it('a change committed here is taken by a pass over that claim alone, whatever waits', async () => {
+    await submitted(harness, 3);
+    await deliverAll(worker, harness);
+    const waitingClaims = new Set((await harness.service.pendingAlerts(100)).map((alert) => alert.claimId));
+    assert.equal(waitingClaims.size, 3, 'three receipts wait for the partner');
+    // The claims each call to the store named or gave back, from here on.
+    const named: string[] = [];
+    const repository = harness.repository;
+    const { get, summaries, renewLeases, leasePendingAlerts } = repository;
+    repository.get = async (id) => (named.push(id), get.call(repository, id));
+    repository.summaries = async (ids) => (named.push(...ids), summaries.call(repository, ids));
+    repository.renewLeases = async (kind, ids, terms) => (named.push(...ids), renewLeases.call(repository, kind, ids, terms));
+    repository.leasePendingAlerts = async (terms) => {
+      const leased = await leasePendingAlerts.call(repository, terms);
+      named.push(...(terms.among ?? []), ...leased);
+      return leased;
+    };
+    worker.outbox.start();
+    const { id: changed } = await claimAt(
+      harness,
+      'Submitted',
+      m365Details({ customerTenantId: '99999999-0000-4000-8000-000000000000', customerDomain: 'customer-9.onmicrosoft.com' }),
+    );
+    named.length = 0;
+    worker.outbox.kick(changed);
+    while (connector.delivered(':claim-submitted:reviewers').length < 4) await new Promise((resolve) => setTimeout(resolve, 5));
+    await worker.outbox.idle();
+    assert.deepEqual([...new Set(named)], [changed]);
+    assert.equal((await harness.service.pendingAlerts(100)).length, 4);
+  });
+
+  it('an alert recorded elsewhere on a claim whose alerts wait here goes out with the next poll', async () => {
+    await submitted(harness, 1);
+    await deliverAll(worker, harness);
+    const [receipt] = await harness.service.pendingAlerts(100);
+    // Another instance's change (no kick here): a second alert for the reviewers.
+    await harness.repository.update(receipt!.claimId, (stored) => {
+      const current = structuredClone(stored);
+      const template = current.outbox.find((alert) => alert.kind === 'claim-submitted')!;
+      current.outbox.push({ ...template, id: `${template.id}-again`, dedupeKey: `${template.dedupeKey}-again`, state: 'pending', attempts: 0 });
+      return { next: current, result: undefined };
+    });
+    await worker.outbox.drain({ recheckWaiting: false });
+    await worker.outbox.idle();
+    assert.equal(connector.delivered(':claim-submitted:reviewers').length, 2);
+    assert.deepEqual(
+      (await harness.service.pendingAlerts(100)).map((alert) => alert.kind),
+      ['submission-receipt'],
+    );
+  });
+
+  it('creates one chat with a partner it never met, and sends the rest of the pass there', async () => {
+    // A colleague of the partner talked to the bot, so it knows where to create a chat in their tenant.
+    await meet(worker.references, connector, { tenantId: PARTNER_TENANT, userId: 'colleague-1', conversationId: 'a:colleague' });
+    await submitted(harness, 3);
+    await worker.outbox.drain();
+    await worker.outbox.idle();
+
+    const receipts = connector.delivered(':submission-receipt:partner');
+    assert.equal(receipts.length, 3);
+    const conversations = new Set(receipts.map((request) => request.conversationId));
+    assert.equal(conversations.size, 1, `the receipts went to ${[...conversations].join(', ')}`);
+    assert.match([...conversations][0]!, /^a:created-/);
+    assert.equal((await worker.references.personalChat(PARTNER_TENANT, partner().userId))?.reference.conversation.id, [...conversations][0]);
+  });
+
+  it('polls resolve waiting alerts again without reading them, read their claims every twelfth poll, and deliver once the partner writes', async () => {
+    await worker.outbox.stop();
+    const time = new VirtualTime(MONDAY.getTime());
+    // Each poll's pass checks the claims worked here first; the test holds the passes back there
+    // from poll 2 on (poll 1 comes at once, while the reviewers' alerts may still be settling).
+    let checksAllowed = 1;
+    const held: Array<() => void> = [];
+    // The claims' documents read by each check, in order: check n is poll n's.
+    const readByCheck: number[] = [];
+    let checking = false;
+    const get = harness.repository.get.bind(harness.repository);
+    harness.repository.get = async (id) => {
+      if (checking) readByCheck[readByCheck.length - 1]! += 1;
+      return get(id);
+    };
+    const claims: typeof harness.service = Object.create(harness.service) as typeof harness.service;
+    claims.checkHeldAlerts = async (...args) => {
+      while (readByCheck.length >= checksAllowed) await new Promise<void>((resolve) => held.push(resolve));
+      readByCheck.push(0);
+      checking = true;
+      try {
+        return await harness.service.checkHeldAlerts(...args);
+      } finally {
+        checking = false;
+      }
+    };
+    const allowChecks = (count: number): void => {
+      checksAllowed = count;
+      for (const release of held.splice(0)) release();
+    };
+    const until = async (done: () => boolean | Promise<boolean>): Promise<void> => {
+      while (!(await done())) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    const documents = new FileDocumentStore({ dataDir: harness.dataDir, clock: time });
+    const references = counted(await ConversationReferenceStore.open(documents, { clock: time }), asked);
+    worker = await openWorker(harness, { documents, references, claims, clock: time, settings: testSettings({ pollIntervalMs: 5000 }) });
+    await submitted(harness, 3);
+
+    worker.outbox.start();
+    try {
+      // The first pass reaches the reviewers; the receipts wait for the partner.
+      await until(async () => held.length > 0 && (await harness.service.pendingAlerts(100)).length === 3);
+      const settling = readByCheck[0]!;
+      assert.equal(connector.delivered(':claim-submitted:reviewers').length, 3);
+      asked.clear();
+      allowChecks(26);
+      await until(() => readByCheck.length === 26 && held.length > 0);
+      // Polls 2 to 26 read the three claims on the twelfth and the twenty-fourth only (a minute of
+      // polls 5 s apart).
+      assert.deepEqual(
+        readByCheck.slice(1).flatMap((read, check) => (read > 0 ? [`poll ${check + 2}: ${read}`] : [])),
+        ['poll 12: 3', 'poll 24: 3'],
+      );
+      assert.ok(settling <= 3, `poll 1 read ${settling} claims`);
+      // One question of each kind about the partner a poll, whatever the number of receipts waiting for them.
+      assert.deepEqual(Object.fromEntries(asked), { personalChat: 25, anyPersonalChat: 25, endpointFor: 25 });
+      assert.equal(connector.delivered(':submission-receipt:partner').length, 0);
+
+      // The partner writes while poll 27 waits: that pass finds them and sends the receipts, with
+      // poll 28 held back (the next reading of the claims would be poll 36's).
+      await worker.references.recordActivity(personalActivity(connector, partnerChat), { userId: partnerChat.userId, roles: [] });
+      worker.outbox.noteReachable();
+      allowChecks(27);
+      const deadline = Date.now() + 5000;
+      await until(() => connector.delivered(':submission-receipt:partner').length === 3 || Date.now() > deadline);
+      assert.equal(readByCheck.length, 27);
+      assert.equal(connector.delivered(':submission-receipt:partner').length, 3);
+    } finally {
+      allowChecks(Number.POSITIVE_INFINITY);
+    }
+    await worker.outbox.stop();
+    assert.equal((await harness.service.pendingAlerts(100)).length, 0);
+  });
+});
