@@ -119,11 +119,7 @@ export class ClaimIndex {
 
   /** Those of `ids` with alerts to deliver, oldest alert first (ties by id). */
   withPendingAlertsAmong(ids: readonly string[]): string[] {
-    const entries = [...new Set(ids)].flatMap((claimId) => {
-      const at = this.withPendingAlerts.at(claimId);
-      return at === undefined ? [] : [{ claimId, at }];
-    });
-    return entries.sort((a, b) => a.at - b.at || (a.claimId < b.claimId ? -1 : a.claimId > b.claimId ? 1 : 0)).map((entry) => entry.claimId);
+    return this.withPendingAlerts.orderedAmong(ids);
   }
 
   /** Claims with a timer due at `now`, earliest first. */

@@ -49,9 +49,13 @@ export class OrderedIds {
     if (chunk.length === 0) this.chunks.splice(chunkIndex, 1);
   }
 
-  /** The number `claimId` is kept under, if it is kept. */
-  at(claimId: string): number | undefined {
-    return this.keys.get(claimId);
+  /** Those of `claimIds` kept here, each once, in this order. */
+  orderedAmong(claimIds: Iterable<string>): string[] {
+    const entries = [...new Set(claimIds)].flatMap((claimId) => {
+      const at = this.keys.get(claimId);
+      return at === undefined ? [] : [{ claimId, at }];
+    });
+    return entries.sort((a, b) => (before(a, b.claimId, b.at) ? -1 : before(b, a.claimId, a.at) ? 1 : 0)).map((entry) => entry.claimId);
   }
 
   first(): OrderedEntry | undefined {
