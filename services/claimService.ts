@@ -221,8 +221,8 @@ export class ClaimService {
   }
 
   /** What became of the alerts a worker holds, and what its claims recorded since (see Outbox). */
-  checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, readAll: boolean): Promise<HeldAlertsCheck> {
-    return this.outbox.checkHeldAlerts(held, readAll);
+  checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, reread: (claimId: string) => boolean): Promise<HeldAlertsCheck> {
+    return this.outbox.checkHeldAlerts(held, reread);
   }
 
   /** Extends the owner's alert leases; returns the claims it still holds. */

@@ -14,7 +14,16 @@ import { continueConversation, createConversation, type ProactiveAdapter } from 
 import { prepareProactiveClient } from './proactiveClient.js';
 import type { DeliverySettings } from './proactiveConfig.js';
 import { PassLookups } from './passLookups.js';
-import { recipientOf, resolveRecipients, roleOf, type AlertRenderer, type DelegationLookup, type Recipient, type Resolution } from './recipients.js';
+import {
+  recipientOf,
+  recipientsKey,
+  resolveRecipients,
+  roleOf,
+  type AlertRenderer,
+  type DelegationLookup,
+  type Recipient,
+  type Resolution,
+} from './recipients.js';
 
 // The outbox worker: drains the alerts state changes recorded, renders each for each recipient
 // in their language, and posts it proactively, within Teams' rate limits. Delivery promise:
@@ -35,13 +44,14 @@ import { recipientOf, resolveRecipients, roleOf, type AlertRenderer, type Delega
 // What a pass costs does not grow with the alerts held here (queued behind a throttled chat) or
 // waiting for someone to become reachable: a change kicks a pass that looks at the changed claims
 // only; the poll's pass leases claims nobody holds, resolves the waiting alerts' recipients again
-// in memory, and checks the held claims' pending counts; every WAITING_REREADS polls it reads them.
+// in memory (once per person waited for), and checks the held claims' pending counts, reading a
+// twelfth of them whatever their count (each claim every WAITING_REREADS polls, never all at once).
 
 export interface OutboxSource {
   /** Pending alerts of claims now leased to `lease.owner`; `except`: alerts already held, by claim. */
   leasePendingAlerts(lease: AlertLease, limit: number, except?: ReadonlyMap<string, ReadonlySet<string>>, scope?: AlertLeaseScope): Promise<LeasedAlerts>;
-  /** How the alerts held here (by claim) stand in the store, and the pending ones of those claims not held. */
-  checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, readAll: boolean): Promise<HeldAlertsCheck>;
+  /** How the alerts held here (by claim) stand in the store, and the pending ones of those claims not held; `reread`: claims read whatever their count. */
+  checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, reread: (claimId: string) => boolean): Promise<HeldAlertsCheck>;
   /** Extends the owner's leases; returns the claims it still holds. */
   renewAlertLeases(lease: AlertLease, claimIds: readonly string[]): Promise<string[]>;
   releaseAlertLeases(owner: string, claimIds: readonly string[]): Promise<void>;
@@ -131,8 +141,27 @@ interface Job {
 
 const RECENT_DEAD_LETTERS = 20;
 
-/** Polls between two reads of the claims whose alerts are held or waiting here (a minute at the default 5 s). */
+/** An alert waiting for someone to become reachable, with what each poll asks of it worked out once. */
+interface WaitingAlert {
+  alert: Alert;
+  /** Its recipients, as `recipientsKey`: one lookup a poll for all the alerts waiting for them. */
+  waitedFor: string;
+  /** When it has waited too long and goes to be dead-lettered (ms since the epoch). */
+  giveUpAt: number;
+}
+
+/**
+ * Polls between two reads of a claim whose alerts are held or waiting here (a minute at the
+ * default 5 s). Each poll reads its own twelfth of them, so the reads never come all at once.
+ */
 const WAITING_REREADS = 12;
+
+/** The poll (modulo WAITING_REREADS) on which a claim is read again: the same whatever else is worked. */
+function rereadTurn(claimId: string): number {
+  let hash = 0;
+  for (let index = 0; index < claimId.length; index += 1) hash = (hash * 31 + claimId.charCodeAt(index)) >>> 0;
+  return hash % WAITING_REREADS;
+}
 
 /** `interval` has passed since `since`; a clock set back before `since` counts as passed too. */
 function elapsed(since: number, now: number, interval: number): boolean {
@@ -147,7 +176,7 @@ export class OutboxDelivery {
   /** Alerts being delivered now, by alert id: never picked twice. */
   private readonly held = new Map<string, Job>();
   /** Alerts that found nobody to reach, kept in memory (their claims leased) until a recheck. */
-  private readonly waiting = new Map<string, Alert>();
+  private readonly waiting = new Map<string, WaitingAlert>();
   /** The alerts held or waiting, by claim: what a lease leaves out, kept as they come and go. */
   private readonly worked = new Map<string, Set<string>>();
   /** Claims changed here since the last pass (kick with an id): a kicked pass looks at those only. */
@@ -157,9 +186,10 @@ export class OutboxDelivery {
   /** The first poll pass also takes back claims this instance held before it restarted. */
   private ownClaimsTaken = false;
   private waitingResolveDue = false;
+  /** The next check reads every claim worked here (an explicit drain), not only this poll's twelfth. */
   private waitingRereadDue = false;
+  private pollChecks = 0;
   private lastPollPass = 0;
-  private lastWaitingReread = 0;
   private lastRenewal = 0;
   /** The current pass's recipient lookups: forgotten when a conversation becomes reachable or closes. */
   private passLookups: PassLookups | undefined;
@@ -292,14 +322,13 @@ export class OutboxDelivery {
   private async run(): Promise<void> {
     while (!this.stopped) {
       // Kicks keep waking the loop under load: the poll's pass is due by the clock, not by a sleep
-      // that ran out. Waiting alerts are resolved again on each, read again every WAITING_REREADS.
+      // that ran out. Waiting alerts are resolved again on each.
       const now = this.clock.now().getTime();
       const { pollIntervalMs } = this.options.settings;
       if (elapsed(this.lastPollPass, now, pollIntervalMs)) {
         this.pollPassDue = true;
         this.waitingResolveDue = true;
       }
-      if (elapsed(this.lastWaitingReread, now, pollIntervalMs * WAITING_REREADS)) this.waitingRereadDue = true;
       await this.pass();
       if (this.stopped) break;
       await this.clock.sleep(this.options.settings.pollIntervalMs, this.wake.signal);
@@ -372,18 +401,18 @@ export class OutboxDelivery {
   /**
    * The claims worked here, as the store has them now: waiting alerts settled elsewhere (or whose
    * claim is gone) are forgotten, and alerts those claims recorded since come back to be begun.
-   * Between two reads of them all, only the claims whose count of pending alerts moved are read.
+   * Those whose count of pending alerts moved are read, and this poll's twelfth of the others.
    */
   private async checkWorked(): Promise<Alert[]> {
-    const now = this.clock.now().getTime();
     const readAll = this.waitingRereadDue;
     this.waitingRereadDue = false;
-    if (readAll) this.lastWaitingReread = now;
+    const turn = this.pollChecks++ % WAITING_REREADS;
     if (this.worked.size === 0) return [];
-    const { added, gone } = await this.options.claims.checkHeldAlerts(this.worked, readAll);
+    const reread = readAll ? () => true : (claimId: string) => rereadTurn(claimId) === turn;
+    const { added, gone } = await this.options.claims.checkHeldAlerts(this.worked, reread);
     // A held alert is checked again before each copy is sent; only waiting ones are let go here.
     for (const alertId of gone) {
-      const alert = this.waiting.get(alertId);
+      const alert = this.waiting.get(alertId)?.alert;
       if (!alert) continue;
       this.stopWaiting(alert);
       this.releaseAfterPass.add(alert.claimId);
@@ -394,14 +423,22 @@ export class OutboxDelivery {
   /**
    * Up to `limit` waiting alerts someone can now be found for, or that waited too long, taken
    * out of waiting to be begun again (delivered, or dead-lettered); the others stay, unread.
+   * Recipients are resolved once per person waited for: thousands of alerts may wait for one.
    */
   private async resolvableWaiting(lookups: PassLookups, limit: number): Promise<Alert[]> {
     const now = this.clock.now().getTime();
     const ready: Alert[] = [];
-    for (const alert of [...this.waiting.values()]) {
+    const stillUnreachable = new Set<string>();
+    for (const { alert, waitedFor, giveUpAt } of [...this.waiting.values()]) {
       if (this.stopped || ready.length >= limit) break;
-      const tooOld = now - Date.parse(alert.createdAt) >= this.options.settings.undeliverableAfterMs;
-      if (!tooOld && (await resolveRecipients(alert, lookups, this.options.delegations)).kind === 'unreachable') continue;
+      const tooOld = now >= giveUpAt;
+      if (!tooOld) {
+        if (stillUnreachable.has(waitedFor)) continue;
+        if ((await resolveRecipients(alert, lookups, this.options.delegations)).kind === 'unreachable') {
+          stillUnreachable.add(waitedFor);
+          continue;
+        }
+      }
       this.stopWaiting(alert);
       ready.push(alert);
     }
@@ -604,7 +641,8 @@ export class OutboxDelivery {
   }
 
   private wait(alert: Alert): void {
-    this.waiting.set(alert.id, alert);
+    const giveUpAt = Date.parse(alert.createdAt) + this.options.settings.undeliverableAfterMs;
+    this.waiting.set(alert.id, { alert, waitedFor: recipientsKey(alert), giveUpAt });
     this.work(alert);
   }
 
@@ -672,8 +710,8 @@ export class OutboxDelivery {
         job.finished = true;
         this.unhold(job);
       }
-      const alert = this.waiting.get(alertId);
-      if (alert) this.stopWaiting(alert);
+      const waiting = this.waiting.get(alertId);
+      if (waiting) this.stopWaiting(waiting.alert);
     }
   }
 

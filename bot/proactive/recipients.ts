@@ -123,6 +123,22 @@ async function personTarget(references: RecipientLookups, tenantId: string, user
   return { kind: 'create', tenantId, userId, ...(known?.teamsUserId ? { teamsUserId: known.teamsUserId } : {}), endpoint };
 }
 
+/** What resolveRecipients reads of an alert: alerts with the same key have the same recipients at one moment. */
+export function recipientsKey(alert: Alert): string {
+  const data = alert.data;
+  switch (alert.to) {
+    case 'partner':
+    case 'partner-admins':
+      return JSON.stringify([alert.to, data.partnerTenantId, data.createdBy]);
+    case 'reviewer':
+      return JSON.stringify([alert.to, data.reviewerTenantId, data.reviewerId]);
+    case 'reviewers':
+      return alert.to;
+    case 'customer':
+      return JSON.stringify([alert.to, data.customerTenantId]);
+  }
+}
+
 export async function resolveRecipients(alert: Alert, references: RecipientLookups, delegations?: DelegationLookup): Promise<Resolution> {
   const role = roleOf(alert);
   const data = alert.data;

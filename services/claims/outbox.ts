@@ -68,13 +68,13 @@ export class Outbox {
 
   /**
    * How the alerts a worker holds (by claim) stand in the store. A claim whose count of pending
-   * alerts matches what is held is taken as unchanged without reading it, unless `readAll`: a
-   * change that settles one alert and records another keeps the count. `held` may change while
-   * this reads (alerts settle meanwhile): each claim is compared with what it holds then.
+   * alerts matches what is held is taken as unchanged without reading it, unless `reread` names
+   * it: a change that settles one alert and records another keeps the count. `held` may change
+   * while this reads (alerts settle meanwhile): each claim is compared with what it holds then.
    */
-  async checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, readAll: boolean): Promise<HeldAlertsCheck> {
+  async checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, reread: (claimId: string) => boolean): Promise<HeldAlertsCheck> {
     const pendingByClaim = new Map((await this.repository.summaries([...held.keys()])).map((summary) => [summary.id, summary.pendingAlerts]));
-    const toRead = [...held].filter(([claimId, ids]) => readAll || pendingByClaim.get(claimId) !== ids.size).map(([claimId]) => claimId);
+    const toRead = [...held].filter(([claimId, ids]) => pendingByClaim.get(claimId) !== ids.size || reread(claimId)).map(([claimId]) => claimId);
     const check: HeldAlertsCheck = { added: [], gone: [] };
     for (let start = 0; start < toRead.length; start += CHECK_READS) {
       const chunk = toRead.slice(start, start + CHECK_READS);

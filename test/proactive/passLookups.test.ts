@@ -8,7 +8,8 @@ import { deliverAll, meet, openWorker, personalActivity, testSettings, VirtualTi
 // One delivery pass resolves the recipients of many alerts: it asks the conversation references
 // once per person, not once per alert, and still sees a chat it created or one that opened.
 // Alerts nobody can be found for wait in memory: each poll resolves their recipients again
-// without reading them, and every twelfth reads their claims again from the store.
+// without reading them (once per person waited for), and reads each claim again every twelfth
+// poll, a twelfth of them a poll.
 
 const LOOKUPS = ['personalChat', 'anyPersonalChat', 'endpointFor', 'tenantChats', 'reviewerChannels', 'reviewerChats'] as const;
 
@@ -164,25 +165,63 @@ describe('proactive: the lookups of one delivery pass, and waiting alerts', () =
     assert.equal((await worker.references.personalChat(PARTNER_TENANT, partner().userId))?.reference.conversation.id, [...conversations][0]);
   });
 
-  it('polls resolve waiting alerts again without reading them, read their claims every twelfth poll, and deliver once the partner writes', async () => {
+  it('a poll resolves the recipients of the alerts waiting for one person once', async () => {
+    await worker.outbox.stop();
+    const asked: string[] = [];
+    const delegations = { current: async (person: { userId: string }) => (asked.push(person.userId), undefined) };
+    worker = await openWorker(harness, { references: worker.references, delegations });
+    await submitted(harness, 3);
+    await deliverAll(worker, harness);
+    // Another instance assigned each claim to a reviewer of a tenant the bot never met.
+    for (const { claimId } of await harness.service.pendingAlerts(100)) {
+      await harness.repository.update(claimId, (stored) => {
+        const current = structuredClone(stored);
+        const template = current.outbox.find((alert) => alert.kind === 'claim-submitted')!;
+        const data = { ...template.data, reviewerId: 'reviewer-away', reviewerTenantId: '77777777-0000-4000-8000-000000000000' };
+        current.outbox.push({
+          ...template,
+          id: `${template.id}-assigned`,
+          dedupeKey: `${template.dedupeKey}-assigned`,
+          kind: 'claim-assigned',
+          to: 'reviewer',
+          data,
+          state: 'pending',
+          attempts: 0,
+        });
+        return { next: current, result: undefined };
+      });
+    }
+    await worker.outbox.drain();
+    await worker.outbox.idle();
+    assert.equal((await harness.service.pendingAlerts(100)).length, 6, 'three receipts and three assignments wait');
+    asked.length = 0;
+    for (let poll = 0; poll < 2; poll += 1) {
+      await worker.outbox.drain();
+      await worker.outbox.idle();
+    }
+    assert.deepEqual(asked, ['reviewer-away', 'reviewer-away'], 'one question about the away reviewer a poll');
+    assert.equal((await harness.service.pendingAlerts(100)).length, 6);
+  });
+
+  it('polls resolve waiting alerts again without reading them, read each claim every twelfth poll, and deliver once the partner writes', async () => {
     await worker.outbox.stop();
     const time = new VirtualTime(MONDAY.getTime());
     // Each poll's pass checks the claims worked here first; the test holds the passes back there
     // from poll 2 on (poll 1 comes at once, while the reviewers' alerts may still be settling).
     let checksAllowed = 1;
     const held: Array<() => void> = [];
-    // The claims' documents read by each check, in order: check n is poll n's.
-    const readByCheck: number[] = [];
+    // The claims read by each check, in order: check n is poll n's.
+    const readByCheck: string[][] = [];
     let checking = false;
     const get = harness.repository.get.bind(harness.repository);
     harness.repository.get = async (id) => {
-      if (checking) readByCheck[readByCheck.length - 1]! += 1;
+      if (checking) readByCheck[readByCheck.length - 1]!.push(id);
       return get(id);
     };
     const claims: typeof harness.service = Object.create(harness.service) as typeof harness.service;
     claims.checkHeldAlerts = async (...args) => {
       while (readByCheck.length >= checksAllowed) await new Promise<void>((resolve) => held.push(resolve));
-      readByCheck.push(0);
+      readByCheck.push([]);
       checking = true;
       try {
         return await harness.service.checkHeldAlerts(...args);
@@ -206,24 +245,26 @@ describe('proactive: the lookups of one delivery pass, and waiting alerts', () =
     try {
       // The first pass reaches the reviewers; the receipts wait for the partner.
       await until(async () => held.length > 0 && (await harness.service.pendingAlerts(100)).length === 3);
-      const settling = readByCheck[0]!;
+      const settling = readByCheck[0]!.length;
       assert.equal(connector.delivered(':claim-submitted:reviewers').length, 3);
       asked.clear();
       allowChecks(26);
       await until(() => readByCheck.length === 26 && held.length > 0);
-      // Polls 2 to 26 read the three claims on the twelfth and the twenty-fourth only (a minute of
-      // polls 5 s apart).
-      assert.deepEqual(
-        readByCheck.slice(1).flatMap((read, check) => (read > 0 ? [`poll ${check + 2}: ${read}`] : [])),
-        ['poll 12: 3', 'poll 24: 3'],
-      );
+      // Polls 2 to 25 read each of the three claims twice, twelve polls (a minute, 5 s apart) apart.
+      const pollsReading = new Map<string, number[]>();
+      readByCheck.slice(1, 25).forEach((read, check) => {
+        for (const claimId of read) pollsReading.set(claimId, [...(pollsReading.get(claimId) ?? []), check + 2]);
+      });
+      assert.equal(pollsReading.size, 3);
+      for (const [claimId, polls] of pollsReading)
+        assert.ok(polls.length === 2 && polls[1]! - polls[0]! === 12, `${claimId} read on polls ${polls.join(', ')}`);
       assert.ok(settling <= 3, `poll 1 read ${settling} claims`);
       // One question of each kind about the partner a poll, whatever the number of receipts waiting for them.
       assert.deepEqual(Object.fromEntries(asked), { personalChat: 25, anyPersonalChat: 25, endpointFor: 25 });
       assert.equal(connector.delivered(':submission-receipt:partner').length, 0);
 
       // The partner writes while poll 27 waits: that pass finds them and sends the receipts, with
-      // poll 28 held back (the next reading of the claims would be poll 36's).
+      // poll 28 held back.
       await worker.references.recordActivity(personalActivity(connector, partnerChat), { userId: partnerChat.userId, roles: [] });
       worker.outbox.noteReachable();
       allowChecks(27);
