@@ -15,10 +15,12 @@ import { prepareProactiveClient } from './proactiveClient.js';
 import type { DeliverySettings } from './proactiveConfig.js';
 import { PassLookups } from './passLookups.js';
 import {
+  addressOf,
   recipientOf,
   recipientsKey,
   resolveRecipients,
   roleOf,
+  type AlertAddress,
   type AlertRenderer,
   type DelegationLookup,
   type Recipient,
@@ -141,9 +143,18 @@ interface Job {
 
 const RECENT_DEAD_LETTERS = 20;
 
-/** An alert waiting for someone to become reachable, with what each poll asks of it worked out once. */
+/** What names an alert where it is worked: held or waiting. */
+type AlertOfClaim = Pick<Alert, 'id' | 'claimId'>;
+
+/**
+ * An alert waiting for someone to become reachable: its address alone, with what each poll asks
+ * of it worked out once. Thousands may wait; the whole alert is read from its claim again when
+ * it goes (its snapshot is most of it).
+ */
 interface WaitingAlert {
-  alert: Alert;
+  id: string;
+  claimId: string;
+  address: AlertAddress;
   /** Its recipients, as `recipientsKey`: one lookup a poll for all the alerts waiting for them. */
   waitedFor: string;
   /** When it has waited too long and goes to be dead-lettered (ms since the epoch). */
@@ -355,12 +366,14 @@ export class OutboxDelivery {
           const ready = await this.resolvableWaiting(lookups, batchSize);
           // A full batch: more may be ready, for the next pass.
           this.waitingResolveDue = ready.length >= batchSize;
-          begun.push(...ready);
+          // No longer worked here, they come back whole with their claims' lease.
+          touched.push(...ready.map((waiting) => waiting.claimId));
         }
       }
       const found: LeasedAlerts[] = [];
       // The alerts held or waiting here stay out of every lease: `worked` is read, never copied.
-      if (touched.length > 0) found.push(await this.options.claims.leasePendingAlerts(this.lease, batchSize, this.worked, { among: touched }));
+      const among = [...new Set(touched)];
+      if (among.length > 0) found.push(await this.options.claims.leasePendingAlerts(this.lease, batchSize, this.worked, { among }));
       if (pollPass) {
         // Claims this instance holds are left out: their alerts are held here already. After a
         // restart under the same name, the first passes take back those it held before.
@@ -412,10 +425,10 @@ export class OutboxDelivery {
     const { added, gone } = await this.options.claims.checkHeldAlerts(this.worked, reread);
     // A held alert is checked again before each copy is sent; only waiting ones are let go here.
     for (const alertId of gone) {
-      const alert = this.waiting.get(alertId)?.alert;
-      if (!alert) continue;
-      this.stopWaiting(alert);
-      this.releaseAfterPass.add(alert.claimId);
+      const waiting = this.waiting.get(alertId);
+      if (!waiting) continue;
+      this.stopWaiting(waiting);
+      this.releaseAfterPass.add(waiting.claimId);
     }
     return added;
   }
@@ -425,22 +438,22 @@ export class OutboxDelivery {
    * out of waiting to be begun again (delivered, or dead-lettered); the others stay, unread.
    * Recipients are resolved once per person waited for: thousands of alerts may wait for one.
    */
-  private async resolvableWaiting(lookups: PassLookups, limit: number): Promise<Alert[]> {
+  private async resolvableWaiting(lookups: PassLookups, limit: number): Promise<WaitingAlert[]> {
     const now = this.clock.now().getTime();
-    const ready: Alert[] = [];
+    const ready: WaitingAlert[] = [];
     const stillUnreachable = new Set<string>();
-    for (const { alert, waitedFor, giveUpAt } of [...this.waiting.values()]) {
+    for (const waiting of [...this.waiting.values()]) {
       if (this.stopped || ready.length >= limit) break;
-      const tooOld = now >= giveUpAt;
+      const tooOld = now >= waiting.giveUpAt;
       if (!tooOld) {
-        if (stillUnreachable.has(waitedFor)) continue;
-        if ((await resolveRecipients(alert, lookups, this.options.delegations)).kind === 'unreachable') {
-          stillUnreachable.add(waitedFor);
+        if (stillUnreachable.has(waiting.waitedFor)) continue;
+        if ((await resolveRecipients(waiting.address, lookups, this.options.delegations)).kind === 'unreachable') {
+          stillUnreachable.add(waiting.waitedFor);
           continue;
         }
       }
-      this.stopWaiting(alert);
-      ready.push(alert);
+      this.stopWaiting(waiting);
+      ready.push(waiting);
     }
     return ready;
   }
@@ -641,23 +654,24 @@ export class OutboxDelivery {
   }
 
   private wait(alert: Alert): void {
+    const address = addressOf(alert);
     const giveUpAt = Date.parse(alert.createdAt) + this.options.settings.undeliverableAfterMs;
-    this.waiting.set(alert.id, { alert, waitedFor: recipientsKey(alert), giveUpAt });
+    this.waiting.set(alert.id, { id: alert.id, claimId: alert.claimId, address, waitedFor: recipientsKey(address), giveUpAt });
     this.work(alert);
   }
 
-  private stopWaiting(alert: Alert): void {
+  private stopWaiting(alert: AlertOfClaim): void {
     if (!this.waiting.delete(alert.id)) return;
     this.unwork(alert);
   }
 
-  private work(alert: Alert): void {
+  private work(alert: AlertOfClaim): void {
     const ids = this.worked.get(alert.claimId);
     if (ids) ids.add(alert.id);
     else this.worked.set(alert.claimId, new Set([alert.id]));
   }
 
-  private unwork(alert: Alert): void {
+  private unwork(alert: AlertOfClaim): void {
     const ids = this.worked.get(alert.claimId);
     if (!ids?.delete(alert.id) || ids.size > 0) return;
     this.worked.delete(alert.claimId);
@@ -711,7 +725,7 @@ export class OutboxDelivery {
         this.unhold(job);
       }
       const waiting = this.waiting.get(alertId);
-      if (waiting) this.stopWaiting(waiting.alert);
+      if (waiting) this.stopWaiting(waiting);
     }
   }
 

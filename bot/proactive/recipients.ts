@@ -106,7 +106,19 @@ export type Resolution =
   | { kind: 'create'; tenantId: string; userId: string; teamsUserId?: string; endpoint: TenantEndpoint }
   | { kind: 'unreachable'; reason: string };
 
-export function roleOf(alert: Alert): RecipientRole {
+/** What resolving an alert's recipients reads of it: its audience and the fields that name its people. */
+export type AlertAddress = Pick<Alert, 'to' | 'data'>;
+
+const ADDRESS_FIELDS = ['partnerTenantId', 'createdBy', 'reviewerTenantId', 'reviewerId', 'customerTenantId'] as const;
+
+/** An alert's address alone, to keep in place of the whole alert (its snapshot is most of it). */
+export function addressOf(alert: Alert): AlertAddress {
+  const data: Record<string, unknown> = {};
+  for (const field of ADDRESS_FIELDS) if (alert.data[field] !== undefined) data[field] = alert.data[field];
+  return { to: alert.to, data };
+}
+
+export function roleOf(alert: AlertAddress): RecipientRole {
   if (alert.to === 'reviewers') return 'reviewer';
   if (alert.to === 'partner-admins') return 'partner';
   return alert.to;
@@ -124,7 +136,7 @@ async function personTarget(references: RecipientLookups, tenantId: string, user
 }
 
 /** What resolveRecipients reads of an alert: alerts with the same key have the same recipients at one moment. */
-export function recipientsKey(alert: Alert): string {
+export function recipientsKey(alert: AlertAddress): string {
   const data = alert.data;
   switch (alert.to) {
     case 'partner':
@@ -139,7 +151,7 @@ export function recipientsKey(alert: Alert): string {
   }
 }
 
-export async function resolveRecipients(alert: Alert, references: RecipientLookups, delegations?: DelegationLookup): Promise<Resolution> {
+export async function resolveRecipients(alert: AlertAddress, references: RecipientLookups, delegations?: DelegationLookup): Promise<Resolution> {
   const role = roleOf(alert);
   const data = alert.data;
   switch (alert.to) {
