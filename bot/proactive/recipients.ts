@@ -3,7 +3,7 @@ import type { AdaptiveCard } from '../../cards/template.js';
 import type { Actor } from '../../services/actor.js';
 import type { ActorResolver } from '../actorResolver.js';
 import { resolveLocale, translatorFor, type Locale, type Translator } from '../../cards/i18n/i18n.js';
-import type { Alert, Claim } from '../../services/model.js';
+import type { Alert, AlertAudience, Claim } from '../../services/model.js';
 import type { Delegation } from '../../services/reviewers/delegations.js';
 import type { DelegationNote } from '../../cards/alertCard.js';
 import type { StoredReference, TenantEndpoint } from './conversationReferences.js';
@@ -109,13 +109,25 @@ export type Resolution =
 /** What resolving an alert's recipients reads of it: its audience and the fields that name its people. */
 export type AlertAddress = Pick<Alert, 'to' | 'data'>;
 
-const ADDRESS_FIELDS = ['partnerTenantId', 'createdBy', 'reviewerTenantId', 'reviewerId', 'customerTenantId'] as const;
+/** The fields of an alert's data that `resolveRecipients` reads, by audience. */
+const ADDRESS_FIELDS: Record<AlertAudience, readonly string[]> = {
+  partner: ['partnerTenantId', 'createdBy'],
+  'partner-admins': ['partnerTenantId', 'createdBy'],
+  reviewer: ['reviewerTenantId', 'reviewerId'],
+  reviewers: [],
+  customer: ['customerTenantId'],
+};
 
 /** An alert's address alone, to keep in place of the whole alert (its snapshot is most of it). */
 export function addressOf(alert: Alert): AlertAddress {
   const data: Record<string, unknown> = {};
-  for (const field of ADDRESS_FIELDS) if (alert.data[field] !== undefined) data[field] = alert.data[field];
+  for (const field of ADDRESS_FIELDS[alert.to]) if (alert.data[field] !== undefined) data[field] = alert.data[field];
   return { to: alert.to, data };
+}
+
+/** Addresses with the same key have the same recipients at one moment (`addressOf` puts the fields in one order). */
+export function recipientsKey(address: AlertAddress): string {
+  return JSON.stringify(address);
 }
 
 export function roleOf(alert: AlertAddress): RecipientRole {
@@ -133,22 +145,6 @@ async function personTarget(references: RecipientLookups, tenantId: string, user
   const endpoint = await references.endpointFor(tenantId);
   if (!endpoint) return { kind: 'unreachable', reason: `no conversation with the ${who} and no service URL for their tenant` };
   return { kind: 'create', tenantId, userId, ...(known?.teamsUserId ? { teamsUserId: known.teamsUserId } : {}), endpoint };
-}
-
-/** What resolveRecipients reads of an alert: alerts with the same key have the same recipients at one moment. */
-export function recipientsKey(alert: AlertAddress): string {
-  const data = alert.data;
-  switch (alert.to) {
-    case 'partner':
-    case 'partner-admins':
-      return JSON.stringify([alert.to, data.partnerTenantId, data.createdBy]);
-    case 'reviewer':
-      return JSON.stringify([alert.to, data.reviewerTenantId, data.reviewerId]);
-    case 'reviewers':
-      return alert.to;
-    case 'customer':
-      return JSON.stringify([alert.to, data.customerTenantId]);
-  }
 }
 
 export async function resolveRecipients(alert: AlertAddress, references: RecipientLookups, delegations?: DelegationLookup): Promise<Resolution> {
