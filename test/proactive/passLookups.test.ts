@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { Alert } from '../../services/model.js';
 import { ConversationReferenceStore } from '../../bot/proactive/conversationReferences.js';
 import { FileDocumentStore } from '../../storage/files/fileDocumentStore.js';
 import { ProactiveConnector } from '../support/proactiveConnector.js';
@@ -24,6 +25,26 @@ function counted(references: ConversationReferenceStore, asked: Map<string, numb
         return (value as (...parameters: unknown[]) => unknown).apply(target, args);
       };
     },
+  });
+}
+
+/**
+ * Another instance's change (no kick here): a pending alert made from the claim's
+ * `claim-submitted` one, its id and dedupe key ending in `-${suffix}`, with `changes` on top.
+ */
+async function recordedElsewhere(harness: Harness, claimId: string, suffix: string, changes: Partial<Alert> = {}): Promise<void> {
+  await harness.repository.update(claimId, (stored) => {
+    const current = structuredClone(stored);
+    const template = current.outbox.find((alert) => alert.kind === 'claim-submitted')!;
+    current.outbox.push({
+      ...template,
+      id: `${template.id}-${suffix}`,
+      dedupeKey: `${template.dedupeKey}-${suffix}`,
+      state: 'pending',
+      attempts: 0,
+      ...changes,
+    });
+    return { next: current, result: undefined };
   });
 }
 
@@ -134,13 +155,8 @@ describe('proactive: the lookups of one delivery pass, and waiting alerts', () =
     await submitted(harness, 1);
     await deliverAll(worker, harness);
     const [receipt] = await harness.service.pendingAlerts(100);
-    // Another instance's change (no kick here): a second alert for the reviewers.
-    await harness.repository.update(receipt!.claimId, (stored) => {
-      const current = structuredClone(stored);
-      const template = current.outbox.find((alert) => alert.kind === 'claim-submitted')!;
-      current.outbox.push({ ...template, id: `${template.id}-again`, dedupeKey: `${template.dedupeKey}-again`, state: 'pending', attempts: 0 });
-      return { next: current, result: undefined };
-    });
+    // A second alert for the reviewers.
+    await recordedElsewhere(harness, receipt!.claimId, 'again');
     await worker.outbox.drain({ recheckWaiting: false });
     await worker.outbox.idle();
     assert.equal(connector.delivered(':claim-submitted:reviewers').length, 2);
@@ -173,23 +189,9 @@ describe('proactive: the lookups of one delivery pass, and waiting alerts', () =
     await submitted(harness, 3);
     await deliverAll(worker, harness);
     // Another instance assigned each claim to a reviewer of a tenant the bot never met.
+    const reviewerAway = { reviewerId: 'reviewer-away', reviewerTenantId: '77777777-0000-4000-8000-000000000000' };
     for (const { claimId } of await harness.service.pendingAlerts(100)) {
-      await harness.repository.update(claimId, (stored) => {
-        const current = structuredClone(stored);
-        const template = current.outbox.find((alert) => alert.kind === 'claim-submitted')!;
-        const data = { ...template.data, reviewerId: 'reviewer-away', reviewerTenantId: '77777777-0000-4000-8000-000000000000' };
-        current.outbox.push({
-          ...template,
-          id: `${template.id}-assigned`,
-          dedupeKey: `${template.dedupeKey}-assigned`,
-          kind: 'claim-assigned',
-          to: 'reviewer',
-          data,
-          state: 'pending',
-          attempts: 0,
-        });
-        return { next: current, result: undefined };
-      });
+      await recordedElsewhere(harness, claimId, 'assigned', { kind: 'claim-assigned', to: 'reviewer', data: reviewerAway });
     }
     await worker.outbox.drain();
     await worker.outbox.idle();
