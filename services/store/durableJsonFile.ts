@@ -3,7 +3,7 @@ import { rename, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { dirname } from 'node:path';
 import type { Adapter } from 'lowdb';
-import { runDurably } from './durableWriteThreads.js';
+import { fileDigest, runDurably, writeDurablyWithDigest } from './durableWriteThreads.js';
 import { PRIVATE_FILE_MODE } from './privateFiles.js';
 
 // A lowdb adapter that writes a JSON file so that a crash at any instant leaves either the old
@@ -66,6 +66,15 @@ export async function writeFileDurably(path: string, content: string | Uint8Arra
     throw error;
   }
   await syncFolder(dirname(path));
+}
+
+/** Writes as `writeFileDurably` does; returns the digest of the bytes written (`fileDigest`). */
+export async function writeTextWithDigest(path: string, text: string): Promise<number> {
+  if (text.length > THREAD_WRITE_LIMIT) {
+    await writeFileDurably(path, text);
+    return fileDigest(text);
+  }
+  return writeDurablyWithDigest({ kind: 'write', path, temporary: temporaryPathFor(path), mode: PRIVATE_FILE_MODE, content: text });
 }
 
 /** A write may take fewer bytes than asked (rarely, for a regular file): the rest follows. */

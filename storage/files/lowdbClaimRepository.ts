@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
@@ -19,7 +18,8 @@ import type {
 } from '../../services/claimRepository.js';
 import { deepFreeze } from '../../services/store/deepFreeze.js';
 import { RecentlyUsed } from '../../services/store/recentlyUsed.js';
-import { DurableJsonFile, parseJsonText, readTextIfPresent, removeFileDurably, writeFileDurably } from '../../services/store/durableJsonFile.js';
+import { DurableJsonFile, parseJsonText, removeFileDurably, writeTextWithDigest } from '../../services/store/durableJsonFile.js';
+import { readWithDigest } from '../../services/store/durableWriteThreads.js';
 import { KeyedMutex } from '../../services/store/keyedMutex.js';
 
 // The embedded store: one lowdb document per claim under DATA_DIR/claims, so the cost of an
@@ -246,8 +246,7 @@ export class LowdbClaimRepository implements ClaimRepository {
     const stored = deepFreeze(checked.document);
     // The JSON lowdb's adapter (DurableJsonFile) writes, made here once so its length sizes the cache.
     const text = JSON.stringify(stored);
-    await writeFileDurably(this.pathOf(document.claim.id), text);
-    this.checkedDigests.set(document.claim.id, digestOf(text));
+    this.checkedDigests.set(document.claim.id, await writeTextWithDigest(this.pathOf(document.claim.id), text));
     this.index.put(stored);
     this.cache.set(stored.claim.id, stored, text.length);
   }
@@ -264,9 +263,9 @@ export class LowdbClaimRepository implements ClaimRepository {
   /** A claim file's document: checked against the schema unless its text is the one last checked. */
   private async readFile(name: string, checkedDigest?: number): Promise<Cached> {
     const path = join(this.claimsDir, name);
-    const text = await readTextIfPresent(path);
-    if (text === undefined) throw new DomainError('not-found', { file: path });
-    const digest = digestOf(text);
+    const read = await readWithDigest(path);
+    if (read === undefined) throw new DomainError('not-found', { file: path });
+    const { text, digest } = read;
     const value = parseJsonText(path, text);
     if (digest === checkedDigest) return { document: value as ClaimDocument, bytes: text.length };
     const document = parseStored(path, value);
@@ -286,11 +285,6 @@ export class LowdbClaimRepository implements ClaimRepository {
 async function removeTemporaryFiles(folder: string): Promise<void> {
   const names = await readdir(folder);
   await Promise.all(names.filter((name) => TEMPORARY_FILE.test(name)).map((name) => unlink(join(folder, name))));
-}
-
-/** 48 bits of the text's SHA-1: a number, so 100,000 claims keep about 5 MB of them. */
-function digestOf(text: string): number {
-  return hash('sha1', text, 'buffer').readUIntBE(0, 6);
 }
 
 function parseStored(path: string, value: unknown): ClaimDocument {

@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readTextIfPresent, removeFileDurably, syncFolder, writeFileDurably } from '../../services/store/durableJsonFile.js';
+import { readTextIfPresent, removeFileDurably, syncFolder, writeFileDurably, writeTextWithDigest } from '../../services/store/durableJsonFile.js';
+import { fileDigest, readWithDigest } from '../../services/store/durableWriteThreads.js';
 import { removeAllTempDataDirs, tempDataDir, type TempDataDir } from '../support/claimFixtures.js';
 
 // The durable file calls every store makes, through the write threads: what lands on disk, the
@@ -48,6 +49,25 @@ describe('durable writes', () => {
     await writeFileDurably(path, content);
     assert.deepEqual(new Uint8Array(await readFile(path)), content);
     assert.equal((await stat(path)).mode & 0o777, 0o600);
+  });
+
+  it('reads a file back with the digest its write gave, small or large, and nothing for a missing one', async () => {
+    const small = join(dir.path, 'claim.json');
+    const smallDigest = await writeTextWithDigest(small, '{"claim":"ÿ ✓"}');
+    assert.deepEqual(await readWithDigest(small), { text: '{"claim":"ÿ ✓"}', digest: smallDigest });
+    assert.equal(smallDigest, fileDigest(Buffer.from('{"claim":"ÿ ✓"}')));
+
+    // Over a megabyte the text is decoded on the event loop: the same text, the same digest.
+    const large = join(dir.path, 'large.json');
+    const text = JSON.stringify({ lines: Array.from({ length: 60_000 }, (_, index) => `ligne ${index} — ✓`) });
+    const largeDigest = await writeTextWithDigest(large, text);
+    assert.ok(Buffer.byteLength(text) > 1024 * 1024);
+    assert.deepEqual(await readWithDigest(large), { text, digest: largeDigest });
+
+    await writeTextWithDigest(small, '{"claim":"changed"}');
+    assert.notEqual((await readWithDigest(small))?.digest, smallDigest);
+    assert.equal(await readWithDigest(join(dir.path, 'absent.json')), undefined);
+    await assert.rejects(readWithDigest(dir.path), { code: 'EISDIR' });
   });
 
   it("answers a failure with the system's error code, and leaves nothing behind", async () => {
