@@ -30,7 +30,8 @@ function counted(references: ConversationReferenceStore, asked: Map<string, numb
 
 /**
  * Another instance's change (no kick here): a pending alert made from the claim's
- * `claim-submitted` one, its id and dedupe key ending in `-${suffix}`, with `changes` on top.
+ * `claim-submitted` one, its id and dedupe key ending in `-${suffix}`, with `changes` on top (and
+ * `changes.data` on top of its data).
  */
 async function recordedElsewhere(harness: Harness, claimId: string, suffix: string, changes: Partial<Alert> = {}): Promise<void> {
   await harness.repository.update(claimId, (stored) => {
@@ -43,6 +44,7 @@ async function recordedElsewhere(harness: Harness, claimId: string, suffix: stri
       state: 'pending',
       attempts: 0,
       ...changes,
+      data: { ...template.data, ...changes.data },
     });
     return { next: current, result: undefined };
   });
