@@ -11,8 +11,8 @@ import { runPostgresBench } from './postgresStore.js';
 import { runStoreBench, type StoreBenchRow } from './storeUpdate.js';
 import { busyMsOf, profileInProcess, readProfiles, summarizeProfile } from './support/profileSummary.js';
 import { runTickBench, type TickRow } from './timers.js';
-import { megabytes, runTurnBench, type ScenarioName, type ScenarioResult, type TurnBenchResult } from './turns.js';
-import { median } from './support/load.js';
+import { megabytes, pooledFloorRuns, runTurnBench, versusFloor, type Paired, type ScenarioName, type ScenarioResult, type TurnBenchResult } from './turns.js';
+import { median, runRatios } from './support/load.js';
 
 // `npm run bench`: every benchmark of issues 8 and 20 in one run, printed as one table (see bench/README.md).
 //
@@ -75,6 +75,7 @@ interface Row {
 }
 
 const rows: Row[] = [];
+const turnNotes: string[] = [];
 const postgresNotes: string[] = [];
 const soakNotes: string[] = [];
 const misses: { what: string; profile?: () => Promise<string> }[] = [];
@@ -110,11 +111,6 @@ const ratioText = (value: number) => value.toFixed(2);
 function withSpread(median: number, runs: readonly number[] | undefined, format: (value: number) => string): string {
   if (!runs || runs.length < 2) return format(median);
   return `${format(median)} (${format(Math.min(...runs))}–${format(Math.max(...runs))})`;
-}
-
-/** The ratio of two figures run by run (run i of one to run i of the other), for their spread. */
-function runRatios(values: readonly number[], floors: readonly number[]): number[] {
-  return values.slice(0, floors.length).map((value, index) => value / floors[index]!);
 }
 
 // ---- sections -----------------------------------------------------------------------------------
@@ -182,34 +178,68 @@ async function turnSection(): Promise<TurnBenchResult> {
     // Requests still unanswered when the open loop stopped waiting: the p99 is a lower bound.
     const atLeast = scenario.unfinished ? '≥ ' : '';
     const unfinished = scenario.unfinished ? ` (${scenario.unfinished} unanswered after 5 s)` : '';
-    const versusFloor = (value: number, runs: readonly number[], floor: number, floorRuns: readonly number[], format: (value: number) => string) =>
-      isFloor ? {} : { floor: withSpread(floor, floorRuns, format), ratio: withSpread(value / floor, runRatios(runs, floorRuns), ratioText) };
+    const pick = (figure: 'throughputRuns' | 'p50Runs' | 'p99Runs') => versusFloor(scenario, result.scenarios, figure);
+    const floorColumns = (paired: Paired, format: (value: number) => string) =>
+      isFloor ? {} : { floor: withSpread(median(paired.floorRuns), paired.floorRuns, format), ratio: withSpread(paired.ratio, paired.ratios, ratioText) };
+    const throughput = pick('throughputRuns');
     const throughputRow = {
       section: 'Turns',
       figure: `${scenario.label}: throughput, concurrency 10${errors}`,
       value: withSpread(scenario.throughput, scenario.throughputRuns, perSecond),
-      ...versusFloor(scenario.throughput, scenario.throughputRuns, echo.throughput, echo.throughputRuns, perSecond),
+      ...floorColumns(throughput, perSecond),
     };
-    const ratio = scenario.throughput / echo.throughput;
-    if (target) addTarget({ ...throughputRow, target: `≥ ${target.throughput.toFixed(2)} of echo` }, ratio, target.throughput, 'at-least', profileOf(scenario));
+    if (target)
+      addTarget(
+        { ...throughputRow, target: `≥ ${target.throughput.toFixed(2)} of echo` },
+        throughput.ratio,
+        target.throughput,
+        'at-least',
+        profileOf(scenario),
+      );
     else rows.push(throughputRow);
     const latency = (value: number) => `${atLeast}${ms(value)}`;
     rows.push({
       section: 'Turns',
       figure: `${scenario.label}: p50 at 250/s`,
       value: withSpread(scenario.p50Ms, scenario.p50Runs, latency),
-      ...versusFloor(scenario.p50Ms, scenario.p50Runs, echo.p50Ms, echo.p50Runs, ms),
+      ...floorColumns(pick('p50Runs'), ms),
     });
+    const p99 = pick('p99Runs');
     const p99Row = {
       section: 'Turns',
       figure: `${scenario.label}: p99 at 250/s${unfinished}`,
       value: withSpread(scenario.p99Ms, scenario.p99Runs, latency),
-      ...versusFloor(scenario.p99Ms, scenario.p99Runs, echo.p99Ms, echo.p99Runs, ms),
+      ...floorColumns(p99, ms),
     };
-    if (target) addTarget({ ...p99Row, target: `≤ ${target.p99.toFixed(1)}x echo` }, scenario.p99Ms / echo.p99Ms, target.p99, 'at-most', profileOf(scenario));
+    if (target) addTarget({ ...p99Row, target: `≤ ${target.p99.toFixed(1)}x echo` }, p99.ratio, target.p99, 'at-most', profileOf(scenario));
     else rows.push(p99Row);
+    if (scenario.floor) turnNotes.push(floorNote(scenario, echo));
   }
+  if (result.scenarios.some((scenario) => scenario.floor)) turnNotes.push(pooledFloorNote(result.scenarios));
   return result;
+}
+
+/** The floor runs beside a scenario's, and its throughput ratio to the echo row's own runs (minutes apart), for comparison. */
+function floorNote(scenario: ScenarioResult, echo: ScenarioResult): string {
+  const order = (values: readonly number[], format: (value: number) => string) => values.map(format).join(', ');
+  const floor = scenario.floor!;
+  const apart = (median(scenario.throughputRuns) / median(echo.throughputRuns)).toFixed(2);
+  return (
+    `${scenario.name}: echo floor beside each run, in order: ${order(floor.throughputRuns, perSecond)} closed loop; ` +
+    `p99 ${order(floor.p99Runs, (value) => ms(value))} at 250/s. Throughput against the echo row's own runs instead: ${apart}`
+  );
+}
+
+/** What the latency ratios are over: every floor run of the bench, and how many of them a stall of the machine decided. */
+function pooledFloorNote(scenarios: readonly ScenarioResult[]): string {
+  const p50 = pooledFloorRuns(scenarios, 'p50Runs');
+  const p99 = pooledFloorRuns(scenarios, 'p99Runs');
+  const floor = median(p99);
+  const stalled = p99.filter((value) => value > 3 * floor).length;
+  return (
+    `latency ratios are over the median of all ${p99.length} echo floor runs (p50 ${ms(median(p50))}, p99 ${ms(floor)}); ` +
+    `${stalled} of them had a p99 over 3x that (${ms(Math.max(...p99))} at most): a stall of the machine, not of the bot`
+  );
 }
 
 async function storeSection(): Promise<void> {
@@ -583,7 +613,7 @@ console.log(formatTable(rows));
 const failedTurns = (turns?.scenarios ?? []).flatMap((scenario) =>
   scenario.firstError ? [`${scenario.name}: the first failed request: ${scenario.firstError}`] : [],
 );
-const notes = [...(turns?.notes ?? []), ...failedTurns, ...postgresNotes, ...soakNotes];
+const notes = [...(turns?.notes ?? []), ...turnNotes, ...failedTurns, ...postgresNotes, ...soakNotes];
 if (notes.length) console.log(`\nnotes:\n${notes.map((note) => `  - ${note}`).join('\n')}`);
 console.log(misses.length ? `\n${misses.length} target(s) missed:\n${misses.map((miss) => `  - ${miss.what}`).join('\n')}` : '\nevery target met');
 if (profiling) {

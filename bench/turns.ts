@@ -11,9 +11,9 @@ import { testCluster } from '../test/support/postgresCluster.js';
 import { benchPartner, benchReviewer } from './support/benchActors.js';
 import { startBotProcess, type BotProcess } from './support/botProcess.js';
 import { startConnectorSink, type ConnectorSink } from './support/connectorSink.js';
-import { CpuTally, describeCpu, type CpuPerRequest } from './support/cpuShare.js';
+import { CpuTally, describeCpu, processTree, type CpuPerRequest } from './support/cpuShare.js';
 import { combineLoopFigures, describeLoop, type LoopFigures } from './support/loopWatch.js';
-import { closedLoop, median, openLoop, postJson, postJsonForText, type Request } from './support/load.js';
+import { closedLoop, median, openLoop, runRatios, postJson, postJsonForText, type Request } from './support/load.js';
 import { seedInReviewClaims, type SeededClaims } from './support/seedClaims.js';
 
 // Turns over HTTP on loopback: the echo floor (bench/echoBot.ts) and the product (bot/app.ts's
@@ -47,6 +47,11 @@ export interface ScenarioResult {
   loop?: LoopFigures;
   /** Statements the bot sent to PostgreSQL a completed request (background work included), in the closed and in the open loops; absent when it sent none. */
   statements?: { closed: number; open: number };
+  /**
+   * The echo floor's runs taken beside this scenario's (its run i just before run i, this bot
+   * paused meanwhile): a product scenario's ratios pair them. Absent for the floor itself.
+   */
+  floor?: { throughputRuns: number[]; p50Runs: number[]; p99Runs: number[] };
 }
 
 export interface MemoryResult {
@@ -130,67 +135,69 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
   const scenarios: ScenarioResult[] = [];
   try {
     // ---- the floor ----
+    // It stays up: each product run is paired with a floor run just before it (see Scenario.floor).
     const echo = await startBotProcess('echo');
     const echoMemory = new MemorySampler(echo);
     const echoIdle = await settledRss(echo);
+    const productMemory: MemoryResult[] = [];
     try {
-      const scenario = new Scenario('echo', echo, sink, (slot) => messageTurn(sink, echo.url, benchPartner(slot), `a:bench-echo-${slot}`, 'hello'));
-      await scenario.probe(expectTextReply('echo hello'));
-      scenarios.push(withMeasurementNotes(await scenario.measure(settings, echoMemory, progress), notes, settings.ratePerSecond));
+      const floor = new Scenario('echo', echo, sink, (slot) => messageTurn(sink, echo.url, benchPartner(slot), `a:bench-echo-${slot}`, 'hello'));
+      await floor.probe(expectTextReply('echo hello'));
+      scenarios.push(withMeasurementNotes(await floor.measure(settings, echoMemory, progress), notes, settings.ratePerSecond));
+
+      // Every approval takes a claim no one approved before: as many as the fastest echo run could take.
+      const echoBest = Math.max(...scenarios[0]!.throughputRuns);
+
+      // ---- the product: each scenario in a fresh process on a fresh DATA_DIR ----
+      for (const name of (['claim', 'dialog', 'approve', 'approve-postgres', 'approve-fast-outbox'] as const).filter((candidate) => wanted.has(candidate))) {
+        const dataDir = await mkdtemp(join(tmpdir(), `cpor-bench-${name}-`));
+        try {
+          const seedCount = name === 'dialog' ? 1 : name === 'claim' ? SHOWN_CLAIMS : (options.seededClaims ?? claimsForApprovals(settings, echoBest));
+          const seedStart = performance.now();
+          const seeded = await seedInReviewClaims(dataDir, seedCount);
+          progress(`turns: ${name}: seeded ${seedCount} InReview claims in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
+          const profileDir = options.profileDir ? join(options.profileDir, name) : undefined;
+          let environment: Record<string, string> = {};
+          let databasePid: (() => number | undefined) | undefined;
+          // The product's default is 50 alerts/s; this variant shows the invoke without a backlog.
+          if (name === 'approve-fast-outbox') environment = { DELIVERY_GLOBAL_RATE: '1000' };
+          if (name === 'approve-postgres') {
+            const database = await postgresCopyOf(dataDir);
+            if (!database) {
+              notes.push('approve-postgres: skipped, PostgreSQL binaries not found (apt-get install postgresql)');
+              continue;
+            }
+            progress(`turns: ${name}: the claims copied to PostgreSQL in ${(database.copyMs / 1000).toFixed(1)} s`);
+            environment = { STORE: 'postgres', DATABASE_URL: database.url };
+            databasePid = database.serverPid;
+          }
+          const product = await startBotProcess('product', dataDir, {
+            nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+            environment,
+          });
+          const memory = new MemorySampler(product);
+          const idle = await settledRss(product);
+          try {
+            const scenario = productScenario(name, product, sink, seeded, notes, databasePid);
+            scenario.floor = floor;
+            await scenario.probe(name.startsWith('approve') ? expectNothing : expectCardReply(name === 'claim' ? seeded.ids[0] : undefined));
+            scenarios.push(withMeasurementNotes(await scenario.measure(settings, memory, progress), notes, settings.ratePerSecond));
+            if (scenario.afterAll) await scenario.afterAll();
+          } finally {
+            await product.stop();
+          }
+          const scenarioMemory = memory.result(idle);
+          productMemory.push(scenarioMemory);
+          // The memory row shows the peak of all product processes: say which one it came from.
+          notes.push(
+            `${name}: RSS idle ${megabytes(scenarioMemory.idleBytes)}, under load peak ${megabytes(scenarioMemory.loadPeakBytes)} (median ${megabytes(scenarioMemory.loadMedianBytes)})`,
+          );
+        } finally {
+          await rm(dataDir, { recursive: true, force: true });
+        }
+      }
     } finally {
       await echo.stop();
-    }
-
-    // Every approval takes a claim no one approved before: as many as the fastest echo run could take.
-    const echoBest = Math.max(...scenarios[0]!.throughputRuns);
-
-    // ---- the product: each scenario in a fresh process on a fresh DATA_DIR ----
-    const productMemory: MemoryResult[] = [];
-    for (const name of (['claim', 'dialog', 'approve', 'approve-postgres', 'approve-fast-outbox'] as const).filter((candidate) => wanted.has(candidate))) {
-      const dataDir = await mkdtemp(join(tmpdir(), `cpor-bench-${name}-`));
-      try {
-        const seedCount = name === 'dialog' ? 1 : name === 'claim' ? SHOWN_CLAIMS : (options.seededClaims ?? claimsForApprovals(settings, echoBest));
-        const seedStart = performance.now();
-        const seeded = await seedInReviewClaims(dataDir, seedCount);
-        progress(`turns: ${name}: seeded ${seedCount} InReview claims in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
-        const profileDir = options.profileDir ? join(options.profileDir, name) : undefined;
-        let environment: Record<string, string> = {};
-        let databasePid: (() => number | undefined) | undefined;
-        // The product's default is 50 alerts/s; this variant shows the invoke without a backlog.
-        if (name === 'approve-fast-outbox') environment = { DELIVERY_GLOBAL_RATE: '1000' };
-        if (name === 'approve-postgres') {
-          const database = await postgresCopyOf(dataDir);
-          if (!database) {
-            notes.push('approve-postgres: skipped, PostgreSQL binaries not found (apt-get install postgresql)');
-            continue;
-          }
-          progress(`turns: ${name}: the claims copied to PostgreSQL in ${(database.copyMs / 1000).toFixed(1)} s`);
-          environment = { STORE: 'postgres', DATABASE_URL: database.url };
-          databasePid = database.serverPid;
-        }
-        const product = await startBotProcess('product', dataDir, {
-          nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
-          environment,
-        });
-        const memory = new MemorySampler(product);
-        const idle = await settledRss(product);
-        try {
-          const scenario = productScenario(name, product, sink, seeded, notes, databasePid);
-          await scenario.probe(name.startsWith('approve') ? expectNothing : expectCardReply(name === 'claim' ? seeded.ids[0] : undefined));
-          scenarios.push(withMeasurementNotes(await scenario.measure(settings, memory, progress), notes, settings.ratePerSecond));
-          if (scenario.afterAll) await scenario.afterAll();
-        } finally {
-          await product.stop();
-        }
-        const scenarioMemory = memory.result(idle);
-        productMemory.push(scenarioMemory);
-        // The memory row shows the peak of all product processes: say which one it came from.
-        notes.push(
-          `${name}: RSS idle ${megabytes(scenarioMemory.idleBytes)}, under load peak ${megabytes(scenarioMemory.loadPeakBytes)} (median ${megabytes(scenarioMemory.loadMedianBytes)})`,
-        );
-      } finally {
-        await rm(dataDir, { recursive: true, force: true });
-      }
     }
     return {
       scenarios,
@@ -289,6 +296,44 @@ function productScenario(
   return scenario;
 }
 
+export interface Paired {
+  floorRuns: readonly number[];
+  /** Each run of the scenario over its floor (see versusFloor). */
+  ratios: number[];
+  /** What the verdict is on. */
+  ratio: number;
+}
+
+type Figure = 'throughputRuns' | 'p50Runs' | 'p99Runs';
+
+/**
+ * A scenario's figure against the echo floor. Throughput drifts with the machine over minutes, so
+ * run i goes over the floor run taken just before it (ScenarioResult.floor) and the verdict is on
+ * the median of those ratios. A latency run's p99 is the 12th-worst of 1,250 requests: one stall of
+ * the shared machine decides it, stalls come and go within seconds, and a single floor run beside
+ * it is as likely to hold one as not. So latencies go over the median of every floor run of the
+ * bench (the echo row's and those beside each scenario). Without floor runs of its own, a scenario
+ * goes over the echo row's: the ratio of the medians.
+ */
+export function versusFloor(scenario: ScenarioResult, all: readonly ScenarioResult[], figure: Figure): Paired {
+  const echo = all.find((candidate) => candidate.name === 'echo')!;
+  const beside = scenario.floor?.[figure];
+  if (!beside) return { floorRuns: echo[figure], ratios: runRatios(scenario[figure], echo[figure]), ratio: median(scenario[figure]) / median(echo[figure]) };
+  if (figure === 'throughputRuns') {
+    const ratios = runRatios(scenario[figure], beside);
+    return { floorRuns: beside, ratios, ratio: median(ratios) };
+  }
+  const pooled = pooledFloorRuns(all, figure);
+  const floor = median(pooled);
+  return { floorRuns: pooled, ratios: scenario[figure].map((value) => value / floor), ratio: median(scenario[figure]) / floor };
+}
+
+/** Every floor run of a latency figure in the bench: the echo row's, then those beside each scenario in turn. */
+export function pooledFloorRuns(all: readonly ScenarioResult[], figure: 'p50Runs' | 'p99Runs'): number[] {
+  const echo = all.find((candidate) => candidate.name === 'echo')!;
+  return [...echo[figure], ...all.flatMap((scenario) => scenario.floor?.[figure] ?? [])];
+}
+
 // ---- one scenario ----------------------------------------------------------------------------
 
 export type Settings = { runs: number; runMs: number; warmupMs: number; concurrency: number; ratePerSecond: number };
@@ -296,6 +341,12 @@ export type Check = (replies: readonly { method: string; path: string; body: str
 
 export class Scenario {
   betweenRuns: () => Promise<void> = async () => undefined;
+  /**
+   * The echo floor, run just before each of this scenario's timed runs with this bot paused
+   * (SIGSTOP: its delivery takes no CPU from the floor's run). A shared machine's speed drifts
+   * over minutes; a ratio of runs taken side by side does not carry that drift.
+   */
+  floor: Scenario | undefined;
   afterAll: (() => Promise<void>) | undefined;
   lastThroughputs: number[] = [];
   private readonly free: number[] = [];
@@ -340,7 +391,15 @@ export class Scenario {
     settings: Settings,
     progress: (message: string) => void,
     memory?: MemorySampler,
-  ): Promise<{ throughputRuns: number[]; requests: number; errors: number; firstError?: string; cpu?: CpuPerRequest; statementsPerRequest: number }> {
+  ): Promise<{
+    throughputRuns: number[];
+    floorRuns: number[];
+    requests: number;
+    errors: number;
+    firstError?: string;
+    cpu?: CpuPerRequest;
+    statementsPerRequest: number;
+  }> {
     // Every user the timed runs may need has had a turn already (chat recorded, email looked up).
     await Promise.all(Array.from({ length: WARM_SLOTS - this.slots }, () => this.request()));
     await closedLoop(this.request, settings.concurrency, settings.warmupMs);
@@ -353,7 +412,14 @@ export class Scenario {
     const cpu = new CpuTally({ botPid: this.bot.pid, ...(this.databasePid ? { databasePid: this.databasePid } : {}) });
     let statements = 0;
     let completed = 0;
+    const floorRuns: number[] = [];
     for (let run = 0; run < settings.runs; run += 1) {
+      if (this.floor) {
+        const floor = this.floor;
+        const beside = await this.pausedFor(() => closedLoop(floor.request, settings.concurrency, settings.runMs));
+        floorRuns.push(beside.perSecond);
+        progress(`turns: ${this.name} closed loop ${run + 1}/${settings.runs}: echo floor beside it ${beside.perSecond.toFixed(0)}/s`);
+      }
       memory?.start();
       cpu.start();
       const statementsBefore = await this.bot.statementsSent();
@@ -375,12 +441,30 @@ export class Scenario {
     const cpuPerRequest = cpu.result();
     return {
       throughputRuns,
+      floorRuns,
       requests,
       errors,
       ...(firstError ? { firstError } : {}),
       ...(cpuPerRequest ? { cpu: cpuPerRequest } : {}),
       statementsPerRequest: completed > 0 ? statements / completed : 0,
     };
+  }
+
+  /**
+   * Runs `work` (the floor's run) with this scenario's bot paused, and its database server's
+   * processes too: a fresh copy's autovacuum would otherwise run on the floor's time.
+   */
+  private async pausedFor<T>(work: () => Promise<T>): Promise<T> {
+    const databasePid = this.databasePid?.();
+    const database = databasePid === undefined ? [] : processTree(databasePid);
+    this.bot.pause();
+    for (const pid of database) signal(pid, 'SIGSTOP');
+    try {
+      return await work();
+    } finally {
+      for (const pid of database) signal(pid, 'SIGCONT');
+      this.bot.resume();
+    }
   }
 
   async measure(settings: Settings, memory: MemorySampler, progress: (message: string) => void): Promise<ScenarioResult> {
@@ -393,7 +477,18 @@ export class Scenario {
     const loops: LoopFigures[] = [];
     let openStatements = 0;
     let openCompleted = 0;
+    const floorP50Runs: number[] = [];
+    const floorP99Runs: number[] = [];
     for (let run = 0; run < settings.runs; run += 1) {
+      if (this.floor) {
+        const floor = this.floor;
+        const beside = await this.pausedFor(() => openLoop(floor.request, settings.ratePerSecond, settings.runMs, { drainMs: OPEN_LOOP_DRAIN_MS }));
+        floorP50Runs.push(beside.p50Ms);
+        floorP99Runs.push(beside.p99Ms);
+        progress(
+          `turns: ${this.name} open loop ${run + 1}/${settings.runs}: echo floor beside it p50 ${beside.p50Ms.toFixed(2)} ms, p99 ${beside.p99Ms.toFixed(2)} ms`,
+        );
+      }
       memory.start();
       await this.bot.watchLoop();
       const statementsBefore = await this.bot.statementsSent();
@@ -432,7 +527,17 @@ export class Scenario {
       ...(closed.cpu ? { cpu: closed.cpu } : {}),
       ...(loop ? { loop } : {}),
       ...(statements ? { statements } : {}),
+      ...(this.floor ? { floor: { throughputRuns: closed.floorRuns, p50Runs: floorP50Runs, p99Runs: floorP99Runs } } : {}),
     };
+  }
+}
+
+/** Sends `name` to `pid`; a process that ended meanwhile (a backend closing) is no matter. */
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
   }
 }
 

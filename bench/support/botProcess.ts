@@ -28,6 +28,10 @@ export interface BotProcess {
   pendingAlerts(): Promise<number>;
   /** Stops the bot the way bot/index.ts does on SIGTERM and waits for the process to end; resolves with the lines it logged. */
   stop(): Promise<number>;
+  /** Freezes the process (SIGSTOP), so its background work (delivery) takes no CPU from another bot's run. */
+  pause(): void;
+  /** Lets a paused process run again (SIGCONT). */
+  resume(): void;
 }
 
 const SERVER = fileURLToPath(new URL('./turnServer.ts', import.meta.url));
@@ -82,6 +86,8 @@ export async function startBotProcess(kind: 'echo' | 'product', dataDir?: string
     loopFigures: async () => (await request('loop-stop')) as LoopFigures,
     statementsSent: () => ask('statements'),
     pendingAlerts: () => ask('pending'),
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
     stop: async () => {
       const logged = await ask('stop');
       await exited;

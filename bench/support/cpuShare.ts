@@ -43,6 +43,16 @@ export function processCpuMs(pid: number): number | undefined {
 export function processTreeCpuMs(rootPid: number): number | undefined {
   const root = timesOf(rootPid);
   if (!root) return undefined;
+  let total = 0;
+  for (const pid of processTree(rootPid)) {
+    const times = pid === rootPid ? root : timesOf(pid);
+    if (times) total += times.ownMs + times.reapedMs;
+  }
+  return total;
+}
+
+/** A process and its descendants running now, the root first. */
+export function processTree(rootPid: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
@@ -51,14 +61,13 @@ export function processTreeCpuMs(rootPid: number): number | undefined {
     if (parentPid === undefined) continue;
     children.set(parentPid, [...(children.get(parentPid) ?? []), pid]);
   }
-  let total = 0;
+  const tree: number[] = [];
   const pending = [rootPid];
-  for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
-    const times = pid === rootPid ? root : timesOf(pid);
-    if (times) total += times.ownMs + times.reapedMs;
+  for (let pid = pending.shift(); pid !== undefined; pid = pending.shift()) {
+    tree.push(pid);
     pending.push(...(children.get(pid) ?? []));
   }
-  return total;
+  return tree;
 }
 
 export interface CpuSources {

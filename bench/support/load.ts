@@ -150,6 +150,11 @@ export function median(values: readonly number[]): number {
   );
 }
 
+/** The ratio of two figures run by run (run i of one to run i of the other), for their spread. */
+export function runRatios(values: readonly number[], floors: readonly number[]): number[] {
+  return values.slice(0, floors.length).map((value, index) => value / floors[index]!);
+}
+
 function reasonOf(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).slice(0, 300);
 }

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { CpuTally, describeCpu, processCpuMs, processTreeCpuMs } from '../../bench/support/cpuShare.js';
+import { CpuTally, describeCpu, processCpuMs, processTree, processTreeCpuMs } from '../../bench/support/cpuShare.js';
 import { announceSkip, testCluster } from '../support/postgresCluster.js';
 
 // The bench's CPU split reads /proc: a shell that starts a busy node and waits for it stands for
@@ -39,6 +39,21 @@ describe('bench CPU split (/proc)', function () {
       await exited;
     }
     shell = undefined;
+  });
+
+  it('lists a process and its descendants, the root first, as the database server and its backends the bench pauses', async () => {
+    // A shell standing for the server, with a child that has a child of its own.
+    shell = shellRunning('sh -c "sleep 30 & wait" & echo started; wait');
+    await untilPrinted(shell, 'started');
+    let tree: number[] = [];
+    // The grandchild may take a moment to be forked.
+    for (let attempt = 0; attempt < 50 && tree.length < 3; attempt += 1) {
+      tree = processTree(shell.pid!);
+      if (tree.length < 3) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(tree[0], shell.pid);
+    assert.equal(tree.length, 3, `tree ${tree.join(', ')}`);
+    assert.equal(new Set(tree).size, 3);
   });
 
   it('counts a process tree with the children it has waited for, and a process alone without them', async () => {
