@@ -11,7 +11,17 @@ import { runPostgresBench } from './postgresStore.js';
 import { runStoreBench, type StoreBenchRow } from './storeUpdate.js';
 import { busyMsOf, profileInProcess, readProfiles, summarizeProfile } from './support/profileSummary.js';
 import { runTickBench, type TickRow } from './timers.js';
-import { megabytes, pooledFloorRuns, runTurnBench, versusFloor, type Paired, type ScenarioName, type ScenarioResult, type TurnBenchResult } from './turns.js';
+import {
+  megabytes,
+  pooledFloorRuns,
+  runTurnBench,
+  versusFloor,
+  type Paired,
+  type ScenarioName,
+  type ScenarioResult,
+  type StealRuns,
+  type TurnBenchResult,
+} from './turns.js';
 import { median, runRatios } from './support/load.js';
 
 // `npm run bench`: every benchmark of issues 8 and 20 in one run, printed as one table (see bench/README.md).
@@ -214,6 +224,7 @@ async function turnSection(): Promise<TurnBenchResult> {
     if (target) addTarget({ ...p99Row, target: `≤ ${target.p99.toFixed(1)}x echo` }, p99.ratio, target.p99, 'at-most', profileOf(scenario));
     else rows.push(p99Row);
     if (scenario.floor) turnNotes.push(floorNote(scenario, echo));
+    turnNotes.push(stealNote(scenario));
   }
   if (result.scenarios.some((scenario) => scenario.floor)) turnNotes.push(pooledFloorNote(result.scenarios));
   return result;
@@ -228,6 +239,14 @@ function floorNote(scenario: ScenarioResult, echo: ScenarioResult): string {
     `${scenario.name}: echo floor beside each run, in order: ${order(floor.throughputRuns, perSecond)} closed loop; ` +
     `p99 ${order(floor.p99Runs, (value) => ms(value))} at 250/s. Throughput against the echo row's own runs instead: ${apart}`
   );
+}
+
+/** How much of the machine the hypervisor gave to other guests during each run: a slow run with steal was the machine's. */
+function stealNote(scenario: ScenarioResult): string {
+  const percent = (value: number) => (Number.isNaN(value) ? '?' : `${(100 * value).toFixed(1)}%`);
+  const runs = (steal: StealRuns) => `closed loops ${steal.closed.map(percent).join(', ')}; open loops ${steal.open.map(percent).join(', ')}`;
+  const beside = scenario.floor ? `; the floor beside them: ${runs(scenario.floor.steal)}` : '';
+  return `${scenario.name}: CPU time stolen by the hypervisor in each run: ${runs(scenario.steal)}${beside}`;
 }
 
 /** What the latency ratios are over: every floor run of the bench, and how many of them a stall of the machine decided. */

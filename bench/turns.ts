@@ -11,7 +11,7 @@ import { testCluster } from '../test/support/postgresCluster.js';
 import { benchPartner, benchReviewer } from './support/benchActors.js';
 import { startBotProcess, type BotProcess } from './support/botProcess.js';
 import { startConnectorSink, type ConnectorSink } from './support/connectorSink.js';
-import { CpuTally, describeCpu, processTree, type CpuPerRequest } from './support/cpuShare.js';
+import { CpuTally, describeCpu, machineTicks, processTree, stolenShare, type CpuPerRequest } from './support/cpuShare.js';
 import { combineLoopFigures, describeLoop, type LoopFigures } from './support/loopWatch.js';
 import { closedLoop, median, openLoop, runRatios, postJson, postJsonForText, type Request } from './support/load.js';
 import { seedInReviewClaims, type SeededClaims } from './support/seedClaims.js';
@@ -51,7 +51,22 @@ export interface ScenarioResult {
    * The echo floor's runs taken beside this scenario's (its run i just before run i, this bot
    * paused meanwhile): a product scenario's ratios pair them. Absent for the floor itself.
    */
-  floor?: { throughputRuns: number[]; p50Runs: number[]; p99Runs: number[] };
+  floor?: { throughputRuns: number[]; p50Runs: number[]; p99Runs: number[]; steal: StealRuns };
+  /** The share of the machine's CPU time the hypervisor gave to other guests during each timed run (Linux only). */
+  steal: StealRuns;
+}
+
+/** Steal in each closed-loop and each open-loop run, in order; NaN where /proc/stat could not be read. */
+export interface StealRuns {
+  closed: number[];
+  open: number[];
+}
+
+/** Runs `work`, and says what share of the machine's CPU time was stolen meanwhile. */
+async function withSteal<T>(work: () => Promise<T>): Promise<{ result: T; steal: number }> {
+  const before = machineTicks();
+  const result = await work();
+  return { result, steal: stolenShare(before, machineTicks()) ?? Number.NaN };
 }
 
 export interface MemoryResult {
@@ -394,6 +409,9 @@ export class Scenario {
   ): Promise<{
     throughputRuns: number[];
     floorRuns: number[];
+    /** Steal in each of the floor's runs beside these, and in each of these. */
+    floorSteal: number[];
+    steal: number[];
     requests: number;
     errors: number;
     firstError?: string;
@@ -413,17 +431,21 @@ export class Scenario {
     let statements = 0;
     let completed = 0;
     const floorRuns: number[] = [];
+    const floorSteal: number[] = [];
+    const steal: number[] = [];
     for (let run = 0; run < settings.runs; run += 1) {
       if (this.floor) {
         const floor = this.floor;
-        const beside = await this.pausedFor(() => closedLoop(floor.request, settings.concurrency, settings.runMs));
+        const { result: beside, steal: stolen } = await withSteal(() => this.pausedFor(() => closedLoop(floor.request, settings.concurrency, settings.runMs)));
         floorRuns.push(beside.perSecond);
+        floorSteal.push(stolen);
         progress(`turns: ${this.name} closed loop ${run + 1}/${settings.runs}: echo floor beside it ${beside.perSecond.toFixed(0)}/s`);
       }
       memory?.start();
       cpu.start();
       const statementsBefore = await this.bot.statementsSent();
-      const closed = await closedLoop(this.request, settings.concurrency, settings.runMs);
+      const { result: closed, steal: stolen } = await withSteal(() => closedLoop(this.request, settings.concurrency, settings.runMs));
+      steal.push(stolen);
       statements += (await this.bot.statementsSent()) - statementsBefore;
       completed += closed.requests;
       cpu.stop(closed.requests);
@@ -442,6 +464,8 @@ export class Scenario {
     return {
       throughputRuns,
       floorRuns,
+      floorSteal,
+      steal,
       requests,
       errors,
       ...(firstError ? { firstError } : {}),
@@ -479,10 +503,15 @@ export class Scenario {
     let openCompleted = 0;
     const floorP50Runs: number[] = [];
     const floorP99Runs: number[] = [];
+    const floorSteal: StealRuns = { closed: closed.floorSteal, open: [] };
+    const steal: StealRuns = { closed: closed.steal, open: [] };
     for (let run = 0; run < settings.runs; run += 1) {
       if (this.floor) {
         const floor = this.floor;
-        const beside = await this.pausedFor(() => openLoop(floor.request, settings.ratePerSecond, settings.runMs, { drainMs: OPEN_LOOP_DRAIN_MS }));
+        const { result: beside, steal: stolen } = await withSteal(() =>
+          this.pausedFor(() => openLoop(floor.request, settings.ratePerSecond, settings.runMs, { drainMs: OPEN_LOOP_DRAIN_MS })),
+        );
+        floorSteal.open.push(stolen);
         floorP50Runs.push(beside.p50Ms);
         floorP99Runs.push(beside.p99Ms);
         progress(
@@ -492,7 +521,10 @@ export class Scenario {
       memory.start();
       await this.bot.watchLoop();
       const statementsBefore = await this.bot.statementsSent();
-      const open = await openLoop(this.request, settings.ratePerSecond, settings.runMs, { drainMs: OPEN_LOOP_DRAIN_MS });
+      const { result: open, steal: stolen } = await withSteal(() =>
+        openLoop(this.request, settings.ratePerSecond, settings.runMs, { drainMs: OPEN_LOOP_DRAIN_MS }),
+      );
+      steal.open.push(stolen);
       openStatements += (await this.bot.statementsSent()) - statementsBefore;
       openCompleted += open.requests;
       loops.push(await this.bot.loopFigures());
@@ -527,7 +559,8 @@ export class Scenario {
       ...(closed.cpu ? { cpu: closed.cpu } : {}),
       ...(loop ? { loop } : {}),
       ...(statements ? { statements } : {}),
-      ...(this.floor ? { floor: { throughputRuns: closed.floorRuns, p50Runs: floorP50Runs, p99Runs: floorP99Runs } } : {}),
+      steal,
+      ...(this.floor ? { floor: { throughputRuns: closed.floorRuns, p50Runs: floorP50Runs, p99Runs: floorP99Runs, steal: floorSteal } } : {}),
     };
   }
 }

@@ -70,6 +70,31 @@ export function processTree(rootPid: number): number[] {
   return tree;
 }
 
+/** The machine's CPU time so far (all cores, every state) and the part of it the hypervisor gave to other guests ("steal"). */
+export interface MachineTicks {
+  totalTicks: number;
+  stealTicks: number;
+}
+
+/** From /proc/stat's first line; undefined where there is none. */
+export function machineTicks(): MachineTicks | undefined {
+  let line: string;
+  try {
+    line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  } catch {
+    return undefined;
+  }
+  // "cpu  user nice system idle iowait irq softirq steal guest guest_nice": guest time is inside user time.
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { totalTicks: ticks.reduce((sum, value) => sum + value, 0), stealTicks: ticks[7] ?? 0 };
+}
+
+/** The share of the cores' time between two readings that the hypervisor gave to other guests: a shared machine's slow spells. */
+export function stolenShare(before: MachineTicks | undefined, after: MachineTicks | undefined): number | undefined {
+  if (!before || !after || after.totalTicks <= before.totalTicks) return undefined;
+  return (after.stealTicks - before.stealTicks) / (after.totalTicks - before.totalTicks);
+}
+
 export interface CpuSources {
   botPid: number;
   /** The database server's main process, when the scenario has one. */

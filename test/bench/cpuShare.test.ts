@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { CpuTally, describeCpu, processCpuMs, processTree, processTreeCpuMs } from '../../bench/support/cpuShare.js';
+import { CpuTally, describeCpu, machineTicks, processCpuMs, processTree, processTreeCpuMs, stolenShare } from '../../bench/support/cpuShare.js';
 import { announceSkip, testCluster } from '../support/postgresCluster.js';
 
 // The bench's CPU split reads /proc: a shell that starts a busy node and waits for it stands for
@@ -130,5 +130,24 @@ describe('bench CPU split (/proc)', function () {
     gone.stop(50);
     assert.equal(gone.result(), undefined);
     assert.equal(new CpuTally({ botPid: process.pid }).result(), undefined);
+  });
+  it("reads the machine's CPU time and its steal, which grow, steal within the total", async () => {
+    const before = machineTicks()!;
+    // Half a second of this process's CPU: the machine's total moves by at least that.
+    const end = process.cpuUsage().user + 500_000;
+    while (process.cpuUsage().user < end);
+    const after = machineTicks()!;
+    assert.ok(Number.isFinite(before.totalTicks) && Number.isFinite(before.stealTicks));
+    assert.ok(before.stealTicks >= 0 && before.stealTicks <= before.totalTicks);
+    assert.ok(after.totalTicks - before.totalTicks >= 40, `total moved by ${after.totalTicks - before.totalTicks} ticks`);
+    assert.ok(after.stealTicks >= before.stealTicks);
+    const share = stolenShare(before, after)!;
+    assert.ok(share >= 0 && share <= 1, `steal share ${share}`);
+  });
+
+  it('gives the share of the time between two readings that was stolen, and nothing without two readings that moved', () => {
+    assert.equal(stolenShare({ totalTicks: 1000, stealTicks: 10 }, { totalTicks: 1400, stealTicks: 110 }), 0.25);
+    assert.equal(stolenShare({ totalTicks: 1000, stealTicks: 10 }, { totalTicks: 1000, stealTicks: 10 }), undefined);
+    assert.equal(stolenShare(undefined, { totalTicks: 1400, stealTicks: 110 }), undefined);
   });
 });

@@ -8,7 +8,10 @@ import { messageTurn, versusFloor, type ScenarioResult } from '../../bench/turns
 // (and its database) paused meanwhile, so that a machine whose speed drifts over minutes does not
 // move the ratios.
 
-function result(name: ScenarioResult['name'], throughputRuns: number[], p99Runs: number[], floor?: ScenarioResult['floor']): ScenarioResult {
+type FloorRuns = Omit<NonNullable<ScenarioResult['floor']>, 'steal'>;
+const NO_STEAL = { closed: [], open: [] };
+
+function result(name: ScenarioResult['name'], throughputRuns: number[], p99Runs: number[], floor?: FloorRuns): ScenarioResult {
   return {
     name,
     label: name,
@@ -21,7 +24,8 @@ function result(name: ScenarioResult['name'], throughputRuns: number[], p99Runs:
     requests: 0,
     errors: 0,
     unfinished: 0,
-    ...(floor ? { floor } : {}),
+    steal: NO_STEAL,
+    ...(floor ? { floor: { ...floor, steal: NO_STEAL } } : {}),
   };
 }
 
