@@ -89,6 +89,8 @@ export async function startBotProcess(kind: 'echo' | 'product', dataDir?: string
     pause: () => void child.kill('SIGSTOP'),
     resume: () => void child.kill('SIGCONT'),
     stop: async () => {
+      // A paused process would never read the request to stop.
+      child.kill('SIGCONT');
       const logged = await ask('stop');
       await exited;
       return logged;

@@ -91,5 +91,23 @@ describe('bench: the echo floor beside each run', function () {
         await sink.close();
       }
     });
+
+    it('stops a bot that is still paused', async () => {
+      const echo = await startBotProcess('echo');
+      echo.pause();
+      try {
+        const stopped = await Promise.race([echo.stop().then(() => true), new Promise((resolve) => setTimeout(resolve, 10_000, false))]);
+        assert.equal(stopped, true, 'the paused bot did not stop within 10 s');
+        assert.throws(() => process.kill(echo.pid, 0), /ESRCH/);
+      } finally {
+        // Left stopped, it would hold this run's output open.
+        try {
+          process.kill(echo.pid, 'SIGKILL');
+          process.kill(echo.pid, 'SIGCONT');
+        } catch {
+          // Ended, as it should have.
+        }
+      }
+    });
   });
 });
