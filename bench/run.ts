@@ -249,7 +249,7 @@ function stealNote(scenario: ScenarioResult): string {
   return `${scenario.name}: CPU time stolen by the hypervisor in each run: ${runs(scenario.steal)}${beside}`;
 }
 
-/** What the latency ratios are over: every floor run of the bench, and how many of them a stall of the machine decided. */
+/** What the latency ratios are over: every floor run of the bench, and how many of them a stall decided. */
 function pooledFloorNote(scenarios: readonly ScenarioResult[]): string {
   const p50 = pooledFloorRuns(scenarios, 'p50Runs');
   const p99 = pooledFloorRuns(scenarios, 'p99Runs');
@@ -257,7 +257,7 @@ function pooledFloorNote(scenarios: readonly ScenarioResult[]): string {
   const stalled = p99.filter((value) => value > 3 * floor).length;
   return (
     `latency ratios are over the median of all ${p99.length} echo floor runs (p50 ${ms(median(p50))}, p99 ${ms(floor)}); ` +
-    `${stalled} of them had a p99 over 3x that (${ms(Math.max(...p99))} at most): a stall of the machine, not of the bot`
+    `${stalled} of them had a p99 over 3x that (${ms(Math.max(...p99))} at most): a stall of the machine or of the echo bot itself, not of the product`
   );
 }
 
