@@ -434,9 +434,9 @@ export class Scenario {
     const floorSteal: number[] = [];
     const steal: number[] = [];
     for (let run = 0; run < settings.runs; run += 1) {
-      if (this.floor) {
-        const floor = this.floor;
-        const { result: beside, steal: stolen } = await withSteal(() => this.pausedFor(() => closedLoop(floor.request, settings.concurrency, settings.runMs)));
+      const floorRun = await this.floorBeside((floor) => closedLoop(floor.request, settings.concurrency, settings.runMs));
+      if (floorRun) {
+        const { result: beside, steal: stolen } = floorRun;
         floorRuns.push(beside.perSecond);
         floorSteal.push(stolen);
         progress(`turns: ${this.name} closed loop ${run + 1}/${settings.runs}: echo floor beside it ${beside.perSecond.toFixed(0)}/s`);
@@ -475,16 +475,18 @@ export class Scenario {
   }
 
   /**
-   * Runs `work` (the floor's run) with this scenario's bot paused, and its database server's
-   * processes too: a fresh copy's autovacuum would otherwise run on the floor's time.
+   * Runs `run` on the floor (none: undefined) with this scenario's bot paused, and its database
+   * server's processes too: a fresh copy's autovacuum would otherwise run on the floor's time.
    */
-  private async pausedFor<T>(work: () => Promise<T>): Promise<T> {
+  private async floorBeside<T>(run: (floor: Scenario) => Promise<T>): Promise<{ result: T; steal: number } | undefined> {
+    const floor = this.floor;
+    if (!floor) return undefined;
     const databasePid = this.databasePid?.();
     const database = databasePid === undefined ? [] : processTree(databasePid);
     this.bot.pause();
     for (const pid of database) signal(pid, 'SIGSTOP');
     try {
-      return await work();
+      return await withSteal(() => run(floor));
     } finally {
       for (const pid of database) signal(pid, 'SIGCONT');
       this.bot.resume();
@@ -506,11 +508,9 @@ export class Scenario {
     const floorSteal: StealRuns = { closed: closed.floorSteal, open: [] };
     const steal: StealRuns = { closed: closed.steal, open: [] };
     for (let run = 0; run < settings.runs; run += 1) {
-      if (this.floor) {
-        const floor = this.floor;
-        const { result: beside, steal: stolen } = await withSteal(() =>
-          this.pausedFor(() => openLoop(floor.request, settings.ratePerSecond, settings.runMs, { drainMs: OPEN_LOOP_DRAIN_MS })),
-        );
+      const floorRun = await this.floorBeside((floor) => openLoop(floor.request, settings.ratePerSecond, settings.runMs, { drainMs: OPEN_LOOP_DRAIN_MS }));
+      if (floorRun) {
+        const { result: beside, steal: stolen } = floorRun;
         floorSteal.open.push(stolen);
         floorP50Runs.push(beside.p50Ms);
         floorP99Runs.push(beside.p99Ms);
