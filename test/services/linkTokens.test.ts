@@ -33,6 +33,17 @@ describe('signed links', () => {
     assert.deepEqual(await verifyConsentToken(tokens, poe, FIXED), { ok: false, reason: 'invalid' });
   });
 
+  it('gives each consent link an id of its own, which is what a use is recorded against', async () => {
+    const nonces = new Set<string>();
+    for (let index = 0; index < 200; index += 1) {
+      const check = await verifyConsentToken(tokens, await signConsentToken(tokens, CONSENT), FIXED);
+      assert.ok(check.ok);
+      assert.match(check.token.nonce, /^[0-9a-f]{32}$/);
+      nonces.add(check.token.nonce);
+    }
+    assert.equal(nonces.size, 200);
+  });
+
   it('refuses a token signed with another key, or with its signature respelled', async () => {
     const other = await new LinkTokens(Buffer.alloc(32, 8)).sign(POE_FILE, POE, LATER);
     assert.deepEqual(await tokens.verify(POE_FILE, other, FIXED), { ok: false, reason: 'invalid' });
