@@ -8,9 +8,13 @@ import { PRIVATE_FILE_MODE } from '../../services/store/privateFiles.js';
 // Blobs as files under DATA_DIR, at their name's path (where earlier versions kept PoE files,
 // mails and the link secret). Every write is durable: temporary file, fsync, then rename (put)
 // or hard link (create: the link fails if the name is taken, atomically), fsync the folder.
+// A folder made for a blob is synced into its parent too, and known from then on: a mail a
+// second wrote into outbox-mail/ asked the file system to make the folder each time.
 
 export class FileBlobStore implements BlobStore {
   private readonly root: string;
+  /** Folders made or found here: a write into one goes straight to its file. */
+  private readonly folders = new Set<string>();
 
   constructor(dataDir: string) {
     this.root = resolve(dataDir);
@@ -19,9 +23,8 @@ export class FileBlobStore implements BlobStore {
   async create(name: string, bytes: Uint8Array): Promise<boolean> {
     checkBlobSize(name, bytes);
     const path = this.pathOf(name);
-    await mkdir(dirname(path), { recursive: true });
     const temporary = join(dirname(path), `.${randomUUID()}.part`);
-    const handle = await open(temporary, 'wx', PRIVATE_FILE_MODE);
+    const handle = await this.inFolderOf(path, () => open(temporary, 'wx', PRIVATE_FILE_MODE));
     try {
       await handle.writeFile(bytes);
       await handle.sync();
@@ -43,8 +46,7 @@ export class FileBlobStore implements BlobStore {
   async put(name: string, bytes: Uint8Array): Promise<void> {
     checkBlobSize(name, bytes);
     const path = this.pathOf(name);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFileDurably(path, bytes);
+    await this.inFolderOf(path, () => writeFileDurably(path, bytes));
   }
 
   async get(name: string): Promise<Buffer | undefined> {
@@ -64,6 +66,29 @@ export class FileBlobStore implements BlobStore {
 
   locationOf(name: string): string {
     return this.pathOf(name);
+  }
+
+  /** Runs `write` once `path`'s folder exists; a folder removed since it was known is made again. */
+  private async inFolderOf<T>(path: string, write: () => Promise<T>): Promise<T> {
+    const folder = dirname(path);
+    if (!this.folders.has(folder)) await this.makeFolder(folder);
+    try {
+      return await write();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      this.folders.delete(folder);
+      await this.makeFolder(folder);
+      return write();
+    }
+  }
+
+  private async makeFolder(folder: string): Promise<void> {
+    const outermost = await mkdir(folder, { recursive: true });
+    // Each folder made is an entry in its parent, lost in a crash until the parent is synced.
+    if (outermost !== undefined) {
+      for (let made = folder; made.length >= outermost.length; made = dirname(made)) await syncFolder(dirname(made));
+    }
+    this.folders.add(folder);
   }
 
   private pathOf(name: string): string {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { systemClock } from '../../services/clock.js';
@@ -107,6 +107,16 @@ function blobStoreContract(engineName: 'files' | 'postgres'): void {
         assert.equal((await stat(path)).mode & 0o777, 0o600);
         await blobs.create('poe/CPOR-2026-000002/b2-photo.png', Buffer.from('again'));
         assert.deepEqual(await readdir(join(dir!.path, 'poe', 'CPOR-2026-000002')), ['b2-photo.png']);
+      });
+
+      it('makes a folder again when it was removed after a blob was written into it', async () => {
+        await blobs.put('outbox-mail/m1.eml', Buffer.from('first'));
+        await rm(join(dir!.path, 'outbox-mail'), { recursive: true });
+        await blobs.put('outbox-mail/m2.eml', Buffer.from('second'));
+        assert.equal(await readFile(join(dir!.path, 'outbox-mail', 'm2.eml'), 'utf8'), 'second');
+        await rm(join(dir!.path, 'outbox-mail'), { recursive: true });
+        assert.equal(await blobs.create('outbox-mail/m3.eml', Buffer.from('third')), true);
+        assert.deepEqual(await readdir(join(dir!.path, 'outbox-mail')), ['m3.eml']);
       });
     }
   });
