@@ -86,6 +86,21 @@ describe('durable writes', () => {
     assert.deepEqual(await readdir(dir.path), ['taken']);
   });
 
+  it('answers each of the jobs given together on its own: one failing fails no other', async () => {
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, index) =>
+        index % 4 === 1
+          ? writeFileDurably(join(dir.path, 'no-such-folder', `${index}.json`), '{}')
+          : writeFileDurably(join(dir.path, `${index}.json`), String(index)),
+      ),
+    );
+    outcomes.forEach((outcome, index) => {
+      if (index % 4 === 1) assert.ok(outcome.status === 'rejected' && (outcome.reason as NodeJS.ErrnoException).code === 'ENOENT', `job ${index}`);
+      else assert.equal(outcome.status, 'fulfilled', `job ${index}`);
+    });
+    assert.deepEqual((await readdir(dir.path)).sort(), ['0.json', '10.json', '11.json', '2.json', '3.json', '4.json', '6.json', '7.json', '8.json']);
+  });
+
   it('lets a process that has written end by itself', async function () {
     this.timeout(60_000);
     const path = join(dir.path, 'from-child.json');
