@@ -88,7 +88,11 @@ export class LowdbClaimRepository implements ClaimRepository {
     await this.sequence.read();
     const names = await readdir(this.claimsDir);
     const claimFiles = names.filter((name) => ID_FILE.test(name));
-    const batch = 64;
+    // Sixteen files in flight read as fast as 64: for 26,756 claims, 3.1 s against 3.3 s. With 64,
+    // enough texts and documents were in hand at each young-generation collection to be promoted:
+    // the open left the heap at 149 MB (116 used, 38 live) and RSS at 263 MB; with 16, at 81 MB and
+    // 196 MB. A heap grown once is kept by V8, so this is RSS for the process's life.
+    const batch = 16;
     for (let start = 0; start < claimFiles.length; start += batch) {
       // Each document is indexed as soon as it is read, so only its summary outlives the read.
       // Held until their whole batch was read, the documents were often promoted to the old
