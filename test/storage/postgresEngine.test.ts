@@ -111,13 +111,15 @@ describe('PostgreSQL engine: several instances, failures', function () {
     );
     assert.deepEqual(await runsOf(/FROM claims c WHERE c\.id = ANY/), [1]);
 
-    // Three changes at once: one read for all, one write for all (each over what it read), and no
-    // connection held by any of them besides those two statements'.
+    // Three changes at once, on an instance that has read none of them: one read for all, one
+    // write for all (each over what it read), and no connection held by any of them besides those
+    // two statements'.
+    const fresh = new PostgresClaimRepository({ pool, clock });
     let connectionsTaken = 0;
     pool.on('acquire', () => (connectionsTaken += 1));
     await Promise.all(
       [1, 2, 3].map((number) =>
-        repository.update(claimId(number), async (current) => ({
+        fresh.update(claimId(number), async (current) => ({
           next: { ...current, claim: { ...current.claim, partnerName: `Partner ${number}` } },
           result: undefined,
         })),
@@ -167,6 +169,76 @@ describe('PostgreSQL engine: several instances, failures', function () {
     const restarted = (await instance(url)).repository;
     assert.deepEqual((await restarted.searchIds({ text: 'litware', limit: 10 })).sort(), documents.map((document) => document.claim.id).sort());
     assert.deepEqual(await restarted.searchIds({ text: 'litware 1', limit: 10 }), [documents[1]!.claim.id]);
+  });
+
+  it('starts an update from the document it last read or wrote, with no read, and loses nothing another instance changed since', async () => {
+    const url = await cluster.createDatabase('cpor_kept');
+    const pool = createPool({ connectionString: url, poolSize: 1 });
+    pools.push(pool);
+    const first = new PostgresClaimRepository({ pool, clock: new ManualClock(MONDAY) });
+    await first.open();
+    const second = await instance(url);
+    await first.insert(makeClaimDocument({ id: claimId(1) }));
+    const reads = async () => {
+      const { rows } = await pool.query<{ statement: string; runs: number }>(
+        'SELECT statement, (generic_plans + custom_plans)::int AS runs FROM pg_prepared_statements',
+      );
+      return rows.filter((row) => /FROM claims c WHERE c\.id = ANY/.test(row.statement)).reduce((total, row) => total + row.runs, 0);
+    };
+    const rename = (suffix: string, seen: string[]) => (current: ClaimDocument) => {
+      seen.push(current.claim.partnerName);
+      return { next: { ...current, claim: { ...current.claim, partnerName: `${current.claim.partnerName}${suffix}` } }, result: undefined };
+    };
+
+    await first.get(claimId(1));
+    const seen: string[] = [];
+    await first.update(claimId(1), rename(' +a', seen));
+    await first.update(claimId(1), rename(' +b', seen));
+    assert.equal(await reads(), 1, 'the read by get, and none for either update');
+
+    // The other instance changes it: the kept copy is stale, its write fails, and the change is
+    // made again on what is stored.
+    await second.repository.update(claimId(1), rename(' +other', []));
+    seen.length = 0;
+    await first.update(claimId(1), rename(' +c', seen));
+    assert.deepEqual(seen, ['Contoso Partners Ltd +a +b', 'Contoso Partners Ltd +a +b +other']);
+    assert.equal((await second.repository.get(claimId(1)))?.claim.partnerName, 'Contoso Partners Ltd +a +b +other +c');
+  });
+
+  it('decides again on a read what it refused or left unchanged on a kept copy another instance overtook', async () => {
+    const url = await cluster.createDatabase('cpor_kept_refused');
+    const [first, second] = [await instance(url), await instance(url)];
+    const document = makeClaimDocument({ id: claimId(1) });
+    document.outbox.push(makeAlert(document.claim, { id: 'notice' }));
+    await first.repository.insert(document);
+    await first.repository.get(claimId(1));
+    const setState = (state: 'pending' | 'sent') => (current: ClaimDocument) => {
+      const next = structuredClone(current);
+      next.outbox[0]!.state = state;
+      return { next, result: undefined };
+    };
+
+    // Refused on the kept copy (version 1), allowed on what is stored (version 2).
+    await second.repository.update(claimId(1), (current) => {
+      const next = structuredClone(current);
+      next.claim.version = 2;
+      return { next, result: undefined };
+    });
+    const outcome = await first.repository.update(claimId(1), (current) => {
+      if (current.claim.version !== 2) throw new Error(`stale: version ${current.claim.version}`);
+      return { next: 'unchanged', result: 'decided on version 2' };
+    });
+    assert.equal(outcome, 'decided on version 2');
+
+    // Nothing to do on the kept copy (sent), something on what is stored (pending again).
+    await first.repository.update(claimId(1), setState('sent'));
+    await second.repository.update(claimId(1), setState('pending'));
+    const marked = await first.repository.update(claimId(1), (current) => {
+      if (current.outbox[0]!.state === 'sent') return { next: 'unchanged', result: 'already sent' };
+      return { ...setState('sent')(current), result: 'marked sent' };
+    });
+    assert.equal(marked, 'marked sent');
+    assert.equal((await second.repository.get(claimId(1)))?.outbox[0]?.state, 'sent');
   });
 
   it('lets exactly one of 20 decisions split across two instances win', async () => {
