@@ -192,7 +192,7 @@ export class PostgresClaimRepository implements ClaimRepository {
       // when the result is checked. A deadlock runs the mutation again on it; a change committed
       // meanwhile fails the write, and the next attempt reads again.
       const { document: current, revision } = stored;
-      let outcome: { written: boolean; result: T; next?: ClaimDocument };
+      let outcome: { written: boolean; result: T; next?: ClaimDocument; deleted?: true };
       try {
         outcome = await withLazyTransaction(
           this.pool,
@@ -202,7 +202,7 @@ export class PostgresClaimRepository implements ClaimRepository {
             if (next === 'unchanged') return { written: !fromKept, result };
             if (next === 'delete') {
               const deleted = await (await session.connection()).query('DELETE FROM claims WHERE id = $1 AND revision = $2', [id, revision]);
-              return { written: deleted.rowCount === 1, result };
+              return { written: deleted.rowCount === 1, result, deleted: true };
             }
             if (next.claim.id !== id) throw new Error(`a mutation of ${id} returned ${next.claim.id}`);
             const checked = validated(next, current);
@@ -228,7 +228,7 @@ export class PostgresClaimRepository implements ClaimRepository {
       }
       if (outcome.written) {
         if (outcome.next) this.remember(id, { document: deepFreeze(outcome.next), revision: String(BigInt(revision) + 1n) });
-        else this.recent.delete(id);
+        else if (outcome.deleted) this.recent.delete(id);
         return outcome.result;
       }
       this.recent.delete(id, stored);
@@ -247,6 +247,8 @@ export class PostgresClaimRepository implements ClaimRepository {
   }
 
   async save(document: ClaimDocument, expectedVersion: number): Promise<void> {
+    // Written by version, not from a revision known here: the next update reads.
+    this.recent.delete(document.claim.id);
     const stored = validated(document);
     await this.inTransaction(async (client) => {
       const { rows } = await client.query<{ version: number; outbox: Alert[] }>(
