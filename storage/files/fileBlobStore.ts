@@ -8,8 +8,8 @@ import { PRIVATE_FILE_MODE } from '../../services/store/privateFiles.js';
 // Blobs as files under DATA_DIR, at their name's path (where earlier versions kept PoE files,
 // mails and the link secret). Every write is durable: temporary file, fsync, then rename (put)
 // or hard link (create: the link fails if the name is taken, atomically), fsync the folder.
-// A folder made for a blob is synced into its parent too, and known from then on: a mail a
-// second wrote into outbox-mail/ asked the file system to make the folder each time.
+// A folder made for a blob is synced into its parent too, and known from then on: each mail
+// written into outbox-mail/ used to ask the file system to make the folder again.
 
 export class FileBlobStore implements BlobStore {
   private readonly root: string;
