@@ -7,6 +7,8 @@ import pg from 'pg';
 // prepared statements are all seen; the product's code is not touched.
 
 let sent = 0;
+/** Statements sent, by their text (as many entries as the product has statements). */
+const byText = new Map<string, number>();
 let original: typeof pg.Client.prototype.query | undefined;
 
 /** Starts counting the statements of every node-postgres client in this process; returns how to stop. */
@@ -16,6 +18,8 @@ export function countStatements(): () => void {
     original = query;
     pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unknown[]) {
       sent += 1;
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: unknown } | undefined)?.text;
+      if (typeof text === 'string') byText.set(text, (byText.get(text) ?? 0) + 1);
       return (query as (...args: unknown[]) => unknown).apply(this, args);
     } as typeof pg.Client.prototype.query;
   }
@@ -28,4 +32,11 @@ export function countStatements(): () => void {
 /** Statements counted since this process started counting. */
 export function statementsSent(): number {
   return sent;
+}
+
+/** Statements counted whose text matches `pattern`. */
+export function statementsLike(pattern: RegExp): number {
+  let count = 0;
+  for (const [text, times] of byText) if (pattern.test(text)) count += times;
+  return count;
 }

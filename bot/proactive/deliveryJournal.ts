@@ -38,6 +38,8 @@ const SWEEP_EVERY = 5000;
 export class DeliveryJournal {
   private writesSinceSweep = 0;
   private sweeping: Promise<void> = Promise.resolve();
+  /** Entries read ahead for a delivery pass, by entry id (absent ones as undefined); each answers one `state`. */
+  private readonly ahead = new Map<string, JournalEntry | undefined>();
 
   private constructor(
     private readonly entries: DocumentCollection<JournalEntry>,
@@ -58,7 +60,30 @@ export class DeliveryJournal {
   }
 
   async state(key: string, target: string): Promise<JournalEntry | undefined> {
-    return (await this.entries.get(entryId(key, target)))?.value;
+    const id = entryId(key, target);
+    if (this.ahead.has(id)) {
+      const entry = this.ahead.get(id);
+      this.ahead.delete(id);
+      return entry;
+    }
+    return (await this.entries.get(id))?.value;
+  }
+
+  /**
+   * Reads the entries of these alerts (their whole-alert entry and each recipient's) together, for
+   * the `isDone` and `state` a pass asks next: one statement on PostgreSQL instead of one per
+   * question. What was read ahead before is forgotten, and a write here forgets what it replaces.
+   */
+  async readAhead(alerts: ReadonlyArray<{ key: string; targets: readonly string[] }>): Promise<void> {
+    this.ahead.clear();
+    const ids = [...new Set(alerts.flatMap(({ key, targets }) => [WHOLE_ALERT, ...targets].map((target) => entryId(key, target))))];
+    const read = await Promise.all(ids.map((id) => this.entries.get(id)));
+    ids.forEach((id, index) => this.ahead.set(id, read[index]?.value));
+  }
+
+  /** Forgets what was read ahead and not asked for (the pass has ended). */
+  forgetReadAhead(): void {
+    this.ahead.clear();
   }
 
   /** True once every recipient of the alert with this dedupe key was settled. */
@@ -80,6 +105,7 @@ export class DeliveryJournal {
   }
 
   private async write(entry: JournalEntry): Promise<void> {
+    this.ahead.delete(entryId(entry.key, entry.target));
     await this.entries.put(entryId(entry.key, entry.target), entry, expiryOf(entry, this.retentionMs));
     this.writesSinceSweep += 1;
     if (this.writesSinceSweep >= SWEEP_EVERY) {

@@ -387,12 +387,15 @@ export class OutboxDelivery {
       const alerts = [...begun, ...found.flatMap((leased) => leased.alerts)];
       this.pendingCount = alerts.length + this.held.size + this.waiting.size;
       try {
-        for (const alert of alerts) {
+        const beginning = alerts.filter((alert) => !this.held.has(alert.id) && !this.waiting.has(alert.id));
+        await this.lookAhead(beginning, lookups);
+        for (const alert of beginning) {
           if (this.stopped) break;
           if (this.held.has(alert.id) || this.waiting.has(alert.id)) continue;
           await this.begin(alert, lookups);
         }
       } finally {
+        this.journal.forgetReadAhead();
         this.picking = false;
         // Leased claims that gave no alert this pass (beyond the batch, or all settled at once).
         const settled = [...this.releaseAfterPass];
@@ -456,6 +459,23 @@ export class OutboxDelivery {
       ready.push(waiting);
     }
     return ready;
+  }
+
+  /**
+   * Asks at once what beginning these alerts will ask one by one: their recipients (the pass keeps
+   * the answers), then their journal entries. The alerts are still begun in order; on PostgreSQL
+   * the questions asked at once go as one statement each, not one per alert. A failed lookup is
+   * left for `begin` to ask again.
+   */
+  private async lookAhead(alerts: readonly Alert[], lookups: PassLookups): Promise<void> {
+    if (alerts.length < 2) return;
+    const resolved = await Promise.all(alerts.map((alert) => resolveRecipients(alert, lookups, this.options.delegations).catch(() => undefined)));
+    const entries = alerts.map((alert, index) => {
+      const resolution = resolved[index];
+      const targets = resolution?.kind === 'targets' ? resolution.targets.map((recipient) => recipient.conversationKey) : [];
+      return { key: alert.dedupeKey, targets };
+    });
+    await this.journal.readAhead(entries).catch((error: unknown) => this.log('reading the delivery journal ahead failed', error));
   }
 
   // ---- one alert --------------------------------------------------------------------------

@@ -63,6 +63,8 @@ interface Row {
 class PostgresCollection<T> implements DocumentCollection<T> {
   /** Reads by key, batched with those asked for at the same time; each reader's own clock decides expiry. */
   private readonly rows: ReadBatch<Row>;
+  /** Finds, by their tags as JSON, batched with those asked for at the same time (a delivery pass resolves many recipients at once). */
+  private readonly finds: ReadBatch<Row[]>;
 
   constructor(
     private readonly definition: CollectionDefinition<T>,
@@ -76,6 +78,7 @@ class PostgresCollection<T> implements DocumentCollection<T> {
         .catch(translate);
       return new Map(rows.map((row) => [row.key, row]));
     });
+    this.finds = new ReadBatch((wanted) => this.findRows(wanted));
   }
 
   async get(key: string): Promise<StoredDocument<T> | undefined> {
@@ -155,17 +158,43 @@ class PostgresCollection<T> implements DocumentCollection<T> {
   }
 
   async find(tags: Tags): Promise<Array<StoredDocument<T>>> {
+    const rows = (await this.finds.read(JSON.stringify(tags))) ?? [];
+    return rows.map((row) => this.documentOf(row)).filter((document): document is StoredDocument<T> => document !== undefined);
+  }
+
+  /** The live rows of each tag set (JSON), ordered by key: one statement however many sets. */
+  private async findRows(wanted: string[]): Promise<Map<string, Row[]>> {
+    if (wanted.length === 1) {
+      const { rows } = await this.pool
+        .query<Row>(
+          prepared(
+            `SELECT key, etag, body, expires_at FROM documents
+           WHERE collection = $1 AND tags @> $2::jsonb AND (expires_at IS NULL OR expires_at > $3)
+           ORDER BY key COLLATE "C"`,
+            [this.definition.name, wanted[0], this.now()],
+          ),
+        )
+        .catch(translate);
+      return new Map([[wanted[0]!, rows]]);
+    }
+    // Each set through the tags index on its own (a lateral join), its rows told by its position.
     const { rows } = await this.pool
-      .query<Row>(
+      .query<Row & { wanted: number }>(
         prepared(
-          `SELECT key, etag, body, expires_at FROM documents
-         WHERE collection = $1 AND tags @> $2::jsonb AND (expires_at IS NULL OR expires_at > $3)
-         ORDER BY key COLLATE "C"`,
-          [this.definition.name, JSON.stringify(tags), this.now()],
+          `SELECT q.position::int - 1 AS wanted, d.key, d.etag, d.body, d.expires_at
+         FROM unnest($2::jsonb[]) WITH ORDINALITY AS q(tags, position)
+         JOIN LATERAL (
+           SELECT key, etag, body, expires_at FROM documents
+           WHERE collection = $1 AND tags @> q.tags AND (expires_at IS NULL OR expires_at > $3)
+         ) d ON true
+         ORDER BY d.key COLLATE "C"`,
+          [this.definition.name, wanted, this.now()],
         ),
       )
       .catch(translate);
-    return rows.map((row) => this.documentOf(row)).filter((document): document is StoredDocument<T> => document !== undefined);
+    const found = new Map<string, Row[]>(wanted.map((tags) => [tags, []]));
+    for (const { wanted: position, ...row } of rows) found.get(wanted[position]!)!.push(row);
+    return found;
   }
 
   async sweepExpired(): Promise<number> {

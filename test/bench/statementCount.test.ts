@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { benchPartner } from '../../bench/support/benchActors.js';
 import { startBotProcess } from '../../bench/support/botProcess.js';
 import { startConnectorSink } from '../../bench/support/connectorSink.js';
-import { countStatements, statementsSent } from '../../bench/support/statementCount.js';
+import { countStatements, statementsLike, statementsSent } from '../../bench/support/statementCount.js';
 import { messageTurn } from '../../bench/turns.js';
 import { createPool } from '../../storage/postgres/pool.js';
 import { announceSkip, testCluster, type PostgresCluster } from '../support/postgresCluster.js';
@@ -41,6 +41,7 @@ describe('bench statement count (statementCount)', function () {
         client.release();
       }
       assert.equal(statementsSent() - before, 5);
+      assert.equal(statementsLike(/^SELECT \$1::int AS n$/), 1, 'counted by text too');
     } finally {
       stop();
     }

@@ -11,6 +11,10 @@ import type { TimerFiring } from '../../services/claimService.js';
 import { ChangeFeed } from '../../services/claims/changeFeed.js';
 import type { Claim } from '../../services/model.js';
 import { systemClock } from '../../services/clock.js';
+import { DeliveryJournal } from '../../bot/proactive/deliveryJournal.js';
+import { FileDocumentStore } from '../../storage/files/fileDocumentStore.js';
+import { removeAllTempDataDirs, tempDataDir } from '../support/claimFixtures.js';
+import { ManualClock, MONDAY } from '../support/serviceHarness.js';
 import { VirtualTime } from './proactiveFixtures.js';
 
 const headers = (values: Record<string, string>) => ({ get: (name: string) => values[name.toLowerCase()] });
@@ -170,6 +174,40 @@ describe('proactive: parts', () => {
       assert.equal(calls.length, 3, 'no tick after stop');
     });
   });
+  describe('the delivery journal read ahead for a pass', () => {
+    after(removeAllTempDataDirs);
+
+    it('answers from what was read ahead, and never from what a write here has replaced since', async () => {
+      const dir = await tempDataDir('cpor-journal-');
+      const clock = new ManualClock(MONDAY);
+      const journal = await DeliveryJournal.open(new FileDocumentStore({ dataDir: dir.path, clock }), { retentionMs: 86_400_000, clock });
+      await journal.record('k1', 'chat-a', 'sent', 'm-1');
+      await journal.markDone('k1');
+      await journal.record('k2', 'chat-b', 'sending');
+
+      await journal.readAhead([
+        { key: 'k1', targets: ['chat-a'] },
+        { key: 'k2', targets: ['chat-b', 'chat-c'] },
+      ]);
+      assert.equal(await journal.isDone('k1'), true);
+      assert.equal((await journal.state('k1', 'chat-a'))?.activityId, 'm-1');
+      assert.equal(await journal.isDone('k2'), false);
+      // The copy being sent meanwhile (another lane) records its outcome: the pass sees it.
+      await journal.record('k2', 'chat-b', 'sent', 'm-2');
+      assert.equal((await journal.state('k2', 'chat-b'))?.state, 'sent');
+      await journal.record('k2', 'chat-c', 'failed');
+      assert.equal((await journal.state('k2', 'chat-c'))?.state, 'failed');
+      await journal.markDone('k2');
+      assert.equal(await journal.isDone('k2'), true);
+
+      // Read ahead as absent, then written, then asked once the pass ended: what is stored.
+      await journal.readAhead([{ key: 'k3', targets: ['chat-d'] }]);
+      journal.forgetReadAhead();
+      await journal.record('k3', 'chat-d', 'sending');
+      assert.equal((await journal.state('k3', 'chat-d'))?.state, 'sending');
+    });
+  });
+
   describe('the card a change was clicked from', () => {
     const reviewer: Actor = { userId: 'aad-rev', tenantId: 'tenant-a', roles: ['reviewer'] };
     const card = (activityId: string) => ({ conversationKey: 'tenant-a|chat-1', activityId });

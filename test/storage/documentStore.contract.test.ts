@@ -174,12 +174,18 @@ function documentStoreContract(engineName: 'files' | 'postgres'): void {
       assert.equal(stored?.value.note, `creator ${won[0]}`);
     });
 
-    it('finds by equality on tags, recomputed on every write, ordered by key', async () => {
+    /** Chats a to d, put out of key order: a and c of tenant t1, b and d of t2, c and d reviewers'. */
+    const fourChats = async () => {
       const chats = await store.collection(CHATS);
       await chats.put('c', chat({ userId: 'u2', reviewer: true }));
       await chats.put('a', chat());
       await chats.put('b', chat({ tenantId: 't2', kind: 'channel' }));
       await chats.put('d', chat({ tenantId: 't2', reviewer: true }));
+      return chats;
+    };
+
+    it('finds by equality on tags, recomputed on every write, ordered by key', async () => {
+      const chats = await fourChats();
       const keys = async (tags: Parameters<typeof chats.find>[0]) => (await chats.find(tags)).map((document) => document.key);
       assert.deepEqual(await keys({ tenantId: 't1', userId: 'u1' }), ['a']);
       assert.deepEqual(await keys({ reviewer: true }), ['c', 'd']);
@@ -191,6 +197,26 @@ function documentStoreContract(engineName: 'files' | 'postgres'): void {
       const [found] = await chats.find({ userId: 'u2' });
       assert.deepEqual(found?.value, chat({ userId: 'u2', reviewer: true }));
       assert.equal(found?.eTag, (await chats.get('c'))?.eTag);
+    });
+
+    it('answers finds asked at once each with its own documents, ordered by key, expired ones left out', async () => {
+      const chats = await fourChats();
+      await chats.put('e', chat({ tenantId: 't2', userId: 'u9' }), { expiresAt: clock.now().getTime() - 1 });
+      const asked: Array<Parameters<typeof chats.find>[0]> = [
+        { tenantId: 't1' },
+        { tenantId: 't2' },
+        { reviewer: true },
+        { tenantId: 't3' },
+        { tenantId: 't1' },
+        {},
+      ];
+      const answers = await Promise.all(asked.map((tags) => chats.find(tags)));
+      assert.deepEqual(
+        answers.map((found) => found.map((document) => document.key)),
+        [['a', 'c'], ['b', 'd'], ['c', 'd'], [], ['a', 'c'], ['a', 'b', 'c', 'd']],
+      );
+      assert.deepEqual(answers[1]?.[1]?.value, chat({ tenantId: 't2', reviewer: true }));
+      assert.equal(answers[2]?.[0]?.eTag, (await chats.get('c'))?.eTag);
     });
 
     it('keeps collections apart', async () => {

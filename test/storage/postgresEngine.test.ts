@@ -86,7 +86,7 @@ describe('PostgreSQL engine: several instances, failures', function () {
     assert.deepEqual(runsOf(/FROM bot_state WHERE key = ANY/), [3]);
   });
 
-  it('reads and writes the claims, and reads the documents, asked for at once with one statement each', async () => {
+  it('reads and writes the claims, and reads and finds the documents, asked for at once with one statement each', async () => {
     const url = await cluster.createDatabase('cpor_batched');
     const pool = createPool({ connectionString: url, poolSize: 1 });
     pools.push(pool);
@@ -138,6 +138,26 @@ describe('PostgreSQL engine: several instances, failures', function () {
       [{ n: 1 }, undefined, undefined, { n: 1 }],
     );
     assert.deepEqual(await runsOf(/FROM documents WHERE collection = \$1 AND key = ANY/), [1]);
+
+    const chats = await new PostgresDocumentStore({ pool, clock }).collection({
+      name: 'chats',
+      schema: z.object({ tenantId: z.string() }),
+      tags: (chat) => ({ tenantId: chat.tenantId }),
+    });
+    for (const [key, tenantId] of [
+      ['b', 't1'],
+      ['a', 't1'],
+      ['c', 't2'],
+    ] as const)
+      await chats.put(key, { tenantId });
+    const found = await Promise.all(['t1', 't2', 't3', 't1'].map(async (tenantId) => (await chats.find({ tenantId })).map((chat) => chat.key)));
+    assert.deepEqual(found, [['a', 'b'], ['c'], [], ['a', 'b']]);
+    assert.deepEqual(await runsOf(/JOIN LATERAL/), [1], 'one statement for the finds asked at once');
+    assert.deepEqual(
+      (await chats.find({ tenantId: 't2' })).map((chat) => chat.key),
+      ['c'],
+    );
+    assert.deepEqual(await runsOf(/JOIN LATERAL/), [1], 'a find alone runs the plain statement');
   });
 
   it('compresses claim documents with lz4', async () => {

@@ -16,6 +16,7 @@ import { announceSkip, testCluster, type PostgresCluster } from '../support/post
 import { ProactiveConnector } from '../support/proactiveConnector.js';
 import { ManualClock, MONDAY, PARTNER_TENANT } from '../support/serviceHarness.js';
 import { meet, testRenderer, testSettings, unauthenticatedAdapter, VirtualTime } from '../proactive/proactiveFixtures.js';
+import { countStatements, statementsLike } from '../../bench/support/statementCount.js';
 import { assertWithinTeamsWindows, TEAMS_WINDOWS, worstWindow } from '../support/rateWindows.js';
 
 // Two bot instances (each its own pool, service and instance id) sharing one database: due timers
@@ -24,6 +25,10 @@ import { assertWithinTeamsWindows, TEAMS_WINDOWS, worstWindow } from '../support
 // Teams' send limits hold for what both send together.
 
 const DAY = 86_400_000;
+/** The statements of a conversation lookup (a find by tags), alone or several at once. */
+const FIND = /FROM documents\s+WHERE collection = \$1 AND tags @>|JOIN LATERAL/;
+/** Reads of documents by key: in these passes, the delivery journal's and the chats' before each send. */
+const KEYED_READ = /FROM documents WHERE collection = \$1 AND key = ANY/;
 const GLOBAL_RATE = 50;
 
 /** The dedupe keys of the alerts accepted, in arrival order (the test renderer writes them in brackets). */
@@ -138,7 +143,7 @@ describe('PostgreSQL: several instances share the work by leases, and the send l
     const chatOf = (userId: string) => `a:chat-${userId}`;
 
     /** `count` claims with one pending alert each, to one of USERS' personal chats in turn. */
-    async function pendingAlerts(repository: PostgresClaimRepository, count: number): Promise<void> {
+    async function pendingAlerts(repository: PostgresClaimRepository, count: number, users: readonly string[] = USERS): Promise<void> {
       for (let index = 1; index <= count; index += 1) {
         const document = makeClaimDocument({ id: claimId(index) });
         const createdAt = new Date(MONDAY.getTime() - DAY + index).toISOString();
@@ -149,7 +154,7 @@ describe('PostgreSQL: several instances share the work by leases, and the send l
             kind: 'submission-receipt',
             to: 'partner',
             createdAt,
-            data: { partnerTenantId: PARTNER_TENANT, createdBy: USERS[index % USERS.length]! },
+            data: { partnerTenantId: PARTNER_TENANT, createdBy: users[index % users.length]! },
           }),
         );
         await repository.insert(document);
@@ -157,7 +162,15 @@ describe('PostgreSQL: several instances share the work by leases, and the send l
     }
 
     /** One bot instance's delivery worker: its own data folder, pool, lanes and (shared) limits. */
-    async function deliveryInstance(url: string, name: string, serviceClock: Clock, time: Clock, connector: ProactiveConnector, leaseMs?: number) {
+    async function deliveryInstance(
+      url: string,
+      name: string,
+      serviceClock: Clock,
+      time: Clock,
+      connector: ProactiveConnector,
+      leaseMs?: number,
+      users: readonly string[] = USERS,
+    ) {
       const { pool, repository, service } = await instance(url, name, serviceClock);
       const problems: string[] = [];
       const dataDir = await tempDataDir(`cpor-${name}-`);
@@ -165,7 +178,7 @@ describe('PostgreSQL: several instances share the work by leases, and the send l
       // As in production: the instances share the database's documents (references, journal).
       const documents = new PostgresDocumentStore({ pool, clock: time, dataDir: dataDir.path });
       const references = await ConversationReferenceStore.open(documents, { clock: time });
-      for (const userId of USERS) await meet(references, connector, { tenantId: PARTNER_TENANT, userId, conversationId: chatOf(userId) });
+      for (const userId of users) await meet(references, connector, { tenantId: PARTNER_TENANT, userId, conversationId: chatOf(userId) });
       const log = (message: string, error?: unknown) => problems.push(`${name}: ${message} ${String(error ?? '')}`);
       const lanes = new ConversationLanes({ clock: time, globalRatePerSecond: GLOBAL_RATE, limiter: new PostgresSendLimiter({ pool, clock: time, log }), log });
       const outbox = await OutboxDelivery.open({
@@ -225,6 +238,34 @@ describe('PostgreSQL: several instances share the work by leases, and the send l
       }
       assert.ok(worstWindow(connector.posts(), 1000) <= GLOBAL_RATE, 'the global rate held across both instances');
       assert.deepEqual([...one.problems, ...two.problems], []);
+    });
+
+    it('a pass of alerts for ten people finds their chats and reads the journal with one statement each, and sends each alert once', async () => {
+      const url = await cluster.createDatabase('cpor_look_ahead');
+      const time = new VirtualTime();
+      const connector = await ProactiveConnector.start({ now: () => time.millis() });
+      stops.push(() => connector.close());
+      const people = Array.from({ length: 10 }, (_, index) => `partner-user-${index}`);
+      const worker = await deliveryInstance(url, 'instance-one', new ManualClock(MONDAY), time, connector, undefined, people);
+      await pendingAlerts(worker.repository, 10, people);
+
+      const stopCounting = countStatements();
+      const before = { finds: statementsLike(FIND), keyedReads: statementsLike(KEYED_READ) };
+      try {
+        await worker.outbox.drain();
+        await worker.outbox.idle();
+      } finally {
+        stopCounting();
+      }
+
+      assert.equal(new Set(arrivedKeys(connector)).size, 10, 'every alert arrived');
+      assert.equal(connector.posts().length, 10, 'once each');
+      for (const userId of people) assert.equal(connector.posts(chatOf(userId)).length, 1);
+      assert.equal(statementsLike(FIND) - before.finds, 1, 'the ten chats found with one statement');
+      const keyedReads = statementsLike(KEYED_READ) - before.keyedReads;
+      assert.ok(keyedReads <= 2, `the journal read once and the chats by key at most once, not twice an alert: ${keyedReads} reads`);
+      assert.equal((await worker.repository.idsWithPendingAlerts(10)).length, 0);
+      assert.deepEqual(worker.problems, []);
     });
 
     it('keeps send slots only while they can still count: pruned per key, swept for quiet keys', async () => {
