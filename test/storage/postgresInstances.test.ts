@@ -27,6 +27,8 @@ import { assertWithinTeamsWindows, TEAMS_WINDOWS, worstWindow } from '../support
 const DAY = 86_400_000;
 /** The statements of a conversation lookup (a find by tags), alone or several at once. */
 const FIND = /FROM documents\s+WHERE collection = \$1 AND tags @>|JOIN LATERAL/;
+/** Reads of claims' documents. */
+const CLAIM_READ = /FROM claims c WHERE c\.id = ANY/;
 /** Reads of documents by key: in these passes, the delivery journal's and the chats' before each send. */
 const KEYED_READ = /FROM documents WHERE collection = \$1 AND key = ANY/;
 const GLOBAL_RATE = 50;
@@ -240,7 +242,7 @@ describe('PostgreSQL: several instances share the work by leases, and the send l
       assert.deepEqual([...one.problems, ...two.problems], []);
     });
 
-    it('a pass of alerts for ten people finds their chats and reads the journal with one statement each, and sends each alert once', async () => {
+    it('a pass of alerts for ten people reads their claims, finds their chats and reads the journal with a statement each, and sends each alert once', async () => {
       const url = await cluster.createDatabase('cpor_look_ahead');
       const time = new VirtualTime();
       const connector = await ProactiveConnector.start({ now: () => time.millis() });
@@ -250,7 +252,7 @@ describe('PostgreSQL: several instances share the work by leases, and the send l
       await pendingAlerts(worker.repository, 10, people);
 
       const stopCounting = countStatements();
-      const before = { finds: statementsLike(FIND), keyedReads: statementsLike(KEYED_READ) };
+      const before = { finds: statementsLike(FIND), keyedReads: statementsLike(KEYED_READ), claimReads: statementsLike(CLAIM_READ) };
       try {
         await worker.outbox.drain();
         await worker.outbox.idle();
@@ -264,6 +266,8 @@ describe('PostgreSQL: several instances share the work by leases, and the send l
       assert.equal(statementsLike(FIND) - before.finds, 1, 'the ten chats found with one statement');
       const keyedReads = statementsLike(KEYED_READ) - before.keyedReads;
       assert.ok(keyedReads <= 2, `the journal read once and the chats by key at most once, not twice an alert: ${keyedReads} reads`);
+      const claimReads = statementsLike(CLAIM_READ) - before.claimReads;
+      assert.ok(claimReads <= 2, `the ten leased claims read at once, and again at once before their sends: ${claimReads} reads`);
       assert.equal((await worker.repository.idsWithPendingAlerts(10)).length, 0);
       assert.deepEqual(worker.problems, []);
     });
