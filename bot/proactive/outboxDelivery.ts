@@ -38,7 +38,8 @@ import {
 //   once: dead-lettered as uncertain, never re-sent) or `resend` (at least once).
 // - 429 waits Retry-After, 412/5xx/network back off with jitter, both for that conversation only;
 //   403 blocked / 404 gone mark the reference dead and give up on that copy; attempts are
-//   counted on the alert (recordDelivery 'pending') and bounded; then a dead letter.
+//   counted on the alert (recordDelivery 'pending') and bounded; then a dead letter. A fallback
+//   (the consent mail) that fails is tried again the same way; one that declines waits.
 // - Several instances on one database: work is picked by leasing claims (one owner at a time per
 //   claim's alerts), renewed while any alert of the claim is held here, released once they are
 //   settled; a lease that lapses (an instance that stopped) passes to another.
@@ -159,6 +160,8 @@ interface WaitingAlert {
   waitedFor: string;
   /** When it has waited too long and goes to be dead-lettered (ms since the epoch). */
   giveUpAt: number;
+  /** Its fallback failed (the mail service refused or was down): when to try it again (ms since the epoch). */
+  retryAt?: number;
 }
 
 /**
@@ -447,8 +450,8 @@ export class OutboxDelivery {
     const stillUnreachable = new Set<string>();
     for (const waiting of [...this.waiting.values()]) {
       if (this.stopped || ready.length >= limit) break;
-      const tooOld = now >= waiting.giveUpAt;
-      if (!tooOld) {
+      const due = now >= waiting.giveUpAt || (waiting.retryAt !== undefined && now >= waiting.retryAt);
+      if (!due) {
         if (stillUnreachable.has(waiting.waitedFor)) continue;
         if ((await resolveRecipients(waiting.address, lookups, this.options.delegations)).kind === 'unreachable') {
           stillUnreachable.add(waiting.waitedFor);
@@ -673,10 +676,17 @@ export class OutboxDelivery {
     this.unwork(job.alert);
   }
 
-  private wait(alert: Alert): void {
+  private wait(alert: Alert, retryAt?: number): void {
     const address = addressOf(alert);
     const giveUpAt = Date.parse(alert.createdAt) + this.options.settings.undeliverableAfterMs;
-    this.waiting.set(alert.id, { id: alert.id, claimId: alert.claimId, address, waitedFor: recipientsKey(address), giveUpAt });
+    this.waiting.set(alert.id, {
+      id: alert.id,
+      claimId: alert.claimId,
+      address,
+      waitedFor: recipientsKey(address),
+      giveUpAt,
+      ...(retryAt !== undefined ? { retryAt } : {}),
+    });
     this.work(alert);
   }
 
@@ -758,6 +768,10 @@ export class OutboxDelivery {
         outcome = await fallback(alert, reason);
       } catch (error) {
         this.log(`the fallback for alert ${alert.id} failed`, error);
+        if (!final) {
+          await this.fallbackFailed(alert, reason, error);
+          return;
+        }
       }
       if (outcome === 'handled') {
         await this.journal.markDone(alert.dedupeKey);
@@ -774,6 +788,22 @@ export class OutboxDelivery {
     }
     // It stays pending: looked at again when someone becomes reachable or at the next poll.
     this.wait(alert);
+  }
+
+  /**
+   * The other channel failed, not declined (the mail service throttled or was down): it is tried
+   * again after a back-off, as a send to Teams is, and the attempt is counted on the alert, so the
+   * bound holds across restarts; past it, a dead letter.
+   */
+  private async fallbackFailed(alert: Alert, reason: string, error: unknown): Promise<void> {
+    const detail = `${reason}; the fallback failed: ${error instanceof Error ? error.message : String(error)}`;
+    const attempts = alert.attempts + 1;
+    if (attempts >= this.options.settings.maxAttempts) {
+      await this.deadLetter(alert, `gave up after ${attempts} attempts; last: ${detail}`);
+      return;
+    }
+    await this.options.claims.recordDelivery(alert.claimId, alert.id, { state: 'pending', error: detail });
+    this.wait(alert, this.clock.now().getTime() + this.backoff(attempts));
   }
 
   private async deadLetter(alert: Alert, reason: string): Promise<void> {

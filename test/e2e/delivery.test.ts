@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { translatorFor } from '../../cards/i18n/i18n.js';
@@ -45,10 +45,10 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
     await e2e?.close();
   });
 
-  async function start(env: Record<string, string> = {}): Promise<void> {
+  async function start(env: Record<string, string> = {}, met = [PARTNER, REVIEWER, CUSTOMER]): Promise<void> {
     e2e = await startE2E({ env: { DELIVERY_BACKOFF_BASE_MS: '200', DELIVERY_BACKOFF_MAX_SECONDS: '1', ...env } });
-    // Everyone has talked to the bot once, so it knows where to reach them.
-    for (const person of [PARTNER, REVIEWER, CUSTOMER]) await e2e.say(person, 'help');
+    // Everyone has talked to the bot once (unless a test says otherwise), so it knows where to reach them.
+    for (const person of met) await e2e.say(person, 'help');
   }
 
   async function claimInReview(): Promise<Claim> {
@@ -139,6 +139,32 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
     assert.equal(figures.outbox.pending, 0);
     assert.equal(figures.outbox.deadLetters, 0);
     assert.ok(!e2e.logs.some((line) => line.startsWith('turn failed')), 'no proactive failure reached onTurnError');
+  });
+
+  it('the consent mail cannot be written: the notice stays pending, is tried again after a back-off, and is mailed once it can be', async () => {
+    await start({}, [PARTNER, REVIEWER]);
+    const claim = await claimInReview();
+    // Where the local mailer writes its .eml files is taken by a file: every write there fails.
+    const mailFolder = join(e2e.dataDir, 'outbox-mail');
+    await rm(mailFolder, { recursive: true, force: true });
+    await writeFile(mailFolder, 'in the way');
+    const approved = await e2e.click(REVIEWER, 'approve', { claimId: claim.id, version: claim.version, approveComment: '' });
+    invokeCard(approved);
+
+    await eventually(async () => (await alertOf(claim.id, 'consent-notice')).attempts >= 2, 'the mail tried twice', 20_000);
+    const failing = await alertOf(claim.id, 'consent-notice');
+    assert.equal(failing.state, 'pending', 'not given up on, not waiting for a chat that may never come');
+    assert.match(failing.lastError ?? '', /no user of the customer tenant has talked to the bot; the fallback failed/);
+    assert.equal((await health()).outbox.deadLetters, 0);
+
+    await rm(mailFolder);
+    const notice = await settled(claim.id, 'consent-notice');
+    assert.equal(notice.state, 'sent');
+    const mails = await readdir(mailFolder);
+    assert.equal(mails.length, 1, 'one .eml for the one customer contact, once');
+    assert.match(await readFile(join(mailFolder, mails[0]!), 'utf8'), /^To: .*dana@fabrikam\.com/m);
+    assert.deepEqual(await journalOf(notice.dedupeKey), ['*:done']);
+    assert.ok(!e2e.logs.some((line) => line.startsWith('turn failed')), 'no delivery failure reached onTurnError');
   });
 
   it('404: the chat is gone, the alert nobody else can take is dead-lettered and counted', async () => {

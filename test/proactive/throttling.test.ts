@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import type { Alert } from '../../services/model.js';
 import { ProactiveConnector } from '../support/proactiveConnector.js';
-import { PARTNER_TENANT, REVIEW_TENANT, claimAt, createHarness, partner, type Harness } from '../support/serviceHarness.js';
+import { PARTNER_TENANT, REVIEW_TENANT, claimAt, createHarness, m365Details, partner, type Harness } from '../support/serviceHarness.js';
 import { deliverAll, meet, openWorker, personalActivity, testSettings, type Worker } from './proactiveFixtures.js';
 
 // Teams throttling and refusals, against the stand-in connector through a real CloudAdapter.
@@ -145,5 +146,61 @@ describe('proactive: throttling, refusals, uninstall', () => {
     const after = (await harness.repository.get(claim.id))!.outbox.find((alert) => alert.kind === 'claim-submitted')!;
     assert.equal(after.state, 'dead');
     assert.match(after.lastError ?? '', /undeliverable: no reviewer channel/);
+  });
+  it('a fallback that fails (the mail service refused) is tried again after a back-off, counted, and given up on at the limit', async () => {
+    await worker.outbox.stop();
+    let failures = 2;
+    const tried: string[] = [];
+    const mailed: string[] = [];
+    const flakyMail = async (alert: Alert) => {
+      if (alert.to !== 'customer') return 'not-handled' as const;
+      tried.push(alert.id);
+      if (failures > 0) {
+        failures -= 1;
+        throw new Error('sendMail failed: 429 throttled');
+      }
+      mailed.push(alert.id);
+      return 'handled' as const;
+    };
+    worker = await openWorker(harness, { references: worker.references, onUnreachable: flakyMail });
+    const claim = await claimAt(harness, 'Approved');
+    const consentNotice = async () => (await harness.repository.get(claim.id))!.outbox.find((alert) => alert.kind === 'consent-notice')!;
+
+    await worker.outbox.drain();
+    await worker.outbox.idle();
+    assert.equal(tried.length, 1);
+    assert.deepEqual({ state: (await consentNotice()).state, attempts: (await consentNotice()).attempts }, { state: 'pending', attempts: 1 });
+    assert.match((await consentNotice()).lastError ?? '', /the fallback failed: sendMail failed: 429 throttled/);
+    await worker.outbox.drain();
+    await worker.outbox.idle();
+    assert.equal(tried.length, 1, 'not again before the back-off has passed');
+
+    for (let round = 0; round < 2; round += 1) {
+      harness.clock.advance(testSettings().backoffMaxMs);
+      await worker.outbox.drain();
+      await worker.outbox.idle();
+    }
+    assert.equal(tried.length, 3);
+    assert.deepEqual(mailed, [tried[0]], 'mailed once, on the third try');
+    assert.deepEqual({ state: (await consentNotice()).state, attempts: (await consentNotice()).attempts }, { state: 'sent', attempts: 3 });
+
+    // A mail service that keeps failing: a dead letter after the attempts allowed, not a wait for ever.
+    await worker.outbox.stop();
+    failures = Number.POSITIVE_INFINITY;
+    worker = await openWorker(harness, { references: worker.references, onUnreachable: flakyMail, settings: testSettings({ maxAttempts: 3 }) });
+    const second = await claimAt(
+      harness,
+      'Approved',
+      m365Details({ customerTenantId: '22222222-0000-4000-8000-000000000000', customerDomain: 'second.onmicrosoft.com' }),
+    );
+    for (let round = 0; round < 4; round += 1) {
+      await worker.outbox.drain();
+      await worker.outbox.idle();
+      harness.clock.advance(testSettings().backoffMaxMs);
+    }
+    const given = (await harness.repository.get(second.id))!.outbox.find((alert) => alert.kind === 'consent-notice')!;
+    assert.equal(given.state, 'dead');
+    assert.match(given.lastError ?? '', /gave up after 3 attempts; last: .*the fallback failed: sendMail failed: 429 throttled/);
+    assert.equal(worker.outbox.health().deadLetters, 1);
   });
 });
