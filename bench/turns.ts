@@ -153,6 +153,7 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
     // It stays up: each product run is paired with a floor run just before it (see Scenario.floor).
     const echo = await startBotProcess('echo');
     const echoMemory = new MemorySampler(echo);
+    const echoBesideMemory = new MemorySampler(echo);
     const echoIdle = await settledRss(echo);
     const productMemory: MemoryResult[] = [];
     try {
@@ -195,6 +196,7 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
           try {
             const scenario = productScenario(name, product, sink, seeded, notes, databasePid);
             scenario.floor = floor;
+            scenario.floorMemory = echoBesideMemory;
             await scenario.probe(name.startsWith('approve') ? expectNothing : expectCardReply(name === 'claim' ? seeded.ids[0] : undefined));
             scenarios.push(withMeasurementNotes(await scenario.measure(settings, memory, progress), notes, settings.ratePerSecond));
             if (scenario.afterAll) await scenario.afterAll();
@@ -214,10 +216,20 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
     } finally {
       await echo.stop();
     }
+    // The product's peak is the highest of its processes over all their runs: the floor's is taken
+    // over all of its runs too, its own row's and those beside the product's.
+    const echoOwn = echoMemory.result(echoIdle);
+    const echoAll = MemorySampler.together([echoMemory, echoBesideMemory]).result(echoIdle);
+    if (echoBesideMemory.sampled()) {
+      notes.push(
+        `echo: RSS under load peak ${megabytes(echoAll.loadPeakBytes)} (median ${megabytes(echoAll.loadMedianBytes)}) over all its runs; ` +
+          `in its own row's runs alone ${megabytes(echoOwn.loadPeakBytes)} (median ${megabytes(echoOwn.loadMedianBytes)})`,
+      );
+    }
     return {
       scenarios,
       memory: {
-        echo: echoMemory.result(echoIdle),
+        echo: echoAll,
         product: {
           idleBytes: median(productMemory.map((memory) => memory.idleBytes)),
           loadPeakBytes: Math.max(...productMemory.map((memory) => memory.loadPeakBytes)),
@@ -362,6 +374,8 @@ export class Scenario {
    * over minutes; a ratio of runs taken side by side does not carry that drift.
    */
   floor: Scenario | undefined;
+  /** Samples the floor's RSS during its runs beside this scenario's, so its peak is taken over as many runs as the product's. */
+  floorMemory: MemorySampler | undefined;
   afterAll: (() => Promise<void>) | undefined;
   lastThroughputs: number[] = [];
   private readonly free: number[] = [];
@@ -485,9 +499,11 @@ export class Scenario {
     const database = databasePid === undefined ? [] : processTree(databasePid);
     this.bot.pause();
     for (const pid of database) signal(pid, 'SIGSTOP');
+    this.floorMemory?.start();
     try {
       return await withSteal(() => run(floor));
     } finally {
+      this.floorMemory?.stop();
       for (const pid of database) signal(pid, 'SIGCONT');
       this.bot.resume();
     }
@@ -673,6 +689,17 @@ export class MemorySampler {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly bot: BotProcess) {}
+
+  /** One sampler holding the samples of all of `samplers` (of one process, taken in different runs). */
+  static together(samplers: readonly MemorySampler[]): MemorySampler {
+    const joined = new MemorySampler(samplers[0]!.bot);
+    for (const sampler of samplers) joined.samples.push(...sampler.samples);
+    return joined;
+  }
+
+  sampled(): boolean {
+    return this.samples.length > 0;
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.bot.rss().then((rss) => this.samples.push(rss)), RSS_SAMPLE_MS);

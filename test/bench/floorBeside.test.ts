@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { startBotProcess } from '../../bench/support/botProcess.js';
+import { startBotProcess, type BotProcess } from '../../bench/support/botProcess.js';
 import { startConnectorSink } from '../../bench/support/connectorSink.js';
 import { benchPartner } from '../../bench/support/benchActors.js';
-import { messageTurn, versusFloor, type ScenarioResult } from '../../bench/turns.js';
+import { MemorySampler, messageTurn, versusFloor, type ScenarioResult } from '../../bench/turns.js';
 
 // The turn bench pairs each product run with an echo floor run taken just before it, the product
 // (and its database) paused meanwhile, so that a machine whose speed drifts over minutes does not
@@ -109,5 +109,30 @@ describe('bench: the echo floor beside each run', function () {
         }
       }
     });
+  });
+});
+
+describe('bench: the echo floor RSS over all of its runs', () => {
+  it('joins the samples of the floor taken in its own runs and beside the product runs: the peak of all, the median of all', async () => {
+    let rss = 100;
+    const bot = { rss: async () => rss } as unknown as BotProcess;
+    const sampledFor = async (sampler: MemorySampler, bytes: number) => {
+      rss = bytes;
+      sampler.start();
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      sampler.stop();
+    };
+    const own = new MemorySampler(bot);
+    const beside = new MemorySampler(bot);
+    assert.equal(beside.sampled(), false);
+    await sampledFor(own, 300);
+    await sampledFor(beside, 500);
+    assert.equal(beside.sampled(), true);
+    assert.equal(own.result(100).loadPeakBytes, 300);
+    const all = MemorySampler.together([own, beside]).result(100);
+    assert.equal(all.loadPeakBytes, 500);
+    assert.equal(all.idleBytes, 100);
+    assert.ok(all.loadMedianBytes >= 300 && all.loadMedianBytes <= 500);
+    assert.equal(own.result(100).loadPeakBytes, 300, 'the samplers joined are left as they were');
   });
 });
