@@ -147,6 +147,7 @@ describe('proactive: throttling, refusals, uninstall', () => {
     assert.equal(after.state, 'dead');
     assert.match(after.lastError ?? '', /undeliverable: no reviewer channel/);
   });
+
   it('a fallback that fails (the mail service refused) is tried again after a back-off, counted, and given up on at the limit', async () => {
     await worker.outbox.stop();
     let failures = 2;

@@ -174,6 +174,7 @@ describe('proactive: parts', () => {
       assert.equal(calls.length, 3, 'no tick after stop');
     });
   });
+
   describe('the delivery journal read ahead for a pass', () => {
     after(removeAllTempDataDirs);
 

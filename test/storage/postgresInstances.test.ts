@@ -170,8 +170,7 @@ describe('PostgreSQL: several instances share the work by leases, and the send l
       serviceClock: Clock,
       time: Clock,
       connector: ProactiveConnector,
-      leaseMs?: number,
-      users: readonly string[] = USERS,
+      { leaseMs, users = USERS }: { leaseMs?: number; users?: readonly string[] } = {},
     ) {
       const { pool, repository, service } = await instance(url, name, serviceClock);
       const problems: string[] = [];
@@ -248,7 +247,7 @@ describe('PostgreSQL: several instances share the work by leases, and the send l
       const connector = await ProactiveConnector.start({ now: () => time.millis() });
       stops.push(() => connector.close());
       const people = Array.from({ length: 10 }, (_, index) => `partner-user-${index}`);
-      const worker = await deliveryInstance(url, 'instance-one', new ManualClock(MONDAY), time, connector, undefined, people);
+      const worker = await deliveryInstance(url, 'instance-one', new ManualClock(MONDAY), time, connector, { users: people });
       await pendingAlerts(worker.repository, 10, people);
 
       const stopCounting = countStatements();
@@ -320,7 +319,7 @@ describe('PostgreSQL: several instances share the work by leases, and the send l
       const serviceClock = new ManualClock(MONDAY);
       const leaseMs = 120_000;
       const stopped = await instance(url, 'instance-stopped', serviceClock);
-      const survivor = await deliveryInstance(url, 'instance-survivor', serviceClock, time, connector, leaseMs);
+      const survivor = await deliveryInstance(url, 'instance-survivor', serviceClock, time, connector, { leaseMs });
       await pendingAlerts(stopped.repository, 12);
       // The stopped instance took its batch (the 10 oldest claims' alerts) and went away.
       const taken = await stopped.service.leasePendingAlerts({ owner: 'instance-stopped', leaseMs }, 10);
