@@ -212,11 +212,14 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     clock,
     log,
     renderAlert: (alert, recipient, now) => renderAlert(alert, toViewer(recipient, clock.now()), now, delegationNote(recipient)),
-    // A customer who never talked to the bot still gets the consent notice: by mail.
-    onUnreachable: async (alert: Alert) => {
-      if (alert.kind !== 'consent-notice') return 'not-handled';
-      await consentMailer.send(consentFactsFromAlert(alert));
-      return 'handled';
+    // A customer who never talked to the bot still gets the consent notice: by mail, at the
+    // mailbox's pace (shared by every instance).
+    fallback: {
+      recipients: (alert: Alert) => (alert.kind === 'consent-notice' ? consentFactsFromAlert(alert).contacts.map((contact) => contact.email) : []),
+      send: async (alert: Alert, recipient: string) => {
+        await consentMailer.send(consentFactsFromAlert(alert), [recipient]);
+      },
+      limits: { key: `mail:${consentMailer.mailbox}`, windows: [{ limit: delivery.consentMailPerMinute, windowMs: 60_000 }] },
     },
   });
   const scheduler = new TickScheduler({

@@ -33,6 +33,11 @@ export interface SentConsentMail {
 export class ConsentMailer {
   constructor(private readonly options: ConsentMailerOptions) {}
 
+  /** The mailbox the notices go from: what the mail rate is counted by. */
+  get mailbox(): string {
+    return this.options.sender.mailbox ?? this.options.from;
+  }
+
   /** Mails the notice to each contact (or only to `recipients`, when given). */
   async send(facts: ConsentNoticeFacts, recipients?: readonly string[]): Promise<SentConsentMail[]> {
     const wanted = recipients ? new Set(recipients.map((email) => email.toLowerCase())) : undefined;

@@ -18,6 +18,8 @@ export interface MailMessage {
 }
 
 export interface MailSender {
+  /** The mailbox it sends from, when not the message's From (Graph: the sending user). */
+  readonly mailbox?: string;
   send(message: MailMessage): Promise<{ location: string }>;
 }
 
@@ -35,11 +37,11 @@ export class GraphMailSender implements MailSender {
   constructor(
     private readonly client: Client,
     /** The mailbox sending the notices (GRAPH_MAIL_SENDER); needs the Mail.Send application permission. */
-    private readonly sender: string,
+    readonly mailbox: string,
   ) {}
 
   async send(message: MailMessage): Promise<{ location: string }> {
-    const path = `/users/${encodeURIComponent(this.sender)}/sendMail`;
+    const path = `/users/${encodeURIComponent(this.mailbox)}/sendMail`;
     try {
       await this.client.api(path).post({
         message: {
@@ -53,7 +55,7 @@ export class GraphMailSender implements MailSender {
       const status = (error as { statusCode?: number }).statusCode;
       throw new ConsentMailError(`sendMail failed: ${status ?? ''} ${(error as Error).message}`.trim(), status);
     }
-    return { location: `graph:${this.sender}` };
+    return { location: `graph:${this.mailbox}` };
   }
 }
 

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { InProcessSendLimiter, TEAMS_CONVERSATION_WINDOWS, type RateWindow } from './rateLimiter.js';
 import type { Clock } from '../../services/clock.js';
-import type { SendLimiter } from '../../services/sendLimits.js';
+import type { SendLimiter, SendSlot } from '../../services/sendLimits.js';
 
 // One queue per conversation, run one task at a time in order, each task's request passing the
 // conversation's limiter and the global one. A throttled or failing conversation waits on its
@@ -10,6 +10,9 @@ import type { SendLimiter } from '../../services/sendLimits.js';
 // slots only around its request (`send`): a slot stays in its window from its release, so the
 // bookkeeping after an answer (journal, outbox, card copies) must not hold it, or the bot's
 // 50 per second would shrink to 50 per (1 s + that bookkeeping).
+//
+// A channel other than Teams (the consent mail's mailbox) gets a lane of its own, under its own
+// limits and not the bot's Teams rate, so a pass hands it work without waiting for the mailbox.
 
 export type LaneVerdict = { kind: 'done' } | { kind: 'retry'; afterMs: number };
 
@@ -21,17 +24,29 @@ export type SendWithinLimits = <T>(request: () => Promise<T>) => Promise<T | und
 
 export interface LaneTask {
   /**
-   * Makes at most one request, through `send`; never throws. `retry` keeps the task at the head
-   * of its lane (as does stopping while it waits for a slot).
+   * Makes its requests through `send` (a Teams copy: one; a mail to several people: one each);
+   * never throws. `retry` keeps the task at the head of its lane (as does stopping while it waits
+   * for a slot).
    */
   run(send: SendWithinLimits): Promise<LaneVerdict>;
+}
+
+/** Another channel's own limits (a mailbox's), counted under `key` by the same limiter. */
+export interface ChannelLimits {
+  key: string;
+  windows: readonly RateWindow[];
 }
 
 interface Lane {
   queue: LaneTask[];
   running: boolean;
   blockedUntil: number;
+  /** What its requests count against: a conversation's windows and the bot's rate, or a channel's own. */
+  limits: { key: string; windows: readonly RateWindow[]; botRate: boolean };
 }
+
+/** The bot's rate does not apply to another channel's requests. */
+const NO_SLOT: SendSlot = { release: async () => undefined };
 
 export interface LaneOptions {
   clock: Clock;
@@ -60,14 +75,23 @@ export class ConversationLanes {
   }
 
   enqueue(conversationKey: string, task: LaneTask): void {
+    this.push(conversationKey, task, { key: `conversation:${conversationKey}`, windows: this.conversationWindows, botRate: true });
+  }
+
+  /** Queues `task` in the lane of another channel, under its own limits only. */
+  enqueueChannel(channel: ChannelLimits, task: LaneTask): void {
+    this.push(channel.key, task, { ...channel, botRate: false });
+  }
+
+  private push(laneKey: string, task: LaneTask, limits: Lane['limits']): void {
     if (this.stopping.signal.aborted) return;
-    let lane = this.lanes.get(conversationKey);
+    let lane = this.lanes.get(laneKey);
     if (!lane) {
-      lane = { queue: [], running: false, blockedUntil: 0 };
-      this.lanes.set(conversationKey, lane);
+      lane = { queue: [], running: false, blockedUntil: 0, limits };
+      this.lanes.set(laneKey, lane);
     }
     lane.queue.push(task);
-    if (!lane.running) this.startLane(conversationKey, lane);
+    if (!lane.running) this.startLane(laneKey, lane);
   }
 
   /** Runs `request` under the global rate only (requests that belong to no conversation yet). */
@@ -126,19 +150,19 @@ export class ConversationLanes {
         continue;
       }
       const task = lane.queue[0]!;
-      const verdict = await task.run((request) => this.withSlots(key, request));
+      const verdict = await task.run((request) => this.withSlots(lane.limits, request));
       if (signal.aborted) return;
       if (verdict.kind === 'retry') lane.blockedUntil = Math.max(lane.blockedUntil, clock.now().getTime() + verdict.afterMs);
       else lane.queue.shift();
     }
   }
 
-  private async withSlots<T>(key: string, request: () => Promise<T>): Promise<T | undefined> {
-    const conversationSlot = await this.limiter.acquire(`conversation:${key}`, this.conversationWindows, this.stopping.signal);
-    if (!conversationSlot) return undefined;
-    const globalSlot = await this.globalSlot();
+  private async withSlots<T>(limits: Lane['limits'], request: () => Promise<T>): Promise<T | undefined> {
+    const laneSlot = await this.limiter.acquire(limits.key, limits.windows, this.stopping.signal);
+    if (!laneSlot) return undefined;
+    const globalSlot = limits.botRate ? await this.globalSlot() : NO_SLOT;
     if (!globalSlot) {
-      await conversationSlot.release();
+      await laneSlot.release();
       return undefined;
     }
     this.inFlight += 1;
@@ -146,7 +170,7 @@ export class ConversationLanes {
       return await request();
     } finally {
       this.inFlight -= 1;
-      await Promise.all([globalSlot.release(), conversationSlot.release()]);
+      await Promise.all([globalSlot.release(), laneSlot.release()]);
     }
   }
 

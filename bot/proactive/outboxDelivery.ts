@@ -8,7 +8,7 @@ import type { DocumentStore } from '../../services/store/documentStore.js';
 import type { CardCopies } from './cardCopies.js';
 import { backoffMs, classifyConnectorError, type ConnectorFailure } from './connectorErrors.js';
 import { conversationReferenceOf, type ConversationReferenceStore, type StoredReference } from './conversationReferences.js';
-import type { ConversationLanes, LaneVerdict, SendWithinLimits } from './conversationLanes.js';
+import type { ChannelLimits, ConversationLanes, LaneVerdict, SendWithinLimits } from './conversationLanes.js';
 import { DeliveryJournal } from './deliveryJournal.js';
 import { continueConversation, createConversation, type ProactiveAdapter } from './proactiveTurn.js';
 import { prepareProactiveClient } from './proactiveClient.js';
@@ -75,7 +75,28 @@ export function alertStateFrom(repository: Pick<ClaimRepository, 'get'>): AlertS
   };
 }
 
-export type UnreachableOutcome = 'handled' | 'not-handled';
+/**
+ * Another channel (the consent mail) for the alerts nobody can be reached for in Teams. Its sends
+ * go through a lane of their own, at the channel's pace: a pass only queues them.
+ */
+export interface AlertFallback {
+  /**
+   * Where it would send the alert (mail addresses). None: it does not carry it, and the alert waits
+   * for someone to become reachable in Teams. Throws when it should carry it but cannot (data missing).
+   */
+  recipients(alert: Alert): readonly string[];
+  /** Sends it to one of them; throws when the channel failed (then tried again after a back-off, and counted). */
+  send(alert: Alert, recipient: string, reason: string): Promise<void>;
+  /** The channel's own limits (a mailbox's, per message), counted by the lanes' limiter apart from Teams' rate. */
+  limits: ChannelLimits;
+}
+
+/** An alert queued for the fallback: its recipients there, and why Teams could not carry it. */
+interface FallingBack {
+  alert: Alert;
+  recipients: readonly string[];
+  reason: string;
+}
 
 export interface OutboxDeliveryOptions {
   claims: OutboxSource;
@@ -92,7 +113,7 @@ export interface OutboxDeliveryOptions {
   settings: DeliverySettings;
   cardCopies?: CardCopies;
   /** Another channel (e-mail) for an alert nobody can be reached for in Teams. */
-  onUnreachable?: (alert: Alert, reason: string) => Promise<UnreachableOutcome>;
+  fallback?: AlertFallback;
   /** The claim service's clock: alert ages, Retry-After and the rate windows are on it. */
   clock: Clock;
   random?: () => number;
@@ -191,7 +212,9 @@ export class OutboxDelivery {
   private readonly held = new Map<string, Job>();
   /** Alerts that found nobody to reach, kept in memory (their claims leased) until a recheck. */
   private readonly waiting = new Map<string, WaitingAlert>();
-  /** The alerts held or waiting, by claim: what a lease leaves out, kept as they come and go. */
+  /** Alerts queued for the fallback channel, by alert id. */
+  private readonly fallingBack = new Map<string, FallingBack>();
+  /** The alerts held, waiting or falling back, by claim: what a lease leaves out, kept as they come and go. */
   private readonly worked = new Map<string, Set<string>>();
   /** Claims changed here since the last pass (kick with an id): a kicked pass looks at those only. */
   private readonly touched = new Set<string>();
@@ -213,8 +236,6 @@ export class OutboxDelivery {
   /** The last pass took a full batch, so more alerts may be waiting beyond it. */
   private moreWaiting = false;
   private readonly lease: AlertLease;
-  /** Alerts the fallback declined in this process; they wait for a reference to appear. */
-  private readonly declined = new Set<string>();
   private pendingCount = 0;
   private sentTotal = 0;
   private deadTotal = 0;
@@ -388,13 +409,13 @@ export class OutboxDelivery {
       }
       for (const { leased } of found) for (const claimId of leased) this.releaseAfterPass.add(claimId);
       const alerts = [...begun, ...found.flatMap((leased) => leased.alerts)];
-      this.pendingCount = alerts.length + this.held.size + this.waiting.size;
+      this.pendingCount = alerts.length + this.held.size + this.waiting.size + this.fallingBack.size;
       try {
-        const beginning = alerts.filter((alert) => !this.held.has(alert.id) && !this.waiting.has(alert.id));
+        const beginning = alerts.filter((alert) => !this.isWorked(alert));
         await this.lookAhead(beginning, lookups);
         for (const alert of beginning) {
           if (this.stopped) break;
-          if (this.held.has(alert.id) || this.waiting.has(alert.id)) continue;
+          if (this.isWorked(alert)) continue;
           await this.begin(alert, lookups);
         }
       } finally {
@@ -695,13 +716,24 @@ export class OutboxDelivery {
     this.unwork(alert);
   }
 
+  private stopFallingBack(alert: AlertOfClaim): void {
+    if (!this.fallingBack.delete(alert.id)) return;
+    this.unwork(alert);
+  }
+
+  private isWorked(alert: AlertOfClaim): boolean {
+    return this.held.has(alert.id) || this.waiting.has(alert.id) || this.fallingBack.has(alert.id);
+  }
+
   private work(alert: AlertOfClaim): void {
     const ids = this.worked.get(alert.claimId);
     if (ids) ids.add(alert.id);
     else this.worked.set(alert.claimId, new Set([alert.id]));
   }
 
+  /** Called once the alert left one of its states: it may still be in another (a failed mail waits to be tried again). */
   private unwork(alert: AlertOfClaim): void {
+    if (this.isWorked(alert)) return;
     const ids = this.worked.get(alert.claimId);
     if (!ids?.delete(alert.id) || ids.size > 0) return;
     this.worked.delete(alert.claimId);
@@ -756,30 +788,26 @@ export class OutboxDelivery {
       }
       const waiting = this.waiting.get(alertId);
       if (waiting) this.stopWaiting(waiting);
+      const fallingBack = this.fallingBack.get(alertId);
+      if (fallingBack) this.stopFallingBack(fallingBack.alert);
     }
   }
 
   /** Nobody can be reached in Teams: the fallback, else wait, else (after the limit) dead letter. */
   private async unreachable(alert: Alert, reason: string, final = false): Promise<void> {
-    const fallback = this.options.onUnreachable;
-    if (fallback && !this.declined.has(alert.id)) {
-      let outcome: UnreachableOutcome = 'not-handled';
+    const fallback = this.options.fallback;
+    if (fallback) {
+      let recipients: readonly string[];
       try {
-        outcome = await fallback(alert, reason);
+        recipients = fallback.recipients(alert);
       } catch (error) {
-        this.log(`the fallback for alert ${alert.id} failed`, error);
-        if (!final) {
-          await this.fallbackFailed(alert, reason, error);
-          return;
-        }
-      }
-      if (outcome === 'handled') {
-        await this.journal.markDone(alert.dedupeKey);
-        await this.recordFinal(alert, { state: 'sent', error: `not in Teams (${reason}); delivered by the fallback` });
-        this.sentTotal += 1;
+        await this.deadLetter(alert, `undeliverable: ${reason}; the fallback cannot carry it: ${error instanceof Error ? error.message : String(error)}`);
         return;
       }
-      this.declined.add(alert.id);
+      if (recipients.length > 0) {
+        this.fallBack({ alert, recipients, reason });
+        return;
+      }
     }
     const age = this.clock.now().getTime() - Date.parse(alert.createdAt);
     if (final || age >= this.options.settings.undeliverableAfterMs) {
@@ -790,8 +818,87 @@ export class OutboxDelivery {
     this.wait(alert);
   }
 
+  /** Queues the alert in the fallback's lane; it stays worked here (out of every lease) until sent or given up. */
+  private fallBack(entry: FallingBack): void {
+    this.fallingBack.set(entry.alert.id, entry);
+    this.work(entry.alert);
+    this.lanes.enqueueChannel(this.options.fallback!.limits, { run: (send) => this.sendByFallback(entry, send) });
+  }
+
   /**
-   * The other channel failed, not declined (the mail service throttled or was down): it is tried
+   * Sends the alert to each of its fallback recipients in turn, each message within the channel's
+   * limits and journaled as a Teams copy is, so a retry or a restart sends none twice.
+   */
+  private async sendByFallback(entry: FallingBack, send: SendWithinLimits): Promise<LaneVerdict> {
+    const fallback = this.options.fallback!;
+    const { alert, reason } = entry;
+    let stopping = false;
+    try {
+      // Another instance took the claim over meanwhile.
+      if (this.fallingBack.get(alert.id) !== entry) return { kind: 'done' };
+      if (this.options.alertState && (await this.options.alertState(alert.claimId, alert.id))?.state !== 'pending') return { kind: 'done' };
+      const uncertain: string[] = [];
+      let sent = 0;
+      for (const recipient of entry.recipients) {
+        const target = `mail:${recipient.toLowerCase()}`;
+        const journaled = await this.journal.state(alert.dedupeKey, target);
+        if (journaled?.state === 'sent') {
+          sent += 1;
+          continue;
+        }
+        if (journaled?.state === 'sending' && this.options.settings.afterCrash === 'skip') {
+          uncertain.push(recipient);
+          continue;
+        }
+        const outcome = await send(async () => {
+          await this.journal.record(alert.dedupeKey, target, 'sending');
+          try {
+            await fallback.send(alert, recipient, reason);
+            return { ok: true as const };
+          } catch (error) {
+            return { ok: false as const, error };
+          }
+        });
+        if (!outcome) {
+          // The lanes are stopping: it stays pending, for the next start or another instance.
+          stopping = true;
+          return { kind: 'retry', afterMs: 0 };
+        }
+        if (!outcome.ok) {
+          await this.journal.record(alert.dedupeKey, target, 'failed');
+          this.log(`the fallback for alert ${alert.id} failed`, outcome.error);
+          await this.fallbackFailed(alert, reason, outcome.error);
+          return { kind: 'done' };
+        }
+        await this.journal.record(alert.dedupeKey, target, 'sent');
+        sent += 1;
+      }
+      this.uncertainTotal += uncertain.length;
+      const uncertainNote = uncertain.length > 0 ? `; uncertain: the process stopped while mailing ${uncertain.join(', ')}; not sent again (at most once)` : '';
+      if (sent === 0) {
+        await this.deadLetter(alert, `not in Teams (${reason})${uncertainNote}`);
+        return { kind: 'done' };
+      }
+      await this.journal.markDone(alert.dedupeKey);
+      await this.recordFinal(alert, { state: 'sent', error: `not in Teams (${reason}); delivered by the fallback${uncertainNote}` });
+      this.sentTotal += 1;
+      return { kind: 'done' };
+    } catch (error) {
+      // The journal or the store failed: the alert stays pending, and a later poll takes it again.
+      this.lastError = error instanceof Error ? error.message : String(error);
+      this.log(`the fallback for alert ${alert.id} could not be recorded`, error);
+      return { kind: 'done' };
+    } finally {
+      if (!stopping && this.fallingBack.get(alert.id) === entry) {
+        this.stopFallingBack(alert);
+        this.nextPassWhenLow();
+        await this.releaseIdle([alert.claimId]);
+      }
+    }
+  }
+
+  /**
+   * The other channel failed (the mail service throttled or was down): it is tried
    * again after a back-off, as a send to Teams is, and the attempt is counted on the alert, so the
    * bound holds across restarts; past it, a dead letter.
    */
@@ -809,7 +916,6 @@ export class OutboxDelivery {
   private async deadLetter(alert: Alert, reason: string): Promise<void> {
     await this.recordFinal(alert, { state: 'dead', error: reason });
     this.deadTotal += 1;
-    this.declined.delete(alert.id);
     this.recentDead.unshift({ alertId: alert.id, claimId: alert.claimId, kind: alert.kind, reason, at: this.clock.now().toISOString() });
     this.recentDead.length = Math.min(this.recentDead.length, RECENT_DEAD_LETTERS);
     this.log(`alert ${alert.id} (${alert.kind}, ${alert.claimId}) dead-lettered: ${reason}`);

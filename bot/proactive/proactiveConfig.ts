@@ -20,6 +20,7 @@ const ProactiveEnvironmentSchema = z.object({
   DELIVERY_DEDUPE_RETENTION_DAYS: integer(45, 1, 3650),
   DELIVERY_TIMEOUT_MS: integer(15_000, 100, 120_000),
   DELIVERY_LEASE_SECONDS: integer(120, 5, 3600),
+  CONSENT_MAIL_PER_MINUTE: integer(30, 1, 10_000),
 });
 
 export interface DeliverySettings {
@@ -49,6 +50,8 @@ export interface DeliverySettings {
 export interface ProactiveConfig {
   tickIntervalMs: number;
   delivery: DeliverySettings;
+  /** Consent mails sent a minute from the one mailbox (Exchange Online accepts 30), across instances. */
+  consentMailPerMinute: number;
 }
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -70,5 +73,6 @@ export function loadProactiveConfig(environment: NodeJS.ProcessEnv = process.env
       requestTimeoutMs: env.DELIVERY_TIMEOUT_MS,
       leaseMs: env.DELIVERY_LEASE_SECONDS * 1000,
     },
+    consentMailPerMinute: env.CONSENT_MAIL_PER_MINUTE,
   };
 }

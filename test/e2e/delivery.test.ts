@@ -87,11 +87,11 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
   }
 
   const journal = () => documents<{ key: string; target: string; state: string }>('proactive/delivery-journal');
-  /** The journal's latest state per recipient of one alert: `*` (the alert as a whole) or `copy`. */
+  /** The journal's latest state per recipient of one alert: `*` (the alert as a whole), `copy` (a Teams chat) or `mail:<address>`. */
   const journalOf = async (dedupeKey: string) =>
     (await journal())
       .filter((entry) => entry.key === dedupeKey)
-      .map((entry) => `${entry.target === '*' ? '*' : 'copy'}:${entry.state}`)
+      .map((entry) => `${entry.target === '*' || entry.target.startsWith('mail:') ? entry.target : 'copy'}:${entry.state}`)
       .sort();
 
   /** Requests into `person`'s chat (posts and updates), in arrival order. */
@@ -130,7 +130,7 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
     assert.equal(references.find((reference) => reference.userId === CUSTOMER.aadObjectId)?.dead?.reason, 'ConversationBlockedByUser');
     assert.ok(references.filter((reference) => reference.userId !== CUSTOMER.aadObjectId).every((reference) => !reference.dead));
     // The latest entry per recipient: the customer's copy failed, the alert as a whole is done.
-    assert.deepEqual(await journalOf(notice.dedupeKey), ['*:done', 'copy:failed']);
+    assert.deepEqual(await journalOf(notice.dedupeKey), ['*:done', 'copy:failed', 'mail:dana@fabrikam.com:sent']);
     assert.equal(accepted(showing(chatRequests(CUSTOMER), en.t('cards.consent.noAction'))).length, 0, 'nothing reached the blocked chat');
 
     // The partner's own alert went out as usual; nothing is dead-lettered, nothing left pending.
@@ -163,7 +163,7 @@ describe('e2e: delivery is truthful, and each card is updated once', function ()
     const mails = await readdir(mailFolder);
     assert.equal(mails.length, 1, 'one .eml for the one customer contact, once');
     assert.match(await readFile(join(mailFolder, mails[0]!), 'utf8'), /^To: .*dana@fabrikam\.com/m);
-    assert.deepEqual(await journalOf(notice.dedupeKey), ['*:done']);
+    assert.deepEqual(await journalOf(notice.dedupeKey), ['*:done', 'mail:dana@fabrikam.com:sent']);
     assert.ok(!e2e.logs.some((line) => line.startsWith('turn failed')), 'no delivery failure reached onTurnError');
   });
 

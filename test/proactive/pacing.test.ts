@@ -7,8 +7,8 @@ import type { AlertRenderer } from '../../bot/proactive/recipients.js';
 import type { RateWindow, SendLimiter, SendSlot } from '../../services/sendLimits.js';
 import { FileDocumentStore } from '../../storage/files/fileDocumentStore.js';
 import { ProactiveConnector } from '../support/proactiveConnector.js';
-import { PARTNER_TENANT, claimAt, createHarness, m365Details, partner, type Harness } from '../support/serviceHarness.js';
-import { deliverAll, meet, openWorker, testSettings, unauthenticatedAdapter, type Worker } from './proactiveFixtures.js';
+import { PARTNER_TENANT, bizAppsDetails, claimAt, createHarness, m365Details, partner, type Harness } from '../support/serviceHarness.js';
+import { VirtualTime, deliverAll, mailFallback, meet, openWorker, testSettings, unauthenticatedAdapter, type Worker } from './proactiveFixtures.js';
 
 // How fast a backlog drains (issue 20): Teams allows a bot 50 requests per second, and the
 // outbox worker should get close to that. Three things used to keep it well under: passes came
@@ -84,6 +84,63 @@ describe('proactive: pacing of a backlog', function () {
     assert.ok(receipt, 'the receipt was posted');
     assert.ok(JSON.stringify(receipt.body).includes('now InReview'), 'rendered with the claim as it is now');
     assert.deepEqual(connector.updates(), [], 'no update follows: the posted card is already current');
+  });
+
+  it("consent mails go at the mailbox's pace, one message per contact", async () => {
+    // Three approvals whose customers never talked to the bot: five consent mails (BizApps claims
+    // have a technical contact too), from a mailbox that takes two a minute.
+    const time = new VirtualTime(harness.clock.now().getTime());
+    const sent: Array<{ to: string; at: number }> = [];
+    const windows = [{ limit: 2, windowMs: 60_000 }];
+    worker = await openWorker(harness, { clock: time, fallback: mailFallback(async (_alert, to) => void sent.push({ to, at: time.millis() }), windows) });
+    const customers = ['55555555-0000-4000-8000-000000000001', '55555555-0000-4000-8000-000000000002', '55555555-0000-4000-8000-000000000003'];
+    const claims = [];
+    for (const [index, customerTenantId] of customers.entries()) {
+      const details = { customerTenantId, customerDomain: `customer${index}.onmicrosoft.com` };
+      const subscriptionId = `66666666-0000-4000-8000-00000000000${index}`;
+      claims.push(await claimAt(harness, 'Approved', index < 2 ? bizAppsDetails({ ...details, subscriptionId }) : m365Details(details)));
+    }
+    await deliverAll(worker, harness);
+
+    assert.equal(sent.length, 5);
+    const at = sent.map((mail) => mail.at).sort((a, b) => a - b);
+    for (let index = 2; index < at.length; index += 1) {
+      assert.ok(at[index]! - at[index - 2]! >= 60_000, `three mails within a minute: ${at.map((instant) => instant - at[0]!).join(', ')} ms`);
+    }
+    for (const claim of claims) {
+      const notice = (await harness.repository.get(claim.id))!.outbox.find((alert) => alert.kind === 'consent-notice')!;
+      assert.equal(notice.state, 'sent');
+    }
+  });
+
+  it("a channel's lane takes its own slot only, not the bot's Teams rate", async () => {
+    const events: string[] = [];
+    const limiter: SendLimiter = {
+      acquire: async (key: string): Promise<SendSlot> => {
+        events.push(`acquire ${key}`);
+        return { release: async () => void events.push(`release ${key}`) };
+      },
+    };
+    const lanes = new ConversationLanes({ clock: harness.clock, globalRatePerSecond: 50, limiter });
+    lanes.enqueueChannel(
+      { key: 'mail:notices@contoso.com', windows: [{ limit: 30, windowMs: 60_000 }] },
+      {
+        run: async (send) => {
+          await send(async () => events.push('mail to Dana'));
+          await send(async () => events.push('mail to Tech'));
+          return { kind: 'done' };
+        },
+      },
+    );
+    await lanes.idle();
+    assert.deepEqual(events, [
+      'acquire mail:notices@contoso.com',
+      'mail to Dana',
+      'release mail:notices@contoso.com',
+      'acquire mail:notices@contoso.com',
+      'mail to Tech',
+      'release mail:notices@contoso.com',
+    ]);
   });
 
   it('a lane holds the rate slots only around its request, not through the work after the answer', async () => {

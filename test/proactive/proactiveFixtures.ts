@@ -4,7 +4,9 @@ import type { AdaptiveCard } from '../../cards/template.js';
 import { ConversationLanes } from '../../bot/proactive/conversationLanes.js';
 import { ConversationReferenceStore } from '../../bot/proactive/conversationReferences.js';
 import { FileDocumentStore } from '../../storage/files/fileDocumentStore.js';
-import { alertStateFrom, OutboxDelivery, type OutboxDeliveryOptions } from '../../bot/proactive/outboxDelivery.js';
+import { alertStateFrom, OutboxDelivery, type AlertFallback, type OutboxDeliveryOptions } from '../../bot/proactive/outboxDelivery.js';
+import type { RateWindow } from '../../bot/proactive/rateLimiter.js';
+import type { Alert } from '../../services/model.js';
 import type { DeliverySettings } from '../../bot/proactive/proactiveConfig.js';
 import type { AlertRenderer } from '../../bot/proactive/recipients.js';
 import type { Role } from '../../services/actor.js';
@@ -81,6 +83,21 @@ export function testSettings(overrides: Partial<DeliverySettings> = {}): Deliver
     requestTimeoutMs: 2000,
     leaseMs: 120_000,
     ...overrides,
+  };
+}
+
+/**
+ * The consent mail as the app wires it, with `send` standing for the mailbox: a consent notice
+ * goes to its customer contacts, one message each, at most `windows` from the one mailbox.
+ */
+export function mailFallback(
+  send: (alert: Alert, recipient: string) => Promise<void>,
+  windows: readonly RateWindow[] = [{ limit: 30, windowMs: 60_000 }],
+): AlertFallback {
+  return {
+    recipients: (alert) => (alert.kind === 'consent-notice' ? (alert.data['customerContactEmails'] as string[]) : []),
+    send: (alert, recipient) => send(alert, recipient),
+    limits: { key: 'mail:notices@contoso.com', windows },
   };
 }
 

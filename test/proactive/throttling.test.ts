@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import type { Alert } from '../../services/model.js';
 import { ProactiveConnector } from '../support/proactiveConnector.js';
-import { PARTNER_TENANT, REVIEW_TENANT, claimAt, createHarness, m365Details, partner, type Harness } from '../support/serviceHarness.js';
-import { deliverAll, meet, openWorker, personalActivity, testSettings, type Worker } from './proactiveFixtures.js';
+import { DeliveryJournal } from '../../bot/proactive/deliveryJournal.js';
+import { FileDocumentStore } from '../../storage/files/fileDocumentStore.js';
+import { PARTNER_TENANT, REVIEW_TENANT, bizAppsDetails, claimAt, createHarness, m365Details, partner, type Harness } from '../support/serviceHarness.js';
+import { deliverAll, mailFallback, meet, openWorker, personalActivity, testSettings, type Worker } from './proactiveFixtures.js';
 
 // Teams throttling and refusals, against the stand-in connector through a real CloudAdapter.
 
@@ -123,13 +125,12 @@ describe('proactive: throttling, refusals, uninstall', () => {
 
   it('an alert nobody can be reached for goes to the fallback, else is dead-lettered after the limit', async () => {
     await worker.outbox.stop();
-    const handed: string[] = [];
+    const asked: string[] = [];
+    const mailed: string[] = [];
+    const fallback = mailFallback(async (alert, recipient) => void mailed.push(`${alert.kind} to ${recipient}`));
     worker = await openWorker(harness, {
       references: worker.references,
-      onUnreachable: async (alert) => {
-        handed.push(alert.kind);
-        return alert.to === 'customer' ? 'handled' : 'not-handled';
-      },
+      fallback: { ...fallback, recipients: (alert) => (asked.push(alert.kind), fallback.recipients(alert)) },
     });
     await worker.references.removeForUninstall(personalActivity(connector, reviewerChat));
     const claim = await claimAt(harness, 'Approved');
@@ -137,7 +138,8 @@ describe('proactive: throttling, refusals, uninstall', () => {
     const outbox = (await harness.repository.get(claim.id))!.outbox;
     assert.equal(outbox.find((alert) => alert.kind === 'consent-notice')?.state, 'sent', 'the customer was reached by the fallback');
     assert.equal(outbox.find((alert) => alert.kind === 'claim-submitted')?.state, 'pending', 'reviewers: waits within the limit');
-    assert.ok(handed.includes('consent-notice') && handed.includes('claim-submitted'));
+    assert.ok(asked.includes('consent-notice') && asked.includes('claim-submitted'));
+    assert.deepEqual(mailed, ['consent-notice to dana@fabrikam.com']);
 
     // After UNDELIVERABLE_AFTER_HOURS it becomes a dead letter.
     await worker.outbox.stop();
@@ -148,22 +150,98 @@ describe('proactive: throttling, refusals, uninstall', () => {
     assert.match(after.lastError ?? '', /undeliverable: no reviewer channel/);
   });
 
+  it('the consent mail goes off the pass: a mailbox that hangs holds back no Teams alert', async () => {
+    await worker.outbox.stop();
+    let answerMail: () => void = () => undefined;
+    const mailing: string[] = [];
+    const hangingMail = mailFallback(async (alert) => {
+      mailing.push(alert.claimId);
+      await new Promise<void>((resolve) => (answerMail = resolve));
+    });
+    worker = await openWorker(harness, { references: worker.references, fallback: hangingMail });
+    const approved = await claimAt(harness, 'Approved');
+    const passes = [worker.outbox.drain()];
+    await until(() => mailing.length === 1, 'the consent mail was never sent');
+
+    // While that mail hangs, a partner's new claim is received and its receipt arrives.
+    const submitted = await claimAt(
+      harness,
+      'Submitted',
+      m365Details({ customerTenantId: '44444444-0000-4000-8000-000000000000', customerDomain: 'other.onmicrosoft.com' }),
+    );
+    passes.push(worker.outbox.drain());
+    const receipt = () => connector.delivered(':submission-receipt:partner').filter((request) => JSON.stringify(request.body).includes(submitted.id));
+    try {
+      await until(() => receipt().length === 1, 'the receipt waited for the mail');
+    } finally {
+      answerMail();
+    }
+    await Promise.all(passes);
+    await worker.outbox.idle();
+    const notice = (await harness.repository.get(approved.id))!.outbox.find((alert) => alert.kind === 'consent-notice')!;
+    assert.equal(notice.state, 'sent');
+    assert.deepEqual(mailing, [approved.id]);
+  });
+
+  it('a consent notice to two contacts that fails for the second is tried again for the second only', async () => {
+    await worker.outbox.stop();
+    const attempts: string[] = [];
+    let failNext = true;
+    const mail = mailFallback(async (_alert, recipient) => {
+      attempts.push(recipient);
+      if (recipient === 'tech@fabrikam.com' && failNext) {
+        failNext = false;
+        throw new Error('sendMail failed: 503');
+      }
+    });
+    worker = await openWorker(harness, { references: worker.references, fallback: mail });
+    const claim = await claimAt(harness, 'Approved', bizAppsDetails());
+    await worker.outbox.drain();
+    await worker.outbox.idle();
+    assert.deepEqual(attempts, ['dana@fabrikam.com', 'tech@fabrikam.com']);
+    harness.clock.advance(testSettings().backoffMaxMs);
+    await deliverAll(worker, harness);
+    assert.deepEqual(attempts, ['dana@fabrikam.com', 'tech@fabrikam.com', 'tech@fabrikam.com'], 'Dana is not mailed twice');
+    const notice = (await harness.repository.get(claim.id))!.outbox.find((alert) => alert.kind === 'consent-notice')!;
+    assert.deepEqual({ state: notice.state, attempts: notice.attempts }, { state: 'sent', attempts: 2 });
+  });
+
+  it('a mail that was being sent when the process stopped is not sent again (at most once)', async () => {
+    await worker.outbox.stop();
+    const claim = await claimAt(harness, 'Approved', bizAppsDetails());
+    const dedupeKey = (await harness.repository.get(claim.id))!.outbox.find((alert) => alert.kind === 'consent-notice')!.dedupeKey;
+    // The journal as a process left it that stopped mid-send to Dana.
+    const journal = await DeliveryJournal.open(new FileDocumentStore({ dataDir: harness.dataDir, clock: harness.clock }), {
+      retentionMs: 86_400_000,
+      clock: harness.clock,
+    });
+    await journal.record(dedupeKey, 'mail:dana@fabrikam.com', 'sending');
+    await journal.close();
+
+    const mailed: string[] = [];
+    worker = await openWorker(harness, { references: worker.references, fallback: mailFallback(async (_alert, recipient) => void mailed.push(recipient)) });
+    await deliverAll(worker, harness);
+    assert.deepEqual(mailed, ['tech@fabrikam.com']);
+    const notice = (await harness.repository.get(claim.id))!.outbox.find((alert) => alert.kind === 'consent-notice')!;
+    assert.equal(notice.state, 'sent');
+    assert.match(notice.lastError ?? '', /uncertain: the process stopped while mailing dana@fabrikam.com/);
+    assert.equal(worker.outbox.health().uncertain, 1);
+  });
+
   it('a fallback that fails (the mail service refused) is tried again after a back-off, counted, and given up on at the limit', async () => {
     await worker.outbox.stop();
     let failures = 2;
     const tried: string[] = [];
     const mailed: string[] = [];
-    const flakyMail = async (alert: Alert) => {
-      if (alert.to !== 'customer') return 'not-handled' as const;
+    const flakyMail = mailFallback(async (alert: Alert) => {
       tried.push(alert.id);
       if (failures > 0) {
         failures -= 1;
         throw new Error('sendMail failed: 429 throttled');
       }
       mailed.push(alert.id);
-      return 'handled' as const;
-    };
-    worker = await openWorker(harness, { references: worker.references, onUnreachable: flakyMail });
+    });
+    worker = await openWorker(harness, { references: worker.references, fallback: flakyMail });
     const claim = await claimAt(harness, 'Approved');
     const consentNotice = async () => (await harness.repository.get(claim.id))!.outbox.find((alert) => alert.kind === 'consent-notice')!;
 
@@ -188,7 +266,7 @@ describe('proactive: throttling, refusals, uninstall', () => {
     // A mail service that keeps failing: a dead letter after the attempts allowed, not a wait for ever.
     await worker.outbox.stop();
     failures = Number.POSITIVE_INFINITY;
-    worker = await openWorker(harness, { references: worker.references, onUnreachable: flakyMail, settings: testSettings({ maxAttempts: 3 }) });
+    worker = await openWorker(harness, { references: worker.references, fallback: flakyMail, settings: testSettings({ maxAttempts: 3 }) });
     const second = await claimAt(
       harness,
       'Approved',
@@ -205,3 +283,11 @@ describe('proactive: throttling, refusals, uninstall', () => {
     assert.equal(worker.outbox.health().deadLetters, 1);
   });
 });
+
+async function until(condition: () => boolean, failure: string, withinMs = 5000): Promise<void> {
+  const started = performance.now();
+  while (!condition()) {
+    assert.ok(performance.now() - started < withinMs, failure);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -30,16 +30,19 @@ describe('proactive: parts', () => {
       assert.equal(config.delivery.afterCrash, 'skip');
       assert.equal(config.delivery.leaseMs, 120_000);
       assert.equal(loadProactiveConfig({ DELIVERY_LEASE_SECONDS: '15' }).delivery.leaseMs, 15_000);
+      assert.equal(config.consentMailPerMinute, 30, "Exchange Online's messages a minute from one mailbox");
+      assert.equal(loadProactiveConfig({ CONSENT_MAIL_PER_MINUTE: '120' }).consentMailPerMinute, 120);
     });
 
     it('names each bad value', () => {
       assert.throws(
-        () => loadProactiveConfig({ TICK_INTERVAL_SECONDS: '0', DELIVERY_AFTER_CRASH: 'twice', DELIVERY_LEASE_SECONDS: '1' }),
+        () => loadProactiveConfig({ TICK_INTERVAL_SECONDS: '0', DELIVERY_AFTER_CRASH: 'twice', DELIVERY_LEASE_SECONDS: '1', CONSENT_MAIL_PER_MINUTE: '0' }),
         (error: unknown) =>
           error instanceof ConfigurationError &&
           error.problems.some((problem) => problem.startsWith('TICK_INTERVAL_SECONDS="0"')) &&
           error.problems.some((problem) => problem.startsWith('DELIVERY_AFTER_CRASH="twice"')) &&
-          error.problems.some((problem) => problem.startsWith('DELIVERY_LEASE_SECONDS="1"')),
+          error.problems.some((problem) => problem.startsWith('DELIVERY_LEASE_SECONDS="1"')) &&
+          error.problems.some((problem) => problem.startsWith('CONSENT_MAIL_PER_MINUTE="0"')),
       );
     });
   });
