@@ -62,16 +62,16 @@ export interface OutboxSource {
 }
 
 /**
- * Reads one alert's current state, so a send can be skipped when it is no longer pending, and
- * the claim as it is now, so the card posted already says where the claim has moved since.
+ * Reads one alert as it is now, so a send can be skipped when it is no longer pending, and the
+ * claim as it is now, so the card posted already says where the claim has moved since.
  */
-export type AlertStateReader = (claimId: string, alertId: string) => Promise<{ state: Alert['state']; claim: Claim } | undefined>;
+export type AlertStateReader = (claimId: string, alertId: string) => Promise<{ alert: Alert; claim: Claim } | undefined>;
 
 export function alertStateFrom(repository: Pick<ClaimRepository, 'get'>): AlertStateReader {
   return async (claimId, alertId) => {
     const document = await repository.get(claimId);
-    const state = document?.outbox.find((alert) => alert.id === alertId)?.state;
-    return document && state ? { state, claim: document.claim } : undefined;
+    const alert = document?.outbox.find((candidate) => candidate.id === alertId);
+    return document && alert ? { alert, claim: document.claim } : undefined;
   };
 }
 
@@ -91,16 +91,20 @@ export interface AlertFallback {
   limits: ChannelLimits;
 }
 
-/** An alert queued for the fallback: its recipients there, and why Teams could not carry it. */
+/**
+ * An alert queued for the fallback: what names it, its recipients there, and why Teams could not
+ * carry it. A mailbox's pace can keep thousands queued; the whole alert is read again when it goes.
+ */
 interface FallingBack {
-  alert: Alert;
+  id: string;
+  claimId: string;
   recipients: readonly string[];
   reason: string;
 }
 
 export interface OutboxDeliveryOptions {
   claims: OutboxSource;
-  alertState?: AlertStateReader;
+  alertState: AlertStateReader;
   adapter: ProactiveAdapter;
   /** MicrosoftAppId; the empty string when running unauthenticated (local). */
   appId: string;
@@ -138,6 +142,8 @@ export interface OutboxHealth {
   pending: number;
   inFlight: number;
   throttledConversations: number;
+  /** Alerts queued for the fallback (consent mails waiting for the mailbox's pace). */
+  fallbackQueued: number;
   deadLetters: number;
   sentTotal: number;
   uncertain: number;
@@ -343,6 +349,7 @@ export class OutboxDelivery {
       pending: this.pendingCount,
       inFlight: this.lanes.stats().inFlight,
       throttledConversations: new Set(throttled.map((target) => target.recipient.conversationKey)).size,
+      fallbackQueued: this.fallingBack.size,
       deadLetters: this.deadTotal,
       sentTotal: this.sentTotal,
       uncertain: this.uncertainTotal,
@@ -557,8 +564,8 @@ export class OutboxDelivery {
         await this.settle(job);
         return { kind: 'done' };
       }
-      const current = this.options.alertState ? await this.options.alertState(alert.claimId, alert.id) : undefined;
-      if (this.options.alertState && current?.state !== 'pending') {
+      const current = await this.options.alertState(alert.claimId, alert.id);
+      if (current?.alert.state !== 'pending') {
         // Someone else recorded it (another worker, or the claim's document was replaced).
         job.finished = true;
         this.unhold(job);
@@ -772,8 +779,8 @@ export class OutboxDelivery {
       for (const claimId of claimIds) this.releaseAfterPass.add(claimId);
       return;
     }
-    const worked = new Set(all ? [] : this.workedClaims());
-    const idle = claimIds.filter((claimId) => !worked.has(claimId));
+    // Asked per claim: thousands of claims may be worked here (a mail backlog), and a pass per change releases.
+    const idle = all ? claimIds : claimIds.filter((claimId) => !this.worked.has(claimId));
     if (idle.length === 0) return;
     await this.options.claims.releaseAlertLeases(this.lease.owner, idle).catch((error: unknown) => this.log('could not release alert leases', error));
   }
@@ -789,7 +796,7 @@ export class OutboxDelivery {
       const waiting = this.waiting.get(alertId);
       if (waiting) this.stopWaiting(waiting);
       const fallingBack = this.fallingBack.get(alertId);
-      if (fallingBack) this.stopFallingBack(fallingBack.alert);
+      if (fallingBack) this.stopFallingBack(fallingBack);
     }
   }
 
@@ -805,7 +812,7 @@ export class OutboxDelivery {
         return;
       }
       if (recipients.length > 0) {
-        this.fallBack({ alert, recipients, reason });
+        this.fallBack({ id: alert.id, claimId: alert.claimId, recipients, reason });
         return;
       }
     }
@@ -820,8 +827,8 @@ export class OutboxDelivery {
 
   /** Queues the alert in the fallback's lane; it stays worked here (out of every lease) until sent or given up. */
   private fallBack(entry: FallingBack): void {
-    this.fallingBack.set(entry.alert.id, entry);
-    this.work(entry.alert);
+    this.fallingBack.set(entry.id, entry);
+    this.work(entry);
     this.lanes.enqueueChannel(this.options.fallback!.limits, { run: (send) => this.sendByFallback(entry, send) });
   }
 
@@ -831,12 +838,13 @@ export class OutboxDelivery {
    */
   private async sendByFallback(entry: FallingBack, send: SendWithinLimits): Promise<LaneVerdict> {
     const fallback = this.options.fallback!;
-    const { alert, reason } = entry;
+    const { reason } = entry;
     let stopping = false;
     try {
       // Another instance took the claim over meanwhile.
-      if (this.fallingBack.get(alert.id) !== entry) return { kind: 'done' };
-      if (this.options.alertState && (await this.options.alertState(alert.claimId, alert.id))?.state !== 'pending') return { kind: 'done' };
+      if (this.fallingBack.get(entry.id) !== entry) return { kind: 'done' };
+      const alert = (await this.options.alertState(entry.claimId, entry.id))?.alert;
+      if (alert?.state !== 'pending') return { kind: 'done' };
       const uncertain: string[] = [];
       let sent = 0;
       for (const recipient of entry.recipients) {
@@ -886,13 +894,13 @@ export class OutboxDelivery {
     } catch (error) {
       // The journal or the store failed: the alert stays pending, and a later poll takes it again.
       this.lastError = error instanceof Error ? error.message : String(error);
-      this.log(`the fallback for alert ${alert.id} could not be recorded`, error);
+      this.log(`the fallback for alert ${entry.id} could not be recorded`, error);
       return { kind: 'done' };
     } finally {
-      if (!stopping && this.fallingBack.get(alert.id) === entry) {
-        this.stopFallingBack(alert);
+      if (!stopping && this.fallingBack.get(entry.id) === entry) {
+        this.stopFallingBack(entry);
         this.nextPassWhenLow();
-        await this.releaseIdle([alert.claimId]);
+        await this.releaseIdle([entry.claimId]);
       }
     }
   }

@@ -162,6 +162,7 @@ describe('proactive: throttling, refusals, uninstall', () => {
     const approved = await claimAt(harness, 'Approved');
     const passes = [worker.outbox.drain()];
     await until(() => mailing.length === 1, 'the consent mail was never sent');
+    assert.equal(worker.outbox.health().fallbackQueued, 1, 'the health figure shows the mail queued');
 
     // While that mail hangs, a partner's new claim is received and its receipt arrives.
     const submitted = await claimAt(
@@ -181,6 +182,7 @@ describe('proactive: throttling, refusals, uninstall', () => {
     const notice = (await harness.repository.get(approved.id))!.outbox.find((alert) => alert.kind === 'consent-notice')!;
     assert.equal(notice.state, 'sent');
     assert.deepEqual(mailing, [approved.id]);
+    assert.equal(worker.outbox.health().fallbackQueued, 0);
   });
 
   it('a consent notice to two contacts that fails for the second is tried again for the second only', async () => {
