@@ -294,7 +294,7 @@ async function settleAlerts(admin: pg.Pool): Promise<void> {
   await admin.query(`UPDATE claim_alerts SET state = 'sent',
       alert = alert || jsonb_build_object('state', 'sent', 'attempts', greatest((alert ->> 'attempts')::int, 1), 'sentAt', alert -> 'createdAt')
     WHERE state = 'pending'`);
-  await admin.query('UPDATE claims SET pending_alerts = 0, oldest_pending_at = NULL WHERE oldest_pending_at IS NOT NULL');
+  await admin.query('UPDATE claims SET pending_alerts = 0, pending_mark = NULL, oldest_pending_at = NULL WHERE oldest_pending_at IS NOT NULL');
 }
 
 /** As bench/storeUpdate.ts ranks it. */

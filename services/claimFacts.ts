@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Claim } from './model.js';
 
 // Facts derived from a claim that both the service and the store's index need.
@@ -38,4 +39,16 @@ export function nextTimerDue(claim: Claim): number | undefined {
     if (earliest === undefined || due < earliest) earliest = due;
   }
   return earliest;
+}
+
+/**
+ * Which alerts are pending, in 12 hex digits: the MD5 of their ids in code-unit order, joined by
+ * commas (migration 0010 writes the same in SQL); undefined when none is. A holder of a claim's
+ * alerts compares it with the ids it holds to learn, without reading the claim, whether any of
+ * them was settled elsewhere or another was added, even when their number stayed the same.
+ */
+export function pendingAlertsMark(ids: Iterable<string>): string | undefined {
+  const sorted = [...ids].sort();
+  if (sorted.length === 0) return undefined;
+  return createHash('md5').update(sorted.join(',')).digest('hex').slice(0, 12);
 }

@@ -17,6 +17,8 @@ export interface ClaimSummary {
   /** Epoch ms of the earliest timer still to fire. */
   nextDueAt?: number;
   pendingAlerts: number;
+  /** Which alerts are pending (`pendingAlertsMark`), when any are. */
+  pendingMark?: string;
   /** What the claim's PoE reports stand for (`precheckMarkOf`), when they all stand for one. */
   precheckMark?: string;
 }

@@ -221,8 +221,8 @@ export class ClaimService {
   }
 
   /** What became of the alerts a worker holds, and what its claims recorded since (see Outbox). */
-  checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, reread: (claimId: string) => boolean): Promise<HeldAlertsCheck> {
-    return this.outbox.checkHeldAlerts(held, reread);
+  checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, options: { readAll: boolean }): Promise<HeldAlertsCheck> {
+    return this.outbox.checkHeldAlerts(held, options);
   }
 
   /** Extends the owner's alert leases; returns the claims it still holds. */

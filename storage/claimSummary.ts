@@ -1,4 +1,4 @@
-import { isActive, nextTimerDue, recordKeysOf } from '../services/claimFacts.js';
+import { isActive, nextTimerDue, pendingAlertsMark, recordKeysOf } from '../services/claimFacts.js';
 import type { ClaimSummary } from '../services/claimRepository.js';
 import { precheckMarkOf } from '../services/precheckFacts.js';
 import type { Claim, ClaimDocument } from '../services/model.js';
@@ -8,6 +8,7 @@ import type { Claim, ClaimDocument } from '../services/model.js';
 
 export function summaryOf(document: ClaimDocument): ClaimSummary {
   const { claim, outbox } = document;
+  const pending = outbox.filter((alert) => alert.state === 'pending');
   return {
     id: claim.id,
     partnerTenantId: claim.partnerTenantId,
@@ -19,7 +20,8 @@ export function summaryOf(document: ClaimDocument): ClaimSummary {
     recordKeys: recordKeysOf(claim),
     active: isActive(claim),
     nextDueAt: nextTimerDue(claim),
-    pendingAlerts: outbox.filter((alert) => alert.state === 'pending').length,
+    pendingAlerts: pending.length,
+    pendingMark: pendingAlertsMark(pending.map((alert) => alert.id)),
     precheckMark: precheckMarkOf(claim),
   };
 }

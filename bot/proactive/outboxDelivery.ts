@@ -47,14 +47,14 @@ import {
 // What a pass costs does not grow with the alerts held here (queued behind a throttled chat) or
 // waiting for someone to become reachable: a change kicks a pass that looks at the changed claims
 // only; the poll's pass leases claims nobody holds, resolves the waiting alerts' recipients again
-// in memory (once per person waited for), and checks the held claims' pending counts, reading a
-// twelfth of them whatever their count (each claim every WAITING_REREADS polls, never all at once).
+// in memory (once per person waited for), and reads only the held claims whose pending alerts
+// are no longer the ones held (their count and mark in the claims' summaries).
 
 export interface OutboxSource {
   /** Pending alerts of claims now leased to `lease.owner`; `except`: alerts already held, by claim. */
   leasePendingAlerts(lease: AlertLease, limit: number, except?: ReadonlyMap<string, ReadonlySet<string>>, scope?: AlertLeaseScope): Promise<LeasedAlerts>;
-  /** How the alerts held here (by claim) stand in the store, and the pending ones of those claims not held; `reread`: claims read whatever their count. */
-  checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, reread: (claimId: string) => boolean): Promise<HeldAlertsCheck>;
+  /** How the alerts held here (by claim) stand in the store, and the pending ones of those claims not held; `readAll`: every claim read, changed or not. */
+  checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, options: { readAll: boolean }): Promise<HeldAlertsCheck>;
   /** Extends the owner's leases; returns the claims it still holds. */
   renewAlertLeases(lease: AlertLease, claimIds: readonly string[]): Promise<string[]>;
   releaseAlertLeases(owner: string, claimIds: readonly string[]): Promise<void>;
@@ -191,19 +191,6 @@ interface WaitingAlert {
   retryAt?: number;
 }
 
-/**
- * Polls between two reads of a claim whose alerts are held or waiting here (a minute at the
- * default 5 s). Each poll reads its own twelfth of them, so the reads never come all at once.
- */
-const WAITING_REREADS = 12;
-
-/** The poll (modulo WAITING_REREADS) on which a claim is read again: the same whatever else is worked. */
-function rereadTurn(claimId: string): number {
-  let hash = 0;
-  for (let index = 0; index < claimId.length; index += 1) hash = (hash * 31 + claimId.charCodeAt(index)) >>> 0;
-  return hash % WAITING_REREADS;
-}
-
 /** `interval` has passed since `since`; a clock set back before `since` counts as passed too. */
 function elapsed(since: number, now: number, interval: number): boolean {
   return now < since || now - since >= interval;
@@ -229,9 +216,8 @@ export class OutboxDelivery {
   /** The first poll pass also takes back claims this instance held before it restarted. */
   private ownClaimsTaken = false;
   private waitingResolveDue = false;
-  /** The next check reads every claim worked here (an explicit drain), not only this poll's twelfth. */
+  /** The next check reads every claim worked here (an explicit drain), not only those whose pending alerts changed. */
   private waitingRereadDue = false;
-  private pollChecks = 0;
   private lastPollPass = 0;
   private lastRenewal = 0;
   /** The current pass's recipient lookups: forgotten when a conversation becomes reachable or closes. */
@@ -448,15 +434,13 @@ export class OutboxDelivery {
   /**
    * The claims worked here, as the store has them now: waiting alerts settled elsewhere (or whose
    * claim is gone) are forgotten, and alerts those claims recorded since come back to be begun.
-   * Those whose count of pending alerts moved are read, and this poll's twelfth of the others.
+   * Only the claims whose pending alerts changed are read, unless an explicit drain asks for all.
    */
   private async checkWorked(): Promise<Alert[]> {
     const readAll = this.waitingRereadDue;
     this.waitingRereadDue = false;
-    const turn = this.pollChecks++ % WAITING_REREADS;
     if (this.worked.size === 0) return [];
-    const reread = readAll ? () => true : (claimId: string) => rereadTurn(claimId) === turn;
-    const { added, gone } = await this.options.claims.checkHeldAlerts(this.worked, reread);
+    const { added, gone } = await this.options.claims.checkHeldAlerts(this.worked, { readAll });
     // A held alert is checked again before each copy is sent; only waiting ones are let go here.
     for (const alertId of gone) {
       const waiting = this.waiting.get(alertId);

@@ -1,4 +1,5 @@
 import type { AlertLeaseScope, ClaimRepository } from '../claimRepository.js';
+import { pendingAlertsMark } from '../claimFacts.js';
 import type { Clock } from '../clock.js';
 import type { Alert } from '../model.js';
 
@@ -71,18 +72,23 @@ export class Outbox {
   }
 
   /**
-   * How the alerts a worker holds (by claim) stand in the store. A claim whose count of pending
-   * alerts matches what is held is taken as unchanged without reading it, unless `reread` names
-   * it: a change that settles one alert and records another keeps the count. `held` may change
-   * while this reads (alerts settle meanwhile): each claim is compared with what it holds then.
+   * How the alerts a worker holds (by claim) stand in the store. A claim whose pending alerts are
+   * the ones held (their count and mark in its summary) is taken as unchanged without reading it,
+   * unless `readAll`. `held` may change while this reads (alerts settle meanwhile): each claim is
+   * compared with what it holds then.
    */
-  async checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, reread: (claimId: string) => boolean): Promise<HeldAlertsCheck> {
-    const pendingByClaim = new Map((await this.repository.summaries([...held.keys()])).map((summary) => [summary.id, summary.pendingAlerts]));
-    const toRead = [...held].filter(([claimId, ids]) => pendingByClaim.get(claimId) !== ids.size || reread(claimId)).map(([claimId]) => claimId);
+  async checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, options: { readAll: boolean }): Promise<HeldAlertsCheck> {
+    const summaries = new Map((await this.repository.summaries([...held.keys()])).map((summary) => [summary.id, summary]));
+    // The pending alerts' mark names them: when it is the held ids', nothing was settled or added elsewhere.
+    const unchanged = (claimId: string, ids: ReadonlySet<string>): boolean => {
+      const summary = summaries.get(claimId);
+      return summary !== undefined && summary.pendingAlerts === ids.size && summary.pendingMark === pendingAlertsMark(ids);
+    };
+    const toRead = [...held].filter(([claimId, ids]) => options.readAll || !unchanged(claimId, ids)).map(([claimId]) => claimId);
     const check: HeldAlertsCheck = { added: [], gone: [] };
     for (let start = 0; start < toRead.length; start += CHECK_READS) {
       const chunk = toRead.slice(start, start + CHECK_READS);
-      const documents = await Promise.all(chunk.map((claimId) => (pendingByClaim.has(claimId) ? this.repository.get(claimId) : undefined)));
+      const documents = await Promise.all(chunk.map((claimId) => (summaries.has(claimId) ? this.repository.get(claimId) : undefined)));
       for (const [index, claimId] of chunk.entries()) {
         const ids = held.get(claimId);
         if (!ids) continue;

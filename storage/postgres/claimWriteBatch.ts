@@ -20,7 +20,7 @@ export interface ClaimWrite {
   outboxLength: number;
 }
 
-/** The columns every write of a claim sets (insert, update, batch), with their types as `claims` (migrations 0001, 0007, 0009) has them. */
+/** The columns every write of a claim sets (insert, update, batch), with their types as `claims` (migrations 0001, 0007, 0009, 0010) has them. */
 export const COLUMNS = [
   ['version', 'int'],
   ['partner_tenant_id', 'text'],
@@ -34,6 +34,7 @@ export const COLUMNS = [
   ['next_due_at', 'bigint'],
   ['oldest_pending_at', 'bigint'],
   ['pending_alerts', 'int'],
+  ['pending_mark', 'text'],
   ['search_text', 'text'],
   ['precheck_mark', 'text'],
   ['claim', 'jsonb'],

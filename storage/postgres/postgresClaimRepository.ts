@@ -67,11 +67,12 @@ interface SummaryRow {
   active: boolean;
   next_due_at: string | null;
   pending_alerts: number;
+  pending_mark: string | null;
   precheck_mark: string | null;
 }
 
 const SUMMARY_COLUMNS =
-  'id, partner_tenant_id, customer_tenant_id, status, consent_phase, status_since, created_at, record_keys, active, next_due_at, pending_alerts, precheck_mark';
+  'id, partner_tenant_id, customer_tenant_id, status, consent_phase, status_since, created_at, record_keys, active, next_due_at, pending_alerts, pending_mark, precheck_mark';
 /** Claims' documents by id. Named: every read and change runs it, and each connection plans it once. */
 const documentsSelect = (ids: string[]): pg.QueryConfig<[string[]]> => ({
   name: 'claims-documents',
@@ -455,6 +456,7 @@ function columnValues(document: ClaimDocument): unknown[] {
     summary.nextDueAt ?? null,
     oldestPendingAt(document) ?? null,
     summary.pendingAlerts,
+    summary.pendingMark ?? null,
     searchTextOf(document.claim),
     summary.precheckMark ?? null,
     document.claim,
@@ -541,6 +543,7 @@ function summaryFromRow(row: SummaryRow): ClaimSummary {
     active: row.active,
     nextDueAt: row.next_due_at === null ? undefined : Number(row.next_due_at),
     pendingAlerts: row.pending_alerts,
+    pendingMark: row.pending_mark ?? undefined,
     precheckMark: row.precheck_mark ?? undefined,
   };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { recordKeysOf } from '../../services/claimFacts.js';
+import { pendingAlertsMark, recordKeysOf } from '../../services/claimFacts.js';
 import type { ClaimRepository } from '../../services/claimRepository.js';
 import { isDomainError, type ErrorCode } from '../../services/errors.js';
 import type { Claim, ClaimDetails, ClaimDocument, PoeFile } from '../../services/model.js';
@@ -280,6 +280,34 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         );
         assert.equal((await repo.summary(claimId(1)))?.pendingAlerts, 1);
       });
+
+      it('marks which alerts are pending, so a change that settles one and records another shows without a read', async () => {
+        const document = makeClaimDocument({ id: claimId(1) });
+        document.outbox.push(
+          makeAlert(document.claim, { id: 'a' }),
+          makeAlert(document.claim, { id: 'b' }),
+          makeAlert(document.claim, { id: 'c', state: 'sent', sentAt: FIXTURE_NOW }),
+        );
+        await repo.insert(document);
+        const before = await repo.summary(claimId(1));
+        assert.equal(before?.pendingMark, pendingAlertsMark(['b', 'a']));
+        await repo.update(claimId(1), (stored) => {
+          const current = structuredClone(stored);
+          current.outbox[0] = { ...current.outbox[0]!, state: 'sent', attempts: 1, sentAt: FIXTURE_NOW };
+          current.outbox.push(makeAlert(current.claim, { id: 'd' }));
+          return { next: current, result: undefined };
+        });
+        const after = await repo.summary(claimId(1));
+        assert.equal(after?.pendingAlerts, before?.pendingAlerts);
+        assert.equal(after?.pendingMark, pendingAlertsMark(['b', 'd']));
+        assert.notEqual(after?.pendingMark, before?.pendingMark);
+        assert.deepEqual(await (await engine.another()).summary(claimId(1)), after);
+        await repo.update(claimId(1), (stored) => ({
+          next: { ...stored, outbox: stored.outbox.map((alert) => ({ ...alert, state: 'sent' as const })) },
+          result: undefined,
+        }));
+        assert.equal((await repo.summary(claimId(1)))?.pendingMark, undefined);
+      });
     });
 
     describe('concurrency', () => {
@@ -398,6 +426,7 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
           active: true,
           nextDueAt: at('2026-03-04T09:00:00.000Z'),
           pendingAlerts: 0,
+          pendingMark: undefined,
           precheckMark: undefined,
         });
         assert.deepEqual(await repo.summary(B1), before.summaries[1]);

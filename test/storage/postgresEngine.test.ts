@@ -12,7 +12,7 @@ import { PostgresDocumentStore } from '../../storage/postgres/postgresDocumentSt
 import { PostgresStateStorage } from '../../storage/postgres/postgresStateStorage.js';
 import { openStorage, type OpenedStorage } from '../../storage/openStorage.js';
 import { systemClock } from '../../services/clock.js';
-import { claimId, makeAlert, makeClaimDocument } from '../support/claimFixtures.js';
+import { FIXTURE_NOW, claimId, makeAlert, makeClaimDocument } from '../support/claimFixtures.js';
 import { announceSkip, testCluster, type PostgresCluster } from '../support/postgresCluster.js';
 import { ManualClock, MONDAY, m365Details, partner, poeFile } from '../support/serviceHarness.js';
 
@@ -189,6 +189,32 @@ describe('PostgreSQL engine: several instances, failures', function () {
     const restarted = (await instance(url)).repository;
     assert.deepEqual((await restarted.searchIds({ text: 'litware', limit: 10 })).sort(), documents.map((document) => document.claim.id).sort());
     assert.deepEqual(await restarted.searchIds({ text: 'litware 1', limit: 10 }), [documents[1]!.claim.id]);
+  });
+
+  it('marks the pending alerts of claims stored before the mark column as the application does', async () => {
+    const url = await cluster.createDatabase('cpor_pending_mark');
+    const { pool, repository } = await instance(url);
+    const documents = Array.from({ length: 3 }, () => makeClaimDocument());
+    documents[0]!.outbox.push(
+      makeAlert(documents[0]!.claim, { id: 'Z-last' }),
+      makeAlert(documents[0]!.claim, { id: 'a-first' }),
+      makeAlert(documents[0]!.claim, { id: 'b', state: 'sent', sentAt: FIXTURE_NOW }),
+    );
+    documents[1]!.outbox.push(makeAlert(documents[1]!.claim));
+    for (const document of documents) await repository.insert(document);
+    const ids = documents.map((document) => document.claim.id);
+    const marks = async () =>
+      (await repository.summaries(ids)).map((summary) => [summary.id, summary.pendingMark]).sort(([a], [b]) => String(a).localeCompare(String(b)));
+    const written = await marks();
+    assert.deepEqual(
+      written.map(([, mark]) => mark === undefined),
+      [false, false, true],
+    );
+    // As the rows stood before migration 0010; then its statements, as a start runs them.
+    await pool.query('ALTER TABLE claims DROP COLUMN pending_mark');
+    const migration = (await loadMigrations()).find((candidate) => candidate.version === 10)!;
+    await pool.query(migration.sql);
+    assert.deepEqual(await marks(), written);
   });
 
   it('starts an update from the document it last read or wrote, with no read, and loses nothing another instance changed since', async () => {
