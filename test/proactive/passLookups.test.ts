@@ -154,6 +154,33 @@ describe('proactive: the lookups of one delivery pass, and waiting alerts', () =
     assert.equal((await harness.service.pendingAlerts(100)).length, 4);
   });
 
+  it('changes committed one after another while their pass gathers are taken by one pass', async () => {
+    await worker.outbox.stop();
+    let startPass: (() => void) | undefined;
+    worker = await openWorker(harness, { references: worker.references, gather: (start) => ((startPass = start), { cancel: () => undefined }) });
+    worker.outbox.start();
+    await worker.outbox.idle();
+    const leasedAmong: string[][] = [];
+    const repository = harness.repository;
+    const { leasePendingAlerts } = repository;
+    repository.leasePendingAlerts = async (terms) => {
+      if (terms.among) leasedAmong.push([...terms.among]);
+      return leasePendingAlerts.call(repository, terms);
+    };
+    const changed: string[] = [];
+    for (let claim = 0; claim < 3; claim += 1) {
+      const customer = `${String(claim).repeat(8)}-0000-4000-8000-000000000000`;
+      const { id } = await claimAt(harness, 'Submitted', m365Details({ customerTenantId: customer, customerDomain: `customer-${claim}.onmicrosoft.com` }));
+      changed.push(id);
+      worker.outbox.kick(id);
+    }
+    assert.deepEqual(leasedAmong, [], 'no pass before the gathering ends');
+    startPass!();
+    while (connector.delivered(':claim-submitted:reviewers').length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    await worker.outbox.idle();
+    assert.deepEqual(leasedAmong, [changed]);
+  });
+
   it('an alert recorded elsewhere on a claim whose alerts wait here goes out with the next poll', async () => {
     await submitted(harness, 1);
     await deliverAll(worker, harness);
