@@ -1,6 +1,7 @@
 import type { Activity } from 'botbuilder';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import type { AdaptiveCard } from '../../cards/template.js';
+import { consentFactsFromAlert } from '../../consent/consentMailNotice.js';
 import { ConversationLanes } from '../../bot/proactive/conversationLanes.js';
 import { ConversationReferenceStore } from '../../bot/proactive/conversationReferences.js';
 import { FileDocumentStore } from '../../storage/files/fileDocumentStore.js';
@@ -95,7 +96,8 @@ export function mailFallback(
   windows: readonly RateWindow[] = [{ limit: 30, windowMs: 60_000 }],
 ): AlertFallback {
   return {
-    recipients: (alert) => (alert.kind === 'consent-notice' ? (alert.data['customerContactEmails'] as string[]) : []),
+    // Read as the app reads them, so the fixture follows the notice's facts if their shape changes.
+    recipients: (alert) => (alert.kind === 'consent-notice' ? consentFactsFromAlert(alert).contacts.map((contact) => contact.email) : []),
     send: (alert, recipient) => send(alert, recipient),
     limits: { key: 'mail:notices@contoso.com', windows },
   };
