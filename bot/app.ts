@@ -358,6 +358,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         await precheck?.stop();
         await checker?.close?.();
         await scheduler.stop();
+        await cardCopies.stop();
         await outbox.stop();
         await storage.close();
       })();

@@ -13,6 +13,7 @@ import { prepareProactiveClient } from './proactiveClient.js';
 import { continueConversation, type ProactiveAdapter } from './proactiveTurn.js';
 import type { Recipient } from './recipients.js';
 import type { ClickedCard } from './clickedCard.js';
+import { afterGatherMs, type GatherSchedule } from './gather.js';
 
 // Every card already posted that shows a claim, kept current when the claim changes:
 // - a claim card (sent in reply to `claim <id>`, or by the review queue) is replaced by the
@@ -22,7 +23,8 @@ import type { ClickedCard } from './clickedCard.js';
 // Updates go through the same per-conversation lanes as the alerts, so Teams' limits count both.
 // One update per copy is queued at a time: changes arriving while it waits are folded into it,
 // since it renders the claim as it is when its turn comes. The card a person just clicked is
-// left alone: the invoke response already gave them the new card.
+// left alone: the invoke response already gave them the new card. A change's copies are read
+// GATHER_MS after it, with those of the changes committed meanwhile: one read for a burst.
 // One document per claim (collection `proactive/card-copies`: in the files engine the folder and
 // file names the previous version wrote, whose files are read as they are). A card sent is
 // appended to its claim's list, never read and rewritten with it: a claim asked for again and
@@ -78,7 +80,23 @@ export interface CardCopiesOptions {
   clock: Clock;
   settings: { requestTimeoutMs: number; backoffBaseMs: number; backoffMaxMs: number };
   random?: () => number;
+  /** When a change's copies are read: GATHER_MS later by default. */
+  gather?: GatherSchedule;
   log?: (message: string, error?: unknown) => void;
+}
+
+/** A claim's latest change here, and the card clicked to make it (which the invoke answered). */
+interface Change {
+  claim: Claim;
+  clicked: ClickedCard | undefined;
+}
+
+/** Changes waiting for others to join them, and the read of their copies once they have. */
+interface GatheredChanges {
+  changes: Map<string, Change>;
+  schedule: { cancel(): void };
+  start(): void;
+  queued: Promise<void>;
 }
 
 export interface UpdateStats {
@@ -92,6 +110,8 @@ export class CardCopies {
   /** Copies with an update waiting in their lane (not started yet), by copy id. */
   private readonly queued = new Set<string>();
   private readonly stats: UpdateStats = { updated: 0, failed: 0, forgotten: 0, coalesced: 0 };
+  private gathering: GatheredChanges | undefined;
+  private stopped = false;
 
   private constructor(
     private readonly options: CardCopiesOptions,
@@ -128,12 +148,54 @@ export class CardCopies {
 
   /**
    * The claim changed: queue an update of each posted copy that shows something else now, except
-   * the card that was clicked to make the change. Returns once the updates are queued.
+   * the card that was clicked to make the change. Returns once the updates are queued, after the
+   * changes gathered with it: of one claim's, the latest counts (its clicked card is the one
+   * already current).
    */
-  async claimChanged(claim: Claim, clicked?: ClickedCard): Promise<void> {
-    for (const copy of await this.read(claim.id)) {
-      if (clicked && copy.conversationKey === clicked.conversationKey && copy.activityId === clicked.activityId) continue;
-      this.queue(claim, copy);
+  claimChanged(claim: Claim, clicked?: ClickedCard): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const gathering = (this.gathering ??= this.gather());
+    const earlier = gathering.changes.get(claim.id);
+    if (!earlier || earlier.claim.version <= claim.version) gathering.changes.set(claim.id, { claim, clicked });
+    return gathering.queued;
+  }
+
+  /** Drops the changes still gathering; updates already queued are the lanes' to stop. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const gathering = this.gathering;
+    this.gathering = undefined;
+    if (!gathering) return;
+    gathering.schedule.cancel();
+    gathering.changes.clear();
+    gathering.start();
+    await gathering.queued.catch(() => undefined);
+  }
+
+  private gather(): GatheredChanges {
+    let start!: () => void;
+    const started = new Promise<void>((resolve) => (start = resolve));
+    const gathering: GatheredChanges = {
+      changes: new Map(),
+      start,
+      schedule: (this.options.gather ?? afterGatherMs)(() => {
+        // Changes from now on gather for the next read.
+        if (this.gathering === gathering) this.gathering = undefined;
+        start();
+      }),
+      queued: started.then(() => this.queueChanges([...gathering.changes.values()])),
+    };
+    return gathering;
+  }
+
+  /** Reads the changed claims' copies together (one statement on PostgreSQL) and queues their updates. */
+  private async queueChanges(changes: readonly Change[]): Promise<void> {
+    const copies = await Promise.all(changes.map(({ claim }) => this.read(claim.id)));
+    for (const [index, { claim, clicked }] of changes.entries()) {
+      for (const copy of copies[index]!) {
+        if (clicked && copy.conversationKey === clicked.conversationKey && copy.activityId === clicked.activityId) continue;
+        this.queue(claim, copy);
+      }
     }
   }
 

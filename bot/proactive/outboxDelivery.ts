@@ -10,6 +10,7 @@ import { backoffMs, classifyConnectorError, type ConnectorFailure } from './conn
 import { conversationReferenceOf, type ConversationReferenceStore, type StoredReference } from './conversationReferences.js';
 import type { ChannelLimits, ConversationLanes, LaneVerdict, SendWithinLimits } from './conversationLanes.js';
 import { DeliveryJournal } from './deliveryJournal.js';
+import { afterGatherMs, type GatherSchedule } from './gather.js';
 import { continueConversation, createConversation, type ProactiveAdapter } from './proactiveTurn.js';
 import { prepareProactiveClient } from './proactiveClient.js';
 import type { DeliverySettings } from './proactiveConfig.js';
@@ -192,25 +193,6 @@ interface WaitingAlert {
   /** Its fallback failed (the mail service refused or was down): when to try it again (ms since the epoch). */
   retryAt?: number;
 }
-
-/**
- * How long a change's pass waits for other changes to join it. Under a burst every change would
- * get a pass of its own, and each pass costs the same few reads (on PostgreSQL, statements: the
- * lease, the claims, the recipients, the journal) for one claim as for a dozen.
- */
-const GATHER_MS = 20;
-
-/** Starts a change's pass later; `cancel` drops it (at stop). */
-export type GatherSchedule = (start: () => void) => { cancel(): void };
-
-// The timers taken when the module loads: a test's fake timers must not hold a change's pass back.
-const realSetTimeout = setTimeout;
-const realClearTimeout = clearTimeout;
-const afterGatherMs: GatherSchedule = (start) => {
-  const timer = realSetTimeout(start, GATHER_MS);
-  timer.unref();
-  return { cancel: () => realClearTimeout(timer) };
-};
 
 /** `interval` has passed since `since`; a clock set back before `since` counts as passed too. */
 function elapsed(since: number, now: number, interval: number): boolean {
