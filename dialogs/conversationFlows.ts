@@ -1,5 +1,7 @@
 import { ConversationState, type StatePropertyAccessor, type Storage, type TurnContext } from 'botbuilder';
-import { DialogSet, type DialogContext, type DialogState } from 'botbuilder-dialogs';
+import type { DialogContext, DialogState } from 'botbuilder-dialogs';
+// Not the package's index: it loads every prompt and their recognizers (17 MB of heap) this bot never uses.
+import { DialogSet } from 'botbuilder-dialogs/lib/dialogSet.js';
 import type { ParsedCommand, Verb } from './commands.js';
 import type { UserContext } from './userContext.js';
 import type { Actor } from '../services/actor.js';

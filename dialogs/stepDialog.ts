@@ -1,4 +1,6 @@
-import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
+import type { DialogContext, DialogTurnResult } from 'botbuilder-dialogs';
+// Not the package's index: it loads every prompt and their recognizers (17 MB of heap) this bot never uses.
+import { Dialog } from 'botbuilder-dialogs/lib/dialog.js';
 import type { TurnContext } from 'botbuilder';
 import { commandOf, withoutMentions } from './commands.js';
 import { describeError } from '../cards/i18n/errorMessages.js';

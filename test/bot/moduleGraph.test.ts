@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+// botbuilder-dialogs' index loads every prompt it ships, and with them the recognizers of numbers,
+// dates and choices in a dozen languages: 17 MB of heap a process keeps for good, which V8 lets
+// grow several times over under load (the RSS row of the bench, issue 20). This bot's dialogs use
+// DialogSet and Dialog alone, imported from their own modules.
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The CommonJS modules a fresh process has loaded once it imported `module` (a path from the repository's root). */
+function modulesLoadedBy(module: string): string[] {
+  const script = `
+    import { createRequire } from 'node:module';
+    await import(${JSON.stringify(`${ROOT}${module}`)});
+    process.stdout.write(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));
+  `;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--no-deprecation', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  return JSON.parse(run.stdout) as string[];
+}
+
+describe('module graph: what the running bot loads', function () {
+  this.timeout(60_000);
+
+  it("leaves out botbuilder-dialogs' prompts and their recognizers, and still has its dialogs", () => {
+    const loaded = modulesLoadedBy('bot/app.ts');
+    assert.deepEqual(
+      loaded.filter((path) => /botbuilder-dialogs\/lib\/prompts\/|recognizers-text-(suite|number|choice|date-time|sequence)/.test(path)),
+      [],
+    );
+    assert.ok(loaded.some((path) => path.endsWith('botbuilder-dialogs/lib/dialogSet.js')));
+  });
+});
