@@ -183,8 +183,9 @@ export async function resolveRecipients(alert: AlertAddress, references: Recipie
       return personTarget(references, tenantId, userId, role, 'reviewer');
     }
     case 'reviewers': {
-      const channels = await references.reviewerChannels();
-      const chosen = channels.length > 0 ? channels : await references.reviewerChats();
+      // Both asked at once, so a database engine finds them with one statement; the chats count only without a channel.
+      const [channels, chats] = await Promise.all([references.reviewerChannels(), references.reviewerChats()]);
+      const chosen = channels.length > 0 ? channels : chats;
       if (chosen.length === 0) return { kind: 'unreachable', reason: 'no reviewer channel and no reviewer chat known' };
       return { kind: 'targets', targets: chosen.map((stored) => recipientOf(stored, role)) };
     }

@@ -12,6 +12,9 @@ import { ChangeFeed } from '../../services/claims/changeFeed.js';
 import type { Claim } from '../../services/model.js';
 import { systemClock } from '../../services/clock.js';
 import { DeliveryJournal } from '../../bot/proactive/deliveryJournal.js';
+import type { RecipientLookups } from '../../bot/proactive/passLookups.js';
+import { resolveRecipients } from '../../bot/proactive/recipients.js';
+import type { StoredReference } from '../../bot/proactive/conversationReferences.js';
 import { FileDocumentStore } from '../../storage/files/fileDocumentStore.js';
 import { removeAllTempDataDirs, tempDataDir } from '../support/claimFixtures.js';
 import { ManualClock, MONDAY } from '../support/serviceHarness.js';
@@ -175,6 +178,49 @@ describe('proactive: parts', () => {
       await scheduler.stop();
       timers.tick(600_000);
       assert.equal(calls.length, 3, 'no tick after stop');
+    });
+  });
+
+  describe("the reviewers' conversations", () => {
+    const chat = (key: string, kind: 'personal' | 'channel'): StoredReference => ({
+      key,
+      tenantId: 'review-tenant',
+      kind,
+      reference: { serviceUrl: 'https://smba.example/', channelId: 'msteams', conversation: { id: key }, bot: { id: '28:bot' } },
+      roles: ['reviewer'],
+      locale: 'en',
+      timeZone: 'UTC',
+      updatedAt: '2026-02-01T10:00:00.000Z',
+    });
+    /** Lookups answered only when the test says so, noting what was asked before any answer. */
+    function heldLookups(answers: { channels: StoredReference[]; chats: StoredReference[] }) {
+      const asked: string[] = [];
+      let answer!: () => void;
+      const answered = new Promise<void>((resolve) => (answer = resolve));
+      const later = <T>(question: string, value: T) => {
+        asked.push(question);
+        return answered.then(() => value);
+      };
+      const lookups = {
+        reviewerChannels: () => later('reviewerChannels', answers.channels),
+        reviewerChats: () => later('reviewerChats', answers.chats),
+      } as unknown as RecipientLookups;
+      return { lookups, asked, answer };
+    }
+
+    it('asks for their channels and their chats at once (one statement on PostgreSQL); the chats count only without a channel', async () => {
+      const withoutChannel = heldLookups({ channels: [], chats: [chat('a:reviewer', 'personal')] });
+      const resolving = resolveRecipients({ to: 'reviewers', data: {} }, withoutChannel.lookups);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(withoutChannel.asked, ['reviewerChannels', 'reviewerChats'], 'both asked before either answered');
+      withoutChannel.answer();
+      const toChats = await resolving;
+      assert.deepEqual(toChats.kind === 'targets' && toChats.targets.map((target) => target.conversationKey), ['a:reviewer']);
+
+      const withChannel = heldLookups({ channels: [chat('19:review-channel', 'channel')], chats: [chat('a:reviewer', 'personal')] });
+      withChannel.answer();
+      const toChannel = await resolveRecipients({ to: 'reviewers', data: {} }, withChannel.lookups);
+      assert.deepEqual(toChannel.kind === 'targets' && toChannel.targets.map((target) => target.conversationKey), ['19:review-channel']);
     });
   });
 
