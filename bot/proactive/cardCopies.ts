@@ -111,6 +111,8 @@ export class CardCopies {
   private readonly queued = new Set<string>();
   private readonly stats: UpdateStats = { updated: 0, failed: 0, forgotten: 0, coalesced: 0 };
   private gathering: GatheredChanges | undefined;
+  /** Gathered reads started and not finished, for stop() to wait for. */
+  private readonly reading = new Set<Promise<void>>();
   private stopped = false;
 
   private constructor(
@@ -154,37 +156,41 @@ export class CardCopies {
    */
   claimChanged(claim: Claim, clicked?: ClickedCard): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    const gathering = (this.gathering ??= this.gather());
+    const gathering = this.gathering ?? this.gather();
     const earlier = gathering.changes.get(claim.id);
     if (!earlier || earlier.claim.version <= claim.version) gathering.changes.set(claim.id, { claim, clicked });
     return gathering.queued;
   }
 
-  /** Drops the changes still gathering; updates already queued are the lanes' to stop. */
+  /** Drops the changes still gathering and waits for the reads under way; updates already queued are the lanes' to stop. */
   async stop(): Promise<void> {
     this.stopped = true;
     const gathering = this.gathering;
     this.gathering = undefined;
-    if (!gathering) return;
-    gathering.schedule.cancel();
-    gathering.changes.clear();
-    gathering.start();
-    await gathering.queued.catch(() => undefined);
+    if (gathering) {
+      gathering.schedule.cancel();
+      gathering.changes.clear();
+      gathering.start();
+    }
+    await Promise.all([...this.reading].map((queued) => queued.catch(() => undefined)));
   }
 
+  /** Starts gathering the changes that follow: they are read together once the schedule starts them. */
   private gather(): GatheredChanges {
     let start!: () => void;
     const started = new Promise<void>((resolve) => (start = resolve));
-    const gathering: GatheredChanges = {
-      changes: new Map(),
-      start,
-      schedule: (this.options.gather ?? afterGatherMs)(() => {
-        // Changes from now on gather for the next read.
-        if (this.gathering === gathering) this.gathering = undefined;
-        start();
-      }),
-      queued: started.then(() => this.queueChanges([...gathering.changes.values()])),
-    };
+    const changes = new Map<string, Change>();
+    const queued = started.then(() => this.queueChanges([...changes.values()]));
+    const gathering: GatheredChanges = { changes, start, queued, schedule: { cancel: () => undefined } };
+    this.gathering = gathering;
+    this.reading.add(queued);
+    const settled = () => this.reading.delete(queued);
+    queued.then(settled, settled);
+    gathering.schedule = (this.options.gather ?? afterGatherMs)(() => {
+      // Changes from now on gather for the next read.
+      if (this.gathering === gathering) this.gathering = undefined;
+      start();
+    });
     return gathering;
   }
 

@@ -33,10 +33,16 @@ describe('proactive: the posted cards of a burst of changes', () => {
   let reads: Array<{ claimId: string; askedInItsTurn?: number }>;
   /** The gathered read, held until the test starts it. */
   let held: Array<() => void>;
+  /** The schedule starts the read at once instead of holding it. */
+  let startAtOnce: boolean;
   let latest: Map<string, Claim>;
   let copies: CardCopies;
 
   const gather: GatherSchedule = (start) => {
+    if (startAtOnce) {
+      start();
+      return { cancel: () => undefined };
+    }
     held.push(start);
     return { cancel: () => (held = held.filter((waiting) => waiting !== start)) };
   };
@@ -65,6 +71,7 @@ describe('proactive: the posted cards of a burst of changes', () => {
     queued = [];
     reads = [];
     held = [];
+    startAtOnce = false;
     latest = new Map();
     const documents = observed(new FileDocumentStore({ dataDir: dir.path, clock }));
     const lanes = { enqueue: (conversationKey: string) => queued.push(conversationKey) } as unknown as ConversationLanes;
@@ -153,6 +160,13 @@ describe('proactive: the posted cards of a burst of changes', () => {
     held[1]!();
     await next;
     assert.deepEqual(queued, ['chat-a', 'chat-b']);
+  });
+
+  it('a schedule that starts the read at once still reads the change that asked for it', async () => {
+    const claim = await posted('chat-a');
+    startAtOnce = true;
+    await copies.claimChanged(changed(claim, 2));
+    assert.deepEqual(queued, ['chat-a']);
   });
 
   it('stopping drops the changes still gathering: nothing is read or queued, and their callers are answered', async () => {
