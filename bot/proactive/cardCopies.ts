@@ -50,6 +50,8 @@ const CopySchema = z.object({
   alert: AlertSchema.optional(),
   /** For an alert: what it says of the claim now (alertNowKey) as last posted. */
   shown: z.string().optional(),
+  /** For a claim card: the version of the claim it was posted with (copies recorded before it have none). */
+  claimVersion: z.number().int().optional(),
 });
 export type CardCopy = z.infer<typeof CopySchema>;
 const CopiesSchema = z.array(CopySchema);
@@ -126,7 +128,7 @@ export class CardCopies {
 
   /** Remembers a claim card sent in reply to someone. */
   async recordClaimCard(claim: Claim, activityId: string, recipient: Recipient): Promise<void> {
-    const copy = await this.record(claim.id, { kind: 'claim', conversationKey: recipient.conversationKey, activityId, recipient });
+    const copy = await this.record(claim.id, { kind: 'claim', conversationKey: recipient.conversationKey, activityId, recipient, claimVersion: claim.version });
     // The claim may have changed while the card was on its way: that change saw no copy to update.
     const latest = await this.options.latestClaim(claim.id);
     if (latest && latest.version !== claim.version) this.queue(latest, copy);
@@ -207,6 +209,8 @@ export class CardCopies {
 
   /** Queues one copy's update unless it already shows what the claim says now. */
   private queue(claim: Claim, copy: CardCopy): void {
+    // Posted with this version or a later one: a change read after the card went out (its copies are read GATHER_MS later).
+    if (copy.kind === 'claim' && copy.claimVersion !== undefined && copy.claimVersion >= claim.version) return;
     if (copy.kind === 'alert' && copy.alert && alertNowKey(copy.alert, { claim, at: this.options.clock.now() }) === (copy.shown ?? alertNowKey(copy.alert)))
       return;
     const id = copyId(copy);

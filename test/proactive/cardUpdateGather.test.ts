@@ -149,6 +149,17 @@ describe('proactive: the posted cards of a burst of changes', () => {
     assert.deepEqual(queued, ['chat-a', 'chat-b']);
   });
 
+  it('a claim card posted while a change gathered already shows it, and is not updated for it', async () => {
+    const claim = await posted('chat-a');
+    const next = changed(claim, 2);
+    const done = copies.claimChanged(next);
+    // Sent in reply to `claim <id>` after the change, before the gathered read: rendered with version 2.
+    await copies.recordClaimCard(next, 'chat-b-card', recipient('chat-b'));
+    held[0]!();
+    await done;
+    assert.deepEqual(queued, ['chat-a'], 'only the card posted with version 1 is updated');
+  });
+
   it('a change after the gathered read started waits for the next one', async () => {
     const [first, second] = [await posted('chat-a'), await posted('chat-b')];
     const done = copies.claimChanged(changed(first, 2));
