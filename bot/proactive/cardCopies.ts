@@ -131,7 +131,8 @@ export class CardCopies {
     const copy = await this.record(claim.id, { kind: 'claim', conversationKey: recipient.conversationKey, activityId, recipient, claimVersion: claim.version });
     // The claim may have changed while the card was on its way: that change saw no copy to update.
     const latest = await this.options.latestClaim(claim.id);
-    if (latest && latest.version !== claim.version) this.queue(latest, copy);
+    // queue() leaves it alone unless the claim is past the version it was posted with.
+    if (latest) this.queue(latest, copy);
   }
 
   /** Remembers an alert the outbox posted; `postedWith`: the claim the posted card was rendered with. */
@@ -201,7 +202,7 @@ export class CardCopies {
     const copies = await Promise.all(changes.map(({ claim }) => this.read(claim.id)));
     for (const [index, { claim, clicked }] of changes.entries()) {
       for (const copy of copies[index]!) {
-        if (clicked && copy.conversationKey === clicked.conversationKey && copy.activityId === clicked.activityId) continue;
+        if (clicked && sameMessage(copy, clicked)) continue;
         this.queue(claim, copy);
       }
     }
