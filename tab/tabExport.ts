@@ -1,10 +1,10 @@
-import ExcelJS from 'exceljs';
-
 // The export of what the tab's filters show: the claims and their history, as CSV and XLSX.
 // CSV (RFC 4180: CRLF line ends, fields with a comma, quote or line break quoted, quotes doubled)
 // holds two sections in one file: the claims table, an empty line, then the history table, each
 // with its own header row. XLSX holds them as two sheets. Text that a spreadsheet would run as a
 // formula (starting with = + - @, a tab or a carriage return) is prefixed with an apostrophe.
+// exceljs is loaded by the first XLSX export: with its zip and CSV libraries it is about 8 MB of
+// heap, kept for good by every process that imports it, and most never export.
 
 export type Cell = string | number;
 
@@ -38,6 +38,7 @@ export function toCsv(tables: readonly ExportTable[]): Buffer {
 
 /** One sheet per table, the header row bold and frozen, columns wide enough to read. */
 export async function toXlsx(tables: readonly ExportTable[], created: Date): Promise<Buffer> {
+  const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.Workbook();
   workbook.creator = 'CPOR Claims Assistant';
   workbook.created = created;
