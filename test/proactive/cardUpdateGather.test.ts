@@ -173,6 +173,19 @@ describe('proactive: the posted cards of a burst of changes', () => {
     assert.deepEqual(queued, ['chat-a', 'chat-b']);
   });
 
+  it("a later change folds into the copy's update still waiting in its conversation's lane: one update, counted as coalesced", async () => {
+    const claim = await posted('chat-a');
+    const first = copies.claimChanged(changed(claim, 2));
+    held[0]!();
+    await first;
+    // The lane has not run the update queued for version 2 (a 429's Retry-After, say): it will show version 3.
+    const second = copies.claimChanged(changed(claim, 3));
+    held[1]!();
+    await second;
+    assert.deepEqual(queued, ['chat-a']);
+    assert.equal(copies.health().coalesced, 1);
+  });
+
   it('a schedule that starts the read at once still reads the change that asked for it', async () => {
     const claim = await posted('chat-a');
     startAtOnce = true;
