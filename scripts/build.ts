@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Folders of data files the compiled modules read next to themselves. */
-const ASSETS = ['cards/templates', 'cards/i18n/locales', 'tab/client'];
+const ASSETS = ['cards/templates', 'cards/i18n/locales', 'tab/client', 'storage/postgres/migrations'];
 
 export function build(outDir = join(ROOT, 'dist')): void {
   rmSync(outDir, { recursive: true, force: true });

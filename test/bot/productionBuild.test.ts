@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,5 +52,13 @@ describe('production build (npm run build, npm run start:prod)', function () {
       child.kill('SIGTERM');
     }
     assert.equal(await exited, 0, `a clean stop:\n${output}`);
+  });
+
+  // The PostgreSQL engine reads its migrations next to its compiled module (STORE=postgres).
+  it('carries the PostgreSQL migrations', () => {
+    const migrations = join('storage', 'postgres', 'migrations');
+    const sources = readdirSync(join(ROOT, migrations));
+    assert.ok(sources.length > 0);
+    assert.deepEqual(readdirSync(join(outDir, migrations)), sources);
   });
 });
