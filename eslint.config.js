@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', 'test-output/', 'scripts/tmp/', 'appPackage/build/'] },
+  { ignores: ['node_modules/', 'dist/', 'bench/.build/', 'data/', 'test-output/', 'scripts/tmp/', 'appPackage/build/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -39,7 +39,7 @@ export interface PostgresScaleRow {
   openMs: number;
   /** startApp in its own process until it listens, measured inside it: median of the runs. */
   startAppMs: number;
-  /** The same from fork (module loading and compiling by tsx included). */
+  /** The same from fork (loading the compiled modules included). */
   processReadyMs: number;
   tickP50Ms: number;
   tickP99Ms: number;

@@ -11,16 +11,13 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Folders of data files the compiled modules read next to themselves. */
 const ASSETS = ['cards/templates', 'cards/i18n/locales', 'tab/client', 'storage/postgres/migrations'];
 
-export function build(outDir = join(ROOT, 'dist')): void {
+/** `project`: another tsconfig extending tsconfig.build.json (the bench adds its bot server to the product). */
+export function build(outDir = join(ROOT, 'dist'), project = join(ROOT, 'tsconfig.build.json')): void {
   rmSync(outDir, { recursive: true, force: true });
-  const tsc = spawnSync(
-    process.execPath,
-    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', outDir],
-    {
-      cwd: ROOT,
-      encoding: 'utf8',
-    },
-  );
+  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project, '--outDir', outDir], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   if (tsc.status !== 0) throw new Error(`tsc failed:\n${tsc.stdout}${tsc.stderr}`);
   for (const folder of ASSETS) cpSync(join(ROOT, folder), join(outDir, folder), { recursive: true });
 }

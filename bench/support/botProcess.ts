@@ -1,10 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { compiledTurnServer } from './compiledBots.js';
 import type { LoopFigures } from './loopWatch.js';
 import type { MemoryFigures, ServerMessage, ServerRequest } from './turnServer.js';
 
-// The parent's handle on a bot running in its own process (turnServer.ts).
+// The parent's handle on a bot running in its own process (turnServer.ts, compiled: compiledBots.ts).
 
 export interface BotProcess {
   /** The messaging endpoint, http://127.0.0.1:<port>/api/messages. */
@@ -34,8 +34,6 @@ export interface BotProcess {
   resume(): void;
 }
 
-const SERVER = fileURLToPath(new URL('./turnServer.ts', import.meta.url));
-
 export interface StartOptions {
   /** Extra node flags for the bot process, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/x']. */
   nodeFlags?: readonly string[];
@@ -44,10 +42,12 @@ export interface StartOptions {
 }
 
 export async function startBotProcess(kind: 'echo' | 'product', dataDir?: string, options: StartOptions = {}): Promise<BotProcess> {
+  const server = compiledTurnServer();
   const forked = performance.now();
-  const child: ChildProcess = fork(SERVER, [kind, dataDir ?? '', JSON.stringify(options.environment ?? {})], {
-    // restify 11 reads process.binding('http_parser'): its deprecation warning is noise here.
-    execArgv: [...process.execArgv, '--no-deprecation', ...(options.nodeFlags ?? [])],
+  const child: ChildProcess = fork(server, [kind, dataDir ?? '', JSON.stringify(options.environment ?? {})], {
+    // Node alone, not the bench's own tsx loader. restify 11 reads process.binding('http_parser'):
+    // its deprecation warning is noise here.
+    execArgv: ['--no-deprecation', ...(options.nodeFlags ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

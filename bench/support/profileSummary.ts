@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BOTS_BUILD_DIR } from './compiledBots.js';
 
 // What dominates a CPU profile (.cpuprofile, as `node --cpu-prof` or the inspector writes it):
 // self time per function and per area (a package under node_modules, a folder of this project,
@@ -121,21 +122,27 @@ function functionKey(node: CpuProfileNode): string {
   return `${functionName || '(anonymous)'}  ${where}`;
 }
 
-function shortUrl(url: string): string {
+/** The file a profiled frame ran, a compiled bot's module named as its source's place in the project (compiledBots.ts). */
+function pathOf(url: string): string {
   const path = url.startsWith('file://') ? fileURLToPath(url) : url;
+  return path.startsWith(`${BOTS_BUILD_DIR}/`) ? join(ROOT, relative(BOTS_BUILD_DIR, path)) : path;
+}
+
+function shortUrl(url: string): string {
+  const path = pathOf(url);
   return path.startsWith(ROOT) ? relative(ROOT, path) : path;
 }
 
 function isProjectUrl(url: string): boolean {
   if (!url.startsWith('file://')) return false;
-  const path = fileURLToPath(url);
+  const path = pathOf(url);
   return path.startsWith(ROOT) && !path.includes('/node_modules/');
 }
 
 function areaOf(url: string, functionName: string): string {
   if (!url) return functionName.startsWith('(') ? functionName : '(native)';
   if (url.startsWith('node:')) return 'node internals';
-  const path = url.startsWith('file://') ? fileURLToPath(url) : url;
+  const path = pathOf(url);
   const modules = path.lastIndexOf('/node_modules/');
   if (modules >= 0) {
     const rest = path.slice(modules + '/node_modules/'.length).split('/');
