@@ -15,18 +15,8 @@ import { continueConversation, createConversation, type ProactiveAdapter } from 
 import { prepareProactiveClient } from './proactiveClient.js';
 import type { DeliverySettings } from './proactiveConfig.js';
 import { PassLookups } from './passLookups.js';
-import {
-  addressOf,
-  recipientOf,
-  recipientsKey,
-  resolveRecipients,
-  roleOf,
-  type AlertAddress,
-  type AlertRenderer,
-  type DelegationLookup,
-  type Recipient,
-  type Resolution,
-} from './recipients.js';
+import { addressOf, recipientOf, resolveRecipients, roleOf, type AlertRenderer, type DelegationLookup, type Recipient, type Resolution } from './recipients.js';
+import { SharedAddresses, type WaitedRecipients } from './sharedAddresses.js';
 
 // The outbox worker: drains the alerts state changes recorded, renders each for each recipient
 // in their language, and posts it proactively, within Teams' rate limits. Delivery promise:
@@ -185,13 +175,12 @@ type AlertOfClaim = Pick<Alert, 'id' | 'claimId'>;
 interface WaitingAlert {
   id: string;
   claimId: string;
-  address: AlertAddress;
-  /** Its recipients, as `recipientsKey`: one lookup a poll for all the alerts waiting for them. */
-  waitedFor: string;
+  /** Shared with the other alerts waiting for the same people: one lookup a poll for all of them. */
+  recipients: WaitedRecipients;
   /** When it has waited too long and goes to be dead-lettered (ms since the epoch). */
   giveUpAt: number;
   /** Its fallback failed (the mail service refused or was down): when to try it again (ms since the epoch). */
-  retryAt?: number;
+  retryAt: number | undefined;
 }
 
 /** `interval` has passed since `since`; a clock set back before `since` counts as passed too. */
@@ -208,6 +197,7 @@ export class OutboxDelivery {
   private readonly held = new Map<string, Job>();
   /** Alerts that found nobody to reach, kept in memory (their claims leased) until a recheck. */
   private readonly waiting = new Map<string, WaitingAlert>();
+  private readonly waitedFor = new SharedAddresses();
   /** Alerts queued for the fallback channel, by alert id. */
   private readonly fallingBack = new Map<string, FallingBack>();
   /** The alerts held, waiting or falling back, by claim: what a lease leaves out, kept as they come and go. */
@@ -479,9 +469,9 @@ export class OutboxDelivery {
       if (this.stopped || ready.length >= limit) break;
       const due = now >= waiting.giveUpAt || (waiting.retryAt !== undefined && now >= waiting.retryAt);
       if (!due) {
-        if (stillUnreachable.has(waiting.waitedFor)) continue;
-        if ((await resolveRecipients(waiting.address, lookups, this.options.delegations)).kind === 'unreachable') {
-          stillUnreachable.add(waiting.waitedFor);
+        if (stillUnreachable.has(waiting.recipients.key)) continue;
+        if ((await resolveRecipients(waiting.recipients.address, lookups, this.options.delegations)).kind === 'unreachable') {
+          stillUnreachable.add(waiting.recipients.key);
           continue;
         }
       }
@@ -704,21 +694,19 @@ export class OutboxDelivery {
   }
 
   private wait(alert: Alert, retryAt?: number): void {
-    const address = addressOf(alert);
     const giveUpAt = Date.parse(alert.createdAt) + this.options.settings.undeliverableAfterMs;
-    this.waiting.set(alert.id, {
-      id: alert.id,
-      claimId: alert.claimId,
-      address,
-      waitedFor: recipientsKey(address),
-      giveUpAt,
-      ...(retryAt !== undefined ? { retryAt } : {}),
-    });
+    const recipients = this.waitedFor.keep(addressOf(alert));
+    const previous = this.waiting.get(alert.id);
+    if (previous) this.waitedFor.release(previous.recipients);
+    this.waiting.set(alert.id, { id: alert.id, claimId: alert.claimId, recipients, giveUpAt, retryAt });
     this.work(alert);
   }
 
   private stopWaiting(alert: AlertOfClaim): void {
-    if (!this.waiting.delete(alert.id)) return;
+    const waiting = this.waiting.get(alert.id);
+    if (!waiting) return;
+    this.waiting.delete(alert.id);
+    this.waitedFor.release(waiting.recipients);
     this.unwork(alert);
   }
 
