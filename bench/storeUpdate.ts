@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { copyForChange } from '../services/claims/claimCopy.js';
 import type { ClaimDocument, Status } from '../services/model.js';
 import { LowdbClaimRepository } from '../storage/files/lowdbClaimRepository.js';
 import { claimId, makeAlert, makeClaimDocument, makeHistoryEntry, makeTimer } from '../test/support/claimFixtures.js';
@@ -135,8 +136,12 @@ function medianOf(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-/** What a typical service change does to a document: new version, one history entry, one alert. */
-export function withOneMoreChange(current: ClaimDocument): ClaimDocument {
+/**
+ * What a typical service change does to a document: new version, one history entry, one alert.
+ * Stored documents are frozen and shared, so it works on a copy, as the service's changes do.
+ */
+export function withOneMoreChange(stored: ClaimDocument): ClaimDocument {
+  const current: ClaimDocument = { claim: copyForChange(stored.claim), outbox: [...stored.outbox] };
   const claim = current.claim;
   claim.version += 1;
   claim.updatedAt = new Date().toISOString();
