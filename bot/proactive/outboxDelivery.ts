@@ -197,6 +197,7 @@ export class OutboxDelivery {
   private readonly held = new Map<string, Job>();
   /** Alerts that found nobody to reach, kept in memory (their claims leased) until a recheck. */
   private readonly waiting = new Map<string, WaitingAlert>();
+  /** One address and recipients key per set of people the waiting alerts wait for. */
   private readonly waitedFor = new SharedAddresses();
   /** Alerts queued for the fallback channel, by alert id. */
   private readonly fallingBack = new Map<string, FallingBack>();

@@ -17,13 +17,14 @@ describe('production build (npm run build, npm run start:prod)', function () {
   this.timeout(120_000);
   const outDir = join(ROOT, 'test-output', `dist-${process.pid}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'cpor-prod-'));
+  // Built once: both tests read the same output, so either runs alone (--grep).
+  before(() => build(outDir));
   after(() => {
     rmSync(outDir, { recursive: true, force: true });
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('compiles, starts with node alone, answers, validates and stops on SIGTERM', async () => {
-    build(outDir);
     const port = await freePort();
     const child = spawn(process.execPath, [join(outDir, 'bot', 'index.js')], {
       env: { PATH: process.env.PATH, PORT: String(port), DATA_DIR: dataDir, HOST: '127.0.0.1' },
