@@ -82,6 +82,13 @@ const documentsSelect = (ids: string[]): pg.QueryConfig<[string[]]> => ({
   values: [ids],
 });
 
+/**
+ * The most claims one renewal or release statement changes. A statement keeps its rows locked
+ * until it ends, and one delivery renews every claim it holds (thousands, under a backlog): a
+ * claim's write that meets the lock waits for one chunk, not for all of them.
+ */
+const LEASE_CHUNK = 500;
+
 /** The columns of each lease; names from this constant only, never from input. */
 const LEASE_COLUMNS: Record<LeaseKind, { owner: string; until: string }> = {
   timers: { owner: 'timer_lease_owner', until: 'timer_lease_until' },
@@ -354,17 +361,25 @@ export class PostgresClaimRepository implements ClaimRepository {
   async renewLeases(kind: LeaseKind, claimIds: readonly string[], terms: LeaseTerms): Promise<string[]> {
     if (claimIds.length === 0) return [];
     const { owner, until } = LEASE_COLUMNS[kind];
-    return this.ids(`UPDATE claims SET ${until} = $1 WHERE id = ANY($2) AND ${owner} = $3 RETURNING id`, [
-      terms.now.getTime() + terms.leaseMs,
-      [...claimIds],
-      terms.owner,
-    ]);
+    const kept: string[] = [];
+    for (const chunk of chunksOf(claimIds, LEASE_CHUNK)) {
+      kept.push(
+        ...(await this.ids(`UPDATE claims SET ${until} = $1 WHERE id = ANY($2) AND ${owner} = $3 RETURNING id`, [
+          terms.now.getTime() + terms.leaseMs,
+          chunk,
+          terms.owner,
+        ])),
+      );
+    }
+    return kept;
   }
 
   async releaseLeases(kind: LeaseKind, claimIds: readonly string[], leaseOwner: string): Promise<void> {
     if (claimIds.length === 0) return;
     const { owner, until } = LEASE_COLUMNS[kind];
-    await this.query(`UPDATE claims SET ${owner} = NULL, ${until} = NULL WHERE id = ANY($1) AND ${owner} = $2`, [[...claimIds], leaseOwner]);
+    for (const chunk of chunksOf(claimIds, LEASE_CHUNK)) {
+      await this.query(`UPDATE claims SET ${owner} = NULL, ${until} = NULL WHERE id = ANY($1) AND ${owner} = $2`, [chunk, leaseOwner]);
+    }
   }
 
   /**
@@ -546,4 +561,8 @@ function summaryFromRow(row: SummaryRow): ClaimSummary {
     pendingMark: row.pending_mark ?? undefined,
     precheckMark: row.precheck_mark ?? undefined,
   };
+}
+
+function* chunksOf<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
 }
