@@ -23,6 +23,9 @@ export interface ClaimSummary {
   precheckMark?: string;
 }
 
+/** Which alerts of a claim are pending: all a delivery compares with the alerts it holds. */
+export type PendingAlerts = Pick<ClaimSummary, 'pendingAlerts' | 'pendingMark'>;
+
 /** A search by the words a claim is found by (its id, customer and partner). */
 export interface ClaimSearch {
   /** Matched as a substring, case-insensitively. */
@@ -98,6 +101,8 @@ export interface ClaimRepository {
   summary(id: string): Promise<ClaimSummary | undefined>;
   /** The summaries of those of `ids` that exist, in no particular order. */
   summaries(ids: readonly string[]): Promise<ClaimSummary[]>;
+  /** The pending alerts of those of `ids` that exist, by id: read for thousands of claims at a time. */
+  pendingAlertsOf(ids: readonly string[]): Promise<Map<string, PendingAlerts>>;
   idsForOrganisation(partnerTenantId: string): Promise<string[]>;
   idsInStatuses(statuses: readonly Status[]): Promise<string[]>;
   /** The claims in `statuses` whose pre-check mark is none of `settled` (or who have none). */

@@ -78,7 +78,7 @@ export class Outbox {
    * compared with what it holds then.
    */
   async checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, options: { readAll: boolean }): Promise<HeldAlertsCheck> {
-    const summaries = new Map((await this.repository.summaries([...held.keys()])).map((summary) => [summary.id, summary]));
+    const summaries = await this.repository.pendingAlertsOf([...held.keys()]);
     // The pending alerts' mark names them: when it is the held ids', nothing was settled or added elsewhere.
     const unchanged = (claimId: string, ids: ReadonlySet<string>): boolean => {
       const summary = summaries.get(claimId);

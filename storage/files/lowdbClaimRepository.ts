@@ -11,6 +11,7 @@ import type {
   ClaimRepository,
   ClaimSearch,
   ClaimSummary,
+  PendingAlerts,
   DocumentMutation,
   DueTimer,
   LeaseKind,
@@ -178,6 +179,15 @@ export class LowdbClaimRepository implements ClaimRepository {
 
   async summaries(ids: readonly string[]): Promise<ClaimSummary[]> {
     return ids.map((id) => this.index.get(id)).filter((summary) => summary !== undefined);
+  }
+
+  async pendingAlertsOf(ids: readonly string[]): Promise<Map<string, PendingAlerts>> {
+    const pending = new Map<string, PendingAlerts>();
+    for (const id of ids) {
+      const summary = this.index.get(id);
+      if (summary) pending.set(id, summary);
+    }
+    return pending;
   }
 
   async idsForOrganisation(partnerTenantId: string): Promise<string[]> {

@@ -5,6 +5,7 @@ import type {
   ClaimRepository,
   ClaimSearch,
   ClaimSummary,
+  PendingAlerts,
   DocumentMutation,
   DueTimer,
   LeaseKind,
@@ -88,6 +89,9 @@ const documentsSelect = (ids: string[]): pg.QueryConfig<[string[]]> => ({
  * claim's write that meets the lock waits for one chunk, not for all of them.
  */
 const LEASE_CHUNK = 500;
+
+/** The most claims one read of pending alerts names, so that a backlog's check is read in parts the loop can interleave. */
+const PENDING_CHUNK = 2000;
 
 /** The columns of each lease; names from this constant only, never from input. */
 const LEASE_COLUMNS: Record<LeaseKind, { owner: string; until: string }> = {
@@ -278,6 +282,20 @@ export class PostgresClaimRepository implements ClaimRepository {
 
   summaries(ids: readonly string[]): Promise<ClaimSummary[]> {
     return this.summariesOn(undefined, ids);
+  }
+
+  async pendingAlertsOf(ids: readonly string[]): Promise<Map<string, PendingAlerts>> {
+    const pending = new Map<string, PendingAlerts>();
+    // Three columns, not the summary's thirteen: a delivery's check names every claim it holds.
+    for (const chunk of chunksOf(ids, PENDING_CHUNK)) {
+      const { rows } = await this.query<{ id: string; pending_alerts: number; pending_mark: string | null }>(
+        'SELECT id, pending_alerts, pending_mark FROM claims WHERE id = ANY($1)',
+        [chunk],
+      );
+      for (const row of rows)
+        pending.set(row.id, { pendingAlerts: row.pending_alerts, ...(row.pending_mark === null ? {} : { pendingMark: row.pending_mark }) });
+    }
+    return pending;
   }
 
   private async summariesOn(session: LazyTransaction | undefined, ids: readonly string[]): Promise<ClaimSummary[]> {

@@ -131,9 +131,10 @@ describe('proactive: the lookups of one delivery pass, and waiting alerts', () =
     // The claims each call to the store named or gave back, from here on.
     const named: string[] = [];
     const repository = harness.repository;
-    const { get, summaries, renewLeases, leasePendingAlerts } = repository;
+    const { get, summaries, pendingAlertsOf, renewLeases, leasePendingAlerts } = repository;
     repository.get = async (id) => (named.push(id), get.call(repository, id));
     repository.summaries = async (ids) => (named.push(...ids), summaries.call(repository, ids));
+    repository.pendingAlertsOf = async (ids) => (named.push(...ids), pendingAlertsOf.call(repository, ids));
     repository.renewLeases = async (kind, ids, terms) => (named.push(...ids), renewLeases.call(repository, kind, ids, terms));
     repository.leasePendingAlerts = async (terms) => {
       const leased = await leasePendingAlerts.call(repository, terms);

@@ -391,6 +391,9 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
           nextDue: await store.nextDue(),
           pendingAlerts: await store.idsWithPendingAlerts(),
           summaries: (await store.summaries([B1, A2, 'CPOR-2026-999999'])).sort((a, b) => a.id.localeCompare(b.id)),
+          pendingOf: [...(await store.pendingAlertsOf([B1, A1, 'CPOR-2026-999999']))]
+            .map(([id, { pendingAlerts, pendingMark }]) => [id, { pendingAlerts, ...(pendingMark === undefined ? {} : { pendingMark }) }] as const)
+            .sort(([a], [b]) => a.localeCompare(b)),
         };
       }
 
@@ -398,7 +401,7 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         await seed();
         const before = await answers(repo);
         assert.deepEqual(
-          { ...before, summaries: before.summaries.map((summary) => summary.id) },
+          { ...before, summaries: before.summaries.map((summary) => summary.id), pendingOf: before.pendingOf.map(([id]) => id) },
           {
             count: 4,
             organisationA: [A1, A2],
@@ -412,6 +415,7 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
             nextDue: { claimId: B1, dueAt: at('2026-03-04T09:00:00.000Z') },
             pendingAlerts: [A1],
             summaries: [A2, B1],
+            pendingOf: [A1, B1],
           },
         );
         assert.deepEqual(before.summaries[1], {
@@ -430,6 +434,13 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
           precheckMark: undefined,
         });
         assert.deepEqual(await repo.summary(B1), before.summaries[1]);
+        // A1's one alert pending, named by its mark; none of B1's; the claim that does not exist left out.
+        const a1 = await repo.get(A1);
+        assert.deepEqual(before.pendingOf, [
+          [A1, { pendingAlerts: 1, pendingMark: pendingAlertsMark(a1!.outbox.map((alert) => alert.id)) }],
+          [B1, { pendingAlerts: 0 }],
+        ]);
+        assert.equal(before.pendingOf[0]![1].pendingMark, (await repo.summary(A1))?.pendingMark, 'the mark its summary has');
         assert.deepEqual(await answers(await engine.another()), before);
       });
 
