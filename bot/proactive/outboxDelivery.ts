@@ -209,8 +209,10 @@ export class OutboxDelivery {
   private gathering: { cancel(): void } | undefined;
   /** The next pass is the poll's: it leases claims nobody holds, and checks what is held. */
   private pollPassDue = true;
-  /** The first poll pass also takes back claims this instance held before it restarted. */
+  /** The first poll passes also take back claims this instance held before it restarted. */
   private ownClaimsTaken = false;
+  /** When the first poll pass ran: the leases from before a restart have all lapsed a lease later. */
+  private firstPollPassAt: number | undefined;
   private waitingResolveDue = false;
   /** The next check reads every claim worked here (an explicit drain), not only those whose pending alerts changed. */
   private waitingRereadDue = false;
@@ -384,6 +386,10 @@ export class OutboxDelivery {
       await this.renewLeasesWhenDue();
       if (pollPass) {
         this.lastPollPass = this.clock.now().getTime();
+        this.firstPollPassAt ??= this.lastPollPass;
+        // Taking back also leases every claim held here again and reads their summaries: under a
+        // backlog that never ends (passes always find a full batch), only for as long as it can matter.
+        if (this.lastPollPass - this.firstPollPassAt >= this.lease.leaseMs) this.ownClaimsTaken = true;
         begun.push(...(await this.checkWorked()));
         if (this.waitingResolveDue) {
           const ready = await this.resolvableWaiting(lookups, batchSize);

@@ -103,6 +103,35 @@ describe('proactive: the lookups of one delivery pass, and waiting alerts', () =
     assert.equal((await harness.service.pendingAlerts(100)).length, 0);
   });
 
+  it('stops leasing the claims it holds again a lease after its first pass, though every pass finds a full batch', async () => {
+    await worker.outbox.stop();
+    worker = await openWorker(harness, { references: worker.references, settings: testSettings({ batchSize: 2 }) });
+    // Whether each poll pass left the claims held here out of its lease.
+    const leftOut: boolean[] = [];
+    const repository = harness.repository;
+    const { leasePendingAlerts } = repository;
+    repository.leasePendingAlerts = async (terms) => {
+      if (!terms.among) leftOut.push(terms.skipOwn === true);
+      return leasePendingAlerts.call(repository, terms);
+    };
+    let customers = 0;
+    const settings = testSettings();
+    // The lease the worker takes: at least four poll intervals.
+    const leaseMs = Math.max(settings.leaseMs, 4 * settings.pollIntervalMs);
+    for (const advance of [0, leaseMs / 2, leaseMs / 2, 1000]) {
+      harness.clock.advance(advance);
+      // More than a batch of new alerts before each pass: another instance's claims, never kicked here.
+      for (let claim = 0; claim < 3; claim += 1) {
+        customers += 1;
+        const customerTenantId = `${String(customers).padStart(8, '0')}-0000-4000-8000-000000000000`;
+        await claimAt(harness, 'Submitted', m365Details({ customerTenantId, customerDomain: `customer-${customers}.onmicrosoft.com` }));
+      }
+      await worker.outbox.drain({ recheckWaiting: false });
+    }
+    // Until a lease has passed since the first, a claim leased before a restart may still be this owner's.
+    assert.deepEqual(leftOut, [false, false, true, true]);
+  });
+
   it('sends the alerts waiting for someone who became reachable a batch a pass', async () => {
     await worker.outbox.stop();
     worker = await openWorker(harness, { references: worker.references, settings: testSettings({ batchSize: 2 }) });
