@@ -125,6 +125,8 @@ export interface ClaimRepository {
   leaseDueTimers(terms: LeaseTerms & { limit: number }): Promise<DueTimer[]>;
   /** The same for claims with pending alerts, the one holding the oldest alert first, within `scope`. */
   leasePendingAlerts(terms: LeaseTerms & { limit: number } & AlertLeaseScope): Promise<string[]>;
+  /** The claims whose `kind` lease `owner` holds at `now`: what an instance restarted under the same name takes back. */
+  idsLeasedTo(kind: LeaseKind, owner: string, now: Date): Promise<string[]>;
   /** Extends `owner`'s leases on `claimIds` to `now + leaseMs`; returns the ids it still holds. */
   renewLeases(kind: LeaseKind, claimIds: readonly string[], terms: LeaseTerms): Promise<string[]>;
   /** Gives up `owner`'s leases on `claimIds` (others' leases are left alone). */

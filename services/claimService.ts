@@ -230,6 +230,11 @@ export class ClaimService {
     return this.outbox.renewAlertLeases(lease, claimIds);
   }
 
+  /** The claims whose alerts `lease.owner` holds now (a restarted instance's, from before). */
+  alertClaimsLeasedTo(lease: AlertLease): Promise<string[]> {
+    return this.outbox.alertClaimsLeasedTo(lease);
+  }
+
   releaseAlertLeases(owner: string, claimIds: readonly string[]): Promise<void> {
     return this.outbox.releaseAlertLeases(owner, claimIds);
   }

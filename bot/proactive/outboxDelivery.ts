@@ -46,6 +46,8 @@ export interface OutboxSource {
   leasePendingAlerts(lease: AlertLease, limit: number, except?: ReadonlyMap<string, ReadonlySet<string>>, scope?: AlertLeaseScope): Promise<LeasedAlerts>;
   /** How the alerts held here (by claim) stand in the store, and the pending ones of those claims not held; `readAll`: every claim read, changed or not. */
   checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, options: { readAll: boolean }): Promise<HeldAlertsCheck>;
+  /** The claims whose alerts the owner holds now, as the store has it. */
+  alertClaimsLeasedTo(lease: AlertLease): Promise<string[]>;
   /** Extends the owner's leases; returns the claims it still holds. */
   renewAlertLeases(lease: AlertLease, claimIds: readonly string[]): Promise<string[]>;
   releaseAlertLeases(owner: string, claimIds: readonly string[]): Promise<void>;
@@ -209,10 +211,8 @@ export class OutboxDelivery {
   private gathering: { cancel(): void } | undefined;
   /** The next pass is the poll's: it leases claims nobody holds, and checks what is held. */
   private pollPassDue = true;
-  /** The first poll passes also take back claims this instance held before it restarted. */
+  /** The first poll pass also takes back the claims this instance held before it restarted. */
   private ownClaimsTaken = false;
-  /** When the first poll pass ran: the leases from before a restart have all lapsed a lease later. */
-  private firstPollPassAt: number | undefined;
   private waitingResolveDue = false;
   /** The next check reads every claim worked here (an explicit drain), not only those whose pending alerts changed. */
   private waitingRereadDue = false;
@@ -386,10 +386,13 @@ export class OutboxDelivery {
       await this.renewLeasesWhenDue();
       if (pollPass) {
         this.lastPollPass = this.clock.now().getTime();
-        this.firstPollPassAt ??= this.lastPollPass;
-        // Taking back also leases every claim held here again and reads their summaries: under a
-        // backlog that never ends (passes always find a full batch), only for as long as it can matter.
-        if (this.lastPollPass - this.firstPollPassAt >= this.lease.leaseMs) this.ownClaimsTaken = true;
+        if (!this.ownClaimsTaken) {
+          // Asked once, by name: the poll's lease then leaves every claim of this owner out, rather
+          // than leasing those held here again (thousands, under a backlog) to find the few left.
+          const own = await this.options.claims.alertClaimsLeasedTo(this.lease);
+          touched.push(...own.filter((claimId) => !this.worked.has(claimId)));
+          this.ownClaimsTaken = true;
+        }
         begun.push(...(await this.checkWorked()));
         if (this.waitingResolveDue) {
           const ready = await this.resolvableWaiting(lookups, batchSize);
@@ -404,12 +407,10 @@ export class OutboxDelivery {
       const among = [...new Set(touched)];
       if (among.length > 0) found.push(await this.options.claims.leasePendingAlerts(this.lease, batchSize, this.worked, { among }));
       if (pollPass) {
-        // Claims this instance holds are left out: their alerts are held here already. After a
-        // restart under the same name, the first passes take back those it held before.
-        const scope: AlertLeaseScope = this.ownClaimsTaken ? { skipOwn: true } : {};
-        const leased = await this.options.claims.leasePendingAlerts(this.lease, batchSize, this.worked, scope);
+        // Claims this instance holds are left out: their alerts are held here already, and those
+        // it held before a restart were taken back above, by name.
+        const leased = await this.options.claims.leasePendingAlerts(this.lease, batchSize, this.worked, { skipOwn: true });
         this.moreWaiting = leased.alerts.length >= batchSize || this.waitingResolveDue;
-        this.ownClaimsTaken ||= !this.moreWaiting;
         found.push(leased);
       }
       for (const { leased } of found) for (const claimId of leased) this.releaseAfterPass.add(claimId);

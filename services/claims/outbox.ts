@@ -140,6 +140,11 @@ export class Outbox {
     return this.repository.renewLeases('alerts', claimIds, { now: this.clock.now(), ...lease });
   }
 
+  /** The claims whose alerts `lease.owner` holds now, as the store has it. */
+  alertClaimsLeasedTo(lease: AlertLease): Promise<string[]> {
+    return this.repository.idsLeasedTo('alerts', lease.owner, this.clock.now());
+  }
+
   /** Frees claims whose alerts the owner no longer works on, for any instance to take. */
   releaseAlertLeases(owner: string, claimIds: readonly string[]): Promise<void> {
     return this.repository.releaseLeases('alerts', claimIds, owner);

@@ -29,6 +29,10 @@ export class InProcessLeases {
     return taken;
   }
 
+  heldBy(owner: string, now: Date): string[] {
+    return [...this.held].filter(([, held]) => held.owner === owner && held.until > now.getTime()).map(([claimId]) => claimId);
+  }
+
   renew(claimIds: readonly string[], terms: LeaseTerms): string[] {
     const until = terms.now.getTime() + terms.leaseMs;
     return claimIds.filter((claimId) => {

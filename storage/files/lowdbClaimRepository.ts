@@ -237,6 +237,10 @@ export class LowdbClaimRepository implements ClaimRepository {
     return this.leases[kind].renew(claimIds, terms);
   }
 
+  async idsLeasedTo(kind: LeaseKind, owner: string, now: Date): Promise<string[]> {
+    return this.leases[kind].heldBy(owner, now);
+  }
+
   async releaseLeases(kind: LeaseKind, claimIds: readonly string[], owner: string): Promise<void> {
     this.leases[kind].release(claimIds, owner);
   }

@@ -392,6 +392,11 @@ export class PostgresClaimRepository implements ClaimRepository {
     return kept;
   }
 
+  async idsLeasedTo(kind: LeaseKind, owner: string, now: Date): Promise<string[]> {
+    const { owner: ownerColumn, until } = LEASE_COLUMNS[kind];
+    return this.ids(`SELECT id FROM claims WHERE ${ownerColumn} = $1 AND ${until} > $2`, [owner, now.getTime()]);
+  }
+
   async releaseLeases(kind: LeaseKind, claimIds: readonly string[], leaseOwner: string): Promise<void> {
     if (claimIds.length === 0) return;
     const { owner, until } = LEASE_COLUMNS[kind];

@@ -59,11 +59,34 @@ describe('proactive: restarts and crashes', () => {
     assert.deepEqual(await harness.service.pendingAlerts(), []);
   });
 
+  // The files engine's leases live in its process; the PostgreSQL engine's outlive it, so an
+  // instance restarted under its name (INSTANCE_ID) finds its claims still leased to it.
+  it('restarted under the same name, takes back at once the claims still leased to it', async () => {
+    const claim = await claimAt(harness, 'Submitted');
+    const leasedBefore = await harness.repository.leasePendingAlerts({
+      now: harness.clock.now(),
+      owner: harness.service.instanceId,
+      leaseMs: 600_000,
+      limit: 10,
+    });
+    assert.deepEqual(leasedBefore, [claim.id], 'leased under this name by the process that crashed');
+    const restarted = await worker();
+    await meet(restarted.references, connector, partnerChat);
+    await meet(restarted.references, connector, reviewerChat);
+    await deliverAll(restarted, harness);
+    assert.deepEqual(
+      (await harness.repository.get(claim.id))!.outbox.map((alert) => alert.state),
+      ['sent', 'sent'],
+      'sent without waiting ten minutes for the lease to lapse',
+    );
+  });
+
   it('a crash after Teams accepted but before the outbox was updated sends no second copy', async () => {
     let crashed = false;
     const crashingSource: OutboxSource = {
       leasePendingAlerts: (lease, limit, except, scope) => harness.service.leasePendingAlerts(lease, limit, except, scope),
       checkHeldAlerts: (held, options) => harness.service.checkHeldAlerts(held, options),
+      alertClaimsLeasedTo: (lease) => harness.service.alertClaimsLeasedTo(lease),
       renewAlertLeases: (lease, claimIds) => harness.service.renewAlertLeases(lease, claimIds),
       releaseAlertLeases: (owner, claimIds) => harness.service.releaseAlertLeases(owner, claimIds),
       recordDelivery: (claimId, alertId, outcome) => {

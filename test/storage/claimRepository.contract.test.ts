@@ -733,6 +733,10 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         // Its own claim 2 is left out, the other's claim 1 too: the next free ones come.
         assert.deepEqual(await repo.leasePendingAlerts({ ...terms('instance-a', T0, 1), skipOwn: true }), [claimId(3)]);
         assert.deepEqual(await repo.leasePendingAlerts({ ...terms('instance-a'), skipOwn: true }), [claimId(4)]);
+        // What a restart under instance-a's name takes back: its unexpired leases, of alerts only.
+        assert.deepEqual(sorted(await repo.idsLeasedTo('alerts', 'instance-a', T0)), [claimId(2), claimId(3), claimId(4)]);
+        assert.deepEqual(await repo.idsLeasedTo('timers', 'instance-a', T0), []);
+        assert.deepEqual(await repo.idsLeasedTo('alerts', 'instance-a', later(LEASE_MS)), [], 'lapsed');
         // Once lapsed, its own claims are free again, to itself as to anyone.
         assert.deepEqual(await repo.leasePendingAlerts({ ...terms('instance-a', later(LEASE_MS)), skipOwn: true }), [
           claimId(2),
