@@ -217,6 +217,12 @@ export class OutboxDelivery {
   /** The next check reads every claim worked here (an explicit drain), not only those whose pending alerts changed. */
   private waitingRereadDue = false;
   private lastPollPass = 0;
+  /**
+   * When each claim leased here was leased or last renewed, oldest first: a pass renews those a
+   * quarter of a lease old, so renewals spread over time as the leases were taken, rather than
+   * every claim held (thousands, under a backlog) in one burst.
+   */
+  private readonly leasedAt = new Map<string, number>();
   private lastRenewal = 0;
   /** The current pass's recipient lookups: forgotten when a conversation becomes reachable or closes. */
   private passLookups: PassLookups | undefined;
@@ -413,7 +419,13 @@ export class OutboxDelivery {
         this.moreWaiting = leased.alerts.length >= batchSize || this.waitingResolveDue;
         found.push(leased);
       }
-      for (const { leased } of found) for (const claimId of leased) this.releaseAfterPass.add(claimId);
+      const leasedNow = this.clock.now().getTime();
+      for (const { leased } of found) {
+        for (const claimId of leased) {
+          this.releaseAfterPass.add(claimId);
+          this.noteLeased(claimId, leasedNow);
+        }
+      }
       const alerts = [...begun, ...found.flatMap((leased) => leased.alerts)];
       this.pendingCount = alerts.length + this.held.size + this.waiting.size + this.fallingBack.size;
       try {
@@ -731,6 +743,8 @@ export class OutboxDelivery {
     const ids = this.worked.get(alert.claimId);
     if (ids) ids.add(alert.id);
     else this.worked.set(alert.claimId, new Set([alert.id]));
+    // Every claim worked here is renewed: one leased before it was noted counts from now.
+    if (!this.leasedAt.has(alert.claimId)) this.noteLeased(alert.claimId, this.clock.now().getTime());
   }
 
   /** Called once the alert left one of its states: it may still be in another (a failed mail waits to be tried again). */
@@ -748,20 +762,39 @@ export class OutboxDelivery {
     return [...this.worked.keys()];
   }
 
+  private noteLeased(claimId: string, at: number): void {
+    // Deleted first, so that the map stays in the order of the times.
+    this.leasedAt.delete(claimId);
+    this.leasedAt.set(claimId, at);
+  }
+
   /**
-   * Keeps what this instance works on leased to it: renewed by the first pass a quarter of the
-   * lease after the last renewal (passes run at least once per poll interval, at most a quarter of
-   * the lease, so renewals come at most half a lease apart). A claim another instance took over
-   * (this one stalled past the lease) is left to it.
+   * Keeps what this instance works on leased to it: each claim renewed by the first pass a
+   * quarter of a lease after it was leased or renewed (passes run at least once per poll
+   * interval, at most a quarter of the lease, so renewals come at most half a lease apart). A
+   * claim another instance took over (this one stalled past the lease) is left to it.
    */
   private async renewLeasesWhenDue(): Promise<void> {
     const now = this.clock.now().getTime();
-    if (!elapsed(this.lastRenewal, now, this.lease.leaseMs / 4)) return;
+    // A clock set back makes every time noted here look recent: all are renewed then.
+    const clockSetBack = now < this.lastRenewal;
     this.lastRenewal = now;
-    const claimIds = this.workedClaims();
-    if (claimIds.length === 0) return;
-    const kept = new Set(await this.options.claims.renewAlertLeases(this.lease, claimIds));
-    for (const claimId of claimIds) if (!kept.has(claimId)) this.drop(claimId);
+    const due: string[] = [];
+    for (const [claimId, at] of this.leasedAt) {
+      if (!clockSetBack && !elapsed(at, now, this.lease.leaseMs / 4)) break;
+      // A claim no longer worked here was released, or is being: nothing to renew.
+      if (this.worked.has(claimId)) due.push(claimId);
+      else this.leasedAt.delete(claimId);
+    }
+    if (due.length === 0) return;
+    const kept = new Set(await this.options.claims.renewAlertLeases(this.lease, due));
+    for (const claimId of due) {
+      if (kept.has(claimId)) this.noteLeased(claimId, now);
+      else {
+        this.leasedAt.delete(claimId);
+        this.drop(claimId);
+      }
+    }
   }
 
   /**

@@ -129,6 +129,33 @@ describe('proactive: the lookups of one delivery pass, and waiting alerts', () =
     assert.deepEqual(asked, Array(4).fill({ skipOwn: true, limit: 2 }));
   });
 
+  it('renews each claim it holds a quarter of a lease after it was leased, not all of them at once', async () => {
+    const renewed: string[][] = [];
+    const repository = harness.repository;
+    const { renewLeases } = repository;
+    repository.renewLeases = async (kind, ids, terms) => (renewed.push([...ids].sort()), renewLeases.call(repository, kind, ids, terms));
+    const settings = testSettings();
+    // The lease the worker takes: at least four poll intervals.
+    const quarter = Math.max(settings.leaseMs, 4 * settings.pollIntervalMs) / 4;
+    let customers = 0;
+    const held = async () => {
+      customers += 1;
+      const customerTenantId = `${String(customers).padStart(8, '0')}-0000-4000-8000-000000000000`;
+      const { id } = await claimAt(harness, 'Submitted', m365Details({ customerTenantId, customerDomain: `customer-${customers}.onmicrosoft.com` }));
+      await worker.outbox.drain({ recheckWaiting: false });
+      return id;
+    };
+    const first = await held();
+    harness.clock.advance(quarter / 2);
+    const second = await held();
+    assert.deepEqual(renewed, [], 'neither is due yet');
+    for (const step of [quarter / 2, quarter / 2, quarter / 2]) {
+      harness.clock.advance(step);
+      await worker.outbox.drain({ recheckWaiting: false });
+    }
+    assert.deepEqual(renewed, [[first], [second], [first]]);
+  });
+
   it('sends the alerts waiting for someone who became reachable a batch a pass', async () => {
     await worker.outbox.stop();
     worker = await openWorker(harness, { references: worker.references, settings: testSettings({ batchSize: 2 }) });
