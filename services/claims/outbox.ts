@@ -1,4 +1,5 @@
-import type { AlertLeaseScope, ClaimRepository } from '../claimRepository.js';
+import type { AlertLeaseScope, ClaimRepository, PendingAlerts } from '../claimRepository.js';
+import { chunksOf } from '../chunks.js';
 import { pendingAlertsMark } from '../claimFacts.js';
 import type { Clock } from '../clock.js';
 import type { Alert } from '../model.js';
@@ -78,24 +79,23 @@ export class Outbox {
    * compared with what it holds then.
    */
   async checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, options: { readAll: boolean }): Promise<HeldAlertsCheck> {
-    const summaries = await this.repository.pendingAlertsOf([...held.keys()]);
+    const pending = await this.repository.pendingAlertsOf([...held.keys()]);
     // The pending alerts' mark names them: when it is the held ids', nothing was settled or added elsewhere.
     const unchanged = (claimId: string, ids: ReadonlySet<string>): boolean => {
-      const summary = summaries.get(claimId);
-      return summary !== undefined && summary.pendingAlerts === ids.size && summary.pendingMark === pendingAlertsMark(ids);
+      const stored = pending.get(claimId);
+      return stored !== undefined && stored.pendingAlerts === ids.size && stored.pendingMark === pendingAlertsMark(ids);
     };
     const toRead = [...held].filter(([claimId, ids]) => options.readAll || !unchanged(claimId, ids)).map(([claimId]) => claimId);
     const check: HeldAlertsCheck = { added: [], gone: [] };
-    for (let start = 0; start < toRead.length; start += CHECK_READS) {
-      const chunk = toRead.slice(start, start + CHECK_READS);
-      const documents = await Promise.all(chunk.map((claimId) => (summaries.has(claimId) ? this.repository.get(claimId) : undefined)));
+    for (const chunk of chunksOf(toRead, CHECK_READS)) {
+      const documents = await Promise.all(chunk.map((claimId) => (pending.has(claimId) ? this.repository.get(claimId) : undefined)));
       for (const [index, claimId] of chunk.entries()) {
         const ids = held.get(claimId);
         if (!ids) continue;
-        const pending = (documents[index]?.outbox ?? []).filter((alert) => alert.state === 'pending');
-        const stillPending = new Set(pending.map((alert) => alert.id));
+        const pendingAlerts = (documents[index]?.outbox ?? []).filter((alert) => alert.state === 'pending');
+        const stillPending = new Set(pendingAlerts.map((alert) => alert.id));
         check.gone.push(...[...ids].filter((id) => !stillPending.has(id)));
-        check.added.push(...pending.filter((alert) => !ids.has(alert.id)));
+        check.added.push(...pendingAlerts.filter((alert) => !ids.has(alert.id)));
       }
     }
     check.added.sort(byAge);
@@ -111,12 +111,10 @@ export class Outbox {
   private async alertsOf(claimIds: readonly string[], limit: number, except: ReadonlyMap<string, ReadonlySet<string>>): Promise<Alert[]> {
     // Only the excepted claims among those found are counted: the caller may hold many more.
     const excepted = except.size ? claimIds.filter((claimId) => except.has(claimId)) : [];
-    const pendingByClaim = excepted.length
-      ? new Map((await this.repository.summaries(excepted)).map((summary) => [summary.id, summary.pendingAlerts]))
-      : new Map<string, number>();
+    const pending = excepted.length ? await this.repository.pendingAlertsOf(excepted) : new Map<string, PendingAlerts>();
     const toRead = claimIds.filter((claimId) => {
       const held = except.get(claimId);
-      return !held || held.size < (pendingByClaim.get(claimId) ?? 0);
+      return !held || held.size < (pending.get(claimId)?.pendingAlerts ?? 0);
     });
     const alerts: Alert[] = [];
     let claimsRead = 0;

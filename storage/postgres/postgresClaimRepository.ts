@@ -12,6 +12,7 @@ import type {
   LeaseTerms,
   MutationReads,
 } from '../../services/claimRepository.js';
+import { chunksOf } from '../../services/chunks.js';
 import type { Clock } from '../../services/clock.js';
 import { DomainError } from '../../services/errors.js';
 import type { Alert, ClaimDocument, Status } from '../../services/model.js';
@@ -584,8 +585,4 @@ function summaryFromRow(row: SummaryRow): ClaimSummary {
     pendingMark: row.pending_mark ?? undefined,
     precheckMark: row.precheck_mark ?? undefined,
   };
-}
-
-function* chunksOf<T>(items: readonly T[], size: number): Generator<T[]> {
-  for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
 }

@@ -1,3 +1,5 @@
+import { chunksOf } from '../../services/chunks.js';
+
 // Reads by key asked for in the same turn of the event loop, sent as one statement. Under load
 // several requests reach the same read at once (the bench's approvals: 2.6 on average), and a
 // statement costs the client and the server far more than a row does.
@@ -36,8 +38,7 @@ export class ReadBatch<R> {
     const batch = this.waiting;
     this.waiting = new Map();
     const keys = [...batch.keys()];
-    for (let start = 0; start < keys.length; start += this.maxKeys) {
-      const chunk = keys.slice(start, start + this.maxKeys);
+    for (const chunk of chunksOf(keys, this.maxKeys)) {
       this.fetch(chunk).then(
         (rows) => chunk.forEach((key) => batch.get(key)!.forEach((waiter) => waiter.resolve(rows.get(key)))),
         (error: unknown) => chunk.forEach((key) => batch.get(key)!.forEach((waiter) => waiter.reject(error))),
