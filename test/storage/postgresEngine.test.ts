@@ -24,10 +24,11 @@ describe('PostgreSQL engine: several instances, failures', function () {
   let cluster: PostgresCluster;
   const pools: pg.Pool[] = [];
 
-  const instance = async (url: string, options: { statementTimeoutMs?: number } = {}) => {
-    const pool = createPool({ connectionString: url, poolSize: 8, ...options });
+  const instance = async (url: string, options: { statementTimeoutMs?: number; poolSize?: number; clock?: ManualClock } = {}) => {
+    const { clock = new ManualClock(MONDAY), ...poolOptions } = options;
+    const pool = createPool({ connectionString: url, poolSize: 8, ...poolOptions });
     pools.push(pool);
-    const repository = new PostgresClaimRepository({ pool, clock: new ManualClock(MONDAY) });
+    const repository = new PostgresClaimRepository({ pool, clock });
     await repository.open();
     return { pool, repository };
   };
@@ -58,11 +59,7 @@ describe('PostgreSQL engine: several instances, failures', function () {
   });
 
   it('prepares the statements of a turn once per connection, then only runs them', async () => {
-    const url = await cluster.createDatabase('cpor_prepared');
-    const pool = createPool({ connectionString: url, poolSize: 1 });
-    pools.push(pool);
-    const repository = new PostgresClaimRepository({ pool, clock: new ManualClock(MONDAY) });
-    await repository.open();
+    const { pool, repository } = await instance(await cluster.createDatabase('cpor_prepared'), { poolSize: 1 });
     await repository.insert(makeClaimDocument({ id: claimId(1) }));
     const copies = await new PostgresDocumentStore({ pool, clock: new ManualClock(MONDAY) }).collection({
       name: 'card-copies',
@@ -77,36 +74,22 @@ describe('PostgreSQL engine: several instances, failures', function () {
     }
 
     // One connection, so this is the session that ran them: each statement parsed once, run three times.
-    const { rows } = await pool.query<{ statement: string; runs: number }>(
-      'SELECT statement, (generic_plans + custom_plans)::int AS runs FROM pg_prepared_statements',
-    );
-    const runsOf = (pattern: RegExp) => rows.filter((row) => pattern.test(row.statement)).map((row) => row.runs);
-    assert.deepEqual(runsOf(/FROM claims WHERE id = ANY/), [3]);
-    assert.deepEqual(runsOf(/FROM documents WHERE collection = \$1 AND key = ANY/), [3]);
-    assert.deepEqual(runsOf(/FROM bot_state WHERE key = ANY/), [3]);
+    assert.deepEqual(await runsOf(pool, /FROM claims WHERE id = ANY/), [3]);
+    assert.deepEqual(await runsOf(pool, /FROM documents WHERE collection = \$1 AND key = ANY/), [3]);
+    assert.deepEqual(await runsOf(pool, /FROM bot_state WHERE key = ANY/), [3]);
   });
 
   // A statement keeps the rows it changes locked until it ends: one renewing the thousands of claims
   // a delivery backlog holds kept each claim's write waiting for all of them (273 ms in the bench).
   it('renews and releases the leases of many claims a few hundred a statement, and keeps what another owner holds', async () => {
-    const url = await cluster.createDatabase('cpor_lease_chunks');
-    const pool = createPool({ connectionString: url, poolSize: 1 });
-    pools.push(pool);
-    const repository = new PostgresClaimRepository({ pool, clock: new ManualClock(MONDAY) });
-    await repository.open();
+    const { pool, repository } = await instance(await cluster.createDatabase('cpor_lease_chunks'), { poolSize: 1 });
     const ids = Array.from({ length: 1001 }, (_, index) => claimId(index + 1));
     await Promise.all(ids.map((id) => repository.insert(makeClaimDocument({ id }))));
     await pool.query("UPDATE claims SET alert_lease_owner = CASE WHEN id = $1 THEN 'instance-b' ELSE 'instance-a' END, alert_lease_until = 1", [claimId(1)]);
-    const runsOf = async (pattern: RegExp) => {
-      const { rows } = await pool.query<{ statement: string; runs: number }>(
-        'SELECT statement, (generic_plans + custom_plans)::int AS runs FROM pg_prepared_statements',
-      );
-      return rows.filter((row) => pattern.test(row.statement)).reduce((total, row) => total + row.runs, 0);
-    };
 
     const kept = await repository.renewLeases('alerts', ids, { now: new Date(MONDAY), owner: 'instance-a', leaseMs: 60_000 });
     assert.deepEqual(new Set(kept), new Set(ids.slice(1)));
-    assert.equal(await runsOf(/SET alert_lease_until = \$1 WHERE id = ANY/), 3, '1,001 claims in three statements');
+    assert.deepEqual(await runsOf(pool, /SET alert_lease_until = \$1 WHERE id = ANY/), [3], '1,001 claims in three statements');
     const until = await pool.query<{ owner: string; until: string }>(
       'SELECT DISTINCT alert_lease_owner AS owner, alert_lease_until::text AS until FROM claims ORDER BY 1',
     );
@@ -116,7 +99,7 @@ describe('PostgreSQL engine: several instances, failures', function () {
     ]);
 
     await repository.releaseLeases('alerts', ids, 'instance-a');
-    assert.equal(await runsOf(/SET alert_lease_owner = NULL/), 3);
+    assert.deepEqual(await runsOf(pool, /SET alert_lease_owner = NULL/), [3]);
     const owners = await pool.query<{ owner: string | null; count: number }>(
       'SELECT alert_lease_owner AS owner, count(*)::int AS count FROM claims GROUP BY 1 ORDER BY 1',
     );
@@ -127,29 +110,19 @@ describe('PostgreSQL engine: several instances, failures', function () {
   });
 
   it('reads and writes the claims, and reads and finds the documents, asked for at once with one statement each', async () => {
-    const url = await cluster.createDatabase('cpor_batched');
-    const pool = createPool({ connectionString: url, poolSize: 1 });
-    pools.push(pool);
     const clock = new ManualClock(MONDAY);
-    const repository = new PostgresClaimRepository({ pool, clock });
-    await repository.open();
+    const { pool, repository } = await instance(await cluster.createDatabase('cpor_batched'), { poolSize: 1, clock });
     for (const number of [1, 2, 3]) await repository.insert(makeClaimDocument({ id: claimId(number) }));
     const copies = await new PostgresDocumentStore({ pool, clock }).collection({ name: 'card-copies', schema: z.object({ n: z.number() }) });
     await copies.put('kept', { n: 1 });
     await copies.put('expiring', { n: 2 }, { expiresAt: MONDAY.getTime() + 1000 });
-    const runsOf = async (pattern: RegExp) => {
-      const { rows } = await pool.query<{ statement: string; runs: number }>(
-        'SELECT statement, (generic_plans + custom_plans)::int AS runs FROM pg_prepared_statements',
-      );
-      return rows.filter((row) => pattern.test(row.statement)).map((row) => row.runs);
-    };
 
     const claims = await Promise.all([1, 2, 1, 99].map((number) => repository.get(claimId(number))));
     assert.deepEqual(
       claims.map((document) => document?.claim.id),
       [claimId(1), claimId(2), claimId(1), undefined],
     );
-    assert.deepEqual(await runsOf(/FROM claims c WHERE c\.id = ANY/), [1]);
+    assert.deepEqual(await runsOf(pool, /FROM claims c WHERE c\.id = ANY/), [1]);
 
     // Three changes at once, on an instance that has read none of them: one read for all, one
     // write for all (each over what it read), and no connection held by any of them besides those
@@ -166,8 +139,8 @@ describe('PostgreSQL engine: several instances, failures', function () {
       ),
     );
     assert.equal(connectionsTaken, 2);
-    assert.deepEqual(await runsOf(/FROM claims c WHERE c\.id = ANY/), [2]);
-    assert.deepEqual(await runsOf(/jsonb_to_recordset\(\$1::jsonb\) AS t\(id text, revision bigint/), [1]);
+    assert.deepEqual(await runsOf(pool, /FROM claims c WHERE c\.id = ANY/), [2]);
+    assert.deepEqual(await runsOf(pool, /jsonb_to_recordset\(\$1::jsonb\) AS t\(id text, revision bigint/), [1]);
     const changed = await Promise.all([1, 2, 3].map(async (number) => (await repository.get(claimId(number)))?.claim.partnerName));
     assert.deepEqual(changed, ['Partner 1', 'Partner 2', 'Partner 3']);
 
@@ -177,7 +150,7 @@ describe('PostgreSQL engine: several instances, failures', function () {
       documents.map((document) => document?.value),
       [{ n: 1 }, undefined, undefined, { n: 1 }],
     );
-    assert.deepEqual(await runsOf(/FROM documents WHERE collection = \$1 AND key = ANY/), [1]);
+    assert.deepEqual(await runsOf(pool, /FROM documents WHERE collection = \$1 AND key = ANY/), [1]);
 
     const chats = await new PostgresDocumentStore({ pool, clock }).collection({
       name: 'chats',
@@ -192,12 +165,12 @@ describe('PostgreSQL engine: several instances, failures', function () {
       await chats.put(key, { tenantId });
     const found = await Promise.all(['t1', 't2', 't3', 't1'].map(async (tenantId) => (await chats.find({ tenantId })).map((chat) => chat.key)));
     assert.deepEqual(found, [['a', 'b'], ['c'], [], ['a', 'b']]);
-    assert.deepEqual(await runsOf(/JOIN LATERAL/), [1], 'one statement for the finds asked at once');
+    assert.deepEqual(await runsOf(pool, /JOIN LATERAL/), [1], 'one statement for the finds asked at once');
     assert.deepEqual(
       (await chats.find({ tenantId: 't2' })).map((chat) => chat.key),
       ['c'],
     );
-    assert.deepEqual(await runsOf(/JOIN LATERAL/), [1], 'a find alone runs the plain statement');
+    assert.deepEqual(await runsOf(pool, /JOIN LATERAL/), [1], 'a find alone runs the plain statement');
   });
 
   it('compresses claim documents with lz4', async () => {
@@ -259,18 +232,9 @@ describe('PostgreSQL engine: several instances, failures', function () {
 
   it('starts an update from the document it last read or wrote, with no read, and loses nothing another instance changed since', async () => {
     const url = await cluster.createDatabase('cpor_kept');
-    const pool = createPool({ connectionString: url, poolSize: 1 });
-    pools.push(pool);
-    const first = new PostgresClaimRepository({ pool, clock: new ManualClock(MONDAY) });
-    await first.open();
+    const { pool, repository: first } = await instance(url, { poolSize: 1 });
     const second = await instance(url);
     await first.insert(makeClaimDocument({ id: claimId(1) }));
-    const reads = async () => {
-      const { rows } = await pool.query<{ statement: string; runs: number }>(
-        'SELECT statement, (generic_plans + custom_plans)::int AS runs FROM pg_prepared_statements',
-      );
-      return rows.filter((row) => /FROM claims c WHERE c\.id = ANY/.test(row.statement)).reduce((total, row) => total + row.runs, 0);
-    };
     const rename = (suffix: string, seen: string[]) => (current: ClaimDocument) => {
       seen.push(current.claim.partnerName);
       return { next: { ...current, claim: { ...current.claim, partnerName: `${current.claim.partnerName}${suffix}` } }, result: undefined };
@@ -280,7 +244,7 @@ describe('PostgreSQL engine: several instances, failures', function () {
     const seen: string[] = [];
     await first.update(claimId(1), rename(' +a', seen));
     await first.update(claimId(1), rename(' +b', seen));
-    assert.equal(await reads(), 1, 'the read by get, and none for either update');
+    assert.deepEqual(await runsOf(pool, /FROM claims c WHERE c\.id = ANY/), [1], 'the read by get, and none for either update');
 
     // The other instance changes it: the kept copy is stale, its write fails, and the change is
     // made again on what is stored.
@@ -554,3 +518,11 @@ describe('PostgreSQL engine: several instances, failures', function () {
     assert.equal(await repository.update(claimId(1), bump), stored!.claim.version + 1);
   });
 });
+
+/** How many times each prepared statement matching `pattern` ran, on the one connection of `pool`. */
+async function runsOf(pool: pg.Pool, pattern: RegExp): Promise<number[]> {
+  const { rows } = await pool.query<{ statement: string; runs: number }>(
+    'SELECT statement, (generic_plans + custom_plans)::int AS runs FROM pg_prepared_statements',
+  );
+  return rows.filter((row) => pattern.test(row.statement)).map((row) => row.runs);
+}
