@@ -166,6 +166,13 @@ interface Job {
 
 const RECENT_DEAD_LETTERS = 20;
 
+/**
+ * Past a minute of sends at Teams' rate, the alerts of changed claims are left in the store for the
+ * poll to lease oldest first as room comes: holding more here only cost memory, lease renewals
+ * and checks for alerts that could not go out sooner, and kept other instances from taking them.
+ */
+const HOLD_SECONDS = 60;
+
 /** What names an alert where it is worked: held or waiting. */
 type AlertOfClaim = Pick<Alert, 'id' | 'claimId'>;
 
@@ -232,6 +239,8 @@ export class OutboxDelivery {
   /** The last pass took a full batch, so more alerts may be waiting beyond it. */
   private moreWaiting = false;
   private readonly lease: AlertLease;
+  /** Alerts held past which a change's pass leases nothing (HOLD_SECONDS of sends at the app's rate). */
+  private readonly holdLimit: number;
   private pendingCount = 0;
   private sentTotal = 0;
   private deadTotal = 0;
@@ -254,6 +263,7 @@ export class OutboxDelivery {
     this.log = options.log ?? (() => undefined);
     this.lanes = options.lanes;
     // Renewed on every pass, so it only lapses when this instance stops passing for that long.
+    this.holdLimit = options.settings.globalRatePerSecond * HOLD_SECONDS;
     this.lease = { owner: options.owner, leaseMs: options.leaseMs ?? Math.max(options.settings.leaseMs, 4 * options.settings.pollIntervalMs) };
   }
 
@@ -384,10 +394,13 @@ export class OutboxDelivery {
       const lookups = new PassLookups(this.options.references);
       this.passLookups = lookups;
       const pollPass = this.pollPassDue;
-      const touched = [...this.touched];
+      const { batchSize } = this.options.settings;
+      const full = this.held.size >= this.holdLimit;
+      // Left out when full, they stay pending in the store: a poll's pass leases them once held alerts run low.
+      const touched = full ? [] : [...this.touched];
+      if (full && this.touched.size > 0) this.moreWaiting = true;
       this.pollPassDue = false;
       this.touched.clear();
-      const { batchSize } = this.options.settings;
       const begun: Alert[] = [];
       await this.renewLeasesWhenDue();
       if (pollPass) {
@@ -695,7 +708,7 @@ export class OutboxDelivery {
    * would cap delivery at 40 alerts/s, under Teams' 50/s).
    */
   private nextPassWhenLow(): void {
-    if (!this.moreWaiting || this.held.size > this.options.settings.batchSize / 2) return;
+    if (!this.moreWaiting || this.held.size > Math.min(this.options.settings.batchSize, this.holdLimit) / 2) return;
     this.moreWaiting = false;
     this.kick();
   }

@@ -208,6 +208,39 @@ describe('proactive: the lookups of one delivery pass, and waiting alerts', () =
     assert.equal((await harness.service.pendingAlerts(100)).length, 4);
   });
 
+  it('holds a minute of sends at most: a claim changed meanwhile stays in the store, free for another instance', async () => {
+    await worker.outbox.stop();
+    let startPass: (() => void) | undefined;
+    // One send a second, so a minute of sends is 60 alerts; Teams throttles the reviewers' chat for an hour.
+    worker = await openWorker(harness, {
+      references: worker.references,
+      settings: testSettings({ globalRatePerSecond: 1 }),
+      gather: (start) => ((startPass = start), { cancel: () => undefined }),
+    });
+    connector.script('a:reviewer', { status: 429, headers: { 'Retry-After': '3600' } });
+    const { id: throttled } = await claimAt(harness, 'Submitted');
+    for (let copy = 1; copy < 60; copy += 1) await recordedElsewhere(harness, throttled, `copy-${copy}`);
+    await worker.outbox.drain({ recheckWaiting: false });
+    while (connector.posts('a:reviewer').length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    worker.outbox.start();
+
+    const { id: changed } = await claimAt(
+      harness,
+      'Submitted',
+      m365Details({ customerTenantId: '99999999-0000-4000-8000-000000000000', customerDomain: 'customer-9.onmicrosoft.com' }),
+    );
+    harness.clock.advance(1);
+    const passAt = harness.clock.now().toISOString();
+    worker.outbox.kick(changed);
+    startPass!();
+    // The loop's sleep moves this clock on by the time it slept, so the pass may end later still.
+    while ((worker.outbox.health().lastDrainAt ?? '') < passAt) await new Promise((resolve) => setTimeout(resolve, 5));
+
+    const otherInstance = await harness.repository.leasePendingAlerts({ now: harness.clock.now(), owner: 'other-instance', leaseMs: 60_000, limit: 10 });
+    assert.deepEqual(otherInstance, [changed], 'the throttled claim stays leased here; the changed one was left free');
+    assert.equal(connector.posts('a:reviewer').length, 1, 'nothing more sent into the throttled chat');
+  });
+
   it('changes committed one after another while their pass gathers are taken by one pass', async () => {
     await worker.outbox.stop();
     let startPass: (() => void) | undefined;
