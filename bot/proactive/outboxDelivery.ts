@@ -173,6 +173,14 @@ const RECENT_DEAD_LETTERS = 20;
  */
 const HOLD_SECONDS = 60;
 
+/**
+ * How long a claim whose alerts all wait for someone stays leased here without a renewal: thousands
+ * may wait for days, and renewing each a quarter of a normal lease apart wrote more rows than the
+ * changes that made them. The price: if this instance dies, another takes those alerts up to this
+ * much later (they were waiting for someone unreachable anyway).
+ */
+const PARK_MS = 15 * 60_000;
+
 /** What names an alert where it is worked: held or waiting. */
 type AlertOfClaim = Pick<Alert, 'id' | 'claimId'>;
 
@@ -230,6 +238,8 @@ export class OutboxDelivery {
    * every claim held (thousands, under a backlog) in one burst.
    */
   private readonly leasedAt = new Map<string, number>();
+  /** As `leasedAt`, for the claims all of whose alerts here wait: leased for the park and renewed a quarter of it apart. */
+  private readonly parkedAt = new Map<string, number>();
   private lastRenewal = 0;
   /** The current pass's recipient lookups: forgotten when a conversation becomes reachable or closes. */
   private passLookups: PassLookups | undefined;
@@ -239,6 +249,7 @@ export class OutboxDelivery {
   /** The last pass took a full batch, so more alerts may be waiting beyond it. */
   private moreWaiting = false;
   private readonly lease: AlertLease;
+  private readonly parkLease: AlertLease;
   /** Alerts held past which a change's pass leases nothing (HOLD_SECONDS of sends at the app's rate). */
   private readonly holdLimit: number;
   private pendingCount = 0;
@@ -265,6 +276,7 @@ export class OutboxDelivery {
     // Renewed on every pass, so it only lapses when this instance stops passing for that long.
     this.holdLimit = options.settings.globalRatePerSecond * HOLD_SECONDS;
     this.lease = { owner: options.owner, leaseMs: options.leaseMs ?? Math.max(options.settings.leaseMs, 4 * options.settings.pollIntervalMs) };
+    this.parkLease = { owner: options.owner, leaseMs: Math.max(this.lease.leaseMs, PARK_MS) };
   }
 
   static async open(options: OutboxDeliveryOptions): Promise<OutboxDelivery> {
@@ -757,7 +769,7 @@ export class OutboxDelivery {
     if (ids) ids.add(alert.id);
     else this.worked.set(alert.claimId, new Set([alert.id]));
     // Every claim worked here is renewed: one leased before it was noted counts from now.
-    if (!this.leasedAt.has(alert.claimId)) this.noteLeased(alert.claimId, this.clock.now().getTime());
+    if (!this.leasedAt.has(alert.claimId) && !this.parkedAt.has(alert.claimId)) this.noteLeased(alert.claimId, this.clock.now().getTime());
   }
 
   /** Called once the alert left one of its states: it may still be in another (a failed mail waits to be tried again). */
@@ -776,36 +788,61 @@ export class OutboxDelivery {
   }
 
   private noteLeased(claimId: string, at: number): void {
+    this.parkedAt.delete(claimId);
     // Deleted first, so that the map stays in the order of the times.
     this.leasedAt.delete(claimId);
     this.leasedAt.set(claimId, at);
+  }
+
+  private noteParked(claimId: string, at: number): void {
+    this.leasedAt.delete(claimId);
+    this.parkedAt.delete(claimId);
+    this.parkedAt.set(claimId, at);
+  }
+
+  /** Every alert of the claim worked here waits for someone (none is being sent or mailed). */
+  private onlyWaiting(claimId: string): boolean {
+    for (const alertId of this.worked.get(claimId) ?? []) if (!this.waiting.has(alertId)) return false;
+    return true;
   }
 
   /**
    * Keeps what this instance works on leased to it: each claim renewed by the first pass a
    * quarter of a lease after it was leased or renewed (passes run at least once per poll
    * interval, at most a quarter of the lease, so renewals come at most half a lease apart). A
-   * claim another instance took over (this one stalled past the lease) is left to it.
+   * claim whose alerts all wait is renewed for the park instead, a quarter of it apart. A claim
+   * another instance took over (this one stalled past the lease) is left to it.
    */
   private async renewLeasesWhenDue(): Promise<void> {
     const now = this.clock.now().getTime();
     // A clock set back makes every time noted here look recent: all are renewed then.
     const clockSetBack = now < this.lastRenewal;
     this.lastRenewal = now;
-    const due: string[] = [];
-    for (const [claimId, at] of this.leasedAt) {
-      if (!clockSetBack && !elapsed(at, now, this.lease.leaseMs / 4)) break;
-      // A claim no longer worked here was released, or is being: nothing to renew.
-      if (this.worked.has(claimId)) due.push(claimId);
-      else this.leasedAt.delete(claimId);
+    const due = { leased: [] as string[], parked: [] as string[] };
+    for (const [times, lease] of [
+      [this.leasedAt, this.lease],
+      [this.parkedAt, this.parkLease],
+    ] as const) {
+      for (const [claimId, at] of times) {
+        if (!clockSetBack && !elapsed(at, now, lease.leaseMs / 4)) break;
+        // A claim no longer worked here was released, or is being: nothing to renew.
+        if (!this.worked.has(claimId)) times.delete(claimId);
+        else due[this.onlyWaiting(claimId) ? 'parked' : 'leased'].push(claimId);
+      }
     }
-    if (due.length === 0) return;
-    const kept = new Set(await this.options.claims.renewAlertLeases(this.lease, due));
-    for (const claimId of due) {
-      if (kept.has(claimId)) this.noteLeased(claimId, now);
-      else {
-        this.leasedAt.delete(claimId);
-        this.drop(claimId);
+    for (const [ids, lease, note] of [
+      [due.leased, this.lease, (claimId: string) => this.noteLeased(claimId, now)],
+      [due.parked, this.parkLease, (claimId: string) => this.noteParked(claimId, now)],
+    ] as const) {
+      if (ids.length === 0) continue;
+      const kept = new Set(await this.options.claims.renewAlertLeases(lease, ids));
+      for (const claimId of ids) {
+        if (kept.has(claimId)) note(claimId);
+        else {
+          this.leasedAt.delete(claimId);
+          this.parkedAt.delete(claimId);
+          this.drop(claimId);
+        }
       }
     }
   }

@@ -137,6 +137,8 @@ describe('proactive: the lookups of one delivery pass, and waiting alerts', () =
     const settings = testSettings();
     // The lease the worker takes: at least four poll intervals.
     const quarter = Math.max(settings.leaseMs, 4 * settings.pollIntervalMs) / 4;
+    // The reviewers' chat is throttled for an hour: each claim's alert to them is held here (not only waiting).
+    connector.script('a:reviewer', { status: 429, headers: { 'Retry-After': '3600' } });
     let customers = 0;
     const held = async () => {
       customers += 1;
@@ -154,6 +156,36 @@ describe('proactive: the lookups of one delivery pass, and waiting alerts', () =
       await worker.outbox.drain({ recheckWaiting: false });
     }
     assert.deepEqual(renewed, [[first], [second], [first]]);
+  });
+
+  it('renews a claim whose alerts all wait for a quarter of an hour, a quarter of that apart, and one with an alert to send as before', async () => {
+    // The lease the worker takes: at least four poll intervals (four minutes here); the park: a quarter of an hour.
+    const lease = Math.max(testSettings().leaseMs, 4 * testSettings().pollIntervalMs);
+    const park = 15 * 60_000;
+    // Its receipt waits for the partner, whom the bot never met; its alert to the reviewers goes.
+    const { id: waits } = await claimAt(harness, 'Submitted');
+    await deliverAll(worker, harness);
+    // The reviewers' chat is throttled for an hour: this claim's alert to them is held, its receipt waits.
+    connector.script('a:reviewer', { status: 429, headers: { 'Retry-After': '3600' } });
+    const { id: sends } = await claimAt(
+      harness,
+      'Submitted',
+      m365Details({ customerTenantId: '99999999-0000-4000-8000-000000000000', customerDomain: 'customer-9.onmicrosoft.com' }),
+    );
+    await worker.outbox.drain({ recheckWaiting: false });
+    while (connector.posts('a:reviewer').length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    const renewed: Array<[string[], number]> = [];
+    const repository = harness.repository;
+    const { renewLeases } = repository;
+    repository.renewLeases = async (kind, ids, terms) => (renewed.push([[...ids], terms.leaseMs]), renewLeases.call(repository, kind, ids, terms));
+
+    for (let pass = 1; pass <= 8; pass += 1) {
+      harness.clock.advance(lease / 4);
+      await worker.outbox.drain({ recheckWaiting: false });
+    }
+    const held: [string[], number] = [[sends], lease];
+    assert.deepEqual(renewed, [held, [[waits], park], held, held, held, held, [[waits], park], held, held, held]);
+    assert.deepEqual(await harness.repository.idsLeasedTo('alerts', harness.service.instanceId, harness.clock.now()), [waits, sends].sort());
   });
 
   it('sends the alerts waiting for someone who became reachable a batch a pass', async () => {
