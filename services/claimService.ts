@@ -25,7 +25,7 @@ import { ChangeFeed, type ClaimChangeListener } from './claims/changeFeed.js';
 import { CommandRunner } from './claims/commands.js';
 import { Contributions } from './claims/contributions.js';
 import { ClaimCreation } from './claims/details.js';
-import { Outbox, type AlertLease, type DeliveryOutcome, type HeldAlertsCheck, type LeasedAlerts } from './claims/outbox.js';
+import { Outbox, type AlertLease, type DeliveryOutcome, type HeldAlertsCheck, type HeldAlertsCheckOptions, type LeasedAlerts } from './claims/outbox.js';
 import { Prechecks, type PrecheckOutcome, type PrecheckWork } from './claims/prechecks.js';
 import { ClaimQueries, type QueueItem } from './claims/queries.js';
 import { RecordKeyHolders } from './claims/recordKeys.js';
@@ -38,7 +38,7 @@ import { TransitionEffects } from './claims/transitionEffects.js';
 // claims/: commands, transition effects, timers, the outbox and queries.
 
 export type { ClaimChangeListener } from './claims/changeFeed.js';
-export type { AlertLease, DeliveryOutcome, HeldAlertsCheck, LeasedAlerts } from './claims/outbox.js';
+export type { AlertLease, DeliveryOutcome, HeldAlertsCheck, HeldAlertsCheckOptions, LeasedAlerts } from './claims/outbox.js';
 export type { PrecheckOutcome, PrecheckWork } from './claims/prechecks.js';
 export type { QueueItem } from './claims/queries.js';
 export type { TimerFiring } from './claims/timers.js';
@@ -221,7 +221,7 @@ export class ClaimService {
   }
 
   /** What became of the alerts a worker holds, and what its claims recorded since (see Outbox). */
-  checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, options: { readAll: boolean }): Promise<HeldAlertsCheck> {
+  checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, options: HeldAlertsCheckOptions): Promise<HeldAlertsCheck> {
     return this.outbox.checkHeldAlerts(held, options);
   }
 

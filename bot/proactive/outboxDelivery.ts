@@ -1,6 +1,6 @@
 import { CardFactory, type ConversationParameters } from 'botbuilder';
 import type { AlertLeaseScope } from '../../services/claimRepository.js';
-import type { AlertLease, DeliveryOutcome, HeldAlertsCheck, LeasedAlerts } from '../../services/claimService.js';
+import type { AlertLease, DeliveryOutcome, HeldAlertsCheck, HeldAlertsCheckOptions, LeasedAlerts } from '../../services/claimService.js';
 import { WAKE, type Clock } from '../../services/clock.js';
 import type { Alert, Claim } from '../../services/model.js';
 import type { ClaimRepository } from '../../services/claimRepository.js';
@@ -44,8 +44,8 @@ import { SharedAddresses, type WaitedRecipients } from './sharedAddresses.js';
 export interface OutboxSource {
   /** Pending alerts of claims now leased to `lease.owner`; `except`: alerts already held, by claim. */
   leasePendingAlerts(lease: AlertLease, limit: number, except?: ReadonlyMap<string, ReadonlySet<string>>, scope?: AlertLeaseScope): Promise<LeasedAlerts>;
-  /** How the alerts held here (by claim) stand in the store, and the pending ones of those claims not held; `readAll`: every claim read, changed or not. */
-  checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, options: { readAll: boolean }): Promise<HeldAlertsCheck>;
+  /** How the alerts held here (by claim) stand in the store, and the pending ones of those claims not held; `readAll`: every claim read, changed or not; `claims`: only those. */
+  checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, options: HeldAlertsCheckOptions): Promise<HeldAlertsCheck>;
   /** The claims whose alerts the owner holds now, as the store has it. */
   alertClaimsLeasedTo(lease: AlertLease): Promise<string[]>;
   /** Extends the owner's leases; returns the claims it still holds. */
@@ -181,6 +181,13 @@ const HOLD_SECONDS = 60;
  */
 const PARK_MS = 15 * 60_000;
 
+/**
+ * How often the poll checks, against the store, a claim whose alerts all wait here: a change made
+ * here is taken at once (its pass), so this only paces one another instance made. Each poll checks
+ * those whose turn came, so the thousands that may wait are spread over the minute.
+ */
+const WAIT_CHECK_MS = 60_000;
+
 /** What names an alert where it is worked: held or waiting. */
 type AlertOfClaim = Pick<Alert, 'id' | 'claimId'>;
 
@@ -240,6 +247,8 @@ export class OutboxDelivery {
   private readonly leasedAt = new Map<string, number>();
   /** As `leasedAt`, for the claims all of whose alerts here wait: leased for the park and renewed a quarter of it apart. */
   private readonly parkedAt = new Map<string, number>();
+  /** Claims with an alert waiting here, by when the poll last checked them against the store, oldest first. */
+  private readonly waitCheckedAt = new Map<string, number>();
   private lastRenewal = 0;
   /** The current pass's recipient lookups: forgotten when a conversation becomes reachable or closes. */
   private passLookups: PassLookups | undefined;
@@ -490,7 +499,7 @@ export class OutboxDelivery {
     const readAll = this.waitingRereadDue;
     this.waitingRereadDue = false;
     if (this.worked.size === 0) return [];
-    const { added, gone } = await this.options.claims.checkHeldAlerts(this.worked, { readAll });
+    const { added, gone } = await this.options.claims.checkHeldAlerts(this.worked, { readAll, claims: readAll ? undefined : this.claimsToCheck() });
     // A held alert is checked again before each copy is sent; only waiting ones are let go here.
     for (const alertId of gone) {
       const waiting = this.waiting.get(alertId);
@@ -499,6 +508,25 @@ export class OutboxDelivery {
       this.releaseAfterPass.add(waiting.claimId);
     }
     return added;
+  }
+
+  /**
+   * The claims worked here that this poll checks: every claim with an alert being sent or mailed,
+   * and those whose alerts all wait once their turn came (WAIT_CHECK_MS).
+   */
+  private claimsToCheck(): string[] {
+    const now = this.clock.now().getTime();
+    const claims = new Set<string>();
+    for (const { alert } of this.held.values()) claims.add(alert.claimId);
+    for (const { claimId } of this.fallingBack.values()) claims.add(claimId);
+    for (const [claimId, at] of this.waitCheckedAt) {
+      if (!elapsed(at, now, WAIT_CHECK_MS)) break;
+      this.waitCheckedAt.delete(claimId);
+      if (!this.worked.has(claimId)) continue;
+      claims.add(claimId);
+      this.waitCheckedAt.set(claimId, now);
+    }
+    return [...claims];
   }
 
   /**
@@ -744,6 +772,8 @@ export class OutboxDelivery {
     const previous = this.waiting.get(alert.id);
     if (previous) this.waitedFor.release(previous.recipients);
     this.waiting.set(alert.id, { id: alert.id, claimId: alert.claimId, recipients, giveUpAt, retryAt });
+    // Read just now: checked against the store again when its turn comes.
+    if (!this.waitCheckedAt.has(alert.claimId)) this.waitCheckedAt.set(alert.claimId, this.clock.now().getTime());
     this.work(alert);
   }
 
@@ -778,6 +808,7 @@ export class OutboxDelivery {
     const ids = this.worked.get(alert.claimId);
     if (!ids?.delete(alert.id) || ids.size > 0) return;
     this.worked.delete(alert.claimId);
+    this.waitCheckedAt.delete(alert.claimId);
   }
 
   // ---- leases -----------------------------------------------------------------------------

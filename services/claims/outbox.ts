@@ -24,6 +24,13 @@ export interface LeasedAlerts {
   leased: string[];
 }
 
+export interface HeldAlertsCheckOptions {
+  /** Every claim read, changed or not. */
+  readAll: boolean;
+  /** Only these of the held claims (default: all of them). */
+  claims?: readonly string[];
+}
+
 /** How the alerts a worker holds stand in the store now. */
 export interface HeldAlertsCheck {
   /** Pending alerts of those claims the worker does not hold yet, oldest first. */
@@ -78,14 +85,17 @@ export class Outbox {
    * unless `readAll`. `held` may change while this reads (alerts settle meanwhile): each claim is
    * compared with what it holds then.
    */
-  async checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, options: { readAll: boolean }): Promise<HeldAlertsCheck> {
-    const pending = await this.repository.pendingAlertsOf([...held.keys()]);
+  async checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, options: HeldAlertsCheckOptions): Promise<HeldAlertsCheck> {
+    const pending = await this.repository.pendingAlertsOf(options.claims ?? [...held.keys()]);
     // The pending alerts' mark names them: when it is the held ids', nothing was settled or added elsewhere.
     const unchanged = (claimId: string, ids: ReadonlySet<string>): boolean => {
       const stored = pending.get(claimId);
       return stored !== undefined && stored.pendingAlerts === ids.size && stored.pendingMark === pendingAlertsMark(ids);
     };
-    const toRead = [...held].filter(([claimId, ids]) => options.readAll || !unchanged(claimId, ids)).map(([claimId]) => claimId);
+    const toRead = (options.claims ?? [...held.keys()]).filter((claimId) => {
+      const ids = held.get(claimId);
+      return ids !== undefined && (options.readAll || !unchanged(claimId, ids));
+    });
     const check: HeldAlertsCheck = { added: [], gone: [] };
     for (const chunk of chunksOf(toRead, CHECK_READS)) {
       const documents = await Promise.all(chunk.map((claimId) => (pending.has(claimId) ? this.repository.get(claimId) : undefined)));

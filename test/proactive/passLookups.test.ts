@@ -67,6 +67,13 @@ describe('proactive: the lookups of one delivery pass, and waiting alerts', () =
   const partnerChat = { tenantId: PARTNER_TENANT, userId: partner().userId, conversationId: 'a:partner' };
   const reviewerChat = { tenantId: REVIEW_TENANT, userId: 'reviewer-1', conversationId: 'a:reviewer', roles: ['reviewer' as const] };
 
+  /** The clock moved on by `ms`, a poll's pass, and what it sent. */
+  const pollAfter = async (ms: number) => {
+    harness.clock.advance(ms);
+    await worker.outbox.drain({ recheckWaiting: false });
+    await worker.outbox.idle();
+  };
+
   beforeEach(async () => {
     harness = await createHarness();
     connector = await ProactiveConnector.start();
@@ -300,14 +307,15 @@ describe('proactive: the lookups of one delivery pass, and waiting alerts', () =
     assert.deepEqual(leasedAmong, [changed]);
   });
 
-  it('an alert recorded elsewhere on a claim whose alerts wait here goes out with the next poll', async () => {
+  it('an alert recorded elsewhere on a claim whose alerts wait here goes out with the first poll a minute after they began to wait', async () => {
     await submitted(harness, 1);
     await deliverAll(worker, harness);
     const [receipt] = await harness.service.pendingAlerts(100);
     // A second alert for the reviewers.
     await recordedElsewhere(harness, receipt!.claimId, 'again');
-    await worker.outbox.drain({ recheckWaiting: false });
-    await worker.outbox.idle();
+    await pollAfter(59_000);
+    assert.equal(connector.delivered(':claim-submitted:reviewers').length, 1, 'not its turn yet');
+    await pollAfter(1000);
     assert.equal(connector.delivered(':claim-submitted:reviewers').length, 2);
     assert.deepEqual(
       (await harness.service.pendingAlerts(100)).map((alert) => alert.kind),
@@ -315,15 +323,14 @@ describe('proactive: the lookups of one delivery pass, and waiting alerts', () =
     );
   });
 
-  it('an alert recorded elsewhere in the change that settled the one waiting here (the same count) goes out with the next poll', async () => {
+  it('an alert recorded elsewhere in the change that settled the one waiting here (the same count) goes out with the poll a minute after', async () => {
     await submitted(harness, 1);
     await deliverAll(worker, harness);
     const [receipt] = await harness.service.pendingAlerts(100);
     assert.equal(receipt?.kind, 'submission-receipt');
     await recordedElsewhere(harness, receipt.claimId, 'again', {}, receipt.id);
     assert.equal((await harness.repository.summary(receipt.claimId))?.pendingAlerts, 1, 'one pending alert, as before');
-    await worker.outbox.drain({ recheckWaiting: false });
-    await worker.outbox.idle();
+    await pollAfter(60_000);
     assert.equal(connector.delivered(':claim-submitted:reviewers').length, 2);
     assert.deepEqual(await harness.service.pendingAlerts(100), []);
     assert.equal(connector.delivered(':submission-receipt:partner').length, 0, 'sent elsewhere');
