@@ -80,19 +80,20 @@ export class Outbox {
   }
 
   /**
-   * How the alerts a worker holds (by claim) stand in the store. A claim whose pending alerts are
-   * the ones held (their count and mark in its summary) is taken as unchanged without reading it,
-   * unless `readAll`. `held` may change while this reads (alerts settle meanwhile): each claim is
-   * compared with what it holds then.
+   * How the alerts a worker holds (by claim; `options.claims`: only those) stand in the store. A
+   * claim whose pending alerts are the ones held (their count and mark in its summary) is taken as
+   * unchanged without reading it, unless `readAll`. `held` may change while this reads (alerts
+   * settle meanwhile): each claim is compared with what it holds then.
    */
   async checkHeldAlerts(held: ReadonlyMap<string, ReadonlySet<string>>, options: HeldAlertsCheckOptions): Promise<HeldAlertsCheck> {
-    const pending = await this.repository.pendingAlertsOf(options.claims ?? [...held.keys()]);
+    const claimIds = options.claims ?? [...held.keys()];
+    const pending = await this.repository.pendingAlertsOf(claimIds);
     // The pending alerts' mark names them: when it is the held ids', nothing was settled or added elsewhere.
     const unchanged = (claimId: string, ids: ReadonlySet<string>): boolean => {
       const stored = pending.get(claimId);
       return stored !== undefined && stored.pendingAlerts === ids.size && stored.pendingMark === pendingAlertsMark(ids);
     };
-    const toRead = (options.claims ?? [...held.keys()]).filter((claimId) => {
+    const toRead = claimIds.filter((claimId) => {
       const ids = held.get(claimId);
       return ids !== undefined && (options.readAll || !unchanged(claimId, ids));
     });
