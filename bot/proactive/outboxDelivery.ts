@@ -818,17 +818,16 @@ export class OutboxDelivery {
     return [...this.worked.keys()];
   }
 
-  private noteLeased(claimId: string, at: number): void {
-    this.parkedAt.delete(claimId);
-    // Deleted first, so that the map stays in the order of the times.
-    this.leasedAt.delete(claimId);
-    this.leasedAt.set(claimId, at);
+  /** The claim was leased or renewed at `at`, for the park or the normal lease: due again a quarter of it later. */
+  private noteLeased(claimId: string, at: number, parked = false): void {
+    // Deleted first, so that each map stays in the order of the times.
+    this.forgetLease(claimId);
+    (parked ? this.parkedAt : this.leasedAt).set(claimId, at);
   }
 
-  private noteParked(claimId: string, at: number): void {
+  private forgetLease(claimId: string): void {
     this.leasedAt.delete(claimId);
     this.parkedAt.delete(claimId);
-    this.parkedAt.set(claimId, at);
   }
 
   /** Every alert of the claim worked here waits for someone (none is being sent or mailed). */
@@ -861,17 +860,16 @@ export class OutboxDelivery {
         else due[this.onlyWaiting(claimId) ? 'parked' : 'leased'].push(claimId);
       }
     }
-    for (const [ids, lease, note] of [
-      [due.leased, this.lease, (claimId: string) => this.noteLeased(claimId, now)],
-      [due.parked, this.parkLease, (claimId: string) => this.noteParked(claimId, now)],
+    for (const [ids, lease, parked] of [
+      [due.leased, this.lease, false],
+      [due.parked, this.parkLease, true],
     ] as const) {
       if (ids.length === 0) continue;
       const kept = new Set(await this.options.claims.renewAlertLeases(lease, ids));
       for (const claimId of ids) {
-        if (kept.has(claimId)) note(claimId);
+        if (kept.has(claimId)) this.noteLeased(claimId, now, parked);
         else {
-          this.leasedAt.delete(claimId);
-          this.parkedAt.delete(claimId);
+          this.forgetLease(claimId);
           this.drop(claimId);
         }
       }
