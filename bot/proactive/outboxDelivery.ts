@@ -14,6 +14,7 @@ import { afterGatherMs, type GatherSchedule } from './gather.js';
 import { continueConversation, createConversation, type ProactiveAdapter } from './proactiveTurn.js';
 import { prepareProactiveClient } from './proactiveClient.js';
 import type { DeliverySettings } from './proactiveConfig.js';
+import { DueInTurn } from './dueInTurn.js';
 import { PassLookups } from './passLookups.js';
 import { addressOf, recipientOf, resolveRecipients, roleOf, type AlertRenderer, type DelegationLookup, type Recipient, type Resolution } from './recipients.js';
 import { SharedAddresses, type WaitedRecipients } from './sharedAddresses.js';
@@ -240,16 +241,15 @@ export class OutboxDelivery {
   private waitingRereadDue = false;
   private lastPollPass = 0;
   /**
-   * When each claim leased here was leased or last renewed, oldest first: a pass renews those a
-   * quarter of a lease old, so renewals spread over time as the leases were taken, rather than
-   * every claim held (thousands, under a backlog) in one burst.
+   * The claims leased here, due for renewal a quarter of a lease after they were leased or last
+   * renewed: renewals spread over time as the leases were taken, rather than every claim held
+   * (thousands, under a backlog) in one burst.
    */
-  private readonly leasedAt = new Map<string, number>();
-  /** As `leasedAt`, for the claims all of whose alerts here wait: leased for the park and renewed a quarter of it apart. */
-  private readonly parkedAt = new Map<string, number>();
-  /** Claims with an alert waiting here, by when the poll last checked them against the store, oldest first. */
-  private readonly waitCheckedAt = new Map<string, number>();
-  private lastRenewal = 0;
+  private readonly leaseRenewals: DueInTurn<string>;
+  /** As `leaseRenewals`, for the claims all of whose alerts here wait: leased for the park and renewed a quarter of it apart. */
+  private readonly parkRenewals: DueInTurn<string>;
+  /** Claims with an alert waiting here, due to be checked against the store WAIT_CHECK_MS after the last check. */
+  private readonly waitChecks = new DueInTurn<string>(WAIT_CHECK_MS);
   /** The current pass's recipient lookups: forgotten when a conversation becomes reachable or closes. */
   private passLookups: PassLookups | undefined;
   /** A pass is leasing and taking alerts: releases wait for its end (it may be taking that claim's). */
@@ -286,6 +286,8 @@ export class OutboxDelivery {
     this.holdLimit = options.settings.globalRatePerSecond * HOLD_SECONDS;
     this.lease = { owner: options.owner, leaseMs: options.leaseMs ?? Math.max(options.settings.leaseMs, 4 * options.settings.pollIntervalMs) };
     this.parkLease = { owner: options.owner, leaseMs: Math.max(this.lease.leaseMs, PARK_MS) };
+    this.leaseRenewals = new DueInTurn(this.lease.leaseMs / 4);
+    this.parkRenewals = new DueInTurn(this.parkLease.leaseMs / 4);
   }
 
   static async open(options: OutboxDeliveryOptions): Promise<OutboxDelivery> {
@@ -519,12 +521,13 @@ export class OutboxDelivery {
     const claims = new Set<string>();
     for (const { alert } of this.held.values()) claims.add(alert.claimId);
     for (const { claimId } of this.fallingBack.values()) claims.add(claimId);
-    for (const [claimId, at] of this.waitCheckedAt) {
-      if (!elapsed(at, now, WAIT_CHECK_MS)) break;
-      this.waitCheckedAt.delete(claimId);
-      if (!this.worked.has(claimId)) continue;
+    for (const claimId of this.waitChecks.due(now)) {
+      if (!this.worked.has(claimId)) {
+        this.waitChecks.forget(claimId);
+        continue;
+      }
       claims.add(claimId);
-      this.waitCheckedAt.set(claimId, now);
+      this.waitChecks.note(claimId, now);
     }
     return [...claims];
   }
@@ -773,7 +776,7 @@ export class OutboxDelivery {
     if (previous) this.waitedFor.release(previous.recipients);
     this.waiting.set(alert.id, { id: alert.id, claimId: alert.claimId, recipients, giveUpAt, retryAt });
     // Read just now: checked against the store again when its turn comes.
-    if (!this.waitCheckedAt.has(alert.claimId)) this.waitCheckedAt.set(alert.claimId, this.clock.now().getTime());
+    if (!this.waitChecks.has(alert.claimId)) this.waitChecks.note(alert.claimId, this.clock.now().getTime());
     this.work(alert);
   }
 
@@ -799,7 +802,7 @@ export class OutboxDelivery {
     if (ids) ids.add(alert.id);
     else this.worked.set(alert.claimId, new Set([alert.id]));
     // Every claim worked here is renewed: one leased before it was noted counts from now.
-    if (!this.leasedAt.has(alert.claimId) && !this.parkedAt.has(alert.claimId)) this.noteLeased(alert.claimId, this.clock.now().getTime());
+    if (!this.leaseRenewals.has(alert.claimId) && !this.parkRenewals.has(alert.claimId)) this.noteLeased(alert.claimId, this.clock.now().getTime());
   }
 
   /** Called once the alert left one of its states: it may still be in another (a failed mail waits to be tried again). */
@@ -808,7 +811,7 @@ export class OutboxDelivery {
     const ids = this.worked.get(alert.claimId);
     if (!ids?.delete(alert.id) || ids.size > 0) return;
     this.worked.delete(alert.claimId);
-    this.waitCheckedAt.delete(alert.claimId);
+    this.waitChecks.forget(alert.claimId);
   }
 
   // ---- leases -----------------------------------------------------------------------------
@@ -820,14 +823,13 @@ export class OutboxDelivery {
 
   /** The claim was leased or renewed at `at`, for the park or the normal lease: due again a quarter of it later. */
   private noteLeased(claimId: string, at: number, parked = false): void {
-    // Deleted first, so that each map stays in the order of the times.
     this.forgetLease(claimId);
-    (parked ? this.parkedAt : this.leasedAt).set(claimId, at);
+    (parked ? this.parkRenewals : this.leaseRenewals).note(claimId, at);
   }
 
   private forgetLease(claimId: string): void {
-    this.leasedAt.delete(claimId);
-    this.parkedAt.delete(claimId);
+    this.leaseRenewals.forget(claimId);
+    this.parkRenewals.forget(claimId);
   }
 
   /** Every alert of the claim worked here waits for someone (none is being sent or mailed). */
@@ -845,18 +847,11 @@ export class OutboxDelivery {
    */
   private async renewLeasesWhenDue(): Promise<void> {
     const now = this.clock.now().getTime();
-    // A clock set back makes every time noted here look recent: all are renewed then.
-    const clockSetBack = now < this.lastRenewal;
-    this.lastRenewal = now;
     const due = { leased: [] as string[], parked: [] as string[] };
-    for (const [times, lease] of [
-      [this.leasedAt, this.lease],
-      [this.parkedAt, this.parkLease],
-    ] as const) {
-      for (const [claimId, at] of times) {
-        if (!clockSetBack && !elapsed(at, now, lease.leaseMs / 4)) break;
+    for (const renewals of [this.leaseRenewals, this.parkRenewals]) {
+      for (const claimId of renewals.due(now)) {
         // A claim no longer worked here was released, or is being: nothing to renew.
-        if (!this.worked.has(claimId)) times.delete(claimId);
+        if (!this.worked.has(claimId)) renewals.forget(claimId);
         else due[this.onlyWaiting(claimId) ? 'parked' : 'leased'].push(claimId);
       }
     }
