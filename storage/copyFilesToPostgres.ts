@@ -92,6 +92,10 @@ export async function copyFilesToPostgres(options: {
     const blobs = await copyBlobs(options.dataDir, options.pool, blobNames);
     const stateEntries = await copyBotState(options.dataDir, options.pool);
     const roster = await copyRoster(options);
+    // As after any bulk load: the planner gets statistics and the rows their visibility marks now,
+    // not from the first requests (each first read of a row would write its page again) nor from
+    // an autovacuum running among them.
+    if (copied > 0) await options.pool.query('VACUUM (ANALYZE) claims, claim_alerts').catch(translate);
     return { claims: ids.length, copied, alreadyThere: ids.length - copied, counters, ...blobs, stateEntries, roster };
   } finally {
     await files.close();

@@ -71,6 +71,15 @@ describe('scripts/copyToPostgres.ts', function () {
       assert.deepEqual(await database.nextDue(), await files.nextDue());
       const [, year, last] = ids.at(-1)!.split('-');
       assert.equal(await database.allocateId(harness.clock.now()), `CPOR-${year}-${String(Number(last) + 1).padStart(6, '0')}`);
+      // Ready as after a bulk load: vacuumed and analysed by the copy, not left to autovacuum.
+      const { rows } = await pool.query<{ relname: string; vacuumed: boolean; analysed: boolean }>(
+        `SELECT relname, last_vacuum IS NOT NULL AS vacuumed, last_analyze IS NOT NULL AS analysed
+           FROM pg_stat_user_tables WHERE relname IN ('claims', 'claim_alerts') ORDER BY relname`,
+      );
+      assert.deepEqual(rows, [
+        { relname: 'claim_alerts', vacuumed: true, analysed: true },
+        { relname: 'claims', vacuumed: true, analysed: true },
+      ]);
     } finally {
       await files.close();
       await pool.end();
