@@ -9,10 +9,6 @@ export class DueInTurn<K> {
 
   constructor(private readonly intervalMs: number) {}
 
-  get size(): number {
-    return this.notedAt.size;
-  }
-
   has(key: K): boolean {
     return this.notedAt.has(key);
   }
@@ -31,15 +27,17 @@ export class DueInTurn<K> {
 
   /**
    * The keys whose interval has passed at `now`, oldest first; they stay noted until noted again
-   * or forgotten. A clock set back makes every time noted look recent: then all are due.
+   * or forgotten. A due key that is not `stillWanted` is forgotten instead (a claim no longer
+   * worked here). A clock set back makes every time noted look recent: then all are due.
    */
-  due(now: number): K[] {
+  due(now: number, stillWanted: (key: K) => boolean = () => true): K[] {
     const clockSetBack = now < this.latest;
     this.latest = now;
     const due: K[] = [];
     for (const [key, at] of this.notedAt) {
       if (!clockSetBack && now - at < this.intervalMs) break;
-      due.push(key);
+      if (stillWanted(key)) due.push(key);
+      else this.notedAt.delete(key);
     }
     return due;
   }

@@ -521,11 +521,7 @@ export class OutboxDelivery {
     const claims = new Set<string>();
     for (const { alert } of this.held.values()) claims.add(alert.claimId);
     for (const { claimId } of this.fallingBack.values()) claims.add(claimId);
-    for (const claimId of this.waitChecks.due(now)) {
-      if (!this.worked.has(claimId)) {
-        this.waitChecks.forget(claimId);
-        continue;
-      }
+    for (const claimId of this.waitChecks.due(now, this.isWorkedClaim)) {
       claims.add(claimId);
       this.waitChecks.note(claimId, now);
     }
@@ -793,6 +789,9 @@ export class OutboxDelivery {
     this.unwork(alert);
   }
 
+  /** A claim with an alert held, waiting or falling back here; one that is not was released, or is being. */
+  private readonly isWorkedClaim = (claimId: string): boolean => this.worked.has(claimId);
+
   private isWorked(alert: AlertOfClaim): boolean {
     return this.held.has(alert.id) || this.waiting.has(alert.id) || this.fallingBack.has(alert.id);
   }
@@ -849,11 +848,7 @@ export class OutboxDelivery {
     const now = this.clock.now().getTime();
     const due = { leased: [] as string[], parked: [] as string[] };
     for (const renewals of [this.leaseRenewals, this.parkRenewals]) {
-      for (const claimId of renewals.due(now)) {
-        // A claim no longer worked here was released, or is being: nothing to renew.
-        if (!this.worked.has(claimId)) renewals.forget(claimId);
-        else due[this.onlyWaiting(claimId) ? 'parked' : 'leased'].push(claimId);
-      }
+      for (const claimId of renewals.due(now, this.isWorkedClaim)) due[this.onlyWaiting(claimId) ? 'parked' : 'leased'].push(claimId);
     }
     for (const [ids, lease, parked] of [
       [due.leased, this.lease, false],

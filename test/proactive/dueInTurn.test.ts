@@ -23,8 +23,27 @@ describe('proactive: keys due in turn', () => {
     turns.note('b', 0);
     turns.forget('a');
     assert.equal(turns.has('a'), false);
-    assert.equal(turns.size, 1);
     assert.deepEqual(turns.due(5000), ['b']);
+  });
+
+  it('forgets a due key that is no longer wanted, and gives only those that are', () => {
+    const turns = new DueInTurn<string>(1000);
+    turns.note('a', 0);
+    turns.note('b', 0);
+    turns.note('c', 900);
+    const wanted = new Set(['b', 'c']);
+    assert.deepEqual(
+      turns.due(1000, (key) => wanted.has(key)),
+      ['b'],
+    );
+    assert.equal(turns.has('a'), false, 'forgotten, not left to be asked about again');
+    assert.equal(turns.has('c'), true, 'not due yet: kept, whatever is wanted');
+    wanted.add('a');
+    assert.deepEqual(
+      turns.due(2000, (key) => wanted.has(key)),
+      ['b', 'c'],
+      'a forgotten stays forgotten',
+    );
   });
 
   it('makes every key due when the clock was set back, even those noted before the time it now reads', () => {
