@@ -10,6 +10,7 @@ import { createPool } from '../storage/postgres/pool.js';
 import { testCluster } from '../test/support/postgresCluster.js';
 import { benchPartner, benchReviewer } from './support/benchActors.js';
 import { startBotProcess, type BotProcess } from './support/botProcess.js';
+import type { MemoryFigures } from './support/turnServer.js';
 import { startConnectorSink, type ConnectorSink } from './support/connectorSink.js';
 import { CpuTally, describeCpu, machineTicks, processTree, stolenShare, type CpuPerRequest } from './support/cpuShare.js';
 import { combineLoopFigures, describeLoop, type LoopFigures } from './support/loopWatch.js';
@@ -151,7 +152,8 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
   try {
     // ---- the floor ----
     // It stays up: each product run is paired with a floor run just before it (see Scenario.floor).
-    const echo = await startBotProcess('echo');
+    // --expose-gc lets the live heap be read after the runs (a full collection, then heapUsed); nothing calls it before.
+    const echo = await startBotProcess('echo', undefined, { nodeFlags: ['--expose-gc'] });
     const echoMemory = new MemorySampler(echo);
     const echoBesideMemory = new MemorySampler(echo);
     const echoIdle = await settledRss(echo);
@@ -188,7 +190,7 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
             databasePid = database.serverPid;
           }
           const product = await startBotProcess('product', dataDir, {
-            nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+            nodeFlags: ['--expose-gc', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
             environment,
           });
           const memory = new MemorySampler(product);
@@ -200,6 +202,7 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
             await scenario.probe(name.startsWith('approve') ? expectNothing : expectCardReply(name === 'claim' ? seeded.ids[0] : undefined));
             scenarios.push(withMeasurementNotes(await scenario.measure(settings, memory, progress), notes, settings.ratePerSecond));
             if (scenario.afterAll) await scenario.afterAll();
+            notes.push(`${name}: ${liveHeapNote(await product.memory())}`);
           } finally {
             await product.stop();
           }
@@ -213,6 +216,7 @@ export async function runTurnBench(options: TurnBenchOptions = {}): Promise<Turn
           await rm(dataDir, { recursive: true, force: true });
         }
       }
+      notes.push(`echo: ${liveHeapNote(await echo.memory())}, after all its runs`);
     } finally {
       await echo.stop();
     }
@@ -716,6 +720,15 @@ export class MemorySampler {
       loadMedianBytes: median(this.samples),
     };
   }
+}
+
+/**
+ * What the process holds alive, read once its runs are over: RSS under load moves by tens of MB
+ * from run to run with when V8 collects, the live heap does not, so a change to what the product
+ * keeps shows here when the RSS row cannot tell it from noise.
+ */
+function liveHeapNote(memory: MemoryFigures): string {
+  return `live heap after the runs ${megabytes(memory.heapUsed)} (after a full collection; the heap then ${megabytes(memory.heapTotal)}, RSS ${megabytes(memory.rss)})`;
 }
 
 /** RSS once start-up work (loading, first timers) has settled: the median of a few samples 250 ms apart. */

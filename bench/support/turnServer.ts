@@ -1,12 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { memoryUsage } from 'node:process';
-import { startApp, type RunningApp } from '../../bot/app.js';
-import { loadConfig } from '../../bot/config.js';
-import { startEchoBot } from '../echoBot.js';
-import { benchDirectory } from './benchActors.js';
+import type { RunningApp } from '../../bot/app.js';
 import { LoopWatch, type LoopFigures } from './loopWatch.js';
-import { countStatements, statementsSent } from './statementCount.js';
-import { freePort } from '../../test/support/freePort.js';
 
 // The bot under test, in its own process (forked by botProcess.ts), so the load generator and
 // the stand-in connector do not share its event loop and its RSS is its own.
@@ -47,6 +42,8 @@ const send = (message: ServerMessage): void => {
 
 interface Running {
   url: string;
+  /** Statements sent to PostgreSQL so far (statementCount.ts); none for the floor. */
+  statements(): number;
   /** How long starting took once this module was loaded: for the product, startApp until it listens. */
   startMs: number;
   pending(): Promise<number>;
@@ -60,13 +57,24 @@ const log = (message: string, error?: unknown): void => {
   if (logged <= 5) console.error(`[bench bot] ${message}`, error instanceof Error ? error.message : (error ?? ''));
 };
 
+// Each kind loads only its own modules: the floor is the echo bot alone, not the echo bot beside
+// the product's code (its source, compiled functions and module state are the product's costs).
 async function start(kind: string, dataDir: string | undefined, extra: Record<string, string>): Promise<Running> {
   if (kind === 'echo') {
+    const { startEchoBot } = await import('../echoBot.js');
     const started = performance.now();
     const echo = await startEchoBot();
-    return { url: echo.url, startMs: performance.now() - started, pending: async () => 0, stop: echo.close };
+    return { url: echo.url, startMs: performance.now() - started, statements: () => 0, pending: async () => 0, stop: echo.close };
   }
   if (kind !== 'product' || !dataDir) throw new Error('usage: turnServer.ts echo | product <DATA_DIR>');
+  const [{ startApp }, { loadConfig }, { benchDirectory }, { countStatements, statementsSent }, { freePort }] = await Promise.all([
+    import('../../bot/app.js'),
+    import('../../bot/config.js'),
+    import('./benchActors.js'),
+    import('./statementCount.js'),
+    import('../../test/support/freePort.js'),
+  ]);
+  countStatements();
   // The configuration wants a real port number: take one the system says is free.
   const port = await freePort();
   const environment: NodeJS.ProcessEnv = { NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ...extra };
@@ -75,6 +83,7 @@ async function start(kind: string, dataDir: string | undefined, extra: Record<st
   return {
     url: `${app.url}/api/messages`,
     startMs: performance.now() - started,
+    statements: statementsSent,
     // From the index (each claim's summary counts its pending alerts), not by reading each claim
     // with alerts: the bench asks between runs, and reading thousands of documents in the bot's
     // process grew the heap whose RSS the next run measures.
@@ -95,7 +104,6 @@ function memoryNow(): MemoryFigures {
 }
 
 const loop = new LoopWatch();
-countStatements();
 
 try {
   const running = await start(process.argv[2] ?? '', process.argv[3] || undefined, JSON.parse(process.argv[4] ?? '{}') as Record<string, string>);
@@ -108,7 +116,7 @@ try {
         loop.start();
         send({ type: 'reply', id: message.id, value: 0 });
       } else if (message.type === 'loop-stop') send({ type: 'loop', id: message.id, value: loop.stop() });
-      else if (message.type === 'statements') send({ type: 'reply', id: message.id, value: statementsSent() });
+      else if (message.type === 'statements') send({ type: 'reply', id: message.id, value: running.statements() });
       else {
         await running.stop();
         if (logged > 5) console.error(`[bench bot] ${logged - 5} more log lines not shown`);
