@@ -128,7 +128,7 @@ export class LowdbClaimRepository implements ClaimRepository {
   }
 
   async get(id: string): Promise<ClaimDocument | undefined> {
-    if (!this.index.get(id)) return undefined;
+    if (!this.index.has(id)) return undefined;
     // Under the claim's lock, so a read of the file cannot race a write and cache the old one.
     return this.locks.run(id, () => this.load(id));
   }
@@ -137,7 +137,7 @@ export class LowdbClaimRepository implements ClaimRepository {
     this.assertOpen();
     const id = document.claim.id;
     await this.locks.run(id, async () => {
-      if (this.index.get(id)) throw new DomainError('invalid-transition', { claimId: id });
+      if (this.index.has(id)) throw new DomainError('invalid-transition', { claimId: id });
       await this.write(document);
     });
   }
@@ -145,7 +145,7 @@ export class LowdbClaimRepository implements ClaimRepository {
   async update<T>(id: string, mutation: DocumentMutation<T>): Promise<T> {
     this.assertOpen();
     return this.locks.run(id, async () => {
-      if (!this.index.get(id)) throw new DomainError('not-found', { claimId: id });
+      if (!this.index.has(id)) throw new DomainError('not-found', { claimId: id });
       const current = await this.load(id);
       // One process holds the files: the reads are the repository's own.
       const { next, result } = await mutation(current, this);
@@ -184,8 +184,8 @@ export class LowdbClaimRepository implements ClaimRepository {
   async pendingAlertsOf(ids: readonly string[]): Promise<Map<string, PendingAlerts>> {
     const pending = new Map<string, PendingAlerts>();
     for (const id of ids) {
-      const summary = this.index.get(id);
-      if (summary) pending.set(id, summary);
+      const alerts = this.index.pendingAlertsOf(id);
+      if (alerts) pending.set(id, alerts);
     }
     return pending;
   }
