@@ -12,15 +12,17 @@ import { TextColumn } from './textColumn.js';
 // strings of a summary per claim were 26 MB of heap for 25,000 claims, marked by every full
 // collection, and V8 let the heap (and RSS) grow to about four times what it marked.
 
-/** A summary's strings, one JSON text per claim (`TextColumn`); each instant only when it is not a `toISOString`. */
-type Details = [
-  customerTenantId: string | null,
-  recordKeys: string[],
-  pendingMark: string | null,
-  precheckMark: string | null,
-  statusSince: string | null,
-  createdAt: string | null,
-];
+/**
+ * The rest of a summary, one JSON text per claim (`TextColumn`), read only where a claim's
+ * customer or record keys are asked for: each instant only when it is not a `toISOString`, the
+ * pending mark only when it is not 12 hex digits. What a poll reads of thousands of claims (the
+ * pending alerts) or a sweep (the pre-check mark) is in columns.
+ */
+type Details = [customerTenantId: string | null, recordKeys: string[], statusSince: string | null, createdAt: string | null, pendingMark: string | null];
+
+/** A pending mark (`pendingAlertsMark`: 12 hex digits) as the number it spells: exact in a double. */
+const MARK_DIGITS = 12;
+const MARK = /^[0-9a-f]{12}$/;
 
 export class ClaimIndex {
   private readonly slots = new ClaimSlots();
@@ -34,8 +36,13 @@ export class ClaimIndex {
   private organisation = new Uint32Array(0);
   private statusSince = new Float64Array(0);
   private createdAt = new Float64Array(0);
-  private readonly organisations: string[] = [];
-  private readonly organisationNumbers = new Map<string, number>();
+  /** The pending mark's 12 hex digits as a number; NaN for none, -1 for one kept in the details. */
+  private pendingMark = new Float64Array(0);
+  /** One more than the index in `precheckMarks`; 0 for none. */
+  private precheckMark = new Uint32Array(0);
+  private readonly organisations = new NumberedStrings();
+  /** A mark is a checker version and a date limit: a handful in all. */
+  private readonly precheckMarks = new NumberedStrings();
   private readonly details = new TextColumn();
   /** The words a claim is found by (`searchTextOf`). */
   private readonly words = new TextColumn();
@@ -63,8 +70,7 @@ export class ClaimIndex {
   pendingAlertsOf(id: string): PendingAlerts | undefined {
     const slot = this.slots.slotOf(id);
     if (slot === undefined) return undefined;
-    const pendingAlerts = this.pendingAlerts[slot]!;
-    return { pendingAlerts, pendingMark: pendingAlerts > 0 ? (this.detailsAt(slot)[2] ?? undefined) : undefined };
+    return { pendingAlerts: this.pendingAlerts[slot]!, pendingMark: this.pendingMarkAt(slot) };
   }
 
   put(document: ClaimDocument): void {
@@ -77,21 +83,23 @@ export class ClaimIndex {
     const before = known === undefined ? NO_PLACES : placesOf(this.detailsAt(slot), this.active[slot] === 1);
     const statusSince = instantOf(summary.statusSince);
     const createdAt = instantOf(summary.createdAt);
+    const pendingMark = markNumberOf(summary.pendingMark);
     const details: Details = [
       summary.customerTenantId ?? null,
       summary.recordKeys.slice(),
-      summary.pendingMark ?? null,
-      summary.precheckMark ?? null,
       statusSince.text,
       createdAt.text,
+      pendingMark === -1 ? summary.pendingMark! : null,
     ];
     this.status[slot] = STATUSES.indexOf(summary.status);
     this.consentPhase[slot] = summary.consentPhase === undefined ? 0 : CONSENT_PHASES.indexOf(summary.consentPhase) + 1;
     this.active[slot] = summary.active ? 1 : 0;
     this.pendingAlerts[slot] = summary.pendingAlerts;
-    this.organisation[slot] = this.organisationNumber(summary.partnerTenantId);
+    this.organisation[slot] = this.organisations.numberOf(summary.partnerTenantId);
     this.statusSince[slot] = statusSince.at;
     this.createdAt[slot] = createdAt.at;
+    this.pendingMark[slot] = pendingMark;
+    this.precheckMark[slot] = summary.precheckMark === undefined ? 0 : this.precheckMarks.numberOf(summary.precheckMark) + 1;
     this.details.set(slot, JSON.stringify(details));
     const after = placesOf(details, summary.active);
     if (before.customer !== after.customer) {
@@ -145,10 +153,11 @@ export class ClaimIndex {
   }
 
   idsToPrecheck(statuses: readonly Status[], settled: readonly string[]): string[] {
+    const settledNumbers = settled.map((mark) => this.precheckMarks.existingNumberOf(mark)).filter((number) => number !== undefined);
     return this.slotsInStatuses(statuses)
       .filter((slot) => {
-        const mark = this.detailsAt(slot)[3];
-        return mark === null || !settled.includes(mark);
+        const mark = this.precheckMark[slot]!;
+        return mark === 0 || !settledNumbers.includes(mark - 1);
       })
       .map((slot) => this.slots.idAt(slot));
   }
@@ -195,12 +204,13 @@ export class ClaimIndex {
   }
 
   private summaryAt(slot: number): ClaimSummary {
-    const [customerTenantId, recordKeys, pendingMark, precheckMark, statusSince, createdAt] = this.detailsAt(slot);
+    const [customerTenantId, recordKeys, statusSince, createdAt] = this.detailsAt(slot);
     const phase = this.consentPhase[slot]!;
+    const precheckMark = this.precheckMark[slot]!;
     // The same keys, in the same order, as `summaryOf` gives.
     return {
       id: this.slots.idAt(slot),
-      partnerTenantId: this.organisations[this.organisation[slot]!]!,
+      partnerTenantId: this.organisations.stringOf(this.organisation[slot]!),
       customerTenantId: customerTenantId ?? undefined,
       status: STATUSES[this.status[slot]!]!,
       consentPhase: phase === 0 ? undefined : (CONSENT_PHASES[phase - 1] as ConsentPhase),
@@ -210,9 +220,15 @@ export class ClaimIndex {
       active: this.active[slot] === 1,
       nextDueAt: this.timers.at(slot),
       pendingAlerts: this.pendingAlerts[slot]!,
-      pendingMark: pendingMark ?? undefined,
-      precheckMark: precheckMark ?? undefined,
+      pendingMark: this.pendingMarkAt(slot),
+      precheckMark: precheckMark === 0 ? undefined : this.precheckMarks.stringOf(precheckMark - 1),
     };
+  }
+
+  private pendingMarkAt(slot: number): string | undefined {
+    const mark = this.pendingMark[slot]!;
+    if (Number.isNaN(mark)) return undefined;
+    return mark === -1 ? (this.detailsAt(slot)[4] ?? undefined) : mark.toString(16).padStart(MARK_DIGITS, '0');
   }
 
   private detailsAt(slot: number): Details {
@@ -222,7 +238,7 @@ export class ClaimIndex {
   }
 
   private slotsOfOrganisation(tenantId: string): number[] {
-    const wanted = this.organisationNumbers.get(tenantId);
+    const wanted = this.organisations.existingNumberOf(tenantId);
     if (wanted === undefined) return [];
     const found: number[] = [];
     for (const slot of this.slots.occupied()) if (this.organisation[slot] === wanted) found.push(slot);
@@ -234,15 +250,6 @@ export class ClaimIndex {
     const found: number[] = [];
     for (const slot of this.slots.occupied()) if (wanted.has(this.status[slot]!)) found.push(slot);
     return found;
-  }
-
-  private organisationNumber(tenantId: string): number {
-    let number = this.organisationNumbers.get(tenantId);
-    if (number === undefined) {
-      number = this.organisations.push(tenantId) - 1;
-      this.organisationNumbers.set(tenantId, number);
-    }
-    return number;
   }
 
   /** Ties in the ordered lists go by claim id. */
@@ -262,6 +269,8 @@ export class ClaimIndex {
     this.organisation = grown(this.organisation, new Uint32Array(capacity));
     this.statusSince = grown(this.statusSince, new Float64Array(capacity));
     this.createdAt = grown(this.createdAt, new Float64Array(capacity));
+    this.pendingMark = grown(this.pendingMark, new Float64Array(capacity));
+    this.precheckMark = grown(this.precheckMark, new Uint32Array(capacity));
   }
 }
 
@@ -275,6 +284,35 @@ const NO_PLACES: Places = { customer: undefined, activeKeys: [] };
 
 function placesOf(details: Details, active: boolean): Places {
   return { customer: details[0]?.toLowerCase(), activeKeys: active ? [...new Set(details[1])] : [] };
+}
+
+/** The mark as a number; NaN for none, -1 for a mark of another form (kept as text). */
+function markNumberOf(mark: string | undefined): number {
+  if (mark === undefined) return Number.NaN;
+  return MARK.test(mark) ? Number.parseInt(mark, 16) : -1;
+}
+
+/** Strings numbered in the order they were first seen, for a column to hold the number: a few distinct ones, held by many claims. */
+class NumberedStrings {
+  private readonly strings: string[] = [];
+  private readonly numbers = new Map<string, number>();
+
+  numberOf(value: string): number {
+    let number = this.numbers.get(value);
+    if (number === undefined) {
+      number = this.strings.push(value) - 1;
+      this.numbers.set(value, number);
+    }
+    return number;
+  }
+
+  existingNumberOf(value: string): number | undefined {
+    return this.numbers.get(value);
+  }
+
+  stringOf(number: number): string {
+    return this.strings[number]!;
+  }
 }
 
 /** An instant as a number, with its text kept too when `toISOString` would not give it back. */

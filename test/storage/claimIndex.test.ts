@@ -4,7 +4,8 @@ import { setFlagsFromString } from 'node:v8';
 import type { ClaimDocument } from '../../services/model.js';
 import { summaryOf } from '../../storage/claimSummary.js';
 import { ClaimIndex } from '../../storage/files/claimIndex.js';
-import { CUSTOMER_TENANT, makeClaimDocument } from '../support/claimFixtures.js';
+import { NO_FILES_PRECHECK_MARK } from '../../services/precheckFacts.js';
+import { CUSTOMER_TENANT, makeAlert, makeClaimDocument } from '../support/claimFixtures.js';
 import { numbersSharingAHash } from '../support/sharedHash.js';
 
 // The files engine's in-memory index: what each lookup finds after writes change a claim, and
@@ -93,6 +94,27 @@ describe('ClaimIndex (files engine)', () => {
     index.put(document);
     assert.equal(index.get(document.claim.id)!.statusSince, '2026-03-02T10:00:00Z');
     assert.deepEqual(index.get(document.claim.id), summaryOf(document));
+  });
+
+  it('gives back the pending alerts and pre-check mark a write left, and the sweep leaves out a settled claim', () => {
+    const index = new ClaimIndex();
+    const submitted = makeClaimDocument();
+    const { id } = submitted.claim;
+    index.put(submitted);
+    assert.deepEqual(index.pendingAlertsOf(id), { pendingAlerts: 0, pendingMark: undefined });
+    assert.deepEqual(index.idsToPrecheck(['Submitted'], [NO_FILES_PRECHECK_MARK]), [], 'no files: settled');
+
+    const alerted = reread(submitted, (copy) => {
+      copy.claim.status = 'InReview';
+      copy.outbox = [makeAlert(copy.claim, { id: 'alert-1' }), makeAlert(copy.claim, { id: 'alert-2' })];
+    });
+    index.put(alerted);
+    const expected = summaryOf(alerted);
+    assert.match(expected.pendingMark!, /^[0-9a-f]{12}$/);
+    assert.deepEqual(index.get(id), expected);
+    assert.deepEqual(index.pendingAlertsOf(id), { pendingAlerts: 2, pendingMark: expected.pendingMark });
+    assert.deepEqual(index.idsToPrecheck(['InReview'], ['another-mark']), [id], 'a mark not settled: swept');
+    assert.deepEqual(index.idsToPrecheck(['InReview'], [NO_FILES_PRECHECK_MARK]), []);
   });
 
   it('holds 5,000 claims in under 400 bytes of JavaScript heap each (an object per claim took 985)', () => {
