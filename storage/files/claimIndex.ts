@@ -40,6 +40,8 @@ export class ClaimIndex {
   private pendingMark = new Float64Array(0);
   /** One more than the index in `precheckMarks`; 0 for none. */
   private precheckMark = new Uint32Array(0);
+  /** The digest of the claim's file as last checked against the schema (`fileDigest`: 48 bits); NaN for none. */
+  private checkedDigest = new Float64Array(0);
   private readonly organisations = new NumberedStrings();
   /** A mark is a checker version and a date limit: a handful in all. */
   private readonly precheckMarks = new NumberedStrings();
@@ -78,6 +80,8 @@ export class ClaimIndex {
     const known = this.slots.slotOf(summary.id);
     const slot = this.slots.add(summary.id);
     this.reserve(slot);
+    // A slot freed by a removed claim may be given again: its digest was that claim's file's.
+    if (known === undefined) this.checkedDigest[slot] = Number.NaN;
     // Most writes change a claim's status or alerts, not its customer or record keys: a group is
     // left alone when the claim's place in it is unchanged.
     const before = known === undefined ? NO_PLACES : placesOf(this.detailsAt(slot), this.active[slot] === 1);
@@ -111,6 +115,20 @@ export class ClaimIndex {
     this.words.set(slot, searchTextOf(document.claim));
     this.withPendingAlerts.set(slot, oldestPendingAt(document));
     this.timers.set(slot, summary.nextDueAt);
+  }
+
+  /** The digest of the claim's file as last checked against the schema, if any. */
+  checkedDigestOf(id: string): number | undefined {
+    const slot = this.slots.slotOf(id);
+    const digest = slot === undefined ? Number.NaN : this.checkedDigest[slot]!;
+    return Number.isNaN(digest) ? undefined : digest;
+  }
+
+  /** Notes the digest of the claim's file, just checked against the schema (the claim is indexed). */
+  noteCheckedDigest(id: string, digest: number): void {
+    const slot = this.slots.slotOf(id);
+    if (slot === undefined) throw new Error(`${id} is not indexed`);
+    this.checkedDigest[slot] = digest;
   }
 
   remove(id: string): void {
@@ -271,6 +289,7 @@ export class ClaimIndex {
     this.createdAt = grown(this.createdAt, new Float64Array(capacity));
     this.pendingMark = grown(this.pendingMark, new Float64Array(capacity));
     this.precheckMark = grown(this.precheckMark, new Uint32Array(capacity));
+    this.checkedDigest = grown(this.checkedDigest, new Float64Array(capacity));
   }
 }
 

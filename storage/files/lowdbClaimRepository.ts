@@ -28,8 +28,8 @@ import { KeyedMutex } from '../../services/store/keyedMutex.js';
 // in the same document and are written together, atomically. Documents are kept parsed and
 // frozen: a read or a mutation shares the cached document instead of copying it, and a caller
 // that tried to change one would throw. A file's schema check is done once per content: the
-// digest of the text last checked (at start or when written) is kept per claim, so a document
-// that left the cache is read back with JSON.parse alone when its file is unchanged.
+// digest of the text last checked (at start or when written) is kept per claim in the index, so
+// a document that left the cache is read back with JSON.parse alone when its file is unchanged.
 
 const ID_FILE = /^CPOR-\d{4}-\d{6,}\.json$/;
 const TEMPORARY_FILE = /\.tmp$/;
@@ -53,10 +53,13 @@ export interface LowdbClaimRepositoryOptions {
  */
 export const DEFAULT_CLAIM_CACHE_BYTES = 4 * 1024 * 1024;
 
-interface Cached {
+/** A claim's file as read. */
+interface ReadClaim {
   document: ClaimDocument;
-  /** Its file's length. */
+  /** Its length. */
   bytes: number;
+  /** Of its text (`fileDigest`), which the document was checked against the schema as. */
+  digest: number;
 }
 
 export class LowdbClaimRepository implements ClaimRepository {
@@ -66,8 +69,6 @@ export class LowdbClaimRepository implements ClaimRepository {
   private readonly index = new ClaimIndex();
   /** Documents by claim id, weighing their files' lengths: the least recently used leave first, one larger than the whole budget is not kept. */
   private readonly cache: RecentlyUsed<ClaimDocument>;
-  /** Per claim, the digest of its file's text as last checked against the schema. */
-  private readonly checkedDigests = new Map<string, number>();
   private readonly locks = new KeyedMutex();
   private readonly leases: Record<LeaseKind, InProcessLeases> = { timers: new InProcessLeases(), alerts: new InProcessLeases() };
   /** The highest sequence number of the stored ids, per year. */
@@ -99,13 +100,14 @@ export class LowdbClaimRepository implements ClaimRepository {
       // Held until their whole batch was read, the documents were often promoted to the old
       // generation: for 23,000 claims, 345 MB promoted in 2 starts of 5 (100 MB otherwise), and
       // the heap then kept 280 MB, where it keeps 170.
-      await Promise.all(claimFiles.slice(start, start + batch).map(async (name) => this.indexStored((await this.readFile(name)).document)));
+      await Promise.all(claimFiles.slice(start, start + batch).map(async (name) => this.indexStored(await this.readFile(name))));
     }
     this.opened = true;
   }
 
-  private indexStored(document: ClaimDocument): void {
+  private indexStored({ document, digest }: ReadClaim): void {
     this.index.put(document);
+    this.index.noteCheckedDigest(document.claim.id, digest);
     const [, year = '', sequence = '0'] = document.claim.id.split('-');
     this.highestOnDisk.set(year, Math.max(this.highestOnDisk.get(year) ?? 0, Number(sequence)));
   }
@@ -153,7 +155,6 @@ export class LowdbClaimRepository implements ClaimRepository {
         await removeFileDurably(this.pathOf(id));
         this.index.remove(id);
         this.cache.delete(id);
-        this.checkedDigests.delete(id);
         this.leases.timers.forget(id);
         this.leases.alerts.forget(id);
       } else if (next !== 'unchanged') {
@@ -264,31 +265,31 @@ export class LowdbClaimRepository implements ClaimRepository {
     const stored = deepFreeze(checked.document);
     // The JSON lowdb's adapter (DurableJsonFile) writes, made here once so its length sizes the cache.
     const text = JSON.stringify(stored);
-    this.checkedDigests.set(document.claim.id, await writeTextWithDigest(this.pathOf(document.claim.id), text));
+    const digest = await writeTextWithDigest(this.pathOf(document.claim.id), text);
     this.index.put(stored);
+    this.index.noteCheckedDigest(stored.claim.id, digest);
     this.cache.set(stored.claim.id, stored, text.length);
   }
 
   private async load(id: string): Promise<ClaimDocument> {
     const cached = this.cache.get(id);
     if (cached) return cached;
-    const { document, bytes } = await this.readFile(`${id}.json`, this.checkedDigests.get(id));
+    const { document, bytes, digest } = await this.readFile(`${id}.json`, this.index.checkedDigestOf(id));
+    this.index.noteCheckedDigest(id, digest);
     deepFreeze(document);
     this.cache.set(document.claim.id, document, bytes);
     return document;
   }
 
-  /** A claim file's document: checked against the schema unless its text is the one last checked. */
-  private async readFile(name: string, checkedDigest?: number): Promise<Cached> {
+  /** A claim file's document: checked against the schema unless its text is the one last checked (its digest, returned). */
+  private async readFile(name: string, checkedDigest?: number): Promise<ReadClaim> {
     const path = join(this.claimsDir, name);
     const read = await readWithDigest(path);
     if (read === undefined) throw new DomainError('not-found', { file: path });
     const { text, digest } = read;
     const value = parseJsonText(path, text);
-    if (digest === checkedDigest) return { document: value as ClaimDocument, bytes: text.length };
-    const document = parseStored(path, value);
-    this.checkedDigests.set(document.claim.id, digest);
-    return { document, bytes: text.length };
+    const document = digest === checkedDigest ? (value as ClaimDocument) : parseStored(path, value);
+    return { document, bytes: text.length, digest };
   }
 
   private pathOf(id: string): string {

@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
-import { runInNewContext } from 'node:vm';
-import { setFlagsFromString } from 'node:v8';
 import type { ClaimDocument } from '../../services/model.js';
 import { summaryOf } from '../../storage/claimSummary.js';
 import { ClaimIndex } from '../../storage/files/claimIndex.js';
 import { NO_FILES_PRECHECK_MARK } from '../../services/precheckFacts.js';
 import { CUSTOMER_TENANT, makeAlert, makeClaimDocument } from '../support/claimFixtures.js';
+import { liveHeap } from '../support/liveHeap.js';
 import { numbersSharingAHash } from '../support/sharedHash.js';
 
 // The files engine's in-memory index: what each lookup finds after writes change a claim, and
 // what it costs the JavaScript heap to hold many claims (their fields live in typed arrays).
-
-/** The live heap, after a full collection. */
-function liveHeap(): number {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-  return process.memoryUsage().heapUsed;
-}
 
 /** The document as a later read of its file gives it: equal values, new objects. */
 function reread(document: ClaimDocument, change: (copy: ClaimDocument) => void): ClaimDocument {

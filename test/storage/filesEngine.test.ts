@@ -18,6 +18,7 @@ import {
   tempDataDir,
   type TempDataDir,
 } from '../support/claimFixtures.js';
+import { liveHeap } from '../support/liveHeap.js';
 
 // What only the files engine has: its files, restarts from them, leftovers and crashes. What
 // every engine must do is in claimRepository.contract.test.ts.
@@ -291,6 +292,25 @@ describe('LowdbClaimRepository (real files)', () => {
       assert.deepEqual(await readdir(claimsDir), [`${claimId(1)}.json`]);
       assert.equal(await repo.count(), 1);
       assert.deepEqual(await repo.get(claimId(1)), document);
+    });
+
+    it('holds 3,000 claims opened from their files in under 400 bytes of heap each (880-960 before the index moved out of the heap), documents aside', async () => {
+      await repo.close();
+      for (let n = 1; n <= 3000; n += 1) {
+        const document = makeClaimDocument({ id: claimId(n) });
+        document.claim.details.customerTenantId = `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+        await writeFile(claimFile(claimId(n)), JSON.stringify(document));
+      }
+      // Opened once before the count, so the code compiled on the way is not counted as the claims'.
+      await new LowdbClaimRepository({ dataDir: dir.path, cacheBytes: 0 }).open();
+      const before = liveHeap();
+      repo = new LowdbClaimRepository({ dataDir: dir.path, cacheBytes: 0 });
+      await repo.open();
+      const perClaim = (liveHeap() - before) / 3000;
+
+      assert.ok(perClaim < 400, `${Math.round(perClaim)} bytes of heap a claim`);
+      assert.equal(await repo.count(), 3000);
+      assert.equal((await repo.get(claimId(3000)))?.claim.details.customerTenantId, '00000000-0000-4000-8000-000000000bb8');
     });
 
     // A crash during allocateId leaves sequence.json.<pid>.<n>.tmp in DATA_DIR.
