@@ -26,6 +26,16 @@ export interface ClaimSummary {
 /** Which alerts of a claim are pending: all a delivery compares with the alerts it holds. */
 export type PendingAlerts = Pick<ClaimSummary, 'pendingAlerts' | 'pendingMark'>;
 
+/** One page of a list of claims, ordered by when their status last changed (ties by id, the same way). */
+export interface ClaimPage {
+  /** `newest`: the most recently changed first. */
+  order: 'newest' | 'oldest';
+  /** Only the claims in these statuses; all when not given. */
+  statuses?: readonly Status[];
+  offset?: number;
+  limit: number;
+}
+
 /** A search by the words a claim is found by (its id, customer and partner). */
 export interface ClaimSearch {
   /** Matched as a substring, case-insensitively. */
@@ -101,6 +111,11 @@ export interface ClaimRepository {
   summary(id: string): Promise<ClaimSummary | undefined>;
   /** The summaries of those of `ids` that exist, in no particular order. */
   summaries(ids: readonly string[]): Promise<ClaimSummary[]>;
+  /**
+   * A page of those of `ids` that exist, in the page's order, and how many of them there are in
+   * all (in its statuses): a list of thousands ordered without a summary made for each.
+   */
+  pageOf(ids: readonly string[], page: ClaimPage): Promise<{ total: number; ids: string[] }>;
   /** The pending alerts of those of `ids` that exist, by id: read for thousands of claims at a time. */
   pendingAlertsOf(ids: readonly string[]): Promise<Map<string, PendingAlerts>>;
   idsForOrganisation(partnerTenantId: string): Promise<string[]>;

@@ -55,14 +55,14 @@ export class ClaimQueries {
   ): Promise<{ total: number; claims: Claim[] }> {
     const organisation = actor.organisation;
     if (!organisation || !actor.roles.some(isPartnerRole)) throw new DomainError('not-allowed', { action: 'list' });
-    const wanted = options.statuses ? new Set(options.statuses) : undefined;
-    const summaries = (await this.repository.summaries(await this.repository.idsForOrganisation(organisation.tenantId)))
-      .filter((summary) => !wanted || wanted.has(summary.status))
-      .sort((a, b) => b.statusSince.localeCompare(a.statusSince) || b.id.localeCompare(a.id));
-    const offset = options.offset ?? 0;
-    const page = summaries.slice(offset, offset + (options.limit ?? 20));
-    const claims = await Promise.all(page.map(async (summary) => (await this.load(summary.id)).claim));
-    return { total: summaries.length, claims };
+    const { total, ids } = await this.repository.pageOf(await this.repository.idsForOrganisation(organisation.tenantId), {
+      order: 'newest',
+      ...(options.statuses ? { statuses: options.statuses } : {}),
+      offset: options.offset ?? 0,
+      limit: options.limit ?? 20,
+    });
+    const claims = await Promise.all(ids.map(async (id) => (await this.load(id)).claim));
+    return { total, claims };
   }
 
   /**
@@ -86,12 +86,10 @@ export class ClaimQueries {
   async reviewQueue(actor: Actor, options: { limit?: number } = {}): Promise<QueueItem[]> {
     if (!actor.roles.includes('reviewer')) throw new DomainError('not-allowed', { action: 'queue' });
     const now = this.clock.now().getTime();
-    const summaries = (await this.repository.summaries(await this.repository.idsInStatuses(REVIEW_STATUSES)))
-      .sort((a, b) => a.statusSince.localeCompare(b.statusSince) || a.id.localeCompare(b.id))
-      .slice(0, options.limit ?? 50);
+    const { ids } = await this.repository.pageOf(await this.repository.idsInStatuses(REVIEW_STATUSES), { order: 'oldest', limit: options.limit ?? 50 });
     return Promise.all(
-      summaries.map(async (summary) => {
-        const { claim } = await this.load(summary.id);
+      ids.map(async (id) => {
+        const { claim } = await this.load(id);
         const slaDue = claim.deadlines[slaDeadlineOf(claim.status)];
         return {
           claim,
@@ -106,10 +104,8 @@ export class ClaimQueries {
   }
   /** Claims filed for the actor's own tenant (they are its customer), most recently changed first. */
   async listForCustomer(actor: Actor, options: { limit?: number } = {}): Promise<Claim[]> {
-    const summaries = (await this.repository.summaries(await this.repository.idsForCustomerTenant(actor.tenantId)))
-      .sort((a, b) => b.statusSince.localeCompare(a.statusSince) || b.id.localeCompare(a.id))
-      .slice(0, options.limit ?? 20);
-    const claims = await Promise.all(summaries.map(async (summary) => (await this.load(summary.id)).claim));
+    const { ids } = await this.repository.pageOf(await this.repository.idsForCustomerTenant(actor.tenantId), { order: 'newest', limit: options.limit ?? 20 });
+    const claims = await Promise.all(ids.map(async (id) => (await this.load(id)).claim));
     return claims.filter((claim) => relationOf(actor, claim) === 'customer');
   }
 

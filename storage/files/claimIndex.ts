@@ -1,5 +1,5 @@
 import { CONSENT_PHASES, STATUSES, type ClaimDocument, type ConsentPhase, type Status } from '../../services/model.js';
-import type { ClaimSearch, ClaimSummary, DueTimer, PendingAlerts } from '../../services/claimRepository.js';
+import type { ClaimPage, ClaimSearch, ClaimSummary, DueTimer, PendingAlerts } from '../../services/claimRepository.js';
 import { oldestPendingAt, searchTextOf, summaryOf } from '../claimSummary.js';
 import { ClaimSlots } from './claimSlots.js';
 import { HashedGroups } from './hashedGroups.js';
@@ -23,6 +23,9 @@ type Details = [customerTenantId: string | null, recordKeys: string[], statusSin
 /** A pending mark (`pendingAlertsMark`: 12 hex digits) as the number it spells: exact in a double. */
 const MARK_DIGITS = 12;
 const MARK = /^[0-9a-f]{12}$/;
+/** `toISOString` of a year 0 to 9999: 2026-01-31T09:00:00.000Z. */
+const ISO_LENGTH = 24;
+const SLOT_INSTANTS_BYTES = 2 * ISO_LENGTH;
 
 export class ClaimIndex {
   private readonly slots = new ClaimSlots();
@@ -34,8 +37,10 @@ export class ClaimIndex {
   private pendingAlerts = new Uint32Array(0);
   /** Index in `organisations`. */
   private organisation = new Uint32Array(0);
+  /** Epoch ms, for ordering. */
   private statusSince = new Float64Array(0);
-  private createdAt = new Float64Array(0);
+  /** Per slot, `statusSince` then `createdAt` as `toISOString` gives them (ASCII), read back without formatting a date. */
+  private instants = Buffer.alloc(0);
   /** The pending mark's 12 hex digits as a number; NaN for none, -1 for one kept in the details. */
   private pendingMark = new Float64Array(0);
   /** One more than the index in `precheckMarks`; 0 for none. */
@@ -101,7 +106,8 @@ export class ClaimIndex {
     this.pendingAlerts[slot] = summary.pendingAlerts;
     this.organisation[slot] = this.organisations.numberOf(summary.partnerTenantId);
     this.statusSince[slot] = statusSince.at;
-    this.createdAt[slot] = createdAt.at;
+    if (statusSince.text === null) this.instants.write(summary.statusSince, slot * SLOT_INSTANTS_BYTES, 'latin1');
+    if (createdAt.text === null) this.instants.write(summary.createdAt, slot * SLOT_INSTANTS_BYTES + ISO_LENGTH, 'latin1');
     this.pendingMark[slot] = pendingMark;
     this.precheckMark[slot] = summary.precheckMark === undefined ? 0 : this.precheckMarks.numberOf(summary.precheckMark) + 1;
     this.details.set(slot, JSON.stringify(details));
@@ -156,6 +162,19 @@ export class ClaimIndex {
       .sort((a, b) => this.statusSince[b]! - this.statusSince[a]! || this.compareClaims(b, a))
       .slice(0, search.limit)
       .map((slot) => this.slots.idAt(slot));
+  }
+
+  pageOf(ids: readonly string[], page: ClaimPage): { total: number; ids: string[] } {
+    const statuses = page.statuses && new Set(page.statuses.map((status) => STATUSES.indexOf(status)));
+    const slots = new Set<number>();
+    for (const id of ids) {
+      const slot = this.slots.slotOf(id);
+      if (slot !== undefined && (!statuses || statuses.has(this.status[slot]!))) slots.add(slot);
+    }
+    const direction = page.order === 'newest' ? -1 : 1;
+    const ordered = [...slots].sort((a, b) => direction * (this.statusSince[a]! - this.statusSince[b]! || this.compareClaims(a, b)));
+    const offset = page.offset ?? 0;
+    return { total: ordered.length, ids: ordered.slice(offset, offset + page.limit).map((slot) => this.slots.idAt(slot)) };
   }
 
   idsForCustomerTenant(tenantId: string): string[] {
@@ -232,8 +251,8 @@ export class ClaimIndex {
       customerTenantId: customerTenantId ?? undefined,
       status: STATUSES[this.status[slot]!]!,
       consentPhase: phase === 0 ? undefined : (CONSENT_PHASES[phase - 1] as ConsentPhase),
-      statusSince: statusSince ?? new Date(this.statusSince[slot]!).toISOString(),
-      createdAt: createdAt ?? new Date(this.createdAt[slot]!).toISOString(),
+      statusSince: statusSince ?? this.isoAt(slot * SLOT_INSTANTS_BYTES),
+      createdAt: createdAt ?? this.isoAt(slot * SLOT_INSTANTS_BYTES + ISO_LENGTH),
       recordKeys,
       active: this.active[slot] === 1,
       nextDueAt: this.timers.at(slot),
@@ -241,6 +260,10 @@ export class ClaimIndex {
       pendingMark: this.pendingMarkAt(slot),
       precheckMark: precheckMark === 0 ? undefined : this.precheckMarks.stringOf(precheckMark - 1),
     };
+  }
+
+  private isoAt(offset: number): string {
+    return this.instants.toString('latin1', offset, offset + ISO_LENGTH);
   }
 
   private pendingMarkAt(slot: number): string | undefined {
@@ -286,7 +309,9 @@ export class ClaimIndex {
     this.pendingAlerts = grown(this.pendingAlerts, new Uint32Array(capacity));
     this.organisation = grown(this.organisation, new Uint32Array(capacity));
     this.statusSince = grown(this.statusSince, new Float64Array(capacity));
-    this.createdAt = grown(this.createdAt, new Float64Array(capacity));
+    const instants = Buffer.alloc(capacity * SLOT_INSTANTS_BYTES);
+    this.instants.copy(instants);
+    this.instants = instants;
     this.pendingMark = grown(this.pendingMark, new Float64Array(capacity));
     this.precheckMark = grown(this.precheckMark, new Uint32Array(capacity));
     this.checkedDigest = grown(this.checkedDigest, new Float64Array(capacity));
@@ -334,10 +359,10 @@ class NumberedStrings {
   }
 }
 
-/** An instant as a number, with its text kept too when `toISOString` would not give it back. */
+/** An instant as a number, with its text kept in the details when it is not what `toISOString` gives (in its 24 characters). */
 function instantOf(text: string): { at: number; text: string | null } {
   const at = Date.parse(text);
-  const exact = Number.isFinite(at) && new Date(at).toISOString() === text;
+  const exact = Number.isFinite(at) && text.length === ISO_LENGTH && new Date(at).toISOString() === text;
   return { at: Number.isFinite(at) ? at : Number.NaN, text: exact ? null : text };
 }
 

@@ -8,6 +8,7 @@ import { ClaimIndex } from './claimIndex.js';
 import { InProcessLeases } from './inProcessLeases.js';
 import type {
   AlertLeaseScope,
+  ClaimPage,
   ClaimRepository,
   ClaimSearch,
   ClaimSummary,
@@ -180,6 +181,10 @@ export class LowdbClaimRepository implements ClaimRepository {
 
   async summaries(ids: readonly string[]): Promise<ClaimSummary[]> {
     return ids.map((id) => this.index.get(id)).filter((summary) => summary !== undefined);
+  }
+
+  async pageOf(ids: readonly string[], page: ClaimPage): Promise<{ total: number; ids: string[] }> {
+    return this.index.pageOf(ids, page);
   }
 
   async pendingAlertsOf(ids: readonly string[]): Promise<Map<string, PendingAlerts>> {

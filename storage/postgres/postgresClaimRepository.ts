@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type pg from 'pg';
 import type {
   AlertLeaseScope,
+  ClaimPage,
   ClaimRepository,
   ClaimSearch,
   ClaimSummary,
@@ -303,6 +304,18 @@ export class PostgresClaimRepository implements ClaimRepository {
     if (ids.length === 0) return [];
     const { rows } = await this.query<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM claims WHERE id = ANY($1)`, [[...ids]], session);
     return rows.map(summaryFromRow);
+  }
+
+  async pageOf(ids: readonly string[], page: ClaimPage): Promise<{ total: number; ids: string[] }> {
+    if (ids.length === 0) return { total: 0, ids: [] };
+    const direction = page.order === 'newest' ? 'DESC' : 'ASC';
+    const { rows } = await this.query<{ total: number; ids: string[] }>(
+      `WITH chosen AS (SELECT id, status_since FROM claims WHERE id = ANY($1) AND ($2::text[] IS NULL OR status = ANY($2)))
+       SELECT (SELECT count(*) FROM chosen)::int AS total,
+              ARRAY(SELECT id FROM chosen ORDER BY status_since ${direction}, id ${direction} OFFSET $3 LIMIT $4) AS ids`,
+      [[...ids], page.statuses ? [...page.statuses] : null, page.offset ?? 0, page.limit],
+    );
+    return rows[0]!;
   }
 
   async idsForOrganisation(partnerTenantId: string): Promise<string[]> {

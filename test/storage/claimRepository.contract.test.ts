@@ -486,6 +486,45 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         }
       });
 
+      it('pages claims by when their status changed, newest or oldest first, ties by id, in the statuses asked', async () => {
+        const document = (n: number, status: Claim['status'], statusSince: string) => makeClaimDocument({ id: claimId(n), status, statusSince });
+        for (const stored of [
+          document(1, 'InReview', '2026-03-02T09:00:00.000Z'),
+          document(2, 'Submitted', '2026-03-01T09:00:00.000Z'),
+          document(3, 'InReview', '2026-03-03T09:00:00.000Z'),
+          document(4, 'Approved', '2026-03-02T09:00:00.000Z'),
+          document(5, 'InReview', '2026-03-02T09:00:00.000Z'),
+        ]) {
+          await repo.insert(stored);
+        }
+        const all = [1, 2, 3, 4, 5].map((n) => claimId(n));
+        const ids = (...numbers: number[]) => numbers.map((n) => claimId(n));
+
+        assert.deepEqual(await repo.pageOf(all, { order: 'newest', limit: 10 }), { total: 5, ids: ids(3, 5, 4, 1, 2) });
+        assert.deepEqual(await repo.pageOf(all, { order: 'oldest', limit: 10 }), { total: 5, ids: ids(2, 1, 4, 5, 3) });
+        assert.deepEqual(await repo.pageOf(all, { order: 'newest', offset: 1, limit: 2 }), { total: 5, ids: ids(5, 4) });
+        assert.deepEqual(await repo.pageOf(all, { order: 'oldest', statuses: ['InReview', 'Submitted'], limit: 3 }), { total: 4, ids: ids(2, 1, 5) });
+        assert.deepEqual(await repo.pageOf(all, { order: 'oldest', offset: 9, limit: 3 }), { total: 5, ids: [] }, 'past the end: the total still');
+        assert.deepEqual(
+          await repo.pageOf([...ids(4, 3), 'CPOR-2026-999999', claimId(3)], { order: 'newest', limit: 10 }),
+          { total: 2, ids: ids(3, 4) },
+          'each once; none that is not stored',
+        );
+        assert.deepEqual(await repo.pageOf([], { order: 'newest', limit: 10 }), { total: 0, ids: [] });
+
+        // A change of status moves the claim in the order, on this instance and on another.
+        await repo.update(claimId(2), (stored) => {
+          const current = structuredClone(stored);
+          current.claim.status = 'InReview';
+          current.claim.statusSince = '2026-03-04T09:00:00.000Z';
+          current.claim.version += 1;
+          return { next: current, result: undefined };
+        });
+        for (const store of [repo, await engine.another()]) {
+          assert.deepEqual(await store.pageOf(all, { order: 'newest', statuses: ['InReview'], limit: 2 }), { total: 4, ids: ids(2, 3) });
+        }
+      });
+
       it('orders due timers earliest first, ties by claim id, as they fire', async () => {
         const due = (n: number, iso: string) => ({ claimId: claimId(n), dueAt: at(iso) });
         assert.equal(await repo.nextDue(), undefined);
