@@ -248,7 +248,7 @@ export class OutboxDelivery {
   private readonly leaseRenewals: DueInTurn<string>;
   /** As `leaseRenewals`, for the claims all of whose alerts here wait: leased for the park and renewed a quarter of it apart. */
   private readonly parkRenewals: DueInTurn<string>;
-  /** Claims with an alert waiting here, due to be checked against the store WAIT_CHECK_MS after the last check. */
+  /** Claims with an alert waiting or queued for the fallback here, due to be checked against the store WAIT_CHECK_MS after the last check. */
   private readonly waitChecks = new DueInTurn<string>(WAIT_CHECK_MS);
   /** The current pass's recipient lookups: forgotten when a conversation becomes reachable or closes. */
   private passLookups: PassLookups | undefined;
@@ -513,14 +513,15 @@ export class OutboxDelivery {
   }
 
   /**
-   * The claims worked here that this poll checks: every claim with an alert being sent or mailed,
-   * and those whose alerts all wait once their turn came (WAIT_CHECK_MS).
+   * The claims worked here that this poll checks: every claim with an alert being sent, and those
+   * with alerts waiting or queued for the mail once their turn came (WAIT_CHECK_MS). A mailbox's
+   * pace can keep thousands queued for hours, and each is read again before it goes: checked all
+   * at every poll, they cost each pass tens of milliseconds of the event loop.
    */
   private claimsToCheck(): string[] {
     const now = this.clock.now().getTime();
     const claims = new Set<string>();
     for (const { alert } of this.held.values()) claims.add(alert.claimId);
-    for (const { claimId } of this.fallingBack.values()) claims.add(claimId);
     for (const claimId of this.waitChecks.due(now, this.isWorkedClaim)) {
       claims.add(claimId);
       this.waitChecks.note(claimId, now);
@@ -771,9 +772,13 @@ export class OutboxDelivery {
     const previous = this.waiting.get(alert.id);
     if (previous) this.waitedFor.release(previous.recipients);
     this.waiting.set(alert.id, { id: alert.id, claimId: alert.claimId, recipients, giveUpAt, retryAt });
-    // Read just now: checked against the store again when its turn comes.
-    if (!this.waitChecks.has(alert.claimId)) this.waitChecks.note(alert.claimId, this.clock.now().getTime());
+    this.checkInTurn(alert.claimId);
     this.work(alert);
+  }
+
+  /** The claim was read just now: checked against the store again when its turn comes. */
+  private checkInTurn(claimId: string): void {
+    if (!this.waitChecks.has(claimId)) this.waitChecks.note(claimId, this.clock.now().getTime());
   }
 
   private stopWaiting(alert: AlertOfClaim): void {
@@ -925,6 +930,7 @@ export class OutboxDelivery {
   /** Queues the alert in the fallback's lane; it stays worked here (out of every lease) until sent or given up. */
   private fallBack(entry: FallingBack): void {
     this.fallingBack.set(entry.id, entry);
+    this.checkInTurn(entry.claimId);
     this.work(entry);
     this.lanes.enqueueChannel(this.options.fallback!.limits, { run: (send) => this.sendByFallback(entry, send) });
   }

@@ -3,8 +3,18 @@ import type { Alert } from '../../services/model.js';
 import { ProactiveConnector } from '../support/proactiveConnector.js';
 import { DeliveryJournal } from '../../bot/proactive/deliveryJournal.js';
 import { FileDocumentStore } from '../../storage/files/fileDocumentStore.js';
-import { PARTNER_TENANT, REVIEW_TENANT, bizAppsDetails, claimAt, createHarness, m365Details, partner, type Harness } from '../support/serviceHarness.js';
-import { deliverAll, mailFallback, meet, openWorker, personalActivity, testSettings, type Worker } from './proactiveFixtures.js';
+import {
+  MONDAY,
+  PARTNER_TENANT,
+  REVIEW_TENANT,
+  bizAppsDetails,
+  claimAt,
+  createHarness,
+  m365Details,
+  partner,
+  type Harness,
+} from '../support/serviceHarness.js';
+import { VirtualTime, deliverAll, mailFallback, meet, openWorker, personalActivity, testSettings, type Worker } from './proactiveFixtures.js';
 
 // Teams throttling and refusals, against the stand-in connector through a real CloudAdapter.
 
@@ -183,6 +193,49 @@ describe('proactive: throttling, refusals, uninstall', () => {
     assert.equal(notice.state, 'sent');
     assert.deepEqual(mailing, [approved.id]);
     assert.equal(worker.outbox.health().fallbackQueued, 0);
+  });
+
+  it('a claim whose consent mail is queued is checked against the store on its turn, once a minute, not at every poll', async () => {
+    await worker.outbox.stop();
+    const time = new VirtualTime(MONDAY.getTime());
+    let answerMail: () => void = () => undefined;
+    const mailing: string[] = [];
+    const hangingMail = mailFallback(async (alert) => {
+      mailing.push(alert.claimId);
+      await new Promise<void>((resolve) => (answerMail = resolve));
+    });
+    // The claims each poll's check asks the store about, in order.
+    const checked: string[][] = [];
+    const claims = Object.create(harness.service) as typeof harness.service;
+    claims.checkHeldAlerts = async (held, options) => {
+      checked.push(options.claims ? [...options.claims] : [...held.keys()]);
+      return harness.service.checkHeldAlerts(held, options);
+    };
+    const documents = new FileDocumentStore({ dataDir: harness.dataDir, clock: time });
+    const settings = testSettings({ pollIntervalMs: 5000 });
+    worker = await openWorker(harness, { references: worker.references, documents, claims, clock: time, fallback: hangingMail, settings });
+    const approved = await claimAt(harness, 'Approved');
+
+    worker.outbox.start();
+    let first = 0;
+    try {
+      // Its alerts to Teams are checked at every poll until they are sent; then only the mail is left.
+      const toTeamsSent = async () =>
+        (await harness.repository.get(approved.id))!.outbox.every((alert) => alert.kind === 'consent-notice' || alert.state === 'sent');
+      for (const giveUpAt = Date.now() + 5000; !(await toTeamsSent());) {
+        assert.ok(Date.now() < giveUpAt, 'the alerts to Teams were not sent');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await until(() => mailing.length === 1, 'the mail was not begun');
+      first = checked.length;
+      await until(() => checked.length >= first + 25, 'fewer than 25 polls');
+    } finally {
+      answerMail();
+    }
+    // 25 polls 5 s apart, two minutes, with only the mail queued: the claim's turn came twice.
+    const polls = checked.slice(first, first + 25).filter((ids) => ids.includes(approved.id)).length;
+    assert.ok(polls >= 2 && polls <= 4, `the claim was checked at ${polls} of 25 polls`);
+    await until(() => worker.outbox.health().fallbackQueued === 0, 'the mail never went');
   });
 
   it('a consent notice to two contacts that fails for the second is tried again for the second only', async () => {
