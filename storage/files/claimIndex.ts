@@ -1,7 +1,7 @@
 import { CONSENT_PHASES, STATUSES, type ClaimDocument, type ConsentPhase, type Status } from '../../services/model.js';
 import type { ClaimPage, ClaimSearch, ClaimSummary, DueTimer, PendingAlerts } from '../../services/claimRepository.js';
 import { oldestPendingAt, searchTextOf, summaryOf } from '../claimSummary.js';
-import { ClaimSlots } from './claimSlots.js';
+import { ClaimSlots, capacityFor } from './claimSlots.js';
 import { HashedGroups } from './hashedGroups.js';
 import { OrderedSlots } from './orderedSlots.js';
 import { TextColumn } from './textColumn.js';
@@ -159,7 +159,7 @@ export class ClaimIndex {
     const candidates = search.partnerTenantId === undefined ? [...this.slots.occupied()] : this.slotsOfOrganisation(search.partnerTenantId);
     return candidates
       .filter((slot) => this.words.includes(slot, needle))
-      .sort((a, b) => this.statusSince[b]! - this.statusSince[a]! || this.compareClaims(b, a))
+      .sort(this.byStatusChange('newest'))
       .slice(0, search.limit)
       .map((slot) => this.slots.idAt(slot));
   }
@@ -171,8 +171,7 @@ export class ClaimIndex {
       const slot = this.slots.slotOf(id);
       if (slot !== undefined && (!statuses || statuses.has(this.status[slot]!))) slots.add(slot);
     }
-    const direction = page.order === 'newest' ? -1 : 1;
-    const ordered = [...slots].sort((a, b) => direction * (this.statusSince[a]! - this.statusSince[b]! || this.compareClaims(a, b)));
+    const ordered = [...slots].sort(this.byStatusChange(page.order));
     const offset = page.offset ?? 0;
     return { total: ordered.length, ids: ordered.slice(offset, offset + page.limit).map((slot) => this.slots.idAt(slot)) };
   }
@@ -280,20 +279,26 @@ export class ClaimIndex {
 
   private slotsOfOrganisation(tenantId: string): number[] {
     const wanted = this.organisations.existingNumberOf(tenantId);
-    if (wanted === undefined) return [];
-    const found: number[] = [];
-    for (const slot of this.slots.occupied()) if (this.organisation[slot] === wanted) found.push(slot);
-    return found;
+    return wanted === undefined ? [] : this.slotsWhere((slot) => this.organisation[slot] === wanted);
   }
 
   private slotsInStatuses(statuses: readonly Status[]): number[] {
     const wanted = new Set(statuses.map((status) => STATUSES.indexOf(status)));
+    return this.slotsWhere((slot) => wanted.has(this.status[slot]!));
+  }
+
+  private slotsWhere(test: (slot: number) => boolean): number[] {
     const found: number[] = [];
-    for (const slot of this.slots.occupied()) if (wanted.has(this.status[slot]!)) found.push(slot);
+    for (const slot of this.slots.occupied()) if (test(slot)) found.push(slot);
     return found;
   }
 
-  /** Ties in the ordered lists go by claim id. */
+  /** By when the status last changed; ties by claim id, in the same direction. */
+  private byStatusChange(order: ClaimPage['order']): (a: number, b: number) => number {
+    const direction = order === 'newest' ? -1 : 1;
+    return (a, b) => direction * (this.statusSince[a]! - this.statusSince[b]! || this.compareClaims(a, b));
+  }
+
   private compareClaims(a: number, b: number): number {
     const first = this.slots.idAt(a);
     const second = this.slots.idAt(b);
@@ -302,7 +307,7 @@ export class ClaimIndex {
 
   private reserve(slot: number): void {
     if (slot < this.status.length) return;
-    const capacity = Math.max(slot + 1, this.status.length * 2, 1024);
+    const capacity = capacityFor(slot, this.status.length);
     this.status = grown(this.status, new Uint8Array(capacity));
     this.consentPhase = grown(this.consentPhase, new Uint8Array(capacity));
     this.active = grown(this.active, new Uint8Array(capacity));

@@ -53,3 +53,8 @@ export class ClaimSlots {
     for (let slot = 0; slot < this.ids.length; slot += 1) if (this.ids[slot] !== undefined) yield slot;
   }
 }
+
+/** The length a column by slot grows to for `slot`: doubling, so n claims copy each column about log2(n) times. */
+export function capacityFor(slot: number, length: number): number {
+  return Math.max(slot + 1, length * 2, 1024);
+}

@@ -1,3 +1,5 @@
+import { capacityFor } from './claimSlots.js';
+
 // Claims (by slot) kept sorted by a number (a due instant, the age of an alert), ties by claim
 // id, so the earliest is read without a scan. The entries are held in sorted chunks of a bounded
 // size: an insert or a remove is two binary searches and a shift within one chunk, where one
@@ -132,7 +134,7 @@ export class OrderedSlots {
 
   private reserve(slot: number): void {
     if (slot < this.ats.length) return;
-    const ats = new Float64Array(Math.max(slot + 1, this.ats.length * 2, 1024)).fill(Number.NaN);
+    const ats = new Float64Array(capacityFor(slot, this.ats.length)).fill(Number.NaN);
     ats.set(this.ats);
     this.ats = ats;
   }

@@ -1,3 +1,5 @@
+import { capacityFor } from './claimSlots.js';
+
 // One text per slot, kept as UTF-8 in one buffer outside the JavaScript heap, where tens of
 // thousands of small strings would each be an object for the collector to mark. A text that
 // changes is written anew at the end; the buffer is compacted once the old copies outweigh the
@@ -57,7 +59,7 @@ export class TextColumn {
 
   private reserveSlot(slot: number): void {
     if (slot < this.lengths.length) return;
-    const capacity = Math.max(slot + 1, this.lengths.length * 2, 1024);
+    const capacity = capacityFor(slot, this.lengths.length);
     const starts = new Float64Array(capacity);
     starts.set(this.starts);
     const lengths = new Int32Array(capacity).fill(-1);
