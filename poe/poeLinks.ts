@@ -4,14 +4,15 @@ import type { Actor } from '../services/actor.js';
 import type { Clock } from '../services/clock.js';
 import type { LinkPurpose, LinkTokens } from '../services/linkTokens.js';
 import type { Claim } from '../services/model.js';
-import { RecentlyUsed } from '../services/store/recentlyUsed.js';
 
 // The links a claim card shows to its proof-of-execution files: one signed token per file
 // (services/linkTokens.ts, the consent links' key under its own audience) naming the claim, the
 // file and the reader, valid for half an hour. poeFileRoute.ts serves them. Every card of a claim
-// carries them (the clicked card, each posted copy, each refresh), so a token is reused for the
-// same reader and file during the first half of its life: a link shown still works for at least
-// half its lifetime, and most cards cost no signing.
+// carries them (the clicked card, each posted copy, each refresh), so the same reader gets the same
+// link for a while: time is cut into windows of half a lifetime, and a link expires a lifetime
+// after its window began. It still works for at least half its lifetime when shown. Signing is
+// deterministic, so the link is worked out again rather than kept: no memory per link, and the
+// same link from every instance and after a restart.
 
 const PoeFileClaims = z.object({
   /** the claim and the file */
@@ -34,18 +35,8 @@ export interface PoeLinksDeps {
 }
 
 const DEFAULT_TTL_MS = 30 * 60 * 1000;
-/** Tokens kept for reuse; the least recently used leave first. */
-const TOKENS_KEPT = 4096;
-
-interface Issued {
-  token: string;
-  issuedAt: number;
-}
-
 /** Makes the links a claim card shows its reader; none for readers who may not open the files. */
 export class PoeLinks {
-  private readonly issued = new RecentlyUsed<Issued>(TOKENS_KEPT);
-
   constructor(private readonly deps: PoeLinksDeps) {}
 
   async linksFor(actor: Actor, claim: Claim): Promise<Record<string, string>> {
@@ -60,13 +51,9 @@ export class PoeLinks {
   private async tokenFor(claims: z.infer<typeof PoeFileClaims>): Promise<string> {
     const ttlMs = this.deps.ttlMs ?? DEFAULT_TTL_MS;
     const now = this.deps.clock.now().getTime();
-    const key = `${claims.cid}\u0000${claims.fid}\u0000${claims.sub}\u0000${claims.tid}`;
-    const kept = this.issued.get(key);
-    // Not one issued "later" either: a clock moved back must not stretch a link's life.
-    if (kept && kept.issuedAt <= now && now - kept.issuedAt < ttlMs / 2) return kept.token;
-    const token = await this.deps.tokens.sign(POE_FILE, claims, new Date(now + ttlMs));
-    this.issued.set(key, { token, issuedAt: now });
-    return token;
+    // The window of `now` itself: a clock moved back gets an earlier expiry, never a later one.
+    const windowStart = Math.floor(now / (ttlMs / 2)) * (ttlMs / 2);
+    return this.deps.tokens.sign(POE_FILE, claims, new Date(windowStart + ttlMs));
   }
 }
 

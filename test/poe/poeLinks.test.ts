@@ -94,7 +94,7 @@ describe('e2e: the PoE opens from the claim card for the partner and the reviewe
   });
 });
 
-describe('PoeLinks: a link is reused for half its life', () => {
+describe('PoeLinks: a link stays the same for half its life', () => {
   const TTL_MS = 30 * 60 * 1000;
   const reviewer: Actor = { userId: 'reviewer-1', tenantId: '55555555-5555-4555-8555-555555555555', roles: ['reviewer'] };
   const otherReviewer: Actor = { ...reviewer, userId: 'reviewer-2' };
@@ -129,6 +129,21 @@ describe('PoeLinks: a link is reused for half its life', () => {
     assert.notEqual(second, first);
     const check = await tokens.verify(POE_FILE, tokenOf(second), new Date(now + TTL_MS - 1000));
     assert.equal(check.ok, true);
+  });
+
+  it('gives the same link from another instance and after a restart, and a link shown works for at least half its life', async () => {
+    const askedAt = now + 7 * 60 * 1000;
+    const at = (instant: number) => ({
+      tokens,
+      clock: { now: () => new Date(instant), sleep: async () => undefined },
+      baseUrl: () => 'https://bot.example.test',
+      ttlMs: TTL_MS,
+    });
+    const shown = (await new PoeLinks(at(askedAt)).linksFor(reviewer, claim)).f1;
+    const elsewhere = (await new PoeLinks(at(askedAt + 6 * 60 * 1000)).linksFor(reviewer, claim)).f1;
+    assert.equal(elsewhere, shown, 'a new instance, later in the same half of a lifetime, gives the link already shown');
+    const lastShownAt = askedAt + 6 * 60 * 1000;
+    assert.equal((await tokens.verify(POE_FILE, tokenOf(shown), new Date(lastShownAt + TTL_MS / 2))).ok, true);
   });
 
   it('does not reuse a link after the clock was moved back', async () => {
