@@ -112,10 +112,11 @@ export interface ClaimRepository {
   /** The summaries of those of `ids` that exist, in no particular order. */
   summaries(ids: readonly string[]): Promise<ClaimSummary[]>;
   /**
-   * A page of those of `ids` that exist, in the page's order, and how many of them there are in
-   * all (in its statuses): a list of thousands ordered without a summary made for each.
+   * A page of those of `ids` that exist (`all`: every claim), in the page's order, and how many of
+   * them there are in all (in its statuses): a list of thousands ordered without a summary made
+   * for each, and without the ids of a whole status sent to the store and back.
    */
-  pageOf(ids: readonly string[], page: ClaimPage): Promise<{ total: number; ids: string[] }>;
+  pageOf(ids: readonly string[] | 'all', page: ClaimPage): Promise<{ total: number; ids: string[] }>;
   /** The pending alerts of those of `ids` that exist, by id: read for thousands of claims at a time. */
   pendingAlertsOf(ids: readonly string[]): Promise<Map<string, PendingAlerts>>;
   idsForOrganisation(partnerTenantId: string): Promise<string[]>;

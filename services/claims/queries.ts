@@ -86,7 +86,7 @@ export class ClaimQueries {
   async reviewQueue(actor: Actor, options: { limit?: number } = {}): Promise<QueueItem[]> {
     if (!actor.roles.includes('reviewer')) throw new DomainError('not-allowed', { action: 'queue' });
     const now = this.clock.now().getTime();
-    const { ids } = await this.repository.pageOf(await this.repository.idsInStatuses(REVIEW_STATUSES), { order: 'oldest', limit: options.limit ?? 50 });
+    const { ids } = await this.repository.pageOf('all', { order: 'oldest', statuses: REVIEW_STATUSES, limit: options.limit ?? 50 });
     return Promise.all(
       ids.map(async (id) => {
         const { claim } = await this.load(id);

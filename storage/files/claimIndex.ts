@@ -164,12 +164,13 @@ export class ClaimIndex {
       .map((slot) => this.slots.idAt(slot));
   }
 
-  pageOf(ids: readonly string[], page: ClaimPage): { total: number; ids: string[] } {
+  pageOf(ids: readonly string[] | 'all', page: ClaimPage): { total: number; ids: string[] } {
     const statuses = page.statuses && new Set(page.statuses.map((status) => STATUSES.indexOf(status)));
-    const slots = new Set<number>();
-    for (const id of ids) {
+    const wanted = (slot: number): boolean => !statuses || statuses.has(this.status[slot]!);
+    const slots = new Set<number>(ids === 'all' ? this.slotsWhere(wanted) : []);
+    for (const id of ids === 'all' ? [] : ids) {
       const slot = this.slots.slotOf(id);
-      if (slot !== undefined && (!statuses || statuses.has(this.status[slot]!))) slots.add(slot);
+      if (slot !== undefined && wanted(slot)) slots.add(slot);
     }
     const ordered = [...slots].sort(this.byStatusChange(page.order));
     const offset = page.offset ?? 0;

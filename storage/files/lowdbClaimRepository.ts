@@ -183,7 +183,7 @@ export class LowdbClaimRepository implements ClaimRepository {
     return ids.map((id) => this.index.get(id)).filter((summary) => summary !== undefined);
   }
 
-  async pageOf(ids: readonly string[], page: ClaimPage): Promise<{ total: number; ids: string[] }> {
+  async pageOf(ids: readonly string[] | 'all', page: ClaimPage): Promise<{ total: number; ids: string[] }> {
     return this.index.pageOf(ids, page);
   }
 

@@ -306,14 +306,14 @@ export class PostgresClaimRepository implements ClaimRepository {
     return rows.map(summaryFromRow);
   }
 
-  async pageOf(ids: readonly string[], page: ClaimPage): Promise<{ total: number; ids: string[] }> {
-    if (ids.length === 0) return { total: 0, ids: [] };
+  async pageOf(ids: readonly string[] | 'all', page: ClaimPage): Promise<{ total: number; ids: string[] }> {
+    if (ids !== 'all' && ids.length === 0) return { total: 0, ids: [] };
     const direction = page.order === 'newest' ? 'DESC' : 'ASC';
     const { rows } = await this.query<{ total: number; ids: string[] }>(
-      `WITH chosen AS (SELECT id, status_since FROM claims WHERE id = ANY($1) AND ($2::text[] IS NULL OR status = ANY($2)))
+      `WITH chosen AS (SELECT id, status_since FROM claims WHERE ($1::text[] IS NULL OR id = ANY($1)) AND ($2::text[] IS NULL OR status = ANY($2)))
        SELECT (SELECT count(*) FROM chosen)::int AS total,
               ARRAY(SELECT id FROM chosen ORDER BY status_since ${direction}, id ${direction} OFFSET $3 LIMIT $4) AS ids`,
-      [[...ids], page.statuses ? [...page.statuses] : null, page.offset ?? 0, page.limit],
+      [ids === 'all' ? null : [...ids], page.statuses ? [...page.statuses] : null, page.offset ?? 0, page.limit],
     );
     return rows[0]!;
   }

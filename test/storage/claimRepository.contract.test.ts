@@ -511,6 +511,8 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
           'each once; none that is not stored',
         );
         assert.deepEqual(await repo.pageOf([], { order: 'newest', limit: 10 }), { total: 0, ids: [] });
+        assert.deepEqual(await repo.pageOf('all', { order: 'newest', limit: 10 }), { total: 5, ids: ids(3, 5, 4, 1, 2) }, 'every claim');
+        assert.deepEqual(await repo.pageOf('all', { order: 'oldest', statuses: ['InReview', 'Submitted'], offset: 1, limit: 2 }), { total: 4, ids: ids(1, 5) });
 
         // A change of status moves the claim in the order, on this instance and on another.
         await repo.update(claimId(2), (stored) => {
@@ -522,6 +524,7 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         });
         for (const store of [repo, await engine.another()]) {
           assert.deepEqual(await store.pageOf(all, { order: 'newest', statuses: ['InReview'], limit: 2 }), { total: 4, ids: ids(2, 3) });
+          assert.deepEqual(await store.pageOf('all', { order: 'newest', statuses: ['InReview'], limit: 2 }), { total: 4, ids: ids(2, 3) });
         }
       });
 
