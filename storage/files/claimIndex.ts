@@ -167,12 +167,18 @@ export class ClaimIndex {
   pageOf(ids: readonly string[] | 'all', page: ClaimPage): { total: number; ids: string[] } {
     const statuses = page.statuses && new Set(page.statuses.map((status) => STATUSES.indexOf(status)));
     const wanted = (slot: number): boolean => !statuses || statuses.has(this.status[slot]!);
-    const slots = new Set<number>(ids === 'all' ? this.slotsWhere(wanted) : []);
-    for (const id of ids === 'all' ? [] : ids) {
-      const slot = this.slots.slotOf(id);
-      if (slot !== undefined && wanted(slot)) slots.add(slot);
+    let chosen: number[];
+    if (ids === 'all') {
+      chosen = this.slotsWhere(wanted);
+    } else {
+      const slots = new Set<number>();
+      for (const id of ids) {
+        const slot = this.slots.slotOf(id);
+        if (slot !== undefined && wanted(slot)) slots.add(slot);
+      }
+      chosen = [...slots];
     }
-    const ordered = [...slots].sort(this.byStatusChange(page.order));
+    const ordered = chosen.sort(this.byStatusChange(page.order));
     const offset = page.offset ?? 0;
     return { total: ordered.length, ids: ordered.slice(offset, offset + page.limit).map((slot) => this.slots.idAt(slot)) };
   }

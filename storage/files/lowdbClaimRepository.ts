@@ -59,7 +59,7 @@ interface ReadClaim {
   document: ClaimDocument;
   /** Its length. */
   bytes: number;
-  /** Of its text (`fileDigest`), which the document was checked against the schema as. */
+  /** The digest of its text (`fileDigest`), kept as that of the text last checked against the schema. */
   digest: number;
 }
 
