@@ -36,6 +36,9 @@ export interface ClaimPage {
   limit: number;
 }
 
+/** Which claims a page is taken from: every claim, a partner organisation's, or a customer tenant's (any case). */
+export type ClaimScope = 'all' | { partnerTenantId: string } | { customerTenantId: string };
+
 /** A search by the words a claim is found by (its id, customer and partner). */
 export interface ClaimSearch {
   /** Matched as a substring, case-insensitively. */
@@ -112,20 +115,17 @@ export interface ClaimRepository {
   /** The summaries of those of `ids` that exist, in no particular order. */
   summaries(ids: readonly string[]): Promise<ClaimSummary[]>;
   /**
-   * A page of those of `ids` that exist (`all`: every claim), in the page's order, and how many of
-   * them there are in all (in its statuses): a list of thousands ordered without a summary made
-   * for each, and without the ids of a whole status sent to the store and back.
+   * A page of the claims in `scope` (and the page's statuses), in the page's order, and how many
+   * there are in all: thousands ordered without a summary made for each, and no ids sent to the
+   * store and back.
    */
-  pageOf(ids: readonly string[] | 'all', page: ClaimPage): Promise<{ total: number; ids: string[] }>;
+  pageOf(scope: ClaimScope, page: ClaimPage): Promise<{ total: number; ids: string[] }>;
   /** The pending alerts of those of `ids` that exist, by id: read for thousands of claims at a time. */
   pendingAlertsOf(ids: readonly string[]): Promise<Map<string, PendingAlerts>>;
-  idsForOrganisation(partnerTenantId: string): Promise<string[]>;
   idsInStatuses(statuses: readonly Status[]): Promise<string[]>;
   /** The claims in `statuses` whose pre-check mark is none of `settled` (or who have none). */
   idsToPrecheck(statuses: readonly Status[], settled: readonly string[]): Promise<string[]>;
   activeIdsForKey(recordKey: string): Promise<string[]>;
-  /** Case-insensitive: tenant ids are GUIDs typed in either case. */
-  idsForCustomerTenant(customerTenantId: string): Promise<string[]>;
   /** Matching claims, most recently changed first. */
   searchIds(search: ClaimSearch): Promise<string[]>;
   /** The earliest timer still to fire across all claims, ties by claim id. */

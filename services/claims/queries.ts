@@ -55,12 +55,15 @@ export class ClaimQueries {
   ): Promise<{ total: number; claims: Claim[] }> {
     const organisation = actor.organisation;
     if (!organisation || !actor.roles.some(isPartnerRole)) throw new DomainError('not-allowed', { action: 'list' });
-    const { total, ids } = await this.repository.pageOf(await this.repository.idsForOrganisation(organisation.tenantId), {
-      order: 'newest',
-      ...(options.statuses ? { statuses: options.statuses } : {}),
-      offset: options.offset ?? 0,
-      limit: options.limit ?? 20,
-    });
+    const { total, ids } = await this.repository.pageOf(
+      { partnerTenantId: organisation.tenantId },
+      {
+        order: 'newest',
+        ...(options.statuses ? { statuses: options.statuses } : {}),
+        offset: options.offset ?? 0,
+        limit: options.limit ?? 20,
+      },
+    );
     const claims = await Promise.all(ids.map(async (id) => (await this.load(id)).claim));
     return { total, claims };
   }
@@ -104,7 +107,7 @@ export class ClaimQueries {
   }
   /** Claims filed for the actor's own tenant (they are its customer), most recently changed first. */
   async listForCustomer(actor: Actor, options: { limit?: number } = {}): Promise<Claim[]> {
-    const { ids } = await this.repository.pageOf(await this.repository.idsForCustomerTenant(actor.tenantId), { order: 'newest', limit: options.limit ?? 20 });
+    const { ids } = await this.repository.pageOf({ customerTenantId: actor.tenantId }, { order: 'newest', limit: options.limit ?? 20 });
     const claims = await Promise.all(ids.map(async (id) => (await this.load(id)).claim));
     return claims.filter((claim) => relationOf(actor, claim) === 'customer');
   }

@@ -1,5 +1,5 @@
 import { CONSENT_PHASES, STATUSES, type ClaimDocument, type ConsentPhase, type Status } from '../../services/model.js';
-import type { ClaimPage, ClaimSearch, ClaimSummary, DueTimer, PendingAlerts } from '../../services/claimRepository.js';
+import type { ClaimPage, ClaimScope, ClaimSearch, ClaimSummary, DueTimer, PendingAlerts } from '../../services/claimRepository.js';
 import { oldestPendingAt, searchTextOf, summaryOf } from '../claimSummary.js';
 import { ClaimSlots, capacityFor } from './claimSlots.js';
 import { HashedGroups } from './hashedGroups.js';
@@ -150,10 +150,6 @@ export class ClaimIndex {
     this.slots.remove(id);
   }
 
-  idsForOrganisation(tenantId: string): string[] {
-    return this.slotsOfOrganisation(tenantId).map((slot) => this.slots.idAt(slot));
-  }
-
   search(search: ClaimSearch): string[] {
     const needle = Buffer.from(search.text.toLowerCase());
     const candidates = search.partnerTenantId === undefined ? [...this.slots.occupied()] : this.slotsOfOrganisation(search.partnerTenantId);
@@ -164,31 +160,12 @@ export class ClaimIndex {
       .map((slot) => this.slots.idAt(slot));
   }
 
-  pageOf(ids: readonly string[] | 'all', page: ClaimPage): { total: number; ids: string[] } {
+  pageOf(scope: ClaimScope, page: ClaimPage): { total: number; ids: string[] } {
     const statuses = page.statuses && new Set(page.statuses.map((status) => STATUSES.indexOf(status)));
     const wanted = (slot: number): boolean => !statuses || statuses.has(this.status[slot]!);
-    let chosen: number[];
-    if (ids === 'all') {
-      chosen = this.slotsWhere(wanted);
-    } else {
-      const slots = new Set<number>();
-      for (const id of ids) {
-        const slot = this.slots.slotOf(id);
-        if (slot !== undefined && wanted(slot)) slots.add(slot);
-      }
-      chosen = [...slots];
-    }
-    const ordered = chosen.sort(this.byStatusChange(page.order));
+    const ordered = this.slotsIn(scope, wanted).sort(this.byStatusChange(page.order));
     const offset = page.offset ?? 0;
     return { total: ordered.length, ids: ordered.slice(offset, offset + page.limit).map((slot) => this.slots.idAt(slot)) };
-  }
-
-  idsForCustomerTenant(tenantId: string): string[] {
-    const key = tenantId.toLowerCase();
-    return this.byCustomer
-      .candidates(key)
-      .filter((slot) => this.detailsAt(slot)[0]?.toLowerCase() === key)
-      .map((slot) => this.slots.idAt(slot));
   }
 
   idsInStatuses(statuses: readonly Status[]): string[] {
@@ -284,9 +261,16 @@ export class ClaimIndex {
     return JSON.parse(text) as Details;
   }
 
-  private slotsOfOrganisation(tenantId: string): number[] {
+  private slotsIn(scope: ClaimScope, test: (slot: number) => boolean): number[] {
+    if (scope === 'all') return this.slotsWhere(test);
+    if ('partnerTenantId' in scope) return this.slotsOfOrganisation(scope.partnerTenantId, test);
+    const key = scope.customerTenantId.toLowerCase();
+    return this.byCustomer.candidates(key).filter((slot) => this.detailsAt(slot)[0]?.toLowerCase() === key && test(slot));
+  }
+
+  private slotsOfOrganisation(tenantId: string, test: (slot: number) => boolean = () => true): number[] {
     const wanted = this.organisations.existingNumberOf(tenantId);
-    return wanted === undefined ? [] : this.slotsWhere((slot) => this.organisation[slot] === wanted);
+    return wanted === undefined ? [] : this.slotsWhere((slot) => this.organisation[slot] === wanted && test(slot));
   }
 
   private slotsInStatuses(statuses: readonly Status[]): number[] {

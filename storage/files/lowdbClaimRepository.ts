@@ -9,6 +9,7 @@ import { InProcessLeases } from './inProcessLeases.js';
 import type {
   AlertLeaseScope,
   ClaimPage,
+  ClaimScope,
   ClaimRepository,
   ClaimSearch,
   ClaimSummary,
@@ -183,8 +184,8 @@ export class LowdbClaimRepository implements ClaimRepository {
     return ids.map((id) => this.index.get(id)).filter((summary) => summary !== undefined);
   }
 
-  async pageOf(ids: readonly string[] | 'all', page: ClaimPage): Promise<{ total: number; ids: string[] }> {
-    return this.index.pageOf(ids, page);
+  async pageOf(scope: ClaimScope, page: ClaimPage): Promise<{ total: number; ids: string[] }> {
+    return this.index.pageOf(scope, page);
   }
 
   async pendingAlertsOf(ids: readonly string[]): Promise<Map<string, PendingAlerts>> {
@@ -194,10 +195,6 @@ export class LowdbClaimRepository implements ClaimRepository {
       if (alerts) pending.set(id, alerts);
     }
     return pending;
-  }
-
-  async idsForOrganisation(partnerTenantId: string): Promise<string[]> {
-    return this.index.idsForOrganisation(partnerTenantId);
   }
 
   async idsInStatuses(statuses: readonly Status[]): Promise<string[]> {
@@ -214,10 +211,6 @@ export class LowdbClaimRepository implements ClaimRepository {
 
   async searchIds(search: ClaimSearch): Promise<string[]> {
     return this.index.search(search);
-  }
-
-  async idsForCustomerTenant(customerTenantId: string): Promise<string[]> {
-    return this.index.idsForCustomerTenant(customerTenantId);
   }
 
   async nextDue(): Promise<DueTimer | undefined> {

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type {
   AlertLeaseScope,
   ClaimPage,
+  ClaimScope,
   ClaimRepository,
   ClaimSearch,
   ClaimSummary,
@@ -306,20 +307,16 @@ export class PostgresClaimRepository implements ClaimRepository {
     return rows.map(summaryFromRow);
   }
 
-  async pageOf(ids: readonly string[] | 'all', page: ClaimPage): Promise<{ total: number; ids: string[] }> {
-    if (ids !== 'all' && ids.length === 0) return { total: 0, ids: [] };
+  async pageOf(scope: ClaimScope, page: ClaimPage): Promise<{ total: number; ids: string[] }> {
     const direction = page.order === 'newest' ? 'DESC' : 'ASC';
+    const [inScope, scopeValue] = scopeCondition(scope);
     const { rows } = await this.query<{ total: number; ids: string[] }>(
-      `WITH chosen AS (SELECT id, status_since FROM claims WHERE ($1::text[] IS NULL OR id = ANY($1)) AND ($2::text[] IS NULL OR status = ANY($2)))
+      `WITH chosen AS (SELECT id, status_since FROM claims WHERE ${inScope} AND ($2::text[] IS NULL OR status = ANY($2)))
        SELECT (SELECT count(*) FROM chosen)::int AS total,
               ARRAY(SELECT id FROM chosen ORDER BY status_since ${direction}, id ${direction} OFFSET $3 LIMIT $4) AS ids`,
-      [ids === 'all' ? null : [...ids], page.statuses ? [...page.statuses] : null, page.offset ?? 0, page.limit],
+      [scopeValue, page.statuses ? [...page.statuses] : null, page.offset ?? 0, page.limit],
     );
     return rows[0]!;
-  }
-
-  async idsForOrganisation(partnerTenantId: string): Promise<string[]> {
-    return this.ids('SELECT id FROM claims WHERE partner_tenant_id = $1', [partnerTenantId]);
   }
 
   async idsInStatuses(statuses: readonly Status[]): Promise<string[]> {
@@ -348,10 +345,6 @@ export class PostgresClaimRepository implements ClaimRepository {
       activeIdsForKey: (recordKey) => this.activeIdsForKeyOn(session, recordKey),
       summaries: (ids) => this.summariesOn(session, ids),
     };
-  }
-
-  async idsForCustomerTenant(customerTenantId: string): Promise<string[]> {
-    return this.ids('SELECT id FROM claims WHERE customer_tenant_id IS NOT NULL AND lower(customer_tenant_id) = lower($1)', [customerTenantId]);
   }
 
   async searchIds(search: ClaimSearch): Promise<string[]> {
@@ -483,6 +476,16 @@ export class PostgresClaimRepository implements ClaimRepository {
   private inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>, retry = false): Promise<T> {
     return inTransaction(this.pool, work, { retry });
   }
+}
+
+/**
+ * A scope as a condition on `$1`, one statement text a kind of scope: a prepared statement's
+ * generic plan then keeps the index of its kind. The customer's is that index's own expression.
+ */
+function scopeCondition(scope: ClaimScope): [condition: string, value: string | null] {
+  if (scope === 'all') return ['$1::text IS NULL', null];
+  if ('partnerTenantId' in scope) return ['partner_tenant_id = $1', scope.partnerTenantId];
+  return ['customer_tenant_id IS NOT NULL AND lower(customer_tenant_id) = lower($1)', scope.customerTenantId];
 }
 
 function validated(document: ClaimDocument, previous?: ClaimDocument): ClaimDocument {

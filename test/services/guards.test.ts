@@ -351,7 +351,7 @@ describe('lifecycle guards', function () {
         const harness = await newHarness();
         await rejectsWith(harness.service.create(partner(), { ...m365Details(), ...input } as CreateInput), 'validation', onlyIssue(field, problem));
         assert.equal(await harness.repository.count(), 0);
-        assert.deepEqual(await harness.repository.idsForOrganisation(partner().tenantId), []);
+        assert.deepEqual(await harness.repository.pageOf({ partnerTenantId: partner().tenantId }, { order: 'newest', limit: 10 }), { total: 0, ids: [] });
       });
     }
 

@@ -34,7 +34,7 @@ describe('ClaimIndex (files engine)', () => {
     assert.deepEqual(index.idsInStatuses(['InReview']), [id]);
     assert.deepEqual(index.idsInStatuses(['Submitted']), []);
     assert.deepEqual(index.activeIdsForKey(keys[0]!), [id]);
-    assert.deepEqual(index.idsForCustomerTenant(CUSTOMER_TENANT), [id]);
+    assert.deepEqual(index.pageOf({ customerTenantId: CUSTOMER_TENANT }, { order: 'newest', limit: 10 }).ids, [id]);
   });
 
   it('takes the new record keys when a write changes them, and the old ones no longer find the claim', () => {
@@ -126,6 +126,6 @@ describe('ClaimIndex (files engine)', () => {
 
     assert.ok(perClaim < 400, `${Math.round(perClaim)} bytes of heap a claim`);
     assert.equal(index.size, 5000);
-    assert.deepEqual(index.idsForCustomerTenant(customerOf(0xabc).toUpperCase()), [ids[0xabc]]);
+    assert.deepEqual(index.pageOf({ customerTenantId: customerOf(0xabc).toUpperCase() }, { order: 'newest', limit: 10 }).ids, [ids[0xabc]]);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { pendingAlertsMark, recordKeysOf } from '../../services/claimFacts.js';
-import type { ClaimRepository } from '../../services/claimRepository.js';
+import type { ClaimRepository, ClaimScope } from '../../services/claimRepository.js';
 import { isDomainError, type ErrorCode } from '../../services/errors.js';
 import type { Claim, ClaimDetails, ClaimDocument, PoeFile } from '../../services/model.js';
 import type { PrecheckReport } from '../../services/precheck.js';
@@ -73,6 +73,8 @@ function decideAt(seen: number) {
 }
 
 const sorted = (ids: string[]): string[] => [...ids].sort();
+/** Every claim in `scope`, by id. */
+const idsIn = async (store: ClaimRepository, scope: ClaimScope): Promise<string[]> => sorted((await store.pageOf(scope, { order: 'newest', limit: 1000 })).ids);
 const at = (iso: string) => Date.parse(iso);
 
 export function claimRepositoryContract(engineName: 'files' | 'postgres'): void {
@@ -236,7 +238,7 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         assert.equal(await repo.get(claimId(1)), undefined);
         assert.equal(await repo.summary(claimId(1)), undefined);
         assert.equal(await repo.count(), 0);
-        assert.deepEqual(await repo.idsForOrganisation(PARTNER_TENANT_A), []);
+        assert.deepEqual(await repo.pageOf({ partnerTenantId: PARTNER_TENANT_A }, { order: 'newest', limit: 10 }), { total: 0, ids: [] });
         assert.deepEqual(await repo.activeIdsForKey(TEAMS_KEY), []);
         assert.deepEqual(await repo.idsWithPendingAlerts(), []);
         assert.equal(await repo.nextDue(), undefined);
@@ -381,13 +383,13 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
       async function answers(store: ClaimRepository) {
         return {
           count: await store.count(),
-          organisationA: sorted(await store.idsForOrganisation(PARTNER_TENANT_A)),
-          organisationB: sorted(await store.idsForOrganisation(PARTNER_TENANT_B)),
+          organisationA: await idsIn(store, { partnerTenantId: PARTNER_TENANT_A }),
+          organisationB: await idsIn(store, { partnerTenantId: PARTNER_TENANT_B }),
           submittedOrApproved: sorted(await store.idsInStatuses(['Submitted', 'Approved'])),
           rejected: await store.idsInStatuses(['Rejected']),
           teamsKey: await store.activeIdsForKey(TEAMS_KEY),
           subscriptionKey: await store.activeIdsForKey(SUBSCRIPTION_KEY),
-          customer: sorted(await store.idsForCustomerTenant(CUSTOMER_TENANT.toUpperCase())),
+          customer: await idsIn(store, { customerTenantId: CUSTOMER_TENANT.toUpperCase() }),
           nextDue: await store.nextDue(),
           pendingAlerts: await store.idsWithPendingAlerts(),
           summaries: (await store.summaries([B1, A2, 'CPOR-2026-999999'])).sort((a, b) => a.id.localeCompare(b.id)),
@@ -486,45 +488,69 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         }
       });
 
-      it('pages claims by when their status changed, newest or oldest first, ties by id, in the statuses asked', async () => {
-        const document = (n: number, status: Claim['status'], statusSince: string) => makeClaimDocument({ id: claimId(n), status, statusSince });
+      it('pages claims by when their status changed, newest or oldest first, ties by id, in the scope and statuses asked', async () => {
+        const OTHER_CUSTOMER = 'a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d';
+        const document = (n: number, status: Claim['status'], statusSince: string, partnerTenantId: string, customerTenantId: string) => {
+          const stored = makeClaimDocument({ id: claimId(n), status, statusSince, partnerTenantId });
+          stored.claim.details = { ...stored.claim.details, customerTenantId };
+          return stored;
+        };
         for (const stored of [
-          document(1, 'InReview', '2026-03-02T09:00:00.000Z'),
-          document(2, 'Submitted', '2026-03-01T09:00:00.000Z'),
-          document(3, 'InReview', '2026-03-03T09:00:00.000Z'),
-          document(4, 'Approved', '2026-03-02T09:00:00.000Z'),
-          document(5, 'InReview', '2026-03-02T09:00:00.000Z'),
+          document(1, 'InReview', '2026-03-02T09:00:00.000Z', PARTNER_TENANT_A, CUSTOMER_TENANT),
+          document(2, 'Submitted', '2026-03-01T09:00:00.000Z', PARTNER_TENANT_A, CUSTOMER_TENANT),
+          document(3, 'InReview', '2026-03-03T09:00:00.000Z', PARTNER_TENANT_B, CUSTOMER_TENANT),
+          document(4, 'Approved', '2026-03-02T09:00:00.000Z', PARTNER_TENANT_A, OTHER_CUSTOMER),
+          document(5, 'InReview', '2026-03-02T09:00:00.000Z', PARTNER_TENANT_B, OTHER_CUSTOMER),
         ]) {
           await repo.insert(stored);
         }
-        const all = [1, 2, 3, 4, 5].map((n) => claimId(n));
         const ids = (...numbers: number[]) => numbers.map((n) => claimId(n));
+        const organisationA = { partnerTenantId: PARTNER_TENANT_A };
+        const customer = { customerTenantId: CUSTOMER_TENANT };
+        const otherCustomer = { customerTenantId: OTHER_CUSTOMER.toUpperCase() };
 
-        assert.deepEqual(await repo.pageOf(all, { order: 'newest', limit: 10 }), { total: 5, ids: ids(3, 5, 4, 1, 2) });
-        assert.deepEqual(await repo.pageOf(all, { order: 'oldest', limit: 10 }), { total: 5, ids: ids(2, 1, 4, 5, 3) });
-        assert.deepEqual(await repo.pageOf(all, { order: 'newest', offset: 1, limit: 2 }), { total: 5, ids: ids(5, 4) });
-        assert.deepEqual(await repo.pageOf(all, { order: 'oldest', statuses: ['InReview', 'Submitted'], limit: 3 }), { total: 4, ids: ids(2, 1, 5) });
-        assert.deepEqual(await repo.pageOf(all, { order: 'oldest', offset: 9, limit: 3 }), { total: 5, ids: [] }, 'past the end: the total still');
-        assert.deepEqual(
-          await repo.pageOf([...ids(4, 3), 'CPOR-2026-999999', claimId(3)], { order: 'newest', limit: 10 }),
-          { total: 2, ids: ids(3, 4) },
-          'each once; none that is not stored',
-        );
-        assert.deepEqual(await repo.pageOf([], { order: 'newest', limit: 10 }), { total: 0, ids: [] });
         assert.deepEqual(await repo.pageOf('all', { order: 'newest', limit: 10 }), { total: 5, ids: ids(3, 5, 4, 1, 2) }, 'every claim');
+        assert.deepEqual(await repo.pageOf('all', { order: 'oldest', limit: 10 }), { total: 5, ids: ids(2, 1, 4, 5, 3) });
+        assert.deepEqual(await repo.pageOf('all', { order: 'newest', offset: 1, limit: 2 }), { total: 5, ids: ids(5, 4) });
+        assert.deepEqual(await repo.pageOf('all', { order: 'oldest', statuses: ['InReview', 'Submitted'], limit: 3 }), { total: 4, ids: ids(2, 1, 5) });
         assert.deepEqual(await repo.pageOf('all', { order: 'oldest', statuses: ['InReview', 'Submitted'], offset: 1, limit: 2 }), { total: 4, ids: ids(1, 5) });
+        assert.deepEqual(await repo.pageOf('all', { order: 'oldest', offset: 9, limit: 3 }), { total: 5, ids: [] }, 'past the end: the total still');
 
-        // A change of status moves the claim in the order, on this instance and on another.
-        await repo.update(claimId(2), (stored) => {
-          const current = structuredClone(stored);
-          current.claim.status = 'InReview';
-          current.claim.statusSince = '2026-03-04T09:00:00.000Z';
-          current.claim.version += 1;
-          return { next: current, result: undefined };
+        assert.deepEqual(await repo.pageOf(organisationA, { order: 'newest', limit: 10 }), { total: 3, ids: ids(4, 1, 2) }, 'an organisation');
+        assert.deepEqual(await repo.pageOf({ partnerTenantId: PARTNER_TENANT_B }, { order: 'oldest', statuses: ['InReview'], limit: 10 }), {
+          total: 2,
+          ids: ids(5, 3),
+        });
+        assert.deepEqual(
+          await repo.pageOf({ partnerTenantId: CUSTOMER_TENANT }, { order: 'newest', limit: 10 }),
+          { total: 0, ids: [] },
+          'no such organisation',
+        );
+        assert.deepEqual(await repo.pageOf(customer, { order: 'newest', limit: 10 }), { total: 3, ids: ids(3, 1, 2) }, 'a customer tenant');
+        assert.deepEqual(await repo.pageOf(otherCustomer, { order: 'newest', limit: 10 }), { total: 2, ids: ids(5, 4) }, 'a tenant id in another case');
+        assert.deepEqual(await repo.pageOf(customer, { order: 'newest', statuses: ['Submitted'], limit: 10 }), { total: 1, ids: ids(2) });
+
+        // A change of status moves the claim in the order, and a change of customer moves it to
+        // the other customer's pages, on this instance and on another.
+        const change = (n: number, edit: (claim: Claim) => void) =>
+          repo.update(claimId(n), (stored) => {
+            const current = structuredClone(stored);
+            edit(current.claim);
+            current.claim.version += 1;
+            return { next: current, result: undefined };
+          });
+        await change(2, (claim) => {
+          claim.status = 'InReview';
+          claim.statusSince = '2026-03-04T09:00:00.000Z';
+        });
+        await change(4, (claim) => {
+          claim.details = { ...claim.details, customerTenantId: CUSTOMER_TENANT };
         });
         for (const store of [repo, await engine.another()]) {
-          assert.deepEqual(await store.pageOf(all, { order: 'newest', statuses: ['InReview'], limit: 2 }), { total: 4, ids: ids(2, 3) });
           assert.deepEqual(await store.pageOf('all', { order: 'newest', statuses: ['InReview'], limit: 2 }), { total: 4, ids: ids(2, 3) });
+          assert.deepEqual(await store.pageOf(organisationA, { order: 'newest', statuses: ['InReview'], limit: 10 }), { total: 2, ids: ids(2, 1) });
+          assert.deepEqual(await store.pageOf(customer, { order: 'newest', limit: 2 }), { total: 4, ids: ids(2, 3) });
+          assert.deepEqual(await store.pageOf(otherCustomer, { order: 'newest', limit: 10 }), { total: 1, ids: ids(5) });
         }
       });
 

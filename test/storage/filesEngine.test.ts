@@ -274,7 +274,7 @@ describe('LowdbClaimRepository (real files)', () => {
       assert.equal(await exists(claimFile(claimId(2))), false);
       await reopen();
       assert.equal(await repo.get(claimId(2)), undefined);
-      assert.deepEqual(await repo.idsForOrganisation(PARTNER_TENANT_A), [claimId(1)]);
+      assert.deepEqual((await repo.pageOf({ partnerTenantId: PARTNER_TENANT_A }, { order: 'newest', limit: 10 })).ids, [claimId(1)]);
     });
   });
 
