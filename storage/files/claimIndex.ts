@@ -80,13 +80,13 @@ export class ClaimIndex {
     return { pendingAlerts: this.pendingAlerts[slot]!, pendingMark: this.pendingMarkAt(slot) };
   }
 
-  put(document: ClaimDocument): void {
+  /** Indexes `document`, whose file's digest is `checkedDigest` when its file was just checked against the schema. */
+  put(document: ClaimDocument, checkedDigest = Number.NaN): void {
     const summary = summaryOf(document);
     const known = this.slots.slotOf(summary.id);
     const slot = this.slots.add(summary.id);
     this.reserve(slot);
-    // A slot freed by a removed claim may be given again: its digest was that claim's file's.
-    if (known === undefined) this.checkedDigest[slot] = Number.NaN;
+    this.checkedDigest[slot] = checkedDigest;
     // Most writes change a claim's status or alerts, not its customer or record keys: a group is
     // left alone when the claim's place in it is unchanged.
     const before = known === undefined ? NO_PLACES : placesOf(this.detailsAt(slot), this.active[slot] === 1);

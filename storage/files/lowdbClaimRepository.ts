@@ -108,8 +108,7 @@ export class LowdbClaimRepository implements ClaimRepository {
   }
 
   private indexStored({ document, digest }: ReadClaim): void {
-    this.index.put(document);
-    this.index.noteCheckedDigest(document.claim.id, digest);
+    this.index.put(document, digest);
     const [, year = '', sequence = '0'] = document.claim.id.split('-');
     this.highestOnDisk.set(year, Math.max(this.highestOnDisk.get(year) ?? 0, Number(sequence)));
   }
@@ -264,8 +263,7 @@ export class LowdbClaimRepository implements ClaimRepository {
     // The JSON lowdb's adapter (DurableJsonFile) writes, made here once so its length sizes the cache.
     const text = JSON.stringify(stored);
     const digest = await writeTextWithDigest(this.pathOf(document.claim.id), text);
-    this.index.put(stored);
-    this.index.noteCheckedDigest(stored.claim.id, digest);
+    this.index.put(stored, digest);
     this.cache.set(stored.claim.id, stored, text.length);
   }
 

@@ -109,6 +109,21 @@ describe('ClaimIndex (files engine)', () => {
     assert.deepEqual(index.idsToPrecheck(['InReview'], [NO_FILES_PRECHECK_MARK]), []);
   });
 
+  it("keeps a file's checked digest only with the write that gave it, not for the next claim in its slot", () => {
+    const index = new ClaimIndex();
+    const first = makeClaimDocument();
+    index.put(first, 41);
+    assert.equal(index.checkedDigestOf(first.claim.id), 41);
+    index.put(first);
+    assert.equal(index.checkedDigestOf(first.claim.id), undefined, 'a write with no digest: its file is checked when read');
+
+    index.put(first, 42);
+    index.remove(first.claim.id);
+    const next = makeClaimDocument();
+    index.put(next);
+    assert.equal(index.checkedDigestOf(next.claim.id), undefined, "the slot given again does not carry the removed claim's digest");
+  });
+
   it('holds 5,000 claims in under 400 bytes of JavaScript heap each (an object per claim took 985)', () => {
     const customerOf = (n: number): string => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
     const ids: string[] = [];
