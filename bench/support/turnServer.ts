@@ -67,14 +67,19 @@ async function start(kind: string, dataDir: string | undefined, extra: Record<st
     return { url: echo.url, startMs: performance.now() - started, statements: () => 0, pending: async () => 0, stop: echo.close };
   }
   if (kind !== 'product' || !dataDir) throw new Error('usage: turnServer.ts echo | product <DATA_DIR>');
-  const [{ startApp }, { loadConfig }, { benchDirectory }, { countStatements, statementsSent }, { freePort }] = await Promise.all([
+  const [{ startApp }, { loadConfig }, { benchDirectory }, { freePort }] = await Promise.all([
     import('../../bot/app.js'),
     import('../../bot/config.js'),
     import('./benchActors.js'),
-    import('./statementCount.js'),
     import('../../test/support/freePort.js'),
   ]);
-  countStatements();
+  // Counted on PostgreSQL only: the counter loads node-postgres, which the files engine does not.
+  let statementsSent = (): number => 0;
+  if (extra.STORE === 'postgres') {
+    const counter = await import('./statementCount.js');
+    counter.countStatements();
+    statementsSent = counter.statementsSent;
+  }
   // The configuration wants a real port number: take one the system says is free.
   const port = await freePort();
   const environment: NodeJS.ProcessEnv = { NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ...extra };

@@ -1,10 +1,18 @@
 import type { TokenCredential } from '@azure/identity';
-import { Client, HTTPMessageHandler, RetryHandler, RetryHandlerOptions, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
+import type * as GraphSdk from '@microsoft/microsoft-graph-client';
+import type { Client, Context, Middleware } from '@microsoft/microsoft-graph-client';
+import type * as GraphAuth from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import { createRequire } from 'node:module';
 import type { Clock } from '../clock.js';
-import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 
 // A Microsoft Graph client for app-only calls: a bearer token from a TokenCredential, retries on
 // 429/503/504 honouring Retry-After (bounded), and a timeout on every attempt.
+
+// The SDK is required when a client is made rather than imported: a bot on the roster directory,
+// the embedded default, then never loads it.
+const requireHere = createRequire(import.meta.url);
+const graphSdk = (): typeof GraphSdk => requireHere('@microsoft/microsoft-graph-client') as typeof GraphSdk;
+const graphAuth = (): typeof GraphAuth => requireHere('@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js') as typeof GraphAuth;
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
@@ -29,7 +37,7 @@ export interface GraphClientOptions {
 class BearerTokenHandler implements Middleware {
   private next: Middleware | undefined;
 
-  constructor(private readonly provider: TokenCredentialAuthenticationProvider) {}
+  constructor(private readonly provider: GraphAuth.TokenCredentialAuthenticationProvider) {}
 
   async execute(context: Context): Promise<void> {
     const token = await this.provider.getAccessToken();
@@ -70,7 +78,8 @@ export function retryAfterSeconds(response: Response, now: Date): number | undef
 }
 
 export function createGraphClient(options: GraphClientOptions): Client {
-  const provider = new TokenCredentialAuthenticationProvider(options.credential, { scopes: [GRAPH_SCOPE] });
+  const { Client, HTTPMessageHandler, RetryHandler, RetryHandlerOptions } = graphSdk();
+  const provider = new (graphAuth().TokenCredentialAuthenticationProvider)(options.credential, { scopes: [GRAPH_SCOPE] });
   const retryOptions = new RetryHandlerOptions(1, options.maxRetries, (_delay, _attempt, _request, _options, response) => {
     const wait = retryAfterSeconds(response, options.clock.now());
     return wait === undefined || wait <= options.maxRetryAfterSeconds;

@@ -1,7 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { AuditEntrySchema, type AuditEntry, type RosterStorage, type RosterTextChange } from '../../services/directory/rosterStorage.js';
 import type { Clock } from '../../services/clock.js';
-import { translate } from './pool.js';
+import { postgresDriver, translate } from './pool.js';
 import { inTransaction } from './transaction.js';
 
 // The roster in PostgreSQL: one row holding its text, changed under a row lock with the audit
@@ -99,7 +99,7 @@ export class PostgresRosterStorage implements RosterStorage {
   /** Keeps one LISTEN connection open, reconnecting with growing pauses while the database is away. */
   private async listen(connectionString: string): Promise<void> {
     for (let pause = RECONNECT_MIN_MS, first = true; !this.closed; pause = Math.min(pause * 2, RECONNECT_MAX_MS)) {
-      const client = new pg.Client({ connectionString, application_name: 'cpor-claims-assistant (roster listener)' });
+      const client = new (postgresDriver().Client)({ connectionString, application_name: 'cpor-claims-assistant (roster listener)' });
       const lost = new Promise<void>((resolve) => {
         client.on('error', () => resolve());
         client.on('end', () => resolve());
