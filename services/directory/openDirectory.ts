@@ -1,10 +1,10 @@
-import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Clock } from '../clock.js';
 import { CachingDirectory } from './cachingDirectory.js';
 import type { Directory } from './directory.js';
 import type { DirectoryConfig } from './directoryConfig.js';
-import { createGraphClient } from './graphClient.js';
+import { clientSecretCredential, createGraphClient } from './graphClient.js';
 import { GraphDirectory } from './graphDirectory.js';
 import { RosterAdministration } from './rosterAdministration.js';
 import { RosterDirectory } from './rosterDirectory.js';
@@ -37,7 +37,7 @@ export async function openDirectory(
   const graph = config.graph;
   if (!graph) return { directory: rosterDirectory, roster, administration, kind: 'roster' };
 
-  const credential = options.credential ?? new ClientSecretCredential(graph.tenantId, graph.clientId, graph.clientSecret);
+  const credential = options.credential ?? clientSecretCredential(graph.tenantId, graph.clientId, graph.clientSecret);
   const graphClient = createGraphClient({
     baseUrl: graph.baseUrl,
     credential,

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDirectoryConfig } from '../../services/directory/directoryConfig.js';
+import { clientSecretCredential } from '../../services/directory/graphClient.js';
 import type { Directory } from '../../services/directory/directory.js';
 import { openDirectory } from '../../services/directory/openDirectory.js';
 import { isDomainError } from '../../services/errors.js';
@@ -67,6 +68,23 @@ describe('directory: Microsoft Graph, against a local stand-in', function () {
   afterEach(async () => {
     await graph.stop();
     await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('signs in as the app registration with its secret when no credential is given', async () => {
+    const credential = clientSecretCredential(PARTNER_TENANT, 'cccccccc-0000-4000-8000-000000000000', 'a-secret');
+    assert.equal(credential.constructor.name, 'ClientSecretCredential');
+    assert.equal(typeof credential.getToken, 'function');
+    assert.throws(() => clientSecretCredential('not a tenant id!', 'cccccccc-0000-4000-8000-000000000000', 'a-secret'), /tenant/i);
+
+    const config = loadDirectoryConfig({
+      DATA_DIR: dataDir,
+      GRAPH_TENANT_ID: PARTNER_TENANT,
+      GRAPH_CLIENT_ID: 'cccccccc-0000-4000-8000-000000000000',
+      GRAPH_CLIENT_SECRET: 'a-secret',
+      GRAPH_BASE_URL: baseUrl,
+    });
+    const services = await openDirectory(config, { clock: new ManualClock(MONDAY), rosterStorage: new RosterFiles(config.rosterFile, config.auditFile) });
+    assert.equal(services.kind, 'graph');
   });
 
   it('reads the profile and maps group membership to roles, with a bearer token', async () => {
