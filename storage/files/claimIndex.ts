@@ -152,9 +152,8 @@ export class ClaimIndex {
 
   search(search: ClaimSearch): string[] {
     const needle = Buffer.from(search.text.toLowerCase());
-    const candidates = search.partnerTenantId === undefined ? [...this.slots.occupied()] : this.slotsOfOrganisation(search.partnerTenantId);
-    return candidates
-      .filter((slot) => this.words.includes(slot, needle))
+    const scope: ClaimScope = search.partnerTenantId === undefined ? 'all' : { partnerTenantId: search.partnerTenantId };
+    return this.slotsIn(scope, (slot) => this.words.includes(slot, needle))
       .sort(this.byStatusChange('newest'))
       .slice(0, search.limit)
       .map((slot) => this.slots.idAt(slot));
@@ -263,14 +262,12 @@ export class ClaimIndex {
 
   private slotsIn(scope: ClaimScope, test: (slot: number) => boolean): number[] {
     if (scope === 'all') return this.slotsWhere(test);
-    if ('partnerTenantId' in scope) return this.slotsOfOrganisation(scope.partnerTenantId, test);
+    if ('partnerTenantId' in scope) {
+      const organisation = this.organisations.existingNumberOf(scope.partnerTenantId);
+      return organisation === undefined ? [] : this.slotsWhere((slot) => this.organisation[slot] === organisation && test(slot));
+    }
     const key = scope.customerTenantId.toLowerCase();
     return this.byCustomer.candidates(key).filter((slot) => this.detailsAt(slot)[0]?.toLowerCase() === key && test(slot));
-  }
-
-  private slotsOfOrganisation(tenantId: string, test: (slot: number) => boolean = () => true): number[] {
-    const wanted = this.organisations.existingNumberOf(tenantId);
-    return wanted === undefined ? [] : this.slotsWhere((slot) => this.organisation[slot] === wanted && test(slot));
   }
 
   private slotsInStatuses(statuses: readonly Status[]): number[] {
