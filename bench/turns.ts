@@ -46,6 +46,8 @@ export interface ScenarioResult {
   cpu?: CpuPerRequest;
   /** The bot's event loop in the open-loop runs (the latency runs): how busy, GC pauses, lateness. */
   loop?: LoopFigures;
+  /** Full collections in each open-loop run, in order (beside p99Runs: one falling inside a run can decide its p99). */
+  fullCollectionRuns?: number[];
   /** Statements the bot sent to PostgreSQL a completed request (background work included), in the closed and in the open loops; absent when it sent none. */
   statements?: { closed: number; open: number };
   /**
@@ -270,6 +272,7 @@ async function postgresCopyOf(dataDir: string): Promise<{ url: string; copyMs: n
 function withMeasurementNotes(result: ScenarioResult, notes: string[], ratePerSecond: number): ScenarioResult {
   if (result.cpu) notes.push(`${result.name}: CPU in the closed loops: ${describeCpu(result.cpu)}`);
   if (result.loop) notes.push(`${result.name}: the bot's event loop in the open loops at ${ratePerSecond}/s: ${describeLoop(result.loop)}`);
+  if (result.fullCollectionRuns) notes.push(`${result.name}: ${describeCollectionRuns(result.fullCollectionRuns, result.p99Runs)}`);
   if (result.statements) {
     const { closed, open } = result.statements;
     notes.push(
@@ -277,6 +280,11 @@ function withMeasurementNotes(result: ScenarioResult, notes: string[], ratePerSe
     );
   }
   return result;
+}
+
+/** "full collections in each open loop, in order: 1, 0, 1 (p99 48.5, 7.9, 28.8 ms)". */
+function describeCollectionRuns(fullCollectionRuns: readonly number[], p99Runs: readonly number[]): string {
+  return `full collections in each open loop, in order: ${fullCollectionRuns.join(', ')} (p99 ${p99Runs.map((ms) => ms.toFixed(1)).join(', ')} ms)`;
 }
 
 function productScenario(
@@ -577,7 +585,7 @@ export class Scenario {
       unfinished,
       ...(firstError ? { firstError } : {}),
       ...(closed.cpu ? { cpu: closed.cpu } : {}),
-      ...(loop ? { loop } : {}),
+      ...(loop ? { loop, fullCollectionRuns: loops.map((watch) => watch.fullCollections) } : {}),
       ...(statements ? { statements } : {}),
       steal,
       ...(this.floor ? { floor: { throughputRuns: closed.floorRuns, p50Runs: floorP50Runs, p99Runs: floorP99Runs, steal: floorSteal } } : {}),

@@ -1,4 +1,12 @@
-import { monitorEventLoopDelay, performance, PerformanceObserver, type EventLoopUtilization, type PerformanceEntry } from 'node:perf_hooks';
+import {
+  constants,
+  monitorEventLoopDelay,
+  performance,
+  PerformanceObserver,
+  type EventLoopUtilization,
+  type NodeGCPerformanceDetail,
+  type PerformanceEntry,
+} from 'node:perf_hooks';
 
 // How busy a bot's event loop was while it was watched, read inside the bot's process
 // (turnServer.ts): every turn of a bot runs on that one thread, so once it is busy nearly all the
@@ -14,6 +22,11 @@ export interface LoopFigures {
   gcShare: number;
   /** The longest garbage-collection pause, in ms. */
   longestGcMs: number;
+  /**
+   * Full (mark-compact) collections that ended while watched. Their marking runs beside the loop
+   * on the other cores for tens of ms before the pause, so one inside a latency run can decide its p99.
+   */
+  fullCollections: number;
   /** How late a timer due every few ms ran, at the 99th percentile and at most, in ms. */
   lateP99Ms: number;
   lateMaxMs: number;
@@ -27,12 +40,14 @@ export class LoopWatch {
   private utilization: EventLoopUtilization | undefined;
   private gcMs = 0;
   private longestGcMs = 0;
+  private fullCollections = 0;
   private readonly delay = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
   private readonly gc = new PerformanceObserver((list) => this.countPauses(list.getEntries()));
 
   start(): void {
     this.gcMs = 0;
     this.longestGcMs = 0;
+    this.fullCollections = 0;
     this.delay.reset();
     this.delay.enable();
     this.gc.observe({ entryTypes: ['gc'] });
@@ -56,6 +71,7 @@ export class LoopWatch {
       busyShare,
       gcShare: watchedMs > 0 ? Math.min(1, this.gcMs / watchedMs) : 0,
       longestGcMs: this.longestGcMs,
+      fullCollections: this.fullCollections,
       lateP99Ms: late(this.delay.percentile(99)),
       lateMaxMs: late(this.delay.max),
     };
@@ -65,6 +81,9 @@ export class LoopWatch {
     for (const entry of entries) {
       this.gcMs += entry.duration;
       this.longestGcMs = Math.max(this.longestGcMs, entry.duration);
+      // A 'gc' entry's detail says its kind; the types leave it off PerformanceEntry.
+      const { detail } = entry as PerformanceEntry & { detail?: NodeGCPerformanceDetail };
+      if (detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) this.fullCollections += 1;
     }
   }
 }
@@ -79,16 +98,18 @@ export function combineLoopFigures(watches: readonly LoopFigures[]): LoopFigures
     busyShare: weighted((watch) => watch.busyShare),
     gcShare: weighted((watch) => watch.gcShare),
     longestGcMs: Math.max(...watches.map((watch) => watch.longestGcMs)),
+    fullCollections: watches.reduce((sum, watch) => sum + watch.fullCollections, 0),
     lateP99Ms: Math.max(...watches.map((watch) => watch.lateP99Ms)),
     lateMaxMs: Math.max(...watches.map((watch) => watch.lateMaxMs)),
   };
 }
 
-/** The note's wording: "busy 0.62 of the time, 4.1% in GC pauses (longest 9 ms); timers late by 6 ms at p99 (at most 21 ms)". */
+/** The note's wording: "busy 0.62 of the time, 4.1% in GC pauses (longest 9 ms), 2 full collections; timers late by 6 ms at p99 (at most 21 ms)". */
 export function describeLoop(loop: LoopFigures): string {
   const ms = (value: number) => `${value.toFixed(0)} ms`;
   return (
-    `busy ${loop.busyShare.toFixed(2)} of the time, ${(loop.gcShare * 100).toFixed(1)}% in GC pauses (longest ${ms(loop.longestGcMs)}); ` +
+    `busy ${loop.busyShare.toFixed(2)} of the time, ${(loop.gcShare * 100).toFixed(1)}% in GC pauses (longest ${ms(loop.longestGcMs)}), ` +
+    `${loop.fullCollections} full collection${loop.fullCollections === 1 ? '' : 's'}; ` +
     `timers late by ${ms(loop.lateP99Ms)} at p99 (at most ${ms(loop.lateMaxMs)})`
   );
 }

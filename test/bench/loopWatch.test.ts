@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { combineLoopFigures, describeLoop, LoopWatch, type LoopFigures } from '../../bench/support/loopWatch.js';
 import { startBotProcess } from '../../bench/support/botProcess.js';
 import { startConnectorSink } from '../../bench/support/connectorSink.js';
@@ -59,12 +61,36 @@ describe('bench event-loop figures (loopWatch)', function () {
     assert.equal(none.gcShare, 0);
   });
 
+  it('counts the full collections that ended while watching, and not the young ones', async () => {
+    // A full collection on demand, as --expose-gc gives it, without starting mocha with that flag.
+    setFlagsFromString('--expose-gc');
+    const collectFully = runInNewContext('gc') as () => void;
+    const watch = new LoopWatch();
+    collectFully();
+    watch.start();
+    collectFully();
+    collectFully();
+    await idle(50);
+    const twice = watch.stop();
+    assert.equal(twice.fullCollections, 2, JSON.stringify(twice));
+
+    watch.start();
+    // Short-lived objects only: scavenges, which are not full collections.
+    let kept: unknown[] = [];
+    for (let round = 0; round < 50; round += 1) kept = Array.from({ length: 20_000 }, (_, index) => ({ index }));
+    await idle(50);
+    const young = watch.stop();
+    assert.ok(kept.length > 0 && young.longestGcMs > 0, JSON.stringify(young));
+    assert.equal(young.fullCollections, 0, JSON.stringify(young));
+  });
+
   it('combines runs weighted by the time each watched, keeping the worst pauses and lateness', () => {
     const run = (watchedMs: number, busyShare: number, longestGcMs: number, lateP99Ms: number): LoopFigures => ({
       watchedMs,
       busyShare,
       gcShare: busyShare / 10,
       longestGcMs,
+      fullCollections: longestGcMs > 10 ? 2 : 1,
       lateP99Ms,
       lateMaxMs: lateP99Ms * 2,
     });
@@ -74,10 +100,14 @@ describe('bench event-loop figures (loopWatch)', function () {
     assert.ok(Math.abs(combined.busyShare - 0.6) < 1e-9);
     assert.ok(Math.abs(combined.gcShare - 0.06) < 1e-9);
     assert.equal(combined.longestGcMs, 12);
+    assert.equal(combined.fullCollections, 3);
     assert.equal(combined.lateP99Ms, 3);
     assert.equal(combined.lateMaxMs, 6);
     assert.equal(combineLoopFigures([]), undefined);
-    assert.equal(describeLoop(combined), 'busy 0.60 of the time, 6.0% in GC pauses (longest 12 ms); timers late by 3 ms at p99 (at most 6 ms)');
+    assert.equal(
+      describeLoop(combined),
+      'busy 0.60 of the time, 6.0% in GC pauses (longest 12 ms), 3 full collections; timers late by 3 ms at p99 (at most 6 ms)',
+    );
   });
 
   it('reads the bot process it watches, over IPC', async () => {
