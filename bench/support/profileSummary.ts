@@ -37,12 +37,10 @@ export function summarizeProfile(profile: CpuProfile, top = 15): string {
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
 
   const selfMs = new Map<number, number>();
-  const samples = profile.samples ?? [];
-  const deltas = profile.timeDeltas ?? [];
-  for (let index = 0; index < samples.length; index += 1) {
-    // A sample's time is the delta to the next one.
-    const ms = (deltas[index + 1] ?? 0) / 1000;
-    selfMs.set(samples[index]!, (selfMs.get(samples[index]!) ?? 0) + ms);
+  let stoppedMs = 0;
+  for (const { node, ms, stopped } of sampleTimes(profile)) {
+    if (stopped) stoppedMs += ms;
+    else selfMs.set(node, (selfMs.get(node) ?? 0) + ms);
   }
   const totalMs = [...selfMs.values()].reduce((sum, ms) => sum + ms, 0);
   const idleMs = [...selfMs].filter(([id]) => byId.get(id)?.callFrame.functionName === '(idle)').reduce((sum, [, ms]) => sum + ms, 0);
@@ -77,7 +75,8 @@ export function summarizeProfile(profile: CpuProfile, top = 15): string {
         .map((share) => `  ${percent(share.ms)} ${share.ms.toFixed(0).padStart(7)} ms  ${share.key}`),
     ].join('\n');
   return [
-    `profile: ${(totalMs / 1000).toFixed(1)} s sampled, ${(busyMs / 1000).toFixed(1)} s busy (${((100 * busyMs) / (totalMs || 1)).toFixed(0)}%); shares are of busy time`,
+    `profile: ${(totalMs / 1000).toFixed(1)} s sampled, ${(busyMs / 1000).toFixed(1)} s busy (${((100 * busyMs) / (totalMs || 1)).toFixed(0)}%)` +
+      `${stoppedMs > 0 ? `, ${(stoppedMs / 1000).toFixed(1)} s stopped (left out)` : ''}; shares are of busy time`,
     list('self time by area:', perArea),
     list('self time by function:', perFunction),
     list('total time of project functions (inclusive):', inclusive),
@@ -87,11 +86,26 @@ export function summarizeProfile(profile: CpuProfile, top = 15): string {
 /** Sampled time not spent idle, in ms. */
 export function busyMsOf(profile: CpuProfile): number {
   const idle = new Set(profile.nodes.filter((node) => node.callFrame.functionName === '(idle)').map((node) => node.id));
+  let busy = 0;
+  for (const { node, ms, stopped } of sampleTimes(profile)) if (!stopped && !idle.has(node)) busy += ms;
+  return busy;
+}
+
+/**
+ * A gap between samples longer than this is a process that did not run: the bench stops the bot
+ * (SIGSTOP) while the floor's run beside it is timed, and the profiler's thread stops with it. The
+ * sample before such a gap would otherwise be charged seconds (samples come every 1 ms or less).
+ */
+const STOPPED_GAP_MS = 100;
+
+/** Each sample's node and its time (the delta to the next sample), and whether that time was a stop. */
+function* sampleTimes(profile: CpuProfile): Generator<{ node: number; ms: number; stopped: boolean }> {
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
-  let busy = 0;
-  for (let index = 0; index < samples.length; index += 1) if (!idle.has(samples[index]!)) busy += (deltas[index + 1] ?? 0) / 1000;
-  return busy;
+  for (let index = 0; index < samples.length; index += 1) {
+    const ms = (deltas[index + 1] ?? 0) / 1000;
+    yield { node: samples[index]!, ms, stopped: ms > STOPPED_GAP_MS };
+  }
 }
 
 /** Runs `work` under the inspector's CPU profiler (this process) and returns its result and profile. */
