@@ -350,11 +350,12 @@ export class PostgresClaimRepository implements ClaimRepository {
   async searchIds(search: ClaimSearch): Promise<string[]> {
     // A substring of the words kept per claim; a sequential scan, fine for what one search shows.
     const pattern = `%${search.text.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
-    return this.ids(
-      `SELECT id FROM claims WHERE search_text LIKE $1 AND ($2::text IS NULL OR partner_tenant_id = $2)
-       ORDER BY status_since DESC, id DESC LIMIT $3`,
-      [pattern, search.partnerTenantId ?? null, search.limit],
-    );
+    const [inScope, scopeValue] = scopeCondition(search.partnerTenantId === undefined ? 'all' : { partnerTenantId: search.partnerTenantId });
+    return this.ids(`SELECT id FROM claims WHERE ${inScope} AND search_text LIKE $2 ORDER BY status_since DESC, id DESC LIMIT $3`, [
+      scopeValue,
+      pattern,
+      search.limit,
+    ]);
   }
 
   async nextDue(): Promise<DueTimer | undefined> {
