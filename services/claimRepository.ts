@@ -43,8 +43,8 @@ export type ClaimScope = 'all' | { partnerTenantId: string } | { customerTenantI
 export interface ClaimSearch {
   /** Matched as a substring, case-insensitively. */
   text: string;
-  /** Only this organisation's claims. */
-  partnerTenantId?: string;
+  /** Which claims are searched, as for a page. */
+  scope: ClaimScope;
   limit: number;
 }
 

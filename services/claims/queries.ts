@@ -78,7 +78,7 @@ export class ClaimQueries {
     if (!reviewer && !organisation) throw new DomainError('not-allowed', { action: 'search' });
     const ids = await this.repository.searchIds({
       text: text.trim().slice(0, MAX_SEARCH_LENGTH),
-      ...(reviewer ? {} : { partnerTenantId: organisation!.tenantId }),
+      scope: reviewer ? 'all' : { partnerTenantId: organisation!.tenantId },
       limit: options.limit ?? 25,
     });
     const documents = await Promise.all(ids.map((id) => this.repository.get(id)));

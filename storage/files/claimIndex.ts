@@ -152,8 +152,7 @@ export class ClaimIndex {
 
   search(search: ClaimSearch): string[] {
     const needle = Buffer.from(search.text.toLowerCase());
-    const scope: ClaimScope = search.partnerTenantId === undefined ? 'all' : { partnerTenantId: search.partnerTenantId };
-    return this.slotsIn(scope, (slot) => this.words.includes(slot, needle))
+    return this.slotsIn(search.scope, (slot) => this.words.includes(slot, needle))
       .sort(this.byStatusChange('newest'))
       .slice(0, search.limit)
       .map((slot) => this.slots.idAt(slot));

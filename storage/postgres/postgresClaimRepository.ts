@@ -350,7 +350,7 @@ export class PostgresClaimRepository implements ClaimRepository {
   async searchIds(search: ClaimSearch): Promise<string[]> {
     // A substring of the words kept per claim; a sequential scan, fine for what one search shows.
     const pattern = `%${search.text.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
-    const [inScope, scopeValue] = scopeCondition(search.partnerTenantId === undefined ? 'all' : { partnerTenantId: search.partnerTenantId });
+    const [inScope, scopeValue] = scopeCondition(search.scope);
     return this.ids(`SELECT id FROM claims WHERE ${inScope} AND search_text LIKE $2 ORDER BY status_since DESC, id DESC LIMIT $3`, [
       scopeValue,
       pattern,

@@ -58,8 +58,8 @@ describe('ClaimIndex (files engine)', () => {
 
     index.put(reread(submitted, (copy) => (copy.claim.details.customerDomain = 'northwind.example')));
 
-    assert.deepEqual(index.search({ text: 'NORTHWIND', limit: 10 }), [id]);
-    assert.deepEqual(index.search({ text: 'tailspin', limit: 10 }), []);
+    assert.deepEqual(index.search({ text: 'NORTHWIND', scope: 'all', limit: 10 }), [id]);
+    assert.deepEqual(index.search({ text: 'tailspin', scope: 'all', limit: 10 }), []);
   });
 
   it('tells apart two record keys that share a hash: each finds only its own claim', () => {

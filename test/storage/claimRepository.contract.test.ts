@@ -461,7 +461,7 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
         });
         for (const document of [older, newer, other]) await repo.insert(document);
         const search = (text: string, partnerTenantId?: string, limit = 10) =>
-          repo.searchIds({ text, limit, ...(partnerTenantId === undefined ? {} : { partnerTenantId }) });
+          repo.searchIds({ text, limit, scope: partnerTenantId === undefined ? 'all' : { partnerTenantId } });
 
         assert.deepEqual(await search('FABRIKAM'), [newer.claim.id, older.claim.id]);
         assert.deepEqual(await search('fabrikam', undefined, 1), [newer.claim.id]);
@@ -483,8 +483,8 @@ export function claimRepositoryContract(engineName: 'files' | 'postgres'): void 
           return { next: current, result: undefined };
         });
         for (const store of [repo, await engine.another()]) {
-          assert.deepEqual(await store.searchIds({ text: 'litware', limit: 10 }), [older.claim.id]);
-          assert.deepEqual(await store.searchIds({ text: 'fabrikam.com', limit: 10 }), []);
+          assert.deepEqual(await store.searchIds({ text: 'litware', scope: 'all', limit: 10 }), [older.claim.id]);
+          assert.deepEqual(await store.searchIds({ text: 'fabrikam.com', scope: 'all', limit: 10 }), []);
         }
       });
 

@@ -198,10 +198,10 @@ describe('PostgreSQL engine: several instances, failures', function () {
     for (const document of documents) await repository.insert(document);
     // As migration 0007 leaves the rows written before it.
     await pool.query('UPDATE claims SET search_text = NULL');
-    assert.deepEqual(await repository.searchIds({ text: 'litware', limit: 10 }), []);
+    assert.deepEqual(await repository.searchIds({ text: 'litware', scope: 'all', limit: 10 }), []);
     const restarted = (await instance(url)).repository;
-    assert.deepEqual((await restarted.searchIds({ text: 'litware', limit: 10 })).sort(), documents.map((document) => document.claim.id).sort());
-    assert.deepEqual(await restarted.searchIds({ text: 'litware 1', limit: 10 }), [documents[1]!.claim.id]);
+    assert.deepEqual((await restarted.searchIds({ text: 'litware', scope: 'all', limit: 10 })).sort(), documents.map((document) => document.claim.id).sort());
+    assert.deepEqual(await restarted.searchIds({ text: 'litware 1', scope: 'all', limit: 10 }), [documents[1]!.claim.id]);
   });
 
   it('marks the pending alerts of claims stored before the mark column as the application does', async () => {
