@@ -379,7 +379,9 @@ export class PostgresClaimRepository implements ClaimRepository {
 
   async leasePendingAlerts(terms: LeaseTerms & { limit: number } & AlertLeaseScope): Promise<string[]> {
     if (terms.among?.length === 0) return [];
-    const due = terms.among ? 'oldest_pending_at IS NOT NULL AND id = ANY($5)' : 'oldest_pending_at IS NOT NULL';
+    // Named claims are found by id alone: pending_alerts has no index, so no plan can go through the
+    // pending one, whose statistics may predate a backlog (a plan through it read all of it).
+    const due = terms.among ? 'id = ANY($5) AND pending_alerts > 0' : 'oldest_pending_at IS NOT NULL';
     const rows = await this.lease('alerts', due, 'oldest_pending_at', terms, terms.among ? [[...terms.among]] : []);
     return rows.map((row) => row.id);
   }

@@ -109,6 +109,42 @@ describe('PostgreSQL engine: several instances, failures', function () {
     ]);
   });
 
+  // Statistics taken while few claims had pending alerts make their index look empty; a plan through
+  // it then read the whole backlog to find the named claims (1,500 rows a lease in the bench).
+  it('leases the alerts of the claims it names by their ids, reading no other claim, on statistics taken before a backlog', async () => {
+    const { pool, repository } = await instance(await cluster.createDatabase('cpor_lease_among'), { poolSize: 1 });
+    const ids = Array.from({ length: 600 }, (_, index) => claimId(index + 1));
+    await Promise.all(ids.map((id) => repository.insert(makeClaimDocument({ id }))));
+    await pool.query('ANALYZE claims');
+    // A backlog, as its columns show it: every claim has an alert waiting, the named ones the newest.
+    await pool.query('UPDATE claims SET oldest_pending_at = 1000 + substr(id, 11)::int, pending_alerts = 1');
+    const among = ids.slice(-3);
+    const terms = { now: new Date(MONDAY), owner: 'instance-a', leaseMs: 60_000, limit: among.length, among };
+    assert.deepEqual(await repository.leasePendingAlerts(terms), among);
+
+    // The statement as prepared on the pool's one connection, planned as after its fifth run.
+    const client = await pool.connect();
+    try {
+      const { rows } = await client.query<{ name: string }>("SELECT name FROM pg_prepared_statements WHERE statement LIKE '%alert_lease_owner = $2%'");
+      assert.equal(rows.length, 1);
+      await client.query('BEGIN');
+      await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
+      const now = MONDAY.getTime() + 120_000;
+      // EXECUTE takes no bound values: the lease's own, written out.
+      const named = `ARRAY[${among.map((id) => client.escapeLiteral(id)).join(', ')}]`;
+      const explained = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+        `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE "${rows[0]!.name}"(${now}, 'instance-a', ${now + 60_000}, ${among.length}, ${named})`,
+      );
+      await client.query('ROLLBACK');
+      const scans = scansOf(explained.rows[0]!['QUERY PLAN'][0].Plan).filter((node) => node['Relation Name'] === 'claims');
+      const rowsRead = scans.reduce((sum, node) => sum + (node['Actual Rows'] + (node['Rows Removed by Filter'] ?? 0)) * node['Actual Loops'], 0);
+      // Each named claim found once to lock it and once to write its lease.
+      assert.equal(rowsRead, 2 * among.length, JSON.stringify(scans.map((node) => [node['Node Type'], node['Index Name']])));
+    } finally {
+      client.release();
+    }
+  });
+
   it('reads and writes the claims, and reads and finds the documents, asked for at once with one statement each', async () => {
     const clock = new ManualClock(MONDAY);
     const { pool, repository } = await instance(await cluster.createDatabase('cpor_batched'), { poolSize: 1, clock });
@@ -525,4 +561,18 @@ async function runsOf(pool: pg.Pool, pattern: RegExp): Promise<number[]> {
     'SELECT statement, (generic_plans + custom_plans)::int AS runs FROM pg_prepared_statements',
   );
   return rows.filter((row) => pattern.test(row.statement)).map((row) => row.runs);
+}
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  'Actual Rows': number;
+  'Actual Loops': number;
+  'Rows Removed by Filter'?: number;
+  Plans?: PlanNode[];
+}
+
+function scansOf(node: PlanNode): PlanNode[] {
+  return [node, ...(node.Plans ?? []).flatMap(scansOf)].filter((each) => each['Node Type'].endsWith('Scan'));
 }
