@@ -24,6 +24,11 @@ export function precheckFactsOf(claim: Claim, maxDateAgeMonths: number): Prechec
 
 /** A digest of the facts in a fixed field order, so equal facts always give the same digest. */
 export function factsDigest(facts: PrecheckFacts): string {
+  return createHash('sha256').update(factsText(facts)).digest('hex');
+}
+
+/** The text a digest is made of: the facts in that order, as JSON. */
+export function factsText(facts: PrecheckFacts): string {
   const ordered = [
     facts.partnerName,
     facts.partnerId ?? null,
@@ -34,7 +39,7 @@ export function factsDigest(facts: PrecheckFacts): string {
     facts.claimDate,
     facts.maxDateAgeMonths,
   ];
-  return createHash('sha256').update(JSON.stringify(ordered)).digest('hex');
+  return JSON.stringify(ordered);
 }
 
 /** Whether a stored report still stands: made by this checker, against these facts. */

@@ -83,7 +83,7 @@ export function sentLongAgo(alert: Alert): Alert {
 }
 
 /** Stores the claim's PoE bytes and records the engine's report on each file, as the product's runner would. */
-async function precheckPoe(harness: Harness, claimId: string): Promise<void> {
+export async function precheckPoe(harness: Harness, claimId: string): Promise<void> {
   const checker = createPoeChecker({ clock: systemClock, ocr: 'off' });
   try {
     const work = await harness.service.precheckWork(claimId, checker.version);

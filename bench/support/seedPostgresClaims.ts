@@ -3,13 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type pg from 'pg';
+import { CHECKER_VERSION } from '../../poe/precheck/checker.js';
 import { ClaimService } from '../../services/claimService.js';
 import { systemClock } from '../../services/clock.js';
 import { ClaimDocumentSchema, type ClaimDocument } from '../../services/model.js';
 import { createPolicy } from '../../services/policy.js';
+import { factsDigest, factsText, precheckFactsOf } from '../../services/precheckFacts.js';
 import { summaryOf } from '../../storage/claimSummary.js';
 import { PostgresClaimRepository } from '../../storage/postgres/postgresClaimRepository.js';
-import { sentLongAgo } from './seedClaims.js';
+import { precheckPoe, sentLongAgo } from './seedClaims.js';
 import { claimAt, createHarness, CUSTOMER_TENANT, m365Details, PARTNER_TENANT, reviewer, type Stage } from '../../test/support/serviceHarness.js';
 
 // Claims for the PostgreSQL scale rows, written straight in SQL: through the files engine and the
@@ -24,7 +26,9 @@ import { claimAt, createHarness, CUSTOMER_TENANT, m365Details, PARTNER_TENANT, r
 // - every timer shifted k seconds later (document and next_due_at together, so the repository's
 //   index and the documents agree), all still in the future: nothing is due;
 // - alert ids (uuids): the last 12 digits are k's, so every alert keeps its own;
-// their alerts are all sent (no delivery backlog) and the id counter says n.
+// - the digest of the facts each PoE report was made on (the customer tenant is one of them);
+// their PoE files are pre-checked, so the product's sweep has nothing to read (as the files
+// engine's seed), their alerts are all sent (no delivery backlog) and the id counter says n.
 
 /** The statuses copies cycle through; claim k (from 1) is a copy of template (k - 1) % 5. */
 export const SEED_STAGES: readonly Stage[] = ['Draft', 'Submitted', 'InReview', 'PartnerActionRequired', 'Approved'];
@@ -80,6 +84,15 @@ export async function seedPostgresClaims(pool: pg.Pool, n: number, progress?: (m
         SELECT jsonb_agg(jsonb_set(timer, '{dueAt}', to_jsonb(to_char(((timer ->> 'dueAt')::timestamptz + c.shift_ms * interval '1 millisecond') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))) ORDER BY position)
         FROM jsonb_array_elements(d.document -> 'timers') WITH ORDINALITY AS timers(timer, position)), '[]'::jsonb))`,
   };
+  // Each template's facts as its PoE reports were made on them, and their digest (none without a report).
+  const { maxDateAgeMonths } = createPolicy({}).poe;
+  const precheckFacts = `VALUES ${templates
+    .map(({ claim }) => {
+      if (!claim.poe.some((file) => file.precheck)) return `(${quote(claim.id)}, NULL, NULL)`;
+      const facts = precheckFactsOf(claim, maxDateAgeMonths);
+      return `(${quote(claim.id)}, ${quote(factsDigest(facts))}, ${quote(factsText(facts))})`;
+    })
+    .join(', ')}`;
   const columns = columnRows.map((row) => row.column_name);
   const select = columns.map((column) => rewritten[column] ?? `t.${column}`).join(', ');
   const copy = (table: 'claims' | 'claim_alerts', from: number, to: number) => {
@@ -94,9 +107,12 @@ export async function seedPostgresClaims(pool: pg.Pool, n: number, progress?: (m
     const rewrite = (value: string) =>
       `replace(replace(replace(${value}::text, c.template_id, c.id), t.customer_tenant_id, c.customer), ${quote(PARTNER_TENANT)}, c.partner)`;
     if (table === 'claims') {
+      // The copy's digest: the template's facts with the copy's customer tenant (lower case in them).
+      const copyDigest = `encode(sha256(convert_to(replace(f.facts, lower(t.customer_tenant_id), c.customer), 'UTF8')), 'hex')`;
       return `INSERT INTO claims (${columns.join(', ')})
-        SELECT ${select} FROM (${copies}) AS c JOIN claims t ON t.id = c.template_id,
-          LATERAL (SELECT ${rewrite('t.claim')}::jsonb AS document) AS d`;
+        SELECT ${select} FROM (${copies}) AS c JOIN claims t ON t.id = c.template_id JOIN (${precheckFacts}) AS f(template_id, digest, facts) ON f.template_id = c.template_id,
+          LATERAL (SELECT ${rewrite('t.claim')} AS text) AS r,
+          LATERAL (SELECT (CASE WHEN f.digest IS NULL THEN r.text ELSE replace(r.text, f.digest, ${copyDigest}) END)::jsonb AS document) AS d`;
     }
     return `INSERT INTO claim_alerts (claim_id, position, id, state, created_at, alert)
       SELECT c.id, a.position, n.id, a.state, a.created_at, replace(${rewrite('a.alert')}, a.id, n.id)::jsonb
@@ -118,7 +134,7 @@ export async function seedPostgresClaims(pool: pg.Pool, n: number, progress?: (m
   return { n, year, versions, earliestDueAt: Number(rows[0]!.earliest), fillMs: performance.now() - started };
 }
 
-/** One claim in each of SEED_STAGES, made by the claim service, its alerts marked sent. */
+/** One claim in each of SEED_STAGES, made by the claim service, its PoE pre-checked and its alerts marked sent. */
 async function serviceTemplates(): Promise<ClaimDocument[]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'cpor-bench-templates-'));
   try {
@@ -127,6 +143,7 @@ async function serviceTemplates(): Promise<ClaimDocument[]> {
     for (const [index, stage] of SEED_STAGES.entries()) {
       // Each its own customer: the service refuses a second active claim on the same workloads.
       const claim = await claimAt(harness, stage, m365Details({ customerTenantId: `${CUSTOMER_TENANT.slice(0, 24)}${String(index).padStart(12, '0')}` }));
+      await precheckPoe(harness, claim.id);
       const stored = (await harness.repository.get(claim.id))!;
       documents.push({ ...stored, outbox: stored.outbox.map(sentLongAgo) });
     }
@@ -148,7 +165,7 @@ function quote(text: string): string {
 /**
  * Reads `samples` random claims back as the product does (the repository, then the service as a
  * reviewer) and checks each against the schema and its stored columns; also that no alert is
- * pending and no timer due. Throws at the first difference: a wrong copy is never measured.
+ * pending, no timer due and no PoE file left for the pre-check sweep. Throws at the first difference: a wrong copy is never measured.
  */
 export async function verifySeeded(pool: pg.Pool, seeded: SeededPostgresClaims, samples = 50): Promise<void> {
   const repository = new PostgresClaimRepository({ pool, clock: systemClock, migrate: false });
@@ -176,6 +193,8 @@ export async function verifySeeded(pool: pg.Pool, seeded: SeededPostgresClaims, 
   );
   if (shared[0]) throw new Error(`alert ${shared[0].id} is in more than one claim`);
   if ((await repository.idsWithPendingAlerts(1)).length > 0) throw new Error('a seeded claim has a pending alert');
+  const unchecked = await service.precheckCandidates(CHECKER_VERSION);
+  if (unchecked.length > 0) throw new Error(`${unchecked.length} seeded claims have PoE files for the pre-check sweep (${unchecked[0]})`);
   const next = await repository.nextDue();
   if (!next || next.dueAt <= Date.now()) throw new Error(`a seeded timer is due already (${next?.claimId})`);
 }
