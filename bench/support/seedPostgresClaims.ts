@@ -165,7 +165,8 @@ function quote(text: string): string {
 /**
  * Reads `samples` random claims back as the product does (the repository, then the service as a
  * reviewer) and checks each against the schema and its stored columns; also that no alert is
- * pending, no timer due and no PoE file left for the pre-check sweep. Throws at the first difference: a wrong copy is never measured.
+ * pending, no timer due and no PoE file left for the pre-check sweep. Throws at the first
+ * difference: a wrong copy is never measured.
  */
 export async function verifySeeded(pool: pg.Pool, seeded: SeededPostgresClaims, samples = 50): Promise<void> {
   const repository = new PostgresClaimRepository({ pool, clock: systemClock, migrate: false });

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { CpuTally, describeCpu, machineTicks, processCpuMs, processTree, processTreeCpuMs, stolenShare } from '../../bench/support/cpuShare.js';
-import { announceSkip, testCluster } from '../support/postgresCluster.js';
+import { clusterOrSkip } from '../support/postgresCluster.js';
 
 // The bench's CPU split reads /proc: a shell that starts a busy node and waits for it stands for
 // the database server and its backends.
@@ -100,11 +100,7 @@ describe('bench CPU split (/proc)', function () {
   });
 
   it("reads the test PostgreSQL server's CPU, its backends' work included", async function () {
-    const cluster = await testCluster();
-    if (!cluster) {
-      announceSkip('the database part of the CPU split');
-      return this.skip();
-    }
+    const cluster = await clusterOrSkip(this, 'the database part of the CPU split');
     const serverPid = cluster.serverPid();
     assert.ok(serverPid !== undefined);
     const client = new pg.Client({ connectionString: await cluster.createDatabase('cpor_cpu_share') });

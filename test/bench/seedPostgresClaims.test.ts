@@ -6,7 +6,7 @@ import { systemClock } from '../../services/clock.js';
 import { createPolicy } from '../../services/policy.js';
 import { createPool } from '../../storage/postgres/pool.js';
 import { PostgresClaimRepository } from '../../storage/postgres/postgresClaimRepository.js';
-import { announceSkip, testCluster, type PostgresCluster } from '../support/postgresCluster.js';
+import { clusterOrSkip, type PostgresCluster } from '../support/postgresCluster.js';
 
 // The PostgreSQL scale rows measure a product with nothing to do but the requests: copies whose
 // PoE files had no report kept its pre-check sweep reading each of them, a million, while it was
@@ -17,12 +17,7 @@ describe('the PostgreSQL bench seed', function () {
   let cluster: PostgresCluster;
 
   before(async function () {
-    const started = await testCluster();
-    if (!started) {
-      announceSkip('the PostgreSQL bench seed test');
-      this.skip();
-    }
-    cluster = started;
+    cluster = await clusterOrSkip(this, 'the PostgreSQL bench seed test');
   });
 
   it('copies claims whose PoE files are pre-checked on their own facts, so the sweep finds none to read', async () => {

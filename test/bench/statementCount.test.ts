@@ -8,7 +8,7 @@ import { startConnectorSink } from '../../bench/support/connectorSink.js';
 import { countStatements, statementsLike, statementsSent } from '../../bench/support/statementCount.js';
 import { messageTurn } from '../../bench/turns.js';
 import { createPool } from '../../storage/postgres/pool.js';
-import { announceSkip, testCluster, type PostgresCluster } from '../support/postgresCluster.js';
+import { clusterOrSkip, type PostgresCluster } from '../support/postgresCluster.js';
 
 // The bench's count of statements the bot sends to PostgreSQL (a note per PostgreSQL scenario).
 
@@ -17,12 +17,7 @@ describe('bench statement count (statementCount)', function () {
   let cluster: PostgresCluster;
 
   before(async function () {
-    const started = await testCluster();
-    if (!started) {
-      announceSkip('the bench statement count');
-      this.skip();
-    }
-    cluster = started;
+    cluster = await clusterOrSkip(this, 'the bench statement count');
   });
 
   it('counts every statement a pool sends, in a transaction and prepared alike, and stops when told', async () => {

@@ -10,7 +10,7 @@ import { createPool } from '../../storage/postgres/pool.js';
 import { PostgresClaimRepository } from '../../storage/postgres/postgresClaimRepository.js';
 import type { InvokeResponseBody } from '../support/botClient.js';
 import { ConnectorStandIn, type RecordedRequest } from '../support/connectorStandIn.js';
-import { announceSkip, testCluster, type PostgresCluster } from '../support/postgresCluster.js';
+import { clusterOrSkip, type PostgresCluster } from '../support/postgresCluster.js';
 import { m365Details, poeFile } from '../support/serviceHarness.js';
 import { startBotInstance, type BotInstance } from './support/botInstances.js';
 import { actorOf, CONTOSO, eventually, PARTNER, REVIEWER } from './support/e2eApp.js';
@@ -32,12 +32,7 @@ describe('e2e: two bot instances on one PostgreSQL database (issue 15)', functio
   let repository: PostgresClaimRepository;
 
   before(async function () {
-    const started = await testCluster();
-    if (!started) {
-      announceSkip('the two-instance end-to-end test');
-      this.skip();
-    }
-    cluster = started;
+    cluster = await clusterOrSkip(this, 'the two-instance end-to-end test');
   });
 
   beforeEach(async () => {

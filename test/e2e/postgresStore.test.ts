@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { m365Details } from '../support/serviceHarness.js';
-import { announceSkip, testCluster, type PostgresCluster } from '../support/postgresCluster.js';
+import { clusterOrSkip, type PostgresCluster } from '../support/postgresCluster.js';
 import { actorOf, cardIn, PARTNER, PARTNER_ES, REVIEWER, startE2E, type E2E, type Reply } from './support/e2eApp.js';
 import { PDF, walkCreateClaim } from './support/journey.js';
 import { storedFilesIn } from '../support/storedFiles.js';
@@ -17,12 +17,7 @@ describe('e2e: STORE=postgres', function () {
   let e2e: E2E | undefined;
 
   before(async function () {
-    const started = await testCluster();
-    if (!started) {
-      announceSkip('the STORE=postgres end-to-end test');
-      this.skip();
-    }
-    cluster = started;
+    cluster = await clusterOrSkip(this, 'the STORE=postgres end-to-end test');
   });
 
   afterEach(async () => {

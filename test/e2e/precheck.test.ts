@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { translatorFor } from '../../cards/i18n/i18n.js';
 import { systemClock } from '../../services/clock.js';
-import { announceSkip, testCluster, type PostgresCluster } from '../support/postgresCluster.js';
+import { clusterOrSkip, type PostgresCluster } from '../support/postgresCluster.js';
 import { MarkerChecker, textPdf } from '../support/markerChecker.js';
 import { actionTitled, cardTitle, submit, textOf } from '../dialogs/support/dialogHarness.js';
 import { actorOf, cardIn, cardStrings, e2ePerTest, PARTNER, REVIEWER, startE2E, type E2E, type E2EOptions } from './support/e2eApp.js';
@@ -170,12 +170,7 @@ describe('e2e: the PoE pre-check on STORE=postgres', function () {
   const opened: E2E[] = [];
 
   before(async function () {
-    const started = await testCluster();
-    if (!started) {
-      announceSkip('the pre-check on STORE=postgres');
-      this.skip();
-    }
-    cluster = started;
+    cluster = await clusterOrSkip(this, 'the pre-check on STORE=postgres');
   });
   afterEach(async () => {
     for (const e2e of opened.splice(0)) await e2e.close();

@@ -9,7 +9,7 @@ import { migrate } from '../../storage/postgres/migrate.js';
 import { createPool } from '../../storage/postgres/pool.js';
 import { PostgresBlobStore } from '../../storage/postgres/postgresBlobStore.js';
 import { tempDataDir, type TempDataDir } from '../support/claimFixtures.js';
-import { announceSkip, testCluster } from '../support/postgresCluster.js';
+import { clusterOrSkip } from '../support/postgresCluster.js';
 
 // Blobs by name (PoE files, mails, the link secret), one contract for both engines. "Another
 // handle" is a restart for files and a second instance (its own pool) for PostgreSQL.
@@ -25,11 +25,7 @@ function blobStoreContract(engineName: 'files' | 'postgres'): void {
     before(async function () {
       this.timeout(120_000);
       if (engineName === 'files') return;
-      const cluster = await testCluster();
-      if (!cluster) {
-        announceSkip('the blob store contract on the postgres engine');
-        this.skip();
-      }
+      const cluster = await clusterOrSkip(this, 'the blob store contract on the postgres engine');
       url = await cluster.createDatabase('cpor_blobs');
       const pool = createPool({ connectionString: url });
       await migrate(pool, systemClock);

@@ -9,7 +9,7 @@ import { createPool } from '../../storage/postgres/pool.js';
 import { PostgresClaimRepository } from '../../storage/postgres/postgresClaimRepository.js';
 import { STATUSES } from '../../services/model.js';
 import { claimId, makeClaimDocument } from '../support/claimFixtures.js';
-import { announceSkip, testCluster, type PostgresCluster } from '../support/postgresCluster.js';
+import { clusterOrSkip, type PostgresCluster } from '../support/postgresCluster.js';
 import { bizAppsDetails, claimAt, createHarness, m365Details, type Harness } from '../support/serviceHarness.js';
 import { cardIn, PARTNER, PARTNER_ES, REVIEWER, startE2E, type E2E } from '../e2e/support/e2eApp.js';
 import { PDF, walkCreateClaim } from '../e2e/support/journey.js';
@@ -27,12 +27,7 @@ describe('scripts/copyToPostgres.ts', function () {
   let harness: Harness;
 
   before(async function () {
-    const started = await testCluster();
-    if (!started) {
-      announceSkip('the DATA_DIR to PostgreSQL copy');
-      this.skip();
-    }
-    cluster = started;
+    cluster = await clusterOrSkip(this, 'the DATA_DIR to PostgreSQL copy');
     harness = await createHarness();
     await claimAt(harness, 'Draft');
     await claimAt(harness, 'Submitted', m365Details({ workloads: ['Exchange'] }));

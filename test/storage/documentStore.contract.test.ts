@@ -10,7 +10,7 @@ import { migrate } from '../../storage/postgres/migrate.js';
 import { createPool } from '../../storage/postgres/pool.js';
 import { PostgresDocumentStore } from '../../storage/postgres/postgresDocumentStore.js';
 import { removeAllTempDataDirs, tempDataDir, type TempDataDir } from '../support/claimFixtures.js';
-import { announceSkip, testCluster } from '../support/postgresCluster.js';
+import { clusterOrSkip } from '../support/postgresCluster.js';
 import { ManualClock } from '../support/serviceHarness.js';
 
 // The document store's contract, one suite for both engines (no mocks on either side): eTags and
@@ -74,11 +74,7 @@ function documentStoreContract(engineName: 'files' | 'postgres'): void {
         return;
       }
       this.timeout(120_000);
-      const cluster = await testCluster();
-      if (!cluster) {
-        announceSkip('the DocumentStore contract on the postgres engine');
-        this.skip();
-      }
+      const cluster = await clusterOrSkip(this, 'the DocumentStore contract on the postgres engine');
       const url = await cluster.createDatabase('cpor_documents');
       const pools: pg.Pool[] = [];
       const open = async () => {

@@ -13,7 +13,7 @@ import { PostgresStateStorage } from '../../storage/postgres/postgresStateStorag
 import { openStorage, type OpenedStorage } from '../../storage/openStorage.js';
 import { systemClock } from '../../services/clock.js';
 import { FIXTURE_NOW, claimId, makeAlert, makeClaimDocument } from '../support/claimFixtures.js';
-import { announceSkip, testCluster, type PostgresCluster } from '../support/postgresCluster.js';
+import { clusterOrSkip, type PostgresCluster } from '../support/postgresCluster.js';
 import { ManualClock, MONDAY, m365Details, partner, poeFile } from '../support/serviceHarness.js';
 
 // What only a shared database adds to the contract: several instances (each its own pool) on one
@@ -35,12 +35,7 @@ describe('PostgreSQL engine: several instances, failures', function () {
 
   before(async function () {
     this.timeout(120_000);
-    const started = await testCluster();
-    if (!started) {
-      announceSkip('the PostgreSQL engine tests');
-      this.skip();
-    }
-    cluster = started;
+    cluster = await clusterOrSkip(this, 'the PostgreSQL engine tests');
   });
 
   afterEach(async () => {

@@ -12,7 +12,7 @@ import { PostgresClaimRepository } from '../../storage/postgres/postgresClaimRep
 import { PostgresDocumentStore } from '../../storage/postgres/postgresDocumentStore.js';
 import { PostgresSendLimiter } from '../../storage/postgres/postgresSendLimiter.js';
 import { claimId, makeAlert, makeClaimDocument, makeTimer, removeAllTempDataDirs, tempDataDir } from '../support/claimFixtures.js';
-import { announceSkip, testCluster, type PostgresCluster } from '../support/postgresCluster.js';
+import { clusterOrSkip, type PostgresCluster } from '../support/postgresCluster.js';
 import { ProactiveConnector } from '../support/proactiveConnector.js';
 import { ManualClock, MONDAY, PARTNER_TENANT } from '../support/serviceHarness.js';
 import { meet, testRenderer, testSettings, unauthenticatedAdapter, VirtualTime } from '../proactive/proactiveFixtures.js';
@@ -56,12 +56,7 @@ describe('PostgreSQL: several instances share the work by leases, and the send l
   };
 
   before(async function () {
-    const started = await testCluster();
-    if (!started) {
-      announceSkip('the PostgreSQL multi-instance tests');
-      this.skip();
-    }
-    cluster = started;
+    cluster = await clusterOrSkip(this, 'the PostgreSQL multi-instance tests');
   });
 
   afterEach(async () => {

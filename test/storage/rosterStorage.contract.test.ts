@@ -13,7 +13,7 @@ import { migrate } from '../../storage/postgres/migrate.js';
 import { createPool } from '../../storage/postgres/pool.js';
 import { PostgresRosterStorage } from '../../storage/postgres/postgresRosterStorage.js';
 import { tempDataDir, type TempDataDir } from '../support/claimFixtures.js';
-import { announceSkip, testCluster, type PostgresCluster } from '../support/postgresCluster.js';
+import { clusterOrSkip, testCluster, type PostgresCluster } from '../support/postgresCluster.js';
 import { PARTNER_TENANT } from '../support/serviceHarness.js';
 
 // The roster and its audit trail, one contract for both engines (the roster.jsonl file; the
@@ -37,11 +37,7 @@ function rosterContract(engineName: 'files' | 'postgres'): void {
     before(async function () {
       this.timeout(120_000);
       if (engineName === 'files') return;
-      const cluster = await testCluster();
-      if (!cluster) {
-        announceSkip('the roster storage contract on the postgres engine');
-        this.skip();
-      }
+      const cluster = await clusterOrSkip(this, 'the roster storage contract on the postgres engine');
       url = await cluster.createDatabase('cpor_roster');
       const pool = createPool({ connectionString: url });
       await migrate(pool, systemClock);

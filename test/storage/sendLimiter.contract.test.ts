@@ -5,7 +5,7 @@ import type { SendLimiter } from '../../services/sendLimits.js';
 import { createPool } from '../../storage/postgres/pool.js';
 import { PostgresClaimRepository } from '../../storage/postgres/postgresClaimRepository.js';
 import { PostgresSendLimiter } from '../../storage/postgres/postgresSendLimiter.js';
-import { announceSkip, testCluster } from '../support/postgresCluster.js';
+import { clusterOrSkip } from '../support/postgresCluster.js';
 import { VirtualTime } from '../proactive/proactiveFixtures.js';
 
 // One contract for both places the send limits are counted: in the process (files) and in the
@@ -23,11 +23,7 @@ function sendLimiterContract(engine: 'files' | 'postgres'): void {
 
     before(async function () {
       if (engine === 'files') return;
-      const cluster = await testCluster();
-      if (!cluster) {
-        announceSkip('the SendLimiter contract on PostgreSQL');
-        this.skip();
-      }
+      const cluster = await clusterOrSkip(this, 'the SendLimiter contract on PostgreSQL');
       pool = createPool({ connectionString: await cluster.createDatabase('cpor_send_limits'), poolSize: 4 });
       await new PostgresClaimRepository({ pool, clock: new VirtualTime() }).open();
     });

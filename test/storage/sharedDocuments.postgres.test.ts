@@ -16,7 +16,7 @@ import { createPool } from '../../storage/postgres/pool.js';
 import { PostgresDocumentStore } from '../../storage/postgres/postgresDocumentStore.js';
 import { FileDocumentStore } from '../../storage/files/fileDocumentStore.js';
 import { tempDataDir } from '../support/claimFixtures.js';
-import { announceSkip, testCluster } from '../support/postgresCluster.js';
+import { clusterOrSkip } from '../support/postgresCluster.js';
 import { ManualClock } from '../support/serviceHarness.js';
 
 // Two bot instances on one PostgreSQL database (a pool each) share the stores that used to live
@@ -61,11 +61,7 @@ describe('document store, postgres engine: two instances on one database', funct
 
   before(async function () {
     this.timeout(120_000);
-    const cluster = await testCluster();
-    if (!cluster) {
-      announceSkip('the shared document stores on the postgres engine');
-      this.skip();
-    }
+    const cluster = await clusterOrSkip(this, 'the shared document stores on the postgres engine');
     const url = await cluster.createDatabase('cpor_shared_documents');
     pools.push(createPool({ connectionString: url }), createPool({ connectionString: url }));
     await migrate(pools[0]!, clock);

@@ -7,7 +7,7 @@ import { migrate } from '../../storage/postgres/migrate.js';
 import { createPool } from '../../storage/postgres/pool.js';
 import { PostgresStateStorage } from '../../storage/postgres/postgresStateStorage.js';
 import { tempDataDir, type TempDataDir } from '../support/claimFixtures.js';
-import { announceSkip, testCluster } from '../support/postgresCluster.js';
+import { clusterOrSkip } from '../support/postgresCluster.js';
 
 // botbuilder's Storage (dialog state) with eTags, one contract for both engines: what a turn
 // reads carries an eTag; a write naming a stale one is refused; `*` or none overwrites.
@@ -22,11 +22,7 @@ function stateStorageContract(engineName: 'files' | 'postgres'): void {
     before(async function () {
       this.timeout(120_000);
       if (engineName === 'files') return;
-      const cluster = await testCluster();
-      if (!cluster) {
-        announceSkip('the bot state Storage contract on the postgres engine');
-        this.skip();
-      }
+      const cluster = await clusterOrSkip(this, 'the bot state Storage contract on the postgres engine');
       pool = createPool({ connectionString: await cluster.createDatabase('cpor_state') });
       await migrate(pool, systemClock);
     });

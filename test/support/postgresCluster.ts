@@ -54,6 +54,14 @@ export async function testCluster(): Promise<PostgresCluster | undefined> {
   return shared;
 }
 
+/** The process's cluster for a test hook; without PostgreSQL it says so loudly and skips. */
+export async function clusterOrSkip(context: Mocha.Context, what: string): Promise<PostgresCluster> {
+  const cluster = await testCluster();
+  if (cluster) return cluster;
+  announceSkip(what);
+  return context.skip();
+}
+
 export function announceSkip(what: string): void {
   const line = '!'.repeat(100);
   console.warn(`\n${line}\n!!! SKIPPED: ${what}: PostgreSQL binaries not found (apt-get install postgresql, or PG_BIN_DIR).\n${line}\n`);
