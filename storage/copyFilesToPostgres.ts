@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
+import { chunksOf } from '../services/chunks.js';
 import type { Clock } from '../services/clock.js';
 import { STATUSES, type ClaimDocument } from '../services/model.js';
 import { LINK_SECRET_BLOB } from '../services/linkTokens.js';
@@ -60,16 +61,24 @@ export async function copyFilesToPostgres(options: {
     // The PoE files the claims name, read on the way, and the link secret.
     const blobNames = [LINK_SECRET_BLOB];
     const checksums = new Map<string, string>();
-    for (const id of ids) {
+    const copyOne = async (id: string): Promise<{ inserted: boolean; poe: string[] }> => {
       const document = (await files.get(id))!;
-      for (const file of document.claim.poe) blobNames.push(file.storagePath);
+      const poe = document.claim.poe.map((file) => file.storagePath);
       checksums.set(id, checksumOf(document));
       const existing = await database.get(id);
       if (!existing) {
         await database.insert(document);
-        copied += 1;
-      } else if (checksumOf(existing) !== checksums.get(id)) {
+        return { inserted: true, poe };
+      }
+      if (checksumOf(existing) !== checksums.get(id)) {
         throw new Error(`${id} differs between ${options.dataDir} and the database, which has been used since the last copy`);
+      }
+      return { inserted: false, poe };
+    };
+    for (const slice of chunksOf(ids, IN_FLIGHT)) {
+      for (const { inserted, poe } of await allOrFirstError(slice.map(copyOne))) {
+        if (inserted) copied += 1;
+        blobNames.push(...poe);
       }
     }
 
@@ -85,9 +94,12 @@ export async function copyFilesToPostgres(options: {
 
     const stored = await database.count();
     if (stored !== ids.length) throw new Error(`verification failed: ${ids.length} claims in ${options.dataDir}, ${stored} in the database`);
-    for (const id of ids) {
-      const copy = await database.get(id);
-      if (!copy || checksumOf(copy) !== checksums.get(id)) throw new Error(`verification failed: ${id} differs after the copy`);
+    for (const slice of chunksOf(ids, IN_FLIGHT)) {
+      const copies = await Promise.all(slice.map((id) => database.get(id)));
+      slice.forEach((id, index) => {
+        const copy = copies[index];
+        if (!copy || checksumOf(copy) !== checksums.get(id)) throw new Error(`verification failed: ${id} differs after the copy`);
+      });
     }
     const blobs = await copyBlobs(options.dataDir, options.pool, blobNames);
     const stateEntries = await copyBotState(options.dataDir, options.pool);
@@ -102,23 +114,41 @@ export async function copyFilesToPostgres(options: {
   }
 }
 
+/**
+ * Claims and files copied at once: each waits on a round trip (and the database on its commit's
+ * flush), so one at a time left both processes idle, 2.2 ms a claim.
+ */
+const IN_FLIGHT = 32;
+
+/** Every outcome in order; the first rejection once all have settled, so nothing runs on after a failure. */
+async function allOrFirstError<T>(work: Array<Promise<T>>): Promise<T[]> {
+  const settled = await Promise.allSettled(work);
+  const failed = settled.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
+}
+
 /** Copies the named blobs that exist, never overwriting; verifies each copy's SHA-256. */
 async function copyBlobs(dataDir: string, pool: pg.Pool, names: readonly string[]): Promise<{ blobs: number; missingBlobs: string[] }> {
   const source = new FileBlobStore(dataDir);
   const target = new PostgresBlobStore(pool);
   const missingBlobs: string[] = [];
   let blobs = 0;
-  for (const name of new Set(names)) {
+  const copyOne = async (name: string): Promise<boolean> => {
     const bytes = await source.get(name);
-    if (!bytes) {
-      // The secret is made at the bot's first start; a DATA_DIR that never ran one has none.
-      if (name !== LINK_SECRET_BLOB) missingBlobs.push(name);
-      continue;
-    }
+    if (!bytes) return false;
     await target.create(name, bytes);
     const copy = await target.get(name);
     if (!copy || sha256(copy) !== sha256(bytes)) throw new Error(`verification failed: ${name} differs between ${dataDir} and the database`);
-    blobs += 1;
+    return true;
+  };
+  for (const slice of chunksOf([...new Set(names)], IN_FLIGHT)) {
+    const found = await allOrFirstError(slice.map(copyOne));
+    slice.forEach((name, index) => {
+      if (found[index]) blobs += 1;
+      // The secret is made at the bot's first start; a DATA_DIR that never ran one has none.
+      else if (name !== LINK_SECRET_BLOB) missingBlobs.push(name);
+    });
   }
   return { blobs, missingBlobs };
 }

@@ -3,12 +3,15 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { checksumOf } from '../../storage/copyFilesToPostgres.js';
+import { createHash } from 'node:crypto';
+import { systemClock } from '../../services/clock.js';
+import { checksumOf, copyFilesToPostgres } from '../../storage/copyFilesToPostgres.js';
+import { FileBlobStore } from '../../storage/files/fileBlobStore.js';
 import { LowdbClaimRepository } from '../../storage/files/lowdbClaimRepository.js';
 import { createPool } from '../../storage/postgres/pool.js';
 import { PostgresClaimRepository } from '../../storage/postgres/postgresClaimRepository.js';
 import { STATUSES } from '../../services/model.js';
-import { claimId, makeClaimDocument } from '../support/claimFixtures.js';
+import { claimId, makeClaimDocument, tempDataDir } from '../support/claimFixtures.js';
 import { clusterOrSkip, type PostgresCluster } from '../support/postgresCluster.js';
 import { bizAppsDetails, claimAt, createHarness, m365Details, type Harness } from '../support/serviceHarness.js';
 import { cardIn, PARTNER, PARTNER_ES, REVIEWER, startE2E, type E2E } from '../e2e/support/e2eApp.js';
@@ -107,6 +110,52 @@ describe('scripts/copyToPostgres.ts', function () {
       await assert.rejects(copy(url), (error: { stderr?: string }) => /not empty/.test(error.stderr ?? ''));
     } finally {
       await client.end();
+    }
+  });
+
+  it('copies more claims and files than it moves at once, and stops at a changed claim however late it comes', async () => {
+    const dataDir = await tempDataDir('cpor-copy-many-');
+    const claims = 75;
+    const lost = 'poe/file-000041.pdf';
+    const files = new LowdbClaimRepository({ dataDir: dataDir.path });
+    await files.open();
+    const blobs = new FileBlobStore(dataDir.path);
+    for (let sequence = 1; sequence <= claims; sequence += 1) {
+      const bytes = Buffer.from(`%PDF-1.4 signed acknowledgement ${sequence}`);
+      const storagePath = `poe/file-${String(sequence).padStart(6, '0')}.pdf`;
+      const poe = [
+        {
+          id: `file-${sequence}`,
+          name: 'acknowledgement.pdf',
+          contentType: 'application/pdf',
+          size: bytes.length,
+          sha256: createHash('sha256').update(bytes).digest('hex'),
+          storagePath,
+          uploadedBy: 'user-partner-1',
+          uploadedAt: '2026-03-02T09:00:00.000Z',
+        },
+      ];
+      if (storagePath !== lost) await blobs.create(storagePath, bytes);
+      await files.insert(makeClaimDocument({ id: claimId(sequence, 2025), poe }));
+    }
+    await files.close();
+    const url = await cluster.createDatabase('cpor_copy_many');
+    const pool = createPool({ connectionString: url });
+    try {
+      const report = await copyFilesToPostgres({ dataDir: dataDir.path, pool, clock: systemClock });
+      assert.deepEqual(
+        { claims: report.claims, copied: report.copied, blobs: report.blobs, missingBlobs: report.missingBlobs },
+        { claims, copied: claims, blobs: claims - 1, missingBlobs: [lost] },
+      );
+      const { rows } = await pool.query<{ count: string }>(`SELECT count(*) AS count FROM blobs WHERE name LIKE 'poe/%'`);
+      assert.equal(Number(rows[0]!.count), claims - 1);
+
+      const changed = claimId(70, 2025);
+      await pool.query(`UPDATE claims SET claim = jsonb_set(claim, '{partnerName}', '"Changed in the database"') WHERE id = $1`, [changed]);
+      await assert.rejects(copyFilesToPostgres({ dataDir: dataDir.path, pool, clock: systemClock }), new RegExp(`${changed} differs`));
+    } finally {
+      await pool.end();
+      await dataDir.remove();
     }
   });
 
