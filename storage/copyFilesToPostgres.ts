@@ -61,25 +61,28 @@ export async function copyFilesToPostgres(options: {
     // The PoE files the claims name, read on the way, and the link secret.
     const blobNames = [LINK_SECRET_BLOB];
     const checksums = new Map<string, string>();
-    const copyOne = async (id: string): Promise<{ inserted: boolean; poe: string[] }> => {
-      const document = (await files.get(id))!;
-      const poe = document.claim.poe.map((file) => file.storagePath);
-      checksums.set(id, checksumOf(document));
-      const existing = await database.get(id);
-      if (!existing) {
-        await database.insert(document);
-        return { inserted: true, poe };
-      }
-      if (checksumOf(existing) !== checksums.get(id)) {
-        throw new Error(`${id} differs between ${options.dataDir} and the database, which has been used since the last copy`);
-      }
-      return { inserted: false, poe };
-    };
-    for (const slice of chunksOf(ids, IN_FLIGHT)) {
-      for (const { inserted, poe } of await allOrFirstError(slice.map(copyOne))) {
-        if (inserted) copied += 1;
-        blobNames.push(...poe);
-      }
+    for (const slice of chunksOf(ids, connectionsOf(options.pool))) {
+      const documents = (await Promise.all(slice.map((id) => files.get(id)))) as ClaimDocument[];
+      // Asked for together: one statement, on one connection, before the inserts take theirs.
+      const existing = await Promise.all(slice.map((id) => database.get(id)));
+      const inserted = await allOrFirstError(
+        documents.map(async (document, index) => {
+          const id = document.claim.id;
+          blobNames.push(...document.claim.poe.map((file) => file.storagePath));
+          const checksum = checksumOf(document);
+          checksums.set(id, checksum);
+          const stored = existing[index];
+          if (!stored) {
+            await database.insert(document);
+            return true;
+          }
+          if (checksumOf(stored) !== checksum) {
+            throw new Error(`${id} differs between ${options.dataDir} and the database, which has been used since the last copy`);
+          }
+          return false;
+        }),
+      );
+      copied += inserted.filter(Boolean).length;
     }
 
     const counters = await countersOf(options.dataDir, ids);
@@ -94,7 +97,8 @@ export async function copyFilesToPostgres(options: {
 
     const stored = await database.count();
     if (stored !== ids.length) throw new Error(`verification failed: ${ids.length} claims in ${options.dataDir}, ${stored} in the database`);
-    for (const slice of chunksOf(ids, IN_FLIGHT)) {
+    // Reads asked for together go as one statement on one connection.
+    for (const slice of chunksOf(ids, 200)) {
       const copies = await Promise.all(slice.map((id) => database.get(id)));
       slice.forEach((id, index) => {
         const copy = copies[index];
@@ -115,10 +119,16 @@ export async function copyFilesToPostgres(options: {
 }
 
 /**
- * Claims and files copied at once: each waits on a round trip (and the database on its commit's
- * flush), so one at a time left both processes idle, 2.2 ms a claim.
+ * Claims copied at once: each waits on round trips (and the database on its commit's flush), so
+ * one at a time left both processes idle, 2.2 ms a claim. No more than the pool's connections, so
+ * none waits in the pool's queue, where its connect timeout would fail the copy.
  */
-const IN_FLIGHT = 32;
+function connectionsOf(pool: pg.Pool): number {
+  return Math.max(1, pool.options.max ?? 1);
+}
+
+/** Files copied at once: each is held twice (its bytes and the copy read back), up to 32 MB. */
+const FILES_IN_FLIGHT = 4;
 
 /** Every outcome in order; the first rejection once all have settled, so nothing runs on after a failure. */
 async function allOrFirstError<T>(work: Array<Promise<T>>): Promise<T[]> {
@@ -142,7 +152,7 @@ async function copyBlobs(dataDir: string, pool: pg.Pool, names: readonly string[
     if (!copy || sha256(copy) !== sha256(bytes)) throw new Error(`verification failed: ${name} differs between ${dataDir} and the database`);
     return true;
   };
-  for (const slice of chunksOf([...new Set(names)], IN_FLIGHT)) {
+  for (const slice of chunksOf([...new Set(names)], Math.min(FILES_IN_FLIGHT, connectionsOf(pool)))) {
     const found = await allOrFirstError(slice.map(copyOne));
     slice.forEach((name, index) => {
       if (found[index]) blobs += 1;

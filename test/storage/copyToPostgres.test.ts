@@ -113,7 +113,7 @@ describe('scripts/copyToPostgres.ts', function () {
     }
   });
 
-  it('copies more claims and files than it moves at once, and stops at a changed claim however late it comes', async () => {
+  it('copies more claims and files than it moves at once, never queueing for a connection, and stops at a changed claim however late it comes', async () => {
     const dataDir = await tempDataDir('cpor-copy-many-');
     const claims = 75;
     const lost = 'poe/file-000041.pdf';
@@ -140,9 +140,21 @@ describe('scripts/copyToPostgres.ts', function () {
     }
     await files.close();
     const url = await cluster.createDatabase('cpor_copy_many');
-    const pool = createPool({ connectionString: url });
+    const pool = createPool({ connectionString: url, poolSize: 3 });
+    // Connections asked for and not yet given back: beyond the pool's size, a checkout waits in
+    // its queue, where the pool's connect timeout fails the copy on a slow database.
+    let outstanding = 0;
+    let mostOutstanding = 0;
+    const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
+    // pool.query checks out through connect(callback): the arguments go through as they came.
+    pool.connect = ((...args: unknown[]) => {
+      mostOutstanding = Math.max(mostOutstanding, (outstanding += 1));
+      return connect(...args);
+    }) as typeof pool.connect;
+    pool.on('release', () => (outstanding -= 1));
     try {
       const report = await copyFilesToPostgres({ dataDir: dataDir.path, pool, clock: systemClock });
+      assert.ok(mostOutstanding <= 3, `${mostOutstanding} connections asked for at once, the pool has 3`);
       assert.deepEqual(
         { claims: report.claims, copied: report.copied, blobs: report.blobs, missingBlobs: report.missingBlobs },
         { claims, copied: claims, blobs: claims - 1, missingBlobs: [lost] },
