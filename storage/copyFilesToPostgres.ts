@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { chunksOf } from '../services/chunks.js';
+import { settleAll } from '../services/settleAll.js';
 import type { Clock } from '../services/clock.js';
 import { STATUSES, type ClaimDocument } from '../services/model.js';
 import { LINK_SECRET_BLOB } from '../services/linkTokens.js';
@@ -65,7 +66,7 @@ export async function copyFilesToPostgres(options: {
       const documents = (await Promise.all(slice.map((id) => files.get(id)))) as ClaimDocument[];
       // Asked for together: one statement, on one connection, before the inserts take theirs.
       const existing = await Promise.all(slice.map((id) => database.get(id)));
-      const inserted = await allOrFirstError(
+      const inserted = await settleAll(
         documents.map(async (document, index) => {
           const id = document.claim.id;
           blobNames.push(...document.claim.poe.map((file) => file.storagePath));
@@ -130,14 +131,6 @@ function connectionsOf(pool: pg.Pool): number {
 /** Files copied at once: each is held twice (its bytes and the copy read back), up to 32 MB. */
 const FILES_IN_FLIGHT = 4;
 
-/** Every outcome in order; the first rejection once all have settled, so nothing runs on after a failure. */
-async function allOrFirstError<T>(work: Array<Promise<T>>): Promise<T[]> {
-  const settled = await Promise.allSettled(work);
-  const failed = settled.find((outcome) => outcome.status === 'rejected');
-  if (failed) throw failed.reason;
-  return settled.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
-}
-
 /** Copies the named blobs that exist, never overwriting; verifies each copy's SHA-256. */
 async function copyBlobs(dataDir: string, pool: pg.Pool, names: readonly string[]): Promise<{ blobs: number; missingBlobs: string[] }> {
   const source = new FileBlobStore(dataDir);
@@ -153,7 +146,7 @@ async function copyBlobs(dataDir: string, pool: pg.Pool, names: readonly string[
     return true;
   };
   for (const slice of chunksOf([...new Set(names)], Math.min(FILES_IN_FLIGHT, connectionsOf(pool)))) {
-    const found = await allOrFirstError(slice.map(copyOne));
+    const found = await settleAll(slice.map(copyOne));
     slice.forEach((name, index) => {
       if (found[index]) blobs += 1;
       // The secret is made at the bot's first start; a DATA_DIR that never ran one has none.

@@ -1,5 +1,6 @@
 import { close, open, read } from 'node:fs';
 import { promisify } from 'node:util';
+import { settleAll } from '../../services/settleAll.js';
 import { temporaryPathFor } from '../../services/store/durableJsonFile.js';
 import { appendDurably, runDurably } from '../../services/store/durableWriteThreads.js';
 import { PRIVATE_FILE_MODE } from '../../services/store/privateFiles.js';
@@ -55,11 +56,7 @@ export class CollectionJournal {
     const descriptor = await openDescriptor(this.path, 'r');
     try {
       // Every read settles before the descriptor is closed: its number may be reused at once.
-      const read = await Promise.allSettled(places.map((place) => this.readLine(descriptor, place)));
-      return read.map((line) => {
-        if (line.status === 'rejected') throw line.reason;
-        return line.value;
-      });
+      return await settleAll(places.map((place) => this.readLine(descriptor, place)));
     } finally {
       await closeDescriptor(descriptor);
     }
